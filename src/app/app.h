@@ -1,0 +1,49 @@
+/* The application context and the subcommand table.
+ *
+ * One struct app is created by main() and passed explicitly to every subcommand;
+ * there are no mutable globals.  Each subcommand lives in its own file
+ * (cmd_<name>.c) and is listed once in PS_COMMANDS, from which dispatch, the
+ * top-level --help and shell completion are generated. */
+#ifndef PS_APP_APP_H
+#define PS_APP_APP_H
+
+#include "core/err.h"
+
+struct store;
+
+struct app {
+    const char *argv0;
+    const char *workspace;   /* -w / PREFSCOPE_WORKSPACE / ./prefscope.db */
+    const char *config;      /* --config / PREFSCOPE_CONFIG */
+    struct store *store;     /* opened lazily by app_store() */
+    struct ps_err err;
+};
+
+/*  name       summary                                                    */
+#define PS_COMMANDS(_) \
+    _(import, "import preference data files into the workspace") \
+    _(ls, "list the datasets in the workspace with their counts") \
+    _(show, "print one item (prompt, responses, judgments) of a dataset") \
+    _(export, "write a dataset as TRL, KTO, JSONL, CSV or AnnotatedPairs") \
+    _(tui, "open the terminal UI (the default when no command is given)")
+
+#define PS_CMD_DECL(name, summary) int cmd_##name(struct app *app, int argc, char **argv);
+PS_COMMANDS(PS_CMD_DECL)
+#undef PS_CMD_DECL
+
+/* Open the workspace on first use.  Returns NULL with app->err set on failure.
+ * The store stays owned by the app and is closed by app_done. */
+struct store *app_store(struct app *app);
+
+/* Print "prefscope: <msg>" on stderr and return 1 (the subcommand's exit status). */
+int app_fail(struct app *app);
+int app_failf(struct app *app, const char *fmt, ...) PS_PRINTF(2, 3);
+
+/* Handle options shared by every subcommand inside a getopt_long loop: -w/--workspace
+ * and --config.  Returns 1 when `opt` was consumed. */
+int app_common_opt(struct app *app, int opt, const char *optarg_value);
+
+/* Option ids for the shared long options (above the char range). */
+enum { APP_OPT_CONFIG = 1000, APP_OPT_JSON, APP_OPT_FIRST_FREE };
+
+#endif

@@ -1,0 +1,81 @@
+/* prefscope export: a dataset to a training or interchange format. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "formats/export.h"
+#include "store/store.h"
+
+static const char export_usage[] =
+    "usage: prefscope export [-w WORKSPACE] DATASET --format FMT [--annotator A] [-o FILE]\n"
+    "\n"
+    "Write DATASET to stdout (or FILE).  Formats:\n"
+    "  trl                 {prompt, chosen, rejected} strings (TRL standard preference)\n"
+    "  trl-conversational  {prompt: [messages], chosen: [message], rejected: [message]}\n"
+    "  kto                 {prompt, completion, label} (TRL unpaired preference)\n"
+    "  jsonl               prefscope's own lossless layout (import reads it back)\n"
+    "  csv                 one row per judgment: prompt, responses, models, verdict\n"
+    "  annotated-pairs     AnnotatedPairs v2 JSON (ICAI / feedback-forensics)\n"
+    "\n"
+    "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
+    "                      else the first annotator); ties are skipped and counted\n"
+    "  -o, --output FILE   write to FILE instead of stdout\n"
+    "  -w, --workspace F   workspace file\n";
+
+int
+cmd_export(struct app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"format", required_argument, NULL, 'f'},
+        {"annotator", required_argument, NULL, 'a'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct export_opts o = {"jsonl", NULL};
+    const char *output = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:f:a:o:h", opts, NULL)) != -1) {
+        if (app_common_opt(app, c, optarg))
+            continue;
+        switch (c) {
+        case 'f': o.format = optarg; break;
+        case 'a': o.annotator = optarg; break;
+        case 'o': output = optarg; break;
+        case 'h': fputs(export_usage, stdout); return 0;
+        default: fputs(export_usage, stderr); return 2;
+        }
+    }
+    if (optind >= argc)
+        return app_failf(app, "export: which dataset? (see prefscope ls)");
+    if (optind + 1 < argc)
+        return app_failf(app, "export: unexpected argument '%s'", argv[optind + 1]);
+    struct store *st = app_store(app);
+    if (!st)
+        return app_fail(app);
+    int64_t id;
+    if (store_dataset_find(st, argv[optind], &id, &app->err) != PS_OK)
+        return app_fail(app);
+    FILE *out = stdout;
+    if (output && !(out = fopen(output, "w")))
+        return app_failf(app, "export: %s: %s", output, strerror(errno));
+    struct export_result res;
+    int rc = export_dataset(st, id, &o, out, &res, &app->err);
+    if (out != stdout && fclose(out) != 0 && rc == PS_OK)
+        rc = ps_error(&app->err, PS_ERR_IO, "export: %s: write error", output);
+    if (rc != PS_OK)
+        return app_fail(app);
+    fprintf(stderr, "exported %ld rows from %ld items (verdicts of '%s')", res.rows, res.items,
+            res.annotator);
+    if (res.skipped_ties)
+        fprintf(stderr, "; %ld ties/invalid skipped", res.skipped_ties);
+    if (res.skipped_unlabeled)
+        fprintf(stderr, "; %ld items without a verdict skipped", res.skipped_unlabeled);
+    fprintf(stderr, "\n");
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* prefscope ls: the datasets in a workspace and their counts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/strbuf.h"
+#include "store/store.h"
+
+static const char ls_usage[] =
+    "usage: prefscope ls [-w WORKSPACE] [--json]\n"
+    "\n"
+    "List the datasets in the workspace: items, responses, judgments, ratings,\n"
+    "feedback records and the annotators that judged or rated them.\n"
+    "\n"
+    "  -w, --workspace FILE  workspace file\n"
+    "  --json                one JSON array on stdout\n";
+
+static void
+json_field(struct strbuf *sb, const char *key, const char *val)
+{
+    sb_json_str(sb, key, strlen(key));
+    sb_putc(sb, ':');
+    if (val)
+        sb_json_str(sb, val, strlen(val));
+    else
+        sb_puts(sb, "null");
+}
+
+int
+cmd_ls(struct app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"json", no_argument, NULL, APP_OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
+        if (app_common_opt(app, c, optarg))
+            continue;
+        if (c == APP_OPT_JSON) {
+            json = 1;
+        } else if (c == 'h') {
+            fputs(ls_usage, stdout);
+            return 0;
+        } else {
+            fputs(ls_usage, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc)
+        return app_failf(app, "ls: unexpected argument '%s'", argv[optind]);
+    struct store *st = app_store(app);
+    if (!st)
+        return app_fail(app);
+    struct store_dataset *ds;
+    int n;
+    if (store_dataset_list(st, &ds, &n, &app->err) != PS_OK)
+        return app_fail(app);
+    if (json) {
+        struct strbuf sb = STRBUF_INIT;
+        sb_putc(&sb, '[');
+        for (int i = 0; i < n; i++) {
+            struct store_dataset *d = &ds[i];
+            sb_puts(&sb, i ? ",\n {" : "{");
+            json_field(&sb, "name", d->name);
+            sb_putc(&sb, ',');
+            json_field(&sb, "format", d->format);
+            sb_putc(&sb, ',');
+            json_field(&sb, "source", d->source);
+            sb_putc(&sb, ',');
+            json_field(&sb, "imported_at", d->imported_at);
+            sb_printf(&sb,
+                      ",\"items\":%lld,\"responses\":%lld,\"judgments\":%lld,\"ratings\":%lld,"
+                      "\"feedback\":%lld,\"annotators\":[",
+                      (long long)d->n_items, (long long)d->n_responses, (long long)d->n_judgments,
+                      (long long)d->n_ratings, (long long)d->n_feedback);
+            const char *a = d->annotators;
+            int first = 1;
+            while (*a) {
+                const char *comma = strchr(a, ',');
+                size_t len = comma ? (size_t)(comma - a) : strlen(a);
+                if (!first)
+                    sb_putc(&sb, ',');
+                sb_json_str(&sb, a, len);
+                first = 0;
+                a += len + (comma ? 1 : 0);
+            }
+            sb_puts(&sb, "]}");
+        }
+        sb_puts(&sb, "]\n");
+        fputs(sb_str(&sb), stdout);
+        sb_free(&sb);
+    } else if (n == 0) {
+        printf("no datasets in %s (try: prefscope import FILE)\n", store_path(st));
+    } else {
+        printf("%-28s %-16s %8s %9s %9s %8s  %s\n", "DATASET", "FORMAT", "ITEMS", "RESPONSES",
+               "JUDGMENTS", "RATINGS", "ANNOTATORS");
+        for (int i = 0; i < n; i++) {
+            struct store_dataset *d = &ds[i];
+            printf("%-28s %-16s %8lld %9lld %9lld %8lld  %s\n", d->name, d->format ? d->format : "-",
+                   (long long)d->n_items, (long long)d->n_responses, (long long)d->n_judgments,
+                   (long long)d->n_ratings, d->annotators[0] ? d->annotators : "-");
+            if (d->n_feedback)
+                printf("%-28s %lld feedback records\n", "", (long long)d->n_feedback);
+        }
+    }
+    store_dataset_list_free(ds, n);
+    return 0;
+}

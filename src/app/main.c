@@ -1,0 +1,146 @@
+/* prefscope entry point: global options, subcommand dispatch. */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "store/store.h"
+
+struct app_command {
+    const char *name;
+    const char *summary;
+    int (*fn)(struct app *, int, char **);
+};
+
+static const struct app_command app_commands[] = {
+#define PS_CMD_ENTRY(name, summary) {#name, summary, cmd_##name},
+    PS_COMMANDS(PS_CMD_ENTRY)
+#undef PS_CMD_ENTRY
+};
+#define N_COMMANDS (sizeof app_commands / sizeof app_commands[0])
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: prefscope [-w WORKSPACE] [FILE|WORKSPACE]\n"
+            "       prefscope COMMAND [-w WORKSPACE] [options] [args]\n"
+            "\n"
+            "A terminal workbench for preference data (pairs of responses and judgments).\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", app_commands[i].name, app_commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Global options:\n"
+            "  -w, --workspace FILE  workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
+            "  --config FILE         Lua config (default $PREFSCOPE_CONFIG, ./prefscope.lua,\n"
+            "                        ~/.config/prefscope/config.lua)\n"
+            "  -h, --help            this help; 'prefscope COMMAND --help' for a command\n"
+            "  --version             print the version\n");
+}
+
+struct store *
+app_store(struct app *app)
+{
+    if (!app->store &&
+        store_open(&app->store, store_default_path(app->workspace), &app->err) != PS_OK)
+        return NULL;
+    return app->store;
+}
+
+int
+app_fail(struct app *app)
+{
+    fprintf(stderr, "prefscope: %s\n", app->err.msg[0] ? app->err.msg : ps_status_str(app->err.code));
+    return 1;
+}
+
+int
+app_failf(struct app *app, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->err.msg, sizeof app->err.msg, fmt, ap);
+    va_end(ap);
+    app->err.code = PS_ERR_USAGE;
+    return app_fail(app);
+}
+
+int
+app_common_opt(struct app *app, int opt, const char *value)
+{
+    switch (opt) {
+    case 'w': app->workspace = value; return 1;
+    case APP_OPT_CONFIG: app->config = value; return 1;
+    default: return 0;
+    }
+}
+
+static const struct app_command *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(app_commands[i].name, name) == 0)
+            return &app_commands[i];
+    return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct app app;
+    memset(&app, 0, sizeof app);
+    app.argv0 = argv[0];
+    setlocale(LC_ALL, "");
+    if (getenv("PREFSCOPE_CONFIG"))
+        app.config = getenv("PREFSCOPE_CONFIG");
+
+    /* Global options before the command name. */
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--version") == 0) {
+            printf("prefscope %s\n", PS_VERSION);
+            return 0;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workspace") == 0) && i + 1 < argc) {
+            app.workspace = argv[++i];
+        } else if (strncmp(a, "--workspace=", 12) == 0) {
+            app.workspace = a + 12;
+        } else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+            app.config = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            app.config = a + 9;
+        } else {
+            break;
+        }
+    }
+
+    int rc;
+    const struct app_command *cmd = i < argc ? find_command(argv[i]) : NULL;
+    if (cmd) {
+        rc = cmd->fn(&app, argc - i, argv + i);
+    } else if (i < argc && argv[i][0] == '-') {
+        fprintf(stderr, "prefscope: unknown option '%s' (see prefscope --help)\n", argv[i]);
+        rc = 2;
+    } else {
+        /* No command: open the TUI on what remains (a data file or a workspace). */
+        char *targv[3] = {"tui", NULL, NULL};
+        int targc = 1;
+        if (i < argc)
+            targv[targc++] = argv[i];
+        if (i + 1 < argc) {
+            fprintf(stderr, "prefscope: unknown command '%s' (see prefscope --help)\n", argv[i]);
+            return 2;
+        }
+        rc = cmd_tui(&app, targc, targv);
+    }
+    store_close(app.store);
+    return rc;
+}

@@ -1,0 +1,121 @@
+#include "core/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+void
+sb_free(struct strbuf *sb)
+{
+    free(sb->p);
+    sb->p = NULL;
+    sb->len = sb->cap = 0;
+}
+
+void
+sb_reset(struct strbuf *sb)
+{
+    sb->len = 0;
+    if (sb->p)
+        sb->p[0] = '\0';
+}
+
+void
+sb_grow(struct strbuf *sb, size_t extra)
+{
+    if (sb->len + extra + 1 <= sb->cap)
+        return;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < sb->len + extra + 1)
+        cap *= 2;
+    sb->p = xrealloc(sb->p, cap);
+    sb->cap = cap;
+}
+
+void
+sb_append(struct strbuf *sb, const char *s, size_t n)
+{
+    sb_grow(sb, n);
+    if (n)
+        memcpy(sb->p + sb->len, s, n);
+    sb->len += n;
+    sb->p[sb->len] = '\0';
+}
+
+void
+sb_puts(struct strbuf *sb, const char *s)
+{
+    sb_append(sb, s, strlen(s));
+}
+
+void
+sb_putc(struct strbuf *sb, char c)
+{
+    sb_append(sb, &c, 1);
+}
+
+void
+sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n <= 0)
+        return;
+    sb_grow(sb, (size_t)n);
+    vsnprintf(sb->p + sb->len, (size_t)n + 1, fmt, ap);
+    sb->len += (size_t)n;
+}
+
+void
+sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+void
+sb_json_str(struct strbuf *sb, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    sb_grow(sb, n + 2);
+    sb_putc(sb, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': sb_append(sb, "\\\"", 2); break;
+        case '\\': sb_append(sb, "\\\\", 2); break;
+        case '\n': sb_append(sb, "\\n", 2); break;
+        case '\r': sb_append(sb, "\\r", 2); break;
+        case '\t': sb_append(sb, "\\t", 2); break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                sb_append(sb, esc, 6);
+            } else {
+                sb_putc(sb, (char)c);
+            }
+        }
+    }
+    sb_putc(sb, '"');
+}
+
+const char *
+sb_str(struct strbuf *sb)
+{
+    return sb->p ? sb->p : "";
+}
+
+char *
+sb_take(struct strbuf *sb)
+{
+    char *p = sb->p ? sb->p : xstrdup("");
+    sb->p = NULL;
+    sb->len = sb->cap = 0;
+    return p;
+}

@@ -1,0 +1,21 @@
+/* UTF-8 validation and decoding (pure C, no locale dependence). */
+#ifndef PS_CORE_UTF8_H
+#define PS_CORE_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points above U+10FFFF); otherwise 0 and, if bad_off is non-NULL, the byte offset
+ * of the first invalid sequence. */
+int utf8_valid(const char *s, size_t n, size_t *bad_off);
+
+/* Decode one code point at s (n bytes available).  Returns the sequence length
+ * (>= 1) and stores the code point in *cp; an invalid sequence yields length 1 and
+ * *cp = 0xFFFD. */
+int utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* Encode cp into out (at least 4 bytes); returns the number of bytes written. */
+int utf8_encode(uint32_t cp, char *out);
+
+#endif

@@ -1,0 +1,350 @@
+#include "formats/import.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "formats/csv.h"
+#include "formats/fieldmap.h"
+#include "formats/formats.h"
+#include "formats/jsonstream.h"
+#include "store/store.h"
+
+static int
+has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+void
+import_default_name(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    static const char *const exts[] = {".gz", ".jsonl", ".json", ".csv", ".tsv", ".ndjson"};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+            if (has_suffix(out, exts[i]) && strlen(out) > strlen(exts[i]))
+                out[strlen(out) - strlen(exts[i])] = '\0';
+}
+
+static int
+is_csv_path(const char *path)
+{
+    return has_suffix(path, ".csv") || has_suffix(path, ".csv.gz") || has_suffix(path, ".tsv") ||
+           has_suffix(path, ".tsv.gz");
+}
+
+static char
+csv_sep(const char *path)
+{
+    return has_suffix(path, ".tsv") || has_suffix(path, ".tsv.gz") ? '\t' : ',';
+}
+
+static void
+job_tmp_reset(struct fmt_job *job)
+{
+    for (int i = 0; i < job->n_tmp; i++)
+        free(job->tmp[i]);
+    job->n_tmp = 0;
+}
+
+static void
+job_done(struct fmt_job *job)
+{
+    job_tmp_reset(job);
+    free(job->tmp);
+    sb_free(&job->scratch);
+}
+
+static void
+list_keys(const cJSON *o, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    const cJSON *c;
+    cJSON_ArrayForEach(c, o)
+    {
+        if (!c->string)
+            continue;
+        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", c->string);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* Choose the format of one file from its first record. */
+static int
+detect(const char *path, const struct import_opts *opts, const struct import_format **out,
+       struct ps_err *err)
+{
+    const struct import_format *const *all = format_list();
+    if (opts->map) {
+        *out = format_find("generic");
+        return PS_OK;
+    }
+    if (opts->format) {
+        *out = format_find(opts->format);
+        if (!*out)
+            return ps_error(err, PS_ERR_USAGE, "unknown format '%s' (see prefscope import --help)",
+                            opts->format);
+        return PS_OK;
+    }
+    int best = 0;
+    *out = NULL;
+    if (is_csv_path(path)) {
+        struct csv_reader c;
+        struct csv_row hdr = {0};
+        if (csv_open(&c, path, csv_sep(path), err) != PS_OK)
+            return err->code;
+        int rc = csv_next(&c, &hdr, err);
+        csv_close(&c);
+        if (rc < 0) {
+            csv_row_free(&hdr);
+            return err->code;
+        }
+        if (rc == 0) {
+            csv_row_free(&hdr);
+            return ps_error(err, PS_ERR_PARSE, "%s: empty file (expected a CSV header row)", path);
+        }
+        for (int i = 0; all[i]; i++) {
+            int s = all[i]->detect_csv ? all[i]->detect_csv(&hdr, path) : 0;
+            if (s > best) {
+                best = s;
+                *out = all[i];
+            }
+        }
+        if (!*out) {
+            struct strbuf cols = STRBUF_INIT;
+            for (int i = 0; i < hdr.n; i++)
+                sb_printf(&cols, "%s%s", i ? ", " : "", hdr.field[i]);
+            ps_error(err, PS_ERR_PARSE,
+                     "%s:1: cannot detect the format from the columns (%.300s);"
+                     " use --map prompt=COL,a=COL,b=COL,label=COL or --format",
+                     path, sb_str(&cols));
+            sb_free(&cols);
+        }
+        csv_row_free(&hdr);
+        return *out ? PS_OK : PS_ERR_PARSE;
+    }
+    struct json_stream js;
+    if (js_open(&js, path, err) != PS_OK)
+        return err->code;
+    cJSON *first = NULL;
+    int rc = js_next(&js, &first, err);
+    int mode = js.mode;
+    js_close(&js);
+    if (rc < 0)
+        return err->code;
+    if (rc == 0)
+        return ps_error(err, PS_ERR_PARSE, "%s: no records (empty JSON array)", path);
+    for (int i = 0; all[i]; i++) {
+        int s = 0;
+        if (mode == JS_DOCUMENT && all[i]->json_document)
+            s = all[i]->detect_json ? all[i]->detect_json(first, path) : 0;
+        else if (all[i]->json_record && all[i]->detect_json)
+            s = all[i]->detect_json(first, path);
+        if (s > best) {
+            best = s;
+            *out = all[i];
+        }
+    }
+    if (!*out) {
+        char keys[400];
+        if (cJSON_IsObject(first))
+            list_keys(first, keys, sizeof keys);
+        else
+            snprintf(keys, sizeof keys, "not an object");
+        ps_error(err, PS_ERR_PARSE,
+                 "%s: cannot detect the format of the first record (fields: %s);"
+                 " use --map prompt=FIELD,a=FIELD,b=FIELD,label=FIELD or --format",
+                 path, keys);
+    }
+    cJSON_Delete(first);
+    return *out ? PS_OK : PS_ERR_PARSE;
+}
+
+static int
+run_json(struct fmt_job *job, struct ps_err *err)
+{
+    struct json_stream js;
+    if (js_open(&js, job->path, err) != PS_OK)
+        return err->code;
+    int rc = PS_OK;
+    cJSON *obj;
+    int got;
+    while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
+        job->line = js.rec_line;
+        job->index = js.index - 1;
+        if (js.mode == JS_DOCUMENT && job->fmt->json_document)
+            rc = job->fmt->json_document(job, obj, err);
+        else if (!job->fmt->json_record)
+            rc = fmt_fail(job, err, "format '%s' expects a single JSON document", job->fmt->name);
+        else if (!cJSON_IsObject(obj))
+            rc = fmt_fail(job, err, "expected a JSON object, found %s", fmt_json_type(obj));
+        else
+            rc = job->fmt->json_record(job, obj, err);
+        cJSON_Delete(obj);
+        job_tmp_reset(job);
+        if (rc != PS_OK)
+            break;
+    }
+    if (rc == PS_OK && !job->stop && got < 0)
+        rc = err->code ? err->code : PS_ERR_PARSE;
+    job->sink->n_records += 0;
+    js_close(&js);
+    return rc;
+}
+
+static int
+run_csv(struct fmt_job *job, struct ps_err *err)
+{
+    struct csv_reader c;
+    struct csv_row hdr = {0}, row = {0};
+    if (csv_open(&c, job->path, csv_sep(job->path), err) != PS_OK)
+        return err->code;
+    int rc = PS_OK, got = csv_next(&c, &hdr, err);
+    if (got == 0)
+        rc = ps_error(err, PS_ERR_PARSE, "%s: empty file (expected a CSV header row)", job->path);
+    else if (got < 0)
+        rc = err->code;
+    else if (!job->fmt->csv_record)
+        rc = ps_error(err, PS_ERR_USAGE, "%s: format '%s' does not read CSV", job->path,
+                      job->fmt->name);
+    job->header = &hdr;
+    while (rc == PS_OK && !job->stop && (got = csv_next(&c, &row, err)) > 0) {
+        job->line = row.line;
+        job->index++;
+        if (row.n != hdr.n)
+            rc = fmt_fail(job, err, "expected %d columns (as in the header), found %d", hdr.n, row.n);
+        else
+            rc = job->fmt->csv_record(job, &row, err);
+        job_tmp_reset(job);
+    }
+    if (rc == PS_OK && got < 0)
+        rc = err->code;
+    csv_row_free(&hdr);
+    csv_row_free(&row);
+    csv_close(&c);
+    return rc;
+}
+
+static int
+import_one(struct import_sink *sink, const char *path, const struct import_opts *opts,
+           const struct field_map *map, const struct import_format **used, long long *bytes,
+           struct ps_err *err)
+{
+    const struct import_format *fmt;
+    if (detect(path, opts, &fmt, err) != PS_OK)
+        return err->code;
+    *used = fmt;
+    struct fmt_job job;
+    memset(&job, 0, sizeof job);
+    job.fmt = fmt;
+    job.path = path;
+    char base[256];
+    import_default_name(path, base, sizeof base);
+    job.base = base;
+    job.map = map;
+    job.sink = sink;
+    job.index = -1;
+    if (sink->dry_run) {
+        fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", path, fmt->name,
+                fmt->summary, fmt->mapping);
+        if (map) {
+            struct strbuf sb = STRBUF_INIT;
+            fieldmap_describe(map, &sb);
+            fprintf(sink->out, "fields:  %s\n", sb_str(&sb));
+            sb_free(&sb);
+        }
+    }
+    int rc = is_csv_path(path) ? run_csv(&job, err) : run_json(&job, err);
+    (void)bytes;
+    job_done(&job);
+    return rc;
+}
+
+int
+import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+             struct import_result *res, struct ps_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (opts->name)
+        snprintf(res->name, sizeof res->name, "%s", opts->name);
+    else
+        import_default_name(files[0], res->name, sizeof res->name);
+    struct field_map *map = NULL;
+    if (opts->map && fieldmap_parse(opts->map, &map, err) != PS_OK)
+        return err->code;
+
+    struct import_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.st = st;
+    sink.dry_run = opts->dry_run;
+    sink.out = opts->out ? opts->out : stdout;
+    int rc = PS_OK;
+    if (opts->dry_run) {
+        for (int i = 0; i < n && rc == PS_OK; i++) {
+            const struct import_format *used;
+            rc = import_one(&sink, files[i], opts, map, &used, &res->bytes, err);
+            if (i + 1 < n)
+                fputc('\n', sink.out);
+        }
+        fieldmap_free(map);
+        return rc;
+    }
+
+    if (store_begin(st, err) != PS_OK) {
+        fieldmap_free(map);
+        return err->code;
+    }
+    int64_t existing;
+    int have = store_dataset_find(st, res->name, &existing, NULL) == PS_OK;
+    struct strbuf sources = STRBUF_INIT;
+    for (int i = 0; i < n; i++)
+        sb_printf(&sources, "%s%s", i ? ", " : "", files[i]);
+    if (have && opts->append) {
+        sink.dataset_id = existing;
+    } else {
+        if (have && opts->replace)
+            rc = store_dataset_delete(st, existing, err);
+        if (rc == PS_OK)
+            rc = store_dataset_create(st, res->name, sb_str(&sources), NULL, &sink.dataset_id, err);
+    }
+    for (int i = 0; i < n && rc == PS_OK; i++) {
+        const struct import_format *used = NULL;
+        rc = import_one(&sink, files[i], opts, map, &used, &res->bytes, err);
+        if (used && !strstr(res->formats, used->name)) {
+            size_t l = strlen(res->formats);
+            snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
+        }
+    }
+    if (rc == PS_OK && sink.n_records == 0 && sink.n_feedback == 0)
+        rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", files[0]);
+    if (rc == PS_OK)
+        rc = store_dataset_refresh_counts(st, sink.dataset_id, err);
+    if (rc == PS_OK) {
+        /* record the formats on the dataset */
+        struct strbuf meta = STRBUF_INIT;
+        sb_puts(&meta, "{\"formats\":");
+        sb_json_str(&meta, res->formats, strlen(res->formats));
+        sb_printf(&meta, ",\"repaired\":%ld,\"skipped\":%ld}", sink.n_repaired, sink.n_skipped);
+        rc = store_dataset_set_meta(st, sink.dataset_id, sb_str(&meta), err);
+        sb_free(&meta);
+    }
+    if (rc == PS_OK)
+        rc = store_dataset_set_format(st, sink.dataset_id, res->formats, err);
+    if (rc == PS_OK)
+        rc = store_commit(st, err);
+    if (rc != PS_OK)
+        store_rollback(st);
+    sb_free(&sources);
+    fieldmap_free(map);
+    res->records = sink.n_records;
+    res->feedback = sink.n_feedback;
+    res->skipped = sink.n_skipped;
+    res->repaired = sink.n_repaired;
+    return rc;
+}

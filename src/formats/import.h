@@ -1,0 +1,37 @@
+/* Importing files into the workspace: format detection, atomic import, dry runs. */
+#ifndef PS_FORMATS_IMPORT_H
+#define PS_FORMATS_IMPORT_H
+
+#include <stdio.h>
+
+#include "core/err.h"
+
+struct store;
+
+struct import_opts {
+    const char *name;     /* dataset name; NULL = derived from the first file name */
+    const char *format;   /* forced format name; NULL = detect per file */
+    const char *map;      /* --map spec (implies the generic format) */
+    int replace;          /* replace an existing dataset of that name */
+    int append;           /* add to an existing dataset of that name */
+    int dry_run;          /* detect and print the first record; change nothing */
+    FILE *out;            /* where dry runs and summaries print (stdout) */
+};
+
+struct import_result {
+    char name[256];       /* the dataset written */
+    long records, feedback, skipped, repaired;
+    long long bytes;      /* uncompressed bytes read */
+    char formats[256];    /* formats used, comma-separated */
+};
+
+/* Import `files` (n >= 1) into one dataset in a single transaction: on any error
+ * the workspace is left exactly as it was and err names file:line.  The files
+ * are only borrowed. */
+int import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+                 struct import_result *res, struct ps_err *err);
+
+/* Derive a dataset name from a file path: basename without .gz/.json/.jsonl/.csv. */
+void import_default_name(const char *path, char *out, size_t size);
+
+#endif

@@ -1,0 +1,240 @@
+#include "formats/jsonstream.h"
+
+#include <string.h>
+
+#include "core/utf8.h"
+
+static int
+skip_ws(struct rd *r)
+{
+    int c;
+    while ((c = rd_peek(r)) != -1 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+        rd_getc(r);
+    return c;
+}
+
+static long
+line_at(long first_line, const char *s, size_t off)
+{
+    long line = first_line;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n')
+            line++;
+    return line;
+}
+
+int
+js_check_text(const char *path, long first_line, const char *s, size_t n, struct ps_err *err)
+{
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: NUL byte in input (expected UTF-8 text)", path,
+                        line_at(first_line, s, (size_t)(nul - s)));
+    size_t bad;
+    if (!utf8_valid(s, n, &bad))
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: invalid UTF-8 (byte 0x%02x); expected UTF-8 text",
+                        path, line_at(first_line, s, bad), (unsigned char)s[bad]);
+    return PS_OK;
+}
+
+/* Scan one balanced JSON value (object or array) into js->buf, starting with the
+ * byte `first` already consumed.  Returns PS_OK or a parse error on EOF. */
+static int
+scan_value(struct json_stream *js, int first, struct ps_err *err)
+{
+    struct rd *r = &js->rd;
+    int depth = 1, in_str = 0, esc = 0, c;
+    sb_putc(&js->buf, (char)first);
+    while ((c = rd_getc(r)) != -1) {
+        sb_putc(&js->buf, (char)c);
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == '"')
+            in_str = 1;
+        else if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return PS_OK;
+        }
+    }
+    if (r->failed)
+        return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path);
+    return ps_error(err, PS_ERR_PARSE,
+                    "%s:%ld: unexpected end of file inside the record that starts at line %ld"
+                    " (truncated JSON?)",
+                    r->path, r->line, js->rec_line);
+}
+
+static int
+parse_buf(struct json_stream *js, cJSON **out, struct ps_err *err)
+{
+    if (js_check_text(js->rd.path, js->rec_line, js->buf.p, js->buf.len, err) != PS_OK)
+        return -1;
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(js->buf.p, js->buf.len, &end, 0);
+    if (!v) {
+        size_t off = end && end >= js->buf.p ? (size_t)(end - js->buf.p) : 0;
+        const char *e = cJSON_GetErrorPtr();
+        if (e && e >= js->buf.p && e <= js->buf.p + js->buf.len)
+            off = (size_t)(e - js->buf.p);
+        ps_error(err, PS_ERR_PARSE, "%s:%ld: invalid JSON near \"%.20s\"", js->rd.path,
+                 line_at(js->rec_line, js->buf.p, off), js->buf.p + off);
+        return -1;
+    }
+    if (end) {
+        while (end < js->buf.p + js->buf.len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+        if (end < js->buf.p + js->buf.len) {
+            ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the JSON value", js->rd.path,
+                     line_at(js->rec_line, js->buf.p, (size_t)(end - js->buf.p)));
+            cJSON_Delete(v);
+            return -1;
+        }
+    }
+    *out = v;
+    js->index++;
+    return 1;
+}
+
+int
+js_open(struct json_stream *js, const char *path, struct ps_err *err)
+{
+    memset(js, 0, sizeof *js);
+    if (rd_open(&js->rd, path, err) != PS_OK)
+        return err->code;
+    struct rd *r = &js->rd;
+    /* UTF-8 byte order mark */
+    if (rd_peek(r) == 0xEF) {
+        rd_getc(r);
+        if (rd_getc(r) != 0xBB || rd_getc(r) != 0xBF) {
+            js_close(js);
+            return ps_error(err, PS_ERR_PARSE, "%s:1: invalid UTF-8 at the start of the file", path);
+        }
+    }
+    int c = skip_ws(r);
+    if (c == -1) {
+        int failed = r->failed;
+        js_close(js);
+        return ps_error(err, failed ? PS_ERR_IO : PS_ERR_PARSE,
+                        failed ? "%s: read error (corrupt gzip data?)"
+                               : "%s: empty file (expected JSON, JSON Lines or CSV data)",
+                        path);
+    }
+    if (c == '[') {
+        rd_getc(r);
+        js->mode = JS_ARRAY;
+        return PS_OK;
+    }
+    if (c != '{') {
+        js_close(js);
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON array or object, found '%c'",
+                        path, r->line, c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    /* An object that closes on the line it opened is JSON Lines; otherwise the file
+     * is one document. */
+    js->rec_line = r->line;
+    rd_getc(r);
+    if (scan_value(js, '{', err) != PS_OK) {
+        js_close(js);
+        return err->code;
+    }
+    js->mode = r->line == js->rec_line ? JS_LINES : JS_DOCUMENT;
+    if (js->mode == JS_DOCUMENT && skip_ws(r) != -1) {
+        /* multi-line objects one after another: treat as a sequence of documents */
+        js->mode = JS_LINES;
+    }
+    js->pending = 1;
+    return PS_OK;
+}
+
+void
+js_close(struct json_stream *js)
+{
+    rd_close(&js->rd);
+    sb_free(&js->buf);
+}
+
+int
+js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
+{
+    struct rd *r = &js->rd;
+    *out = NULL;
+    if (js->done)
+        return 0;
+    if (js->pending) {
+        js->pending = 0;
+        return parse_buf(js, out, err);
+    }
+    int c = skip_ws(r);
+    if (js->mode == JS_ARRAY) {
+        if (js->index > 0) {
+            if (c == ']') {
+                rd_getc(r);
+                js->done = 1;
+                c = skip_ws(r);
+                if (c != -1)
+                    return ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the closing ']'",
+                                    r->path, r->line),
+                           -1;
+                return 0;
+            }
+            if (c != ',')
+                return ps_error(err, PS_ERR_PARSE,
+                                c == -1 ? "%s:%ld: unexpected end of file (expected ',' or ']'; truncated JSON?)"
+                                        : "%s:%ld: expected ',' or ']' between records",
+                                r->path, r->line),
+                       -1;
+            rd_getc(r);
+            c = skip_ws(r);
+        } else if (c == ']') {
+            rd_getc(r);
+            js->done = 1;
+            return 0;
+        }
+        if (c == -1)
+            return ps_error(err, PS_ERR_PARSE,
+                            "%s:%ld: unexpected end of file inside the top-level array (truncated JSON?)",
+                            r->path, r->line),
+                   -1;
+        sb_reset(&js->buf);
+        js->rec_line = r->line;
+        if (c == '{' || c == '[') {
+            rd_getc(r);
+            if (scan_value(js, c, err) != PS_OK)
+                return -1;
+            return parse_buf(js, out, err);
+        }
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON object as array element %ld",
+                        r->path, r->line, js->index + 1),
+               -1;
+    }
+    if (c == -1) {
+        if (r->failed)
+            return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path), -1;
+        js->done = 1;
+        return 0;
+    }
+    if (js->mode == JS_DOCUMENT)
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the JSON document",
+                        r->path, r->line),
+               -1;
+    /* JSON Lines: one value per line */
+    js->rec_line = r->line;
+    if (rd_line(r, &js->buf) < 0)
+        return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path), -1;
+    while (js->buf.len && (js->buf.p[js->buf.len - 1] == ' ' || js->buf.p[js->buf.len - 1] == '\t'))
+        js->buf.p[--js->buf.len] = '\0';
+    if (js->buf.p[0] != '{')
+        return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON object on this line", r->path,
+                        js->rec_line),
+               -1;
+    return parse_buf(js, out, err);
+}

@@ -1,0 +1,36 @@
+/* Streaming JSON input: a top-level array is read one element at a time, JSON Lines
+ * one line at a time, so memory is bounded by the largest record, not the file.  A
+ * single pretty-printed object (e.g. AnnotatedPairs) is read as one document. */
+#ifndef PS_FORMATS_JSONSTREAM_H
+#define PS_FORMATS_JSONSTREAM_H
+
+#include <cjson/cJSON.h>
+
+#include "formats/reader.h"
+
+enum js_mode { JS_ARRAY, JS_LINES, JS_DOCUMENT };
+
+struct json_stream {
+    struct rd rd;
+    enum js_mode mode;
+    struct strbuf buf;
+    long rec_line;      /* line where the current record starts */
+    long index;         /* 0-based record index */
+    int done;
+    int pending;        /* first byte already consumed and kept in buf */
+};
+
+/* Open `path` and detect the layout.  An empty file (only whitespace) is an error
+ * naming the file.  Borrows `path`. */
+int js_open(struct json_stream *js, const char *path, struct ps_err *err);
+void js_close(struct json_stream *js);
+
+/* Read the next record.  Returns 1 with *out owned by the caller (cJSON_Delete), 0 at
+ * the end, or -1 with `err` naming file:line and what was expected. */
+int js_next(struct json_stream *js, cJSON **out, struct ps_err *err);
+
+/* Check `s[0..n)` for NUL bytes and invalid UTF-8; on failure report file:line
+ * (counting newlines from `first_line`).  Shared with the CSV reader. */
+int js_check_text(const char *path, long first_line, const char *s, size_t n, struct ps_err *err);
+
+#endif

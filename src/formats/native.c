@@ -1,0 +1,298 @@
+/* The native prefscope layout: one JSON object per item with its responses,
+ * judgments, ratings and tags.  Used by `show --json`, `export --format jsonl`,
+ * dry runs, and imported back losslessly by the "prefscope" format. */
+#include <math.h>
+#include <string.h>
+
+#include "formats/formats.h"
+#include "store/store.h"
+
+static void
+key_str(struct strbuf *sb, const char *key, const char *val)
+{
+    sb_json_str(sb, key, strlen(key));
+    sb_putc(sb, ':');
+    if (val)
+        sb_json_str(sb, val, strlen(val));
+    else
+        sb_puts(sb, "null");
+}
+
+static void
+key_raw(struct strbuf *sb, const char *key, const char *json)
+{
+    sb_json_str(sb, key, strlen(key));
+    sb_putc(sb, ':');
+    sb_puts(sb, json && *json ? json : "null");
+}
+
+static void
+num(struct strbuf *sb, double v)
+{
+    if (!isfinite(v))
+        sb_puts(sb, "null");
+    else if (v == (double)(long long)v && fabs(v) < 1e15)
+        sb_printf(sb, "%lld", (long long)v);
+    else
+        sb_printf(sb, "%.17g", v);
+}
+
+static void
+judgment_json(struct strbuf *sb, int a, int b, const char *annotator, const char *verdict,
+              int has_p, double p_a, double weight, const char *rationale, const char *meta)
+{
+    sb_printf(sb, "{\"a\":%d,\"b\":%d,", a, b);
+    key_str(sb, "annotator", annotator);
+    sb_putc(sb, ',');
+    key_str(sb, "verdict", verdict);
+    sb_puts(sb, ",\"p_a\":");
+    if (has_p)
+        num(sb, p_a);
+    else
+        sb_puts(sb, "null");
+    sb_puts(sb, ",\"weight\":");
+    num(sb, weight > 0 ? weight : 1);
+    sb_putc(sb, ',');
+    key_str(sb, "rationale", rationale);
+    if (meta) {
+        sb_putc(sb, ',');
+        key_raw(sb, "meta", meta);
+    }
+    sb_putc(sb, '}');
+}
+
+void
+fmt_record_to_json(const struct ps_record *rec, struct strbuf *sb)
+{
+    sb_putc(sb, '{');
+    key_str(sb, "id", rec->ext_id);
+    sb_putc(sb, ',');
+    key_str(sb, "key", rec->key);
+    sb_putc(sb, ',');
+    key_str(sb, "system", rec->system);
+    sb_putc(sb, ',');
+    key_raw(sb, "history", rec->history_json ? rec->history_json : "[]");
+    sb_putc(sb, ',');
+    key_str(sb, "prompt", rec->prompt);
+    sb_puts(sb, ",\"responses\":[");
+    for (int i = 0; i < rec->n_resp; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_putc(sb, '{');
+        key_str(sb, "text", rec->resp[i].text);
+        sb_putc(sb, ',');
+        key_str(sb, "model", rec->resp[i].model);
+        if (rec->resp[i].meta_json) {
+            sb_putc(sb, ',');
+            key_raw(sb, "meta", rec->resp[i].meta_json);
+        }
+        sb_putc(sb, '}');
+    }
+    sb_puts(sb, "],\"judgments\":[");
+    for (int i = 0; i < rec->n_judg; i++) {
+        const struct ps_rec_judgment *j = &rec->judg[i];
+        if (i)
+            sb_putc(sb, ',');
+        judgment_json(sb, j->a, j->b, j->annotator ? j->annotator : "dataset", j->verdict,
+                      j->has_p, j->p_a, j->weight, j->rationale, j->meta_json);
+    }
+    sb_puts(sb, "],\"ratings\":[");
+    for (int i = 0; i < rec->n_rating; i++) {
+        const struct ps_rec_rating *x = &rec->rating[i];
+        if (i)
+            sb_putc(sb, ',');
+        sb_printf(sb, "{\"response\":%d,", x->resp);
+        key_str(sb, "aspect", x->aspect);
+        sb_puts(sb, ",\"value\":");
+        num(sb, x->value);
+        sb_putc(sb, ',');
+        key_str(sb, "annotator", x->annotator ? x->annotator : "dataset");
+        sb_putc(sb, '}');
+    }
+    sb_puts(sb, "],\"tags\":[");
+    for (int i = 0; i < rec->n_tags; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_json_str(sb, rec->tags[i], strlen(rec->tags[i]));
+    }
+    sb_puts(sb, "],");
+    key_raw(sb, "meta", rec->meta_json);
+    sb_putc(sb, '}');
+}
+
+void
+fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
+{
+    sb_putc(sb, '{');
+    sb_printf(sb, "\"index\":%lld,", (long long)it->seq);
+    key_str(sb, "id", it->ext_id);
+    sb_putc(sb, ',');
+    key_str(sb, "key", it->key);
+    sb_putc(sb, ',');
+    key_str(sb, "system", it->system);
+    sb_putc(sb, ',');
+    key_raw(sb, "history", it->history ? it->history : "[]");
+    sb_putc(sb, ',');
+    key_str(sb, "prompt", it->prompt);
+    sb_puts(sb, ",\"responses\":[");
+    for (int i = 0; i < it->n_resp; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_putc(sb, '{');
+        key_str(sb, "text", it->resp[i].text);
+        sb_putc(sb, ',');
+        key_str(sb, "model", it->resp[i].model);
+        if (it->resp[i].meta) {
+            sb_putc(sb, ',');
+            key_raw(sb, "meta", it->resp[i].meta);
+        }
+        sb_putc(sb, '}');
+    }
+    sb_puts(sb, "],\"judgments\":[");
+    for (int i = 0; i < it->n_judg; i++) {
+        const struct store_judgment *j = &it->judg[i];
+        if (i)
+            sb_putc(sb, ',');
+        judgment_json(sb, j->a, j->b, j->annotator, j->verdict, j->has_p, j->p_a, j->weight,
+                      j->rationale, j->meta);
+    }
+    sb_puts(sb, "],\"ratings\":[");
+    for (int i = 0; i < it->n_rating; i++) {
+        const struct store_rating *x = &it->rating[i];
+        if (i)
+            sb_putc(sb, ',');
+        sb_printf(sb, "{\"response\":%d,", x->resp);
+        key_str(sb, "aspect", x->aspect);
+        sb_puts(sb, ",\"value\":");
+        num(sb, x->value);
+        sb_putc(sb, ',');
+        key_str(sb, "annotator", x->annotator);
+        sb_putc(sb, '}');
+    }
+    sb_puts(sb, "],\"tags\":[");
+    for (int i = 0; i < it->n_tags; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_json_str(sb, it->tags[i], strlen(it->tags[i]));
+    }
+    sb_puts(sb, "],");
+    key_raw(sb, "meta", it->meta);
+    sb_putc(sb, '}');
+}
+
+/* ---- importing the native layout back ---- */
+
+static int
+native_detect(const cJSON *o, const char *path)
+{
+    (void)path;
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "responses");
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "judgments");
+    return cJSON_IsArray(r) && (cJSON_IsArray(j) || j == NULL) ? 95 : 0;
+}
+
+static int
+native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
+{
+    struct ps_record rec;
+    ps_record_clear(&rec);
+    if (fmt_get_str(job, o, "id", 0, &rec.ext_id, err) ||
+        fmt_get_str(job, o, "key", 0, &rec.key, err) ||
+        fmt_get_str(job, o, "system", 0, &rec.system, err) ||
+        fmt_get_str(job, o, "prompt", 0, &rec.prompt, err))
+        return err->code;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
+    if (h && !cJSON_IsNull(h)) {
+        if (!cJSON_IsArray(h))
+            return fmt_fail(job, err, "field 'history': expected an array, found %s", fmt_json_type(h));
+        if (cJSON_GetArraySize(h) > 0)
+            rec.history_json = fmt_tmp_json(job, h);
+    }
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "meta");
+    if (cJSON_IsObject(m))
+        rec.meta_json = fmt_tmp_json(job, m);
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "responses");
+    if (!cJSON_IsArray(rs) || cJSON_GetArraySize(rs) == 0)
+        return fmt_fail(job, err, "field 'responses': expected a non-empty array");
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rs)
+    {
+        if (!cJSON_IsObject(r))
+            return fmt_fail(job, err, "responses[%d]: expected an object, found %s", rec.n_resp,
+                            fmt_json_type(r));
+        const char *text, *model;
+        if (fmt_get_str(job, r, "text", 0, &text, err) || fmt_get_str(job, r, "model", 0, &model, err))
+            return err->code;
+        int i = ps_record_add_response(&rec, text, model);
+        if (i < 0)
+            return fmt_fail(job, err, "more than %d responses in one item", PS_REC_MAX_RESP);
+        const cJSON *rm = cJSON_GetObjectItemCaseSensitive(r, "meta");
+        if (cJSON_IsObject(rm))
+            rec.resp[i].meta_json = fmt_tmp_json(job, rm);
+    }
+    const cJSON *js = cJSON_GetObjectItemCaseSensitive(o, "judgments");
+    const cJSON *j;
+    cJSON_ArrayForEach(j, js)
+    {
+        double a, b, p = 0, w = 1;
+        int has_p;
+        const char *annot, *verdict, *rationale;
+        if (fmt_get_num(job, j, "a", 1, &a, NULL, err) || fmt_get_num(job, j, "b", 1, &b, NULL, err) ||
+            fmt_get_num(job, j, "p_a", 0, &p, &has_p, err) ||
+            fmt_get_num(job, j, "weight", 0, &w, NULL, err) ||
+            fmt_get_str(job, j, "annotator", 0, &annot, err) ||
+            fmt_get_str(job, j, "verdict", 1, &verdict, err) ||
+            fmt_get_str(job, j, "rationale", 0, &rationale, err))
+            return err->code;
+        if (strcmp(verdict, "A") && strcmp(verdict, "B") && strcmp(verdict, "tie") &&
+            strcmp(verdict, "invalid"))
+            return fmt_fail(job, err, "judgment verdict \"%.20s\": expected A, B, tie or invalid",
+                            verdict);
+        if (a < 0 || b < 0 || a >= rec.n_resp || b >= rec.n_resp)
+            return fmt_fail(job, err, "judgment refers to response %g/%g of %d", a, b, rec.n_resp);
+        int k = ps_record_add_judgment(&rec, (int)a, (int)b, annot, verdict, p, rationale);
+        if (k < 0)
+            return fmt_fail(job, err, "more than %d judgments in one item", PS_REC_MAX_JUDG);
+        rec.judg[k].has_p = has_p;
+        rec.judg[k].weight = w;
+        const cJSON *jm = cJSON_GetObjectItemCaseSensitive(j, "meta");
+        if (cJSON_IsObject(jm))
+            rec.judg[k].meta_json = fmt_tmp_json(job, jm);
+    }
+    const cJSON *xs = cJSON_GetObjectItemCaseSensitive(o, "ratings");
+    const cJSON *x;
+    cJSON_ArrayForEach(x, xs)
+    {
+        double resp, value;
+        const char *aspect, *annot;
+        if (fmt_get_num(job, x, "response", 1, &resp, NULL, err) ||
+            fmt_get_num(job, x, "value", 1, &value, NULL, err) ||
+            fmt_get_str(job, x, "aspect", 1, &aspect, err) ||
+            fmt_get_str(job, x, "annotator", 0, &annot, err))
+            return err->code;
+        if (resp < 0 || resp >= rec.n_resp)
+            return fmt_fail(job, err, "rating refers to response %g of %d", resp, rec.n_resp);
+        if (ps_record_add_rating(&rec, (int)resp, aspect, value, annot) < 0)
+            return fmt_fail(job, err, "more than %d ratings in one item", PS_REC_MAX_RATING);
+    }
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "tags");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, ts)
+    {
+        if (!cJSON_IsString(t))
+            return fmt_fail(job, err, "field 'tags': expected strings, found %s", fmt_json_type(t));
+        if (ps_record_add_tag(&rec, t->valuestring) < 0)
+            return fmt_fail(job, err, "more than %d tags in one item", PS_REC_MAX_TAGS);
+    }
+    return fmt_emit(job, &rec, err);
+}
+
+const struct import_format format_native = {
+    .name = "prefscope",
+    .summary = "prefscope's own JSONL (export --format jsonl): items with responses, judgments, ratings",
+    .mapping = "id, key, system, history[], prompt -> item; responses[] -> responses;"
+               " judgments[] {a, b, annotator, verdict, p_a, weight, rationale} -> judgments;"
+               " ratings[] {response, aspect, value, annotator} -> ratings",
+    .detect_json = native_detect,
+    .json_record = native_record,
+};

@@ -1,0 +1,44 @@
+/* Private to src/store: the struct behind the opaque handle and statement helpers. */
+#ifndef PS_STORE_INTERNAL_H
+#define PS_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+enum store_stmt_id {
+    STMT_ITEM_FIND_KEY,
+    STMT_ITEM_MAX_SEQ,
+    STMT_ITEM_INSERT,
+    STMT_RESP_INSERT,
+    STMT_RESP_LIST,
+    STMT_JUDG_INSERT,
+    STMT_RATING_INSERT,
+    STMT_FTS_INSERT,
+    STMT_TAG_INSERT,
+    STMT_FTS_DELETE_ITEM,
+    STMT__COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmt[STMT__COUNT];
+    /* next seq for the dataset currently being written (cache for store_put_record) */
+    int64_t seq_dataset;
+    int64_t seq_next;
+};
+
+extern const char *const store_migrations[];
+extern const int store_n_migrations;
+
+/* Prepare (once) and return a cached statement, reset and with bindings cleared. */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, struct ps_err *err);
+/* Report the connection's last error as PS_ERR_DB with a context prefix. */
+int store_dberr(struct store *st, struct ps_err *err, const char *what);
+/* Bind text or NULL. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Duplicate column text (NULL stays NULL); caller frees. */
+char *store_col_strdup(sqlite3_stmt *s, int i);
+
+#endif

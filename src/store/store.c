@@ -1,0 +1,186 @@
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+static const char *const stmt_sql[STMT__COUNT] = {
+    [STMT_ITEM_FIND_KEY] = "SELECT id FROM item WHERE dataset_id = ?1 AND key = ?2",
+    [STMT_ITEM_MAX_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM item WHERE dataset_id = ?1",
+    [STMT_ITEM_INSERT] = "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [STMT_RESP_INSERT] = "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [STMT_RESP_LIST] = "SELECT id, idx, text, model FROM response WHERE item_id = ?1 ORDER BY idx",
+    [STMT_JUDG_INSERT] = "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a,"
+                         " weight, rationale, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [STMT_RATING_INSERT] = "INSERT INTO rating (response_id, aspect, value, annotator) VALUES (?1, ?2, ?3, ?4)",
+    [STMT_FTS_INSERT] = "INSERT INTO item_fts (rowid, prompt, responses)"
+                        " SELECT id, prompt, responses FROM item_text WHERE id = ?1",
+    [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO tag (item_id, tag) VALUES (?1, ?2)",
+    [STMT_FTS_DELETE_ITEM] = "INSERT INTO item_fts (item_fts, rowid, prompt, responses)"
+                             " SELECT 'delete', id, prompt, responses FROM item_text WHERE id = ?1",
+};
+
+int
+store_dberr(struct store *st, struct ps_err *err, const char *what)
+{
+    return ps_error(err, PS_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+int
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+char *
+store_col_strdup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    if (!t)
+        return NULL;
+    return xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i));
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt_id id, struct ps_err *err)
+{
+    sqlite3_stmt *s = st->stmt[id];
+    if (!s) {
+        if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+            SQLITE_OK) {
+            store_dberr(st, err, "prepare");
+            return NULL;
+        }
+        st->stmt[id] = s;
+    } else {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    return s;
+}
+
+const char *
+store_default_path(const char *explicit_path)
+{
+    if (explicit_path && *explicit_path)
+        return explicit_path;
+    const char *env = getenv("PREFSCOPE_WORKSPACE");
+    if (env && *env)
+        return env;
+    return "prefscope.db";
+}
+
+static int
+store_migrate(struct store *st, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    int version = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "read schema version");
+    if (sqlite3_step(s) == SQLITE_ROW)
+        version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (version > store_n_migrations)
+        return ps_error(err, PS_ERR_DB,
+                        "%s: workspace schema version %d is newer than this prefscope (%d)",
+                        st->path, version, store_n_migrations);
+    for (int v = version; v < store_n_migrations; v++) {
+        char pragma[64];
+        if (store_begin(st, err) != PS_OK)
+            return err->code;
+        if (store_exec(st, store_migrations[v], err) != PS_OK) {
+            store_rollback(st);
+            return ps_error_prefix(err, "migration %d: ", v + 1);
+        }
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (store_exec(st, pragma, err) != PS_OK || store_commit(st, err) != PS_OK) {
+            store_rollback(st);
+            return err->code;
+        }
+    }
+    return PS_OK;
+}
+
+int
+store_open(struct store **out, const char *path, struct ps_err *err)
+{
+    struct store *st = xcalloc(1, sizeof *st);
+    st->path = xstrdup(path);
+    st->seq_dataset = -1;
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        ps_error(err, PS_ERR_DB, "%s: cannot open workspace: %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        store_close(st);
+        return PS_ERR_DB;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 1);
+    /* A file that is not a database fails on the first read, so check it here with a
+     * message that names the file. */
+    if (store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                       " PRAGMA synchronous = NORMAL;", err) != PS_OK ||
+        store_migrate(st, err) != PS_OK) {
+        if (!strstr(err->msg, path))
+            ps_error_prefix(err, "%s: ", path);
+        store_close(st);
+        return err->code;
+    }
+    *out = st;
+    return PS_OK;
+}
+
+void
+store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < STMT__COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    if (st->db)
+        sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+    return st->path;
+}
+
+int
+store_exec(struct store *st, const char *sql, struct ps_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ps_error(err, PS_ERR_DB, "%s", msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return PS_ERR_DB;
+    }
+    return PS_OK;
+}
+
+int
+store_begin(struct store *st, struct ps_err *err)
+{
+    st->seq_dataset = -1;
+    return store_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int
+store_commit(struct store *st, struct ps_err *err)
+{
+    return store_exec(st, "COMMIT", err);
+}
+
+void
+store_rollback(struct store *st)
+{
+    st->seq_dataset = -1;
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}

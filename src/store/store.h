@@ -1,0 +1,145 @@
+/* The workspace: one sqlite file holding datasets, items, responses, judgments,
+ * ratings, tags, notes and the work of the LLM features (DESIGN.md section 3).
+ *
+ * This module is the only one that includes sqlite3.h.  Other modules call the
+ * functions declared here (and in the other headers of src/store); they never see a
+ * sqlite handle.  All functions return PS_OK or an error status with a message in
+ * the caller's struct ps_err. */
+#ifndef PS_STORE_STORE_H
+#define PS_STORE_STORE_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/record.h"
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
+ * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
+ * is owned by the caller: release it with store_close.  A workspace written by a
+ * newer prefscope is refused. */
+int store_open(struct store **out, const char *path, struct ps_err *err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
+ * else "./prefscope.db".  Returns a static or borrowed string. */
+const char *store_default_path(const char *explicit_path);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); not nestable. */
+int store_begin(struct store *st, struct ps_err *err);
+int store_commit(struct store *st, struct ps_err *err);
+void store_rollback(struct store *st);
+
+/* Execute one or more SQL statements without parameters (schema-like work only;
+ * never pass data in `sql`). */
+int store_exec(struct store *st, const char *sql, struct ps_err *err);
+
+/* ---- datasets ---- */
+
+struct store_dataset {
+    int64_t id;
+    char *name, *source, *format, *imported_at, *meta;
+    int64_t n_items, n_responses, n_judgments, n_ratings, n_feedback;
+    char *annotators;  /* comma-separated, sorted; may be "" */
+};
+
+/* Create a dataset; PS_ERR_EXISTS when the name is taken. */
+int store_dataset_create(struct store *st, const char *name, const char *source,
+                         const char *format, int64_t *id, struct ps_err *err);
+/* Find by name; PS_ERR_NOTFOUND (with a message naming it) when absent. */
+int store_dataset_find(struct store *st, const char *name, int64_t *id, struct ps_err *err);
+/* Delete a dataset and everything hanging off it. */
+int store_dataset_delete(struct store *st, int64_t id, struct ps_err *err);
+/* Recompute the cached counts of a dataset (call after bulk changes). */
+int store_dataset_refresh_counts(struct store *st, int64_t id, struct ps_err *err);
+int store_dataset_set_format(struct store *st, int64_t id, const char *format, struct ps_err *err);
+int store_dataset_set_meta(struct store *st, int64_t id, const char *meta_json, struct ps_err *err);
+
+/* Load every dataset with its counts and annotators.  On success *out is a
+ * caller-owned array of *n entries; free with store_dataset_list_free. */
+int store_dataset_list(struct store *st, struct store_dataset **out, int *n, struct ps_err *err);
+/* Load one dataset by id (caller frees with store_dataset_free). */
+int store_dataset_get(struct store *st, int64_t id, struct store_dataset *out, struct ps_err *err);
+void store_dataset_free(struct store_dataset *d);
+void store_dataset_list_free(struct store_dataset *list, int n);
+
+/* ---- writing records (importers) ---- */
+
+/* Insert or merge one record into the dataset: a record whose key matches an
+ * existing item adds its responses (matched by text and model) and its judgments and
+ * ratings to that item.  The record's strings are only borrowed.  Must be called
+ * inside a transaction for any reasonable speed. */
+int store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *rec,
+                     struct ps_err *err);
+
+/* Add a C3PO feedback record (feedback text + optional domain) to a dataset. */
+int store_put_feedback(struct store *st, int64_t dataset_id, const char *feedback,
+                       const char *domain, const char *meta_json, struct ps_err *err);
+
+/* ---- reading items ---- */
+
+struct store_response {
+    int64_t id;
+    int idx;
+    char *text, *model, *meta;
+};
+
+struct store_judgment {
+    int64_t id;
+    int64_t response_a, response_b; /* response ids */
+    int a, b;                       /* the same as indices into the item's responses */
+    char *annotator, *verdict, *rationale, *meta, *created_at;
+    double p_a;
+    int has_p;
+    double weight;
+};
+
+struct store_rating {
+    int64_t id, response_id;
+    int resp;
+    char *aspect, *annotator;
+    double value;
+};
+
+struct store_item {
+    int64_t id, dataset_id, seq;
+    char *key, *ext_id, *system, *history, *prompt, *meta;
+    struct store_response *resp;
+    int n_resp;
+    struct store_judgment *judg;
+    int n_judg;
+    struct store_rating *rating;
+    int n_rating;
+    char **tags;
+    int n_tags;
+};
+
+/* Load the item at position `seq` (0-based, import order) of a dataset with all its
+ * responses, judgments, ratings and tags.  PS_ERR_NOTFOUND past the end.  The
+ * caller owns *out and releases it with store_item_free. */
+int store_item_get(struct store *st, int64_t dataset_id, int64_t seq, struct store_item *out,
+                   struct ps_err *err);
+int store_item_get_by_id(struct store *st, int64_t item_id, struct store_item *out,
+                         struct ps_err *err);
+void store_item_free(struct store_item *it);
+
+/* Visit every item of a dataset in order.  `fn` borrows the item for the duration
+ * of the call; a non-zero return from fn stops the walk and is returned. */
+typedef int (*store_item_fn)(void *ud, const struct store_item *it, struct ps_err *err);
+int store_item_foreach(struct store *st, int64_t dataset_id, store_item_fn fn, void *ud,
+                       struct ps_err *err);
+
+/* ---- feedback ---- */
+struct store_feedback {
+    int64_t id;
+    char *feedback, *domain, *meta;
+};
+typedef int (*store_feedback_fn)(void *ud, const struct store_feedback *fb, struct ps_err *err);
+int store_feedback_foreach(struct store *st, int64_t dataset_id, store_feedback_fn fn, void *ud,
+                           struct ps_err *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder so the module library is never empty */
+typedef int ps_tui_placeholder;
