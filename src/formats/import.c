@@ -174,7 +174,7 @@ run_json(struct fmt_job *job, struct ps_err *err)
         return err->code;
     int rc = PS_OK;
     cJSON *obj;
-    int got;
+    int got = 0;
     while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
         job->line = js.rec_line;
         job->index = js.index - 1;

@@ -117,7 +117,7 @@ int
 store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *rec,
                  struct ps_err *err)
 {
-    int64_t item_id = 0, seq;
+    int64_t item_id = 0, seq = 0;
     int existing = 0;
     char keybuf[32];
     const char *key = rec->key;
