@@ -153,6 +153,25 @@ fieldmap_parse(const char *spec, struct field_map **out, struct ps_err *err)
         const char *end = next_entry(s, &len);
         char *entry = xstrndup(s, len);
         char *eq = strchr(entry, '=');
+        if (eq) {
+            /* whitespace around the target and the path is layout, not a name;
+             * a key with leading or trailing spaces is written ["  key "] */
+            char *t = entry, *te = eq;
+            while (*t == ' ' || *t == '\t')
+                t++;
+            while (te > t && (te[-1] == ' ' || te[-1] == '\t'))
+                te--;
+            *te = '\0';
+            char *src = eq + 1;
+            while (*src == ' ' || *src == '\t')
+                src++;
+            size_t sl = strlen(src);
+            while (sl && (src[sl - 1] == ' ' || src[sl - 1] == '\t'))
+                src[--sl] = '\0';
+            memmove(entry, t, (size_t)(te - t) + 1);
+            eq = entry + (te - t);
+            memmove(eq + 1, src, sl + 1);
+        }
         if (!eq || eq == entry) {
             fieldmap_free(m);
             ps_error(err, PS_ERR_USAGE, "--map: expected TARGET=FIELD, found '%s'", entry);
@@ -166,6 +185,12 @@ fieldmap_parse(const char *spec, struct field_map **out, struct ps_err *err)
                      "--map: unknown target '%s' (expected prompt, a, b, label, label.a, ...;"
                      " see docs/formats.md)",
                      target);
+            free(entry);
+            fieldmap_free(m);
+            return PS_ERR_USAGE;
+        }
+        if (fieldmap_get(m, target)) {
+            ps_error(err, PS_ERR_USAGE, "--map: target '%s' is mapped twice", target);
             free(entry);
             fieldmap_free(m);
             return PS_ERR_USAGE;
@@ -184,11 +209,20 @@ fieldmap_parse(const char *spec, struct field_map **out, struct ps_err *err)
         free(entry);
         s = *end ? end + 1 : end;
     }
-    int has_a = fieldmap_get(m, "a") || fieldmap_get(m, "chosen") || fieldmap_get(m, "response");
-    if (!has_a) {
+    /* Exactly one way of naming the responses: a[,b] | chosen,rejected | response. */
+    int has_a = fieldmap_get(m, "a") != NULL, has_b = fieldmap_get(m, "b") != NULL;
+    int has_c = fieldmap_get(m, "chosen") != NULL, has_r = fieldmap_get(m, "rejected") != NULL;
+    int has_s = fieldmap_get(m, "response") != NULL;
+    const char *why = NULL;
+    if (!has_a && !has_c && !has_s)
+        why = "needs at least a response field (a=FIELD, chosen=FIELD or response=FIELD)";
+    else if (has_a + has_c + has_s > 1 || ((has_a || has_s) && has_r) || ((has_c || has_s) && has_b))
+        why = "use one of a=,b= or chosen=,rejected= or response= to name the responses, not a mix";
+    else if (has_c != has_r)
+        why = "chosen= and rejected= go together";
+    if (why) {
         fieldmap_free(m);
-        return ps_error(err, PS_ERR_USAGE,
-                        "--map: needs at least a response field (a=FIELD, chosen=FIELD or response=FIELD)");
+        return ps_error(err, PS_ERR_USAGE, "--map: %s", why);
     }
     *out = m;
     return PS_OK;

@@ -142,9 +142,10 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
         return ps_error(err, PS_ERR_PARSE, "%s: no records (empty JSON array)", path);
     for (int i = 0; all[i]; i++) {
         int s = 0;
-        if (mode == JS_DOCUMENT && all[i]->json_document)
-            s = all[i]->detect_json ? all[i]->detect_json(first, path) : 0;
-        else if (all[i]->json_record && all[i]->detect_json)
+        /* Document formats are candidates unless the file is an array of records:
+         * a document written on one line looks like a one-record JSON Lines file. */
+        if (all[i]->detect_json &&
+            (all[i]->json_record || (all[i]->json_document && mode != JS_ARRAY)))
             s = all[i]->detect_json(first, path);
         if (s > best) {
             best = s;
@@ -178,7 +179,7 @@ run_json(struct fmt_job *job, struct ps_err *err)
     while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
         job->line = js.rec_line;
         job->index = js.index - 1;
-        if (js.mode == JS_DOCUMENT && job->fmt->json_document)
+        if (job->fmt->json_document && (js.mode == JS_DOCUMENT || !job->fmt->json_record))
             rc = job->fmt->json_document(job, obj, err);
         else if (!job->fmt->json_record)
             rc = fmt_fail(job, err, "format '%s' expects a single JSON document", job->fmt->name);

@@ -38,32 +38,51 @@ js_check_text(const char *path, long first_line, const char *s, size_t n, struct
 }
 
 /* Scan one balanced JSON value (object or array) into js->buf, starting with the
- * byte `first` already consumed.  Returns PS_OK or a parse error on EOF. */
+ * byte `first` already consumed.  Works on whole buffer spans rather than byte by
+ * byte because this is the hot loop of array and multi-line imports.  Returns PS_OK
+ * or a parse error on EOF. */
 static int
 scan_value(struct json_stream *js, int first, struct ps_err *err)
 {
     struct rd *r = &js->rd;
-    int depth = 1, in_str = 0, esc = 0, c;
+    int depth = 1, in_str = 0, esc = 0;
     sb_putc(&js->buf, (char)first);
-    while ((c = rd_getc(r)) != -1) {
-        sb_putc(&js->buf, (char)c);
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\\')
-                esc = 1;
-            else if (c == '"')
-                in_str = 0;
-            continue;
+    for (;;) {
+        if (r->pos == r->len && !rd_fill(r))
+            break;
+        const unsigned char *p = r->buf + r->pos, *end = r->buf + r->len, *q = p;
+        int done = 0;
+        for (; q < end; q++) {
+            unsigned c = *q;
+            if (in_str) {
+                if (esc)
+                    esc = 0;
+                else if (c == '\\')
+                    esc = 1;
+                else if (c == '"')
+                    in_str = 0;
+                else if (c == '\n')
+                    r->line++;
+                continue;
+            }
+            if (c == '"') {
+                in_str = 1;
+            } else if (c == '\n') {
+                r->line++;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                q++;
+                done = 1;
+                break;
+            }
         }
-        if (c == '"')
-            in_str = 1;
-        else if (c == '{' || c == '[')
-            depth++;
-        else if (c == '}' || c == ']') {
-            if (--depth == 0)
-                return PS_OK;
-        }
+        size_t n = (size_t)(q - p);
+        sb_append(&js->buf, (const char *)p, n);
+        r->pos += n;
+        r->bytes += n;
+        if (done)
+            return PS_OK;
     }
     if (r->failed)
         return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path);
@@ -148,8 +167,8 @@ js_open(struct json_stream *js, const char *path, struct ps_err *err)
     }
     js->mode = r->line == js->rec_line ? JS_LINES : JS_DOCUMENT;
     if (js->mode == JS_DOCUMENT && skip_ws(r) != -1) {
-        /* multi-line objects one after another: treat as a sequence of documents */
-        js->mode = JS_LINES;
+        /* multi-line objects one after another: a sequence of records */
+        js->mode = JS_CONCAT;
     }
     js->pending = 1;
     return PS_OK;
@@ -226,6 +245,18 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
         return ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the JSON document",
                         r->path, r->line),
                -1;
+    if (js->mode == JS_CONCAT) {
+        js->rec_line = r->line;
+        if (c != '{')
+            return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON object, found '%c'", r->path,
+                            r->line, c >= 0x20 && c < 0x7f ? c : '?'),
+                   -1;
+        rd_getc(r);
+        sb_reset(&js->buf);
+        if (scan_value(js, c, err) != PS_OK)
+            return -1;
+        return parse_buf(js, out, err);
+    }
     /* JSON Lines: one value per line */
     js->rec_line = r->line;
     if (rd_line(r, &js->buf) < 0)

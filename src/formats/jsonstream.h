@@ -8,7 +8,8 @@
 
 #include "formats/reader.h"
 
-enum js_mode { JS_ARRAY, JS_LINES, JS_DOCUMENT };
+/* JS_CONCAT: pretty-printed objects one after another (no enclosing array). */
+enum js_mode { JS_ARRAY, JS_LINES, JS_DOCUMENT, JS_CONCAT };
 
 struct json_stream {
     struct rd rd;
