@@ -34,6 +34,9 @@ struct import_format {
     int (*csv_record)(struct fmt_job *job, const struct csv_row *row, struct ps_err *err);
     /* Formats whose file is one JSON document (not an array or lines). */
     int (*json_document)(struct fmt_job *job, const cJSON *doc, struct ps_err *err);
+    /* Non-zero for formats whose records only add judgments to items imported before
+     * (PandaLM judge files): import_files reads such files after the others. */
+    int joins;
 };
 
 /* Where emitted records go: the workspace, or (dry run) a printer. */
@@ -62,6 +65,10 @@ struct fmt_job {
     char **tmp;
     int n_tmp, cap_tmp;
     struct strbuf scratch;
+    /* per-file converter state, created lazily by a format and released with
+     * state_free(state) when the file is done */
+    void *state;
+    void (*state_free)(void *state);
 };
 
 /* ---- field access with errors that name file:line and the field ---- */

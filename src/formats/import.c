@@ -56,6 +56,8 @@ job_done(struct fmt_job *job)
     job_tmp_reset(job);
     free(job->tmp);
     sb_free(&job->scratch);
+    if (job->state_free)
+        job->state_free(job->state);
 }
 
 static void
@@ -233,14 +235,9 @@ run_csv(struct fmt_job *job, struct ps_err *err)
 }
 
 static int
-import_one(struct import_sink *sink, const char *path, const struct import_opts *opts,
-           const struct field_map *map, const struct import_format **used, long long *bytes,
-           struct ps_err *err)
+import_one(struct import_sink *sink, const char *path, const struct import_format *fmt,
+           const struct field_map *map, long long *bytes, struct ps_err *err)
 {
-    const struct import_format *fmt;
-    if (detect(path, opts, &fmt, err) != PS_OK)
-        return err->code;
-    *used = fmt;
     struct fmt_job job;
     memset(&job, 0, sizeof job);
     job.fmt = fmt;
@@ -286,18 +283,24 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     sink.dry_run = opts->dry_run;
     sink.out = opts->out ? opts->out : stdout;
     int rc = PS_OK;
-    if (opts->dry_run) {
+    /* Detect every file first: files of join-only formats (judgments for items of
+     * other files) are read last, whatever the order on the command line. */
+    const struct import_format **fmts = xcalloc((size_t)n, sizeof *fmts);
+    for (int i = 0; i < n && rc == PS_OK; i++)
+        rc = detect(files[i], opts, &fmts[i], err);
+    if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            const struct import_format *used;
-            rc = import_one(&sink, files[i], opts, map, &used, &res->bytes, err);
+            rc = import_one(&sink, files[i], fmts[i], map, &res->bytes, err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
+        free(fmts);
         fieldmap_free(map);
         return rc;
     }
 
     if (store_begin(st, err) != PS_OK) {
+        free(fmts);
         fieldmap_free(map);
         return err->code;
     }
@@ -314,10 +317,13 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         if (rc == PS_OK)
             rc = store_dataset_create(st, res->name, sb_str(&sources), NULL, &sink.dataset_id, err);
     }
-    for (int i = 0; i < n && rc == PS_OK; i++) {
-        const struct import_format *used = NULL;
-        rc = import_one(&sink, files[i], opts, map, &used, &res->bytes, err);
-        if (used && !strstr(res->formats, used->name)) {
+    for (int k = 0; k < 2 * n && rc == PS_OK; k++) {
+        int i = k % n;
+        const struct import_format *used = fmts[i];
+        if ((k < n) == (used->joins != 0))
+            continue;
+        rc = import_one(&sink, files[i], used, map, &res->bytes, err);
+        if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
         }
@@ -342,6 +348,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     if (rc != PS_OK)
         store_rollback(st);
     sb_free(&sources);
+    free(fmts);
     fieldmap_free(map);
     res->records = sink.n_records;
     res->feedback = sink.n_feedback;

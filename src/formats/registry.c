@@ -9,6 +9,9 @@
     _(sharegpt) \
     _(trl) \
     _(kto) \
+    _(alpaca_eval) \
+    _(pandalm) \
+    _(pandalm_judge) \
     _(generic)
 
 #define FORMAT_EXTERN(name) extern const struct import_format format_##name;

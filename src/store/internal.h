@@ -40,5 +40,8 @@ int store_dberr(struct store *st, struct ps_err *err, const char *what);
 int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Duplicate column text (NULL stays NULL); caller frees. */
 char *store_col_strdup(sqlite3_stmt *s, int i);
+/* Insert judgment `j` of item `item_id` between two response ids (item.c). */
+int store_judgment_insert(struct store *st, int64_t item_id, int64_t response_a, int64_t response_b,
+                          const struct ps_rec_judgment *j, struct ps_err *err);
 
 #endif

@@ -114,6 +114,26 @@ put_responses(struct store *st, int64_t item_id, int existing, const struct ps_r
 }
 
 int
+store_judgment_insert(struct store *st, int64_t item_id, int64_t response_a, int64_t response_b,
+                      const struct ps_rec_judgment *j, struct ps_err *err)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_JUDG_INSERT, err);
+    if (!s)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_int64(s, 2, response_a);
+    sqlite3_bind_int64(s, 3, response_b);
+    store_bind_text(s, 4, j->annotator ? j->annotator : "dataset");
+    store_bind_text(s, 5, j->verdict);
+    if (j->has_p)
+        sqlite3_bind_double(s, 6, j->p_a);
+    sqlite3_bind_double(s, 7, j->weight > 0 ? j->weight : 1.0);
+    store_bind_text(s, 8, j->rationale);
+    store_bind_text(s, 9, j->meta_json);
+    return step_done(st, s, err, "insert judgment");
+}
+
+int
 store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *rec,
                  struct ps_err *err)
 {
@@ -176,20 +196,7 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         const struct ps_rec_judgment *j = &rec->judg[i];
         if (j->a < 0 || j->a >= rec->n_resp || j->b < 0 || j->b >= rec->n_resp)
             return ps_error(err, PS_ERR_PARSE, "judgment refers to a missing response");
-        sqlite3_stmt *s = store_stmt(st, STMT_JUDG_INSERT, err);
-        if (!s)
-            return err->code;
-        sqlite3_bind_int64(s, 1, item_id);
-        sqlite3_bind_int64(s, 2, ids[j->a]);
-        sqlite3_bind_int64(s, 3, ids[j->b]);
-        store_bind_text(s, 4, j->annotator ? j->annotator : "dataset");
-        store_bind_text(s, 5, j->verdict);
-        if (j->has_p)
-            sqlite3_bind_double(s, 6, j->p_a);
-        sqlite3_bind_double(s, 7, j->weight > 0 ? j->weight : 1.0);
-        store_bind_text(s, 8, j->rationale);
-        store_bind_text(s, 9, j->meta_json);
-        if (step_done(st, s, err, "insert judgment") != PS_OK)
+        if (store_judgment_insert(st, item_id, ids[j->a], ids[j->b], j, err) != PS_OK)
             return err->code;
     }
     for (int i = 0; i < rec->n_rating; i++) {

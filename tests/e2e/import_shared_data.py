@@ -1,0 +1,232 @@
+"""Driver of import_shared_data.sh: imports the real datasets and asserts on them.
+
+Run through the .sh wrapper (it sets PS_BIN, PS_DATA and WORK, a temp dir)."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+BIN = os.environ["PS_BIN"]
+DATA = os.environ["PS_DATA"]
+WORK = os.environ["WORK"]
+WS = os.path.join(WORK, "ws.db")
+failures = []
+
+
+def run(*args, ok=True):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True)
+    if ok and p.returncode != 0:
+        sys.exit(f"FAIL: prefscope {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def eq(got, want, what):
+    check(got == want, f"{what}: got {got!r}, want {want!r}")
+
+
+def near(got, want, what, tol=1e-6):
+    check(abs(got - want) <= tol, f"{what}: got {got!r}, want {want!r} (tolerance {tol})")
+
+
+def data(*parts):
+    return os.path.join(DATA, *parts)
+
+
+def imp(name, *files, extra=()):
+    return run("import", "-w", WS, "--name", name, *extra, *files)
+
+
+def datasets():
+    return {d["name"]: d for d in json.loads(run("ls", "-w", WS, "--json").stdout)}
+
+
+def items(name):
+    out = os.path.join(WORK, name + ".jsonl")
+    run("export", "-w", WS, name, "--format", "jsonl", "-o", out)
+    with open(out, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def show(name, index):
+    return json.loads(run("show", "-w", WS, "--json", name, str(index)).stdout)
+
+
+def judgments(its, annotator):
+    return [(it, j) for it in its for j in it["judgments"] if j["annotator"] == annotator]
+
+
+def counts(name, n_items, n_resp, n_judg, annotators=None, feedback=0):
+    d = datasets()[name]
+    eq(d["items"], n_items, f"{name}: items")
+    eq(d["responses"], n_resp, f"{name}: responses")
+    eq(d["judgments"], n_judg, f"{name}: judgments")
+    eq(d["feedback"], feedback, f"{name}: feedback records")
+    if annotators is not None:
+        eq(sorted(d["annotators"]), sorted(annotators), f"{name}: annotators")
+
+
+def dry_run(path, fmt):
+    p = run("import", "--dry-run", path)
+    check(f"format:  {fmt} " in p.stdout, f"dry run of {path}: format {fmt} shown")
+    check("mapping: " in p.stdout and "first record" in p.stdout,
+          f"dry run of {path}: mapping and first record shown")
+    check(not os.path.exists(os.path.join(WORK, "never.db")), "dry run wrote nothing")
+
+
+# ---- HH-RLHF --------------------------------------------------------------
+def test_hh():
+    f = data("hh_rlhf_harmless_test", "harmless-base_test.jsonl.gz")
+    p = imp("hh", f)
+    check("5 irregular records" in p.stderr, "hh: import summary reports 5 irregular records")
+    counts("hh", 2312, 4624, 2312, ["dataset"])
+    its = items("hh")
+    irregular = [it["index"] for it in its if (it["meta"] or {}).get("hh_irregular")]
+    eq(len(irregular), 5, "hh: items marked hh_irregular")
+    first, last = its[0], its[-1]
+    eq(first["history"][0]["content"], "what are some pranks with a pen i can do?", "hh: first history turn")
+    eq(last["prompt"], "Where is the human trade message board", "hh: last prompt")
+    eq(last["responses"][0]["text"], "I don\u2019t know where the human trade message board is.",
+       "hh: last chosen response (curly quote)")
+    curly = sum(1 for it in its if "\u2019" in json.dumps(it, ensure_ascii=False))
+    check(curly > 1500, f"hh: curly quotes survive ({curly} items with U+2019)")
+    eq({j["verdict"] for it in its for j in it["judgments"]}, {"A"}, "hh: every label is chosen = A")
+    dry_run(f, "hh")
+
+
+# ---- LLaMA-Factory DPO demo -------------------------------------------------
+def test_llamafactory():
+    for lang in ("en", "zh"):
+        f = data("llamafactory_dpo_demo", f"dpo_{lang}_demo.json")
+        imp("dpo_" + lang, f)
+        counts("dpo_" + lang, 300, 600, 300, ["dataset"])
+        dry_run(f, "sharegpt")
+    src = json.load(open(data("llamafactory_dpo_demo", "dpo_zh_demo.json"), encoding="utf-8"))
+    its = items("dpo_zh")
+    eq(its[0]["responses"][0]["text"], src[0]["chosen"]["value"], "dpo_zh: first chosen text (CJK)")
+    eq(its[-1]["responses"][1]["text"], src[-1]["rejected"]["value"], "dpo_zh: last rejected text")
+    check(any("\u4e00" <= ch <= "\u9fff" for ch in its[0]["prompt"]), "dpo_zh: CJK prompt")
+    en = items("dpo_en")
+    eq(sum(1 for it in en if it["system"]), sum(1 for r in json.load(open(data(
+        "llamafactory_dpo_demo", "dpo_en_demo.json"))) if r["conversations"][0]["from"] == "system"),
+       "dpo_en: items with a system prompt")
+
+
+# ---- AlpacaEval -------------------------------------------------------------
+AE_FILES = ["alpaca_eval_gpt4_annotations.json", "alpaca_eval_cot_gpt4_turbo_fn_annotations.json",
+            "weighted_alpaca_eval_gpt4_turbo_annotations.json"]
+
+
+def published_win_rate(csvname, model="Alpaca 7B"):
+    with open(data("alpaca_eval_alpaca7b", csvname), encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["name"] == model:
+                return float(row["win_rate"])
+    raise KeyError(model)
+
+
+def test_alpaca_eval():
+    files = [data("alpaca_eval_alpaca7b", f) for f in AE_FILES]
+    imp("alpaca", *files)
+    annot = ["llm:alpaca_eval_gpt4", "llm:alpaca_eval_cot_gpt4_turbo_fn",
+             "llm:weighted_alpaca_eval_gpt4_turbo"]
+    counts("alpaca", 805, 3 * 805, 3 * 805, annot)
+    its = items("alpaca")
+    eq({len(it["responses"]) for it in its}, {3}, "alpaca: every item has 3 responses")
+    models = {tuple(sorted(r["model"] for r in it["responses"])) for it in its}
+    eq(models, {("alpaca-7b", "gpt4_1106_preview", "text_davinci_003")}, "alpaca: response models")
+    for a, csvname in (("llm:alpaca_eval_gpt4", "leaderboard_AlpacaEval1_alpaca_eval_gpt4.csv"),
+                       ("llm:weighted_alpaca_eval_gpt4_turbo",
+                        "leaderboard_AlpacaEval2_weighted_alpaca_eval_gpt4_turbo.csv"),
+                       ("llm:alpaca_eval_cot_gpt4_turbo_fn",
+                        "leaderboard_AlpacaEval2_alpaca_eval_cot_gpt4_turbo_fn.csv")):
+        js = judgments(its, a)
+        eq(len(js), 805, f"alpaca: judgments by {a}")
+        # the judged pair is (reference, alpaca-7b): win rate of B = mean(1 - p_a)
+        check(all(it["responses"][j["b"]]["model"] == "alpaca-7b" for it, j in js),
+              f"alpaca: {a} judges alpaca-7b as B")
+        wr = 100 * sum(1 - j["p_a"] for _, j in js) / len(js)
+        near(wr, published_win_rate(csvname), f"alpaca: win rate of Alpaca 7B by {a}", 1e-6)
+    near(100 * sum(1 - j["p_a"] for _, j in judgments(its, "llm:alpaca_eval_gpt4")) / 805,
+         26.459627329192543, "alpaca: AlpacaEval 1 win rate (SOURCE.md)", 1e-9)
+    ties = [j for _, j in judgments(its, "llm:alpaca_eval_gpt4") if j["verdict"] == "tie"]
+    eq(len(ties), 16, "alpaca: AlpacaEval 1 ties (preference 0)")
+    cot = judgments(its, "llm:alpaca_eval_cot_gpt4_turbo_fn")
+    # 802 carry raw_completion.concise_explanation; the 3 ties (identical outputs) were not judged
+    eq(sum(1 for _, j in cot if j["rationale"]), 802, "alpaca: cot judgments with a rationale")
+    eq(sum(1 for _, j in cot if j["verdict"] == "tie"), 3, "alpaca: cot ties (1.5)")
+    w = judgments(its, "llm:weighted_alpaca_eval_gpt4_turbo")
+    eq(w[0][1]["meta"]["preference"], 1.0000001827, "alpaca: raw preference kept in judgment meta")
+    check("Mis\u00e9rables" in json.dumps(its, ensure_ascii=False), "alpaca: unicode text kept")
+    # the same files one by one with --append give the same dataset
+    imp("alpaca2", files[0])
+    for f in files[1:]:
+        imp("alpaca2", f, extra=("--append",))
+    counts("alpaca2", 805, 3 * 805, 3 * 805, annot)
+    dry_run(files[1], "alpaca_eval")
+
+
+# ---- PandaLM ------------------------------------------------------------------
+def test_pandalm():
+    d = "pandalm_testset"
+    judge_files = [data(d, "gpt-3.5-turbo-testset-v1.json"), data(d, "pandalm-7b-testset-v1.json")]
+    # judge files first on the command line: they are still read after the test set
+    imp("pandalm", *judge_files, data(d, "testset-v1.json"))
+    humans = [f"human:annotator{k}" for k in (1, 2, 3)]
+    counts("pandalm", 999, 1998, 5 * 999, humans + ["llm:gpt-3.5-turbo", "llm:pandalm-7b"])
+    its = items("pandalm")
+    src = json.load(open(data(d, "testset-v1.json"), encoding="utf-8"))
+    eq(its[0]["key"], "idx:0", "pandalm: item key")
+    eq(its[0]["responses"][0]["model"], "bloom-7b", "pandalm: model of response1 from cmp_key")
+    eq(its[0]["responses"][1]["model"], "llama-7b", "pandalm: model of response2 from cmp_key")
+    with_input = next(r for r in src if r["input"])
+    it = next(i for i in its if i["key"] == f"idx:{with_input['idx']}")
+    eq(it["prompt"], with_input["instruction"] + "\n\n" + with_input["input"], "pandalm: prompt with input")
+    eq(it["meta"]["input"], with_input["input"], "pandalm: input kept in meta")
+    eq(sum(1 for i in its if (i["meta"] or {}).get("irregular")), 6, "pandalm: boolean responses marked")
+    agree = sum(1 for i in its if len({j["verdict"] for j in i["judgments"] if j["annotator"] in humans}) == 1)
+    eq(agree, 879, "pandalm: items where the three humans agree")
+    gpt = [j for _, j in judgments(its, "llm:gpt-3.5-turbo")]
+    eq(sum(1 for j in gpt if j["verdict"] == "invalid"), 25, "pandalm: gpt 'garbage' kept as invalid")
+    eq(sum(1 for j in gpt if j["verdict"] == "tie"), 38, "pandalm: gpt ties")
+    eq(sum(1 for j in gpt if j["verdict"] == "A"), 460, "pandalm: gpt '1'")
+    # accuracy against the human majority (SOURCE.md: 0.7107 and 0.6677)
+    code = {"A": 1, "B": 2, "tie": 0, "invalid": 0}
+    for a, want in (("llm:gpt-3.5-turbo", 0.7107), ("llm:pandalm-7b", 0.6677)):
+        hit = 0
+        for i in its:
+            hv = [code[j["verdict"]] for h in humans for j in i["judgments"] if j["annotator"] == h]
+            gold = max(hv, key=hv.count)  # first-max order: annotator1 wins a 3-way split
+            mv = [code[j["verdict"]] for j in i["judgments"] if j["annotator"] == a]
+            hit += mv[0] == gold
+        near(round(hit / len(its), 4), want, f"pandalm: accuracy of {a}", 1e-9)
+    # a judge file alone, or onto a missing idx, is an error naming file:line
+    p = run("import", "-w", WS, "--name", "pandalm_orphan", judge_files[0], ok=False)
+    check(p.returncode != 0 and "gpt-3.5-turbo-testset-v1.json:2:" in p.stderr and "idx 0" in p.stderr,
+          f"pandalm: orphan judge file refused with file:line ({p.stderr.strip()})")
+    check("pandalm_orphan" not in datasets(), "pandalm: failed import left nothing behind")
+    # --append joins onto an existing dataset
+    imp("pandalm2", data(d, "testset-v1.json"))
+    imp("pandalm2", judge_files[1], extra=("--append",))
+    counts("pandalm2", 999, 1998, 4 * 999)
+    dry_run(data(d, "testset-v1.json"), "pandalm")
+    dry_run(judge_files[0], "pandalm-judge")
+
+
+TESTS = [test_hh, test_llamafactory, test_alpaca_eval, test_pandalm]
+
+if __name__ == "__main__":
+    only = sys.argv[1:]
+    for t in TESTS:
+        if not only or t.__name__ in only:
+            t()
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        sys.exit(1)
+    print("ok: every shared dataset imported and checked")
