@@ -67,18 +67,23 @@ csv_next(struct csv_reader *c, struct csv_row *row, struct ps_err *err)
         ch = rd_peek(r);
     }
     if (ch == -1)
-        return r->failed ? (ps_error(err, PS_ERR_IO, "%s: read error", r->path), -1) : 0;
+        return r->failed ? (rd_error(r, err), -1) : 0;
     row->line = r->line;
     size_t start = row->store.len;
     int quoted = 0, after_quote = 0;
     long quote_line = 0;
+    int quote_col = 0;
     for (;;) {
         ch = rd_getc(r);
+        if (ch == -1 && r->failed)
+            return rd_error(r, err), -1;
         if (quoted) {
             if (ch == -1)
                 return ps_error(err, PS_ERR_PARSE,
-                                "%s:%ld: unterminated quoted field (the quote opens at line %ld)",
-                                r->path, r->line, quote_line),
+                                "%s:%ld: column %d: unterminated quoted field: the quote opened"
+                                " on this line is never closed (expected a closing '\"' before"
+                                " the end of the file at line %ld)",
+                                r->path, quote_line, quote_col, r->line),
                        -1;
             if (ch == '"') {
                 if (rd_peek(r) == '"') {
@@ -108,6 +113,7 @@ csv_next(struct csv_reader *c, struct csv_row *row, struct ps_err *err)
         if (ch == '"' && row->store.len == start && !after_quote) {
             quoted = 1;
             quote_line = r->line;
+            quote_col = row->n + 1;
             continue;
         }
         if (after_quote)

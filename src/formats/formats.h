@@ -61,6 +61,8 @@ struct fmt_job {
     const struct field_map *map;  /* --map, for the generic format */
     struct import_sink *sink;
     int stop;                  /* set by fmt_emit in dry-run mode after the first record */
+    const char *field_prefix;  /* "judgments[2]." while a converter reads a nested object:
+                                  prefixes field names in fmt_get_* messages; NULL = none */
     /* temporary strings owned by the job, freed after each source record */
     char **tmp;
     int n_tmp, cap_tmp;

@@ -181,6 +181,7 @@ run_json(struct fmt_job *job, struct ps_err *err)
     while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
         job->line = js.rec_line;
         job->index = js.index - 1;
+        job->field_prefix = NULL;
         if (job->fmt->json_document && (js.mode == JS_DOCUMENT || !job->fmt->json_record))
             rc = job->fmt->json_document(job, obj, err);
         else if (!job->fmt->json_record)
@@ -220,6 +221,7 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     while (rc == PS_OK && !job->stop && (got = csv_next(&c, &row, err)) > 0) {
         job->line = row.line;
         job->index++;
+        job->field_prefix = NULL;
         if (row.n != hdr.n)
             rc = fmt_fail(job, err, "expected %d columns (as in the header), found %d", hdr.n, row.n);
         else

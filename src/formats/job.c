@@ -27,6 +27,9 @@ fmt_json_type(const cJSON *v)
     return "an invalid value";
 }
 
+/* The nested-object prefix of field names in messages. */
+#define FP(job) ((job)->field_prefix ? (job)->field_prefix : "")
+
 int
 fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...)
 {
@@ -35,6 +38,11 @@ fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages quote dataset text; keep them on one line and free of terminal
+     * control bytes. */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     return ps_error(err, PS_ERR_PARSE, "%s:%ld: %s", job->path, job->line, msg);
 }
 
@@ -46,11 +54,12 @@ fmt_get_str(struct fmt_job *job, const cJSON *obj, const char *key, int required
     *out = NULL;
     if (!v || cJSON_IsNull(v)) {
         if (required)
-            return fmt_fail(job, err, "missing field '%s' (expected a string)", key);
+            return fmt_fail(job, err, "missing field '%s%s' (expected a string)", FP(job), key);
         return PS_OK;
     }
     if (!cJSON_IsString(v))
-        return fmt_fail(job, err, "field '%s': expected a string, found %s", key, fmt_json_type(v));
+        return fmt_fail(job, err, "field '%s%s': expected a string, found %s", FP(job), key,
+                        fmt_json_type(v));
     *out = v->valuestring;
     return PS_OK;
 }
@@ -64,7 +73,7 @@ fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required
         *present = 0;
     if (!v || cJSON_IsNull(v)) {
         if (required)
-            return fmt_fail(job, err, "missing field '%s' (expected a number)", key);
+            return fmt_fail(job, err, "missing field '%s%s' (expected a number)", FP(job), key);
         return PS_OK;
     }
     if (cJSON_IsNumber(v)) {
@@ -75,11 +84,12 @@ fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required
         char *end;
         double d = strtod(v->valuestring, &end);
         if (end == v->valuestring || *end)
-            return fmt_fail(job, err, "field '%s': expected a number, found the string \"%.40s\"",
-                            key, v->valuestring);
+            return fmt_fail(job, err, "field '%s%s': expected a number, found the string \"%.40s\"",
+                            FP(job), key, v->valuestring);
         *out = d;
     } else {
-        return fmt_fail(job, err, "field '%s': expected a number, found %s", key, fmt_json_type(v));
+        return fmt_fail(job, err, "field '%s%s': expected a number, found %s", FP(job), key,
+                        fmt_json_type(v));
     }
     if (present)
         *present = 1;

@@ -85,11 +85,62 @@ scan_value(struct json_stream *js, int first, struct ps_err *err)
             return PS_OK;
     }
     if (r->failed)
-        return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path);
+        return rd_error(r, err);
     return ps_error(err, PS_ERR_PARSE,
                     "%s:%ld: unexpected end of file inside the record that starts at line %ld"
                     " (truncated JSON?)",
                     r->path, r->line, js->rec_line);
+}
+
+/* A short, printable excerpt of s[off..n) for messages: stops at a line end,
+ * replaces control bytes and never cuts a UTF-8 sequence in half. */
+static void
+excerpt(const char *s, size_t n, size_t off, char *out, size_t size)
+{
+    size_t o = 0, i = off;
+    while (i < n && o + 5 < size && i - off < 24) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || c == '\r')
+            break;
+        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + len > n || o + len + 1 >= size)
+            break;
+        if (c < 0x20 || c == 0x7f) {
+            out[o++] = ' ';
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
+}
+
+/* Does s[0..n) end inside a string or with brackets still open?  (Only used to word
+ * an error: cJSON's error position alone does not tell a cut record from a typo.) */
+static int
+ends_open(const char *s, size_t n)
+{
+    int depth = 0, in_str = 0, esc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_str || depth > 0;
 }
 
 static int
@@ -104,8 +155,38 @@ parse_buf(struct json_stream *js, cJSON **out, struct ps_err *err)
         const char *e = cJSON_GetErrorPtr();
         if (e && e >= js->buf.p && e <= js->buf.p + js->buf.len)
             off = (size_t)(e - js->buf.p);
-        ps_error(err, PS_ERR_PARSE, "%s:%ld: invalid JSON near \"%.20s\"", js->rd.path,
-                 line_at(js->rec_line, js->buf.p, off), js->buf.p + off);
+        if (off > js->buf.len)
+            off = js->buf.len;
+        int cut = ends_open(js->buf.p, js->buf.len);
+        if (cut) {
+            /* point at where the text stops */
+            off = js->buf.len;
+            while (off > 0 && strchr(" \t\r\n", js->buf.p[off - 1]))
+                off--;
+        }
+        long line = line_at(js->rec_line, js->buf.p, off);
+        size_t bol = off;
+        while (bol > 0 && js->buf.p[bol - 1] != '\n')
+            bol--;
+        long col = 1;
+        for (size_t i = bol; i < off; i++)
+            col += ((unsigned char)js->buf.p[i] & 0xC0) != 0x80;
+        size_t rest = off;
+        while (rest < js->buf.len && strchr(" \t\r\n", js->buf.p[rest]))
+            rest++;
+        if (cut || rest >= js->buf.len) {
+            ps_error(err, PS_ERR_PARSE,
+                     "%s:%ld: column %ld: the JSON record that starts at line %ld ends early"
+                     " (truncated? expected more values and closing brackets)",
+                     js->rd.path, line, col, js->rec_line);
+        } else {
+            char near[64];
+            excerpt(js->buf.p, js->buf.len, off, near, sizeof near);
+            ps_error(err, PS_ERR_PARSE,
+                     "%s:%ld: column %ld: invalid JSON near \"%s\" (expected a value, ',', ':'"
+                     " or a closing bracket)",
+                     js->rd.path, line, col, near);
+        }
         return -1;
     }
     if (end) {
@@ -140,11 +221,13 @@ js_open(struct json_stream *js, const char *path, struct ps_err *err)
     }
     int c = skip_ws(r);
     if (c == -1) {
-        int failed = r->failed;
+        if (r->failed) {
+            rd_error(r, err);
+            js_close(js);
+            return err->code;
+        }
         js_close(js);
-        return ps_error(err, failed ? PS_ERR_IO : PS_ERR_PARSE,
-                        failed ? "%s: read error (corrupt gzip data?)"
-                               : "%s: empty file (expected JSON, JSON Lines or CSV data)",
+        return ps_error(err, PS_ERR_PARSE, "%s: empty file (expected JSON, JSON Lines or CSV data)",
                         path);
     }
     if (c == '[') {
@@ -237,7 +320,7 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
     }
     if (c == -1) {
         if (r->failed)
-            return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path), -1;
+            return rd_error(r, err), -1;
         js->done = 1;
         return 0;
     }
@@ -260,7 +343,7 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
     /* JSON Lines: one value per line */
     js->rec_line = r->line;
     if (rd_line(r, &js->buf) < 0)
-        return ps_error(err, PS_ERR_IO, "%s: read error (corrupt gzip data?)", r->path), -1;
+        return rd_error(r, err), -1;
     while (js->buf.len && (js->buf.p[js->buf.len - 1] == ' ' || js->buf.p[js->buf.len - 1] == '\t'))
         js->buf.p[--js->buf.len] = '\0';
     if (js->buf.p[0] != '{')

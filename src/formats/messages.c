@@ -135,8 +135,6 @@ fmt_response_text(struct fmt_job *job, const cJSON *v, const char *field, const 
             const cJSON *last = cJSON_GetArrayItem(v, n - 1);
             *out = cJSON_IsObject(last) ? fmt_message_content(job, last) : fmt_content_text(job, v);
         }
-    } else if (cJSON_IsNumber(v)) {
-        *out = fmt_tmp_printf(job, "%g", v->valuedouble);
     }
     if (!*out)
         return fmt_fail(job, err, "field '%s': expected a string or a message, found %s", field,

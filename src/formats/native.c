@@ -217,6 +217,7 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     const cJSON *r;
     cJSON_ArrayForEach(r, rs)
     {
+        job->field_prefix = fmt_tmp_printf(job, "responses[%d].", rec.n_resp);
         if (!cJSON_IsObject(r))
             return fmt_fail(job, err, "responses[%d]: expected an object, found %s", rec.n_resp,
                             fmt_json_type(r));
@@ -231,9 +232,15 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             rec.resp[i].meta_json = fmt_tmp_json(job, rm);
     }
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(o, "judgments");
+    if (js && !cJSON_IsNull(js) && !cJSON_IsArray(js))
+        return fmt_fail(job, err, "field 'judgments': expected an array, found %s", fmt_json_type(js));
     const cJSON *j;
     cJSON_ArrayForEach(j, js)
     {
+        job->field_prefix = fmt_tmp_printf(job, "judgments[%d].", rec.n_judg);
+        if (!cJSON_IsObject(j))
+            return fmt_fail(job, err, "judgments[%d]: expected an object, found %s", rec.n_judg,
+                            fmt_json_type(j));
         double a, b, p = 0, w = 1;
         int has_p;
         const char *annot, *verdict, *rationale;
@@ -246,10 +253,11 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             return err->code;
         if (strcmp(verdict, "A") && strcmp(verdict, "B") && strcmp(verdict, "tie") &&
             strcmp(verdict, "invalid"))
-            return fmt_fail(job, err, "judgment verdict \"%.20s\": expected A, B, tie or invalid",
-                            verdict);
+            return fmt_fail(job, err, "field '%sverdict': expected A, B, tie or invalid, found \"%.20s\"",
+                            job->field_prefix, verdict);
         if (a < 0 || b < 0 || a >= rec.n_resp || b >= rec.n_resp)
-            return fmt_fail(job, err, "judgment refers to response %g/%g of %d", a, b, rec.n_resp);
+            return fmt_fail(job, err, "%sa/b: expected response indices below %d, found %g and %g",
+                            job->field_prefix, rec.n_resp, a, b);
         int k = ps_record_add_judgment(&rec, (int)a, (int)b, annot, verdict, p, rationale);
         if (k < 0)
             return fmt_fail(job, err, "more than %d judgments in one item", PS_REC_MAX_JUDG);
@@ -260,9 +268,15 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             rec.judg[k].meta_json = fmt_tmp_json(job, jm);
     }
     const cJSON *xs = cJSON_GetObjectItemCaseSensitive(o, "ratings");
+    if (xs && !cJSON_IsNull(xs) && !cJSON_IsArray(xs))
+        return fmt_fail(job, err, "field 'ratings': expected an array, found %s", fmt_json_type(xs));
     const cJSON *x;
     cJSON_ArrayForEach(x, xs)
     {
+        job->field_prefix = fmt_tmp_printf(job, "ratings[%d].", rec.n_rating);
+        if (!cJSON_IsObject(x))
+            return fmt_fail(job, err, "ratings[%d]: expected an object, found %s", rec.n_rating,
+                            fmt_json_type(x));
         double resp, value;
         const char *aspect, *annot;
         if (fmt_get_num(job, x, "response", 1, &resp, NULL, err) ||
@@ -271,11 +285,16 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             fmt_get_str(job, x, "annotator", 0, &annot, err))
             return err->code;
         if (resp < 0 || resp >= rec.n_resp)
-            return fmt_fail(job, err, "rating refers to response %g of %d", resp, rec.n_resp);
+            return fmt_fail(job, err, "%sresponse: expected a response index below %d, found %g",
+                            job->field_prefix, rec.n_resp, resp);
         if (ps_record_add_rating(&rec, (int)resp, aspect, value, annot) < 0)
             return fmt_fail(job, err, "more than %d ratings in one item", PS_REC_MAX_RATING);
     }
+    job->field_prefix = NULL;
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "tags");
+    if (ts && !cJSON_IsNull(ts) && !cJSON_IsArray(ts))
+        return fmt_fail(job, err, "field 'tags': expected an array of strings, found %s",
+                        fmt_json_type(ts));
     const cJSON *t;
     cJSON_ArrayForEach(t, ts)
     {

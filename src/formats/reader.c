@@ -1,6 +1,7 @@
 #include "formats/reader.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -27,21 +28,43 @@ rd_close(struct rd *r)
     r->gz = NULL;
 }
 
+/* Remember why reading stopped; zlib reports a stream cut short as Z_BUF_ERROR
+ * and damaged data as Z_DATA_ERROR. */
+static void
+rd_fail(struct rd *r)
+{
+    int zerr = Z_OK;
+    const char *msg = gzerror((gzFile)r->gz, &zerr);
+    r->failed = 1;
+    if (zerr == Z_BUF_ERROR)
+        snprintf(r->why, sizeof r->why, "truncated gzip data (the compressed stream ends early)");
+    else if (zerr == Z_DATA_ERROR)
+        snprintf(r->why, sizeof r->why, "corrupt gzip data (%s)", msg && *msg ? msg : "bad stream");
+    else if (zerr == Z_ERRNO)
+        snprintf(r->why, sizeof r->why, "read error: %s", strerror(errno));
+    else
+        snprintf(r->why, sizeof r->why, "read error (%s)", msg && *msg ? msg : "unknown");
+}
+
+int
+rd_error(struct rd *r, struct ps_err *err)
+{
+    return ps_error(err, PS_ERR_IO, "%s:%ld: %s", r->path, r->line,
+                    r->why[0] ? r->why : "read error");
+}
+
 int
 rd_fill(struct rd *r)
 {
     if (r->eof || !r->gz)
         return 0;
+    errno = 0;
     int n = gzread((gzFile)r->gz, r->buf, sizeof r->buf);
     if (n <= 0) {
-        if (n < 0)
-            r->failed = 1;
-        else {
-            int zerr;
-            gzerror((gzFile)r->gz, &zerr);
-            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                r->failed = 1;
-        }
+        int zerr = Z_OK;
+        gzerror((gzFile)r->gz, &zerr);
+        if (n < 0 || zerr != Z_OK)
+            rd_fail(r);
         r->eof = 1;
         r->pos = r->len = 0;
         return 0;

@@ -16,11 +16,16 @@ struct rd {
     long line;          /* 1-based line of the next byte */
     int eof, failed;
     unsigned long long bytes; /* bytes consumed (uncompressed) */
+    char why[160];      /* what went wrong when `failed` ("truncated gzip data ...") */
 };
 
 /* Open `path` for reading; the reader borrows `path`.  Close with rd_close. */
 int rd_open(struct rd *r, const char *path, struct ps_err *err);
 void rd_close(struct rd *r);
+
+/* Report the read failure of `r` (r->failed set) as PS_ERR_IO:
+ * "file:line: truncated gzip data (...)".  Returns PS_ERR_IO. */
+int rd_error(struct rd *r, struct ps_err *err);
 
 /* Refill the buffer; 0 at end of input.  Internal to the inline readers. */
 int rd_fill(struct rd *r);

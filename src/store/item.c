@@ -142,8 +142,20 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
     char keybuf[32];
     const char *key = rec->key;
 
+    /* Validate before writing anything, so a refused record leaves no trace even
+     * when the caller keeps the transaction. */
     if (rec->n_resp < 1)
         return ps_error(err, PS_ERR_PARSE, "record has no responses");
+    for (int i = 0; i < rec->n_judg; i++) {
+        const struct ps_rec_judgment *j = &rec->judg[i];
+        if (j->a < 0 || j->a >= rec->n_resp || j->b < 0 || j->b >= rec->n_resp)
+            return ps_error(err, PS_ERR_PARSE, "judgment refers to a missing response");
+        if (!j->verdict)
+            return ps_error(err, PS_ERR_PARSE, "judgment without a verdict");
+    }
+    for (int i = 0; i < rec->n_rating; i++)
+        if (rec->rating[i].resp < 0 || rec->rating[i].resp >= rec->n_resp)
+            return ps_error(err, PS_ERR_PARSE, "rating refers to a missing response");
     if (key) {
         sqlite3_stmt *s = store_stmt(st, STMT_ITEM_FIND_KEY, err);
         if (!s)
@@ -194,15 +206,11 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
 
     for (int i = 0; i < rec->n_judg; i++) {
         const struct ps_rec_judgment *j = &rec->judg[i];
-        if (j->a < 0 || j->a >= rec->n_resp || j->b < 0 || j->b >= rec->n_resp)
-            return ps_error(err, PS_ERR_PARSE, "judgment refers to a missing response");
         if (store_judgment_insert(st, item_id, ids[j->a], ids[j->b], j, err) != PS_OK)
             return err->code;
     }
     for (int i = 0; i < rec->n_rating; i++) {
         const struct ps_rec_rating *x = &rec->rating[i];
-        if (x->resp < 0 || x->resp >= rec->n_resp)
-            return ps_error(err, PS_ERR_PARSE, "rating refers to a missing response");
         sqlite3_stmt *s = store_stmt(st, STMT_RATING_INSERT, err);
         if (!s)
             return err->code;

@@ -152,6 +152,11 @@ test_document(void)
     CHECK_EQ(s.line[1], 4);
     CHECK_EQ(s.line[2], 8);
 
+    /* a JSON Lines record cut short */
+    read_all(put("cut.jsonl", "{\"n\":1}\n{\"n\":2,\"t\":[1,\n"), &s);
+    CHECK_EQ(s.rc, -1);
+    CHECK_CONTAINS(s.err.msg, "cut.jsonl:2: column 15: the JSON record that starts at line 2 ends early");
+
     /* a truncated document */
     read_all(put("trunc.json", "{\n  \"n\": 5,\n  \"list\": [1, 2\n"), &s);
     CHECK_EQ(s.rc, -2);
@@ -181,7 +186,7 @@ test_errors(void)
     read_all(put("mid.jsonl", "{\"n\":1}\n{\"n\":2}\n{\"n\":3,}\n{\"n\":4}\n"), &s);
     CHECK_EQ(s.rc, -1);
     CHECK_EQ(s.count, 2);
-    CHECK_CONTAINS(s.err.msg, "mid.jsonl:3: invalid JSON");
+    CHECK_CONTAINS(s.err.msg, "mid.jsonl:3: column 8: invalid JSON near \"}\"");
     read_all(put("mid2.jsonl", "{\"n\":1}\n[1,2]\n"), &s);
     CHECK_EQ(s.rc, -1);
     CHECK_CONTAINS(s.err.msg, "mid2.jsonl:2: expected a JSON object");
@@ -332,14 +337,22 @@ test_gzip(void)
     read_all(test_write(dir, "trunc.jsonl.gz", buf, n / 2), &s);
     CHECK(s.rc < 0);
     CHECK(s.count < 1000);
-    CHECK(s.err.msg[0] != '\0');
-    CHECK_CONTAINS(s.err.msg, "trunc.jsonl.gz");
+    CHECK_CONTAINS(s.err.msg, "trunc.jsonl.gz:");
+    CHECK_CONTAINS(s.err.msg, "truncated gzip data");
 
-    /* corrupt deflate data after a valid header */
-    memset(buf + 20, 0xA5, 64);
+    /* a damaged checksum in the trailer: all data reads, then the stream fails */
+    buf[n - 6] ^= 0x55;
+    read_all(test_write(dir, "crc.jsonl.gz", buf, n), &s);
+    CHECK(s.rc < 0);
+    CHECK_CONTAINS(s.err.msg, "crc.jsonl.gz:");
+    CHECK_CONTAINS(s.err.msg, "corrupt gzip data");
+    buf[n - 6] ^= 0x55;
+    /* an invalid deflate block right after the header */
+    memset(buf + 10, 0xFF, 64);
     read_all(test_write(dir, "corrupt.jsonl.gz", buf, n), &s);
     CHECK(s.rc < 0);
-    CHECK_CONTAINS(s.err.msg, "corrupt.jsonl.gz");
+    CHECK_EQ(s.count, 0);
+    CHECK_CONTAINS(s.err.msg, "corrupt.jsonl.gz:1: corrupt gzip data");
 }
 
 static void

@@ -1,0 +1,394 @@
+/* store: migrations, put_record (merge by key, responses matched by text+model),
+ * reading back, FTS search, dataset delete/replace and rollback leaving no orphans
+ * and a consistent full-text index. */
+#include <stdlib.h>
+
+#include "core/record.h"
+#include "store/check.h"
+#include "store/store.h"
+#include "test.h"
+
+static struct ps_err err;
+
+#define OK(call)                                                                             \
+    do {                                                                                     \
+        int ok_rc_ = (call);                                                                 \
+        if (ok_rc_ != PS_OK)                                                                 \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, err.msg);   \
+        CHECK_EQ(ok_rc_, PS_OK);                                                             \
+    } while (0)
+
+static void
+check_consistent(struct store *st, int line)
+{
+    int rc = store_check(st, &err);
+    if (rc != PS_OK)
+        fprintf(stderr, "store_check (line %d): %s\n", line, err.msg);
+    CHECK_EQ(rc, PS_OK);
+}
+#define CONSISTENT(st) check_consistent(st, __LINE__)
+
+static int64_t
+fts(struct store *st, int64_t ds, const char *q)
+{
+    int64_t n = -1;
+    OK(store_fts_count(st, ds, q, &n, &err));
+    return n;
+}
+
+static void
+test_migrations(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ws.db", test_tmpdir());
+    struct store *st = NULL;
+    OK(store_open(&st, path, &err));
+    int v = -1;
+    OK(store_schema_version(st, &v, &err));
+    CHECK_EQ(v, STORE_SCHEMA_VERSION);
+    CHECK(v >= 1);
+    CONSISTENT(st);
+    store_close(st);
+
+    /* reopening migrates nothing and keeps the version */
+    st = NULL;
+    OK(store_open(&st, path, &err));
+    OK(store_schema_version(st, &v, &err));
+    CHECK_EQ(v, STORE_SCHEMA_VERSION);
+    /* a workspace from a newer prefscope is refused with a message naming it */
+    OK(store_exec(st, "PRAGMA user_version = 9999", &err));
+    store_close(st);
+    st = NULL;
+    CHECK_EQ(store_open(&st, path, &err), PS_ERR_DB);
+    CHECK(st == NULL);
+    CHECK_CONTAINS(err.msg, path);
+    CHECK_CONTAINS(err.msg, "newer");
+
+    /* a file that is not a database */
+    snprintf(path, sizeof path, "%s/notadb.db", test_tmpdir());
+    FILE *f = fopen(path, "w");
+    fputs("this is not sqlite, just text that is long enough to have a header...........\n", f);
+    fclose(f);
+    CHECK(store_open(&st, path, &err) != PS_OK);
+    CHECK_CONTAINS(err.msg, path);
+
+    CHECK_STREQ(store_default_path("x.db"), "x.db");
+    setenv("PREFSCOPE_WORKSPACE", "/tmp/env.db", 1);
+    CHECK_STREQ(store_default_path(NULL), "/tmp/env.db");
+    unsetenv("PREFSCOPE_WORKSPACE");
+    CHECK_STREQ(store_default_path(""), "prefscope.db");
+}
+
+static void
+test_put_and_merge(void)
+{
+    struct store *st = NULL;
+    OK(store_open(&st, ":memory:", &err));
+    int64_t ds = 0, other = 0;
+    OK(store_dataset_create(st, "pairs", "src.jsonl", "test", &ds, &err));
+    CHECK_EQ(store_dataset_create(st, "pairs", NULL, NULL, &other, &err), PS_ERR_EXISTS);
+    CHECK_CONTAINS(err.msg, "already exists");
+    OK(store_dataset_create(st, "other", NULL, NULL, &other, &err));
+
+    OK(store_begin(st, &err));
+    struct ps_record r;
+    ps_record_clear(&r);
+    r.key = "k1";
+    r.ext_id = "ext-1";
+    r.system = "You are terse.";
+    r.history_json = "[{\"role\":\"user\",\"content\":\"earlier zebra question\"},"
+                     "{\"role\":\"assistant\",\"content\":\"earlier answer\"}]";
+    r.prompt = "Explain photosynthesis briefly";
+    r.meta_json = "{\"source\":\"unit\"}";
+    ps_record_add_response(&r, "Plants turn sunlight into sugar.", "model-x");
+    ps_record_add_response(&r, "It is how chlorophyll captures light.", "model-y");
+    r.resp[1].meta_json = "{\"tokens\":9}";
+    ps_record_add_judgment(&r, 0, 1, "dataset", "A", 1.0, NULL);
+    ps_record_add_rating(&r, 0, "helpfulness", 4, "human:alice");
+    ps_record_add_tag(&r, "biology");
+    OK(store_put_record(st, ds, &r, &err));
+
+    /* the same key again: one existing response (same text and model), one response
+     * with the same text but another model (a different response), and a new one */
+    ps_record_clear(&r);
+    r.key = "k1";
+    r.prompt = "ignored: the item exists";
+    ps_record_add_response(&r, "It is how chlorophyll captures light.", "model-y");
+    ps_record_add_response(&r, "Plants turn sunlight into sugar.", "model-z");
+    ps_record_add_response(&r, "Quokkas photosynthesize? No.", NULL);
+    ps_record_add_judgment(&r, 0, 2, "human:bob", "tie", 0.5, "both fine");
+    ps_record_add_judgment(&r, 2, 1, "llm:judge", "invalid", 0, NULL);
+    ps_record_add_rating(&r, 2, "helpfulness", 1, "human:bob");
+    ps_record_add_tag(&r, "biology"); /* duplicate tag ignored */
+    ps_record_add_tag(&r, "merged");
+    OK(store_put_record(st, ds, &r, &err));
+
+    /* an unkeyed record gets its own item; text-free battle responses match by model */
+    ps_record_clear(&r);
+    ps_record_add_response(&r, NULL, "gpt-4");
+    ps_record_add_response(&r, NULL, "claude");
+    ps_record_add_judgment(&r, 0, 1, "dataset", "B", 0.0, NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    r.key = "battle";
+    OK(store_put_record(st, ds, &r, &err));
+    ps_record_clear(&r);
+    r.key = "battle";
+    ps_record_add_response(&r, NULL, "claude");
+    ps_record_add_response(&r, NULL, "gpt-4");
+    ps_record_add_response(&r, NULL, "llama");
+    ps_record_add_judgment(&r, 0, 2, "dataset", "A", 1.0, NULL);
+    OK(store_put_record(st, ds, &r, &err));
+
+    /* a record in another dataset with the same key is a different item */
+    ps_record_clear(&r);
+    r.key = "k1";
+    r.prompt = "unrelated walrus prompt";
+    ps_record_add_response(&r, "walrus answer", NULL);
+    OK(store_put_record(st, other, &r, &err));
+
+    /* invalid records are refused */
+    ps_record_clear(&r);
+    CHECK_EQ(store_put_record(st, ds, &r, &err), PS_ERR_PARSE);
+    ps_record_add_response(&r, "x", NULL);
+    ps_record_add_judgment(&r, 0, 3, NULL, "A", 1, NULL);
+    CHECK_EQ(store_put_record(st, other, &r, &err), PS_ERR_PARSE);
+    CHECK_CONTAINS(err.msg, "missing response");
+    OK(store_dataset_refresh_counts(st, ds, &err));
+    OK(store_dataset_refresh_counts(st, other, &err));
+    OK(store_commit(st, &err));
+
+    struct store_item it;
+    OK(store_item_get(st, ds, 0, &it, &err));
+    CHECK_STREQ(it.key, "k1");
+    CHECK_STREQ(it.ext_id, "ext-1");
+    CHECK_STREQ(it.system, "You are terse.");
+    CHECK_STREQ(it.prompt, "Explain photosynthesis briefly");
+    CHECK_CONTAINS(it.history, "earlier zebra question");
+    CHECK_STREQ(it.meta, "{\"source\":\"unit\"}");
+    CHECK_EQ(it.n_resp, 4);
+    CHECK_STREQ(it.resp[0].model, "model-x");
+    CHECK_STREQ(it.resp[1].meta, "{\"tokens\":9}");
+    CHECK_STREQ(it.resp[2].text, "Plants turn sunlight into sugar.");
+    CHECK_STREQ(it.resp[2].model, "model-z");
+    CHECK_STREQ(it.resp[3].text, "Quokkas photosynthesize? No.");
+    CHECK(it.resp[3].model == NULL);
+    CHECK_EQ(it.n_judg, 3);
+    CHECK_STREQ(it.judg[0].annotator, "dataset");
+    CHECK_EQ(it.judg[0].a, 0);
+    CHECK_EQ(it.judg[0].b, 1);
+    CHECK_STREQ(it.judg[1].annotator, "human:bob");
+    CHECK_STREQ(it.judg[1].verdict, "tie");
+    CHECK_EQ(it.judg[1].a, 1); /* mapped onto the existing response */
+    CHECK_EQ(it.judg[1].b, 3);
+    CHECK(it.judg[1].p_a == 0.5);
+    CHECK_STREQ(it.judg[1].rationale, "both fine");
+    CHECK_STREQ(it.judg[2].verdict, "invalid");
+    CHECK_EQ(it.judg[2].has_p, 0);
+    CHECK_EQ(it.judg[2].a, 3);
+    CHECK_EQ(it.judg[2].b, 2);
+    CHECK_EQ(it.n_rating, 2);
+    CHECK_EQ(it.rating[0].resp, 0);
+    CHECK_EQ(it.rating[1].resp, 3);
+    CHECK_STREQ(it.rating[1].annotator, "human:bob");
+    CHECK_EQ(it.n_tags, 2);
+    CHECK_STREQ(it.tags[0], "biology");
+    CHECK_STREQ(it.tags[1], "merged");
+    int64_t item0 = it.id;
+    store_item_free(&it);
+
+    OK(store_item_get(st, ds, 1, &it, &err));
+    CHECK_STREQ(it.key, "#1");
+    CHECK_EQ(it.n_resp, 2);
+    store_item_free(&it);
+    OK(store_item_get(st, ds, 2, &it, &err));
+    CHECK_STREQ(it.key, "battle");
+    CHECK_EQ(it.n_resp, 3); /* claude and gpt-4 matched by model, llama added */
+    CHECK_EQ(it.n_judg, 2);
+    CHECK_STREQ(it.resp[it.judg[1].a].model, "claude");
+    CHECK_STREQ(it.resp[it.judg[1].b].model, "llama");
+    store_item_free(&it);
+    CHECK_EQ(store_item_get(st, ds, 3, &it, &err), PS_ERR_NOTFOUND);
+    OK(store_item_get_by_id(st, item0, &it, &err));
+    CHECK_EQ(it.seq, 0);
+    store_item_free(&it);
+
+    struct store_dataset d;
+    OK(store_dataset_get(st, ds, &d, &err));
+    CHECK_EQ(d.n_items, 3);
+    CHECK_EQ(d.n_responses, 9);
+    CHECK_EQ(d.n_judgments, 6);
+    CHECK_EQ(d.n_ratings, 2);
+    CHECK_STREQ(d.annotators, "dataset,human:alice,human:bob,llm:judge");
+    store_dataset_free(&d);
+
+    /* full-text search: words of the system prompt, history, prompt and responses,
+     * including a response added by a merge; scoped by dataset */
+    CHECK_EQ(fts(st, ds, "photosynthesis"), 1);
+    CHECK_EQ(fts(st, ds, "terse"), 1);
+    CHECK_EQ(fts(st, ds, "zebra"), 1);
+    CHECK_EQ(fts(st, ds, "chlorophyll"), 1);
+    CHECK_EQ(fts(st, ds, "quokkas"), 1);
+    CHECK_EQ(fts(st, ds, "responses:quokkas"), 1);
+    CHECK_EQ(fts(st, ds, "prompt:quokkas"), 0);
+    CHECK_EQ(fts(st, ds, "walrus"), 0);
+    CHECK_EQ(fts(st, other, "walrus"), 1);
+    CHECK_EQ(fts(st, -1, "walrus OR quokkas"), 2);
+    int64_t n;
+    CHECK_EQ(store_fts_count(st, ds, "\"unbalanced", &n, &err), PS_ERR_USAGE);
+    CONSISTENT(st);
+
+    /* walking in order */
+    struct store_totals t;
+    OK(store_totals(st, &t, &err));
+    CHECK_EQ(t.datasets, 2);
+    CHECK_EQ(t.items, 4);
+    CHECK_EQ(t.fts_docs, 4);
+
+    /* delete: everything hanging off the dataset goes, the other one stays intact */
+    OK(store_begin(st, &err));
+    OK(store_dataset_delete(st, ds, &err));
+    OK(store_commit(st, &err));
+    OK(store_totals(st, &t, &err));
+    CHECK_EQ(t.datasets, 1);
+    CHECK_EQ(t.items, 1);
+    CHECK_EQ(t.responses, 1);
+    CHECK_EQ(t.judgments, 0);
+    CHECK_EQ(t.ratings, 0);
+    CHECK_EQ(t.tags, 0);
+    CHECK_EQ(t.fts_docs, 1);
+    CHECK_EQ(fts(st, -1, "photosynthesis"), 0);
+    CHECK_EQ(fts(st, -1, "walrus"), 1);
+    CHECK_EQ(store_dataset_find(st, "pairs", &n, &err), PS_ERR_NOTFOUND);
+    CHECK_CONTAINS(err.msg, "no dataset named 'pairs'");
+    CONSISTENT(st);
+    store_close(st);
+}
+
+/* Replace (delete + create + insert in one transaction), then a failed import that
+ * is rolled back: the workspace and its index are exactly as before. */
+static void
+test_replace_and_rollback(void)
+{
+    struct store *st = NULL;
+    OK(store_open(&st, ":memory:", &err));
+    int64_t ds;
+    struct ps_record r;
+    char key[32], prompt[64];
+    OK(store_begin(st, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    for (int i = 0; i < 50; i++) {
+        ps_record_clear(&r);
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(prompt, sizeof prompt, "first version prompt %d alpha", i);
+        r.key = key;
+        r.prompt = prompt;
+        ps_record_add_response(&r, "old answer beta", "m");
+        ps_record_add_response(&r, "other old answer", "n");
+        ps_record_add_judgment(&r, 0, 1, NULL, "A", 1, NULL);
+        OK(store_put_record(st, ds, &r, &err));
+    }
+    OK(store_commit(st, &err));
+    CONSISTENT(st);
+
+    OK(store_begin(st, &err));
+    OK(store_dataset_delete(st, ds, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    for (int i = 0; i < 20; i++) {
+        ps_record_clear(&r);
+        snprintf(key, sizeof key, "k%d", i); /* same keys, new dataset id */
+        snprintf(prompt, sizeof prompt, "second version prompt %d gamma", i);
+        r.key = key;
+        r.prompt = prompt;
+        ps_record_add_response(&r, "new answer delta", "m");
+        OK(store_put_record(st, ds, &r, &err));
+    }
+    OK(store_dataset_refresh_counts(st, ds, &err));
+    OK(store_commit(st, &err));
+    CONSISTENT(st);
+    CHECK_EQ(fts(st, -1, "alpha"), 0);
+    CHECK_EQ(fts(st, -1, "beta"), 0);
+    CHECK_EQ(fts(st, -1, "gamma"), 20);
+    struct store_item it;
+    OK(store_item_get(st, ds, 0, &it, &err)); /* sequence restarts at 0 */
+    CHECK_CONTAINS(it.prompt, "second version prompt 0");
+    store_item_free(&it);
+
+    struct store_totals before, after;
+    OK(store_totals(st, &before, &err));
+    OK(store_begin(st, &err));
+    OK(store_dataset_delete(st, ds, &err));
+    int64_t ds2;
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds2, &err));
+    for (int i = 0; i < 10; i++) {
+        ps_record_clear(&r);
+        r.prompt = "doomed epsilon";
+        ps_record_add_response(&r, "never stored", NULL);
+        OK(store_put_record(st, ds2, &r, &err));
+    }
+    store_rollback(st);
+    OK(store_totals(st, &after, &err));
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    CHECK_EQ(fts(st, -1, "epsilon"), 0);
+    CHECK_EQ(fts(st, -1, "gamma"), 20);
+    OK(store_dataset_find(st, "d", &ds2, &err));
+    CHECK_EQ(ds2, ds);
+    CONSISTENT(st);
+
+    /* After a rollback the sequence cache must not hand out a used seq. */
+    OK(store_begin(st, &err));
+    ps_record_clear(&r);
+    r.prompt = "appended zeta";
+    ps_record_add_response(&r, "z", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    OK(store_commit(st, &err));
+    OK(store_item_get(st, ds, 20, &it, &err));
+    CHECK_STREQ(it.prompt, "appended zeta");
+    store_item_free(&it);
+    CONSISTENT(st);
+
+    /* list */
+    struct store_dataset *list;
+    int nd;
+    OK(store_dataset_list(st, &list, &nd, &err));
+    CHECK_EQ(nd, 1);
+    CHECK_STREQ(list[0].name, "d");
+    store_dataset_list_free(list, nd);
+    store_close(st);
+}
+
+/* store_check must notice a stale full-text index (the thing it exists for). */
+static void
+test_check_detects_problems(void)
+{
+    struct store *st = NULL;
+    OK(store_open(&st, ":memory:", &err));
+    int64_t ds;
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    struct ps_record r;
+    ps_record_clear(&r);
+    r.prompt = "original words";
+    ps_record_add_response(&r, "reply", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    CONSISTENT(st);
+    /* change text behind the index's back */
+    OK(store_exec(st, "UPDATE item SET prompt = 'changed words'", &err));
+    CHECK_EQ(store_check(st, &err), PS_ERR_DB);
+    CHECK_CONTAINS(err.msg, "full-text index differs");
+    OK(store_exec(st, "INSERT INTO item_fts(item_fts) VALUES('rebuild')", &err));
+    CONSISTENT(st);
+    /* an orphan row */
+    OK(store_exec(st, "PRAGMA foreign_keys = OFF; DELETE FROM item;", &err));
+    CHECK_EQ(store_check(st, &err), PS_ERR_DB);
+    CHECK_CONTAINS(err.msg, "without an item");
+    store_close(st);
+}
+
+int
+main(void)
+{
+    test_migrations();
+    test_put_and_merge();
+    test_replace_and_rollback();
+    test_check_detects_problems();
+    return test_summary();
+}
