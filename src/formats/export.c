@@ -1,8 +1,10 @@
 #include "formats/export.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "core/xalloc.h"
 #include "formats/formats.h"
 #include "store/store.h"
 
@@ -15,7 +17,11 @@ struct export_state {
     struct export_result *res;
     struct strbuf sb;
     int first;
+    /* annotated-pairs: the distinct annotators written, for the "annotators" object */
+    char **annotators;
+    int n_annotators;
 };
+
 
 static void
 put_str(struct strbuf *sb, const char *s)
@@ -122,6 +128,76 @@ csv_field(struct strbuf *sb, const char *s)
         sb_putc(sb, *s);
     }
     sb_putc(sb, '"');
+}
+
+/* Remember an annotator for the AnnotatedPairs "annotators" object. */
+static void
+ap_note_annotator(struct export_state *x, const char *name)
+{
+    for (int i = 0; i < x->n_annotators; i++)
+        if (!strcmp(x->annotators[i], name))
+            return;
+    x->annotators = xrealloc(x->annotators, (size_t)(x->n_annotators + 1) * sizeof *x->annotators);
+    x->annotators[x->n_annotators++] = xstrdup(name);
+}
+
+/* The AnnotatedPairs vote of a judgment, seen from the exported (a, b) order.  Ties
+ * and unparseable verdicts have no "a"/"b" vote: they are written as null with a
+ * no_pref_reason ("tie", or the one the judgment was imported with, else
+ * "invalid") so that import restores them. */
+static void
+ap_vote(struct strbuf *sb, const struct store_judgment *o, int flipped)
+{
+    if (!strcmp(o->verdict, "A") || !strcmp(o->verdict, "B")) {
+        int a = (strcmp(o->verdict, "A") == 0) != flipped;
+        sb_puts(sb, a ? "{\"pref\":\"a\"}" : "{\"pref\":\"b\"}");
+        return;
+    }
+    const char *reason = "tie";
+    cJSON *meta = NULL;
+    if (strcmp(o->verdict, "tie")) {
+        reason = "invalid";
+        meta = o->meta ? cJSON_Parse(o->meta) : NULL;
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(meta, "no_pref_reason");
+        if (cJSON_IsString(r))
+            reason = r->valuestring;
+    }
+    sb_puts(sb, "{\"pref\":null,\"no_pref_reason\":");
+    put_str(sb, reason);
+    sb_putc(sb, '}');
+    cJSON_Delete(meta);
+}
+
+/* "annotators": {name: {name, description, type}} for every annotator written;
+ * "principle:<text>" annotators are principles with their text as description. */
+static void
+ap_annotators(struct export_state *x)
+{
+    struct strbuf *sb = &x->sb;
+    sb_puts(sb, ",\n  \"annotators\": {");
+    for (int i = 0; i < x->n_annotators; i++) {
+        const char *a = x->annotators[i];
+        int principle = !strncmp(a, "principle:", 10);
+        sb_puts(sb, i ? ",\n    " : "\n    ");
+        put_str(sb, a);
+        sb_puts(sb, ": {\"name\": ");
+        put_str(sb, a);
+        sb_puts(sb, ", \"description\": ");
+        if (principle) {
+            put_str(sb, a + 10);
+        } else {
+            struct strbuf d = STRBUF_INIT;
+            sb_printf(&d, "prefscope annotator %s", a);
+            put_str(sb, sb_str(&d));
+            sb_free(&d);
+        }
+        sb_printf(sb, ", \"type\": \"%s\"}", principle ? "principle" : "unknown");
+        free(x->annotators[i]);
+    }
+    sb_puts(sb, "\n  }");
+    free(x->annotators);
+    x->annotators = NULL;
+    x->n_annotators = 0;
 }
 
 static int
@@ -239,17 +315,19 @@ export_item(void *ud, const struct store_item *it, struct ps_err *err)
             int na = 0;
             for (int q = 0; q < it->n_judg; q++) {
                 const struct store_judgment *o = &it->judg[q];
-                const char *pref;
+                int flipped;
                 if (o->a == j->a && o->b == j->b)
-                    pref = !strcmp(o->verdict, "A") ? "\"a\"" : !strcmp(o->verdict, "B") ? "\"b\"" : "null";
+                    flipped = 0;
                 else if (o->a == j->b && o->b == j->a)
-                    pref = !strcmp(o->verdict, "A") ? "\"b\"" : !strcmp(o->verdict, "B") ? "\"a\"" : "null";
+                    flipped = 1;
                 else
                     continue;
                 if (na++)
                     sb_putc(sb, ',');
                 put_str(sb, o->annotator);
-                sb_printf(sb, ":{\"pref\":%s}", pref);
+                sb_putc(sb, ':');
+                ap_vote(sb, o, flipped);
+                ap_note_annotator(x, o->annotator);
             }
             sb_printf(sb, "},\"metadata\":{\"index\":%lld}}", (long long)it->seq);
             fwrite(sb->p, 1, sb->len, x->out);
@@ -313,8 +391,12 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
         fputs("},\n  \"comparisons\": [", out);
     }
     int rc = store_item_foreach(st, dataset_id, export_item, &x, err);
-    if (x.kind == EX_AP)
-        fputs("\n  ]\n}\n", out);
+    if (x.kind == EX_AP) {
+        fputs("\n  ]", out);
+        ap_annotators(&x);
+        fwrite(x.sb.p ? x.sb.p : "", 1, x.sb.len, out);
+        fputs("\n}\n", out);
+    }
     sb_free(&x.sb);
     if (rc == PS_OK && ferror(out))
         rc = ps_error(err, PS_ERR_IO, "write error");

@@ -138,3 +138,8 @@ int fmt_split_messages(struct fmt_job *job, const cJSON *msgs, int n, const char
  * assistant text: the content of the last message). */
 int fmt_response_text(struct fmt_job *job, const cJSON *v, const char *field, const char **out,
                       struct ps_err *err);
+/* Number of leading messages two lists share (same role and content). */
+int fmt_shared_messages(struct fmt_job *job, const cJSON *a, const cJSON *b);
+/* Text of the messages of `list` from index `from` on, joined by blank lines (one
+ * message: its content as is).  Job-owned. */
+const char *fmt_messages_text(struct fmt_job *job, const cJSON *list, int from);

@@ -141,3 +141,38 @@ fmt_response_text(struct fmt_job *job, const cJSON *v, const char *field, const 
                         fmt_json_type(v));
     return PS_OK;
 }
+
+/* Number of leading messages two lists share (same role and content). */
+int
+fmt_shared_messages(struct fmt_job *job, const cJSON *a, const cJSON *b)
+{
+    int n = 0, na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
+    while (n < na && n < nb) {
+        const cJSON *x = cJSON_GetArrayItem(a, n), *y = cJSON_GetArrayItem(b, n);
+        const char *rx = fmt_message_role(x), *ry = fmt_message_role(y);
+        const char *cx = fmt_message_content(job, x), *cy = fmt_message_content(job, y);
+        if (!rx || !ry || !cx || !cy || strcmp(rx, ry) || strcmp(cx, cy))
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* Text of the messages of `list` from index `from` on (normally one assistant turn). */
+const char *
+fmt_messages_text(struct fmt_job *job, const cJSON *list, int from)
+{
+    int n = cJSON_GetArraySize(list);
+    if (n - from == 1)
+        return fmt_message_content(job, cJSON_GetArrayItem(list, from));
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = from; i < n; i++) {
+        const char *t = fmt_message_content(job, cJSON_GetArrayItem(list, i));
+        if (i > from)
+            sb_puts(&sb, "\n\n");
+        sb_puts(&sb, t ? t : "");
+    }
+    const char *r = fmt_tmp(job, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return r;
+}

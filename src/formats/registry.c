@@ -12,6 +12,11 @@
     _(alpaca_eval) \
     _(pandalm) \
     _(pandalm_judge) \
+    _(llmbar) \
+    _(arena) \
+    _(icai) \
+    _(annotated_pairs) \
+    _(c3po) \
     _(generic)
 
 #define FORMAT_EXTERN(name) extern const struct import_format format_##name;

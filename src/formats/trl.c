@@ -32,41 +32,6 @@ trl_detect(const cJSON *o, const char *path)
     return cJSON_IsArray(c) && cJSON_IsArray(r) ? 80 : 0;
 }
 
-/* Number of leading messages two lists share (same role and content). */
-static int
-shared_messages(struct fmt_job *job, const cJSON *a, const cJSON *b)
-{
-    int n = 0, na = cJSON_GetArraySize(a), nb = cJSON_GetArraySize(b);
-    while (n < na && n < nb) {
-        const cJSON *x = cJSON_GetArrayItem(a, n), *y = cJSON_GetArrayItem(b, n);
-        const char *rx = fmt_message_role(x), *ry = fmt_message_role(y);
-        const char *cx = fmt_message_content(job, x), *cy = fmt_message_content(job, y);
-        if (!rx || !ry || !cx || !cy || strcmp(rx, ry) || strcmp(cx, cy))
-            break;
-        n++;
-    }
-    return n;
-}
-
-/* Text of the messages of `list` from index `from` on (normally one assistant turn). */
-static const char *
-tail_text(struct fmt_job *job, const cJSON *list, int from)
-{
-    int n = cJSON_GetArraySize(list);
-    if (n - from == 1)
-        return fmt_message_content(job, cJSON_GetArrayItem(list, from));
-    struct strbuf sb = STRBUF_INIT;
-    for (int i = from; i < n; i++) {
-        const char *t = fmt_message_content(job, cJSON_GetArrayItem(list, i));
-        if (i > from)
-            sb_puts(&sb, "\n\n");
-        sb_puts(&sb, t ? t : "");
-    }
-    const char *r = fmt_tmp(job, sb_str(&sb), sb.len);
-    sb_free(&sb);
-    return r;
-}
-
 static int
 add_scores(struct fmt_job *job, const cJSON *o, struct ps_record *rec, struct ps_err *err)
 {
@@ -124,14 +89,14 @@ trl_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         /* implicit prompt: the shared leading messages */
         if (!cJSON_IsArray(chosen) || !cJSON_IsArray(rejected))
             return fmt_fail(job, err, "without 'prompt', 'chosen' and 'rejected' must be message lists");
-        int shared = shared_messages(job, chosen, rejected);
+        int shared = fmt_shared_messages(job, chosen, rejected);
         if (shared == cJSON_GetArraySize(chosen) || shared == cJSON_GetArraySize(rejected))
             return fmt_fail(job, err, "'chosen' and 'rejected' are identical message lists");
         if (fmt_split_messages(job, chosen, shared, "chosen", &rec.system, &rec.history_json,
                                &rec.prompt, err))
             return err->code;
-        a = tail_text(job, chosen, shared);
-        b = tail_text(job, rejected, shared);
+        a = fmt_messages_text(job, chosen, shared);
+        b = fmt_messages_text(job, rejected, shared);
     }
     ps_record_add_response(&rec, a, NULL);
     ps_record_add_response(&rec, b, NULL);

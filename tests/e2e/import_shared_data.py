@@ -2,8 +2,10 @@
 
 Run through the .sh wrapper (it sets PS_BIN, PS_DATA and WORK, a temp dir)."""
 import csv
+import gzip
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -219,7 +221,196 @@ def test_pandalm():
     dry_run(judge_files[0], "pandalm-judge")
 
 
-TESTS = [test_hh, test_llamafactory, test_alpaca_eval, test_pandalm]
+# ---- LLMBar --------------------------------------------------------------------
+LLMBAR_LABELS = {
+    "LLMBar_Natural": (42, 58), "LLMBar_Adversarial_Neighbor": (75, 59),
+    "LLMBar_Adversarial_GPTInst": (45, 47), "LLMBar_Adversarial_GPTOut": (22, 25),
+    "LLMBar_Adversarial_Manual": (22, 24), "Processed_MT-Bench": (101, 99),
+    "Processed_FairEval": (41, 25), "Processed_LLMEval2": (92, 108),
+}
+
+
+def preferred(it, j):
+    return j["a"] if j["verdict"] == "A" else j["b"] if j["verdict"] == "B" else None
+
+
+def test_llmbar():
+    for subset, (n1, n2) in LLMBAR_LABELS.items():
+        name = "llmbar_" + subset.lower()
+        files = [data("llmbar", subset + ".dataset.json")]
+        if subset == "LLMBar_Natural":
+            files += [data("llmbar", f"{subset}.evaluator_GPT-4_{e}.result.json") for e in ("Vanilla", "CoT")]
+        imp(name, *files)
+        n = n1 + n2
+        extra = 4 * n if subset == "LLMBar_Natural" else 0
+        counts(name, n, 2 * n, n + extra)
+        its = items(name)
+        labels = [j["verdict"] for _, j in judgments(its, "dataset")]
+        eq((labels.count("A"), labels.count("B")), (n1, n2), f"{name}: label counts 1/2")
+    its = items("llmbar_llmbar_natural")
+    src = json.load(open(data("llmbar", "LLMBar_Natural.dataset.json"), encoding="utf-8"))
+    eq(its[0]["prompt"], src[0]["input"], "llmbar: first input")
+    eq(its[-1]["responses"][1]["text"], src[-1]["output_2"], "llmbar: last output_2")
+    check("2 \u00bd years" in its[0]["prompt"], "llmbar: unicode in the input")
+    # published accuracies: Vanilla 95/100 and 96/100, CoT 94/100 and 95/100
+    for ev, want in (("llm:GPT-4/Vanilla", {False: 95, True: 96}), ("llm:GPT-4/CoT", {False: 94, True: 95})):
+        got = {False: 0, True: 0}
+        for it in its:
+            gold = preferred(it, next(j for j in it["judgments"] if j["annotator"] == "dataset"))
+            for j in it["judgments"]:
+                if j["annotator"] == ev:
+                    got[j["meta"]["swap"]] += preferred(it, j) == gold
+        eq(got, want, f"llmbar: correct judgments of {ev} by swap")
+        near(100 * (got[False] + got[True]) / 200, {"llm:GPT-4/Vanilla": 95.5, "llm:GPT-4/CoT": 94.5}[ev],
+             f"llmbar: average accuracy of {ev}")
+    # swap = True presents output_2 as A: the judgment's a is response 1
+    sw = next(j for j in its[0]["judgments"] if j["annotator"] == "llm:GPT-4/Vanilla" and j["meta"]["swap"])
+    eq((sw["a"], sw["b"], sw["verdict"], sw["rationale"]), (1, 0, "B", "Output (b)"),
+       "llmbar: swapped judgment in presented order")
+    # result files alone give the pairs and the labels too, once
+    imp("llmbar_results_only", data("llmbar", "LLMBar_Natural.evaluator_GPT-4_CoT.result.json"))
+    counts("llmbar_results_only", 100, 200, 300)
+    imp("llmbar_results_only", data("llmbar", "LLMBar_Natural.dataset.json"), extra=("--append",))
+    counts("llmbar_results_only", 100, 200, 300)
+    dry_run(data("llmbar", "LLMBar_Natural.dataset.json"), "llmbar")
+
+
+# ---- Arena battles ----------------------------------------------------------
+def test_arena():
+    f = data("arena_hard_battles", "arena_hard_battles.jsonl")
+    imp("arena", f)
+    counts("arena", 2136, 4272, 2136, ["dataset"])
+    its = items("arena")
+    v = [it["judgments"][0]["verdict"] for it in its]
+    eq((v.count("B"), v.count("A"), v.count("tie")), (1758, 347, 31), "arena: winner counts")
+    check(all(r["text"] is None for it in its for r in it["responses"]), "arena: responses carry no text")
+    eq({it["responses"][0]["model"] for it in its}, {"claude-3-haiku-20240307"}, "arena: model_a")
+    keys = {}
+    for it in its:
+        k = (it["meta"]["question_id"], it["responses"][1]["model"])
+        keys[k] = keys.get(k, 0) + 1
+    hist = {n: sum(1 for c in keys.values() if c == n) for n in (2, 4, 6)}
+    eq(hist, {2: 133, 4: 106, 6: 241}, "arena: duplicates kept per (question, model)")
+    eq(its[-1]["meta"]["question_id"], 117, "arena: last question_id")
+    # gzip works for any format
+    gz = os.path.join(WORK, "battles.jsonl.gz")
+    with open(f, "rb") as src, gzip.open(gz, "wb") as dst:
+        dst.write(src.read())
+    imp("arena_gz", gz)
+    counts("arena_gz", 2136, 4272, 2136)
+    dry_run(f, "arena")
+
+
+# ---- ICAI CSV and AnnotatedPairs -----------------------------------------------
+def test_icai():
+    d = "icai_synthetic"
+    for base, n in (("synthetic_data_aligned_vqvtb", 30), ("synthetic_data_orthogonal_adcbg", 30),
+                    ("synthetic_data_mixed_vqvtb_adcbg", 60), ("example", 1)):
+        imp("icai_" + base, data(d, base + ".csv"))
+        counts("icai_" + base, n, 2 * n, n, ["dataset"])
+        with open(data(d, base + ".csv"), encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        its = items("icai_" + base)
+        want = ["A" if r["preferred_text"] == "text_a" else "B" for r in rows]
+        eq([it["judgments"][0]["verdict"] for it in its], want, f"icai {base}: labels")
+        if base != "example":
+            r0 = rows[0]
+            eq(its[0]["prompt"], r0["text_a"].split("\n\nOutput: ")[0][len("Instruction: "):],
+               f"icai {base}: prompt split off the texts")
+            eq(its[-1]["responses"][1]["text"], rows[-1]["text_b"].split("\n\nOutput: ", 1)[1],
+               f"icai {base}: last text_b after the prefix")
+            eq(its[0]["id"], r0[""], f"icai {base}: index column -> id")
+    its = items("icai_synthetic_data_aligned_vqvtb")
+    eq(its[0]["prompt"], "What is the capital of the US?", "icai: first prompt")
+    eq(its[0]["responses"][1]["text"], "Washington, D.C.", "icai: first text_b")
+    ex = items("icai_example")[0]
+    eq(ex["prompt"], "Write a short story about a pet.", "icai example: input -> prompt")
+    eq([r["model"] for r in ex["responses"]], ["Model X", "Model Y"], "icai example: models")
+    dry_run(data(d, "example.csv"), "icai")
+
+
+def test_annotated_pairs():
+    d = "icai_synthetic"
+    imp("ap_example", data(d, "example_ap.json"))
+    counts("ap_example", 1, 2, 4, ["dataset", "principle:Select the response that evokes a sense of mystery.",
+                                   "principle:Select the response that highlights a unique character trait.",
+                                   "principle:Select the response that features a more adventurous setting."])
+    it = show("ap_example", 0)
+    eq(it["id"], "4b49a6e7", "ap: comparison id")
+    eq([r["model"] for r in it["responses"]], ["Model X", "Model Y"], "ap: models")
+    null = [j for j in it["judgments"] if j["verdict"] == "invalid"]
+    eq(len(null), 1, "ap: one null vote")
+    eq(null[0]["meta"], {"annotator_id": "fafd12b9", "pref": None, "no_pref_reason": "not_applicable"},
+       "ap: null vote kept with its reason")
+    imp("ap_ff", data(d, "feedback_forensics_annotated_pairs.json"))
+    counts("ap_ff", 1, 2, 41)
+    v = [j["verdict"] for j in show("ap_ff", 0)["judgments"]]
+    eq((v.count("A"), v.count("B"), v.count("invalid")), (6, 5, 30), "ap ff: votes a/b/null")
+    # export -> import round trip keeps counts, texts and votes
+    out = os.path.join(WORK, "ff_ap.json")
+    run("export", "-w", WS, "ap_ff", "--format", "annotated-pairs", "-o", out)
+    exported = json.load(open(out, encoding="utf-8"))
+    eq(len(exported["annotators"]), 41, "ap export: annotators object")
+    imp("ap_ff_rt", out)
+    counts("ap_ff_rt", 1, 2, 41, datasets()["ap_ff"]["annotators"])
+    a, b = show("ap_ff", 0), show("ap_ff_rt", 0)
+    eq([r["text"] for r in b["responses"]], [r["text"] for r in a["responses"]], "ap round trip: texts")
+    eq(sorted((j["annotator"], j["verdict"]) for j in b["judgments"]),
+       sorted((j["annotator"], j["verdict"]) for j in a["judgments"]), "ap round trip: votes")
+    dry_run(data(d, "example_ap.json"), "annotated-pairs")
+
+
+# ---- C3PO feedback ------------------------------------------------------------
+def test_c3po():
+    files = [data("c3po_feedback", f"gpt_feedback_{k}.json") for k in ("content", "style")]
+    imp("c3po", *files)
+    counts("c3po", 0, 0, 0, [], feedback=209)
+    src = [r for f in files for r in json.load(open(f, encoding="utf-8"))]
+    db = sqlite3.connect(WS)
+    rows = db.execute("SELECT f.feedback, f.domain FROM feedback f JOIN dataset d ON d.id = f.dataset_id"
+                      " WHERE d.name = 'c3po' ORDER BY f.id").fetchall()
+    db.close()
+    eq(rows[0], (src[0]["feedback"], src[0]["domain"]), "c3po: first feedback")
+    eq(rows[-1], (src[-1]["feedback"], src[-1]["domain"]), "c3po: last feedback")
+    eq(len(rows), 105 + 104, "c3po: feedback rows")
+    dry_run(files[0], "c3po")
+
+
+# ---- every file is accounted for ------------------------------------------------
+REFERENCE_ONLY = {  # published numbers, not preference data: refused with a clear error
+    "alpaca_eval_alpaca7b/evaluators_leaderboard.csv",
+    "alpaca_eval_alpaca7b/leaderboard_AlpacaEval1_alpaca_eval_gpt4.csv",
+    "alpaca_eval_alpaca7b/leaderboard_AlpacaEval2_alpaca_eval_cot_gpt4_turbo_fn.csv",
+    "alpaca_eval_alpaca7b/leaderboard_AlpacaEval2_weighted_alpaca_eval_gpt4_turbo.csv",
+    "arena_hard_battles/arena_hard_leaderboard_20240731.csv",
+    "llmbar/LLMBar_Natural.evaluator_GPT-4_CoT.statistics.json",
+    "llmbar/LLMBar_Natural.evaluator_GPT-4_Vanilla.statistics.json",
+}
+
+
+def test_every_file():
+    """Every data file is importable on its own (auto-detected), except the
+    reference-number files, which are refused with a one-line error."""
+    for sub in sorted(os.listdir(DATA)):
+        for fn in sorted(os.listdir(os.path.join(DATA, sub))):
+            rel = f"{sub}/{fn}"
+            if fn == "SOURCE.md":
+                continue
+            p = run("import", "-w", WS, "--name", "every", "--replace", data(sub, fn), ok=False)
+            if rel in REFERENCE_ONLY:
+                check(p.returncode != 0 and "cannot detect the format" in p.stderr
+                      and len(p.stderr.strip().splitlines()) == 1,
+                      f"{rel}: refused with one line ({p.stderr.strip()[:200]})")
+            elif "-testset-v1" in fn and fn != "testset-v1.json":
+                # a judge file needs its test set: refused alone, naming file:line
+                check(p.returncode != 0 and f"{fn}:2:" in p.stderr, f"{rel}: refused alone ({p.stderr.strip()[:200]})")
+            else:
+                check(p.returncode == 0, f"{rel}: imports on its own ({p.stderr.strip()[:200]})")
+    check("every" in datasets(), "every: the last good import is there")
+
+
+TESTS = [test_hh, test_llamafactory, test_alpaca_eval, test_pandalm, test_llmbar, test_arena,
+         test_icai, test_annotated_pairs, test_c3po, test_every_file]
 
 if __name__ == "__main__":
     only = sys.argv[1:]
