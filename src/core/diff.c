@@ -1,0 +1,501 @@
+#include "core/diff.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "core/width.h"
+#include "core/xalloc.h"
+
+#define DIFF_MAX_TOKENS 20000
+#define DIFF_MAX_COST 4000000
+
+/* ---- tokens ---- */
+
+enum tok_class { TOK_WS, TOK_NL, TOK_WORD, TOK_SINGLE };
+
+static int
+is_space_cp(uint32_t cp)
+{
+    return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
+}
+
+/* Class and byte length of the cluster at s. */
+static enum tok_class
+tok_cluster(const char *s, size_t n, size_t *len)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        *len = 1;
+        if (n > 1 && (unsigned char)s[1] >= 0x80) {
+            int w;
+            *len = text_cluster(s, n, &w); /* an ASCII base with combining marks */
+        }
+        if (c == '\n')
+            return TOK_NL;
+        if (c == ' ' || c == '\t')
+            return TOK_WS;
+        return text_cp_is_word(c) ? TOK_WORD : TOK_SINGLE;
+    }
+    uint32_t cp;
+    text_decode(s, n, &cp);
+    int w;
+    *len = text_cluster(s, n, &w);
+    if (is_space_cp(cp))
+        return TOK_WS;
+    if (w >= 2)
+        return TOK_SINGLE;
+    return text_cp_is_word(cp) ? TOK_WORD : TOK_SINGLE;
+}
+
+static void
+spans_push(struct text_spans *out, size_t off, size_t len)
+{
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 64;
+        out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    out->v[out->n].off = off;
+    out->v[out->n].len = len;
+    out->n++;
+}
+
+void
+text_tokenize(const char *s, size_t n, struct text_spans *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t len;
+        enum tok_class k = tok_cluster(s + i, n - i, &len);
+        size_t start = i;
+        i += len;
+        if (k == TOK_WS || k == TOK_WORD) {
+            while (i < n) {
+                size_t l2;
+                if (tok_cluster(s + i, n - i, &l2) != k)
+                    break;
+                i += l2;
+            }
+        }
+        spans_push(out, start, i - start);
+    }
+}
+
+/* Lines including their '\n': the tokens of the line-level fallback. */
+static void
+tokenize_lines(const char *s, size_t n, struct text_spans *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) + 1 : n;
+        spans_push(out, i, end - i);
+        i = end;
+    }
+}
+
+/* Interning: equal token texts get equal ids, so the search compares integers. */
+struct intern {
+    uint32_t *slot; /* id + 1, 0 = empty */
+    size_t mask;
+    const char **txt;
+    size_t *len;
+    size_t n, cap;
+};
+
+static int
+is_ws_token(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        i += text_decode(s + i, n - i, &cp);
+        if (!is_space_cp(cp))
+            return 0;
+    }
+    return n > 0;
+}
+
+static uint32_t
+intern_id(struct intern *t, const char *s, size_t n)
+{
+    uint64_t h = hash_fnv64(s, n, 0);
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        uint32_t v = t->slot[i];
+        if (!v)
+            break;
+        if (t->len[v - 1] == n && memcmp(t->txt[v - 1], s, n) == 0)
+            return v - 1;
+        i = (i + 1) & t->mask;
+    }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->txt = xrealloc(t->txt, t->cap * sizeof *t->txt);
+        t->len = xrealloc(t->len, t->cap * sizeof *t->len);
+    }
+    t->txt[t->n] = s;
+    t->len[t->n] = n;
+    t->slot[i] = (uint32_t)++t->n;
+    return (uint32_t)(t->n - 1);
+}
+
+static uint32_t *
+intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsigned flags)
+{
+    uint32_t *ids = xmalloc((tok->n + 1) * sizeof *ids);
+    for (size_t i = 0; i < tok->n; i++) {
+        const char *p = s + tok->v[i].off;
+        size_t len = tok->v[i].len;
+        if ((flags & TEXT_DIFF_IGNORE_WS) && is_ws_token(p, len))
+            ids[i] = intern_id(t, " ", 1);
+        else
+            ids[i] = intern_id(t, p, len);
+    }
+    return ids;
+}
+
+/* ---- Myers' O(ND) search, linear space ---- */
+
+struct myers {
+    const uint32_t *a, *b;
+    unsigned char *del, *ins; /* per token: deleted from A / inserted in B */
+    long *v1, *v2;            /* scratch diagonals, 2 * (na + nb) + 4 each */
+    size_t cost, max_cost;
+    int aborted;
+};
+
+static void myers_rec(struct myers *m, long a0, long a1, long b0, long b1);
+
+/* Find the middle snake of a[a0..a1) x b[b0..b1) (both non-empty, no common prefix
+ * or suffix) and recurse on both halves. */
+static void
+myers_bisect(struct myers *m, long a0, long a1, long b0, long b1)
+{
+    const uint32_t *a = m->a + a0, *b = m->b + b0;
+    long n = a1 - a0, mm = b1 - b0;
+    long max_d = (n + mm + 1) / 2;
+    long off = max_d, vlen = 2 * max_d + 2;
+    long *v1 = m->v1, *v2 = m->v2;
+    for (long i = 0; i < vlen; i++)
+        v1[i] = v2[i] = -1;
+    v1[off + 1] = 0;
+    v2[off + 1] = 0;
+    long delta = n - mm;
+    int front = (delta & 1) != 0;
+    long k1start = 0, k1end = 0, k2start = 0, k2end = 0;
+    for (long d = 0; d < max_d; d++) {
+        if (m->cost > m->max_cost) {
+            m->aborted = 1;
+            return;
+        }
+        for (long k1 = -d + k1start; k1 <= d - k1end; k1 += 2) {
+            long ko = off + k1, x1;
+            if (k1 == -d || (k1 != d && v1[ko - 1] < v1[ko + 1]))
+                x1 = v1[ko + 1];
+            else
+                x1 = v1[ko - 1] + 1;
+            long y1 = x1 - k1, xs = x1;
+            while (x1 < n && y1 < mm && a[x1] == b[y1]) {
+                x1++;
+                y1++;
+            }
+            m->cost += 1 + (size_t)(x1 - xs);
+            v1[ko] = x1;
+            if (x1 > n) {
+                k1end += 2;
+            } else if (y1 > mm) {
+                k1start += 2;
+            } else if (front) {
+                long k2o = off + delta - k1;
+                if (k2o >= 0 && k2o < vlen && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
+                    myers_rec(m, a0, a0 + x1, b0, b0 + y1);
+                    myers_rec(m, a0 + x1, a1, b0 + y1, b1);
+                    return;
+                }
+            }
+        }
+        for (long k2 = -d + k2start; k2 <= d - k2end; k2 += 2) {
+            long ko = off + k2, x2;
+            if (k2 == -d || (k2 != d && v2[ko - 1] < v2[ko + 1]))
+                x2 = v2[ko + 1];
+            else
+                x2 = v2[ko - 1] + 1;
+            long y2 = x2 - k2, xs = x2;
+            while (x2 < n && y2 < mm && a[n - x2 - 1] == b[mm - y2 - 1]) {
+                x2++;
+                y2++;
+            }
+            m->cost += 1 + (size_t)(x2 - xs);
+            v2[ko] = x2;
+            if (x2 > n) {
+                k2end += 2;
+            } else if (y2 > mm) {
+                k2start += 2;
+            } else if (!front) {
+                long k1o = off + delta - k2;
+                if (k1o >= 0 && k1o < vlen && v1[k1o] != -1) {
+                    long x1 = v1[k1o], y1 = off + x1 - k1o;
+                    if (x1 >= n - x2) {
+                        myers_rec(m, a0, a0 + x1, b0, b0 + y1);
+                        myers_rec(m, a0 + x1, a1, b0 + y1, b1);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    /* No common token at all. */
+    memset(m->del + a0, 1, (size_t)n);
+    memset(m->ins + b0, 1, (size_t)mm);
+}
+
+static void
+myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
+{
+    if (m->aborted)
+        return;
+    while (a0 < a1 && b0 < b1 && m->a[a0] == m->b[b0]) {
+        a0++;
+        b0++;
+    }
+    while (a0 < a1 && b0 < b1 && m->a[a1 - 1] == m->b[b1 - 1]) {
+        a1--;
+        b1--;
+    }
+    m->cost += 1;
+    if (a0 == a1) {
+        memset(m->ins + b0, 1, (size_t)(b1 - b0));
+        return;
+    }
+    if (b0 == b1) {
+        memset(m->del + a0, 1, (size_t)(a1 - a0));
+        return;
+    }
+    myers_bisect(m, a0, a1, b0, b1);
+}
+
+/* ---- hunks ---- */
+
+static void
+hunk_push(struct text_diff *d, size_t ao, size_t al, size_t bo, size_t bl)
+{
+    if (al == 0 && bl == 0)
+        return;
+    enum text_diff_tag tag = al && bl ? TEXT_DIFF_CHANGED : al ? TEXT_DIFF_DELETED : TEXT_DIFF_INSERTED;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->h = xrealloc(d->h, d->cap * sizeof *d->h);
+    }
+    struct text_diff_hunk *h = &d->h[d->n++];
+    h->a_off = ao;
+    h->a_len = al;
+    h->b_off = bo;
+    h->b_len = bl;
+    h->tag = tag;
+}
+
+static void
+hunk_push_equal(struct text_diff *d, size_t ao, size_t al, size_t bo, size_t bl)
+{
+    if (al == 0 && bl == 0)
+        return;
+    hunk_push(d, ao, al, bo, bl);
+    d->h[d->n - 1].tag = TEXT_DIFF_EQUAL;
+}
+
+/* Byte offset where token i starts (or the text end). */
+static size_t
+tok_off(const struct text_spans *t, size_t i, size_t textlen)
+{
+    return i < t->n ? t->v[i].off : textlen;
+}
+
+/* Turn the per-token marks into hunks. */
+static void
+build_hunks(struct text_diff *d, const struct text_spans *ta, size_t na, const unsigned char *del,
+            const struct text_spans *tb, size_t nb, const unsigned char *ins)
+{
+    size_t i = 0, j = 0;
+    while (i < ta->n || j < tb->n) {
+        size_t i0 = i, j0 = j;
+        while (i < ta->n && j < tb->n && !del[i] && !ins[j]) {
+            i++;
+            j++;
+        }
+        if (i > i0)
+            hunk_push_equal(d, tok_off(ta, i0, na), tok_off(ta, i, na) - tok_off(ta, i0, na),
+                            tok_off(tb, j0, nb), tok_off(tb, j, nb) - tok_off(tb, j0, nb));
+        i0 = i;
+        j0 = j;
+        while (i < ta->n && del[i])
+            i++;
+        while (j < tb->n && ins[j])
+            j++;
+        if (i == i0 && j == j0) {
+            /* One side ended with the other holding only unmarked tokens: cannot
+             * happen for a valid script, but never loop forever. */
+            i = ta->n;
+            j = tb->n;
+        }
+        d->edit_tokens += (i - i0) + (j - j0);
+        hunk_push(d, tok_off(ta, i0, na), tok_off(ta, i, na) - tok_off(ta, i0, na),
+                  tok_off(tb, j0, nb), tok_off(tb, j, nb) - tok_off(tb, j0, nb));
+    }
+}
+
+/* Fold whitespace-only EQUAL hunks between two changes into one CHANGED hunk. */
+static void
+fold_gaps(struct text_diff *d, const char *a)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < d->n; r++) {
+        struct text_diff_hunk h = d->h[r];
+        if (h.tag == TEXT_DIFF_EQUAL && w > 0 && r + 1 < d->n &&
+            d->h[w - 1].tag != TEXT_DIFF_EQUAL && d->h[r + 1].tag != TEXT_DIFF_EQUAL &&
+            is_ws_token(a + h.a_off, h.a_len)) {
+            struct text_diff_hunk *p = &d->h[w - 1], *q = &d->h[r + 1];
+            p->a_len = q->a_off + q->a_len - p->a_off;
+            p->b_len = q->b_off + q->b_len - p->b_off;
+            p->tag = TEXT_DIFF_CHANGED;
+            r++; /* q is absorbed */
+            continue;
+        }
+        if (h.tag != TEXT_DIFF_EQUAL && w > 0 && d->h[w - 1].tag != TEXT_DIFF_EQUAL) {
+            struct text_diff_hunk *p = &d->h[w - 1];
+            p->a_len = h.a_off + h.a_len - p->a_off;
+            p->b_len = h.b_off + h.b_len - p->b_off;
+            p->tag = p->a_len && p->b_len ? TEXT_DIFF_CHANGED
+                     : p->a_len          ? TEXT_DIFF_DELETED
+                                         : TEXT_DIFF_INSERTED;
+            continue;
+        }
+        d->h[w++] = h;
+    }
+    d->n = w;
+}
+
+/* Diff two token sequences; returns 0 when the work cap was hit. */
+static int
+diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spans *ta,
+            const char *b, size_t nb, const struct text_spans *tb, unsigned flags,
+            size_t max_cost)
+{
+    struct intern t = {0};
+    size_t want = 1024;
+    while (want < 2 * (ta->n + tb->n))
+        want *= 2;
+    t.slot = xcalloc(want, sizeof *t.slot);
+    t.mask = want - 1;
+    uint32_t *ia = intern_all(&t, a, ta, flags), *ib = intern_all(&t, b, tb, flags);
+    struct myers m = {0};
+    m.a = ia;
+    m.b = ib;
+    m.del = xcalloc(ta->n + 1, 1);
+    m.ins = xcalloc(tb->n + 1, 1);
+    size_t vlen = ta->n + tb->n + 4;
+    m.v1 = xmalloc(vlen * sizeof *m.v1);
+    m.v2 = xmalloc(vlen * sizeof *m.v2);
+    m.max_cost = max_cost;
+    myers_rec(&m, 0, (long)ta->n, 0, (long)tb->n);
+    int ok = !m.aborted;
+    if (ok)
+        build_hunks(d, ta, na, m.del, tb, nb, m.ins);
+    free(m.del);
+    free(m.ins);
+    free(m.v1);
+    free(m.v2);
+    free(ia);
+    free(ib);
+    free(t.slot);
+    free(t.txt);
+    free(t.len);
+    return ok;
+}
+
+/* The last resort: common first and last lines, one CHANGED block between. */
+static void
+diff_block(struct text_diff *d, const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t p = 0, lp = 0;
+    while (p < na && p < nb && a[p] == b[p]) {
+        if (a[p] == '\n')
+            lp = p + 1;
+        p++;
+    }
+    if (p == na && p == nb)
+        lp = p;
+    size_t s = 0, ls = 0, maxs = na - lp < nb - lp ? na - lp : nb - lp;
+    while (s < maxs && a[na - 1 - s] == b[nb - 1 - s]) {
+        s++;
+        /* keep the suffix only from a line start on both sides */
+        if ((na - s == lp || a[na - s - 1] == '\n') && (nb - s == lp || b[nb - s - 1] == '\n'))
+            ls = s;
+    }
+    hunk_push_equal(d, 0, lp, 0, lp);
+    hunk_push(d, lp, na - lp - ls, lp, nb - lp - ls);
+    hunk_push_equal(d, na - ls, ls, nb - ls, ls);
+}
+
+void
+text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
+          struct text_diff *out)
+{
+    unsigned flags = opts ? opts->flags : 0;
+    size_t max_tokens = opts && opts->max_tokens ? opts->max_tokens : DIFF_MAX_TOKENS;
+    size_t max_cost = opts && opts->max_cost ? opts->max_cost : DIFF_MAX_COST;
+    struct text_spans ta = {0}, tb = {0};
+    memset(out, 0, sizeof *out);
+
+    text_tokenize(a, na, &ta);
+    text_tokenize(b, nb, &tb);
+    out->tokens_a = ta.n;
+    out->tokens_b = tb.n;
+    int done = 0;
+    if (ta.n <= max_tokens && tb.n <= max_tokens)
+        done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_cost);
+    if (!done) {
+        out->n = 0;
+        out->edit_tokens = 0;
+        out->simplified = 1;
+        ta.n = tb.n = 0;
+        tokenize_lines(a, na, &ta);
+        tokenize_lines(b, nb, &tb);
+        if (ta.n <= max_tokens && tb.n <= max_tokens)
+            done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_cost);
+    }
+    if (!done) {
+        out->n = 0;
+        out->simplified = 2;
+        diff_block(out, a, na, b, nb);
+    }
+    if (out->simplified != 2)
+        fold_gaps(out, a);
+    text_spans_free(&ta);
+    text_spans_free(&tb);
+}
+
+void
+text_diff_free(struct text_diff *d)
+{
+    free(d->h);
+    memset(d, 0, sizeof *d);
+}
+
+size_t
+text_diff_find(const struct text_diff *d, int side, size_t off)
+{
+    size_t lo = 0, hi = d->n;
+    /* First hunk whose end on that side is beyond off. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct text_diff_hunk *h = &d->h[mid];
+        size_t end = side ? h->b_off + h->b_len : h->a_off + h->a_len;
+        if (end <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}

@@ -1,0 +1,71 @@
+/* Word-level diff of two texts, for emphasising what differs between two responses.
+ *
+ * Both texts are split into tokens (core/width.h classes): runs of word characters,
+ * runs of spaces/tabs, single newlines, and single other characters; a wide (CJK,
+ * emoji) cluster is a token of its own, so Chinese and Japanese diff by character.
+ * Myers' O(ND) algorithm (linear space, divide at the middle snake) finds a
+ * shortest edit script on the tokens.  The result is a list of hunks that tile both
+ * texts in order: EQUAL hunks hold the same text on both sides; DELETED hunks exist
+ * only in A, INSERTED only in B, and CHANGED hunks replace a region of A with one of
+ * B.  A whitespace-only EQUAL gap between two changes is folded into one CHANGED
+ * hunk, so "a b c" vs "x y z" is one change rather than three.
+ *
+ * Work is capped: beyond opts.max_tokens tokens on a side, or opts.max_cost steps
+ * of the algorithm, the diff falls back to whole lines (simplified = 1), and if even
+ * that is too much, to one CHANGED hunk between the common first and last lines
+ * (simplified = 2).  Feed the sanitized text that is drawn, so byte offsets match. */
+#ifndef PS_CORE_DIFF_H
+#define PS_CORE_DIFF_H
+
+#include <stddef.h>
+
+#include "core/sanitize.h"
+
+enum text_diff_tag {
+    TEXT_DIFF_EQUAL,
+    TEXT_DIFF_DELETED,  /* a_len > 0, b_len == 0 */
+    TEXT_DIFF_INSERTED, /* a_len == 0, b_len > 0 */
+    TEXT_DIFF_CHANGED,  /* both non-empty */
+};
+
+struct text_diff_hunk {
+    size_t a_off, a_len; /* bytes of A */
+    size_t b_off, b_len; /* bytes of B */
+    enum text_diff_tag tag;
+};
+
+struct text_diff {
+    struct text_diff_hunk *h; /* in order; the A ranges tile A, the B ranges tile B */
+    size_t n, cap;
+    int simplified;           /* 0 word level, 1 line level, 2 one block */
+    size_t tokens_a, tokens_b;
+    size_t edit_tokens;       /* tokens deleted + inserted (the D of the script) */
+};
+
+enum {
+    /* Runs of whitespace compare equal whatever they hold (tig's `W`). */
+    TEXT_DIFF_IGNORE_WS = 1u << 0,
+};
+
+struct text_diff_opts {
+    unsigned flags;
+    size_t max_tokens; /* per side; 0 means 20000 */
+    size_t max_cost;   /* steps of the search; 0 means 4,000,000 (a few ms) */
+};
+
+/* Diff a[0..na) against b[0..nb).  `opts` may be NULL.  `out` must be zeroed or
+ * freed before; the caller owns its hunks and releases them with text_diff_free.
+ * Never fails (allocation failure aborts, as everywhere in prefscope). */
+void text_diff(const char *a, size_t na, const char *b, size_t nb,
+               const struct text_diff_opts *opts, struct text_diff *out);
+void text_diff_free(struct text_diff *d);
+
+/* Index of the hunk covering byte `off` of side 0 (A) or 1 (B) — for drawing a row
+ * that starts mid-text.  Returns d->n when off is past the end.  O(log n); empty
+ * ranges on that side are skipped. */
+size_t text_diff_find(const struct text_diff *d, int side, size_t off);
+
+/* Append the token spans of s[0..n) (the tokenizer the diff uses) to `out`. */
+void text_tokenize(const char *s, size_t n, struct text_spans *out);
+
+#endif

@@ -1,0 +1,379 @@
+#include "core/sanitize.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/utf8.h"
+#include "core/width.h"
+#include "core/xalloc.h"
+
+/* Longest summary shown after "␛" before it is cut with "…". */
+#define SAN_SUMMARY_MAX 24
+
+static void
+spans_add(struct text_spans *sp, size_t off, size_t len)
+{
+    if (!sp)
+        return;
+    if (sp->n == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 16;
+        sp->v = xrealloc(sp->v, sp->cap * sizeof *sp->v);
+    }
+    sp->v[sp->n].off = off;
+    sp->v[sp->n].len = len;
+    sp->n++;
+}
+
+void
+text_spans_free(struct text_spans *sp)
+{
+    free(sp->v);
+    sp->v = NULL;
+    sp->n = sp->cap = 0;
+}
+
+static void
+put_cp(struct strbuf *out, uint32_t cp)
+{
+    char b[4];
+    sb_append(out, b, (size_t)utf8_encode(cp, b));
+}
+
+struct san {
+    struct strbuf *out;
+    struct text_spans *marks;
+    unsigned flags;
+    size_t col;        /* columns since the last newline, for tab expansion */
+    int pending_space; /* ONELINE: whitespace seen since the last visible char */
+    int any;           /* ONELINE: something visible was written */
+};
+
+/* Before visible output: flush a collapsed space in one-line mode. */
+static void
+san_visible(struct san *z)
+{
+    if ((z->flags & TEXT_SAN_ONELINE) && z->pending_space && z->any) {
+        sb_putc(z->out, ' ');
+        z->col++;
+    }
+    z->pending_space = 0;
+    z->any = 1;
+}
+
+static void
+san_space(struct san *z, int newline)
+{
+    if (z->flags & TEXT_SAN_ONELINE) {
+        z->pending_space = 1;
+        return;
+    }
+    if (newline) {
+        sb_putc(z->out, '\n');
+        z->col = 0;
+    } else {
+        sb_putc(z->out, ' ');
+        z->col++;
+    }
+}
+
+static void
+san_tab(struct san *z)
+{
+    if (z->flags & TEXT_SAN_ONELINE) {
+        z->pending_space = 1;
+        return;
+    }
+    if (!(z->flags & TEXT_SAN_EXPAND_TABS)) {
+        sb_putc(z->out, '\t');
+        z->col += 8 - z->col % 8;
+        return;
+    }
+    do {
+        sb_putc(z->out, ' ');
+        z->col++;
+    } while (z->col % 8);
+}
+
+/* Start a placeholder; returns its start offset in out. */
+static size_t
+mark_begin(struct san *z)
+{
+    san_visible(z);
+    return z->out->len;
+}
+
+static void
+mark_end(struct san *z, size_t start)
+{
+    spans_add(z->marks, start, z->out->len - start);
+    z->col += text_width(z->out->p + start, z->out->len - start);
+}
+
+static void
+placeholder_cp(struct san *z, uint32_t cp)
+{
+    size_t m = mark_begin(z);
+    put_cp(z->out, cp);
+    mark_end(z, m);
+}
+
+/* Append one summary byte: printable ASCII as is, anything else as '.'. */
+static void
+summary_byte(struct strbuf *out, unsigned char c)
+{
+    sb_putc(out, (c >= 0x20 && c < 0x7F) ? (char)c : '.');
+}
+
+/* Kinds of escape sequences by their introducer (the byte after ESC, or the C1
+ * code point minus 0x40). */
+static int
+is_string_introducer(unsigned char c)
+{
+    return c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_';
+}
+
+/* Is there a C1 control (encoded in UTF-8 as C2 80..C2 9F) at s? Returns its 7-bit
+ * equivalent byte (0x40..0x5F) or 0. */
+static unsigned char
+c1_at(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F)
+        return (unsigned char)(s[1] - 0x40);
+    return 0;
+}
+
+/* Is there a string terminator at s (ESC \, BEL, or C1 ST)? Returns its length. */
+static size_t
+st_at(const unsigned char *s, size_t n)
+{
+    if (n >= 1 && s[0] == 0x07)
+        return 1;
+    if (n >= 2 && s[0] == 0x1B && s[1] == '\\')
+        return 2;
+    if (c1_at(s, n) == '\\')
+        return 2;
+    return 0;
+}
+
+/* Consume the body of an escape sequence whose introducer `intro` (e.g. '[')
+ * has just been read; s[0..n) is what follows it.  Writes the summary (after
+ * "␛" + intro) and returns the number of body bytes consumed. */
+static size_t
+escape_body(struct strbuf *out, unsigned char intro, const unsigned char *s, size_t n)
+{
+    size_t i = 0, shown = 0;
+    if (intro == '[') {
+        /* CSI: parameter bytes 0x30-0x3F, intermediates 0x20-0x2F, one final
+         * 0x40-0x7E.  Anything else ends a malformed sequence (not consumed). */
+        while (i < n && s[i] >= 0x20 && s[i] <= 0x3F) {
+            if (shown < SAN_SUMMARY_MAX)
+                summary_byte(out, s[i]);
+            else if (shown == SAN_SUMMARY_MAX)
+                sb_puts(out, "\xE2\x80\xA6"); /* … */
+            shown++;
+            i++;
+        }
+        if (i < n && s[i] >= 0x40 && s[i] <= 0x7E)
+            summary_byte(out, s[i++]);
+        return i;
+    }
+    if (is_string_introducer(intro)) {
+        /* OSC, DCS, SOS, PM, APC: a string up to ST or BEL.  A control byte ends an
+         * unterminated string so that the rest of the text stays visible. */
+        while (i < n) {
+            size_t t = st_at(s + i, n - i);
+            if (t)
+                return i + t;
+            if (s[i] < 0x20 || s[i] == 0x7F || c1_at(s + i, n - i))
+                return i;
+            if (shown < SAN_SUMMARY_MAX)
+                summary_byte(out, s[i]);
+            else if (shown == SAN_SUMMARY_MAX)
+                sb_puts(out, "\xE2\x80\xA6");
+            shown++;
+            i++;
+        }
+        return i;
+    }
+    /* nF sequences (ESC ( B): the introducer was the first intermediate byte;
+     * more intermediates 0x20-0x2F may follow, then one final 0x30-0x7E. */
+    while (i < n && s[i] >= 0x20 && s[i] <= 0x2F && i < SAN_SUMMARY_MAX)
+        summary_byte(out, s[i++]);
+    if (i < n && s[i] >= 0x30 && s[i] <= 0x7E)
+        summary_byte(out, s[i++]);
+    return i;
+}
+
+static const char *
+bidi_name(uint32_t cp)
+{
+    switch (cp) {
+    case 0x202A: return "LRE";
+    case 0x202B: return "RLE";
+    case 0x202C: return "PDF";
+    case 0x202D: return "LRO";
+    case 0x202E: return "RLO";
+    case 0x2066: return "LRI";
+    case 0x2067: return "RLI";
+    case 0x2068: return "FSI";
+    case 0x2069: return "PDI";
+    case 0x200E: return "LRM";
+    case 0x200F: return "RLM";
+    case 0x061C: return "ALM";
+    default: return NULL;
+    }
+}
+
+void
+text_sanitize_marked(const char *str, size_t n, struct strbuf *out, unsigned flags,
+                     struct text_spans *marks)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    struct san z = {out, marks, flags, 0, 0, 0};
+    size_t i = 0;
+    sb_grow(out, n);
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7F) {
+            if (c == ' ') {
+                san_space(&z, 0);
+            } else {
+                san_visible(&z);
+                sb_putc(out, (char)c);
+                z.col++;
+            }
+            i++;
+            continue;
+        }
+        if (c == '\n') {
+            san_space(&z, 1);
+            i++;
+            continue;
+        }
+        if (c == '\t') {
+            san_tab(&z);
+            i++;
+            continue;
+        }
+        if (c == '\r') {
+            if (i + 1 < n && s[i + 1] == '\n') {
+                i++; /* CRLF: the LF is handled next */
+                continue;
+            }
+            placeholder_cp(&z, 0x240D);
+            i++;
+            continue;
+        }
+        unsigned char intro = 0;
+        size_t skip = 0;
+        if (c == 0x1B && i + 1 < n && s[i + 1] >= 0x20 && s[i + 1] < 0x7F) {
+            intro = s[i + 1];
+            skip = 2;
+        } else if (c1_at(s + i, n - i)) {
+            intro = c1_at(s + i, n - i);
+            skip = 2;
+        }
+        if (intro) {
+            size_t m = mark_begin(&z);
+            put_cp(out, 0x241B);
+            summary_byte(out, intro);
+            i += skip;
+            if (intro == '[' || is_string_introducer(intro) || (intro >= 0x20 && intro <= 0x2F))
+                i += escape_body(out, intro, s + i, n - i);
+            mark_end(&z, m);
+            continue;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            placeholder_cp(&z, c == 0x7F ? 0x2421 : 0x2400u + c);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = text_decode(str + i, n - i, &cp);
+        const char *bidi;
+        if (cp == 0xFFFD && !(k == 3 && s[i] == 0xEF)) {
+            placeholder_cp(&z, 0xFFFD);
+        } else if (cp == 0x2028 || cp == 0x2029) {
+            san_space(&z, 1);
+        } else if ((bidi = bidi_name(cp)) != NULL) {
+            size_t m = mark_begin(&z);
+            sb_puts(out, "\xE2\x9F\xA8"); /* ⟨ */
+            sb_puts(out, bidi);
+            sb_puts(out, "\xE2\x9F\xA9"); /* ⟩ */
+            mark_end(&z, m);
+        } else if (cp == 0x00A0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)) {
+            /* Unicode spaces draw as themselves; one-line previews collapse them. */
+            if (flags & TEXT_SAN_ONELINE) {
+                z.pending_space = 1;
+            } else {
+                san_visible(&z);
+                sb_append(out, str + i, k);
+                z.col += (size_t)text_cp_width(cp);
+            }
+        } else {
+            int w = text_cp_width(cp);
+            san_visible(&z);
+            sb_append(out, str + i, k);
+            if (w > 0)
+                z.col += (size_t)w;
+        }
+        i += k;
+    }
+    if (!out->p)
+        sb_append(out, "", 0);
+}
+
+void
+text_sanitize(const char *s, size_t n, struct strbuf *out, unsigned flags)
+{
+    text_sanitize_marked(s, n, out, flags, NULL);
+}
+
+void
+text_escape_visual(const char *str, size_t n, struct strbuf *out)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    sb_grow(out, n);
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '\\') {
+            sb_puts(out, "\\\\");
+            i++;
+            continue;
+        }
+        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
+            sb_putc(out, (char)c);
+            i++;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            switch (c) {
+            case 0x1B: sb_puts(out, "\\e"); break;
+            case '\r': sb_puts(out, "\\r"); break;
+            case '\t': sb_puts(out, "\\t"); break;
+            case 0x07: sb_puts(out, "\\a"); break;
+            case 0x08: sb_puts(out, "\\b"); break;
+            case 0x0C: sb_puts(out, "\\f"); break;
+            case 0x0B: sb_puts(out, "\\v"); break;
+            case 0x00: sb_puts(out, "\\0"); break;
+            default: sb_printf(out, "\\x%02x", c); break;
+            }
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = text_decode(str + i, n - i, &cp);
+        if (cp == 0xFFFD && !(k == 3 && s[i] == 0xEF)) {
+            for (size_t j = 0; j < k; j++)
+                sb_printf(out, "\\x%02x", s[i + j]);
+        } else if (text_cp_width(cp) < 0 || bidi_name(cp) || cp == 0xFEFF) {
+            sb_printf(out, "\\u%04x", (unsigned)cp);
+        } else {
+            sb_append(out, str + i, k);
+        }
+        i += k;
+    }
+    if (!out->p)
+        sb_append(out, "", 0);
+}

@@ -1,0 +1,242 @@
+/* Word diff: tokenizer cases, expected hunks, and properties over random edits:
+ * the hunks tile both texts, EQUAL hunks hold equal text, identical texts have no
+ * change, and the edit count is minimal for single-token edits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/diff.h"
+#include "test.h"
+
+static void
+tokens_str(const char *s, struct strbuf *out)
+{
+    struct text_spans t = {0};
+    text_tokenize(s, strlen(s), &t);
+    sb_reset(out);
+    for (size_t i = 0; i < t.n; i++) {
+        if (i)
+            sb_putc(out, '|');
+        sb_append(out, s + t.v[i].off, t.v[i].len);
+    }
+    text_spans_free(&t);
+}
+
+/* Hunks as text: "=same" "-del" "+ins" "~old>new", joined by spaces. */
+static void
+diff_str(const char *a, const char *b, unsigned flags, struct strbuf *out)
+{
+    struct text_diff d;
+    struct text_diff_opts o = {flags, 0, 0};
+    text_diff(a, strlen(a), b, strlen(b), &o, &d);
+    sb_reset(out);
+    for (size_t i = 0; i < d.n; i++) {
+        const struct text_diff_hunk *h = &d.h[i];
+        if (i)
+            sb_putc(out, ' ');
+        switch (h->tag) {
+        case TEXT_DIFF_EQUAL: sb_putc(out, '='); sb_append(out, a + h->a_off, h->a_len); break;
+        case TEXT_DIFF_DELETED: sb_putc(out, '-'); sb_append(out, a + h->a_off, h->a_len); break;
+        case TEXT_DIFF_INSERTED: sb_putc(out, '+'); sb_append(out, b + h->b_off, h->b_len); break;
+        case TEXT_DIFF_CHANGED:
+            sb_putc(out, '~');
+            sb_append(out, a + h->a_off, h->a_len);
+            sb_putc(out, '>');
+            sb_append(out, b + h->b_off, h->b_len);
+            break;
+        }
+    }
+    text_diff_free(&d);
+}
+
+/* Check the structural properties; returns the number of failed checks. */
+static void
+check_props(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *o)
+{
+    struct text_diff d;
+    text_diff(a, na, b, nb, o, &d);
+    size_t pa = 0, pb = 0;
+    int ok = 1;
+    for (size_t i = 0; i < d.n; i++) {
+        const struct text_diff_hunk *h = &d.h[i];
+        ok &= h->a_off == pa && h->b_off == pb;
+        pa += h->a_len;
+        pb += h->b_len;
+        switch (h->tag) {
+        case TEXT_DIFF_EQUAL:
+            ok &= (o && (o->flags & TEXT_DIFF_IGNORE_WS)) ||
+                  (h->a_len == h->b_len && memcmp(a + h->a_off, b + h->b_off, h->a_len) == 0);
+            break;
+        case TEXT_DIFF_DELETED: ok &= h->a_len > 0 && h->b_len == 0; break;
+        case TEXT_DIFF_INSERTED: ok &= h->a_len == 0 && h->b_len > 0; break;
+        case TEXT_DIFF_CHANGED: ok &= h->a_len > 0 && h->b_len > 0; break;
+        }
+        if (i > 0)
+            ok &= !(h->tag == TEXT_DIFF_EQUAL && d.h[i - 1].tag == TEXT_DIFF_EQUAL);
+    }
+    ok &= pa == na && pb == nb;
+    CHECK(ok);
+    text_diff_free(&d);
+}
+
+static const char *const words[] = {"the", "cat", "sat", "on", "mat", " ", "  ", "\n", ",", ".",
+                                    "中", "文", "😀", "é", "naïve", "x", "42", "-", "\t"};
+
+static size_t
+rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ntok; i++) {
+        const char *w = words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])];
+        size_t l = strlen(w);
+        if (n + l >= cap)
+            break;
+        memcpy(buf + n, w, l);
+        n += l;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+int
+main(void)
+{
+    struct strbuf sb = STRBUF_INIT;
+    static const struct {
+        const char *in, *out;
+    } tok[] = {
+        {"", ""},
+        {"hello world", "hello| |world"},
+        {"don't stop!", "don|'|t| |stop|!"},
+        {"a  b\n\nc", "a|  |b|\n|\n|c"},
+        {"x=1.5;", "x|=|1|.|5|;"},
+        {"中文字", "中|文|字"},
+        {"naïve café", "naïve| |café"},
+        {"e\xCC\x81t\xC3\xA9", "e\xCC\x81t\xC3\xA9"},         /* combining mark stays in the word */
+        {"hi😀there", "hi|😀|there"},
+        {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9!", "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9|!"},
+        {"snake_case42", "snake_case42"},
+        {"Привет мир", "Привет| |мир"},
+        {"tab\there", "tab|\t|here"},
+    };
+    for (size_t i = 0; i < sizeof tok / sizeof tok[0]; i++) {
+        tokens_str(tok[i].in, &sb);
+        CHECK_STREQ(sb_str(&sb), tok[i].out);
+    }
+
+    static const struct {
+        const char *a, *b;
+        unsigned flags;
+        const char *out;
+    } cases[] = {
+        {"same text", "same text", 0, "=same text"},
+        {"", "", 0, ""},
+        {"", "new", 0, "+new"},
+        {"old", "", 0, "-old"},
+        {"the cat sat", "the dog sat", 0, "=the  ~cat>dog = sat"},
+        {"the cat sat", "the cat sat down", 0, "=the cat sat + down"},
+        {"a b c d", "a x y d", 0, "=a  ~b c>x y = d"},   /* whitespace gap folded */
+        {"keep this word", "keep word", 0, "=keep  -this  =word"},
+        {"我喜欢猫", "我喜欢狗", 0, "=我喜欢 ~猫>狗"},
+        {"x  y", "x y", 0, "=x ~  >  =y"},
+        {"x  y", "x y", TEXT_DIFF_IGNORE_WS, "=x  y"},
+        {"line one\nline two\n", "line one\nline 2\n", 0, "=line one\nline  ~two>2 =\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        diff_str(cases[i].a, cases[i].b, cases[i].flags, &sb);
+        if (strcmp(sb_str(&sb), cases[i].out) != 0)
+            fprintf(stderr, "diff case %zu\n", i);
+        CHECK_STREQ(sb_str(&sb), cases[i].out);
+    }
+
+    /* Identical texts: exactly one EQUAL hunk, no edits. */
+    struct text_diff d;
+    const char *t = "Some response with 中文 and 😀 emoji.\nSecond line.";
+    text_diff(t, strlen(t), t, strlen(t), NULL, &d);
+    CHECK_EQ(d.n, 1);
+    CHECK_EQ(d.h[0].tag, TEXT_DIFF_EQUAL);
+    CHECK_EQ(d.edit_tokens, 0);
+    CHECK_EQ(d.simplified, 0);
+    text_diff_free(&d);
+
+    /* Random texts and random edits of them. */
+    unsigned seed = 12345;
+    static char a[4096], b[4096];
+    for (int iter = 0; iter < 400; iter++) {
+        size_t na = rand_text(&seed, a, sizeof a, (size_t)(rand_r(&seed) % 200));
+        size_t nb;
+        if (iter % 3 == 0) {
+            nb = rand_text(&seed, b, sizeof b, (size_t)(rand_r(&seed) % 200));
+        } else {
+            /* a few token-level mutations of a */
+            memcpy(b, a, na);
+            nb = na;
+            int edits = rand_r(&seed) % 5;
+            for (int e = 0; e < edits && nb > 0; e++) {
+                size_t pos = (size_t)rand_r(&seed) % nb;
+                const char *w = words[(unsigned)rand_r(&seed) % (sizeof words / sizeof words[0])];
+                size_t l = strlen(w);
+                if (nb + l < sizeof b) {
+                    memmove(b + pos + l, b + pos, nb - pos);
+                    memcpy(b + pos, w, l);
+                    nb += l;
+                }
+            }
+        }
+        check_props(a, na, b, nb, NULL);
+        struct text_diff_opts ws = {TEXT_DIFF_IGNORE_WS, 0, 0};
+        check_props(a, na, b, nb, &ws);
+        struct text_diff_opts tiny = {0, 30, 50}; /* force the fallbacks */
+        check_props(a, na, b, nb, &tiny);
+        check_props(a, na, a, na, NULL);
+        text_diff(a, na, a, na, NULL, &d);
+        CHECK(d.n <= 1 && d.edit_tokens == 0);
+        text_diff_free(&d);
+    }
+
+    /* One inserted word in a long text costs one token. */
+    char big_a[8192], big_b[8192];
+    size_t la = 0;
+    for (int i = 0; i < 500; i++)
+        la += (size_t)snprintf(big_a + la, sizeof big_a - la, "w%d ", i);
+    size_t lb = 0;
+    for (int i = 0; i < 500; i++)
+        lb += (size_t)snprintf(big_b + lb, sizeof big_b - lb, i == 30 ? "NEW w%d " : "w%d ", i);
+    text_diff(big_a, la, big_b, lb, NULL, &d);
+    CHECK_EQ(d.simplified, 0);
+    CHECK_EQ(d.edit_tokens, 2); /* "NEW" and " " */
+    text_diff_free(&d);
+
+    /* Caps: too many tokens fall back to lines, then to one block. */
+    struct text_diff_opts cap = {0, 10, 0};
+    const char *la2 = "a b c d e f g\nsame line\nlast x\n", *lb2 = "a b c d e f h\nsame line\nlast y\n";
+    text_diff(la2, strlen(la2), lb2, strlen(lb2), &cap, &d);
+    CHECK_EQ(d.simplified, 1);
+    CHECK_EQ(d.n, 3);
+    CHECK_EQ(d.h[1].tag, TEXT_DIFF_EQUAL);
+    text_diff_free(&d);
+    struct text_diff_opts cap2 = {0, 1, 0};
+    text_diff(la2, strlen(la2), lb2, strlen(lb2), &cap2, &d);
+    CHECK_EQ(d.simplified, 2);
+    CHECK_EQ(d.n, 1);
+    CHECK_EQ(d.h[0].tag, TEXT_DIFF_CHANGED);
+    text_diff_free(&d);
+    const char *pa = "head\nmid a\ntail\n", *pb = "head\nmid b\ntail\n";
+    text_diff(pa, strlen(pa), pb, strlen(pb), &cap2, &d);
+    CHECK_EQ(d.simplified, 2);
+    CHECK_EQ(d.n, 3);
+    if (d.n == 3) {
+        CHECK_EQ(d.h[0].a_len, 5);
+        CHECK_EQ(d.h[1].a_len, 6);
+        CHECK_EQ(d.h[2].a_len, 5);
+    }
+    /* text_diff_find */
+    CHECK_EQ(text_diff_find(&d, 0, 0), 0);
+    CHECK_EQ(text_diff_find(&d, 0, 5), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 10), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 11), 2);
+    CHECK_EQ(text_diff_find(&d, 1, 100), 3);
+    text_diff_free(&d);
+
+    sb_free(&sb);
+    return test_summary();
+}
