@@ -7,6 +7,7 @@
 #ifndef PS_TESTS_UNIT_TEST_H
 #define PS_TESTS_UNIT_TEST_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,18 @@ static int test_checks, test_failures;
             test_failures++;                                                                 \
             fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, expected %lld\n", __FILE__, \
                     __LINE__, #got, test_g_, test_w_);                                       \
+        }                                                                                    \
+    } while (0)
+
+/* Floating-point comparison within an absolute tolerance (NaN never passes). */
+#define CHECK_NEAR(got, want, tol)                                                           \
+    do {                                                                                     \
+        double test_gd_ = (got), test_wd_ = (want);                                          \
+        test_checks++;                                                                       \
+        if (!(fabs(test_gd_ - test_wd_) <= (tol))) {                                         \
+            test_failures++;                                                                 \
+            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s == %.10g, expected %.10g\n",      \
+                    __FILE__, __LINE__, #got, test_gd_, test_wd_);                           \
         }                                                                                    \
     } while (0)
 

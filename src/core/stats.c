@@ -1,0 +1,409 @@
+/* Statistics primitives: see stats.h and docs/evaluation.md for the definitions. */
+#include "core/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+static const char *const class_names[] = {"A", "B", "tie", "invalid"};
+
+int
+stats_class_parse(const char *v)
+{
+    if (!v)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(v, class_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *
+stats_class_name(int cls)
+{
+    return cls >= 0 && cls < 4 ? class_names[cls] : "?";
+}
+
+/* ---- rng ---- */
+
+static uint64_t
+splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void
+stats_rng_seed(struct stats_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t
+stats_rng_next(struct stats_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t
+stats_rng_below(struct stats_rng *r, uint64_t n)
+{
+    /* Rejection keeps every residue equally likely. */
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
+    uint64_t x;
+    do
+        x = stats_rng_next(r);
+    while (x >= limit);
+    return x % n;
+}
+
+double
+stats_rng_double(struct stats_rng *r)
+{
+    return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* ---- quantiles ---- */
+
+double
+stats_quantile_sorted(const double *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    if (q <= 0)
+        return v[0];
+    if (q >= 1)
+        return v[n - 1];
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double frac = pos - (double)i;
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (v[i + 1] - v[i]) * frac;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void
+stats_percentile_ci(double *v, size_t n, double level, double *lo, double *hi)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(v[i])) {
+            double t = v[m];
+            v[m++] = v[i];
+            v[i] = t;
+        }
+    }
+    qsort(v, m, sizeof *v, cmp_double);
+    *lo = stats_quantile_sorted(v, m, (1 - level) / 2);
+    *hi = stats_quantile_sorted(v, m, (1 + level) / 2);
+}
+
+double
+stats_wmean(const double *x, const double *w, size_t n)
+{
+    double sw = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1;
+        sw += wi;
+        s += wi * x[i];
+    }
+    return sw > 0 ? s / sw : NAN;
+}
+
+/* ---- agreement ---- */
+
+void
+stats_cohen(const double *t, int k, double *agreement, double *kappa)
+{
+    double n = 0, diag = 0, pe = 0;
+    for (int i = 0; i < k; i++) {
+        diag += t[i * k + i];
+        for (int j = 0; j < k; j++)
+            n += t[i * k + j];
+    }
+    if (n <= 0) {
+        *agreement = *kappa = NAN;
+        return;
+    }
+    for (int c = 0; c < k; c++) {
+        double row = 0, col = 0;
+        for (int j = 0; j < k; j++) {
+            row += t[c * k + j];
+            col += t[j * k + c];
+        }
+        pe += (row / n) * (col / n);
+    }
+    double po = diag / n;
+    *agreement = po;
+    *kappa = pe >= 1 - 1e-15 ? NAN : (po - pe) / (1 - pe);
+}
+
+double
+stats_fleiss(const double *counts, const double *unit_w, size_t n_units, int k, size_t *used)
+{
+    /* The rater count m is taken from the first unit with at least two raters. */
+    double m = 0;
+    for (size_t u = 0; u < n_units && m < 2; u++) {
+        double t = 0;
+        for (int c = 0; c < k; c++)
+            t += counts[u * k + c];
+        if (t >= 2)
+            m = t;
+    }
+    size_t kept = 0;
+    double wsum = 0, pbar = 0, pc[16] = {0};
+    if (m >= 2 && k <= 16) {
+        for (size_t u = 0; u < n_units; u++) {
+            const double *row = counts + u * k;
+            double t = 0, agree = 0;
+            for (int c = 0; c < k; c++)
+                t += row[c];
+            if (fabs(t - m) > 1e-9)
+                continue;
+            double w = unit_w ? unit_w[u] : 1;
+            kept++;
+            for (int c = 0; c < k; c++) {
+                agree += row[c] * (row[c] - 1);
+                pc[c] += w * row[c];
+            }
+            pbar += w * agree / (m * (m - 1));
+            wsum += w;
+        }
+    }
+    if (used)
+        *used = kept;
+    if (wsum <= 0)
+        return NAN;
+    pbar /= wsum;
+    double pe = 0;
+    for (int c = 0; c < k; c++) {
+        double p = pc[c] / (wsum * m);
+        pe += p * p;
+    }
+    if (pe >= 1 - 1e-15)
+        return NAN;
+    return (pbar - pe) / (1 - pe);
+}
+
+double
+stats_kripp_alpha_nominal(const double *counts, const double *unit_w, size_t n_units, int k)
+{
+    if (k > 16)
+        return NAN;
+    double o_diag = 0, o_total = 0, nc[16] = {0};
+    for (size_t u = 0; u < n_units; u++) {
+        const double *row = counts + u * k;
+        double mu = 0;
+        for (int c = 0; c < k; c++)
+            mu += row[c];
+        if (mu < 2)
+            continue;
+        double w = unit_w ? unit_w[u] : 1;
+        /* Unit u adds row_c*(row_k - [c==k])/(m_u-1) to o_ck; summed over k the row
+         * margin is row_c, so only the diagonal needs computing explicitly. */
+        for (int c = 0; c < k; c++) {
+            o_diag += w * row[c] * (row[c] - 1) / (mu - 1);
+            nc[c] += w * row[c];
+        }
+        o_total += w * mu;
+    }
+    if (o_total < 2)
+        return NAN;
+    double do_ = o_total - o_diag; /* sum over c != k of o_ck */
+    double de = 0;                 /* sum over c != k of n_c n_k */
+    for (int c = 0; c < k; c++)
+        de += nc[c] * (o_total - nc[c]);
+    if (de <= 0)
+        return NAN;
+    return 1 - (o_total - 1) * do_ / de;
+}
+
+int
+stats_majority(const int *labels, int n, int k)
+{
+    int best = -1, best_count = 0, best_first = n;
+    for (int c = 0; c < k; c++) {
+        int count = 0, first = n;
+        for (int i = 0; i < n; i++)
+            if (labels[i] == c) {
+                if (first == n)
+                    first = i;
+                count++;
+            }
+        if (count > best_count || (count == best_count && count > 0 && first < best_first)) {
+            best = c;
+            best_count = count;
+            best_first = first;
+        }
+    }
+    return best;
+}
+
+void
+stats_classify(const double *conf, int k, int kp, struct stats_cls *out)
+{
+    memset(out, 0, sizeof *out);
+    if (k > 8)
+        k = 8;
+    double n = 0, correct = 0;
+    for (int t = 0; t < k; t++)
+        for (int p = 0; p < kp; p++) {
+            n += conf[t * kp + p];
+            if (t == p)
+                correct += conf[t * kp + p];
+        }
+    out->n = n;
+    if (n <= 0) {
+        out->accuracy = out->macro_p = out->macro_r = out->macro_f1 = NAN;
+        return;
+    }
+    out->accuracy = correct / n;
+    int present = 0;
+    for (int c = 0; c < k; c++) {
+        double tp = conf[c * kp + c], pred = 0, sup = 0;
+        for (int t = 0; t < k; t++)
+            pred += conf[t * kp + c];
+        for (int p = 0; p < kp; p++)
+            sup += conf[c * kp + p];
+        out->support[c] = sup;
+        out->p[c] = pred > 0 ? tp / pred : 0;
+        out->r[c] = sup > 0 ? tp / sup : 0;
+        double pr = out->p[c] + out->r[c];
+        out->f1[c] = pr > 0 ? 2 * out->p[c] * out->r[c] / pr : 0;
+        /* scikit-learn's macro average runs over the labels present in either the
+         * reference or the predictions; a class nobody used would only add zeros */
+        if (sup > 0 || pred > 0) {
+            out->macro_p += out->p[c];
+            out->macro_r += out->r[c];
+            out->macro_f1 += out->f1[c];
+            present++;
+        }
+    }
+    if (present) {
+        out->macro_p /= present;
+        out->macro_r /= present;
+        out->macro_f1 /= present;
+    }
+}
+
+/* ---- Bradley-Terry / Elo ---- */
+
+int
+stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double center,
+         double *rating)
+{
+    double *p = xcalloc((size_t)np * 4, sizeof *p);
+    double *wins = p + np, *denom = p + 2 * (size_t)np, *games = p + 3 * (size_t)np;
+    for (size_t e = 0; e < nb; e++) {
+        wins[b[e].i] += b[e].weight * b[e].score;
+        wins[b[e].j] += b[e].weight * (1 - b[e].score);
+        games[b[e].i] += b[e].weight;
+        games[b[e].j] += b[e].weight;
+    }
+    for (int i = 0; i < np; i++)
+        p[i] = 1;
+    int it, converged = 0;
+    for (it = 1; it <= 100000 && !converged; it++) {
+        for (int i = 0; i < np; i++)
+            denom[i] = prior > 0 ? prior / (p[i] + 1) : 0;
+        for (size_t e = 0; e < nb; e++) {
+            double d = b[e].weight / (p[b[e].i] + p[b[e].j]);
+            denom[b[e].i] += d;
+            denom[b[e].j] += d;
+        }
+        double maxdiff = 0, logsum = 0;
+        int active = 0;
+        for (int i = 0; i < np; i++) {
+            if (games[i] <= 0)
+                continue;
+            double num = wins[i] + prior / 2;
+            double np_ = denom[i] > 0 ? num / denom[i] : p[i];
+            if (np_ < 1e-300)
+                np_ = 1e-300;
+            double diff = fabs(log(np_) - log(p[i]));
+            if (diff > maxdiff)
+                maxdiff = diff;
+            p[i] = np_;
+            logsum += log(np_);
+            active++;
+        }
+        /* Without a prior the likelihood only fixes ratios: renormalize to keep the
+         * numbers in range (the prior's reference player already anchors them). */
+        if (prior <= 0 && active > 0) {
+            double g = exp(logsum / active);
+            for (int i = 0; i < np; i++)
+                if (games[i] > 0)
+                    p[i] /= g;
+        }
+        if (maxdiff < 1e-10)
+            converged = 1;
+    }
+    double mean = 0;
+    int active = 0;
+    for (int i = 0; i < np; i++) {
+        if (games[i] > 0) {
+            rating[i] = 400 * log10(p[i]);
+            mean += rating[i];
+            active++;
+        } else {
+            rating[i] = NAN;
+        }
+    }
+    if (active)
+        mean /= active;
+    for (int i = 0; i < np; i++)
+        if (games[i] > 0)
+            rating[i] += center - mean;
+    free(p);
+    return converged ? it - 1 : -1;
+}
+
+static void
+elo_step(double *rating, int i, int j, double s, double k)
+{
+    double e = 1 / (1 + pow(10, (rating[j] - rating[i]) / 400));
+    rating[i] += k * (s - e);
+    rating[j] -= k * (s - e);
+}
+
+void
+stats_elo(const struct stats_battle *b, size_t nb, int np, double k, double init, double *rating)
+{
+    for (int i = 0; i < np; i++)
+        rating[i] = init;
+    for (size_t e = 0; e < nb; e++) {
+        /* A weight w counts as floor(w) repeated battles plus one scaled step. */
+        double w = b[e].weight;
+        for (; w >= 1; w -= 1)
+            elo_step(rating, b[e].i, b[e].j, b[e].score, k);
+        if (w > 1e-12)
+            elo_step(rating, b[e].i, b[e].j, b[e].score, k * w);
+    }
+}

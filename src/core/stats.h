@@ -1,0 +1,124 @@
+/* Statistics primitives for evaluating judges and ranking models (pure C).
+ *
+ * Everything here works on plain arrays owned by the caller; nothing allocates
+ * except where a function says so.  Weights are doubles so that the same code
+ * serves plain counts, weighted battles and bootstrap multiplicities (an item drawn
+ * twice by the bootstrap simply has weight 2).  Results that are undefined (no data,
+ * zero expected disagreement) are NaN; callers print them as null / "-".
+ *
+ * The exact definitions are written down in docs/evaluation.md. */
+#ifndef PS_CORE_STATS_H
+#define PS_CORE_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Verdict classes, in the canonical order used by every table below. */
+enum stats_class { STATS_A = 0, STATS_B = 1, STATS_TIE = 2, STATS_INVALID = 3 };
+#define STATS_NCLASS 3 /* the valid classes A, B, tie */
+
+/* Map "A"/"B"/"tie"/"invalid" to a class; -1 for anything else. */
+int stats_class_parse(const char *verdict);
+/* Static name of a class ("A", "B", "tie", "invalid"). */
+const char *stats_class_name(int cls);
+
+/* ---- random numbers (seeded, reproducible across platforms) ---- */
+
+/* xoshiro256** seeded through splitmix64: a seed gives the same stream everywhere. */
+struct stats_rng {
+    uint64_t s[4];
+};
+void stats_rng_seed(struct stats_rng *r, uint64_t seed);
+uint64_t stats_rng_next(struct stats_rng *r);
+/* Uniform integer in [0, n) without modulo bias (n > 0). */
+uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
+/* Uniform double in [0, 1). */
+double stats_rng_double(struct stats_rng *r);
+
+/* ---- quantiles and bootstrap intervals ---- */
+
+/* Quantile q in [0,1] of a sorted array by linear interpolation between order
+ * statistics (numpy's default: position q*(n-1)).  NaN when n == 0. */
+double stats_quantile_sorted(const double *sorted, size_t n, double q);
+
+/* Percentile interval of the finite values among v[0..n) at `level` (e.g. 0.95):
+ * the (1-level)/2 and (1+level)/2 quantiles.  v is reordered in place (NaNs moved to
+ * the end and the rest sorted).  *lo and *hi are NaN when no value is finite. */
+void stats_percentile_ci(double *v, size_t n, double level, double *lo, double *hi);
+
+/* ---- weighted means ---- */
+
+/* sum(w*x)/sum(w) (w may be NULL for all ones); NaN when the weight sum is 0. */
+double stats_wmean(const double *x, const double *w, size_t n);
+
+/* ---- agreement ---- */
+
+/* Cohen's kappa and raw agreement from a k x k table of (weighted) counts,
+ * row = rater 1's class, column = rater 2's class (row-major).
+ * po = trace/N, pe = sum_c row_c*col_c / N^2, kappa = (po-pe)/(1-pe).
+ * kappa is NaN when N == 0 or pe == 1. */
+void stats_cohen(const double *table, int k, double *agreement, double *kappa);
+
+/* Fleiss' kappa.  counts is n_units x k (row-major): counts[u*k+c] = how many of the
+ * unit's raters chose class c.  Every unit must have the same number of raters m >= 2
+ * (units with a different total are skipped; *used receives how many were kept,
+ * may be NULL).  unit_w weights units (NULL = 1).  NaN when undefined. */
+double stats_fleiss(const double *counts, const double *unit_w, size_t n_units, int k, size_t *used);
+
+/* Krippendorff's alpha for nominal data.  Same layout as stats_fleiss but units may
+ * have any number of values; units with fewer than 2 values are not pairable and are
+ * ignored.  alpha = 1 - (n-1) * sum_{c!=k} o_ck / sum_{c!=k} n_c n_k, where o is the
+ * coincidence matrix (each unit contributes counts_c*(counts_k - [c==k])/(m_u-1))
+ * and n_c its margins.  NaN when fewer than two pairable values or only one class. */
+double stats_kripp_alpha_nominal(const double *counts, const double *unit_w, size_t n_units, int k);
+
+/* Majority vote over n labels (each in [0,k) or negative = missing).  Among the
+ * classes with the highest count, the one whose first vote comes earliest wins, so
+ * with three raters who all differ the first rater's label is chosen (PandaLM's
+ * rule).  Returns -1 when every label is missing. */
+int stats_majority(const int *labels, int n, int k);
+
+/* ---- classification against a reference ---- */
+
+struct stats_cls {
+    double n;                      /* total weight of scored predictions */
+    double accuracy;
+    double macro_p, macro_r, macro_f1; /* unweighted mean over the classes present */
+    double p[8], r[8], f1[8], support[8];
+};
+
+/* Metrics from a confusion table conf[t*kp + p] (row = reference class t in [0,k),
+ * column = predicted class p in [0,kp), kp >= k).  Columns >= k (e.g. "invalid")
+ * are never correct: they lower accuracy and the recall of the reference class but
+ * add no false positive to any class.  Precision of a class never predicted is 0
+ * and so is an F1 with P+R == 0 (scikit-learn's zero_division=0).  The macro
+ * averages run over the classes that occur in the reference or among the valid
+ * predictions (scikit-learn's default label set).  k <= 8. */
+void stats_classify(const double *conf, int k, int kp, struct stats_cls *out);
+
+/* ---- Bradley-Terry and Elo ---- */
+
+struct stats_battle {
+    int i, j;       /* players (0..n_players) */
+    double score;   /* score of i: 1 win, 0 loss, 0.5 tie (any value in [0,1]) */
+    double weight;  /* multiplicity (> 0) */
+};
+
+/* Bradley-Terry strengths by Hunter's MM algorithm; a tie counts as half a win for
+ * each side.  `prior` > 0 adds `prior` virtual tied games between every player and a
+ * fixed reference player of strength 1, which keeps the estimate finite when a player
+ * never wins or never loses (0 = the plain MLE).  On return rating[p] = 400*log10(p_p)
+ * shifted so that the players' mean rating is `center` (players in no battle get
+ * NaN).  Returns the number of iterations, or -1 if it did not converge (ratings are
+ * still the last iterate).  Allocates and frees its own scratch. */
+int stats_bt(const struct stats_battle *b, size_t nb, int n_players, double prior, double center,
+             double *rating);
+
+/* Online Elo over battles in the given order: expected score
+ * E_i = 1/(1+10^((R_j-R_i)/400)), R_i += k*(s-E_i), R_j -= k*(s-E_i), every player
+ * starting at `init`.  A weight w counts as floor(w) repeated battles followed by one
+ * step scaled by the fractional part. */
+void stats_elo(const struct stats_battle *b, size_t nb, int n_players, double k, double init,
+               double *rating);
+
+#endif

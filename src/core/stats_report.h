@@ -1,0 +1,121 @@
+/* Evaluation report over a dataset's judgments: win rates, agreement, accuracy
+ * against a reference, position consistency and length bias, each with a seeded
+ * item-level bootstrap interval.  Pure C: the store fills a struct stats_table and
+ * the CLI, Lua and TUI all read the same struct stats_report.
+ *
+ * Orientation.  A judgment compares two responses of an item.  Its *unit* is the
+ * unordered pair; the *canonical* order puts the response with the lower index first
+ * ("lo") and the verdict/probability are turned into that order, so judgments made in
+ * either presentation order compare directly.  `reversed` remembers that the
+ * annotator saw (hi, lo).  The definitions are in docs/evaluation.md. */
+#ifndef PS_CORE_STATS_REPORT_H
+#define PS_CORE_STATS_REPORT_H
+
+#include <stdint.h>
+
+#include "core/stats.h"
+#include "core/strbuf.h"
+
+struct stats_jrow {
+    int item;       /* dense item index [0, n_items) */
+    int unit;       /* dense index of the unordered response pair [0, n_units) */
+    int annot;      /* index into table->annotators */
+    int cls;        /* canonical verdict: STATS_A (lo better), STATS_B, STATS_TIE, STATS_INVALID */
+    double p_lo;    /* probability that lo is better; NaN when unknown (use cls) */
+    double weight;  /* the judgment's weight (repeated verdicts), > 0 */
+    int reversed;   /* 1 when presented as (hi, lo) */
+    int model_lo, model_hi; /* index into table->models, -1 when unknown */
+    int64_t len_lo, len_hi; /* response lengths in characters, -1 when unknown */
+};
+
+/* Rows are ordered by item then by judgment creation (the first judgment of an
+ * annotator on a unit is the one that counts as its label).  The table owns every
+ * array and string; release with stats_table_free. */
+struct stats_table {
+    struct stats_jrow *rows;
+    int n_rows, cap_rows;
+    int n_items, n_units;
+    char **annotators;
+    int n_annot;
+    char **models;
+    int n_models;
+};
+
+void stats_table_free(struct stats_table *t);
+/* Index of a name in the table's list, adding it when absent (caller keeps ownership
+ * of `name`; the table stores a copy). */
+int stats_table_annot(struct stats_table *t, const char *name);
+int stats_table_model(struct stats_table *t, const char *name);
+/* Append a row (copied). */
+void stats_table_add(struct stats_table *t, const struct stats_jrow *row);
+/* Index of an annotator, -1 when absent. */
+int stats_table_find_annot(const struct stats_table *t, const char *name);
+/* Append to out[*n] (capacity max) the annotators matching `pattern`: an exact name,
+ * or a prefix followed by '*' ("human:*"), in table order, skipping ones already in
+ * out.  Returns how many matched (0 = none). */
+int stats_table_match(const struct stats_table *t, const char *pattern, int *out, int *n, int max);
+
+struct stats_opts {
+    const int *annots;      /* annotators to report (indices); NULL = all */
+    int n_annots;
+    const int *ref;         /* reference annotators; one = that annotator, several = majority */
+    int n_ref;
+    int invalid_as_tie;     /* score invalid predictions as "tie" (PandaLM's script) */
+    int bootstrap;          /* resamples; 0 = no intervals */
+    uint64_t seed;
+    double level;           /* interval level, e.g. 0.95 */
+};
+
+/* An estimate with its bootstrap percentile interval (NaN when undefined). */
+struct stats_est {
+    double v, lo, hi;
+};
+
+struct stats_annot_report {
+    int annot;              /* index into the table's annotators */
+    double n, n_invalid;    /* weighted judgment counts */
+    struct stats_est winrate_b;  /* presented second response, ties half (AlpacaEval) */
+    double n_pos_units;     /* units judged in both orders */
+    struct stats_est consistency;
+    double n_len;           /* decisive-or-tie judgments with unequal lengths */
+    struct stats_est longer_wins;
+    double n_ref;           /* judgments scored against the reference */
+    struct stats_est accuracy, macro_p, macro_r, macro_f1;
+    struct stats_est p[STATS_NCLASS], r[STATS_NCLASS], f1[STATS_NCLASS];
+    double conf[STATS_NCLASS][STATS_NCLASS + 1]; /* point confusion, columns A,B,tie,invalid */
+    struct stats_est *model_winrate; /* [n_models] */
+    double *model_n;                 /* [n_models] weighted battles per model */
+};
+
+struct stats_pair_report {
+    int a, b;               /* indices into report->annot (a < b) */
+    double n;               /* units both judged validly */
+    struct stats_est agreement, kappa;
+};
+
+struct stats_report {
+    const struct stats_table *table; /* borrowed */
+    struct stats_opts opts;          /* pointers borrowed */
+    struct stats_annot_report *annot;
+    int n_annot;
+    struct stats_pair_report *pairs;
+    int n_pairs;
+    double n_ref_units;     /* units with a valid reference label */
+    double fleiss_units, alpha_units;
+    struct stats_est fleiss, alpha;
+};
+
+/* Compute the report.  `t` and the arrays in `o` must outlive `out`.  Free with
+ * stats_report_free.  Cost: O(bootstrap * (rows + units * annotators^2)). */
+void stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
+                          struct stats_report *out);
+void stats_report_free(struct stats_report *r);
+
+/* Append a horizontal bar of `width` cells for frac in [0,1] (clamped; NaN draws
+ * nothing) using U+2588 and the eighth blocks, padded with spaces to `width`. */
+void stats_bar(struct strbuf *sb, double frac, int width);
+
+/* Append the report as one JSON object to sb. */
+void stats_report_json(const struct stats_report *r, struct strbuf *sb);
+
+#endif

@@ -1,0 +1,34 @@
+/* Judgment tables for evaluation: every judgment of a dataset flattened into the
+ * rows that src/core/stats_report.h consumes, and adding judgments (LLM judges). */
+#ifndef PS_STORE_JUDGMENTS_H
+#define PS_STORE_JUDGMENTS_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/stats_report.h"
+
+struct store;
+
+/* Fill `out` (zero-initialized by the caller; owned by the caller afterwards, free
+ * with stats_table_free) with every judgment of the dataset, in item order then
+ * creation order.  Judgments of a response against itself are skipped.  Lengths are
+ * counted in characters (sqlite length() of the text); text-free responses have -1. */
+int store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *out,
+                         struct ps_err *err);
+
+/* Add one judgment to an item: `resp_a` and `resp_b` are response ids of that item
+ * as presented to the annotator.  verdict is "A", "B", "tie" or "invalid"; p_a is
+ * stored only when has_p.  rationale and meta_json (a JSON object) may be NULL.
+ * All strings are borrowed. */
+int store_judgment_add(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                       const char *annotator, const char *verdict, double p_a, int has_p,
+                       double weight, const char *rationale, const char *meta_json,
+                       struct ps_err *err);
+
+/* Delete every judgment of `annotator` in the dataset (to rerun a judge from scratch);
+ * *deleted receives the count (may be NULL). */
+int store_judgment_delete_annotator(struct store *st, int64_t dataset_id, const char *annotator,
+                                    int64_t *deleted, struct ps_err *err);
+
+#endif

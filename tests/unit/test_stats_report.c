@@ -1,0 +1,157 @@
+/* The evaluation report over a tiny dataset written through the store, so the
+ * judgment table (canonical order, swaps, lengths, models) is tested with it. */
+#include <math.h>
+
+#include "core/record.h"
+#include "core/stats_report.h"
+#include "store/judgments.h"
+#include "store/store.h"
+#include "test.h"
+
+/* Three items, responses r0 (model m1) and r1 (model m2).  "dataset" gives the gold
+ * label in order (r0, r1); "llm:j" judges each item in both orders:
+ *
+ *   item  lengths r0/r1  gold  j as (r0,r1)  j as (r1,r0)   canonical j
+ *   0     2 / 4          A     A             B              A, A      consistent
+ *   1     3 / 1          B     tie           A              tie, B    inconsistent
+ *   2     1 / 2          A     invalid       A              inv, B    inconsistent
+ */
+static void
+put(struct store *st, int64_t ds, const char *key, const char *t0, const char *t1,
+    const char *gold, const char *fwd, const char *rev)
+{
+    struct ps_record rec;
+    ps_record_clear(&rec);
+    rec.key = key;
+    rec.prompt = key;
+    ps_record_add_response(&rec, t0, "m1");
+    ps_record_add_response(&rec, t1, "m2");
+    ps_record_add_judgment(&rec, 0, 1, "dataset", gold, !strcmp(gold, "A") ? 1 : 0, NULL);
+    int k = ps_record_add_judgment(&rec, 0, 1, "llm:j", fwd,
+                                   !strcmp(fwd, "A") ? 1 : !strcmp(fwd, "B") ? 0 : 0.5, NULL);
+    if (!strcmp(fwd, "invalid"))
+        rec.judg[k].has_p = 0;
+    k = ps_record_add_judgment(&rec, 1, 0, "llm:j", rev,
+                               !strcmp(rev, "A") ? 1 : !strcmp(rev, "B") ? 0 : 0.5, NULL);
+    rec.judg[k].meta_json = "{\"swap\":true}";
+    struct ps_err err;
+    CHECK_EQ(store_put_record(st, ds, &rec, &err), PS_OK);
+}
+
+int
+main(void)
+{
+    struct ps_err err;
+    struct store *st;
+    CHECK_EQ(store_open(&st, ":memory:", &err), PS_OK);
+    int64_t ds;
+    CHECK_EQ(store_dataset_create(st, "t", NULL, NULL, &ds, &err), PS_OK);
+    put(st, ds, "i0", "aa", "bbbb", "A", "A", "B");
+    put(st, ds, "i1", "ccc", "d", "B", "tie", "A");
+    put(st, ds, "i2", "e", "ff", "A", "invalid", "A");
+
+    struct stats_table t;
+    memset(&t, 0, sizeof t);
+    CHECK_EQ(store_judgment_table(st, ds, &t, &err), PS_OK);
+    CHECK_EQ(t.n_rows, 9);
+    CHECK_EQ(t.n_items, 3);
+    CHECK_EQ(t.n_units, 3);
+    CHECK_EQ(t.n_annot, 2);
+    CHECK_EQ(t.n_models, 2);
+    /* the swapped judgment of item 0 ("B" as presented) is "A" in canonical order */
+    CHECK_EQ(t.rows[2].reversed, 1);
+    CHECK_EQ(t.rows[2].cls, STATS_A);
+    CHECK_NEAR(t.rows[2].p_lo, 1, 1e-12);
+    CHECK_EQ(t.rows[2].len_lo, 2);
+    CHECK_EQ(t.rows[2].len_hi, 4);
+
+    int j = stats_table_find_annot(&t, "llm:j"), gold = stats_table_find_annot(&t, "dataset");
+    CHECK(j >= 0 && gold >= 0);
+    int sel[4], n = 0;
+    CHECK_EQ(stats_table_match(&t, "llm:*", sel, &n, 4), 1);
+    CHECK_EQ(stats_table_match(&t, "nobody", sel, &n, 4), 0);
+    int ref[1] = {gold};
+    struct stats_opts o = {.ref = ref, .n_ref = 1, .bootstrap = 200, .seed = 7, .level = 0.95};
+    struct stats_report r;
+    stats_report_compute(&t, &o, &r);
+    CHECK_EQ(r.n_annot, 2);
+    const struct stats_annot_report *a = r.annot[0].annot == j ? &r.annot[0] : &r.annot[1];
+    const struct stats_annot_report *g = r.annot[0].annot == j ? &r.annot[1] : &r.annot[0];
+    CHECK_NEAR(a->n, 6, 0);
+    CHECK_NEAR(a->n_invalid, 1, 0);
+    /* Second-presented response's score over the 5 valid judgments:
+     * i0 (r0,r1) A -> 0; i0 (r1,r0) B -> 1; i1 tie -> .5; i1 (r1,r0) A -> 0;
+     * i2 (r1,r0) A -> 0.  1.5/5 = 0.3 */
+    CHECK_NEAR(a->winrate_b.v, 0.3, 1e-12);
+    CHECK(a->winrate_b.lo <= a->winrate_b.v && a->winrate_b.v <= a->winrate_b.hi);
+    /* both orders on all 3 units, only item 0 consistent (an invalid never is) */
+    CHECK_NEAR(a->n_pos_units, 3, 0);
+    CHECK_NEAR(a->consistency.v, 1.0 / 3.0, 1e-12);
+    /* Longer response (r1, r0, r1 for items 0, 1, 2) over the valid judgments:
+     * i0: A, A -> 0, 0; i1: tie -> .5, B (r1 better, r0 longer) -> 0; i2: B -> 1.
+     * 1.5/5 = 0.3 */
+    CHECK_NEAR(a->n_len, 5, 0);
+    CHECK_NEAR(a->longer_wins.v, 0.3, 1e-12);
+    /* Against gold (canonical A, B, A), every judgment counted, invalid wrong:
+     * i0 A ok, A ok; i1 tie x, B ok; i2 invalid x, B x -> 3/6.
+     * Confusion A: [2 1 0 | 1], B: [0 1 1 | 0].  A: P 2/2, R 2/4, F1 2/3;
+     * B: P 1/2, R 1/2, F1 1/2; tie (predicted once, never true): P 0, R 0, F1 0.
+     * macro P = 1.5/3 = 0.5, macro R = 1/3, macro F1 = (2/3 + 1/2)/3 = 7/18 */
+    CHECK_NEAR(a->n_ref, 6, 0);
+    CHECK_NEAR(a->accuracy.v, 0.5, 1e-12);
+    CHECK_NEAR(a->macro_p.v, 0.5, 1e-12);
+    CHECK_NEAR(a->macro_r.v, 1.0 / 3.0, 1e-12);
+    CHECK_NEAR(a->macro_f1.v, 7.0 / 18.0, 1e-12);
+    CHECK_NEAR(a->conf[STATS_A][STATS_INVALID], 1, 0);
+    CHECK_NEAR(g->accuracy.v, 1, 1e-12);
+    /* Per model: m2 scores 0, 0, .5, 1, 1 over the valid judgments -> 2.5/5 */
+    int m2 = strcmp(t.models[0], "m2") == 0 ? 0 : 1;
+    CHECK_NEAR(a->model_winrate[m2].v, 0.5, 1e-12);
+    CHECK_NEAR(g->model_winrate[m2].v, 1.0 / 3.0, 1e-12); /* gold: A, B, A */
+    /* Agreement gold vs j on units both valid (i0: A/A, i1: B/tie): 1/2; table
+     * A->A 1, B->tie 1: pe = (1*1 + 1*0 + 0*1)/4 = 1/4, kappa = (1/2-1/4)/(3/4) = 1/3.
+     * Krippendorff over the same values: units (A,A), (B,tie): n = 4, o_AA = 2,
+     * off-diagonal 2, n_A = 2, n_B = n_tie = 1: 2*2 + 1*3 + 1*3 = 10;
+     * alpha = 1 - 3*2/10 = 0.4 */
+    CHECK_EQ(r.n_pairs, 1);
+    CHECK_NEAR(r.pairs[0].n, 2, 0);
+    CHECK_NEAR(r.pairs[0].agreement.v, 0.5, 1e-12);
+    CHECK_NEAR(r.pairs[0].kappa.v, 1.0 / 3.0, 1e-12);
+    CHECK_NEAR(r.alpha.v, 0.4, 1e-12);
+    CHECK_NEAR(r.alpha_units, 2, 0);
+    CHECK_NEAR(r.fleiss_units, 2, 0);
+
+    /* the same seed gives the same intervals; JSON carries them */
+    struct stats_report r2;
+    stats_report_compute(&t, &o, &r2);
+    CHECK(r2.annot[0].winrate_b.lo == r.annot[0].winrate_b.lo);
+    struct strbuf sb = STRBUF_INIT;
+    stats_report_json(&r, &sb);
+    CHECK_CONTAINS(sb_str(&sb), "\"winrate_b\":{\"value\":0.3,\"ci\":[");
+    CHECK_CONTAINS(sb_str(&sb), "\"cohen_kappa\":{\"value\":0.3333333333");
+    sb_free(&sb);
+    stats_report_free(&r2);
+    stats_report_free(&r);
+
+    /* majority reference with the invalid rule: j's invalid on item 2 becomes tie
+     * (still wrong against A), so accuracy stays 3/6 */
+    o.invalid_as_tie = 1;
+    o.bootstrap = 0;
+    stats_report_compute(&t, &o, &r);
+    a = r.annot[0].annot == j ? &r.annot[0] : &r.annot[1];
+    CHECK_NEAR(a->accuracy.v, 0.5, 1e-12);
+    CHECK(isnan(a->accuracy.lo));
+    stats_report_free(&r);
+
+    struct strbuf bar = STRBUF_INIT;
+    stats_bar(&bar, 0.5, 4);
+    CHECK_STREQ(sb_str(&bar), "\u2588\u2588  ");
+    sb_reset(&bar);
+    stats_bar(&bar, 0.5, 1); /* 4 of 8 eighths: the left half block */
+    CHECK_STREQ(sb_str(&bar), "\u258c");
+    sb_free(&bar);
+
+    stats_table_free(&t);
+    store_close(st);
+    return test_summary();
+}
