@@ -150,6 +150,13 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
             fmt_est(&sb, a->macro_r, 1, 4);
             fmt_est(&sb, a->macro_f1, 1, 4);
             sb_putc(&sb, '\n');
+            if (a->n_ref_rev > 0) {
+                sb_printf(&sb, "  by order: as stored (n %.0f) ", a->n_ref_fwd);
+                fmt_est(&sb, a->accuracy_fwd, 1, 4);
+                sb_printf(&sb, "swapped (n %.0f) ", a->n_ref_rev);
+                fmt_est(&sb, a->accuracy_rev, 1, 4);
+                sb_putc(&sb, '\n');
+            }
         }
     }
 

@@ -91,7 +91,7 @@ stats_table_add(struct stats_table *t, const struct stats_jrow *row)
 
 /* ---- evaluation context ---- */
 
-#define PA_FIXED 16
+#define PA_FIXED 18
 
 struct ctx {
     const struct stats_table *t;
@@ -113,7 +113,10 @@ struct ctx {
     double *uw;             /* [n_units] */
 };
 
-enum { AC_N, AC_INV, AC_SB, AC_WB, AC_CONS, AC_WCONS, AC_SL, AC_WL, AC_CONF, AC_FIXED = AC_CONF + 12 };
+enum {
+    AC_N, AC_INV, AC_SB, AC_WB, AC_CONS, AC_WCONS, AC_SL, AC_WL,
+    AC_OK_FWD, AC_N_FWD, AC_OK_REV, AC_N_REV, AC_CONF, AC_FIXED = AC_CONF + 12
+};
 /* followed by per model: score, weight */
 
 static int
@@ -271,6 +274,8 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
             if (pred == STATS_INVALID && c->o->invalid_as_tie)
                 pred = STATS_TIE;
             A[AC_CONF + ref * 4 + pred] += w;
+            A[r->reversed ? AC_N_REV : AC_N_FWD] += w;
+            A[r->reversed ? AC_OK_REV : AC_OK_FWD] += w * (pred == ref);
         }
         if (r->cls == STATS_INVALID) {
             A[AC_INV] += w;
@@ -314,6 +319,8 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
             M[10 + k] = cls.r[k] * defined;
             M[13 + k] = cls.f1[k] * defined;
         }
+        M[16] = ratio(A[AC_OK_FWD], A[AC_N_FWD]);
+        M[17] = ratio(A[AC_OK_REV], A[AC_N_REV]);
         for (int m = 0; m < c->NM; m++)
             M[PA_FIXED + m] = ratio(A[AC_FIXED + 2 * m], A[AC_FIXED + 2 * m + 1]);
         if (rep) {
@@ -323,6 +330,8 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
             ar->n_pos_units = A[AC_WCONS];
             ar->n_len = A[AC_WL];
             ar->n_ref = cls.n;
+            ar->n_ref_fwd = A[AC_N_FWD];
+            ar->n_ref_rev = A[AC_N_REV];
             for (int x = 0; x < STATS_NCLASS; x++)
                 for (int y = 0; y < 4; y++)
                     ar->conf[x][y] = A[AC_CONF + x * 4 + y];
@@ -472,6 +481,8 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
             ar->r[k] = est(point, lo, hi, base + 10 + k);
             ar->f1[k] = est(point, lo, hi, base + 13 + k);
         }
+        ar->accuracy_fwd = est(point, lo, hi, base + 16);
+        ar->accuracy_rev = est(point, lo, hi, base + 17);
         for (int m = 0; m < c.NM; m++)
             ar->model_winrate[m] = est(point, lo, hi, base + PA_FIXED + m);
     }
@@ -609,6 +620,11 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
             json_est(sb, "macro_recall", a->macro_r);
             sb_putc(sb, ',');
             json_est(sb, "macro_f1", a->macro_f1);
+            sb_printf(sb, ",\"by_order\":{\"canonical\":{\"n\":%.10g,", a->n_ref_fwd);
+            json_est(sb, "accuracy", a->accuracy_fwd);
+            sb_printf(sb, "},\"reversed\":{\"n\":%.10g,", a->n_ref_rev);
+            json_est(sb, "accuracy", a->accuracy_rev);
+            sb_puts(sb, "}}");
             sb_puts(sb, ",\"classes\":{");
             for (int k = 0; k < STATS_NCLASS; k++) {
                 sb_printf(sb, "%s\"%s\":{", k ? "," : "", stats_class_name(k));

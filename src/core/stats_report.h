@@ -82,6 +82,10 @@ struct stats_annot_report {
     double n_ref;           /* judgments scored against the reference */
     struct stats_est accuracy, macro_p, macro_r, macro_f1;
     struct stats_est p[STATS_NCLASS], r[STATS_NCLASS], f1[STATS_NCLASS];
+    /* accuracy of the judgments presented in canonical order (lower response index
+     * first) and of those presented reversed; LLMBar averages the two */
+    double n_ref_fwd, n_ref_rev;
+    struct stats_est accuracy_fwd, accuracy_rev;
     double conf[STATS_NCLASS][STATS_NCLASS + 1]; /* point confusion, columns A,B,tie,invalid */
     struct stats_est *model_winrate; /* [n_models] */
     double *model_n;                 /* [n_models] weighted battles per model */

@@ -103,6 +103,10 @@ main(void)
     CHECK_NEAR(a->macro_r.v, 1.0 / 3.0, 1e-12);
     CHECK_NEAR(a->macro_f1.v, 7.0 / 18.0, 1e-12);
     CHECK_NEAR(a->conf[STATS_A][STATS_INVALID], 1, 0);
+    /* by presentation order: (r0,r1) A ok, tie x, invalid x -> 1/3; (r1,r0) ok, ok, x -> 2/3 */
+    CHECK_NEAR(a->accuracy_fwd.v, 1.0 / 3.0, 1e-12);
+    CHECK_NEAR(a->accuracy_rev.v, 2.0 / 3.0, 1e-12);
+    CHECK_NEAR(a->n_ref_rev, 3, 0);
     CHECK_NEAR(g->accuracy.v, 1, 1e-12);
     /* Per model: m2 scores 0, 0, .5, 1, 1 over the valid judgments -> 2.5/5 */
     int m2 = strcmp(t.models[0], "m2") == 0 ? 0 : 1;
