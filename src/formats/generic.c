@@ -145,15 +145,23 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     } else if (rec.n_resp == 2 && chosen_form) {
         ps_record_add_judgment(&rec, 0, 1, annotator, "A", 1.0, rationale);
     } else if (rec.n_resp == 2 && pae) {
-        double p;
+        double p = 0;
         const cJSON *v = fieldmap_resolve(pae->path, o);
-        if (cJSON_IsNumber(v)) {
+        /* CSV cells are strings: a numeric string is a number here */
+        char *end = NULL;
+        int numeric = cJSON_IsNumber(v);
+        if (numeric)
             p = v->valuedouble;
+        else if (cJSON_IsString(v) && *v->valuestring) {
+            p = strtod(v->valuestring, &end);
+            numeric = end != v->valuestring && !*end;
+        }
+        if (numeric) {
             if (p < 0 || p > 1)
                 return fmt_fail(job, err, "field '%s': expected a probability in [0, 1], found %g",
                                 pae->source, p);
             ps_record_add_judgment(&rec, 0, 1, annotator, ps_verdict_from_p(p), p, rationale);
-        } else if (v && !cJSON_IsNull(v)) {
+        } else if (v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && !*v->valuestring)) {
             return fmt_fail(job, err, "field '%s': expected a number, found %s", pae->source,
                             fmt_json_type(v));
         }
