@@ -137,6 +137,7 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
     cJSON *first = NULL;
     int rc = js_next(&js, &first, err);
     int mode = js.mode;
+    long first_line = js.rec_line ? js.rec_line : 1;
     js_close(&js);
     if (rc < 0)
         return err->code;
@@ -161,9 +162,9 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
         else
             snprintf(keys, sizeof keys, "not an object");
         ps_error(err, PS_ERR_PARSE,
-                 "%s: cannot detect the format of the first record (fields: %s);"
+                 "%s:%ld: cannot detect the format of the first record (fields: %s);"
                  " use --map prompt=FIELD,a=FIELD,b=FIELD,label=FIELD or --format",
-                 path, keys);
+                 path, first_line, keys);
     }
     cJSON_Delete(first);
     return *out ? PS_OK : PS_ERR_PARSE;
