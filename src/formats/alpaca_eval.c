@@ -10,7 +10,11 @@
  * preference 1 -> A (output_1 better, p_a = 1); 2 -> B (p_a = 0); 0 -> tie (0.5);
  * any other value in [1, 2] -> p_a = 2 - preference with the verdict of that
  * probability; null -> "invalid".  So AlpacaEval's win rate of output_2 is
- * mean(1 - p_a) * 100 over the judgments of one annotator. */
+ * mean(1 - p_a) * 100 over the judgments of one annotator.
+ *
+ * Model output files ({instruction, output, generator, dataset}: model_outputs.json,
+ * reference_outputs.json) use the same keys, so they add one response per record to
+ * the same items: e.g. several models' outputs, ready to be judged. */
 #include <math.h>
 #include <string.h>
 
@@ -47,6 +51,17 @@ meta_take(struct fmt_job *job, cJSON *meta)
     return s;
 }
 
+static void
+ae_item(struct fmt_job *job, struct ps_record *rec, const cJSON *o, const char *instr)
+{
+    const char *parts[] = {instr};
+    rec->key = fmt_occurrence_key(job, fmt_hash_key(job, "alpaca_eval", parts, 1));
+    rec->prompt = instr;
+    cJSON *imeta = cJSON_CreateObject();
+    meta_copy(imeta, o, "dataset");
+    rec->meta_json = meta_take(job, imeta);
+}
+
 static int
 ae_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
@@ -59,12 +74,7 @@ ae_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         fmt_get_str(job, o, "generator_2", 0, &g2, err) ||
         fmt_get_str(job, o, "annotator", 0, &annot, err))
         return err->code;
-    const char *parts[] = {instr};
-    rec.key = fmt_occurrence_key(job, fmt_hash_key(job, "alpaca_eval", parts, 1));
-    rec.prompt = instr;
-    cJSON *imeta = cJSON_CreateObject();
-    meta_copy(imeta, o, "dataset");
-    rec.meta_json = meta_take(job, imeta);
+    ae_item(job, &rec, o, instr);
     ps_record_add_response(&rec, o1, g1);
     ps_record_add_response(&rec, o2, g2);
 
@@ -116,4 +126,40 @@ const struct import_format format_alpaca_eval = {
                " raw_completion.concise_explanation -> rationale; price/time -> judgment meta",
     .detect_json = ae_detect,
     .json_record = ae_record,
+};
+
+/* ---- model outputs ---- */
+
+static int
+outputs_detect(const cJSON *o, const char *path)
+{
+    (void)path;
+    return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "instruction")) &&
+                   cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "output")) &&
+                   cJSON_GetObjectItemCaseSensitive(o, "generator")
+               ? 80
+               : 0;
+}
+
+static int
+outputs_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
+{
+    struct ps_record rec;
+    ps_record_clear(&rec);
+    const char *instr, *out, *gen;
+    if (fmt_get_str(job, o, "instruction", 1, &instr, err) ||
+        fmt_get_str(job, o, "output", 1, &out, err) || fmt_get_str(job, o, "generator", 0, &gen, err))
+        return err->code;
+    ae_item(job, &rec, o, instr);
+    ps_record_add_response(&rec, out, gen);
+    return fmt_emit(job, &rec, err);
+}
+
+const struct import_format format_alpaca_eval_outputs = {
+    .name = "alpaca_eval_outputs",
+    .summary = "AlpacaEval model outputs {instruction, output, generator} (no judgments)",
+    .mapping = "instruction -> prompt (the same items as alpaca_eval annotations); output with"
+               " generator -> one response per record",
+    .detect_json = outputs_detect,
+    .json_record = outputs_record,
 };

@@ -10,6 +10,7 @@
     _(trl) \
     _(kto) \
     _(alpaca_eval) \
+    _(alpaca_eval_outputs) \
     _(pandalm) \
     _(pandalm_judge) \
     _(llmbar) \
