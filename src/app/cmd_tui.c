@@ -1,12 +1,181 @@
-/* prefscope tui: open the terminal UI.  The UI itself lives in src/tui/. */
+/* prefscope [tui] [WORKSPACE|FILE]: open the terminal UI.
+ *
+ * The argument is a workspace (an sqlite file) or a data file.  A data file is
+ * imported first into the workspace (-w, $PREFSCOPE_WORKSPACE or ./prefscope.db),
+ * unless a dataset of that name is already there, and then opened directly; when
+ * the default workspace cannot be written, a temporary one is used instead. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app/app.h"
+#include "formats/import.h"
+#include "store/store.h"
+#include "tui/tui.h"
+
+static const char tui_usage[] =
+    "usage: prefscope [tui] [-w WORKSPACE] [options] [WORKSPACE|FILE]\n"
+    "\n"
+    "Open the terminal UI: dataset list -> item list -> pair view.  FILE (any format\n"
+    "'prefscope import' reads) is imported into the workspace first, unless a dataset\n"
+    "of that name exists already, and opened directly.\n"
+    "\n"
+    "  -w, --workspace F   workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
+    "  -d, --dataset NAME  open this dataset's item list\n"
+    "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16)\n"
+    "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, then $USER)\n"
+    "\n"
+    "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
+
+enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER };
+
+/* 1 when path is an sqlite database (by its header), 0 otherwise. */
+static int
+tui_is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char hdr[16];
+    size_t n = fread(hdr, 1, sizeof hdr, f);
+    fclose(f);
+    return n == 16 && memcmp(hdr, "SQLite format 3", 16) == 0;
+}
+
+/* The user name for judgments: letters, digits and ._-@ only, so it is safe in
+ * an annotator id. */
+static void
+tui_user(const char *given, char *out, size_t size)
+{
+    const char *u = given;
+    if (!u || !*u)
+        u = getenv("PREFSCOPE_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    if (!u || !*u)
+        u = "me";
+    size_t k = 0;
+    for (const char *p = u; *p && k + 1 < size; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-' || c == '@';
+        out[k++] = ok ? c : '_';
+    }
+    out[k] = '\0';
+}
+
+/* Import `file` unless its dataset already exists; *name receives the dataset. */
+static int
+tui_import(struct app *app, const char *file, char *name, size_t size)
+{
+    struct store *st = app_store(app);
+    if (!st)
+        return PS_ERR;
+    import_default_name(file, name, size);
+    int64_t id;
+    struct ps_err ignore = {0, ""};
+    if (store_dataset_find(st, name, &id, &ignore) == PS_OK) {
+        fprintf(stderr, "prefscope: opening dataset '%s' (already in %s)\n", name, store_path(st));
+        return PS_OK;
+    }
+    struct import_opts io;
+    memset(&io, 0, sizeof io);
+    io.name = name;
+    io.out = stderr;
+    struct import_result res;
+    memset(&res, 0, sizeof res);
+    char *files[1] = {(char *)file};
+    if (import_files(st, files, 1, &io, &res, &app->err) != PS_OK)
+        return app->err.code;
+    snprintf(name, size, "%s", res.name);
+    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records, res.name,
+            store_path(st));
+    return PS_OK;
+}
 
 int
 cmd_tui(struct app *app, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return app_failf(app, "the terminal UI is not built yet (issue 3)");
+    static const struct option opts[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"dataset", required_argument, NULL, 'd'},
+        {"theme", required_argument, NULL, TUI_OPT_THEME},
+        {"user", required_argument, NULL, TUI_OPT_USER},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    long long t0 = tui_clock_ms();
+    const char *dataset = NULL, *theme = NULL, *user = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:d:h", opts, NULL)) != -1) {
+        if (app_common_opt(app, c, optarg))
+            continue;
+        switch (c) {
+        case 'd': dataset = optarg; break;
+        case TUI_OPT_THEME: theme = optarg; break;
+        case TUI_OPT_USER: user = optarg; break;
+        case 'h': fputs(tui_usage, stdout); return 0;
+        default: fputs(tui_usage, stderr); return 2;
+        }
+    }
+    if (optind + 1 < argc)
+        return app_failf(app, "tui: expected one WORKSPACE or FILE, got '%s' too", argv[optind + 1]);
+
+    char name[256] = "";
+    char tmpdir[64] = "";
+    char tmpws[96] = "";
+    if (optind < argc) {
+        const char *path = argv[optind];
+        struct stat sb;
+        if (stat(path, &sb) != 0)
+            return app_failf(app, "'%s': %s", path, strerror(errno));
+        if (S_ISDIR(sb.st_mode))
+            return app_failf(app, "'%s' is a directory; give a workspace or a data file", path);
+        if (tui_is_sqlite(path)) {
+            app->workspace = path;
+        } else {
+            const char *ws = store_default_path(app->workspace);
+            /* The default workspace may sit in an unwritable directory: fall back
+             * to a temporary workspace rather than refusing to show the file. */
+            if (access(ws, W_OK) != 0 && access(".", W_OK) != 0 && !app->workspace &&
+                !getenv("PREFSCOPE_WORKSPACE")) {
+                const char *t = getenv("TMPDIR");
+                snprintf(tmpdir, sizeof tmpdir, "%s/prefscope.XXXXXX", t && strlen(t) < 40 ? t : "/tmp");
+                if (!mkdtemp(tmpdir))
+                    return app_failf(app, "cannot create a temporary workspace: %s", strerror(errno));
+                snprintf(tmpws, sizeof tmpws, "%s/prefscope.db", tmpdir);
+                app->workspace = tmpws;
+                fprintf(stderr, "prefscope: using the temporary workspace %s\n", tmpws);
+            }
+            if (tui_import(app, path, name, sizeof name) != PS_OK)
+                return app_fail(app);
+            dataset = name;
+        }
+    }
+    struct store *st = app_store(app);
+    if (!st)
+        return app_fail(app);
+    if (dataset) {
+        int64_t id;
+        if (store_dataset_find(st, dataset, &id, &app->err) != PS_OK)
+            return app_fail(app);
+    }
+    char uname[128];
+    tui_user(user, uname, sizeof uname);
+    struct tui_opts to;
+    memset(&to, 0, sizeof to);
+    to.workspace = store_path(st);
+    to.user = uname;
+    to.theme = theme;
+    to.dataset = dataset;
+    to.t0_ms = t0;
+    if (tui_run(st, &to, &app->err) != PS_OK)
+        return app_fail(app);
+    return 0;
 }

@@ -1,0 +1,714 @@
+/* Terminal setup and teardown, the view stack, layout and the event loop. */
+#include <errno.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "store/store.h"
+#include "tui/view.h"
+
+/* Signal flags and the terminal-restore hook are the only file-scope state. */
+static volatile sig_atomic_t tui_sig_quit;
+static volatile sig_atomic_t tui_sig_tstp;
+static volatile sig_atomic_t tui_screen_active;
+
+static void
+tui_on_term(int sig)
+{
+    tui_sig_quit = sig;
+}
+
+static void
+tui_on_fatal(int sig)
+{
+    /* endwin is not async-signal-safe, but leaving the terminal in raw mode
+     * after a crash is worse; this is what htop and tig do too. */
+    if (tui_screen_active)
+        endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+tui_restore_atexit(void)
+{
+    if (tui_screen_active) {
+        tui_screen_active = 0;
+        endwin();
+    }
+}
+
+int64_t
+tui_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double
+tui_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+void
+tui_bench(struct tui *tui, const char *what, int64_t t0_ms)
+{
+    if (!tui->bench)
+        return;
+    fprintf(tui->bench, "%s %lld\n", what, (long long)(tui_now_ms() - t0_ms));
+    fflush(tui->bench);
+}
+
+/* ---- messages ---- */
+
+static void
+tui_vmsg(struct tui *tui, int is_err, const char *fmt, va_list ap)
+{
+    vsnprintf(tui->msg, sizeof tui->msg, fmt, ap);
+    tui->msg_err = is_err;
+    tui->dirty = 1;
+}
+
+void
+tui_msg(struct tui *tui, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tui_vmsg(tui, 0, fmt, ap);
+    va_end(ap);
+}
+
+void
+tui_err(struct tui *tui, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tui_vmsg(tui, 1, fmt, ap);
+    va_end(ap);
+}
+
+void
+tui_redraw(struct tui *tui)
+{
+    tui->dirty = 1;
+}
+
+struct store *
+tui_store(struct tui *tui)
+{
+    return tui->st;
+}
+
+/* ---- fds and timers ---- */
+
+int
+tui_fd_watch(struct tui *tui, int fd, short events, tui_fd_fn fn, void *ud)
+{
+    for (int i = 0; i < tui->n_fds; i++)
+        if (tui->fds[i].fd == fd) {
+            tui->fds[i] = (struct tui_fdw){fd, events, fn, ud};
+            return PS_OK;
+        }
+    if (tui->n_fds == tui->cap_fds) {
+        tui->cap_fds = tui->cap_fds ? tui->cap_fds * 2 : 8;
+        tui->fds = xrealloc(tui->fds, (size_t)tui->cap_fds * sizeof *tui->fds);
+    }
+    tui->fds[tui->n_fds++] = (struct tui_fdw){fd, events, fn, ud};
+    return PS_OK;
+}
+
+void
+tui_fd_unwatch(struct tui *tui, int fd)
+{
+    for (int i = 0; i < tui->n_fds; i++)
+        if (tui->fds[i].fd == fd) {
+            tui->fds[i] = tui->fds[--tui->n_fds];
+            return;
+        }
+}
+
+int
+tui_timer_add(struct tui *tui, long ms, tui_timer_fn fn, void *ud)
+{
+    if (tui->n_timers == tui->cap_timers) {
+        tui->cap_timers = tui->cap_timers ? tui->cap_timers * 2 : 8;
+        tui->timers = xrealloc(tui->timers, (size_t)tui->cap_timers * sizeof *tui->timers);
+    }
+    int id = ++tui->next_timer_id;
+    tui->timers[tui->n_timers++] = (struct tui_timer){id, tui_now_ms() + ms, fn, ud};
+    return id;
+}
+
+void
+tui_timer_cancel(struct tui *tui, int id)
+{
+    for (int i = 0; i < tui->n_timers; i++)
+        if (tui->timers[i].id == id) {
+            tui->timers[i] = tui->timers[--tui->n_timers];
+            return;
+        }
+}
+
+static void
+tui_run_timers(struct tui *tui)
+{
+    int64_t now = tui_now_ms();
+    for (int i = 0; i < tui->n_timers;) {
+        if (tui->timers[i].due_ms <= now) {
+            struct tui_timer t = tui->timers[i];
+            tui->timers[i] = tui->timers[--tui->n_timers];
+            t.fn(tui, t.ud);
+            i = 0; /* the callback may have changed the array */
+            now = tui_now_ms();
+        } else {
+            i++;
+        }
+    }
+}
+
+static int
+tui_poll_timeout(struct tui *tui)
+{
+    if (!tui->n_timers)
+        return -1;
+    int64_t now = tui_now_ms(), best = INT64_MAX;
+    for (int i = 0; i < tui->n_timers; i++)
+        if (tui->timers[i].due_ms < best)
+            best = tui->timers[i].due_ms;
+    return best <= now ? 0 : (int)(best - now > 60000 ? 60000 : best - now);
+}
+
+/* ---- view stack ---- */
+
+static struct view *
+tui_view_new(struct tui *tui, const struct view_ops *ops, void *arg, struct view *parent)
+{
+    struct view *v = xcalloc(1, sizeof *v);
+    v->ops = ops;
+    v->parent = parent;
+    v->priv = ops->private_size ? xcalloc(1, ops->private_size) : NULL;
+    struct ps_err err = {0, ""};
+    if (ops->open && ops->open(tui, v, arg, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg[0] ? err.msg : ps_status_str(err.code));
+        if (ops->done)
+            ops->done(tui, v);
+        free(v->priv);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static void
+tui_view_free(struct tui *tui, struct view *v)
+{
+    if (v->ops->done)
+        v->ops->done(tui, v);
+    free(v->priv);
+    free(v);
+}
+
+int
+tui_view_push(struct tui *tui, const struct view_ops *ops, void *arg)
+{
+    if (tui->depth == TUI_MAX_VIEWS)
+        return PS_ERR;
+    struct view *v = tui_view_new(tui, ops, arg, tui->depth ? tui->stack[tui->depth - 1] : NULL);
+    if (!v)
+        return PS_ERR;
+    tui->stack[tui->depth++] = v;
+    tui->pane_focus = 0;
+    tui->dirty = 1;
+    return PS_OK;
+}
+
+void
+tui_view_pop(struct tui *tui)
+{
+    if (!tui->depth)
+        return;
+    tui_view_free(tui, tui->stack[--tui->depth]);
+    struct view *top = tui_view_top(tui);
+    if (top && top->ops->resume)
+        top->ops->resume(tui, top);
+    tui->dirty = 1;
+}
+
+struct view *
+tui_view_top(struct tui *tui)
+{
+    return tui->depth ? tui->stack[tui->depth - 1] : NULL;
+}
+
+int
+tui_pane_open(struct tui *tui, const struct view_ops *ops, void *arg)
+{
+    tui_pane_close(tui);
+    tui->pane = tui_view_new(tui, ops, arg, NULL);
+    tui->pane_focus = tui->pane != NULL;
+    tui->dirty = 1;
+    return tui->pane ? PS_OK : PS_ERR;
+}
+
+void
+tui_pane_close(struct tui *tui)
+{
+    if (tui->pane)
+        tui_view_free(tui, tui->pane);
+    tui->pane = NULL;
+    tui->pane_focus = 0;
+    tui->dirty = 1;
+}
+
+static struct view *
+tui_focused(struct tui *tui)
+{
+    if (tui->pane && tui->pane_focus)
+        return tui->pane;
+    return tui_view_top(tui);
+}
+
+/* ---- layout and painting ---- */
+
+static void
+tui_layout(struct tui *tui)
+{
+    int body = tui->rows - 1; /* the last row is the status bar */
+    struct view *top = tui_view_top(tui);
+    if (tui->pane) {
+        int ph = body / 3 < 3 ? 3 : body / 3;
+        tui->pane->area = (struct rect){body - ph, 0, ph, tui->cols};
+        body -= ph;
+    }
+    if (top)
+        top->area = (struct rect){0, 0, body, tui->cols};
+}
+
+static void
+tui_draw_status(struct tui *tui)
+{
+    int y = tui->rows - 1;
+    if (tui->prompt.active) {
+        prompt_draw(tui, y);
+        return;
+    }
+    draw_fill(tui, y, 0, tui->cols, ROLE_STATUS);
+    struct strbuf sb = STRBUF_INIT;
+    struct view *v = tui_focused(tui);
+    if (v) {
+        sb_printf(&sb, "[%s] ", v->ops->name);
+        if (v->ops->status)
+            v->ops->status(tui, v, &sb);
+    }
+    int x = draw_text(tui, y, 0, tui->cols, ROLE_STATUS, sb_str(&sb), sb.len, 1);
+    if (tui->msg[0] && x + 3 < tui->cols) {
+        x += 2;
+        draw_text(tui, y, x, tui->cols - x, tui->msg_err ? ROLE_STATUS_ERR : ROLE_STATUS, tui->msg,
+                  strlen(tui->msg), 1);
+    }
+    if (tui->n_pend) {
+        char keys[32] = "Keys: ";
+        for (int i = 0; i < tui->n_pend && i < KEY_SEQ_MAX; i++) {
+            size_t l = strlen(keys);
+            keys[l] = tui->pend[i] < 127 && tui->pend[i] >= 32 ? (char)tui->pend[i] : '?';
+            keys[l + 1] = '\0';
+        }
+        int w = (int)strlen(keys);
+        if (w < tui->cols)
+            draw_text(tui, y, tui->cols - w, w, ROLE_STATUS, keys, (size_t)w, 0);
+    }
+    sb_free(&sb);
+}
+
+static void
+tui_paint(struct tui *tui)
+{
+    tui->dirty = 0;
+    erase();
+    if (tui->rows < 5 || tui->cols < 24) {
+        draw_text(tui, 0, 0, tui->cols, ROLE_DEFAULT, "terminal too small", 18, 1);
+    } else {
+        tui_layout(tui);
+        struct view *top = tui_view_top(tui);
+        if (top)
+            top->ops->draw(tui, top);
+        if (tui->pane)
+            tui->pane->ops->draw(tui, tui->pane);
+        tui_draw_status(tui);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- dispatch ---- */
+
+static void
+tui_apply(struct tui *tui, struct view *v, int r)
+{
+    if (r & TUI_R_REDRAW)
+        tui->dirty = 1;
+    if (r & TUI_R_QUIT)
+        tui->quit = 1;
+    if (r & TUI_R_CLOSE) {
+        if (v == tui->pane)
+            tui_pane_close(tui);
+        else if (tui->depth > 1 && v == tui_view_top(tui))
+            tui_view_pop(tui);
+        else if (v == tui_view_top(tui))
+            tui->quit = 1;
+    }
+}
+
+static int
+tui_switch_theme(struct tui *tui, const char *name)
+{
+    struct ps_err err = {0, ""};
+    if (theme_load(&tui->theme, name, tui->tier, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return TUI_R_HANDLED;
+    }
+    bkgdset(' ' | tui->theme.attr[ROLE_DEFAULT]);
+    clearok(curscr, TRUE);
+    tui_msg(tui, "theme %s", tui->theme.name);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+int
+tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
+{
+    struct view *v = tui_focused(tui);
+    if (v && v->ops->request) {
+        int r = v->ops->request(tui, v, cmd, arg);
+        if (r & TUI_R_HANDLED) {
+            tui_apply(tui, v, r);
+            return r;
+        }
+    }
+    const struct tui_cmd_info *info = keys_cmd_info(cmd);
+    switch (cmd) {
+    case CMD_QUIT:
+        tui->quit = 1;
+        return TUI_R_HANDLED;
+    case CMD_CLOSE:
+        if (v)
+            tui_apply(tui, v, TUI_R_CLOSE);
+        return TUI_R_HANDLED;
+    case CMD_HELP:
+        tui_view_push(tui, &view_help_ops, v ? (void *)v->ops : NULL);
+        return TUI_R_HANDLED;
+    case CMD_REDRAW:
+        clearok(curscr, TRUE);
+        tui->dirty = 1;
+        return TUI_R_HANDLED;
+    case CMD_PROMPT:
+        prompt_open(tui, ":", CMD_NONE, arg);
+        return TUI_R_HANDLED;
+    case CMD_THEME:
+        if (!arg || !*arg) {
+            prompt_open(tui, "theme: ", CMD_THEME, NULL);
+            return TUI_R_HANDLED;
+        }
+        return tui_switch_theme(tui, arg);
+    case CMD_REPL:
+        if (tui->pane) {
+            tui_pane_close(tui);
+        } else if (tui->opts->repl_ops) {
+            tui_pane_open(tui, tui->opts->repl_ops, tui->opts->repl_ctx);
+        } else {
+            tui_err(tui, "the Lua REPL pane is not available in this build");
+        }
+        return TUI_R_HANDLED;
+    case CMD_PANE_FOCUS:
+        if (tui->pane) {
+            tui->pane_focus = !tui->pane_focus;
+            tui->dirty = 1;
+        }
+        return TUI_R_HANDLED;
+    case CMD_UNDO:
+        return tui_undo(tui);
+    case CMD_CANCEL:
+        tui->n_pend = 0;
+        tui_msg(tui, "cancelled");
+        return TUI_R_HANDLED;
+    default:
+        break;
+    }
+    if (info->takes_arg && !arg) {
+        char label[48];
+        snprintf(label, sizeof label, "%s: ", info->name);
+        prompt_open(tui, label, cmd, NULL);
+        return TUI_R_HANDLED;
+    }
+    tui_err(tui, "%s: not available in this view", info->name);
+    return TUI_R_HANDLED;
+}
+
+/* ---- input ---- */
+
+static void
+tui_mouse(struct tui *tui)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    enum tui_cmd cmd = CMD_NONE;
+    if (ev.bstate & BUTTON4_PRESSED)
+        cmd = CMD_MOVE_UP;
+#ifdef BUTTON5_PRESSED
+    else if (ev.bstate & BUTTON5_PRESSED)
+        cmd = CMD_MOVE_DOWN;
+#endif
+    if (cmd == CMD_NONE)
+        return;
+    /* The wheel scrolls the pane under the pointer. */
+    if (tui->pane)
+        tui->pane_focus = ev.y >= tui->pane->area.y;
+    for (int i = 0; i < 3; i++)
+        tui_dispatch(tui, cmd, NULL);
+}
+
+static void
+tui_key(struct tui *tui, int key)
+{
+    if (key == KEYC_FN(KEY_RESIZE)) {
+        getmaxyx(stdscr, tui->rows, tui->cols);
+        tui->dirty = 1;
+        return;
+    }
+    if (key == KEYC_FN(KEY_MOUSE)) {
+        tui_mouse(tui);
+        return;
+    }
+    if (tui->prompt.active) {
+        tui_apply(tui, tui_focused(tui), prompt_key(tui, key));
+        tui->dirty = 1;
+        return;
+    }
+    struct view *v = tui_focused(tui);
+    if (v && v->ops->key && !tui->n_pend) {
+        int r = v->ops->key(tui, v, key);
+        if (r & TUI_R_HANDLED) {
+            tui_apply(tui, v, r);
+            return;
+        }
+    }
+    if (tui->n_pend >= KEY_SEQ_MAX)
+        tui->n_pend = 0;
+    tui->pend[tui->n_pend++] = key;
+    int cmd = keys_lookup(v ? v->ops->keymap : KM_GENERIC, tui->pend, tui->n_pend);
+    if (cmd == -1) {
+        tui->dirty = 1;
+        return;
+    }
+    int n = tui->n_pend;
+    tui->n_pend = 0;
+    if (cmd == CMD_NONE && n > 1) {
+        /* An abandoned prefix: try the last key alone. */
+        tui_key(tui, key);
+        return;
+    }
+    if (cmd == CMD_NONE) {
+        tui->dirty = 1;
+        return;
+    }
+    tui->msg[0] = '\0';
+    tui_dispatch(tui, (enum tui_cmd)cmd, NULL);
+    tui->dirty = 1;
+}
+
+static void
+tui_read_keys(struct tui *tui)
+{
+    wint_t wch;
+    int r;
+    while ((r = get_wch(&wch)) != ERR) {
+        double t0 = tui_now_us();
+        int key = r == KEY_CODE_YES ? KEYC_FN((int)wch) : (int)wch;
+        tui_key(tui, key);
+        if (tui->quit)
+            return;
+        if (tui->bench && tui->dirty) {
+            /* Per-key latency: handling plus the repaint it caused. */
+            tui_paint(tui);
+            fprintf(tui->bench, "key %d %.3f\n", key, (tui_now_us() - t0) / 1000.0);
+            fflush(tui->bench);
+        }
+    }
+}
+
+/* ---- setup ---- */
+
+static void
+tui_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tui_on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    sa.sa_handler = tui_on_fatal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+}
+
+static int
+tui_init_screen(struct tui *tui, struct ps_err *err)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return ps_error(err, PS_ERR_USAGE, "the terminal UI needs a terminal (stdin and stdout)");
+    const char *codeset = nl_langinfo(CODESET);
+    tui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+    if (!getenv("ESCDELAY"))
+        set_escdelay(25);
+    if (!newterm(NULL, stdout, stdin))
+        return ps_error(err, PS_ERR_USAGE, "cannot initialise the terminal (TERM=%s)",
+                        getenv("TERM") ? getenv("TERM") : "");
+    tui_screen_active = 1;
+    atexit(tui_restore_atexit);
+    tui_signals();
+    if (!getenv("ESCDELAY"))
+        set_escdelay(25);
+    raw();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    mouseinterval(0);
+#ifdef BUTTON5_PRESSED
+    mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+#else
+    mousemask(BUTTON4_PRESSED, NULL);
+#endif
+    /* COLORS is only known after start_color. */
+    const char *nc = getenv("NO_COLOR");
+    if (has_colors() && !(nc && *nc)) {
+        start_color();
+        use_default_colors();
+    }
+    tui->tier = theme_detect_tier();
+    getmaxyx(stdscr, tui->rows, tui->cols);
+    return PS_OK;
+}
+
+static void
+tui_done(struct tui *tui)
+{
+    tui_pane_close(tui);
+    while (tui->depth)
+        tui_view_pop(tui);
+    for (int i = 0; i < tui->n_undo; i++)
+        free(tui->undo[i].text);
+    prompt_done(tui);
+    free(tui->fds);
+    free(tui->timers);
+    free(tui->yank);
+    if (tui->bench)
+        fclose(tui->bench);
+    if (tui_screen_active) {
+        tui_screen_active = 0;
+        endwin();
+    }
+}
+
+int
+tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
+{
+    int64_t t0 = tui_now_ms();
+    struct tui *tui = xcalloc(1, sizeof *tui);
+    tui->st = st;
+    tui->opts = opts;
+    snprintf(tui->annotator, sizeof tui->annotator, "human:%s", opts->user ? opts->user : "me");
+    const char *bench = getenv("PS_TUI_BENCH");
+    if (bench && *bench)
+        tui->bench = fopen(bench, "a");
+    tui_sig_quit = 0;
+    if (tui_init_screen(tui, err) != PS_OK) {
+        tui_done(tui);
+        free(tui);
+        return err->code;
+    }
+    theme_default(&tui->theme, tui->tier);
+    const char *theme = opts->theme ? opts->theme : getenv("PREFSCOPE_THEME");
+    struct ps_err terr = {0, ""};
+    if (theme_load(&tui->theme, theme && *theme ? theme : "dark", tui->tier, &terr) != PS_OK)
+        tui_err(tui, "%s", terr.msg);
+    bkgdset(' ' | tui->theme.attr[ROLE_DEFAULT]);
+
+    if (tui_view_push(tui, &view_datasets_ops, (void *)opts->dataset) != PS_OK && !tui->depth) {
+        ps_error(err, PS_ERR, "%s", tui->msg);
+        tui_done(tui);
+        free(tui);
+        return err->code;
+    }
+    if (opts->dataset) {
+        int64_t id;
+        if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK)
+            tui_view_push(tui, &view_items_ops, &id);
+        else
+            tui_err(tui, "%s", terr.msg);
+    }
+    tui_paint(tui);
+    tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
+
+    struct pollfd *pfd = NULL;
+    int cap = 0;
+    while (!tui->quit && !tui_sig_quit) {
+        if (tui->dirty)
+            tui_paint(tui);
+        if (cap < tui->n_fds + 1) {
+            cap = tui->n_fds + 1;
+            pfd = xrealloc(pfd, (size_t)cap * sizeof *pfd);
+        }
+        int n = 0;
+        pfd[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+        for (int i = 0; i < tui->n_fds; i++)
+            pfd[n++] = (struct pollfd){tui->fds[i].fd, tui->fds[i].events, 0};
+        int rc = poll(pfd, (nfds_t)n, tui_poll_timeout(tui));
+        if (rc < 0 && errno != EINTR)
+            break;
+        /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
+        tui_read_keys(tui);
+        if (tui_sig_tstp)
+            tui_sig_tstp = 0;
+        if (rc > 0) {
+            for (int i = 1; i < n; i++) {
+                if (!pfd[i].revents)
+                    continue;
+                for (int k = 0; k < tui->n_fds; k++)
+                    if (tui->fds[k].fd == pfd[i].fd) {
+                        struct tui_fdw w = tui->fds[k];
+                        w.fn(tui, w.fd, pfd[i].revents, w.ud);
+                        break;
+                    }
+            }
+        }
+        tui_run_timers(tui);
+    }
+    free(pfd);
+    tui_done(tui);
+    free(tui);
+    return PS_OK;
+}
+
+long long
+tui_clock_ms(void)
+{
+    return (long long)tui_now_ms();
+}

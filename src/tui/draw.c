@@ -1,0 +1,237 @@
+/* Drawing cells.  Every piece of dataset text reaches the screen through
+ * draw_text (sanitized here) or draw_clean (already sanitized by the caller with
+ * core/sanitize.h); widths come from core/width.h, never from the libc, so layout
+ * matches the wrapping code exactly. */
+#include <stdarg.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "core/sanitize.h"
+#include "core/width.h"
+#include "tui/view.h"
+
+void
+draw_role(struct tui *tui, enum tui_role role)
+{
+    attrset(tui->theme.attr[role]);
+}
+
+void
+draw_sanitize(const char *s, size_t n, struct strbuf *out)
+{
+    text_sanitize(s, n, out, TEXT_SAN_EXPAND_TABS);
+}
+
+int
+draw_width(const char *s, size_t n)
+{
+    return (int)text_width(s, n);
+}
+
+void
+draw_preview(const char *s, size_t n, size_t max_bytes, struct strbuf *out)
+{
+    /* Only the head is needed for a one-line preview; cut on a UTF-8 boundary. */
+    if (n > max_bytes) {
+        n = max_bytes;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    text_sanitize(s, n, out, TEXT_SAN_ONELINE);
+}
+
+/* Put one cluster (already clean) at the cursor as a single cell. */
+static void
+draw_cluster(const char *s, size_t n, attr_t attr)
+{
+    wchar_t wc[CCHARW_MAX + 1];
+    int k = 0;
+    size_t off = 0;
+    while (off < n && k < CCHARW_MAX) {
+        uint32_t cp;
+        off += text_decode(s + off, n - off, &cp);
+        wc[k++] = (wchar_t)cp;
+    }
+    wc[k] = L'\0';
+    cchar_t cc;
+    /* The pair must be given to setcchar: a cell with pair 0 would take the
+     * window's current colour instead. */
+    attrset(attr);
+    if (setcchar(&cc, wc, attr & ~A_COLOR, (short)PAIR_NUMBER(attr), NULL) == OK)
+        add_wch(&cc);
+}
+
+/* Draw clean text with a role, placeholders spans (offsets into s) in the
+ * placeholder role.  Returns the columns used. */
+static int
+draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
+           const struct text_spans *marks, size_t base, int trunc)
+{
+    if (maxw <= 0 || y < 0 || y >= tui->rows || x >= tui->cols)
+        return 0;
+    if (x + maxw > tui->cols)
+        maxw = tui->cols - x;
+    int limit = maxw;
+    int clipped = 0;
+    if (trunc && (int)text_width(s, n) > maxw) {
+        limit = maxw - 1;
+        clipped = 1;
+    }
+    int col = 0;
+    size_t off = 0, mk = 0;
+    attr_t battr = tui->theme.attr[role], ph = tui->theme.attr[ROLE_PLACEHOLDER];
+    while (off < n) {
+        int w;
+        size_t len = text_cluster(s + off, n - off, &w);
+        if (len == 0)
+            break;
+        if (col + w > limit)
+            break;
+        if (w > 0) {
+            while (marks && mk < marks->n && marks->v[mk].off + marks->v[mk].len <= base + off)
+                mk++;
+            int in_mark = marks && mk < marks->n && marks->v[mk].off <= base + off;
+            move(y, x + col);
+            draw_cluster(s + off, len, in_mark ? ph : battr);
+            col += w;
+        }
+        off += len;
+    }
+    if (clipped && col < maxw) {
+        move(y, x + col);
+        attrset(battr);
+        if (tui->utf8)
+            addstr("…");
+        else
+            addch('~');
+        col++;
+    }
+    return col;
+}
+
+int
+draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n)
+{
+    return draw_spans(tui, y, x, maxw, role, s, n, NULL, 0, 0);
+}
+
+int
+draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
+                  size_t n, const struct text_spans *marks, size_t base)
+{
+    return draw_spans(tui, y, x, maxw, role, s, n, marks, base, 0);
+}
+
+int
+draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
+          int trunc)
+{
+    if (!s || maxw <= 0)
+        return 0;
+    struct strbuf sb = STRBUF_INIT;
+    struct text_spans marks = {0};
+    /* A line never needs more than a few bytes per column. */
+    size_t cap = (size_t)maxw * 16 + 64;
+    if (n > cap) {
+        n = cap;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    /* Keep runs of spaces (column layout), but never break the line. */
+    text_sanitize_marked(s, n, &sb, TEXT_SAN_EXPAND_TABS, &marks);
+    for (size_t i = 0; i < sb.len; i++)
+        if (sb.p[i] == '\n')
+            sb.p[i] = ' ';
+    int w = draw_spans(tui, y, x, maxw, role, sb_str(&sb), sb.len, &marks, 0, trunc);
+    text_spans_free(&marks);
+    sb_free(&sb);
+    return w;
+}
+
+int
+draw_printf(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return 0;
+    return draw_text(tui, y, x, maxw, role, buf, strlen(buf), 1);
+}
+
+void
+draw_fill(struct tui *tui, int y, int x, int w, enum tui_role role)
+{
+    if (y < 0 || y >= tui->rows || w <= 0)
+        return;
+    if (x + w > tui->cols)
+        w = tui->cols - x;
+    attrset(tui->theme.attr[role]);
+    mvhline(y, x, ' ', w);
+}
+
+void
+draw_hline(struct tui *tui, int y, int x, int w, enum tui_role role)
+{
+    if (y < 0 || y >= tui->rows || w <= 0)
+        return;
+    if (x + w > tui->cols)
+        w = tui->cols - x;
+    attrset(tui->theme.attr[role]);
+    if (tui->utf8) {
+        for (int i = 0; i < w; i++)
+            mvaddstr(y, x + i, "─");
+    } else {
+        mvhline(y, x, '-', w);
+    }
+}
+
+void
+draw_vline(struct tui *tui, int y, int x, int h, enum tui_role role)
+{
+    attrset(tui->theme.attr[role]);
+    for (int i = 0; i < h && y + i < tui->rows; i++)
+        mvaddstr(y + i, x, tui->utf8 ? "│" : "|");
+}
+
+/* ---- list cursor ---- */
+
+void
+list_clamp(struct list_pos *lp, int64_t count, int height)
+{
+    if (height < 1)
+        height = 1;
+    if (lp->cur >= count)
+        lp->cur = count - 1;
+    if (lp->cur < 0)
+        lp->cur = 0;
+    if (lp->top > lp->cur)
+        lp->top = lp->cur;
+    if (lp->cur >= lp->top + height)
+        lp->top = lp->cur - height + 1;
+    if (lp->top > count - height)
+        lp->top = count - height;
+    if (lp->top < 0)
+        lp->top = 0;
+}
+
+int
+list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
+{
+    int64_t page = height > 1 ? height - 1 : 1, half = height / 2 > 0 ? height / 2 : 1;
+    switch (cmd) {
+    case CMD_MOVE_DOWN: lp->cur++; break;
+    case CMD_MOVE_UP: lp->cur--; break;
+    case CMD_PAGE_DOWN: lp->cur += page; lp->top += page; break;
+    case CMD_PAGE_UP: lp->cur -= page; lp->top -= page; break;
+    case CMD_HALF_DOWN: lp->cur += half; lp->top += half; break;
+    case CMD_HALF_UP: lp->cur -= half; lp->top -= half; break;
+    case CMD_FIRST: lp->cur = 0; break;
+    case CMD_LAST: lp->cur = count - 1; break;
+    default: return 0;
+    }
+    list_clamp(lp, count, height);
+    return 1;
+}

@@ -1,0 +1,351 @@
+/* The one-line editor behind `:` and every command that asks for an argument
+ * (`/`, tag, note, theme...): emacs keys, history, Tab completion of command
+ * names and of the arguments of theme/filter/sort. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "core/xalloc.h"
+#include "tui/view.h"
+
+void
+prompt_open(struct tui *tui, const char *label, enum tui_cmd cmd, const char *initial)
+{
+    struct prompt *p = &tui->prompt;
+    p->active = 1;
+    p->cmd = cmd;
+    snprintf(p->label, sizeof p->label, "%s", label);
+    snprintf(p->buf, sizeof p->buf, "%s", initial ? initial : "");
+    p->len = p->cur = strlen(p->buf);
+    p->hist_pos = p->n_hist;
+    curs_set(1);
+    tui->dirty = 1;
+}
+
+void
+prompt_done(struct tui *tui)
+{
+    for (int i = 0; i < tui->prompt.n_hist; i++)
+        free(tui->prompt.hist[i]);
+    tui->prompt.n_hist = 0;
+}
+
+static void
+prompt_close(struct tui *tui)
+{
+    tui->prompt.active = 0;
+    curs_set(0);
+    tui->dirty = 1;
+}
+
+static void
+prompt_remember(struct prompt *p)
+{
+    if (!p->len)
+        return;
+    if (p->n_hist && strcmp(p->hist[p->n_hist - 1], p->buf) == 0)
+        return;
+    if (p->n_hist == (int)(sizeof p->hist / sizeof p->hist[0])) {
+        free(p->hist[0]);
+        memmove(p->hist, p->hist + 1, (size_t)(p->n_hist - 1) * sizeof p->hist[0]);
+        p->n_hist--;
+    }
+    p->hist[p->n_hist++] = xstrdup(p->buf);
+}
+
+static void
+prompt_set(struct prompt *p, const char *s)
+{
+    snprintf(p->buf, sizeof p->buf, "%s", s);
+    p->len = p->cur = strlen(p->buf);
+}
+
+/* ---- completion ---- */
+
+static const char *const prompt_filter_words[] = {
+    "label=A", "label=B", "label=tie", "label=none", "label=any", "disagree",
+    "tag=",    "model=",  "len>",      "len<",       "off",       NULL};
+static const char *const prompt_sort_words[] = {"seq", "-seq", "len", "-len", "lendiff", "-lendiff",
+                                                NULL};
+
+struct cands {
+    char **v;
+    int n, cap;
+};
+
+static void
+cands_add(struct cands *c, const char *s, const char *prefix)
+{
+    if (strncmp(s, prefix, strlen(prefix)) != 0)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->v = xrealloc(c->v, (size_t)c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = xstrdup(s);
+}
+
+static void
+cands_free(struct cands *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+}
+
+static void
+prompt_complete(struct tui *tui)
+{
+    struct prompt *p = &tui->prompt;
+    p->buf[p->len] = '\0';
+    char *space = strchr(p->buf, ' ');
+    struct cands c = {0};
+    size_t word_start;
+    enum tui_cmd cmd = p->cmd;
+    if (p->cmd == CMD_NONE && !space) {
+        word_start = 0;
+        for (int i = 1; i < CMD__COUNT; i++)
+            cands_add(&c, keys_cmd_info((enum tui_cmd)i)->name, p->buf);
+    } else {
+        if (p->cmd == CMD_NONE) {
+            char name[64];
+            size_t l = (size_t)(space - p->buf);
+            snprintf(name, sizeof name, "%.*s", (int)(l < 63 ? l : 63), p->buf);
+            cmd = keys_cmd_by_name(name);
+            word_start = (size_t)(strrchr(p->buf, ' ') - p->buf) + 1;
+        } else {
+            char *last = strrchr(p->buf, ' ');
+            word_start = last ? (size_t)(last - p->buf) + 1 : 0;
+        }
+        const char *prefix = p->buf + word_start;
+        if (cmd == CMD_THEME) {
+            char **names;
+            int n = theme_list(&names);
+            for (int i = 0; i < n; i++) {
+                cands_add(&c, names[i], prefix);
+                free(names[i]);
+            }
+            free(names);
+        } else if (cmd == CMD_FILTER) {
+            for (int i = 0; prompt_filter_words[i]; i++)
+                cands_add(&c, prompt_filter_words[i], prefix);
+        } else if (cmd == CMD_SORT) {
+            for (int i = 0; prompt_sort_words[i]; i++)
+                cands_add(&c, prompt_sort_words[i], prefix);
+        }
+    }
+    if (c.n == 0) {
+        tui_msg(tui, "no completion");
+    } else {
+        /* Extend to the longest common prefix. */
+        size_t common = strlen(c.v[0]);
+        for (int i = 1; i < c.n; i++) {
+            size_t k = 0;
+            while (k < common && c.v[i][k] == c.v[0][k])
+                k++;
+            common = k;
+        }
+        char out[sizeof p->buf];
+        snprintf(out, sizeof out, "%.*s%.*s%s", (int)word_start, p->buf, (int)common, c.v[0],
+                 c.n == 1 && p->cmd == CMD_NONE && word_start == 0 ? " " : "");
+        prompt_set(p, out);
+        if (c.n > 1) {
+            struct strbuf sb = STRBUF_INIT;
+            for (int i = 0; i < c.n; i++)
+                sb_printf(&sb, "%s%s", i ? " " : "", c.v[i]);
+            tui_msg(tui, "%s", sb_str(&sb));
+            sb_free(&sb);
+        } else {
+            tui->msg[0] = '\0';
+        }
+    }
+    cands_free(&c);
+}
+
+/* ---- running ---- */
+
+int
+prompt_run_line(struct tui *tui, const char *line)
+{
+    while (*line == ' ')
+        line++;
+    if (!*line)
+        return TUI_R_HANDLED;
+    char name[64];
+    size_t l = strcspn(line, " ");
+    snprintf(name, sizeof name, "%.*s", (int)(l < 63 ? l : 63), line);
+    const char *arg = line + l;
+    while (*arg == ' ')
+        arg++;
+    enum tui_cmd cmd = keys_cmd_by_name(name);
+    /* A few vim-style spellings. */
+    if (cmd == CMD_NONE && (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "qa") == 0))
+        cmd = CMD_QUIT;
+    if (cmd == CMD_NONE && name[0] >= '0' && name[0] <= '9') {
+        arg = name;
+        cmd = CMD_GOTO;
+    }
+    if (cmd == CMD_NONE) {
+        tui_err(tui, "unknown command '%s' (Tab completes, ? lists them)", name);
+        return TUI_R_HANDLED;
+    }
+    char argbuf[1024];
+    snprintf(argbuf, sizeof argbuf, "%s", arg);
+    return tui_dispatch(tui, cmd, argbuf[0] ? argbuf : NULL);
+}
+
+static size_t
+prompt_prev_char(const struct prompt *p, size_t i)
+{
+    if (i == 0)
+        return 0;
+    i--;
+    while (i > 0 && ((unsigned char)p->buf[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+static size_t
+prompt_next_char(const struct prompt *p, size_t i)
+{
+    if (i >= p->len)
+        return p->len;
+    i++;
+    while (i < p->len && ((unsigned char)p->buf[i] & 0xC0) == 0x80)
+        i++;
+    return i;
+}
+
+static void
+prompt_delete(struct prompt *p, size_t from, size_t to)
+{
+    memmove(p->buf + from, p->buf + to, p->len - to + 1);
+    p->len -= to - from;
+    p->cur = from;
+}
+
+int
+prompt_key(struct tui *tui, int key)
+{
+    struct prompt *p = &tui->prompt;
+    switch (key) {
+    case 27:
+    case 7: /* C-g */
+        prompt_close(tui);
+        return TUI_R_REDRAW;
+    case '\r':
+    case '\n':
+    case KEYC_FN(KEY_ENTER): {
+        p->buf[p->len] = '\0';
+        prompt_remember(p);
+        char line[sizeof p->buf];
+        memcpy(line, p->buf, sizeof line);
+        enum tui_cmd cmd = p->cmd;
+        prompt_close(tui);
+        if (cmd == CMD_NONE)
+            return prompt_run_line(tui, line);
+        return tui_dispatch(tui, cmd, line);
+    }
+    case '\t':
+        prompt_complete(tui);
+        return TUI_R_REDRAW;
+    case 127:
+    case 8:
+    case KEYC_FN(KEY_BACKSPACE):
+        if (p->cur == 0 && p->len == 0) {
+            prompt_close(tui);
+            return TUI_R_REDRAW;
+        }
+        if (p->cur > 0)
+            prompt_delete(p, prompt_prev_char(p, p->cur), p->cur);
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_DC):
+    case 4: /* C-d */
+        if (p->cur < p->len)
+            prompt_delete(p, p->cur, prompt_next_char(p, p->cur));
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_LEFT):
+    case 2: /* C-b */
+        p->cur = prompt_prev_char(p, p->cur);
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_RIGHT):
+    case 6: /* C-f */
+        p->cur = prompt_next_char(p, p->cur);
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_HOME):
+    case 1: /* C-a */
+        p->cur = 0;
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_END):
+    case 5: /* C-e */
+        p->cur = p->len;
+        return TUI_R_REDRAW;
+    case 21: /* C-u */
+        prompt_delete(p, 0, p->cur);
+        return TUI_R_REDRAW;
+    case 11: /* C-k */
+        p->len = p->cur;
+        p->buf[p->len] = '\0';
+        return TUI_R_REDRAW;
+    case 23: { /* C-w */
+        size_t i = p->cur;
+        while (i > 0 && p->buf[i - 1] == ' ')
+            i--;
+        while (i > 0 && p->buf[i - 1] != ' ')
+            i--;
+        prompt_delete(p, i, p->cur);
+        return TUI_R_REDRAW;
+    }
+    case KEYC_FN(KEY_UP):
+        if (p->hist_pos > 0)
+            prompt_set(p, p->hist[--p->hist_pos]);
+        return TUI_R_REDRAW;
+    case KEYC_FN(KEY_DOWN):
+        if (p->hist_pos < p->n_hist - 1)
+            prompt_set(p, p->hist[++p->hist_pos]);
+        else {
+            p->hist_pos = p->n_hist;
+            prompt_set(p, "");
+        }
+        return TUI_R_REDRAW;
+    default:
+        break;
+    }
+    if (key & 0x40000000 || key < 32)
+        return TUI_R_HANDLED;
+    char enc[4];
+    int n = utf8_encode((uint32_t)key, enc);
+    if (p->len + (size_t)n >= sizeof p->buf)
+        return TUI_R_HANDLED;
+    memmove(p->buf + p->cur + n, p->buf + p->cur, p->len - p->cur + 1);
+    memcpy(p->buf + p->cur, enc, (size_t)n);
+    p->len += (size_t)n;
+    p->cur += (size_t)n;
+    return TUI_R_REDRAW;
+}
+
+void
+prompt_draw(struct tui *tui, int y)
+{
+    struct prompt *p = &tui->prompt;
+    draw_fill(tui, y, 0, tui->cols, ROLE_DEFAULT);
+    int x = draw_text(tui, y, 0, tui->cols, ROLE_PROMPT, p->label, strlen(p->label), 0);
+    /* Keep the cursor visible: scroll the text when it is longer than the line. */
+    size_t start = 0;
+    int avail = tui->cols - x - 1;
+    while (start < p->cur) {
+        struct strbuf sb = STRBUF_INIT;
+        draw_sanitize(p->buf + start, p->cur - start, &sb);
+        int w = draw_width(sb.p ? sb.p : "", sb.len);
+        sb_free(&sb);
+        if (w <= avail)
+            break;
+        start = prompt_next_char(p, start);
+    }
+    struct strbuf sb = STRBUF_INIT;
+    draw_sanitize(p->buf + start, p->cur - start, &sb);
+    int curx = x + draw_width(sb.p ? sb.p : "", sb.len);
+    sb_free(&sb);
+    draw_text(tui, y, x, avail + 1, ROLE_DEFAULT, p->buf + start, p->len - start, 0);
+    move(y, curx < tui->cols ? curx : tui->cols - 1);
+}

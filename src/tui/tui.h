@@ -1,0 +1,82 @@
+/* The terminal UI: public entry point and extension points.
+ *
+ * This header is curses-free so src/app can include it; everything that needs
+ * curses lives in src/tui/view.h and the .c files next to it.
+ *
+ * Structure
+ *   display.c   terminal setup/teardown, signals, the event loop (one poll()),
+ *               layout (main view + optional bottom pane + status bar), mouse.
+ *   keys.c      the command table (TUI_CMDS) and key table (TUI_KEYS), both
+ *               X-macros in keys.h; key names parsed once; `?` help and `:`
+ *               completion are generated from these tables.
+ *   theme.c     semantic roles (TUI_ROLES) and themes/ *.lua (read in a fresh
+ *               lua_State with no libraries; the file returns a table).
+ *   draw.c      every string that reaches the screen goes through draw_text(),
+ *               which sanitizes (core/sanitize.h) and measures (core/width.h).
+ *   prompt.c    the one-line editor used by `:` and `/`, with completion.
+ *   view_*.c    one file per view; a view is a struct view_ops vtable (view.h).
+ *
+ * Extension points (for the REPL pane and the job engine)
+ *   1. A new view: define `const struct view_ops view_foo_ops` in view_foo.c and
+ *      push it with tui_view_push() (full screen) or tui_pane_open() (bottom
+ *      split, 1/3 of the height, focus toggled with tui_pane_focus()).  A view
+ *      that edits text sets `ops->key` to receive raw keys before the keymap.
+ *      The REPL pane is opened by the `repl-toggle` command (` and F12): it uses
+ *      tui_opts.repl_ops / repl_ctx, so the Lua side plugs in without editing
+ *      display.c (repl_ops == NULL shows "REPL not available").
+ *   2. Extra file descriptors (libcurl multi sockets, a Lua job pipe):
+ *      tui_fd_watch(tui, fd, POLLIN|POLLOUT, fn, ud) / tui_fd_unwatch(tui, fd).
+ *      The callback runs from the loop, on the UI thread; it may call
+ *      tui_redraw() to request a repaint.
+ *   3. Timers: tui_timer_add(tui, ms, fn, ud) returns an id, one-shot; re-arm
+ *      from the callback; tui_timer_cancel(tui, id).  The poll timeout is the
+ *      nearest timer, so an idle UI costs no CPU.
+ *   4. Messages: tui_msg(tui, fmt, ...) / tui_err(tui, fmt, ...) set the
+ *      status line (errors in the status_error role).
+ */
+#ifndef PS_TUI_TUI_H
+#define PS_TUI_TUI_H
+
+#include "core/err.h"
+
+struct store;
+struct tui;
+struct view_ops;
+
+struct tui_opts {
+    const char *workspace;      /* shown in the title; borrowed */
+    const char *user;           /* judgments are stored as "human:<user>"; borrowed */
+    const char *theme;          /* theme name or path; NULL = "dark" (or $PREFSCOPE_THEME) */
+    const char *dataset;        /* open this dataset's item list directly; NULL = list */
+    const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
+    void *repl_ctx;             /* handed to repl_ops->open as its argument */
+    long long t0_ms;            /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
+};
+
+/* Run the UI on an open workspace until the user quits.  `st` is borrowed and
+ * must stay open.  Returns PS_OK, or an error (terminal could not be set up)
+ * with the terminal already restored. */
+int tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err);
+
+/* Event-loop extension points (see the header comment). */
+typedef void (*tui_fd_fn)(struct tui *tui, int fd, short revents, void *ud);
+typedef void (*tui_timer_fn)(struct tui *tui, void *ud);
+
+/* Watch `fd` for `events` (poll flags).  Replaces an existing watch of the same
+ * fd.  `ud` is borrowed.  Returns PS_OK or PS_ERR_NOMEM. */
+int tui_fd_watch(struct tui *tui, int fd, short events, tui_fd_fn fn, void *ud);
+void tui_fd_unwatch(struct tui *tui, int fd);
+/* One-shot timer firing after `ms` milliseconds; returns its id (> 0). */
+int tui_timer_add(struct tui *tui, long ms, tui_timer_fn fn, void *ud);
+void tui_timer_cancel(struct tui *tui, int id);
+/* Ask for a full repaint before the next poll. */
+void tui_redraw(struct tui *tui);
+/* Status-line messages (printf-like; the text is sanitized when drawn). */
+void tui_msg(struct tui *tui, const char *fmt, ...) PS_PRINTF(2, 3);
+void tui_err(struct tui *tui, const char *fmt, ...) PS_PRINTF(2, 3);
+/* Milliseconds on the monotonic clock tui_bench uses. */
+long long tui_clock_ms(void);
+/* The workspace the UI runs on (borrowed). */
+struct store *tui_store(struct tui *tui);
+
+#endif

@@ -1,0 +1,285 @@
+/* Internal to src/tui: the UI context, the view vtable, drawing, themes, prompt.
+ *
+ * Views never switch on raw keys: the loop maps keys to commands (keys.h) and
+ * calls ops->request, which returns a bitmask of effects for the loop to apply. */
+#ifndef PS_TUI_VIEW_H
+#define PS_TUI_VIEW_H
+
+#include <curses.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/strbuf.h"
+#include "tui/keys.h"
+#include "tui/tui.h"
+
+/* Function keys are stored above the Unicode range so they never collide with
+ * wide characters returned by get_wch. */
+#define KEYC_FN(k) (0x40000000 | (k))
+
+struct rect {
+    int y, x, h, w;
+};
+
+/* Results of view requests (bitmask). */
+enum {
+    TUI_R_IGNORED = 0,
+    TUI_R_HANDLED = 1 << 0,
+    TUI_R_REDRAW = 1 << 1,
+    TUI_R_CLOSE = 1 << 2,  /* pop this view */
+    TUI_R_QUIT = 1 << 3,
+};
+
+struct view;
+
+struct view_ops {
+    const char *name;
+    enum tui_keymap keymap;
+    size_t private_size;
+    /* Set up priv from `arg`; on failure the view is not pushed. */
+    int (*open)(struct tui *tui, struct view *v, void *arg, struct ps_err *err);
+    /* Draw into v->area (the loop erased it). */
+    void (*draw)(struct tui *tui, struct view *v);
+    /* Handle a command; arg is NULL when it came from a key. */
+    int (*request)(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg);
+    /* Optional: raw keys before the keymap (text-editing views); return
+     * TUI_R_IGNORED to let the keymap handle the key. */
+    int (*key)(struct tui *tui, struct view *v, int key);
+    /* Optional: one line for the status bar's left side. */
+    void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
+    /* Optional: the view became visible again (a child view closed). */
+    void (*resume)(struct tui *tui, struct view *v);
+    /* Optional: release priv's resources (priv itself is freed by the loop). */
+    void (*done)(struct tui *tui, struct view *v);
+};
+
+struct view {
+    const struct view_ops *ops;
+    void *priv;
+    struct view *parent; /* the view below in the stack (NULL for the root) */
+    struct rect area;
+};
+
+/* ---- themes (theme.c) ---- */
+
+/*  id            name             monochrome emphasis */
+#define TUI_ROLES(_) \
+    _(DEFAULT,     "default",       A_NORMAL) \
+    _(TITLE,       "title",         A_REVERSE | A_BOLD) \
+    _(STATUS,      "status",        A_REVERSE) \
+    _(STATUS_ERR,  "status_error",  A_BOLD | A_UNDERLINE) \
+    _(MESSAGE,     "message",       A_NORMAL) \
+    _(SEL,         "selection",     A_REVERSE) \
+    _(HEADER,      "header",        A_BOLD | A_UNDERLINE) \
+    _(SECTION,     "section",       A_BOLD) \
+    _(DIM,         "dim",           A_DIM) \
+    _(BORDER,      "border",        A_NORMAL) \
+    _(DIFF_DEL,    "diff_del",      A_UNDERLINE) \
+    _(DIFF_ADD,    "diff_add",      A_BOLD) \
+    _(DIFF_CHG,    "diff_change",   A_REVERSE) \
+    _(LABEL_A,     "label_a",       A_BOLD) \
+    _(LABEL_B,     "label_b",       A_BOLD) \
+    _(LABEL_TIE,   "label_tie",     A_BOLD) \
+    _(PLACEHOLDER, "placeholder",   A_REVERSE) \
+    _(SEARCH,      "search_match",  A_REVERSE | A_UNDERLINE) \
+    _(TAG,         "tag",           A_UNDERLINE) \
+    _(ACCENT,      "accent",        A_BOLD) \
+    _(PROMPT,      "prompt",        A_BOLD)
+
+enum tui_role {
+#define TUI_ROLE_ENUM(id, name, mono) ROLE_##id,
+    TUI_ROLES(TUI_ROLE_ENUM)
+#undef TUI_ROLE_ENUM
+    ROLE__COUNT
+};
+
+enum theme_tier { TIER_MONO, TIER_16, TIER_256, TIER_TRUE };
+
+struct theme {
+    char name[64];
+    enum theme_tier tier;
+    attr_t attr[ROLE__COUNT];
+    int pair[ROLE__COUNT];
+};
+
+/* Decide the colour tier from the terminal and environment (NO_COLOR, TERM=dumb,
+ * COLORS, direct colour) after initscr. */
+enum theme_tier theme_detect_tier(void);
+/* Load theme `name` (a name looked up in the theme directories, or a path to a
+ * .lua file) for `tier` into *th.  On failure *th is unchanged and err says why. */
+int theme_load(struct theme *th, const char *name, enum theme_tier tier, struct ps_err *err);
+/* Built-in monochrome/fallback theme (cannot fail). */
+void theme_default(struct theme *th, enum theme_tier tier);
+/* Names of the installed themes (sorted, caller frees each and the array). */
+int theme_list(char ***names);
+const char *theme_role_name(enum tui_role role);
+
+/* ---- undo (shared by the item list and the pair view) ---- */
+
+enum undo_kind { UNDO_LABEL, UNDO_TAG_ADD, UNDO_TAG_DEL, UNDO_NOTE };
+
+struct undo_entry {
+    enum undo_kind kind;
+    int64_t item_id, resp_a, resp_b, note_id;
+    char prev[16]; /* previous verdict ("" = none) */
+    char *text;    /* tag name (owned) */
+};
+
+#define UNDO_MAX 256
+
+/* ---- the context ---- */
+
+struct tui_fdw {
+    int fd;
+    short events;
+    tui_fd_fn fn;
+    void *ud;
+};
+
+struct tui_timer {
+    int id;
+    int64_t due_ms;
+    tui_timer_fn fn;
+    void *ud;
+};
+
+struct prompt {
+    int active;
+    enum tui_cmd cmd;       /* run with the text; CMD_NONE = a `:` command line */
+    char label[32];
+    char buf[1024];
+    size_t len, cur;        /* bytes */
+    char *hist[64];
+    int n_hist, hist_pos;
+};
+
+#define TUI_MAX_VIEWS 16
+
+struct tui {
+    struct store *st;
+    const struct tui_opts *opts;
+    char annotator[160];      /* "human:<user>" */
+    struct theme theme;
+    enum theme_tier tier;
+    int utf8;                 /* the locale is UTF-8 */
+    int rows, cols;
+    struct view *stack[TUI_MAX_VIEWS];
+    int depth;
+    struct view *pane;        /* bottom split (REPL), or NULL */
+    int pane_focus;
+    struct tui_fdw *fds;
+    int n_fds, cap_fds;
+    struct tui_timer *timers;
+    int n_timers, cap_timers, next_timer_id;
+    char msg[512];
+    int msg_err;
+    int pend[KEY_SEQ_MAX];
+    int n_pend;
+    struct prompt prompt;
+    struct undo_entry undo[UNDO_MAX];
+    int n_undo;
+    char search[512];         /* last search query */
+    char *yank;               /* internal register (owned) */
+    int quit, dirty;
+    FILE *bench;              /* PS_TUI_BENCH log, or NULL */
+};
+
+/* ---- view stack (display.c) ---- */
+
+/* Open a view of `ops` with `arg` on top of the stack; on failure shows the
+ * error on the status line and returns it. */
+int tui_view_push(struct tui *tui, const struct view_ops *ops, void *arg);
+void tui_view_pop(struct tui *tui);
+struct view *tui_view_top(struct tui *tui);
+/* Open/close the bottom pane (one at a time). */
+int tui_pane_open(struct tui *tui, const struct view_ops *ops, void *arg);
+void tui_pane_close(struct tui *tui);
+/* Run a command as if typed: on the focused view, then globally. */
+int tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg);
+/* Milliseconds on a monotonic clock. */
+int64_t tui_now_ms(void);
+/* Append "name=ms" to the bench log when PS_TUI_BENCH is set. */
+void tui_bench(struct tui *tui, const char *what, int64_t t0_ms);
+
+/* ---- drawing (draw.c) ---- */
+
+void draw_role(struct tui *tui, enum tui_role role);
+/* Draw untrusted text (sanitized here) at (y, x), at most maxw columns; returns
+ * the columns used.  `trunc` reserves a cell for "…" when clipped. */
+int draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
+              size_t n, int trunc);
+/* Draw text that is already sanitized (no control characters). */
+int draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
+               size_t n);
+/* As draw_clean, with the placeholder spans of the whole text (`marks`, offsets
+ * into the full buffer; s starts at byte `base` of it) drawn in the placeholder
+ * role. */
+struct text_spans;
+int draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
+                      size_t n, const struct text_spans *marks, size_t base);
+int draw_printf(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *fmt,
+                ...) PS_PRINTF(6, 7);
+void draw_fill(struct tui *tui, int y, int x, int w, enum tui_role role);
+void draw_hline(struct tui *tui, int y, int x, int w, enum tui_role role);
+void draw_vline(struct tui *tui, int y, int x, int h, enum tui_role role);
+/* Sanitize into a caller-owned strbuf (appends). */
+void draw_sanitize(const char *s, size_t n, struct strbuf *out);
+/* Display columns of clean text. */
+int draw_width(const char *s, size_t n);
+/* Build a one-line, sanitized, whitespace-collapsed preview of `s` (appends). */
+void draw_preview(const char *s, size_t n, size_t max_bytes, struct strbuf *out);
+
+/* A cursor in a list of `count` rows shown `height` at a time. */
+struct list_pos {
+    int64_t cur, top;
+};
+
+/* Apply a motion command (move-*, page-*, half-page-*); returns 1 when `cmd`
+ * was a motion.  Keeps cur visible within [top, top + height). */
+int list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height);
+void list_clamp(struct list_pos *lp, int64_t count, int height);
+
+/* ---- prompt (prompt.c) ---- */
+
+/* Open the one-line editor.  On Enter the text runs `cmd` with it as argument
+ * (CMD_NONE: the text is a command line "name args"). */
+void prompt_open(struct tui *tui, const char *label, enum tui_cmd cmd, const char *initial);
+/* Feed one key; returns TUI_R_* effects. */
+int prompt_key(struct tui *tui, int key);
+void prompt_draw(struct tui *tui, int y);
+/* Parse and run a command line "name [args]". */
+int prompt_run_line(struct tui *tui, const char *line);
+void prompt_done(struct tui *tui);
+
+/* ---- clipboard (clip.c) ---- */
+
+/* Copy text with OSC 52 to the terminal (DCS-wrapped inside tmux) and keep it
+ * in the internal register.  Returns PS_OK or an error (payload too large). */
+int clip_copy(struct tui *tui, const char *s, size_t n, struct ps_err *err);
+
+/* ---- views ---- */
+
+extern const struct view_ops view_datasets_ops;
+extern const struct view_ops view_items_ops;
+extern const struct view_ops view_pair_ops;
+extern const struct view_ops view_help_ops;
+
+/* The item list tells the pair view which item is current and moves for it
+ * (J/K inside the pair view move the list's cursor). */
+int64_t view_items_current(struct view *items);
+/* The cursor's position in the (filtered) list and the list's length. */
+int64_t view_items_index(struct view *items);
+int64_t view_items_count(struct view *items);
+/* Append the notes of item_id (newest first), or nothing. */
+void view_items_notes(struct tui *tui, struct view *items, int64_t item_id, struct strbuf *out);
+/* Append one line: my agreement with each other annotator of this dataset. */
+void view_items_agreement(struct tui *tui, struct view *items, struct strbuf *out);
+int view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only);
+/* Apply a label/tag/note command to item_id (shared by both views); returns
+ * TUI_R_* effects. */
+int view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t resp_a,
+                     int64_t resp_b, enum tui_cmd cmd, const char *arg);
+/* Undo the last change (labels, tags, notes). */
+int tui_undo(struct tui *tui);
+
+#endif

@@ -1,0 +1,129 @@
+/* The dataset list: every dataset of the workspace with its counts. */
+#include <string.h>
+
+#include "store/store.h"
+#include "tui/view.h"
+
+struct datasets {
+    struct store_dataset *ds;
+    int n;
+    struct list_pos pos;
+};
+
+static int
+datasets_load(struct tui *tui, struct datasets *d, struct ps_err *err)
+{
+    store_dataset_list_free(d->ds, d->n);
+    d->ds = NULL;
+    d->n = 0;
+    return store_dataset_list(tui->st, &d->ds, &d->n, err);
+}
+
+static int
+datasets_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
+{
+    (void)arg;
+    return datasets_load(tui, v->priv, err);
+}
+
+static void
+datasets_done(struct tui *tui, struct view *v)
+{
+    (void)tui;
+    struct datasets *d = v->priv;
+    store_dataset_list_free(d->ds, d->n);
+}
+
+static void
+datasets_resume(struct tui *tui, struct view *v)
+{
+    /* Counts may have changed (labels add judgments). */
+    struct datasets *d = v->priv;
+    struct ps_err err = {0, ""};
+    int64_t keep = d->pos.cur;
+    if (datasets_load(tui, d, &err) != PS_OK)
+        tui_err(tui, "%s", err.msg);
+    d->pos.cur = keep;
+}
+
+static void
+datasets_draw(struct tui *tui, struct view *v)
+{
+    struct datasets *d = v->priv;
+    struct rect a = v->area;
+    draw_fill(tui, a.y, a.x, a.w, ROLE_TITLE);
+    draw_printf(tui, a.y, a.x, a.w, ROLE_TITLE, " prefscope  %s  ·  %d dataset%s",
+                tui->opts->workspace ? tui->opts->workspace : "", d->n, d->n == 1 ? "" : "s");
+    if (a.h < 3)
+        return;
+    int wname = a.w - 60;
+    if (wname < 16)
+        wname = 16;
+    draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
+    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %-*s %9s %9s %9s %8s  %s", wname, "dataset",
+                "items", "responses", "judgments", "ratings", "annotators");
+    int h = a.h - 2;
+    list_clamp(&d->pos, d->n, h);
+    if (d->n == 0) {
+        draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DIM,
+                    "No datasets yet. Import one with: prefscope import FILE (or prefscope FILE)");
+        return;
+    }
+    for (int i = 0; i < h && d->pos.top + i < d->n; i++) {
+        const struct store_dataset *ds = &d->ds[d->pos.top + i];
+        int y = a.y + 2 + i;
+        int sel = d->pos.top + i == d->pos.cur;
+        enum tui_role role = sel ? ROLE_SEL : ROLE_DEFAULT;
+        if (sel)
+            draw_fill(tui, y, a.x, a.w, ROLE_SEL);
+        int x = a.x;
+        x += draw_text(tui, y, x, 2, role, sel ? "> " : "  ", 2, 0);
+        draw_text(tui, y, x, wname, role, ds->name, strlen(ds->name), 1);
+        x += wname + 1;
+        x += draw_printf(tui, y, x, a.w - x, role, "%9lld %9lld %9lld %8lld  ", (long long)ds->n_items,
+                         (long long)ds->n_responses, (long long)ds->n_judgments,
+                         (long long)ds->n_ratings);
+        const char *ann = ds->annotators ? ds->annotators : "";
+        draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_DIM, ann, strlen(ann), 1);
+    }
+}
+
+static int
+datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
+{
+    (void)arg;
+    struct datasets *d = v->priv;
+    if (list_motion(&d->pos, cmd, d->n, v->area.h - 2))
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    if (cmd == CMD_ENTER) {
+        if (d->n == 0)
+            return TUI_R_HANDLED;
+        int64_t id = d->ds[d->pos.cur].id;
+        tui_view_push(tui, &view_items_ops, &id);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
+    return TUI_R_IGNORED;
+}
+
+static void
+datasets_status(struct tui *tui, struct view *v, struct strbuf *out)
+{
+    (void)tui;
+    struct datasets *d = v->priv;
+    if (d->n)
+        sb_printf(out, "%lld/%d  Enter open · ? help · Q quit", (long long)d->pos.cur + 1, d->n);
+    else
+        sb_puts(out, "empty workspace · Q quit");
+}
+
+const struct view_ops view_datasets_ops = {
+    .name = "datasets",
+    .keymap = KM_DATASETS,
+    .private_size = sizeof(struct datasets),
+    .open = datasets_open,
+    .draw = datasets_draw,
+    .request = datasets_request,
+    .status = datasets_status,
+    .resume = datasets_resume,
+    .done = datasets_done,
+};

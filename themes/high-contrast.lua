@@ -1,0 +1,27 @@
+-- prefscope theme: high contrast (pure black/white/primaries, heavy emphasis).
+return {
+  name = "high-contrast",
+  roles = {
+    default      = { fg = "#ffffff 231 bright-white", bg = "#000000 16 black" },
+    title        = { fg = "#000000 16 black", bg = "#ffffff 231 bright-white", attrs = "bold" },
+    status       = { fg = "#000000 16 black", bg = "#ffff00 226 bright-yellow", attrs = "bold" },
+    status_error = { fg = "#ffffff 231 bright-white", bg = "#ff0000 196 bright-red", attrs = "bold" },
+    message      = { fg = "#ffffff 231 bright-white", bg = "#000000 16 black" },
+    selection    = { fg = "#000000 16 black", bg = "#00ffff 51 bright-cyan", attrs = "bold" },
+    header       = { fg = "#ffff00 226 bright-yellow", bg = "#000000 16 black", attrs = "bold underline" },
+    section      = { fg = "#ffff00 226 bright-yellow", bg = "#000000 16 black", attrs = "bold" },
+    dim          = { fg = "#ffffff 231 bright-white", bg = "#000000 16 black" },
+    border       = { fg = "#ffffff 231 bright-white", bg = "#000000 16 black" },
+    diff_del     = { fg = "#ffffff 231 bright-white", bg = "#d70000 160 red", attrs = "bold underline" },
+    diff_add     = { fg = "#000000 16 black", bg = "#00ff00 46 bright-green", attrs = "bold" },
+    diff_change  = { fg = "#000000 16 black", bg = "#ffff00 226 bright-yellow", attrs = "bold" },
+    label_a      = { fg = "#000000 16 black", bg = "#00ffff 51 bright-cyan", attrs = "bold" },
+    label_b      = { fg = "#000000 16 black", bg = "#ff00ff 201 bright-magenta", attrs = "bold" },
+    label_tie    = { fg = "#000000 16 black", bg = "#ffffff 231 bright-white", attrs = "bold" },
+    placeholder  = { fg = "#000000 16 black", bg = "#ff00ff 201 bright-magenta", attrs = "bold" },
+    search_match = { fg = "#000000 16 black", bg = "#ffff00 226 bright-yellow", attrs = "bold underline" },
+    tag          = { fg = "#00ffff 51 bright-cyan", bg = "#000000 16 black", attrs = "underline" },
+    accent       = { fg = "#ffff00 226 bright-yellow", bg = "#000000 16 black", attrs = "bold" },
+    prompt       = { fg = "#00ffff 51 bright-cyan", bg = "#000000 16 black", attrs = "bold" },
+  },
+}

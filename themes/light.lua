@@ -1,0 +1,27 @@
+-- prefscope theme: light, for terminals with a light background.
+return {
+  name = "light",
+  roles = {
+    default      = { fg = "default", bg = "default" },
+    title        = { fg = "#ffffff 231 white", bg = "#005faf 25 blue", attrs = "bold" },
+    status       = { fg = "#000000 16 black", bg = "#d0d0d0 252 white" },
+    status_error = { fg = "#ffffff 231 white", bg = "#d70000 160 red", attrs = "bold" },
+    message      = { fg = "#303030 236 black" },
+    selection    = { fg = "#000000 16 black", bg = "#d7d7ff 189 cyan", attrs = "bold" },
+    header       = { fg = "#005f87 24 blue", attrs = "bold underline" },
+    section      = { fg = "#005f87 24 blue", attrs = "bold" },
+    dim          = { fg = "#6c6c6c 242 black" },
+    border       = { fg = "#a8a8a8 248 black" },
+    diff_del     = { fg = "#870000 88 red", bg = "#ffd7d7 224 default", attrs = "bold" },
+    diff_add     = { fg = "#005f00 22 green", bg = "#d7ffd7 194 default", attrs = "bold" },
+    diff_change  = { fg = "#5f5f00 58 yellow", bg = "#ffffaf 229 default", attrs = "bold" },
+    label_a      = { fg = "#ffffff 231 white", bg = "#005fd7 26 blue", attrs = "bold" },
+    label_b      = { fg = "#ffffff 231 white", bg = "#d75f00 166 red", attrs = "bold" },
+    label_tie    = { fg = "#ffffff 231 white", bg = "#6c6c6c 242 black", attrs = "bold" },
+    placeholder  = { fg = "#af00af 127 magenta", attrs = "reverse" },
+    search_match = { fg = "#000000 16 black", bg = "#ffd700 220 yellow" },
+    tag          = { fg = "#8700af 91 magenta" },
+    accent       = { fg = "#af5f00 130 red", attrs = "bold" },
+    prompt       = { fg = "#005faf 25 blue", attrs = "bold" },
+  },
+}
