@@ -315,74 +315,193 @@ stats_classify(const double *conf, int k, int kp, struct stats_cls *out)
 
 /* ---- Bradley-Terry / Elo ---- */
 
+/* Log-likelihood of log-strengths th[] (players with games only), including the
+ * prior's virtual tied games against a player of log-strength 0. */
+static double
+bt_loglik(const struct stats_battle *b, size_t nb, int np, const double *games, double prior,
+          const double *th)
+{
+    double ll = 0;
+    for (size_t e = 0; e < nb; e++) {
+        double d = th[b[e].i] - th[b[e].j];
+        /* s*log sigma(d) + (1-s)*log sigma(-d), computed stably */
+        double lse = d > 0 ? d + log1p(exp(-d)) : log1p(exp(d));
+        ll += b[e].weight * (b[e].score * d - lse);
+    }
+    for (int i = 0; prior > 0 && i < np; i++)
+        if (games[i] > 0) {
+            double d = th[i];
+            double lse = d > 0 ? d + log1p(exp(-d)) : log1p(exp(d));
+            ll += prior * (0.5 * d - lse);
+        }
+    return ll;
+}
+
+/* Solve the dense system A x = y (n x n, row-major) by Gaussian elimination with
+ * partial pivoting; A and y are destroyed.  Returns 0, or -1 when singular. */
+static int
+solve_dense(double *A, double *y, int n)
+{
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(A[r * n + c]) > fabs(A[piv * n + c]))
+                piv = r;
+        if (fabs(A[piv * n + c]) < 1e-300)
+            return -1;
+        if (piv != c) {
+            for (int k = 0; k < n; k++) {
+                double t = A[c * n + k];
+                A[c * n + k] = A[piv * n + k];
+                A[piv * n + k] = t;
+            }
+            double t = y[c];
+            y[c] = y[piv];
+            y[piv] = t;
+        }
+        for (int r = c + 1; r < n; r++) {
+            double f = A[r * n + c] / A[c * n + c];
+            if (f == 0)
+                continue;
+            for (int k = c; k < n; k++)
+                A[r * n + k] -= f * A[c * n + k];
+            y[r] -= f * y[c];
+        }
+    }
+    for (int c = n - 1; c >= 0; c--) {
+        double s = y[c];
+        for (int k = c + 1; k < n; k++)
+            s -= A[c * n + k] * y[k];
+        y[c] = s / A[c * n + c];
+    }
+    return 0;
+}
+
+/* Without a prior the MLE exists iff every player can be reached from every other
+ * through "beat at least partly" edges (Zermelo/Ford): check strong connectivity of
+ * that graph over the active players by transitive closure. */
+static int
+bt_mle_exists(const struct stats_battle *b, size_t nb, int np, const int *pos, int na)
+{
+    (void)np;
+    char *reach = xcalloc((size_t)na * (size_t)na + 1, 1);
+    for (int k = 0; k < na; k++)
+        reach[k * na + k] = 1;
+    for (size_t e = 0; e < nb; e++) {
+        int x = pos[b[e].i], y = pos[b[e].j];
+        if (b[e].weight <= 0)
+            continue;
+        if (b[e].score > 0)
+            reach[x * na + y] = 1;
+        if (b[e].score < 1)
+            reach[y * na + x] = 1;
+    }
+    for (int k = 0; k < na; k++)
+        for (int i = 0; i < na; i++)
+            if (reach[i * na + k])
+                for (int j = 0; j < na; j++)
+                    reach[i * na + j] |= reach[k * na + j];
+    int ok = 1;
+    for (int i = 0; i < na * na && ok; i++)
+        ok = reach[i];
+    free(reach);
+    return ok;
+}
+
 int
 stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double center,
          double *rating)
 {
-    double *p = xcalloc((size_t)np * 4, sizeof *p);
-    double *wins = p + np, *denom = p + 2 * (size_t)np, *games = p + 3 * (size_t)np;
+    /* Newton's method on the concave log-likelihood in log-strengths, with step
+     * halving.  Without a prior the likelihood is invariant to a common shift, so the
+     * last active player is pinned at 0 and the reduced system is solved. */
+    double *games = xcalloc((size_t)np + 1, sizeof *games);
+    int *act = xcalloc((size_t)np + 1, sizeof *act), na = 0;
     for (size_t e = 0; e < nb; e++) {
-        wins[b[e].i] += b[e].weight * b[e].score;
-        wins[b[e].j] += b[e].weight * (1 - b[e].score);
         games[b[e].i] += b[e].weight;
         games[b[e].j] += b[e].weight;
     }
-    for (int i = 0; i < np; i++)
-        p[i] = 1;
-    int it, converged = 0;
-    for (it = 1; it <= 100000 && !converged; it++) {
-        for (int i = 0; i < np; i++)
-            denom[i] = prior > 0 ? prior / (p[i] + 1) : 0;
+    int *pos = xcalloc((size_t)np + 1, sizeof *pos);
+    for (int i = 0; i < np; i++) {
+        pos[i] = -1;
+        if (games[i] > 0) {
+            pos[i] = na;
+            act[na++] = i;
+        }
+    }
+    int nv = prior > 0 ? na : na - 1; /* free variables */
+    int exists = prior > 0 || bt_mle_exists(b, nb, np, pos, na);
+    double *th = xcalloc((size_t)np + 1, sizeof *th), *trial = xcalloc((size_t)np + 1, sizeof *trial);
+    double *g = xcalloc((size_t)na + 1, sizeof *g);
+    double *H = xcalloc((size_t)na * (size_t)na + 1, sizeof *H);
+    int it, converged = nv <= 0;
+    double ll = bt_loglik(b, nb, np, games, prior, th);
+    for (it = 1; it <= 500 && !converged; it++) {
+        memset(g, 0, (size_t)na * sizeof *g);
+        memset(H, 0, (size_t)na * (size_t)na * sizeof *H);
         for (size_t e = 0; e < nb; e++) {
-            double d = b[e].weight / (p[b[e].i] + p[b[e].j]);
-            denom[b[e].i] += d;
-            denom[b[e].j] += d;
+            int x = pos[b[e].i], y = pos[b[e].j];
+            double sg = 1 / (1 + exp(th[b[e].j] - th[b[e].i])), w = b[e].weight;
+            double v = w * sg * (1 - sg);
+            g[x] += w * (b[e].score - sg);
+            g[y] -= w * (b[e].score - sg);
+            H[x * na + x] += v;
+            H[y * na + y] += v;
+            H[x * na + y] -= v;
+            H[y * na + x] -= v;
         }
-        double maxdiff = 0, logsum = 0;
-        int active = 0;
-        for (int i = 0; i < np; i++) {
-            if (games[i] <= 0)
-                continue;
-            double num = wins[i] + prior / 2;
-            double np_ = denom[i] > 0 ? num / denom[i] : p[i];
-            if (np_ < 1e-300)
-                np_ = 1e-300;
-            double diff = fabs(log(np_) - log(p[i]));
-            if (diff > maxdiff)
-                maxdiff = diff;
-            p[i] = np_;
-            logsum += log(np_);
-            active++;
+        for (int k = 0; prior > 0 && k < na; k++) {
+            double sg = 1 / (1 + exp(-th[act[k]]));
+            g[k] += prior * (0.5 - sg);
+            H[k * na + k] += prior * sg * (1 - sg);
         }
-        /* Without a prior the likelihood only fixes ratios: renormalize to keep the
-         * numbers in range (the prior's reference player already anchors them). */
-        if (prior <= 0 && active > 0) {
-            double g = exp(logsum / active);
-            for (int i = 0; i < np; i++)
-                if (games[i] > 0)
-                    p[i] /= g;
-        }
-        if (maxdiff < 1e-10)
+        double gmax = 0;
+        for (int k = 0; k < nv; k++)
+            if (fabs(g[k]) > gmax)
+                gmax = fabs(g[k]);
+        if (gmax < 1e-10) {
             converged = 1;
+            break;
+        }
+        /* the negative Hessian (positive semi-definite) restricted to the free variables */
+        if (nv < na)
+            for (int r = 0; r < nv; r++)
+                memmove(H + (size_t)r * (size_t)nv, H + (size_t)r * (size_t)na, (size_t)nv * sizeof *H);
+        if (solve_dense(H, g, nv) != 0)
+            break;
+        double step = 1;
+        for (int half = 0; half < 40; half++, step /= 2) {
+            memcpy(trial, th, (size_t)np * sizeof *th);
+            for (int k = 0; k < nv; k++)
+                trial[act[k]] += step * g[k];
+            double lt = bt_loglik(b, nb, np, games, prior, trial);
+            if (lt >= ll - 1e-12) {
+                double moved = 0;
+                for (int k = 0; k < nv; k++)
+                    moved = fmax(moved, fabs(step * g[k]));
+                memcpy(th, trial, (size_t)np * sizeof *th);
+                ll = lt;
+                if (moved < 1e-12)
+                    converged = 1;
+                break;
+            }
+        }
     }
     double mean = 0;
-    int active = 0;
-    for (int i = 0; i < np; i++) {
-        if (games[i] > 0) {
-            rating[i] = 400 * log10(p[i]);
-            mean += rating[i];
-            active++;
-        } else {
-            rating[i] = NAN;
-        }
-    }
-    if (active)
-        mean /= active;
+    for (int k = 0; k < na; k++)
+        mean += 400 * th[act[k]] / log(10);
+    if (na)
+        mean /= na;
     for (int i = 0; i < np; i++)
-        if (games[i] > 0)
-            rating[i] += center - mean;
-    free(p);
-    return converged ? it - 1 : -1;
+        rating[i] = games[i] > 0 ? 400 * th[i] / log(10) - mean + center : NAN;
+    free(games);
+    free(act);
+    free(pos);
+    free(th);
+    free(trial);
+    free(g);
+    free(H);
+    return converged && exists ? it : -1;
 }
 
 static void

@@ -104,13 +104,16 @@ struct stats_battle {
     double weight;  /* multiplicity (> 0) */
 };
 
-/* Bradley-Terry strengths by Hunter's MM algorithm; a tie counts as half a win for
- * each side.  `prior` > 0 adds `prior` virtual tied games between every player and a
- * fixed reference player of strength 1, which keeps the estimate finite when a player
- * never wins or never loses (0 = the plain MLE).  On return rating[p] = 400*log10(p_p)
- * shifted so that the players' mean rating is `center` (players in no battle get
- * NaN).  Returns the number of iterations, or -1 if it did not converge (ratings are
- * still the last iterate).  Allocates and frees its own scratch. */
+/* Bradley-Terry ratings: the maximum of the log-likelihood
+ *   sum_e w_e [s_e log sigma(t_i - t_j) + (1 - s_e) log sigma(t_j - t_i)]
+ * over log-strengths t (Newton's method with step halving), so a tie (s = 0.5) is
+ * half a win for each side.  `prior` > 0 adds `prior` virtual tied games between
+ * every player and a fixed reference player of log-strength 0, which keeps the
+ * estimate finite when a player never wins or never loses (0 = the plain MLE).  On
+ * return rating[p] = 400*t_p/ln(10) shifted so that the players' mean rating is
+ * `center` (players in no battle get NaN).  Returns the number of Newton steps, or
+ * -1 if it did not converge (ratings are still the last iterate; without a prior
+ * this happens when the MLE does not exist).  Allocates its own scratch. */
 int stats_bt(const struct stats_battle *b, size_t nb, int n_players, double prior, double center,
              double *rating);
 

@@ -538,8 +538,8 @@ stats_bar(struct strbuf *sb, double frac, int width)
 
 /* ---- JSON ---- */
 
-static void
-json_num(struct strbuf *sb, double v)
+void
+stats_json_num(struct strbuf *sb, double v)
 {
     if (isnan(v) || isinf(v))
         sb_puts(sb, "null");
@@ -547,15 +547,15 @@ json_num(struct strbuf *sb, double v)
         sb_printf(sb, "%.10g", v);
 }
 
-static void
-json_est(struct strbuf *sb, const char *key, struct stats_est e)
+void
+stats_json_est(struct strbuf *sb, const char *key, struct stats_est e)
 {
     sb_printf(sb, "\"%s\":{\"value\":", key);
-    json_num(sb, e.v);
+    stats_json_num(sb, e.v);
     sb_puts(sb, ",\"ci\":[");
-    json_num(sb, e.lo);
+    stats_json_num(sb, e.lo);
     sb_putc(sb, ',');
-    json_num(sb, e.hi);
+    stats_json_num(sb, e.hi);
     sb_puts(sb, "]}");
 }
 
@@ -572,7 +572,7 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
     const struct stats_table *t = r->table;
     sb_printf(sb, "{\"bootstrap\":%d,\"seed\":%llu,\"level\":", r->opts.bootstrap,
               (unsigned long long)r->opts.seed);
-    json_num(sb, r->opts.level);
+    stats_json_num(sb, r->opts.level);
     sb_puts(sb, ",\"reference\":");
     if (r->opts.n_ref > 0) {
         sb_printf(sb, "{\"rule\":\"%s\",\"annotators\":[", r->opts.n_ref > 1 ? "majority" : "single");
@@ -593,11 +593,11 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
         sb_puts(sb, s ? ",\n {" : "\n {");
         json_key_str(sb, "annotator", t->annotators[a->annot]);
         sb_printf(sb, ",\"n\":%.10g,\"invalid\":%.10g,", a->n, a->n_invalid);
-        json_est(sb, "winrate_b", a->winrate_b);
+        stats_json_est(sb, "winrate_b", a->winrate_b);
         sb_printf(sb, ",\"position\":{\"units\":%.10g,", a->n_pos_units);
-        json_est(sb, "consistency", a->consistency);
+        stats_json_est(sb, "consistency", a->consistency);
         sb_printf(sb, "},\"length\":{\"n\":%.10g,", a->n_len);
-        json_est(sb, "longer_wins", a->longer_wins);
+        stats_json_est(sb, "longer_wins", a->longer_wins);
         sb_puts(sb, "},\"models\":[");
         int first = 1;
         for (int m = 0; m < t->n_models; m++) {
@@ -607,32 +607,32 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
             first = 0;
             json_key_str(sb, "model", t->models[m]);
             sb_printf(sb, ",\"n\":%.10g,", a->model_n[m]);
-            json_est(sb, "winrate", a->model_winrate[m]);
+            stats_json_est(sb, "winrate", a->model_winrate[m]);
             sb_putc(sb, '}');
         }
         sb_puts(sb, "]");
         if (r->opts.n_ref > 0) {
             sb_printf(sb, ",\"vs_reference\":{\"n\":%.10g,", a->n_ref);
-            json_est(sb, "accuracy", a->accuracy);
+            stats_json_est(sb, "accuracy", a->accuracy);
             sb_putc(sb, ',');
-            json_est(sb, "macro_precision", a->macro_p);
+            stats_json_est(sb, "macro_precision", a->macro_p);
             sb_putc(sb, ',');
-            json_est(sb, "macro_recall", a->macro_r);
+            stats_json_est(sb, "macro_recall", a->macro_r);
             sb_putc(sb, ',');
-            json_est(sb, "macro_f1", a->macro_f1);
+            stats_json_est(sb, "macro_f1", a->macro_f1);
             sb_printf(sb, ",\"by_order\":{\"canonical\":{\"n\":%.10g,", a->n_ref_fwd);
-            json_est(sb, "accuracy", a->accuracy_fwd);
+            stats_json_est(sb, "accuracy", a->accuracy_fwd);
             sb_printf(sb, "},\"reversed\":{\"n\":%.10g,", a->n_ref_rev);
-            json_est(sb, "accuracy", a->accuracy_rev);
+            stats_json_est(sb, "accuracy", a->accuracy_rev);
             sb_puts(sb, "}}");
             sb_puts(sb, ",\"classes\":{");
             for (int k = 0; k < STATS_NCLASS; k++) {
                 sb_printf(sb, "%s\"%s\":{", k ? "," : "", stats_class_name(k));
-                json_est(sb, "precision", a->p[k]);
+                stats_json_est(sb, "precision", a->p[k]);
                 sb_putc(sb, ',');
-                json_est(sb, "recall", a->r[k]);
+                stats_json_est(sb, "recall", a->r[k]);
                 sb_putc(sb, ',');
-                json_est(sb, "f1", a->f1[k]);
+                stats_json_est(sb, "f1", a->f1[k]);
                 sb_putc(sb, '}');
             }
             sb_puts(sb, "},\"confusion\":{\"rows\":\"reference A,B,tie\",\"cols\":\"A,B,tie,invalid\","
@@ -642,7 +642,7 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
                 for (int y = 0; y < 4; y++) {
                     if (y)
                         sb_putc(sb, ',');
-                    json_num(sb, a->conf[x][y]);
+                    stats_json_num(sb, a->conf[x][y]);
                 }
                 sb_putc(sb, ']');
             }
@@ -658,14 +658,14 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
         sb_putc(sb, ',');
         json_key_str(sb, "b", t->annotators[r->annot[p->b].annot]);
         sb_printf(sb, ",\"n\":%.10g,", p->n);
-        json_est(sb, "agreement", p->agreement);
+        stats_json_est(sb, "agreement", p->agreement);
         sb_putc(sb, ',');
-        json_est(sb, "cohen_kappa", p->kappa);
+        stats_json_est(sb, "cohen_kappa", p->kappa);
         sb_putc(sb, '}');
     }
     sb_printf(sb, "],\n\"fleiss_kappa\":{\"units\":%.10g,", r->fleiss_units);
-    json_est(sb, "kappa", r->fleiss);
+    stats_json_est(sb, "kappa", r->fleiss);
     sb_printf(sb, "},\"krippendorff_alpha\":{\"units\":%.10g,", r->alpha_units);
-    json_est(sb, "alpha", r->alpha);
+    stats_json_est(sb, "alpha", r->alpha);
     sb_puts(sb, "}}\n");
 }

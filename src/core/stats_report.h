@@ -119,6 +119,10 @@ void stats_report_free(struct stats_report *r);
  * nothing) using U+2588 and the eighth blocks, padded with spaces to `width`. */
 void stats_bar(struct strbuf *sb, double frac, int width);
 
+/* JSON helpers: a number (NaN/inf as null) and "key":{"value":v,"ci":[lo,hi]}. */
+void stats_json_num(struct strbuf *sb, double v);
+void stats_json_est(struct strbuf *sb, const char *key, struct stats_est e);
+
 /* Append the report as one JSON object to sb. */
 void stats_report_json(const struct stats_report *r, struct strbuf *sb);
 

@@ -250,6 +250,7 @@ test_bt(void)
     /* A player that never wins: the plain MLE diverges, the prior keeps it finite and
      * still below the other. */
     struct stats_battle lose[] = {{0, 1, 1, 3}};
+    CHECK_EQ(stats_bt(lose, 1, 2, 0, 1000, r), -1); /* the MLE does not exist */
     CHECK(stats_bt(lose, 1, 2, 0.01, 1000, r) > 0);
     CHECK(isfinite(r[1]) && r[1] < r[0]);
     /* a player in no battle has no rating */

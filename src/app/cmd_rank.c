@@ -1,0 +1,213 @@
+/* prefscope rank: a Bradley-Terry / Elo leaderboard of the models in a dataset. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/stats_rank.h"
+#include "core/strbuf.h"
+#include "store/judgments.h"
+#include "store/store.h"
+
+static const char rank_usage[] =
+    "usage: prefscope rank DATASET [--annotator A]... [--bootstrap N] [--seed S]\n"
+    "                      [--level L] [--prior P] [--anchor MODEL[=RATING]] [--elo-k K] [--json]\n"
+    "\n"
+    "Rank the models of a dataset from its pairwise judgments (every valid judgment\n"
+    "between responses of two different models is a battle; a tie is half a win;\n"
+    "weights repeat battles).  Bradley-Terry ratings are the maximum-likelihood fit\n"
+    "(MM algorithm) on the Elo scale (400*log10 strength, mean 1000); online Elo\n"
+    "processes battles in dataset order.  Intervals: percentile bootstrap over items.\n"
+    "\n"
+    "  -a, --annotator A     count only A's judgments (repeatable; 'llm:*' = prefix)\n"
+    "  -b, --bootstrap N     resamples (default 1000; 0 = none)\n"
+    "  --seed S              bootstrap seed (default 1)\n"
+    "  --level L             interval level (default 0.95)\n"
+    "  --prior P             virtual tied games per model against a fixed reference,\n"
+    "                        keeping ratings finite (default 0.01; 0 = plain MLE)\n"
+    "  --anchor M[=R]        pin model M's BT rating to R (default 1000)\n"
+    "  --elo-k K             Elo step (default 4)\n"
+    "  --json                one JSON object on stdout\n"
+    "  -w, --workspace FILE  workspace file\n";
+
+enum { OPT_SEED = APP_OPT_FIRST_FREE, OPT_LEVEL, OPT_PRIOR, OPT_ANCHOR, OPT_ELO_K };
+
+#define MAX_SEL 256
+
+static int
+parse_num(struct app *app, const char *what, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end || !(v >= lo && v <= hi))
+        return app_failf(app, "rank: %s expects a number in [%g, %g], not '%s'", what, lo, hi, s);
+    *out = v;
+    return 0;
+}
+
+static void
+print_text(const struct stats_rank *r, const struct stats_table *t, const char *dataset,
+           const struct stats_rank_opts *o)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "dataset %s: %.0f battles between %d models", dataset, r->n_battles, r->n);
+    if (o->bootstrap > 0)
+        sb_printf(&sb, "; %g%% bootstrap CIs (%d resamples of items, seed %llu)", o->level * 100,
+                  o->bootstrap, (unsigned long long)o->seed);
+    sb_putc(&sb, '\n');
+    if (r->bt_iterations < 0)
+        sb_puts(&sb, "warning: Bradley-Terry did not converge; try --prior\n");
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < r->n; i++) {
+        double a = isnan(r->e[i].bt.lo) ? r->e[i].bt.v : r->e[i].bt.lo;
+        double b = isnan(r->e[i].bt.hi) ? r->e[i].bt.v : r->e[i].bt.hi;
+        if (a < lo)
+            lo = a;
+        if (b > hi)
+            hi = b;
+    }
+    /* bars start a little below the weakest interval so the last model still shows */
+    double base = lo - (hi - lo) * 0.1 - 1, span = hi - base;
+    sb_printf(&sb, "\n%4s  %-36s %8s %7s  %-24s %-24s %-7s %s\n", "rank", "model", "battles",
+              "win %", "Bradley-Terry", "Elo", "ranks", "");
+    for (int i = 0; i < r->n; i++) {
+        const struct stats_rank_entry *e = &r->e[i];
+        char btb[64], elob[64], ranks[16] = "";
+        if (isnan(e->bt.lo))
+            snprintf(btb, sizeof btb, "%.1f", e->bt.v);
+        else
+            snprintf(btb, sizeof btb, "%.1f [%.1f, %.1f]", e->bt.v, e->bt.lo, e->bt.hi);
+        if (isnan(e->elo.lo))
+            snprintf(elob, sizeof elob, "%.1f", e->elo.v);
+        else
+            snprintf(elob, sizeof elob, "%.1f [%.1f, %.1f]", e->elo.v, e->elo.lo, e->elo.hi);
+        if (e->rank_lo > 0)
+            snprintf(ranks, sizeof ranks, "%d-%d", e->rank_lo, e->rank_hi);
+        sb_printf(&sb, "%4d  %-36s %8.0f %7.2f  %-24s %-24s %-7s ", i + 1, t->models[e->model],
+                  e->battles, 100 * e->score / e->battles, btb, elob, ranks);
+        stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
+        sb_putc(&sb, '\n');
+    }
+    fputs(sb_str(&sb), stdout);
+    sb_free(&sb);
+}
+
+int
+cmd_rank(struct app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"json", no_argument, NULL, APP_OPT_JSON},
+        {"annotator", required_argument, NULL, 'a'},
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"level", required_argument, NULL, OPT_LEVEL},
+        {"prior", required_argument, NULL, OPT_PRIOR},
+        {"anchor", required_argument, NULL, OPT_ANCHOR},
+        {"elo-k", required_argument, NULL, OPT_ELO_K},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct stats_rank_opts o;
+    stats_rank_opts_init(&o);
+    int json = 0, c;
+    const char *annot_args[MAX_SEL];
+    int n_annot_args = 0;
+    const char *anchor = NULL;
+    double v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:a:b:h", opts, NULL)) != -1) {
+        if (app_common_opt(app, c, optarg))
+            continue;
+        switch (c) {
+        case APP_OPT_JSON: json = 1; break;
+        case 'a':
+            if (n_annot_args < MAX_SEL)
+                annot_args[n_annot_args++] = optarg;
+            break;
+        case 'b':
+            if (parse_num(app, "--bootstrap", optarg, 0, 1e6, &v))
+                return 1;
+            o.bootstrap = (int)v;
+            break;
+        case OPT_SEED:
+            if (parse_num(app, "--seed", optarg, 0, 1.8e19, &v))
+                return 1;
+            o.seed = (uint64_t)v;
+            break;
+        case OPT_LEVEL:
+            if (parse_num(app, "--level", optarg, 0.01, 0.999, &o.level))
+                return 1;
+            break;
+        case OPT_PRIOR:
+            if (parse_num(app, "--prior", optarg, 0, 1e6, &o.prior))
+                return 1;
+            break;
+        case OPT_ELO_K:
+            if (parse_num(app, "--elo-k", optarg, 0, 1e4, &o.elo_k))
+                return 1;
+            break;
+        case OPT_ANCHOR: anchor = optarg; break;
+        case 'h': fputs(rank_usage, stdout); return 0;
+        default: fputs(rank_usage, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1)
+        return app_failf(app, "rank: expected one DATASET (see prefscope rank --help)");
+    const char *dataset = argv[optind];
+    struct store *st = app_store(app);
+    if (!st)
+        return app_fail(app);
+    int64_t ds;
+    if (store_dataset_find(st, dataset, &ds, &app->err) != PS_OK)
+        return app_fail(app);
+    struct stats_table t;
+    memset(&t, 0, sizeof t);
+    if (store_judgment_table(st, ds, &t, &app->err) != PS_OK)
+        return app_fail(app);
+    int status = 0, sel[MAX_SEL], n_sel = 0;
+    for (int i = 0; i < n_annot_args && !status; i++)
+        if (!stats_table_match(&t, annot_args[i], sel, &n_sel, MAX_SEL))
+            status = app_failf(app, "rank: no annotator '%s' in dataset '%s'", annot_args[i], dataset);
+    if (anchor && !status) {
+        char *name = strdup(anchor), *eq = strrchr(name, '=');
+        if (eq) {
+            *eq = '\0';
+            if (parse_num(app, "--anchor rating", eq + 1, -1e6, 1e6, &o.anchor_rating))
+                status = 1;
+        }
+        for (int m = 0; m < t.n_models && !status; m++)
+            if (strcmp(t.models[m], name) == 0)
+                o.anchor = m;
+        if (!status && o.anchor < 0)
+            status = app_failf(app, "rank: --anchor: no model '%s' in dataset '%s'", name, dataset);
+        free(name);
+    }
+    if (!status) {
+        o.annots = n_sel ? sel : NULL;
+        o.n_annots = n_sel;
+        struct stats_rank r;
+        stats_rank_compute(&t, &o, &r);
+        if (r.n == 0) {
+            status = app_failf(app, "rank: dataset '%s' has no judgments between named models",
+                               dataset);
+        } else if (json) {
+            struct strbuf sb = STRBUF_INIT;
+            sb_puts(&sb, "{\"dataset\":");
+            sb_json_str(&sb, dataset, strlen(dataset));
+            sb_puts(&sb, ",\"leaderboard\":");
+            stats_rank_json(&r, &t, &o, &sb);
+            sb_puts(&sb, "}\n");
+            fputs(sb_str(&sb), stdout);
+            sb_free(&sb);
+        } else {
+            print_text(&r, &t, dataset, &o);
+        }
+        stats_rank_free(&r);
+    }
+    stats_table_free(&t);
+    return status;
+}
