@@ -159,14 +159,8 @@ cmd_rank(struct app *app, int argc, char **argv)
         return app_failf(app, "rank: expected one DATASET (see prefscope rank --help)");
     const char *dataset = argv[optind];
     struct store *st = app_store(app);
-    if (!st)
-        return app_fail(app);
-    int64_t ds;
-    if (store_dataset_find(st, dataset, &ds, &app->err) != PS_OK)
-        return app_fail(app);
     struct stats_table t;
-    memset(&t, 0, sizeof t);
-    if (store_judgment_table(st, ds, &t, &app->err) != PS_OK)
+    if (!st || store_judgment_table_named(st, dataset, &t, &app->err) != PS_OK)
         return app_fail(app);
     int status = 0, sel[MAX_SEL], n_sel = 0;
     for (int i = 0; i < n_annot_args && !status; i++)

@@ -249,14 +249,8 @@ cmd_stats(struct app *app, int argc, char **argv)
         return app_failf(app, "stats: expected one DATASET (see prefscope stats --help)");
     const char *dataset = argv[optind];
     struct store *st = app_store(app);
-    if (!st)
-        return app_fail(app);
-    int64_t ds;
-    if (store_dataset_find(st, dataset, &ds, &app->err) != PS_OK)
-        return app_fail(app);
     struct stats_table t;
-    memset(&t, 0, sizeof t);
-    if (store_judgment_table(st, ds, &t, &app->err) != PS_OK)
+    if (!st || store_judgment_table_named(st, dataset, &t, &app->err) != PS_OK)
         return app_fail(app);
     int status = 0;
     int sel[MAX_SEL], n_sel = 0, ref[MAX_SEL], n_ref = 0;

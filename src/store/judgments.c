@@ -104,6 +104,17 @@ store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *o
 }
 
 int
+store_judgment_table_named(struct store *st, const char *dataset, struct stats_table *out,
+                           struct ps_err *err)
+{
+    int64_t ds;
+    memset(out, 0, sizeof *out);
+    if (store_dataset_find(st, dataset, &ds, err) != PS_OK)
+        return err->code;
+    return store_judgment_table(st, ds, out, err);
+}
+
+int
 store_judgment_add(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                    const char *annotator, const char *verdict, double p_a, int has_p,
                    double weight, const char *rationale, const char *meta_json,

@@ -17,6 +17,10 @@ struct store;
 int store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *out,
                          struct ps_err *err);
 
+/* The same for a dataset given by name (PS_ERR_NOTFOUND naming it when absent). */
+int store_judgment_table_named(struct store *st, const char *dataset, struct stats_table *out,
+                               struct ps_err *err);
+
 /* Add one judgment to an item: `resp_a` and `resp_b` are response ids of that item
  * as presented to the annotator.  verdict is "A", "B", "tie" or "invalid"; p_a is
  * stored only when has_p.  rationale and meta_json (a JSON object) may be NULL.
