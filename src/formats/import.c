@@ -291,6 +291,12 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     const struct import_format **fmts = xcalloc((size_t)n, sizeof *fmts);
     for (int i = 0; i < n && rc == PS_OK; i++)
         rc = detect(files[i], opts, &fmts[i], err);
+    /* the default name comes from the first file with pairs, not from a judge file */
+    for (int i = 0; rc == PS_OK && !opts->name && i < n; i++)
+        if (!fmts[i]->joins) {
+            import_default_name(files[i], res->name, sizeof res->name);
+            break;
+        }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
             rc = import_one(&sink, files[i], fmts[i], map, &res->bytes, err);

@@ -363,6 +363,10 @@ def test_annotated_pairs():
 # ---- C3PO feedback ------------------------------------------------------------
 def test_c3po():
     files = [data("c3po_feedback", f"gpt_feedback_{k}.json") for k in ("content", "style")]
+    for f, n in zip(files, (105, 104)):
+        name = "c3po_" + os.path.basename(f)[:-5]
+        imp(name, f)
+        counts(name, 0, 0, 0, [], feedback=n)
     imp("c3po", *files)
     counts("c3po", 0, 0, 0, [], feedback=209)
     src = [r for f in files for r in json.load(open(f, encoding="utf-8"))]
