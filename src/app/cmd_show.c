@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "formats/formats.h"
 #include "store/store.h"
@@ -20,10 +21,25 @@ static const char show_usage[] =
     "  --json              the item as one JSON object (the prefscope JSONL layout)\n"
     "  -w, --workspace F   workspace file\n";
 
+/* Print dataset text for a human: escape sequences, controls and bidi overrides
+ * become visible placeholders (core/sanitize.h), so `show` on a terminal is as safe
+ * as the TUI.  --json keeps the raw text (JSON-escaped). */
 static void
-print_block(const char *title, const char *text)
+put_clean(struct strbuf *tmp, const char *text)
 {
-    printf("── %s\n%s\n\n", title, text ? text : "(none)");
+    sb_reset(tmp);
+    text_sanitize(text, strlen(text), tmp, 0);
+    fputs(sb_str(tmp), stdout);
+}
+
+static void
+print_block(struct strbuf *tmp, const char *title, const char *text)
+{
+    fputs("── ", stdout);
+    put_clean(tmp, title);
+    fputc('\n', stdout);
+    put_clean(tmp, text ? text : "(none)");
+    fputs("\n\n", stdout);
 }
 
 int
@@ -69,8 +85,17 @@ cmd_show(struct app *app, int argc, char **argv)
     if (store_dataset_find(st, name, &id, &app->err) != PS_OK)
         return app_fail(app);
     struct store_item it;
-    if (store_item_get(st, id, index, &it, &app->err) != PS_OK)
-        return app_failf(app, "show: dataset '%s' has no item %lld", name, index);
+    int rc = store_item_get(st, id, index, &it, &app->err);
+    if (rc == PS_ERR_NOTFOUND) {
+        struct store_dataset d;
+        long long n = store_dataset_get(st, id, &d, NULL) == PS_OK ? (long long)d.n_items : -1;
+        if (n >= 0)
+            store_dataset_free(&d);
+        return app_failf(app, "show: dataset '%s' has no item %lld (it has %lld, numbered from 0)",
+                         name, index, n);
+    }
+    if (rc != PS_OK)
+        return app_fail(app);
     if (json) {
         struct strbuf sb = STRBUF_INIT;
         fmt_item_to_json(&it, &sb);
@@ -81,12 +106,17 @@ cmd_show(struct app *app, int argc, char **argv)
         cJSON_Delete(v);
         sb_free(&sb);
     } else {
-        printf("%s #%lld", name, (long long)it.seq);
-        if (it.ext_id)
-            printf("  (id %s)", it.ext_id);
-        printf("\n\n");
+        struct strbuf tmp = STRBUF_INIT;
+        put_clean(&tmp, name);
+        printf(" #%lld", (long long)it.seq);
+        if (it.ext_id) {
+            fputs("  (id ", stdout);
+            put_clean(&tmp, it.ext_id);
+            fputc(')', stdout);
+        }
+        fputs("\n\n", stdout);
         if (it.system)
-            print_block("system", it.system);
+            print_block(&tmp, "system", it.system);
         if (it.history) {
             cJSON *h = cJSON_Parse(it.history);
             const cJSON *m;
@@ -94,41 +124,55 @@ cmd_show(struct app *app, int argc, char **argv)
             {
                 const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
                 const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-                print_block(cJSON_IsString(role) ? role->valuestring : "?",
+                print_block(&tmp, cJSON_IsString(role) ? role->valuestring : "?",
                             cJSON_IsString(content) ? content->valuestring : "");
             }
             cJSON_Delete(h);
         }
-        print_block("prompt", it.prompt);
+        print_block(&tmp, "prompt", it.prompt);
         for (int i = 0; i < it.n_resp; i++) {
             char title[256];
-            snprintf(title, sizeof title, "response %c%s%s", i < 26 ? 'A' + i : '?',
+            snprintf(title, sizeof title, "response %c%s%.200s", i < 26 ? 'A' + i : '?',
                      it.resp[i].model ? " · " : "", it.resp[i].model ? it.resp[i].model : "");
-            print_block(title, it.resp[i].text ? it.resp[i].text : "(no text)");
-            for (int k = 0; k < it.n_rating; k++)
-                if (it.rating[k].resp == i)
-                    printf("   rating %s = %g (%s)\n", it.rating[k].aspect, it.rating[k].value,
-                           it.rating[k].annotator);
+            print_block(&tmp, title, it.resp[i].text ? it.resp[i].text : "(no text)");
+            for (int k = 0; k < it.n_rating; k++) {
+                if (it.rating[k].resp != i)
+                    continue;
+                fputs("   rating ", stdout);
+                put_clean(&tmp, it.rating[k].aspect);
+                printf(" = %g (", it.rating[k].value);
+                put_clean(&tmp, it.rating[k].annotator);
+                fputs(")\n", stdout);
+            }
         }
         if (it.n_judg)
             printf("── judgments\n");
         for (int k = 0; k < it.n_judg; k++) {
             const struct store_judgment *j = &it.judg[k];
-            printf("  %-28s %c vs %c: %-7s", j->annotator, 'A' + j->a, 'A' + j->b, j->verdict);
+            sb_reset(&tmp);
+            text_sanitize(j->annotator, strlen(j->annotator), &tmp, TEXT_SAN_ONELINE);
+            printf("  %-28s %c vs %c: %-7s", sb_str(&tmp), j->a >= 0 && j->a < 26 ? 'A' + j->a : '?',
+                   j->b >= 0 && j->b < 26 ? 'A' + j->b : '?', j->verdict);
             if (j->has_p)
                 printf(" p(A)=%.3g", j->p_a);
             if (j->weight != 1)
                 printf(" weight=%g", j->weight);
-            printf("\n");
-            if (j->rationale)
-                printf("      %s\n", j->rationale);
+            fputc('\n', stdout);
+            if (j->rationale) {
+                fputs("      ", stdout);
+                put_clean(&tmp, j->rationale);
+                fputc('\n', stdout);
+            }
         }
         if (it.n_tags) {
-            printf("── tags:");
-            for (int k = 0; k < it.n_tags; k++)
-                printf(" %s", it.tags[k]);
-            printf("\n");
+            fputs("── tags:", stdout);
+            for (int k = 0; k < it.n_tags; k++) {
+                fputc(' ', stdout);
+                put_clean(&tmp, it.tags[k]);
+            }
+            fputc('\n', stdout);
         }
+        sb_free(&tmp);
     }
     store_item_free(&it);
     return 0;
