@@ -512,6 +512,32 @@ stats_report_free(struct stats_report *r)
     memset(r, 0, sizeof *r);
 }
 
+void
+stats_length_curve(const struct stats_table *t, int annot, const double *edges, int n_buckets,
+                   double *rate, double *n)
+{
+    for (int k = 0; k < n_buckets; k++)
+        rate[k] = n[k] = 0;
+    for (int i = 0; i < t->n_rows; i++) {
+        const struct stats_jrow *r = &t->rows[i];
+        if (r->annot != annot || r->cls == STATS_INVALID || r->len_lo < 0 || r->len_hi < 0 ||
+            r->len_lo == r->len_hi)
+            continue;
+        double mx = (double)(r->len_lo > r->len_hi ? r->len_lo : r->len_hi);
+        double d = fabs((double)(r->len_lo - r->len_hi)) / mx;
+        int k = 0;
+        while (k < n_buckets - 1 && d >= edges[k + 1])
+            k++;
+        if (d < edges[0])
+            continue;
+        double sl = score_lo(r);
+        rate[k] += r->weight * (r->len_lo > r->len_hi ? sl : 1 - sl);
+        n[k] += r->weight;
+    }
+    for (int k = 0; k < n_buckets; k++)
+        rate[k] = n[k] > 0 ? rate[k] / n[k] : NAN;
+}
+
 /* ---- text helpers ---- */
 
 void

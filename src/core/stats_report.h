@@ -119,6 +119,14 @@ void stats_report_free(struct stats_report *r);
  * nothing) using U+2588 and the eighth blocks, padded with spaces to `width`. */
 void stats_bar(struct strbuf *sb, double frac, int width);
 
+/* Length bias by how different the lengths are: judgments of annotator `annot`
+ * (valid, unequal lengths) are bucketed by the relative difference
+ * |len_lo - len_hi| / max(len_lo, len_hi) into [edges[k], edges[k+1]) (the last
+ * bucket includes 1); rate[k] is the weighted share won by the longer response (ties
+ * half, NaN when empty) and n[k] the weight.  edges has n_buckets+1 entries. */
+void stats_length_curve(const struct stats_table *t, int annot, const double *edges, int n_buckets,
+                        double *rate, double *n);
+
 /* JSON helpers: a number (NaN/inf as null) and "key":{"value":v,"ci":[lo,hi]}. */
 void stats_json_num(struct strbuf *sb, double v);
 void stats_json_est(struct strbuf *sb, const char *key, struct stats_est e);

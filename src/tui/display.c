@@ -436,6 +436,9 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         return TUI_R_HANDLED;
     case CMD_UNDO:
         return tui_undo(tui);
+    case CMD_STATS:
+    case CMD_RANK:
+        return view_eval_open(tui, cmd, arg);
     case CMD_CANCEL:
         tui->n_pend = 0;
         tui_msg(tui, "cancelled");

@@ -53,6 +53,9 @@
     _(UNTAG,          "untag",           "Label",   1, "remove a tag from the item") \
     _(NOTE,           "note",            "Label",   1, "add a free-text note to the item") \
     _(THEME,          "theme",           "Display", 1, "switch theme: theme NAME") \
+    _(STATS,          "stats",           "Evaluate", 1, "statistics of this dataset (or: stats DATASET): win rates, agreement, length bias") \
+    _(RANK,           "rank",            "Evaluate", 1, "Bradley-Terry / Elo leaderboard of this dataset (or: rank DATASET)") \
+    _(REFERENCE,      "reference",       "Evaluate", 1, "stats: next reference annotator, or: reference NAME|majority:A,B,C|none") \
     _(CANCEL,         "cancel",          "Display", 0, "cancel the running job / pending keys")
 
 enum tui_cmd {
@@ -69,7 +72,8 @@ enum tui_cmd {
     _(DATASETS, "datasets") \
     _(ITEMS, "items") \
     _(PAIR, "pair") \
-    _(HELP, "help")
+    _(HELP, "help") \
+    _(EVAL, "eval")
 
 enum tui_keymap {
 #define TUI_KEYMAP_ENUM(id, name) KM_##id,
@@ -108,6 +112,13 @@ enum tui_keymap {
     _(GENERIC, "<F12>",     REPL) \
     _(GENERIC, "<Tab>",     PANE_FOCUS) \
     _(GENERIC, "<C-c>",     CANCEL) \
+    _(DATASETS, "S",        STATS) \
+    _(DATASETS, "R",        RANK) \
+    _(ITEMS,   "S",         STATS) \
+    _(ITEMS,   "R",         RANK) \
+    _(EVAL,    "r",         REFERENCE) \
+    _(EVAL,    "S",         STATS) \
+    _(EVAL,    "R",         RANK) \
     _(ITEMS,   "/",         SEARCH) \
     _(ITEMS,   "n",         SEARCH_NEXT) \
     _(ITEMS,   "N",         SEARCH_PREV) \

@@ -263,6 +263,14 @@ extern const struct view_ops view_datasets_ops;
 extern const struct view_ops view_items_ops;
 extern const struct view_ops view_pair_ops;
 extern const struct view_ops view_help_ops;
+extern const struct view_ops view_stats_ops; /* arg: const int64_t *dataset_id */
+extern const struct view_ops view_rank_ops;  /* arg: const int64_t *dataset_id */
+
+/* The dataset under the cursor of the dataset list (-1 when empty). */
+int64_t view_datasets_current(struct view *datasets);
+/* Run `stats` / `rank` (cmd): open the view for the dataset named by arg, else for
+ * the dataset of the nearest dataset list or item list on the stack. */
+int view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg);
 
 /* The item list tells the pair view which item is current and moves for it
  * (J/K inside the pair view move the list's cursor). */

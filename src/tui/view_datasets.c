@@ -116,6 +116,13 @@ datasets_status(struct tui *tui, struct view *v, struct strbuf *out)
         sb_puts(out, "empty workspace · Q quit");
 }
 
+int64_t
+view_datasets_current(struct view *v)
+{
+    struct datasets *d = v->priv;
+    return d->n ? d->ds[d->pos.cur].id : -1;
+}
+
 const struct view_ops view_datasets_ops = {
     .name = "datasets",
     .keymap = KM_DATASETS,
