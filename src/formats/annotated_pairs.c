@@ -118,6 +118,9 @@ ap_comparison(struct fmt_job *job, const cJSON *c, int ci, const cJSON *annotato
     cJSON_ArrayForEach(an, anns)
     {
         const char *aid = an->string;
+        if (!cJSON_IsObject(an))
+            return fmt_fail(job, err, "comparisons[%d].annotations[\"%.40s\"]: expected an object"
+                                      " {pref}, found %s", ci, aid, fmt_json_type(an));
         const cJSON *pref = cJSON_GetObjectItemCaseSensitive(an, "pref");
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(an, "no_pref_reason");
         const char *verdict;
