@@ -111,6 +111,16 @@ const char *const store_migrations[] = {
     "  AS responses FROM item i;"
     "CREATE VIRTUAL TABLE item_fts USING fts5(prompt, responses, content='item_text',"
     "  content_rowid='id', tokenize='unicode61 remove_diacritics 2');",
+    /* 2: LLM call log details (src/store/llm_log.c): the config name of the model, the
+     * sample index that is part of the cache key, the resolved model, finish reason,
+     * server request id, error class and time to first byte. */
+    "ALTER TABLE llm_call ADD COLUMN model_name TEXT;"
+    "ALTER TABLE llm_call ADD COLUMN sample_index INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE llm_call ADD COLUMN resolved_model TEXT;"
+    "ALTER TABLE llm_call ADD COLUMN finish_reason TEXT;"
+    "ALTER TABLE llm_call ADD COLUMN request_id TEXT;"
+    "ALTER TABLE llm_call ADD COLUMN error_kind TEXT;"
+    "ALTER TABLE llm_call ADD COLUMN ttfb_ms REAL;",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -1,0 +1,501 @@
+/* The LLM engine against the loopback fake server: wire formats, streaming edge
+ * cases, retries and their count, concurrency, replicas, result order. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "llm/llm.h"
+#include "llm_fake.h"
+#include "test.h"
+
+static struct fake_llm fake;
+
+struct slot {
+    struct llm_result *res;
+};
+
+static void
+keep_result(void *ud, struct llm_result *res)
+{
+    struct slot *s = ud;
+    s->res = res;
+}
+
+static struct llm_model *
+add_model(struct llm_engine *eng, const char *name, enum llm_provider prov, int n_urls, int concurrency,
+          int retries, const char *model_id)
+{
+    struct llm_model_cfg c;
+    memset(&c, 0, sizeof c);
+    llm_model_cfg_defaults(&c);
+    c.name = (char *)name;
+    c.provider = prov;
+    char *urls[8];
+    for (int i = 0; i < n_urls; i++)
+        urls[i] = fake.url[i];
+    c.base_urls = urls;
+    c.n_base_urls = n_urls;
+    c.model = (char *)(model_id ? model_id : "fake-model");
+    c.concurrency = concurrency;
+    c.max_retries = retries;
+    c.timeout_s = 2;
+    c.stall_timeout_s = 1;
+    c.backoff_s = 0.01;
+    c.backoff_max_s = 0.05;
+    c.api_key_env = "PS_TEST_LLM_KEY";
+    struct llm_model *m = NULL;
+    struct ps_err err;
+    if (llm_engine_add_model(eng, &c, &m, &err) != PS_OK)
+        fprintf(stderr, "add_model: %s\n", err.msg);
+    return m;
+}
+
+/* Submit one chat and run the engine until it completes. */
+static struct llm_result *
+chat1(struct llm_engine *eng, struct llm_model *m, const char *prompt, int stream)
+{
+    struct llm_msg msg = {"user", prompt};
+    struct slot s = {NULL};
+    struct llm_request req;
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_CHAT;
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.p.stream = stream;
+    req.p.temperature = 0;
+    req.p.has_temperature = 1;
+    req.on_done = keep_result;
+    req.ud = &s;
+    struct ps_err err;
+    if (!llm_submit(eng, m, &req, &err)) {
+        fprintf(stderr, "submit: %s\n", err.msg);
+        return NULL;
+    }
+    CHECK_EQ(llm_engine_run(eng, NULL, &err), PS_OK);
+    return s.res;
+}
+
+static void
+test_basic(struct llm_engine *eng, struct llm_model *m, struct llm_model *an)
+{
+    for (int stream = 0; stream <= 1; stream++) {
+        struct llm_result *r = chat1(eng, m, "hello world", stream);
+        CHECK(r && r->ok);
+        if (!r)
+            continue;
+        CHECK_STREQ(r->text, "reply to: hello world");
+        CHECK_EQ(r->n_choices, 1);
+        CHECK_STREQ(r->choices[0].finish_reason, "stop");
+        CHECK_EQ(r->prompt_tokens, 2);
+        CHECK_EQ(r->completion_tokens, 4);
+        CHECK_STREQ(r->resolved_model, "fake-model-resolved");
+        CHECK(r->request_id && strncmp(r->request_id, "req-", 4) == 0);
+        CHECK_EQ(r->attempts, 1);
+        CHECK_EQ(r->err.retries, 0);
+        CHECK_EQ(r->cached, 0);
+        CHECK(r->latency_ms > 0);
+        CHECK(!r->has_cost); /* no price configured: unknown, not 0 */
+        llm_result_free(r);
+
+        r = chat1(eng, an, "hi there", stream);
+        CHECK(r && r->ok);
+        if (r) {
+            CHECK_STREQ(r->text, "reply to: hi there");
+            CHECK_STREQ(r->choices[0].finish_reason, "end_turn");
+            CHECK_EQ(r->prompt_tokens, 2);
+            CHECK_EQ(r->completion_tokens, 4);
+        }
+        llm_result_free(r);
+    }
+    /* What was sent: the Bearer / x-api-key header, anthropic-version, explicit
+     * sampling params, system as a top-level field. */
+    char *log = fake_llm_http(&fake, "GET", "/_requests");
+    CHECK_CONTAINS(log, "\"authorization\": \"Bearer sk-test-SENTINEL-4242\"");
+    CHECK_CONTAINS(log, "\"x-api-key\": \"sk-test-SENTINEL-4242\"");
+    CHECK_CONTAINS(log, "\"anthropic-version\": \"2023-06-01\"");
+    CHECK_CONTAINS(log, "\"temperature\": 0");
+    CHECK_CONTAINS(log, "\"max_tokens\": 1024");
+    CHECK_CONTAINS(log, "\"include_usage\": true");
+    free(log);
+}
+
+static void
+test_stream_faults(struct llm_engine *eng, struct llm_model *m, struct llm_model *an)
+{
+    static const struct {
+        const char *prompt;
+        int ok;
+        enum llm_err_kind kind;
+    } cases[] = {
+        {"@@split@@ split me into bytes", 1, LLM_E_NONE},
+        {"@@crlf@@ crlf", 1, LLM_E_NONE},
+        {"@@cr@@ lone cr", 1, LLM_E_NONE},
+        {"@@comments@@ keep alive", 1, LLM_E_NONE},
+        {"@@jsonstream@@ wrong content type", 1, LLM_E_NONE},
+        {"@@split@@ @@crlf@@ \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xe2\x80\xa8 emoji \xf0\x9f\x98\x80", 1,
+         LLM_E_NONE},
+        {"@@nodone@@ no done", 0, LLM_E_TRUNCATED},
+        {"@@cut@@ cut", 0, LLM_E_TRUNCATED},
+        {"@@midstream_error@@ fails", 0, LLM_E_STREAM},
+        {"@@llamacpp_error@@ fails", 0, LLM_E_STREAM},
+        {"@@trickle:3@@ stalls", 0, LLM_E_TIMEOUT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct llm_result *r = chat1(eng, m, cases[i].prompt, 1);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        if (r->ok != cases[i].ok || r->err.kind != cases[i].kind)
+            fprintf(stderr, "case %s: ok=%d kind=%s msg=%s\n", cases[i].prompt, r->ok,
+                    llm_err_kind_str(r->err.kind), r->err.message ? r->err.message : "");
+        CHECK_EQ(r->ok, cases[i].ok);
+        CHECK_EQ(r->err.kind, cases[i].kind);
+        if (cases[i].ok) {
+            struct strbuf want = STRBUF_INIT;
+            sb_printf(&want, "reply to: %s", cases[i].prompt);
+            CHECK_STREQ(r->text, sb_str(&want));
+            sb_free(&want);
+        } else {
+            CHECK_EQ(r->attempts, 1); /* max_retries 0 on this model */
+            CHECK(r->err.message && *r->err.message);
+        }
+        llm_result_free(r);
+    }
+    struct llm_result *r = chat1(eng, an, "@@anthropic_error@@ overloaded", 1);
+    CHECK(r && !r->ok && r->err.kind == LLM_E_STREAM);
+    if (r)
+        CHECK_CONTAINS(r->err.message, "Overloaded");
+    llm_result_free(r);
+    r = chat1(eng, an, "@@nodone@@ no stop", 1);
+    CHECK(r && !r->ok && r->err.kind == LLM_E_TRUNCATED);
+    llm_result_free(r);
+    r = chat1(eng, an, "@@split@@ @@crlf@@ anthropic split", 1);
+    CHECK(r && r->ok);
+    if (r)
+        CHECK_STREQ(r->text, "reply to: @@split@@ @@crlf@@ anthropic split");
+    llm_result_free(r);
+}
+
+static void
+test_retries(struct llm_engine *eng, struct llm_model *m)
+{
+    static const struct {
+        const char *prompt;
+        int ok, attempts;
+        enum llm_err_kind kind;
+        int status;
+    } cases[] = {
+        {"@@fail:2:429:ram=10@@ a", 1, 3, LLM_E_NONE, 200},
+        {"@@fail:2:429:ra=0.01@@ b", 1, 3, LLM_E_NONE, 200},
+        {"@@fail:1:429:date@@ c", 1, 2, LLM_E_NONE, 200},
+        {"@@fail:1:529@@ d", 1, 2, LLM_E_NONE, 200},
+        {"@@fail:2:503@@ e", 1, 3, LLM_E_NONE, 200},
+        {"@@fail:1:408@@ f", 1, 2, LLM_E_NONE, 200},
+        {"@@fail:1:409@@ g", 1, 2, LLM_E_NONE, 200},
+        {"@@fail:5:500@@ h", 0, 4, LLM_E_SERVER, 500},
+        {"@@fail:1:400@@ i", 0, 1, LLM_E_HTTP, 400},
+        {"@@fail:1:404@@ j", 0, 1, LLM_E_HTTP, 404},
+        {"@@fail:1:500:sr=false@@ k", 0, 1, LLM_E_SERVER, 500},
+        {"@@fail:1:400:sr=true@@ l", 1, 2, LLM_E_NONE, 200},
+        {"@@fail:1:429:ra=120@@ m", 0, 1, LLM_E_RATE_LIMIT, 429},
+        /* libcurl itself resends a request once when a reused connection dies before
+         * any answer, so these do not fix the attempt count (-1) */
+        {"@@reset:2@@ n", 1, -1, LLM_E_NONE, 200},
+        {"@@close:1@@ o", 1, -1, LLM_E_NONE, 200},
+        {"@@stall:1:3@@ p", 1, 2, LLM_E_NONE, 200},
+        {"@@malformed@@ q", 0, 1, LLM_E_PARSE, 200},
+        {"@@html502@@ r", 0, 4, LLM_E_SERVER, 502},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct llm_result *r = chat1(eng, m, cases[i].prompt, 0);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        if (cases[i].attempts < 0) {
+            CHECK(r->ok);
+            llm_result_free(r);
+            continue;
+        }
+        if (r->ok != cases[i].ok || r->attempts != cases[i].attempts)
+            fprintf(stderr, "case %s: ok=%d attempts=%d kind=%s msg=%s\n", cases[i].prompt, r->ok, r->attempts,
+                    llm_err_kind_str(r->err.kind), r->err.message ? r->err.message : "");
+        CHECK_EQ(r->ok, cases[i].ok);
+        CHECK_EQ(r->attempts, cases[i].attempts);
+        CHECK_EQ(r->err.retries, cases[i].attempts - 1);
+        CHECK_EQ(r->err.kind, cases[i].kind);
+        CHECK_EQ(r->err.http_status, cases[i].status);
+        llm_result_free(r);
+    }
+    struct llm_result *r = chat1(eng, m, "@@fail:1:429:ra=120@@ m2", 0);
+    if (r)
+        CHECK_CONTAINS(r->err.message, "retry after 120");
+    llm_result_free(r);
+    r = chat1(eng, m, "@@html502@@ s", 0);
+    if (r)
+        CHECK_CONTAINS(r->err.message, "502 Bad Gateway");
+    llm_result_free(r);
+}
+
+#define BATCH 120
+
+static void
+test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
+{
+    fake_llm_reset(&fake);
+    static struct slot slots[BATCH];
+    char prompts[BATCH][64];
+    struct ps_err err;
+    for (int i = 0; i < BATCH; i++) {
+        /* later requests answer faster, so completion order differs from input order */
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 30 + (BATCH - i) % 7 * 10, i);
+        struct llm_msg msg = {"user", prompts[i]};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        req.on_done = keep_result;
+        req.ud = &slots[i];
+        slots[i].res = NULL;
+        CHECK(llm_submit(eng, m, &req, &err) > 0);
+    }
+    struct llm_stats st;
+    llm_engine_stats(eng, &st);
+    CHECK_EQ(st.queued, BATCH);
+    CHECK_EQ(llm_engine_run(eng, NULL, &err), PS_OK);
+    for (int i = 0; i < BATCH; i++) {
+        CHECK(slots[i].res && slots[i].res->ok);
+        if (slots[i].res) {
+            struct strbuf want = STRBUF_INIT;
+            sb_printf(&want, "reply to: %s", prompts[i]);
+            CHECK_STREQ(slots[i].res->text, sb_str(&want));
+            sb_free(&want);
+        }
+        llm_result_free(slots[i].res);
+    }
+    CHECK_EQ(fake_llm_stat(&fake, "max_in_flight"), 6);
+    CHECK_EQ(fake_llm_stat(&fake, "requests"), BATCH);
+    /* replicas: fewest in flight first, so both ports get half */
+    long a = fake_llm_port_count(&fake, 0), b = fake_llm_port_count(&fake, 1);
+    CHECK_EQ(a + b, BATCH);
+    CHECK(labs(a - b) <= BATCH / 10);
+    /* keep-alive: no more connections than concurrency (plus earlier tests' ones) */
+    long conns = fake_llm_stat(&fake, "connections");
+    if (conns > 6)
+        fprintf(stderr, "connections: %ld\n", conns);
+    CHECK(conns <= 6);
+}
+
+static void
+test_kinds(struct llm_engine *eng, struct llm_model *m, struct llm_model *llamacpp)
+{
+    struct ps_err err;
+    struct slot s = {NULL};
+    struct llm_request req;
+
+    /* chat with n, logprobs, top_logprobs */
+    struct llm_msg msg = {"user", "two words"};
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_CHAT;
+    req.system = "be brief";
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.p.n = 2;
+    req.p.logprobs = 1;
+    req.p.top_logprobs = 3;
+    req.p.max_tokens = 50;
+    req.p.seed = 7;
+    req.p.has_seed = 1;
+    req.p.response_format = "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{}}}";
+    req.on_done = keep_result;
+    req.ud = &s;
+    for (int stream = 0; stream <= 1; stream++) {
+        req.p.stream = stream;
+        s.res = NULL;
+        CHECK(llm_submit(eng, m, &req, &err) > 0);
+        llm_engine_run(eng, NULL, &err);
+        struct llm_result *r = s.res;
+        CHECK(r && r->ok && r->n_choices == 2);
+        if (r && r->n_choices == 2) {
+            CHECK_STREQ(r->choices[0].text, "[0] reply to: two words");
+            CHECK_STREQ(r->choices[1].text, "[1] reply to: two words");
+            CHECK_EQ(r->choices[1].index, 1);
+            CHECK_EQ(r->choices[0].n_logprobs, 5);
+            if (r->choices[0].n_logprobs == 5) {
+                CHECK_STREQ(r->choices[0].logprobs[0].token, "[0]");
+                CHECK_EQ(r->choices[0].logprobs[0].n_top, 3);
+                CHECK(fabs(r->choices[0].logprobs[0].logprob - (-0.3 - 0.01 * ((91 + 48 + 93) % 7))) < 1e-9);
+            }
+        }
+        llm_result_free(r);
+    }
+    char *log = fake_llm_http(&fake, "GET", "/_requests");
+    CHECK_CONTAINS(log, "\"seed\": 7");
+    CHECK_CONTAINS(log, "\"json_schema\": {\"name\": \"x\"");
+    CHECK_CONTAINS(log, "{\"role\": \"system\", \"content\": \"be brief\"}");
+    free(log);
+
+    /* completions */
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_COMPLETE;
+    req.prompt = "Once upon";
+    req.p.logprobs = 2;
+    req.on_done = keep_result;
+    req.ud = &s;
+    s.res = NULL;
+    llm_submit(eng, m, &req, &err);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok);
+    if (s.res) {
+        CHECK_STREQ(s.res->text, "reply to: Once upon");
+        CHECK_EQ(s.res->choices[0].n_logprobs, 4);
+    }
+    llm_result_free(s.res);
+
+    /* scoring: sum of the completion's tokens, by text offsets (characters) */
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_SCORE;
+    req.prompt = "Q: \xc3\xa9t\xc3\xa9?";
+    req.completion = " A: yes it is";
+    req.on_done = keep_result;
+    req.ud = &s;
+    s.res = NULL;
+    llm_submit(eng, m, &req, &err);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok);
+    if (s.res) {
+        /* tokens " A:", " yes", " it", " is": lp = -0.1*len - 0.01*(sum(ord) % 7) */
+        const char *toks[] = {" A:", " yes", " it", " is"};
+        double want = 0;
+        for (int i = 0; i < 4; i++) {
+            int sum = 0;
+            for (const char *p = toks[i]; *p; p++)
+                sum += (unsigned char)*p;
+            want += round((-0.1 * (double)strlen(toks[i]) - 0.01 * (sum % 7)) * 1e4) / 1e4;
+        }
+        CHECK_EQ(s.res->score_tokens, 4);
+        CHECK(fabs(s.res->score - want) < 1e-6);
+    }
+    llm_result_free(s.res);
+
+    /* scoring on a server that rejects echo: an error value, not a crash or a fake */
+    s.res = NULL;
+    llm_submit(eng, llamacpp, &req, &err);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && !s.res->ok && s.res->err.http_status == 400);
+    if (s.res)
+        CHECK_CONTAINS(s.res->err.message, "Only no echo");
+    llm_result_free(s.res);
+
+    /* embeddings: answered in reverse order, returned in input order */
+    const char *inputs[] = {"alpha", "beta", "gamma"};
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_EMBED;
+    req.inputs = inputs;
+    req.n_inputs = 3;
+    req.on_done = keep_result;
+    req.ud = &s;
+    s.res = NULL;
+    llm_submit(eng, m, &req, &err);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok && s.res->n_embeddings == 3 && s.res->dim == 8);
+    if (s.res && s.res->n_embeddings == 3) {
+        /* h = sum((j+1)*ord) ; v[k] = (h*(k+3)) % 1000 / 1000 for "alpha" */
+        int h = 0;
+        for (int j = 0; inputs[0][j]; j++)
+            h += (j + 1) * inputs[0][j];
+        CHECK(fabs(s.res->embeddings[0] - (float)((h * 3) % 1000) / 1000.0f) < 1e-6);
+    }
+    llm_result_free(s.res);
+
+    /* models */
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_MODELS;
+    req.on_done = keep_result;
+    req.ud = &s;
+    s.res = NULL;
+    llm_submit(eng, m, &req, &err);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok && s.res->n_model_ids == 2);
+    if (s.res && s.res->n_model_ids == 2)
+        CHECK_STREQ(s.res->model_ids[1], "other-model");
+    llm_result_free(s.res);
+
+    /* bad raw JSON is refused at submit, without a callback */
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_CHAT;
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.p.extra = "[1,2]";
+    CHECK_EQ(llm_submit(eng, m, &req, &err), 0);
+    CHECK_CONTAINS(err.msg, "extra");
+    CHECK_EQ(llm_engine_pending(eng), 0);
+}
+
+static void
+test_cancel(struct llm_engine *eng, struct llm_model *m)
+{
+    struct slot slots[10];
+    struct ps_err err;
+    uint64_t ids[10];
+    for (int i = 0; i < 10; i++) {
+        struct llm_msg msg = {"user", "@@delay:300@@ slow"};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        req.on_done = keep_result;
+        req.ud = &slots[i];
+        slots[i].res = NULL;
+        ids[i] = llm_submit(eng, m, &req, &err);
+    }
+    /* let some start, cancel one running and one queued, then everything */
+    llm_engine_poll(eng, NULL, 0, 20, &err);
+    CHECK_EQ(llm_cancel(eng, ids[0]), 1);
+    CHECK_EQ(llm_cancel(eng, ids[9]), 1);
+    CHECK_EQ(llm_cancel(eng, 999999), 0);
+    volatile sig_atomic_t flag = 1;
+    CHECK_EQ(llm_engine_run(eng, &flag, &err), PS_ERR_CANCELLED);
+    for (int i = 0; i < 10; i++) {
+        CHECK(slots[i].res && !slots[i].res->ok && slots[i].res->err.kind == LLM_E_CANCELLED);
+        llm_result_free(slots[i].res);
+    }
+    CHECK_EQ(llm_engine_pending(eng), 0);
+}
+
+int
+main(void)
+{
+    setenv("PS_TEST_LLM_KEY", "sk-test-SENTINEL-4242", 1);
+    const char *args[] = {"--ports", "2", "--models", "fake-model,other-model", NULL};
+    if (fake_llm_start(&fake, args) != 0) {
+        fprintf(stderr, "SKIP: cannot start the fake server (python3?)\n");
+        return 77;
+    }
+    struct llm_engine *eng;
+    struct ps_err err;
+    CHECK_EQ(llm_engine_new(&eng, NULL, &err), PS_OK);
+    llm_engine_seed(eng, 42);
+    struct llm_model *m = add_model(eng, "local", LLM_PROVIDER_OPENAI, 1, 4, 3, NULL);
+    struct llm_model *m0 = add_model(eng, "noretry", LLM_PROVIDER_OPENAI, 1, 4, 0, NULL);
+    struct llm_model *an = add_model(eng, "claude", LLM_PROVIDER_ANTHROPIC, 1, 4, 0, "claude-fake");
+    struct llm_model *rep = add_model(eng, "replicas", LLM_PROVIDER_OPENAI, 2, 6, 0, NULL);
+    struct llm_model *lc = add_model(eng, "llamacpp", LLM_PROVIDER_OPENAI, 1, 2, 0, "llamacpp");
+    CHECK(m && m0 && an && rep && lc);
+    CHECK(llm_engine_model(eng, "claude") == an);
+    CHECK(llm_engine_model(eng, "nope") == NULL);
+    CHECK_EQ(llm_engine_add_model(eng, llm_model_config(m), NULL, &err), PS_ERR_EXISTS);
+
+    test_basic(eng, m, an);
+    test_stream_faults(eng, m0, an);
+    test_retries(eng, m);
+    test_concurrency_order_replicas(eng, rep);
+    test_kinds(eng, m, lc);
+    test_cancel(eng, m);
+
+    llm_engine_free(eng);
+    fake_llm_stop(&fake);
+    return test_summary();
+}
