@@ -115,7 +115,6 @@ void fmt_record_to_json(const struct ps_record *rec, struct strbuf *sb);
 struct store_item;
 void fmt_item_to_json(const struct store_item *it, struct strbuf *sb);
 
-#endif
 
 /* ---- chat message helpers (messages.c) ---- */
 
@@ -143,3 +142,5 @@ int fmt_shared_messages(struct fmt_job *job, const cJSON *a, const cJSON *b);
 /* Text of the messages of `list` from index `from` on, joined by blank lines (one
  * message: its content as is).  Job-owned. */
 const char *fmt_messages_text(struct fmt_job *job, const cJSON *list, int from);
+
+#endif
