@@ -27,7 +27,11 @@ struct store {
     /* next seq for the dataset currently being written (cache for store_put_record) */
     int64_t seq_dataset;
     int64_t seq_next;
+    struct browse_cache *browse; /* cached filtered counts (browse.c) */
 };
+
+/* Release the count cache of browse.c (NULL is fine). */
+void store_browse_cache_free(struct browse_cache *c);
 
 extern const char *const store_migrations[];
 extern const int store_n_migrations;

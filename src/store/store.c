@@ -140,6 +140,7 @@ store_close(struct store *st)
         return;
     for (int i = 0; i < STMT__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
+    store_browse_cache_free(st->browse);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);

@@ -1,0 +1,1105 @@
+/* Item list paging, search, labels, tags, notes and agreement for the TUI. */
+#include "store/browse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "store/internal.h"
+
+/* A judgment's verdict relative to the pair ordered by response id. */
+#define NORM_VERDICT(j)                                                                      \
+    "CASE WHEN " j ".response_a <= " j ".response_b THEN " j ".verdict WHEN " j              \
+    ".verdict = 'A' THEN 'B' WHEN " j ".verdict = 'B' THEN 'A' ELSE " j ".verdict END"
+
+#define PREVIEW_CHARS 200
+
+/* Statement parameters shared by every generated query. */
+enum {
+    P_DATASET = 1,
+    P_ME,
+    P_KEY,
+    P_SEQ,
+    P_LIMIT,
+    P_VERDICT,
+    P_TAG,
+    P_MODEL,
+    P_LEN_MIN,
+    P_LEN_MAX,
+    P_FTS,
+};
+
+const char *
+store_verdict_str(enum store_verdict v)
+{
+    switch (v) {
+    case STORE_VERDICT_A: return "A";
+    case STORE_VERDICT_B: return "B";
+    case STORE_VERDICT_TIE: return "tie";
+    default: return "";
+    }
+}
+
+enum store_verdict
+store_verdict_parse(const char *s)
+{
+    if (!s)
+        return STORE_VERDICT_NONE;
+    if (!strcmp(s, "A") || !strcmp(s, "a"))
+        return STORE_VERDICT_A;
+    if (!strcmp(s, "B") || !strcmp(s, "b"))
+        return STORE_VERDICT_B;
+    if (!strcmp(s, "tie"))
+        return STORE_VERDICT_TIE;
+    return STORE_VERDICT_NONE;
+}
+
+static enum store_verdict
+verdict_flip(enum store_verdict v)
+{
+    return v == STORE_VERDICT_A ? STORE_VERDICT_B : v == STORE_VERDICT_B ? STORE_VERDICT_A : v;
+}
+
+/* ---- FTS5 query from user text ---- */
+
+static void
+fts_quote(struct strbuf *out, const char *s, size_t n)
+{
+    sb_putc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            sb_putc(out, '"');
+        sb_putc(out, s[i]);
+    }
+    sb_putc(out, '"');
+}
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Does the term hold anything the unicode61 tokenizer indexes (a letter/digit or
+ * any non-ASCII byte)?  A term of punctuation only would be an empty phrase. */
+static int
+has_token_chars(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            return 1;
+    }
+    return 0;
+}
+
+int
+store_fts_query(const char *user, struct strbuf *out, struct ps_err *err)
+{
+    struct strbuf pos = STRBUF_INIT, neg = STRBUF_INIT;
+    const char *p = user ? user : "";
+    int n_pos = 0, pending_or = 0;
+    while (*p) {
+        while (is_blank(*p))
+            p++;
+        if (!*p)
+            break;
+        int negate = 0;
+        const char *col = NULL;
+        if (*p == '-' && p[1] && !is_blank(p[1])) {
+            negate = 1;
+            p++;
+        }
+        if (!strncmp(p, "prompt:", 7)) {
+            col = "prompt";
+            p += 7;
+        } else if (!strncmp(p, "response:", 9) || !strncmp(p, "responses:", 10)) {
+            col = "responses";
+            p += p[8] == ':' ? 9 : 10;
+        }
+        const char *t;
+        size_t tn;
+        int phrase = 0, prefix = 0;
+        if (*p == '"') {
+            t = ++p;
+            while (*p && *p != '"')
+                p++;
+            tn = (size_t)(p - t);
+            if (*p == '"')
+                p++;
+            phrase = 1;
+        } else {
+            t = p;
+            while (*p && !is_blank(*p))
+                p++;
+            tn = (size_t)(p - t);
+        }
+        if (!phrase && !negate && !col && tn == 2 && !strncmp(t, "OR", 2)) {
+            pending_or = n_pos > 0;
+            continue;
+        }
+        if (!phrase && tn > 1 && t[tn - 1] == '*') {
+            prefix = 1;
+            tn--;
+        }
+        if (!has_token_chars(t, tn))
+            continue;
+        struct strbuf *dst = negate ? &neg : &pos;
+        if (negate)
+            sb_puts(dst, " NOT ");
+        else if (n_pos)
+            sb_puts(dst, pending_or ? " OR " : " AND ");
+        if (col) {
+            sb_puts(dst, col);
+            sb_puts(dst, " : ");
+        }
+        fts_quote(dst, t, tn);
+        if (prefix)
+            sb_putc(dst, '*');
+        if (!negate)
+            n_pos++;
+        pending_or = 0;
+    }
+    int rc = PS_OK;
+    if (!n_pos) {
+        rc = ps_error(err, PS_ERR_USAGE, neg.len ? "search needs a word that must occur"
+                                                 : "nothing to search for");
+    } else {
+        /* AND binds tighter than OR in FTS5; group the positives before NOT. */
+        sb_putc(out, '(');
+        sb_append(out, pos.p, pos.len);
+        sb_putc(out, ')');
+        sb_append(out, neg.p ? neg.p : "", neg.len);
+    }
+    sb_free(&pos);
+    sb_free(&neg);
+    return rc;
+}
+
+/* ---- query building ---- */
+
+static const char *
+sort_key(const struct browse_filter *f)
+{
+    switch (f ? f->sort : BROWSE_SORT_SEQ) {
+    case BROWSE_SORT_LEN_DIFF: return "s.diff";
+    case BROWSE_SORT_PROMPT_LEN: return "s.prompt_len";
+    default: return "s.seq";
+    }
+}
+
+static void
+append_filters(struct strbuf *q, const struct browse_filter *f)
+{
+    if (!f)
+        return;
+    switch (f->label) {
+    case BROWSE_LABEL_UNLABELED:
+        sb_puts(q, " AND NOT EXISTS (SELECT 1 FROM judgment j WHERE j.annotator = ?2"
+                   " AND j.item_id = s.item_id)");
+        break;
+    case BROWSE_LABEL_LABELED:
+        sb_puts(q, " AND EXISTS (SELECT 1 FROM judgment j WHERE j.annotator = ?2"
+                   " AND j.item_id = s.item_id)");
+        break;
+    case BROWSE_LABEL_A:
+    case BROWSE_LABEL_B:
+    case BROWSE_LABEL_TIE:
+        sb_puts(q, " AND EXISTS (SELECT 1 FROM judgment j WHERE j.annotator = ?2"
+                   " AND j.item_id = s.item_id AND " NORM_VERDICT("j") " = ?6)");
+        break;
+    default: break;
+    }
+    if (f->disagree)
+        sb_puts(q, " AND s.disagree = 1");
+    if (f->tag)
+        sb_puts(q, " AND EXISTS (SELECT 1 FROM tag t WHERE t.item_id = s.item_id AND t.tag = ?7)");
+    if (f->model && *f->model)
+        sb_puts(q, " AND s.models LIKE ?8 ESCAPE '\\'");
+    if (f->len_min > 0)
+        sb_puts(q, " AND max(s.len0, s.len1) >= ?9");
+    if (f->len_max > 0)
+        sb_puts(q, " AND max(s.len0, s.len1) <= ?10");
+    if (f->search)
+        sb_puts(q, " AND s.item_id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?11)");
+}
+
+/* Bind every parameter the generated SQL may use. */
+static int
+bind_params(sqlite3_stmt *s, int64_t dataset_id, const struct browse_filter *f, int64_t key,
+            int64_t seq, int limit, struct strbuf *scratch, struct ps_err *err)
+{
+    int np = sqlite3_bind_parameter_count(s);
+    sqlite3_bind_int64(s, P_DATASET, dataset_id);
+    if (np >= P_ME)
+        sqlite3_bind_text(s, P_ME, f && f->annotator ? f->annotator : "", -1, SQLITE_STATIC);
+    if (np >= P_KEY)
+        sqlite3_bind_int64(s, P_KEY, key);
+    if (np >= P_SEQ)
+        sqlite3_bind_int64(s, P_SEQ, seq);
+    if (np >= P_LIMIT)
+        sqlite3_bind_int(s, P_LIMIT, limit);
+    if (!f)
+        return PS_OK;
+    if (np >= P_VERDICT) {
+        const char *v = f->label == BROWSE_LABEL_A   ? "A"
+                        : f->label == BROWSE_LABEL_B ? "B"
+                                                     : "tie";
+        sqlite3_bind_text(s, P_VERDICT, v, -1, SQLITE_STATIC);
+    }
+    if (np >= P_TAG && f->tag)
+        sqlite3_bind_text(s, P_TAG, f->tag, -1, SQLITE_STATIC);
+    if (np >= P_MODEL && f->model) {
+        /* LIKE pattern: %substring% with the wildcards of the input escaped. */
+        sb_reset(scratch);
+        sb_putc(scratch, '%');
+        for (const char *p = f->model; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                sb_putc(scratch, '\\');
+            sb_putc(scratch, *p);
+        }
+        sb_putc(scratch, '%');
+        sqlite3_bind_text(s, P_MODEL, scratch->p, (int)scratch->len, SQLITE_TRANSIENT);
+    }
+    if (np >= P_LEN_MIN)
+        sqlite3_bind_int64(s, P_LEN_MIN, f->len_min);
+    if (np >= P_LEN_MAX)
+        sqlite3_bind_int64(s, P_LEN_MAX, f->len_max);
+    if (np >= P_FTS && f->search) {
+        sb_reset(scratch);
+        if (store_fts_query(f->search, scratch, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_text(s, P_FTS, scratch->p, (int)scratch->len, SQLITE_TRANSIENT);
+    }
+    return PS_OK;
+}
+
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct ps_err *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "browse");
+    return PS_OK;
+}
+
+/* A failed step: FTS5 reports a bad MATCH at step time, as a usage error. */
+static int
+step_error(struct store *st, const struct browse_filter *f, struct ps_err *err)
+{
+    const char *msg = sqlite3_errmsg(st->db);
+    if (f && f->search && (strstr(msg, "fts5") || strstr(msg, "MATCH")))
+        return ps_error(err, PS_ERR_USAGE, "search '%s': %s", f->search, msg);
+    return store_dberr(st, err, "browse");
+}
+
+/* The sort key of the item at `seq` (for a keyset anchor). */
+static int
+anchor_key(struct store *st, int64_t dataset_id, const struct browse_filter *f, int64_t seq,
+           int64_t *key, struct ps_err *err)
+{
+    if (!f || f->sort == BROWSE_SORT_SEQ) {
+        *key = seq;
+        return PS_OK;
+    }
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT %s FROM item_stat s WHERE s.dataset_id = ?1 AND s.seq = ?2",
+             sort_key(f));
+    sqlite3_stmt *s;
+    if (prepare(st, sql, &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    sqlite3_bind_int64(s, 2, seq);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *key = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return ps_error(err, PS_ERR_NOTFOUND, "no item at index %lld", (long long)seq);
+    if (rc != SQLITE_ROW)
+        return store_dberr(st, err, "browse");
+    return PS_OK;
+}
+
+static void
+row_from_stmt(sqlite3_stmt *s, struct browse_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->item_id = sqlite3_column_int64(s, 0);
+    r->seq = sqlite3_column_int64(s, 1);
+    r->preview = store_col_strdup(s, 2);
+    if (!r->preview)
+        r->preview = xstrdup("");
+    r->n_resp = sqlite3_column_int(s, 3);
+    r->len0 = sqlite3_column_int64(s, 4);
+    r->len1 = sqlite3_column_int64(s, 5);
+    r->my_label = store_verdict_parse((const char *)sqlite3_column_text(s, 6));
+    r->ds_label = store_verdict_parse((const char *)sqlite3_column_text(s, 7));
+    r->disagree = sqlite3_column_int(s, 8);
+    r->tags = store_col_strdup(s, 9);
+    r->models = store_col_strdup(s, 10);
+    r->sort_key = sqlite3_column_int64(s, 11);
+}
+
+/* backward = 0: rows after the anchor; 1: rows before it (returned in sort order). */
+static int
+browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f, int64_t anchor,
+            int backward, int limit, struct browse_row **out, int *n, struct ps_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (limit <= 0)
+        return PS_OK;
+    int64_t key = 0;
+    if (anchor >= 0 && anchor_key(st, dataset_id, f, anchor, &key, err) != PS_OK)
+        return err->code;
+    int desc = (f && f->desc) != backward; /* the scan direction */
+    const char *k = sort_key(f);
+    struct strbuf q = STRBUF_INIT, scratch = STRBUF_INIT;
+    sb_printf(&q,
+              "SELECT s.item_id, s.seq, substr(coalesce(i.prompt, ''), 1, %d), s.n_resp, s.len0,"
+              " s.len1,"
+              " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
+              "   AND j.annotator = ?2 ORDER BY j.id DESC LIMIT 1),"
+              " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
+              "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
+              " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
+              " s.models, %s"
+              " FROM item_stat s CROSS JOIN item i ON i.id = s.item_id WHERE s.dataset_id = ?1",
+              PREVIEW_CHARS, k);
+    if (anchor >= 0) {
+        if (!strcmp(k, "s.seq"))
+            sb_printf(&q, " AND s.seq %s ?4", desc ? "<" : ">");
+        else
+            sb_printf(&q, " AND (%s, s.seq) %s (?3, ?4)", k, desc ? "<" : ">");
+    }
+    append_filters(&q, f);
+    if (!strcmp(k, "s.seq"))
+        sb_printf(&q, " ORDER BY s.seq %s LIMIT ?5", desc ? "DESC" : "ASC");
+    else
+        sb_printf(&q, " ORDER BY %s %s, s.seq %s LIMIT ?5", k, desc ? "DESC" : "ASC",
+                  desc ? "DESC" : "ASC");
+
+    sqlite3_stmt *s = NULL;
+    int rc = prepare(st, q.p, &s, err);
+    if (rc == PS_OK)
+        rc = bind_params(s, dataset_id, f, key, anchor, limit, &scratch, err);
+    if (rc == PS_OK) {
+        struct browse_row *rows = xcalloc((size_t)limit, sizeof *rows);
+        int cnt = 0, src;
+        while (cnt < limit && (src = sqlite3_step(s)) == SQLITE_ROW)
+            row_from_stmt(s, &rows[cnt++]);
+        if (cnt < limit && src != SQLITE_DONE) {
+            rc = step_error(st, f, err);
+            store_browse_rows_free(rows, cnt);
+        } else {
+            if (backward) {
+                for (int a = 0, b = cnt - 1; a < b; a++, b--) {
+                    struct browse_row t = rows[a];
+                    rows[a] = rows[b];
+                    rows[b] = t;
+                }
+            }
+            *out = rows;
+            *n = cnt;
+        }
+    }
+    sqlite3_finalize(s);
+    sb_free(&q);
+    sb_free(&scratch);
+    return rc;
+}
+
+int
+store_browse_rows(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                  int64_t after_seq, int limit, struct browse_row **out, int *n,
+                  struct ps_err *err)
+{
+    return browse_page(st, dataset_id, f, after_seq, 0, limit, out, n, err);
+}
+
+int
+store_browse_rows_before(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                         int64_t before_seq, int limit, struct browse_row **out, int *n,
+                         struct ps_err *err)
+{
+    return browse_page(st, dataset_id, f, before_seq, 1, limit, out, n, err);
+}
+
+void
+store_browse_rows_free(struct browse_row *rows, int n)
+{
+    if (!rows)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(rows[i].preview);
+        free(rows[i].tags);
+        free(rows[i].models);
+    }
+    free(rows);
+}
+
+/* ---- counting, with a cache ---- */
+
+static int
+filter_is_empty(const struct browse_filter *f)
+{
+    return !f || (f->label == BROWSE_LABEL_ANY && !f->disagree && !f->tag &&
+                  !(f->model && *f->model) && f->len_min <= 0 && f->len_max <= 0 && !f->search);
+}
+
+/* A string that identifies a filter's matching set (not its sort). */
+static void
+filter_signature(const struct browse_filter *f, int64_t dataset_id, struct strbuf *sig)
+{
+    sb_printf(sig, "%lld|", (long long)dataset_id);
+    if (!f)
+        return;
+    sb_printf(sig, "%d|%d|%lld|%lld|", (int)f->label, f->disagree, (long long)f->len_min,
+              (long long)f->len_max);
+    const char *strs[] = {f->annotator, f->tag, f->model, f->search};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (strs[i])
+            sb_printf(sig, "%zu:%s|", strlen(strs[i]), strs[i]);
+        else
+            sb_puts(sig, "-|");
+    }
+}
+
+#define BROWSE_CACHE_SLOTS 8
+
+struct browse_cache {
+    struct {
+        char *sig;
+        int64_t version, changes, count;
+    } slot[BROWSE_CACHE_SLOTS];
+    int next;
+};
+
+void
+store_browse_cache_free(struct browse_cache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < BROWSE_CACHE_SLOTS; i++)
+        free(c->slot[i].sig);
+    free(c);
+}
+
+/* Another connection's commit changes PRAGMA data_version; ours change the total
+ * change count.  Either invalidates cached counts. */
+static void
+db_version(struct store *st, int64_t *version, int64_t *changes)
+{
+    sqlite3_stmt *s;
+    *version = -1;
+    *changes = (int64_t)sqlite3_total_changes64(st->db);
+    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *version = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+}
+
+static int
+count_where(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+            const char *extra, int64_t key, int64_t seq, int64_t *count, struct ps_err *err)
+{
+    struct strbuf q = STRBUF_INIT, scratch = STRBUF_INIT;
+    sb_puts(&q, "SELECT count(*) FROM item_stat s WHERE s.dataset_id = ?1");
+    if (extra)
+        sb_puts(&q, extra);
+    append_filters(&q, f);
+    sqlite3_stmt *s = NULL;
+    int rc = prepare(st, q.p, &s, err);
+    if (rc == PS_OK)
+        rc = bind_params(s, dataset_id, f, key, seq, 0, &scratch, err);
+    if (rc == PS_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *count = sqlite3_column_int64(s, 0);
+        else
+            rc = step_error(st, f, err);
+    }
+    sqlite3_finalize(s);
+    sb_free(&q);
+    sb_free(&scratch);
+    return rc;
+}
+
+int
+store_browse_count(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                   int64_t *count, struct ps_err *err)
+{
+    if (filter_is_empty(f)) {
+        sqlite3_stmt *s;
+        if (prepare(st, "SELECT n_items FROM dataset WHERE id = ?1", &s, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_int64(s, 1, dataset_id);
+        int rc = sqlite3_step(s);
+        *count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+        if (rc == SQLITE_DONE)
+            return ps_error(err, PS_ERR_NOTFOUND, "no dataset %lld", (long long)dataset_id);
+        return rc == SQLITE_ROW ? PS_OK : store_dberr(st, err, "count");
+    }
+    struct strbuf sig = STRBUF_INIT;
+    filter_signature(f, dataset_id, &sig);
+    int64_t version, changes;
+    db_version(st, &version, &changes);
+    if (!st->browse)
+        st->browse = xcalloc(1, sizeof *st->browse);
+    struct browse_cache *c = st->browse;
+    for (int i = 0; i < BROWSE_CACHE_SLOTS; i++) {
+        if (c->slot[i].sig && !strcmp(c->slot[i].sig, sig.p) && c->slot[i].version == version &&
+            c->slot[i].changes == changes) {
+            *count = c->slot[i].count;
+            sb_free(&sig);
+            return PS_OK;
+        }
+    }
+    int rc = count_where(st, dataset_id, f, NULL, 0, 0, count, err);
+    if (rc == PS_OK) {
+        int i = c->next;
+        c->next = (c->next + 1) % BROWSE_CACHE_SLOTS;
+        free(c->slot[i].sig);
+        c->slot[i].sig = sb_take(&sig);
+        c->slot[i].version = version;
+        c->slot[i].changes = changes;
+        c->slot[i].count = *count;
+    }
+    sb_free(&sig);
+    return rc;
+}
+
+int
+store_browse_position(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                      int64_t seq, int64_t *pos, struct ps_err *err)
+{
+    int64_t key;
+    if (anchor_key(st, dataset_id, f, seq, &key, err) != PS_OK)
+        return err->code;
+    int desc = f && f->desc;
+    char extra[96];
+    if (!f || f->sort == BROWSE_SORT_SEQ) {
+        /* Items are numbered densely from 0, so without a filter this is free. */
+        if (filter_is_empty(f)) {
+            if (desc) {
+                int64_t total;
+                if (store_browse_count(st, dataset_id, f, &total, err) != PS_OK)
+                    return err->code;
+                *pos = total - 1 - seq;
+            } else {
+                *pos = seq;
+            }
+            return PS_OK;
+        }
+        snprintf(extra, sizeof extra, " AND s.seq %s ?4", desc ? ">" : "<");
+    } else {
+        snprintf(extra, sizeof extra, " AND (%s, s.seq) %s (?3, ?4)", sort_key(f),
+                 desc ? ">" : "<");
+    }
+    return count_where(st, dataset_id, f, extra, key, seq, pos, err);
+}
+
+/* ---- search ---- */
+
+int
+store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
+                  int dir, int64_t *seq, struct ps_err *err)
+{
+    struct strbuf q = STRBUF_INIT;
+    if (store_fts_query(query, &q, err) != PS_OK) {
+        sb_free(&q);
+        return err->code;
+    }
+    /* Within a dataset, item ids grow with seq (both are assigned in import order),
+     * so FTS5 can walk its doclist in rowid order from the anchor and stop at the
+     * first hit of this dataset instead of collecting every match. */
+    int64_t from_id = dir > 0 ? 0 : INT64_MAX;
+    if (from_seq >= 0) {
+        sqlite3_stmt *s;
+        if (prepare(st, "SELECT id FROM item WHERE dataset_id = ?1 AND seq = ?2", &s, err) !=
+            PS_OK) {
+            sb_free(&q);
+            return err->code;
+        }
+        sqlite3_bind_int64(s, 1, dataset_id);
+        sqlite3_bind_int64(s, 2, from_seq);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            from_id = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_ROW) {
+            sb_free(&q);
+            return ps_error(err, PS_ERR_NOTFOUND, "no item at index %lld", (long long)from_seq);
+        }
+    }
+    const char *sql =
+        dir > 0 ? "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
+                  " WHERE item_fts MATCH ?1 AND f.rowid > ?2 AND i.dataset_id = ?3"
+                  " ORDER BY f.rowid ASC LIMIT 1"
+                : "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
+                  " WHERE item_fts MATCH ?1 AND f.rowid < ?2 AND i.dataset_id = ?3"
+                  " ORDER BY f.rowid DESC LIMIT 1";
+    sqlite3_stmt *s;
+    if (prepare(st, sql, &s, err) != PS_OK) {
+        sb_free(&q);
+        return err->code;
+    }
+    sqlite3_bind_text(s, 1, q.p, (int)q.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from_id);
+    sqlite3_bind_int64(s, 3, dataset_id);
+    int rc = sqlite3_step(s), ret = PS_OK;
+    if (rc == SQLITE_ROW)
+        *seq = sqlite3_column_int64(s, 0);
+    else if (rc == SQLITE_DONE)
+        ret = ps_error(err, PS_ERR_NOTFOUND, "no more matches for '%s'", query);
+    else
+        ret = ps_error(err, PS_ERR_USAGE, "search '%s': %s", query, sqlite3_errmsg(st->db));
+    sqlite3_finalize(s);
+    sb_free(&q);
+    return ret;
+}
+
+/* ---- labels ---- */
+
+static int
+exec_bound(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_dberr(st, err, what);
+    return PS_OK;
+}
+
+/* Find annotator's judgments of the unordered pair; the newest one's id and its
+ * verdict relative to (a, b) are returned, older duplicates are deleted. */
+static int
+label_find(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *annotator,
+           int64_t *id, enum store_verdict *v, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *id = 0;
+    *v = STORE_VERDICT_NONE;
+    if (prepare(st,
+                "SELECT id, response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
+                " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
+                " ORDER BY id DESC",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_text(s, 2, annotator, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, a);
+    sqlite3_bind_int64(s, 4, b);
+    int rc;
+    int64_t dups[16];
+    int ndup = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t jid = sqlite3_column_int64(s, 0);
+        if (!*id) {
+            *id = jid;
+            enum store_verdict jv = store_verdict_parse((const char *)sqlite3_column_text(s, 2));
+            *v = sqlite3_column_int64(s, 1) == a ? jv : verdict_flip(jv);
+        } else if (ndup < 16) {
+            dups[ndup++] = jid;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, err, "read label");
+    for (int i = 0; i < ndup; i++) {
+        if (prepare(st, "DELETE FROM judgment WHERE id = ?1", &s, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_int64(s, 1, dups[i]);
+        if (exec_bound(st, s, err, "label") != PS_OK)
+            return err->code;
+    }
+    return PS_OK;
+}
+
+static int
+adjust_judgment_count(struct store *st, int64_t item_id, int delta, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "UPDATE dataset SET n_judgments = n_judgments + ?2"
+                " WHERE id = (SELECT dataset_id FROM item WHERE id = ?1)",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_int(s, 2, delta);
+    return exec_bound(st, s, err, "label");
+}
+
+static int
+label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *annotator,
+            enum store_verdict verdict, enum store_verdict *prev, struct ps_err *err)
+{
+    int64_t id;
+    enum store_verdict old;
+    if (!annotator || !*annotator)
+        return ps_error(err, PS_ERR_USAGE, "label: no annotator name");
+    if (a == b)
+        return ps_error(err, PS_ERR_USAGE, "label: a pair needs two different responses");
+    if (label_find(st, item_id, a, b, annotator, &id, &old, err) != PS_OK)
+        return err->code;
+    if (prev)
+        *prev = old;
+    sqlite3_stmt *s;
+    if (verdict == STORE_VERDICT_NONE) {
+        if (!id)
+            return PS_OK;
+        if (prepare(st, "DELETE FROM judgment WHERE id = ?1", &s, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_int64(s, 1, id);
+        if (exec_bound(st, s, err, "label") != PS_OK)
+            return err->code;
+        return adjust_judgment_count(st, item_id, -1, err);
+    }
+    double p = verdict == STORE_VERDICT_A ? 1.0 : verdict == STORE_VERDICT_B ? 0.0 : 0.5;
+    if (id) {
+        if (prepare(st,
+                    "UPDATE judgment SET response_a = ?2, response_b = ?3, verdict = ?4, p_a = ?5,"
+                    " created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                    &s, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_int64(s, 1, id);
+    } else {
+        /* The responses must belong to the item: checked by the SELECT. */
+        if (prepare(st,
+                    "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a)"
+                    " SELECT ?1, ?2, ?3, ?6, ?4, ?5 WHERE"
+                    " (SELECT count(*) FROM response WHERE item_id = ?1 AND id IN (?2, ?3)) = 2",
+                    &s, err) != PS_OK)
+            return err->code;
+        sqlite3_bind_int64(s, 1, item_id);
+        sqlite3_bind_text(s, 6, annotator, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(s, 2, a);
+    sqlite3_bind_int64(s, 3, b);
+    sqlite3_bind_text(s, 4, store_verdict_str(verdict), -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 5, p);
+    if (exec_bound(st, s, err, "label") != PS_OK)
+        return err->code;
+    if (!id) {
+        if (sqlite3_changes(st->db) == 0)
+            return ps_error(err, PS_ERR_NOTFOUND, "label: responses %lld and %lld are not both"
+                            " responses of item %lld", (long long)a, (long long)b,
+                            (long long)item_id);
+        return adjust_judgment_count(st, item_id, 1, err);
+    }
+    return PS_OK;
+}
+
+/* Run fn inside a savepoint so a label change is all-or-nothing, whether or not the
+ * caller has a transaction open. */
+static int
+with_savepoint(struct store *st, int rc_in, struct ps_err *err)
+{
+    (void)err;
+    if (rc_in == PS_OK) {
+        sqlite3_exec(st->db, "RELEASE browse_label", NULL, NULL, NULL);
+    } else {
+        sqlite3_exec(st->db, "ROLLBACK TO browse_label", NULL, NULL, NULL);
+        sqlite3_exec(st->db, "RELEASE browse_label", NULL, NULL, NULL);
+    }
+    return rc_in;
+}
+
+int
+store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
+                struct ps_err *err)
+{
+    if (store_exec(st, "SAVEPOINT browse_label", err) != PS_OK)
+        return err->code;
+    int rc = label_apply(st, item_id, resp_a, resp_b, annotator, verdict, prev, err);
+    return with_savepoint(st, rc, err);
+}
+
+int
+store_label_clear(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                  const char *annotator, enum store_verdict *prev, struct ps_err *err)
+{
+    return store_label_set(st, item_id, resp_a, resp_b, annotator, STORE_VERDICT_NONE, prev, err);
+}
+
+int
+store_label_get(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                const char *annotator, enum store_verdict *out, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *out = STORE_VERDICT_NONE;
+    if (prepare(st,
+                "SELECT response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
+                " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
+                " ORDER BY id DESC LIMIT 1",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    store_bind_text(s, 2, annotator ? annotator : "");
+    sqlite3_bind_int64(s, 3, resp_a);
+    sqlite3_bind_int64(s, 4, resp_b);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        enum store_verdict v = store_verdict_parse((const char *)sqlite3_column_text(s, 1));
+        *out = sqlite3_column_int64(s, 0) == resp_a ? v : verdict_flip(v);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_dberr(st, err, "read label");
+    return PS_OK;
+}
+
+/* ---- tags and notes ---- */
+
+int
+store_tag_add(struct store *st, int64_t item_id, const char *tag, int *added, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (!tag || !*tag)
+        return ps_error(err, PS_ERR_USAGE, "empty tag");
+    if (prepare(st,
+                "INSERT OR IGNORE INTO tag (item_id, tag) SELECT ?1, ?2 WHERE EXISTS"
+                " (SELECT 1 FROM item WHERE id = ?1)",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    if (exec_bound(st, s, err, "tag") != PS_OK)
+        return err->code;
+    if (added)
+        *added = sqlite3_changes(st->db) > 0;
+    return PS_OK;
+}
+
+int
+store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *removed,
+                 struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st, "DELETE FROM tag WHERE item_id = ?1 AND tag = ?2", &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    store_bind_text(s, 2, tag ? tag : "");
+    if (exec_bound(st, s, err, "tag") != PS_OK)
+        return err->code;
+    if (removed)
+        *removed = sqlite3_changes(st->db) > 0;
+    return PS_OK;
+}
+
+/* Collect column 0 (text) and optionally column 1 (integer) of every row. */
+static int
+collect_strings(struct store *st, sqlite3_stmt *s, char ***out, int64_t **counts, int *n,
+                struct ps_err *err)
+{
+    int cap = 0, cnt = 0, rc;
+    char **v = NULL;
+    int64_t *c = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 8;
+            v = xrealloc(v, (size_t)cap * sizeof *v);
+            if (counts)
+                c = xrealloc(c, (size_t)cap * sizeof *c);
+        }
+        v[cnt] = store_col_strdup(s, 0);
+        if (!v[cnt])
+            v[cnt] = xstrdup("");
+        if (counts)
+            c[cnt] = sqlite3_column_int64(s, 1);
+        cnt++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        store_strings_free(v, cnt);
+        free(c);
+        return store_dberr(st, err, "tags");
+    }
+    *out = v;
+    *n = cnt;
+    if (counts)
+        *counts = c;
+    return PS_OK;
+}
+
+int
+store_tag_list(struct store *st, int64_t item_id, char ***out, int *n, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st, "SELECT tag FROM tag WHERE item_id = ?1 ORDER BY tag", &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    return collect_strings(st, s, out, NULL, n, err);
+}
+
+int
+store_tag_names(struct store *st, int64_t dataset_id, char ***out, int64_t **counts, int *n,
+                struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st,
+                "SELECT t.tag, count(*) FROM tag t JOIN item i ON i.id = t.item_id"
+                " WHERE i.dataset_id = ?1 GROUP BY t.tag ORDER BY t.tag",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    return collect_strings(st, s, out, counts, n, err);
+}
+
+void
+store_strings_free(char **v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int
+store_note_add(struct store *st, int64_t item_id, const char *author, const char *text,
+               int64_t *id, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (!text || !*text)
+        return ps_error(err, PS_ERR_USAGE, "empty note");
+    if (prepare(st,
+                "INSERT INTO note (item_id, author, text) SELECT ?1, ?2, ?3"
+                " WHERE EXISTS (SELECT 1 FROM item WHERE id = ?1)",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    store_bind_text(s, 2, author);
+    sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+    if (exec_bound(st, s, err, "note") != PS_OK)
+        return err->code;
+    if (sqlite3_changes(st->db) == 0)
+        return ps_error(err, PS_ERR_NOTFOUND, "note: no item %lld", (long long)item_id);
+    if (id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return PS_OK;
+}
+
+int
+store_note_delete(struct store *st, int64_t note_id, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st, "DELETE FROM note WHERE id = ?1", &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, note_id);
+    return exec_bound(st, s, err, "note");
+}
+
+int
+store_note_list(struct store *st, int64_t item_id, struct store_note **out, int *n,
+                struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    if (prepare(st, "SELECT id, author, text, created_at FROM note WHERE item_id = ?1 ORDER BY id",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    int cap = 0, cnt = 0, rc;
+    struct store_note *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 4;
+            v = xrealloc(v, (size_t)cap * sizeof *v);
+        }
+        v[cnt].id = sqlite3_column_int64(s, 0);
+        v[cnt].author = store_col_strdup(s, 1);
+        v[cnt].text = store_col_strdup(s, 2);
+        v[cnt].created_at = store_col_strdup(s, 3);
+        cnt++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        store_notes_free(v, cnt);
+        return store_dberr(st, err, "notes");
+    }
+    *out = v;
+    *n = cnt;
+    return PS_OK;
+}
+
+void
+store_notes_free(struct store_note *v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(v[i].author);
+        free(v[i].text);
+        free(v[i].created_at);
+    }
+    free(v);
+}
+
+/* ---- agreement ---- */
+
+int
+store_agreement(struct store *st, int64_t dataset_id, const char *annotator,
+                struct store_agreement **out, int *n, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *out = NULL;
+    *n = 0;
+    /* For each (annotator, item, unordered pair) the newest judgment counts: a bare
+     * column next to max(id) takes its values from that row in SQLite. */
+    if (prepare(st,
+                "WITH mine AS (SELECT j.item_id AS item_id,"
+                "   min(j.response_a, j.response_b) AS lo, max(j.response_a, j.response_b) AS hi,"
+                "   " NORM_VERDICT("j") " AS v, max(j.id)"
+                "   FROM judgment j CROSS JOIN item i ON i.id = j.item_id"
+                "   WHERE j.annotator = ?2 AND i.dataset_id = ?1"
+                "   GROUP BY j.item_id, lo, hi),"
+                " theirs AS (SELECT o.annotator AS annotator, m.v AS mv,"
+                "   " NORM_VERDICT("o") " AS v, max(o.id)"
+                "   FROM mine m CROSS JOIN judgment o ON o.item_id = m.item_id"
+                "   WHERE o.annotator <> ?2"
+                "     AND min(o.response_a, o.response_b) = m.lo"
+                "     AND max(o.response_a, o.response_b) = m.hi"
+                "   GROUP BY o.annotator, m.item_id, m.lo, m.hi)"
+                " SELECT annotator, count(*), sum(mv = v) FROM theirs"
+                " WHERE mv <> 'invalid' AND v <> 'invalid'"
+                " GROUP BY annotator ORDER BY annotator",
+                &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    store_bind_text(s, 2, annotator ? annotator : "");
+    int cap = 0, cnt = 0, rc;
+    struct store_agreement *v = NULL;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 4;
+            v = xrealloc(v, (size_t)cap * sizeof *v);
+        }
+        v[cnt].annotator = store_col_strdup(s, 0);
+        v[cnt].both = sqlite3_column_int64(s, 1);
+        v[cnt].agree = sqlite3_column_int64(s, 2);
+        cnt++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        store_agreement_free(v, cnt);
+        return store_dberr(st, err, "agreement");
+    }
+    *out = v;
+    *n = cnt;
+    return PS_OK;
+}
+
+void
+store_agreement_free(struct store_agreement *v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i].annotator);
+    free(v);
+}

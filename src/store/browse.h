@@ -1,0 +1,206 @@
+/* The queries behind the TUI's item list and pair view: keyset paging through a
+ * dataset under filters and sorts, full-text search, labels (with undo), tags,
+ * notes and live agreement.
+ *
+ * Nothing here loads a whole dataset.  Paging is keyset-based (WHERE (key, seq) >
+ * (last key, last seq) ORDER BY key, seq LIMIT n) over the table item_stat, which
+ * triggers keep up to date with per-item figures (prompt length, response lengths,
+ * models, whether annotators disagree), so the common pages are index range scans.
+ *
+ * Costs on a 1,000,000-item dataset (see bench/browse_bench.c for measurements):
+ *   - sort by seq, no filter or a dense filter: a page is ~1 ms, whatever the position;
+ *   - sort by length difference or prompt length: the same, via their indexes;
+ *   - a sparse filter (a rare tag, a label few items have, "disagree" on a dataset
+ *     with one annotator) scans items in sort order until the page is full: up to a
+ *     full scan (~0.3-1 s) when fewer matches than a page remain;
+ *   - an FTS filter materializes the matching item ids once per query (a common
+ *     word in 1M items: tens of ms);
+ *   - store_browse_count and store_browse_position on a filter count matching rows
+ *     (a scan); counts are cached per (dataset, filter) until the workspace changes.
+ *
+ * Verdicts are normalized to the pair's order by response id (response.idx order
+ * for imported data): a judgment stored as (b, a) with verdict "A" reads as "B". */
+#ifndef PS_STORE_BROWSE_H
+#define PS_STORE_BROWSE_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/strbuf.h"
+
+struct store;
+
+enum store_verdict {
+    STORE_VERDICT_NONE = 0, /* no judgment */
+    STORE_VERDICT_A,
+    STORE_VERDICT_B,
+    STORE_VERDICT_TIE,
+};
+
+/* "A", "B", "tie" or "" for NONE. */
+const char *store_verdict_str(enum store_verdict v);
+/* Parse "A"/"a", "B"/"b", "tie"; anything else (incl. NULL, "invalid") is NONE. */
+enum store_verdict store_verdict_parse(const char *s);
+
+enum browse_label {
+    BROWSE_LABEL_ANY = 0,    /* no label filter */
+    BROWSE_LABEL_UNLABELED,  /* not labeled by f->annotator */
+    BROWSE_LABEL_LABELED,    /* labeled by f->annotator (any verdict) */
+    BROWSE_LABEL_A,          /* f->annotator said A */
+    BROWSE_LABEL_B,
+    BROWSE_LABEL_TIE,
+};
+
+enum browse_sort {
+    BROWSE_SORT_SEQ = 0,   /* import order (default) */
+    BROWSE_SORT_LEN_DIFF,  /* |len(response 0) - len(response 1)| in characters */
+    BROWSE_SORT_PROMPT_LEN,/* characters of the final prompt */
+};
+
+/* A filter; zero-initialized means "everything, by seq".  Strings are borrowed. */
+struct browse_filter {
+    const char *annotator;  /* the current user ("human:alice"): whose labels `label`
+                               and browse_row.my_label refer to; NULL = nobody */
+    enum browse_label label;
+    int disagree;           /* 1: only items whose annotators disagree on a pair */
+    const char *tag;        /* exact tag, or NULL */
+    const char *model;      /* substring of any response's model name, or NULL */
+    int64_t len_min, len_max; /* characters of the longer of responses 0 and 1;
+                                 len_max <= 0 means no upper bound */
+    const char *search;     /* user search text (see store_fts_query), or NULL */
+    enum browse_sort sort;
+    int desc;               /* 1: descending (largest first) */
+};
+
+/* One line of the item list.  Strings are owned by the row array. */
+struct browse_row {
+    int64_t item_id, seq;
+    char *preview;          /* the first 200 characters of the final prompt, raw (sanitize
+                               before drawing); "" when there is none */
+    int n_resp;
+    int64_t len0, len1;     /* characters of responses 0 and 1 (0 when absent) */
+    enum store_verdict my_label; /* f->annotator's latest verdict */
+    enum store_verdict ds_label; /* the dataset's verdict: annotator "dataset" first,
+                                    else the earliest other annotator's */
+    int disagree;           /* annotators disagree on some pair of this item */
+    char *tags;             /* comma-separated, NULL when none */
+    char *models;           /* distinct model names of the responses, ", "-separated,
+                               NULL when none */
+    int64_t sort_key;       /* the value sorted on (seq for BROWSE_SORT_SEQ) */
+};
+
+/* Up to `limit` rows of dataset `dataset_id` matching `f` (NULL = no filter) that
+ * come after the item at position `after_seq` in the filter's sort order (-1: from
+ * the start).  after_seq need not match the filter itself.  On success *out is a
+ * caller-owned array of *n rows (possibly 0) in sort order; free it with
+ * store_browse_rows_free.  A bad search is PS_ERR_USAGE. */
+int store_browse_rows(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                      int64_t after_seq, int limit, struct browse_row **out, int *n,
+                      struct ps_err *err);
+
+/* The rows just before the item at `before_seq` (-1: the last page), still returned
+ * in sort order (the last row is the one right before before_seq). */
+int store_browse_rows_before(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                             int64_t before_seq, int limit, struct browse_row **out, int *n,
+                             struct ps_err *err);
+
+void store_browse_rows_free(struct browse_row *rows, int n);
+
+/* Number of items matching `f`.  Unfiltered: O(1) from the dataset's counts.
+ * Filtered: a counting scan, cached until the workspace changes. */
+int store_browse_count(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                       int64_t *count, struct ps_err *err);
+
+/* 0-based position of the item at `seq` among the items matching `f` in sort order
+ * (the number of matching items before it; the item itself need not match). */
+int store_browse_position(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+                          int64_t seq, int64_t *pos, struct ps_err *err);
+
+/* ---- search ---- */
+
+/* Turn what a user typed into a safe FTS5 query, appended to `out`:
+ *   words          each word is quoted ("it's" -> "it's"), all must occur
+ *   "a phrase"     an exact phrase
+ *   word*          a prefix
+ *   -word          must not occur (needs at least one positive term)
+ *   a OR b         either
+ *   prompt:word    only in the prompt (system, history, final prompt);
+ *   response:word  only in the responses
+ * Never produces an FTS5 syntax error from user text.  PS_ERR_USAGE when nothing
+ * searchable is left (empty text, only negative terms). */
+int store_fts_query(const char *user, struct strbuf *out, struct ps_err *err);
+
+/* The seq of the next item of the dataset (dir > 0: after from_seq; dir < 0: before
+ * it) whose text matches the user search `query` (see store_fts_query).  from_seq
+ * -1 with dir > 0 starts at the top, -1 with dir < 0 at the bottom.
+ * PS_ERR_NOTFOUND (message "no more matches") when there is none that way; the
+ * caller wraps around by searching again from -1. */
+int store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
+                      int dir, int64_t *seq, struct ps_err *err);
+
+/* ---- labels ---- */
+
+/* Record `annotator`'s verdict on the pair (resp_a, resp_b) of item `item_id` (the
+ * verdict is relative to that order): one judgment per (item, annotator, unordered
+ * pair), replaced if it exists.  STORE_VERDICT_NONE removes it (as
+ * store_label_clear).  *prev (may be NULL) receives the verdict that was there
+ * before, relative to the same order, so that calling again with it undoes. */
+int store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                    const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
+                    struct ps_err *err);
+int store_label_clear(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                      const char *annotator, enum store_verdict *prev, struct ps_err *err);
+/* The verdict of `annotator` on the pair (NONE when absent), relative to (a, b). */
+int store_label_get(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                    const char *annotator, enum store_verdict *out, struct ps_err *err);
+
+/* ---- tags and notes ---- */
+
+/* Add a tag to an item (no-op when present).  *added (may be NULL) is 1 when it
+ * was new, so an undo knows whether to remove it. */
+int store_tag_add(struct store *st, int64_t item_id, const char *tag, int *added,
+                  struct ps_err *err);
+/* Remove a tag; *removed (may be NULL) is 1 when it was there. */
+int store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *removed,
+                     struct ps_err *err);
+/* The tags of an item, sorted.  *out is a caller-owned array of *n strings; free
+ * with store_strings_free. */
+int store_tag_list(struct store *st, int64_t item_id, char ***out, int *n, struct ps_err *err);
+/* Every distinct tag used in a dataset with its item count (for completion and the
+ * filter menu), sorted by tag.  counts may be NULL. */
+int store_tag_names(struct store *st, int64_t dataset_id, char ***out, int64_t **counts, int *n,
+                    struct ps_err *err);
+void store_strings_free(char **v, int n);
+
+struct store_note {
+    int64_t id;
+    char *author, *text, *created_at;
+};
+
+/* Add a note (author may be NULL); its id goes to *id (may be NULL). */
+int store_note_add(struct store *st, int64_t item_id, const char *author, const char *text,
+                   int64_t *id, struct ps_err *err);
+int store_note_delete(struct store *st, int64_t note_id, struct ps_err *err);
+/* The notes of an item, oldest first; free with store_notes_free. */
+int store_note_list(struct store *st, int64_t item_id, struct store_note **out, int *n,
+                    struct ps_err *err);
+void store_notes_free(struct store_note *v, int n);
+
+/* ---- agreement ---- */
+
+struct store_agreement {
+    char *annotator; /* the other annotator */
+    int64_t both;    /* pairs judged by both (invalid verdicts left out) */
+    int64_t agree;   /* of which the same verdict (A/B/tie, order normalized) */
+};
+
+/* For every other annotator of the dataset: on how many pairs `annotator` and they
+ * both gave a verdict, and how many of those agree.  When an annotator judged a pair
+ * several times (e.g. both orders), their latest judgment counts.  Sorted by
+ * annotator; *out is caller-owned, free with store_agreement_free.  Cost: one pass
+ * over `annotator`'s judgments in the dataset. */
+int store_agreement(struct store *st, int64_t dataset_id, const char *annotator,
+                    struct store_agreement **out, int *n, struct ps_err *err);
+void store_agreement_free(struct store_agreement *v, int n);
+
+#endif
