@@ -13,6 +13,7 @@ enum export_kind { EX_TRL, EX_TRL_CONV, EX_KTO, EX_JSONL, EX_CSV, EX_AP };
 struct export_state {
     enum export_kind kind;
     const char *annotator;
+    int only_annotator;   /* CSV: --annotator given, so only that annotator's rows */
     FILE *out;
     struct export_result *res;
     struct strbuf sb;
@@ -200,6 +201,65 @@ ap_annotators(struct export_state *x)
     x->n_annotators = 0;
 }
 
+static void
+csv_row(struct export_state *x, const struct store_item *it, const struct store_judgment *j)
+{
+    struct strbuf *sb = &x->sb;
+    int a = j ? j->a : 0, b = j ? j->b : 1;
+    sb_printf(sb, "%lld,", (long long)it->seq);
+    csv_field(sb, it->ext_id);
+    sb_putc(sb, ',');
+    csv_field(sb, it->system);
+    sb_putc(sb, ',');
+    csv_field(sb, it->history);
+    sb_putc(sb, ',');
+    csv_field(sb, it->prompt);
+    for (int side = 0; side < 2; side++) {
+        int r = side ? b : a;
+        sb_putc(sb, ',');
+        csv_field(sb, r < it->n_resp ? it->resp[r].text : NULL);
+    }
+    for (int side = 0; side < 2; side++) {
+        int r = side ? b : a;
+        sb_putc(sb, ',');
+        csv_field(sb, r < it->n_resp ? it->resp[r].model : NULL);
+    }
+    sb_putc(sb, ',');
+    if (j) {
+        csv_field(sb, j->verdict);
+        sb_putc(sb, ',');
+        if (j->has_p)
+            sb_printf(sb, "%.17g", j->p_a);
+        sb_putc(sb, ',');
+        csv_field(sb, j->annotator);
+        sb_putc(sb, ',');
+        csv_field(sb, j->rationale);
+    } else {
+        sb_puts(sb, ",,,");
+    }
+    emit_line(x);
+}
+
+/* CSV: one row per judgment (of every annotator, or only --annotator's), and one
+ * row with an empty verdict for an item nobody judged, so that importing the file
+ * back with --map (id=index) gives the same items. */
+static void
+csv_item(struct export_state *x, const struct store_item *it)
+{
+    int rows = 0;
+    for (int k = 0; k < it->n_judg; k++) {
+        const struct store_judgment *j = &it->judg[k];
+        if (x->only_annotator && strcmp(j->annotator, x->annotator))
+            continue;
+        csv_row(x, it, j);
+        rows++;
+    }
+    if (!rows) {
+        csv_row(x, it, NULL);
+        x->res->skipped_unlabeled++;
+    }
+}
+
 static int
 export_item(void *ud, const struct store_item *it, struct ps_err *err)
 {
@@ -230,32 +290,15 @@ export_item(void *ud, const struct store_item *it, struct ps_err *err)
         if (any)
             return 0;
     }
+    if (x->kind == EX_CSV) {
+        csv_item(x, it);
+        return 0;
+    }
     int decisive = 0;
     for (int k = 0; k < it->n_judg; k++) {
         const struct store_judgment *j = &it->judg[k];
         if (strcmp(j->annotator, x->annotator))
             continue;
-        if (x->kind == EX_CSV) {
-            decisive = 1;
-            sb_printf(sb, "%lld,", (long long)it->seq);
-            csv_field(sb, it->system);
-            sb_putc(sb, ',');
-            csv_field(sb, it->prompt);
-            sb_putc(sb, ',');
-            csv_field(sb, it->resp[j->a].text);
-            sb_putc(sb, ',');
-            csv_field(sb, it->resp[j->b].text);
-            sb_putc(sb, ',');
-            csv_field(sb, it->resp[j->a].model);
-            sb_putc(sb, ',');
-            csv_field(sb, it->resp[j->b].model);
-            sb_putc(sb, ',');
-            csv_field(sb, j->verdict);
-            sb_putc(sb, ',');
-            csv_field(sb, j->annotator);
-            emit_line(x);
-            continue;
-        }
         int chosen, rejected;
         if (!strcmp(j->verdict, "A")) {
             chosen = j->a;
@@ -375,11 +418,14 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
     }
     store_dataset_free(&d);
     x.annotator = res->annotator;
+    x.only_annotator = opts->annotator != NULL;
     x.out = out;
     x.res = res;
     x.first = 1;
     if (x.kind == EX_CSV)
-        fputs("index,system,prompt,response_a,response_b,model_a,model_b,verdict,annotator\n", out);
+        fputs("index,id,system,history,prompt,response_a,response_b,model_a,model_b,verdict,p_a,"
+              "annotator,rationale\n",
+              out);
     if (x.kind == EX_AP) {
         fputs("{\n  \"metadata\": {\"version\": \"2.0\", \"description\": \"exported by prefscope\","
               " \"default_annotator\": ",

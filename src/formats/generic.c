@@ -30,6 +30,19 @@ mapped_text(struct fmt_job *job, const cJSON *o, const char *target, const char 
     return PS_OK;
 }
 
+/* As mapped_text for optional metadata: an empty string (an empty CSV cell) is
+ * absent. */
+static int
+mapped_opt(struct fmt_job *job, const cJSON *o, const char *target, const char **out,
+           struct ps_err *err)
+{
+    if (mapped_text(job, o, target, out, err) != PS_OK)
+        return err->code;
+    if (*out && !**out)
+        *out = NULL;
+    return PS_OK;
+}
+
 static int
 require(struct fmt_job *job, const char *target, const char *val, struct ps_err *err)
 {
@@ -71,8 +84,12 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     ps_record_clear(&rec);
     const char *a = NULL, *b = NULL, *single = NULL;
     int chosen_form = 0;
-    if (mapped_text(job, o, "id", &rec.ext_id, err) || mapped_text(job, o, "system", &rec.system, err))
+    if (mapped_opt(job, o, "id", &rec.ext_id, err) || mapped_opt(job, o, "system", &rec.system, err))
         return err->code;
+    /* Records sharing an id are one item (more responses, more judgments), as when a
+     * CSV has one row per judgment. */
+    if (rec.ext_id && *rec.ext_id)
+        rec.key = fmt_tmp_printf(job, "id:%s", rec.ext_id);
     const struct field_map_entry *pe = fieldmap_get(m, "prompt");
     const cJSON *pv = pe ? fieldmap_resolve(pe->path, o) : NULL;
     if (cJSON_IsArray(pv)) {
@@ -87,13 +104,33 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     }
     const struct field_map_entry *he = fieldmap_get(m, "history");
     const cJSON *hv = he ? fieldmap_resolve(he->path, o) : NULL;
+    cJSON *parsed = NULL;
+    if (cJSON_IsString(hv) && *hv->valuestring) {
+        /* a CSV cell (or string field) holding the message list as JSON text */
+        parsed = cJSON_Parse(hv->valuestring);
+        if (!cJSON_IsArray(parsed)) {
+            cJSON_Delete(parsed);
+            return fmt_fail(job, err, "field '%s' (history): expected a JSON list of messages",
+                            he->source);
+        }
+        hv = parsed;
+    } else if (hv && !cJSON_IsNull(hv) && !cJSON_IsArray(hv) &&
+               !(cJSON_IsString(hv) && !*hv->valuestring)) {
+        return fmt_fail(job, err, "field '%s' (history): expected a list of messages, found %s",
+                        he->source, fmt_json_type(hv));
+    }
+    if (cJSON_IsArray(hv) && cJSON_GetArraySize(hv) == 0)
+        hv = NULL;
     if (cJSON_IsArray(hv)) {
         const char *sys, *prompt, *hist;
-        if (fmt_split_messages(job, hv, cJSON_GetArraySize(hv), he->source, &sys, &hist, &prompt, err))
+        if (fmt_split_messages(job, hv, cJSON_GetArraySize(hv), he->source, &sys, &hist, &prompt, err)) {
+            cJSON_Delete(parsed);
             return err->code;
+        }
         /* the history field holds the turns before the prompt, so keep them all */
         rec.history_json = fmt_tmp_json(job, hv);
     }
+    cJSON_Delete(parsed);
     if (fieldmap_get(m, "chosen")) {
         chosen_form = 1;
         if (mapped_text(job, o, "chosen", &a, err) || require(job, "chosen", a, err) ||
@@ -111,25 +148,47 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         a = single;
     }
     const char *ma, *mb;
-    if (mapped_text(job, o, "model.a", &ma, err) || mapped_text(job, o, "model.b", &mb, err))
+    if (mapped_opt(job, o, "model.a", &ma, err) || mapped_opt(job, o, "model.b", &mb, err))
         return err->code;
     ps_record_add_response(&rec, a, ma);
     if (b || (!single && mb))
         ps_record_add_response(&rec, b, mb);
 
     const char *annotator = label_list(m, "annotator.name", "dataset"), *av;
-    if (mapped_text(job, o, "annotator", &av, err))
+    if (mapped_opt(job, o, "annotator", &av, err))
         return err->code;
     if (av)
         annotator = av;
     const char *rationale;
-    if (mapped_text(job, o, "rationale", &rationale, err))
+    if (mapped_opt(job, o, "rationale", &rationale, err))
         return err->code;
 
     const char *label;
     if (mapped_text(job, o, "label", &label, err))
         return err->code;
+    if (label && !*label)
+        label = NULL; /* an empty cell: unlabeled */
     const struct field_map_entry *pae = fieldmap_get(m, "p_a");
+    /* p_a decides when it holds a number; an empty or null cell falls back to label */
+    double p_val = 0;
+    int p_numeric = 0;
+    if (pae) {
+        const cJSON *v = fieldmap_resolve(pae->path, o);
+        if (cJSON_IsNumber(v)) {
+            p_val = v->valuedouble;
+            p_numeric = 1;
+        } else if (cJSON_IsString(v) && *v->valuestring) {
+            char *end;
+            p_val = strtod(v->valuestring, &end);
+            if (end == v->valuestring || *end)
+                return fmt_fail(job, err, "field '%s' (p_a): expected a number, found \"%.40s\"",
+                                pae->source, v->valuestring);
+            p_numeric = 1;
+        } else if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
+            return fmt_fail(job, err, "field '%s' (p_a): expected a number, found %s", pae->source,
+                            fmt_json_type(v));
+        }
+    }
     if (single && label) {
         const char *good = label_list(m, "label.good", "true|1|good|yes|thumbs_up|up");
         const char *bad = label_list(m, "label.bad", "false|0|bad|no|thumbs_down|down");
@@ -144,27 +203,11 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         ps_record_add_rating(&rec, 0, "label", v, annotator);
     } else if (rec.n_resp == 2 && chosen_form) {
         ps_record_add_judgment(&rec, 0, 1, annotator, "A", 1.0, rationale);
-    } else if (rec.n_resp == 2 && pae) {
-        double p = 0;
-        const cJSON *v = fieldmap_resolve(pae->path, o);
-        /* CSV cells are strings: a numeric string is a number here */
-        char *end = NULL;
-        int numeric = cJSON_IsNumber(v);
-        if (numeric)
-            p = v->valuedouble;
-        else if (cJSON_IsString(v) && *v->valuestring) {
-            p = strtod(v->valuestring, &end);
-            numeric = end != v->valuestring && !*end;
-        }
-        if (numeric) {
-            if (p < 0 || p > 1)
-                return fmt_fail(job, err, "field '%s': expected a probability in [0, 1], found %g",
-                                pae->source, p);
-            ps_record_add_judgment(&rec, 0, 1, annotator, ps_verdict_from_p(p), p, rationale);
-        } else if (v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && !*v->valuestring)) {
-            return fmt_fail(job, err, "field '%s': expected a number, found %s", pae->source,
-                            fmt_json_type(v));
-        }
+    } else if (rec.n_resp == 2 && pae && p_numeric) {
+        if (!(p_val >= 0 && p_val <= 1))
+            return fmt_fail(job, err, "field '%s' (p_a): expected a probability in [0, 1], found %g",
+                            pae->source, p_val);
+        ps_record_add_judgment(&rec, 0, 1, annotator, ps_verdict_from_p(p_val), p_val, rationale);
     } else if (rec.n_resp == 2 && label) {
         const char *la = label_list(m, "label.a", "a|A|1|response_a|model_a|output_1|text_a|chosen");
         const char *lb = label_list(m, "label.b", "b|B|2|response_b|model_b|output_2|text_b|rejected");
