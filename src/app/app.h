@@ -28,6 +28,7 @@ struct app {
     _(stats, "win rates, agreement, accuracy, position and length bias with CIs") \
     _(rank, "Bradley-Terry and Elo leaderboard of the models in a dataset") \
     _(models, "list the configured LLM models and probe what each server supports") \
+    _(judge, "LLM-as-judge over a dataset's pairs (both orders with --swap)") \
     _(tui, "open the terminal UI (the default when no command is given)")
 
 #define PS_CMD_DECL(name, summary) int cmd_##name(struct app *app, int argc, char **argv);

@@ -162,3 +162,27 @@ store_judgment_delete_annotator(struct store *st, int64_t dataset_id, const char
         *deleted = sqlite3_changes(st->db);
     return PS_OK;
 }
+
+int
+store_judgment_keys(struct store *st, int64_t dataset_id, const char *annotator,
+                    store_judgment_key_fn fn, void *ud, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT j.item_id, j.response_a, j.response_b FROM judgment j"
+                           " JOIN item i ON i.id = j.item_id"
+                           " WHERE i.dataset_id = ?1 AND j.annotator = ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "judgment keys");
+    sqlite3_bind_int64(s, 1, dataset_id);
+    store_bind_text(s, 2, annotator);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = fn(ud, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+    sqlite3_finalize(s);
+    if (stop)
+        return stop;
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, err, "judgment keys");
+    return PS_OK;
+}

@@ -30,6 +30,13 @@ int store_judgment_add(struct store *st, int64_t item_id, int64_t resp_a, int64_
                        double weight, const char *rationale, const char *meta_json,
                        struct ps_err *err);
 
+/* Visit (item_id, response_a, response_b) of every judgment of `annotator` in the
+ * dataset (to skip work already done when a judge run resumes).  A non-zero return
+ * from fn stops the walk and is returned. */
+typedef int (*store_judgment_key_fn)(void *ud, int64_t item_id, int64_t resp_a, int64_t resp_b);
+int store_judgment_keys(struct store *st, int64_t dataset_id, const char *annotator,
+                        store_judgment_key_fn fn, void *ud, struct ps_err *err);
+
 /* Delete every judgment of `annotator` in the dataset (to rerun a judge from scratch);
  * *deleted receives the count (may be NULL). */
 int store_judgment_delete_annotator(struct store *st, int64_t dataset_id, const char *annotator,
