@@ -20,6 +20,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "llm/llm.h"
+#include "lua/config.h"
 #include "store/judgments.h"
 #include "store/store.h"
 
@@ -36,7 +37,8 @@ static const char judge_usage[] =
     "stored as verdict 'invalid'.  Judgments already stored for NAME are skipped and\n"
     "finished calls come from the workspace's LLM cache, so a rerun resumes.\n"
     "\n"
-    "  -m, --model M         model name from the config (or with --base-url: a name)\n"
+    "  -m, --model M         a model of the config (prefscope models lists them), or\n"
+    "                        with --base-url the name of an inline model\n"
     "  -t, --template T      judge template: pairwise (default), pairwise_cot,\n"
     "                        pairwise_json, pairwise_strict, or a file path\n"
     "  --swap                also judge every pair in the reversed order\n"
@@ -440,9 +442,6 @@ cmd_judge(struct app *app, int argc, char **argv)
         return app_failf(app, "judge: expected one DATASET (see prefscope judge --help)");
     if (!model)
         return app_failf(app, "judge: --model is required");
-    if (!base_url)
-        return app_failf(app, "judge: model '%s': this build reads models only from --base-url "
-                              "(the config loader is not available)", model);
     const char *dataset = argv[optind];
     r.model_name = model;
     if (!r.annotator) {
@@ -488,15 +487,32 @@ cmd_judge(struct app *app, int argc, char **argv)
     }
     struct llm_model_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
-    llm_model_cfg_defaults(&cfg);
-    cfg.name = xstrdup(model);
-    cfg.provider = (enum llm_provider)llm_provider_parse(provider);
-    cfg.base_urls = xcalloc(1, sizeof *cfg.base_urls);
-    cfg.base_urls[0] = xstrdup(base_url);
-    cfg.n_base_urls = 1;
-    cfg.model = xstrdup(model_id ? model_id : model);
-    cfg.concurrency = (int)concurrency;
-    cfg.api_key_env = key_env ? xstrdup(key_env) : NULL;
+    if (base_url) {
+        llm_model_cfg_defaults(&cfg);
+        cfg.name = xstrdup(model);
+        cfg.provider = (enum llm_provider)llm_provider_parse(provider);
+        cfg.base_urls = xcalloc(1, sizeof *cfg.base_urls);
+        cfg.base_urls[0] = xstrdup(base_url);
+        cfg.n_base_urls = 1;
+        cfg.model = xstrdup(model_id ? model_id : model);
+        cfg.concurrency = (int)concurrency;
+        cfg.api_key_env = key_env ? xstrdup(key_env) : NULL;
+    } else {
+        struct config *conf = NULL;
+        if (config_load(&conf, app->config, store_path(r.st), &app->err) != PS_OK) {
+            app_fail(app);
+            goto out;
+        }
+        const struct llm_model_cfg *found = config_model(conf, model);
+        if (!found) {
+            app_failf(app, "judge: no model '%s' in %s (see prefscope models, or give --base-url)",
+                      model, conf->path ? conf->path : "the config (no config file found)");
+            config_free(conf);
+            goto out;
+        }
+        llm_model_cfg_copy(&cfg, found);
+        config_free(conf);
+    }
     struct llm_model *m = NULL;
     int rc = llm_engine_new(&eng, r.st, &app->err);
     if (rc == PS_OK)

@@ -93,6 +93,14 @@ print("request shape ok")'
 "$PS_BIN" -w "$W" judge d --model fake --base-url "$URL" --swap --sample 2 --seed 3 --annotator llm:s1 --json >"$T/s1.json" 2>/dev/null
 "$PS_BIN" -w "$W" judge d --model fake --base-url "$URL" --swap --sample 2 --seed 3 --annotator llm:s2 --json >"$T/s2.json" 2>/dev/null
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a["requests"]==4 and b["cached"]==4, (a,b)' "$T/s1.json" "$T/s2.json"
+# the model from a config file (named models): pairwise_json template, one order
+cat >"$T/conf.lua" <<C
+models = { judgej = { provider = "openai", base_url = "$URL", model = "fake-json", concurrency = 4 } }
+C
+"$PS_BIN" -w "$W" --config "$T/conf.lua" judge d --model judgej --template pairwise_json --json >"$T/c.json" 2>/dev/null
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["annotator"]=="llm:judgej/pairwise_json" and r["requests"]==4 and r["judged"]==4, r' "$T/c.json"
+if "$PS_BIN" -w "$W" --config "$T/conf.lua" judge d --model nomodel 2>"$T/err"; then echo "unknown model accepted"; exit 1; fi
+grep -q "no model 'nomodel'" "$T/err" || { cat "$T/err"; exit 1; }
 # errors are one line and leave the workspace unchanged
 if "$PS_BIN" -w "$W" judge d --model fake --base-url "$URL" --template nope 2>"$T/err"; then echo "bad template accepted"; exit 1; fi
 [ "$(wc -l <"$T/err")" = 1 ] && grep -q "template 'nope' not found" "$T/err" || { cat "$T/err"; exit 1; }
