@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/progress.h"
 #include "core/sha256.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -643,6 +644,18 @@ llm_engine_stats(const struct llm_engine *e, struct llm_stats *out)
         out->in_flight += e->models[i]->in_flight;
         out->queued += e->models[i]->queue.n;
     }
+}
+
+void
+llm_stats_progress(const struct llm_stats *st, struct progress_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->done = st->done;
+    out->errors = st->errors;
+    out->cached = st->cached;
+    out->tokens = st->prompt_tokens + st->completion_tokens;
+    out->cost = st->cost;
+    out->has_cost = st->cost > 0 || (st->ok > 0 && st->cost_unknown < st->ok);
 }
 
 /* ------------------------------------------------------------------ submit */
@@ -1296,6 +1309,50 @@ llm_engine_poll(struct llm_engine *e, struct pollfd *extra, int n_extra, int tim
     if (fds != stackfds)
         free(fds);
     return rc;
+}
+
+static void
+stats_delta(const struct llm_engine *e, const struct llm_stats *base, struct progress_counts *c)
+{
+    struct llm_stats d = e->stats;
+    d.done -= base->done;
+    d.ok -= base->ok;
+    d.errors -= base->errors;
+    d.cached -= base->cached;
+    d.prompt_tokens -= base->prompt_tokens;
+    d.completion_tokens -= base->completion_tokens;
+    d.cost -= base->cost;
+    d.cost_unknown -= base->cost_unknown;
+    llm_stats_progress(&d, c);
+}
+
+int
+llm_engine_run_progress(struct llm_engine *e, volatile sig_atomic_t *cancel, struct progress *pg,
+                        struct ps_err *err)
+{
+    struct llm_stats base = e->stats;
+    struct progress_counts c;
+    int was_cancelled = 0;
+    while (e->n_pending > 0) {
+        if (cancel && *cancel && !was_cancelled) {
+            was_cancelled = 1;
+            llm_cancel_all(e);
+        }
+        int rc = llm_engine_poll(e, NULL, 0, pg ? 100 : cancel ? 200 : -1, err);
+        if (rc != PS_OK)
+            return rc;
+        if (pg) {
+            stats_delta(e, &base, &c);
+            progress_update(pg, &c);
+        }
+    }
+    if (pg) {
+        stats_delta(e, &base, &c);
+        progress_finish(pg, &c);
+    }
+    if (was_cancelled)
+        return ps_error(err, PS_ERR_CANCELLED, "cancelled");
+    return PS_OK;
 }
 
 int

@@ -303,6 +303,13 @@ int llm_engine_poll(struct llm_engine *eng, struct pollfd *extra, int n_extra, i
  * then.  cancel may be NULL. */
 int llm_engine_run(struct llm_engine *eng, volatile sig_atomic_t *cancel, struct ps_err *err);
 
+/* llm_engine_run drawing a progress bar (core/progress.h, initialised by the caller
+ * with the job's total; may be NULL) from the calls that finish during this run, and
+ * its final line (progress_finish) at the end. */
+struct progress;
+int llm_engine_run_progress(struct llm_engine *eng, volatile sig_atomic_t *cancel, struct progress *pg,
+                            struct ps_err *err);
+
 /* Counters since the engine was created (for progress bars and reports). */
 struct llm_stats {
     int64_t submitted, done, ok, errors, cached, cancelled, retries;
@@ -312,6 +319,10 @@ struct llm_stats {
     int in_flight, queued;
 };
 void llm_engine_stats(const struct llm_engine *eng, struct llm_stats *out);
+
+/* The counters a CLI progress bar shows (core/progress.h) from engine stats. */
+struct progress_counts;
+void llm_stats_progress(const struct llm_stats *st, struct progress_counts *out);
 
 /* ---------------------------------------------------------------- probing */
 

@@ -1,0 +1,43 @@
+/* A progress bar for CLI jobs on stderr: done/total, rate, ETA, tokens, errors, cost.
+ *
+ *   struct progress pg;
+ *   progress_init(&pg, "judge", total);
+ *   ... progress_update(&pg, &counts) as often as you like (redraws at most 10x/s)
+ *   progress_finish(&pg, &counts);   final line, then a newline
+ *
+ * On a terminal the bar redraws in place (\r, erase to end of line).  When stderr is
+ * not a terminal only the final line is written, so logs stay readable.
+ * PREFSCOPE_PROGRESS=0 silences it, =1 forces the bar even when not a terminal. */
+#ifndef PS_CORE_PROGRESS_H
+#define PS_CORE_PROGRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct progress_counts {
+    int64_t done, errors, cached;
+    int64_t tokens;       /* prompt + completion tokens so far */
+    double cost;          /* of the calls with a known price */
+    int has_cost;         /* 0: no price configured, the cost is not shown */
+};
+
+struct progress {
+    char label[32];
+    int64_t total;        /* <= 0: unknown (no bar, no ETA) */
+    double t_start, t_last;
+    int mode;             /* 0 silent, 1 final line only, 2 live bar */
+    int width;            /* terminal columns */
+    FILE *out;
+};
+
+void progress_init(struct progress *p, const char *label, int64_t total);
+void progress_update(struct progress *p, const struct progress_counts *c);
+void progress_finish(struct progress *p, const struct progress_counts *c);
+
+/* The bar as text for `elapsed_s` seconds, fitting `width` columns (no newline).
+ * Pure: used by the functions above and by tests. */
+void progress_format(char *buf, size_t n, const char *label, int64_t total, const struct progress_counts *c,
+                     double elapsed_s, int width);
+
+#endif
