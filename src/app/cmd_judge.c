@@ -479,9 +479,13 @@ cmd_judge(struct app *app, int argc, char **argv)
     store_dataset_free(&info);
     if (sample > 0)
         r.selected = sample_items(r.n_items, sample, (uint64_t)seed);
-    if (store_judgment_keys(r.st, ds, r.annotator, collect_key, &r, &app->err) != PS_OK ||
-        (qsort(r.done, (size_t)r.n_done, sizeof *r.done, key_cmp), 0) ||
-        store_item_foreach(r.st, ds, collect_item, &r, &app->err) != PS_OK) {
+    if (store_judgment_keys(r.st, ds, r.annotator, collect_key, &r, &app->err) != PS_OK) {
+        app_fail(app);
+        goto out;
+    }
+    if (r.n_done)
+        qsort(r.done, (size_t)r.n_done, sizeof *r.done, key_cmp);
+    if (store_item_foreach(r.st, ds, collect_item, &r, &app->err) != PS_OK) {
         app_fail(app);
         goto out;
     }
