@@ -28,10 +28,11 @@ static const char tui_usage[] =
     "  -d, --dataset NAME  open this dataset's item list\n"
     "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16)\n"
     "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, then $USER)\n"
+    "  --print-keys        print every command and key binding as Markdown\n"
     "\n"
     "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
 
-enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER };
+enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER, TUI_OPT_KEYS };
 
 /* 1 when path is an sqlite database (by its header), 0 otherwise. */
 static int
@@ -106,6 +107,7 @@ cmd_tui(struct app *app, int argc, char **argv)
         {"dataset", required_argument, NULL, 'd'},
         {"theme", required_argument, NULL, TUI_OPT_THEME},
         {"user", required_argument, NULL, TUI_OPT_USER},
+        {"print-keys", no_argument, NULL, TUI_OPT_KEYS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -120,6 +122,7 @@ cmd_tui(struct app *app, int argc, char **argv)
         case 'd': dataset = optarg; break;
         case TUI_OPT_THEME: theme = optarg; break;
         case TUI_OPT_USER: user = optarg; break;
+        case TUI_OPT_KEYS: tui_print_keys(stdout); return 0;
         case 'h': fputs(tui_usage, stdout); return 0;
         default: fputs(tui_usage, stderr); return 2;
         }

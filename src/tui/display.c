@@ -622,8 +622,17 @@ tui_done(struct tui *tui)
     free(tui->fds);
     free(tui->timers);
     free(tui->yank);
-    if (tui->bench)
+    if (tui->bench) {
+        /* Peak resident memory, for bench/tui_bench.sh. */
+        FILE *f = fopen("/proc/self/status", "r");
+        char line[256];
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "VmHWM:", 6) == 0)
+                fprintf(tui->bench, "peak_rss_kb %ld\n", strtol(line + 6, NULL, 10));
+        if (f)
+            fclose(f);
         fclose(tui->bench);
+    }
     if (tui_screen_active) {
         tui_screen_active = 0;
         endwin();

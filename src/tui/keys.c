@@ -153,3 +153,37 @@ keys_bindings(enum tui_keymap km, enum tui_cmd cmd, char *out, size_t size)
     }
     return found;
 }
+
+void
+tui_print_keys(FILE *out)
+{
+    const char *groups[16];
+    int ng = 0;
+    for (int c = 1; c < CMD__COUNT; c++) {
+        const char *g = keys_cmds[c].group;
+        int seen = 0;
+        for (int i = 0; i < ng; i++)
+            seen |= strcmp(groups[i], g) == 0;
+        if (!seen && ng < 16)
+            groups[ng++] = g;
+    }
+    for (int gi = 0; gi < ng; gi++) {
+        fprintf(out, "### %s\n\n| command | keys | what it does |\n|---|---|---|\n", groups[gi]);
+        for (int c = 1; c < CMD__COUNT; c++) {
+            if (strcmp(keys_cmds[c].group, groups[gi]) != 0)
+                continue;
+            fprintf(out, "| `:%s`%s | ", keys_cmds[c].name, keys_cmds[c].takes_arg ? " ARG" : "");
+            int any = 0;
+            for (int km = 0; km < KM__COUNT; km++) {
+                char b[128];
+                if (!keys_bindings((enum tui_keymap)km, (enum tui_cmd)c, b, sizeof b))
+                    continue;
+                /* Table cells cannot hold a bare '|'. */
+                fprintf(out, "%s%s: `%s`", any ? "; " : "", keys_keymaps[km], b);
+                any = 1;
+            }
+            fprintf(out, "%s | %s |\n", any ? "" : "-", keys_cmds[c].help);
+        }
+        fprintf(out, "\n");
+    }
+}

@@ -30,8 +30,8 @@
     _(SEARCH,         "search",          "Search",  1, "full-text search (FTS5 query)") \
     _(SEARCH_NEXT,    "search-next",     "Search",  0, "next search match") \
     _(SEARCH_PREV,    "search-prev",     "Search",  0, "previous search match") \
-    _(FILTER,         "filter",          "Search",  1, "filter: label=A|B|tie|none|any, disagree, tag=T, model=M, len>N, len<N, off") \
-    _(SORT,           "sort",            "Search",  1, "sort: seq, -seq, len, -len, lendiff, -lendiff") \
+    _(FILTER,         "filter",          "Search",  1, "filter: label=A|B|tie|none|labeled|any disagree tag=T model=M len>N len<N match=TEXT off") \
+    _(SORT,           "sort",            "Search",  1, "sort: seq, lendiff, promptlen (-x descending)") \
     _(ITEM_NEXT,      "item-next",       "Pair",    0, "next pair (stays in the pair view)") \
     _(ITEM_PREV,      "item-prev",       "Pair",    0, "previous pair (stays in the pair view)") \
     _(NEXT_UNLABELED, "next-unlabeled",  "Pair",    0, "jump to the next pair I have not labeled") \

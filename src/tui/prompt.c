@@ -63,10 +63,10 @@ prompt_set(struct prompt *p, const char *s)
 /* ---- completion ---- */
 
 static const char *const prompt_filter_words[] = {
-    "label=A", "label=B", "label=tie", "label=none", "label=any", "disagree",
-    "tag=",    "model=",  "len>",      "len<",       "off",       NULL};
-static const char *const prompt_sort_words[] = {"seq", "-seq", "len", "-len", "lendiff", "-lendiff",
-                                                NULL};
+    "label=A", "label=B", "label=tie", "label=none", "label=labeled", "label=any", "disagree",
+    "tag=",    "model=",  "len>",      "len<",       "match=",        "off",       NULL};
+static const char *const prompt_sort_words[] = {"seq",       "-seq",       "lendiff", "-lendiff",
+                                                "promptlen", "-promptlen", NULL};
 
 struct cands {
     char **v;

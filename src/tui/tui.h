@@ -37,6 +37,8 @@
 #ifndef PS_TUI_TUI_H
 #define PS_TUI_TUI_H
 
+#include <stdio.h>
+
 #include "core/err.h"
 
 struct store;
@@ -57,6 +59,9 @@ struct tui_opts {
  * must stay open.  Returns PS_OK, or an error (terminal could not be set up)
  * with the terminal already restored. */
 int tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err);
+
+/* Print the command and key tables as Markdown (docs/keys.md is made from it). */
+void tui_print_keys(FILE *out);
 
 /* Event-loop extension points (see the header comment). */
 typedef void (*tui_fd_fn)(struct tui *tui, int fd, short revents, void *ud);

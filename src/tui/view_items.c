@@ -1,82 +1,157 @@
-/* The item list of one dataset.  Rows are read from the workspace a page at a
- * time (never the whole dataset), so a million items open at once. */
+/* The item list of one dataset, and the labeling actions shared with the pair
+ * view (labels, tags, notes, undo, agreement).
+ *
+ * Rows come from store/browse.h a page at a time with keyset paging: the view
+ * keeps a window of rows around the cursor, extended with the rows after its
+ * last or before its first item, so a million items open at once and scroll
+ * without ever loading the dataset. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "store/browse.h"
 #include "store/store.h"
 #include "tui/view.h"
 
-struct irow {
-    int64_t id, seq;
-    char *preview;        /* sanitized one-line prompt preview */
-    char *models;         /* sanitized "m1 vs m2" */
-    int n_resp;
-    long len_a, len_b;
-    char mine[8];         /* my verdict ("A", "B", "tie") or "" */
-    char theirs[8];       /* the first other annotator's verdict, or "" */
-    int n_judg, n_tags;
-};
+/* The window never holds more than this many rows. */
+#define ITEMS_WINDOW_MAX 2000
+/* Rows read around a jump. */
+#define ITEMS_MARGIN 64
 
 struct items {
     int64_t dataset_id;
     char name[256];
+    struct browse_filter f;
+    char tag[256], model[256], search_filter[256]; /* storage for f's strings */
+    char filter_desc[512];
     int64_t count;
     struct list_pos pos;
-    struct irow *rows;    /* the cached page */
-    int64_t page_start;
-    int page_n, page_cap;
+    struct browse_row *win; /* rows [win_start, win_start + win_n) of the list */
+    int64_t win_start;
+    int win_n, win_cap;
     int height;
+    char *agreement;        /* cached agreement line, NULL = stale */
 };
 
-static void
-irow_free(struct irow *r)
-{
-    free(r->preview);
-    free(r->models);
-}
+static int items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err);
+
+/* ---- the row window ---- */
 
 static void
-items_drop_page(struct items *s)
+items_drop(struct items *s)
 {
-    for (int i = 0; i < s->page_n; i++)
-        irow_free(&s->rows[i]);
-    s->page_n = 0;
+    store_browse_rows_free(s->win, s->win_n);
+    s->win = NULL;
+    s->win_n = s->win_cap = 0;
+    s->win_start = 0;
 }
 
-static void
-items_fill_row(struct tui *tui, const struct store_item *it, struct irow *r)
+static const struct browse_row *
+items_row(const struct items *s, int64_t i)
 {
-    memset(r, 0, sizeof *r);
-    r->id = it->id;
-    r->seq = it->seq;
-    struct strbuf sb = STRBUF_INIT;
-    draw_preview(it->prompt ? it->prompt : "", it->prompt ? strlen(it->prompt) : 0, 512, &sb);
-    r->preview = sb_take(&sb);
-    for (int k = 0; k < it->n_resp && k < 2; k++) {
-        if (k)
-            sb_puts(&sb, " vs ");
-        const char *m = it->resp[k].model ? it->resp[k].model : "?";
-        draw_preview(m, strlen(m), 64, &sb);
+    if (i < s->win_start || i >= s->win_start + s->win_n)
+        return NULL;
+    return &s->win[i - s->win_start];
+}
+
+/* Append rows (taking ownership of their strings). */
+static void
+items_append(struct items *s, struct browse_row *rows, int n)
+{
+    if (s->win_n + n > s->win_cap) {
+        s->win_cap = s->win_n + n + 64;
+        s->win = xrealloc(s->win, (size_t)s->win_cap * sizeof *s->win);
     }
-    r->models = sb_take(&sb);
-    r->n_resp = it->n_resp;
-    r->len_a = it->n_resp > 0 && it->resp[0].text ? (long)strlen(it->resp[0].text) : 0;
-    r->len_b = it->n_resp > 1 && it->resp[1].text ? (long)strlen(it->resp[1].text) : 0;
-    r->n_judg = it->n_judg;
-    r->n_tags = it->n_tags;
-    for (int k = 0; k < it->n_judg; k++) {
-        const struct store_judgment *j = &it->judg[k];
-        if (strcmp(j->annotator, tui->annotator) == 0)
-            snprintf(r->mine, sizeof r->mine, "%s", j->verdict);
-        else if (!r->theirs[0])
-            snprintf(r->theirs, sizeof r->theirs, "%s", j->verdict);
-    }
+    memcpy(s->win + s->win_n, rows, (size_t)n * sizeof *rows);
+    s->win_n += n;
+    free(rows);
 }
 
-/* Make rows [first, first + n) available in the page cache. */
+static void
+items_prepend(struct items *s, struct browse_row *rows, int n)
+{
+    if (s->win_n + n > s->win_cap) {
+        s->win_cap = s->win_n + n + 64;
+        s->win = xrealloc(s->win, (size_t)s->win_cap * sizeof *s->win);
+    }
+    memmove(s->win + n, s->win, (size_t)s->win_n * sizeof *s->win);
+    memcpy(s->win, rows, (size_t)n * sizeof *rows);
+    s->win_n += n;
+    s->win_start -= n;
+    free(rows);
+}
+
+/* Keep the window bounded: drop rows far from [first, first + n). */
+static void
+items_trim(struct items *s, int64_t first, int n)
+{
+    if (s->win_n <= ITEMS_WINDOW_MAX)
+        return;
+    int64_t keep_from = first - ITEMS_WINDOW_MAX / 4, keep_to = first + n + ITEMS_WINDOW_MAX / 4;
+    int64_t lo = keep_from > s->win_start ? keep_from - s->win_start : 0;
+    int64_t hi = keep_to < s->win_start + s->win_n ? keep_to - s->win_start : s->win_n;
+    if (lo <= 0 && hi >= s->win_n)
+        return;
+    for (int64_t i = 0; i < s->win_n; i++) {
+        if (i >= lo && i < hi)
+            continue;
+        free(s->win[i].preview);
+        free(s->win[i].tags);
+        free(s->win[i].models);
+    }
+    memmove(s->win, s->win + lo, (size_t)(hi - lo) * sizeof *s->win);
+    s->win_n = (int)(hi - lo);
+    s->win_start += lo;
+}
+
+/* Start a fresh window whose first row is the list's row `start`. */
 static int
-items_load_page(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err)
+items_jump(struct tui *tui, struct items *s, int64_t start, int n, struct ps_err *err)
+{
+    struct browse_row *rows;
+    int got;
+    items_drop(s);
+    if (start <= 0) {
+        if (store_browse_rows(tui->st, s->dataset_id, &s->f, -1, n, &rows, &got, err) != PS_OK)
+            return err->code;
+        s->win_start = 0;
+        items_append(s, rows, got);
+        return PS_OK;
+    }
+    if (start + n >= s->count) {
+        /* The last page: read backwards from the end. */
+        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, -1, n, &rows, &got, err) != PS_OK)
+            return err->code;
+        s->win_start = s->count - got;
+        items_append(s, rows, got);
+        return PS_OK;
+    }
+    int plain = !s->f.annotator || (s->f.label == BROWSE_LABEL_ANY && !s->f.disagree && !s->f.tag &&
+                                    !s->f.model && s->f.len_min <= 0 && s->f.len_max <= 0 &&
+                                    !s->f.search);
+    if (plain && s->f.sort == BROWSE_SORT_SEQ && !s->f.desc) {
+        /* Unfiltered import order: position i is seq i, so jump straight there. */
+        if (store_browse_rows(tui->st, s->dataset_id, &s->f, start - 1, n, &rows, &got, err) != PS_OK)
+            return err->code;
+        if (got > 0 && rows[0].seq == start) {
+            s->win_start = start;
+            items_append(s, rows, got);
+            return PS_OK;
+        }
+        store_browse_rows_free(rows, got);
+    }
+    /* Otherwise walk forward from the top in big pages (rare: far jumps under
+     * a filter or sort). */
+    if (store_browse_rows(tui->st, s->dataset_id, &s->f, -1, 1, &rows, &got, err) != PS_OK)
+        return err->code;
+    s->win_start = 0;
+    items_append(s, rows, got);
+    return items_ensure(tui, s, start, n, err);
+}
+
+/* Make rows [first, first + n) (clipped to the list) present in the window. */
+static int
+items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err)
 {
     if (first < 0)
         first = 0;
@@ -84,51 +159,217 @@ items_load_page(struct tui *tui, struct items *s, int64_t first, int n, struct p
         n = (int)(s->count - first);
     if (n <= 0)
         return PS_OK;
-    if (s->page_n && first >= s->page_start && first + n <= s->page_start + s->page_n)
-        return PS_OK;
-    /* Read a margin around the screen so small moves stay in the cache. */
-    int64_t start = first - n / 2;
-    if (start < 0)
-        start = 0;
-    int want = n * 2;
-    if (start + want > s->count)
-        want = (int)(s->count - start);
-    items_drop_page(s);
-    if (s->page_cap < want) {
-        s->page_cap = want;
-        s->rows = xrealloc(s->rows, (size_t)want * sizeof *s->rows);
-    }
-    s->page_start = start;
-    for (int i = 0; i < want; i++) {
-        struct store_item it;
-        if (store_item_get(tui->st, s->dataset_id, start + i, &it, err) != PS_OK)
+    if (s->win_n == 0 || first + n < s->win_start - ITEMS_WINDOW_MAX ||
+        first > s->win_start + s->win_n + ITEMS_WINDOW_MAX) {
+        int64_t start = first - ITEMS_MARGIN > 0 ? first - ITEMS_MARGIN : 0;
+        if (items_jump(tui, s, start, n + 2 * ITEMS_MARGIN, err) != PS_OK)
             return err->code;
-        items_fill_row(tui, &it, &s->rows[i]);
-        store_item_free(&it);
-        s->page_n = i + 1;
     }
+    while (first < s->win_start && s->win_n > 0) {
+        struct browse_row *rows;
+        int got;
+        int want = (int)(s->win_start - first) + ITEMS_MARGIN;
+        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, s->win[0].seq, want, &rows, &got,
+                                     err) != PS_OK)
+            return err->code;
+        if (got == 0) {
+            store_browse_rows_free(rows, got);
+            break;
+        }
+        items_prepend(s, rows, got);
+    }
+    while (first + n > s->win_start + s->win_n && s->win_n > 0) {
+        struct browse_row *rows;
+        int got;
+        int64_t missing = first + n - (s->win_start + s->win_n);
+        int want = (int)(missing > 1000 ? 1000 : missing) + ITEMS_MARGIN;
+        if (store_browse_rows(tui->st, s->dataset_id, &s->f, s->win[s->win_n - 1].seq, want, &rows,
+                              &got, err) != PS_OK)
+            return err->code;
+        if (got == 0) {
+            store_browse_rows_free(rows, got);
+            break;
+        }
+        items_append(s, rows, got);
+        items_trim(s, first, n);
+    }
+    items_trim(s, first, n);
     return PS_OK;
 }
 
-static const struct irow *
-items_row(struct items *s, int64_t i)
+/* Re-read the count and the rows (after a label, a filter change...). */
+static void
+items_refresh(struct tui *tui, struct items *s)
 {
-    if (i < s->page_start || i >= s->page_start + s->page_n)
-        return NULL;
-    return &s->rows[i - s->page_start];
+    struct ps_err err = {0, ""};
+    free(s->agreement);
+    s->agreement = NULL;
+    if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        s->count = 0;
+    }
+    items_drop(s);
+    int h = s->height > 0 ? s->height : 20;
+    list_clamp(&s->pos, s->count, h);
+    if (items_ensure(tui, s, s->pos.top, h, &err) != PS_OK)
+        tui_err(tui, "%s", err.msg);
 }
+
+/* ---- filters and sorting ---- */
+
+static void
+items_describe(struct items *s)
+{
+    struct strbuf sb = STRBUF_INIT;
+    static const char *const labels[] = {"", "label=none", "label=any-mine", "label=A", "label=B",
+                                         "label=tie"};
+    if (s->f.label != BROWSE_LABEL_ANY)
+        sb_printf(&sb, " %s", labels[s->f.label]);
+    if (s->f.disagree)
+        sb_puts(&sb, " disagree");
+    if (s->f.tag)
+        sb_printf(&sb, " tag=%s", s->f.tag);
+    if (s->f.model)
+        sb_printf(&sb, " model=%s", s->f.model);
+    if (s->f.len_min > 0)
+        sb_printf(&sb, " len>%lld", (long long)s->f.len_min - 1);
+    if (s->f.len_max > 0)
+        sb_printf(&sb, " len<%lld", (long long)s->f.len_max + 1);
+    if (s->f.search)
+        sb_printf(&sb, " match=%s", s->f.search);
+    snprintf(s->filter_desc, sizeof s->filter_desc, "%s", sb.len ? sb_str(&sb) + 1 : "");
+    sb_free(&sb);
+}
+
+static int
+items_set_filter(struct tui *tui, struct items *s, const char *arg)
+{
+    struct browse_filter f = s->f;
+    char tag[256], model[256], search[256];
+    memcpy(tag, s->tag, sizeof tag);
+    memcpy(model, s->model, sizeof model);
+    memcpy(search, s->search_filter, sizeof search);
+    const char *p = arg;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, " ");
+        char tok[256];
+        snprintf(tok, sizeof tok, "%.*s", (int)(n < 255 ? n : 255), p);
+        if (strncmp(tok, "match=", 6) == 0) {
+            /* The rest of the line is the search text. */
+            snprintf(search, sizeof search, "%s", p + 6);
+            f.search = search;
+            n = strlen(p);
+        } else if (strcmp(tok, "off") == 0 || strcmp(tok, "clear") == 0 || strcmp(tok, "none") == 0) {
+            enum browse_sort sort = f.sort;
+            int desc = f.desc;
+            memset(&f, 0, sizeof f);
+            f.sort = sort;
+            f.desc = desc;
+        } else if (strcmp(tok, "disagree") == 0) {
+            f.disagree = 1;
+        } else if (strncmp(tok, "label=", 6) == 0) {
+            const char *v = tok + 6;
+            if (strcmp(v, "A") == 0 || strcmp(v, "a") == 0)
+                f.label = BROWSE_LABEL_A;
+            else if (strcmp(v, "B") == 0 || strcmp(v, "b") == 0)
+                f.label = BROWSE_LABEL_B;
+            else if (strcmp(v, "tie") == 0)
+                f.label = BROWSE_LABEL_TIE;
+            else if (strcmp(v, "none") == 0 || strcmp(v, "unlabeled") == 0)
+                f.label = BROWSE_LABEL_UNLABELED;
+            else if (strcmp(v, "labeled") == 0 || strcmp(v, "mine") == 0)
+                f.label = BROWSE_LABEL_LABELED;
+            else if (strcmp(v, "any") == 0)
+                f.label = BROWSE_LABEL_ANY;
+            else {
+                tui_err(tui, "filter: label=A|B|tie|none|labeled|any, not '%s'", v);
+                return TUI_R_HANDLED;
+            }
+        } else if (strncmp(tok, "tag=", 4) == 0) {
+            snprintf(tag, sizeof tag, "%s", tok + 4);
+            f.tag = tag[0] ? tag : NULL;
+        } else if (strncmp(tok, "model=", 6) == 0) {
+            snprintf(model, sizeof model, "%s", tok + 6);
+            f.model = model[0] ? model : NULL;
+        } else if (strncmp(tok, "len>", 4) == 0) {
+            f.len_min = atoll(tok + 4) + 1;
+        } else if (strncmp(tok, "len<", 4) == 0) {
+            f.len_max = atoll(tok + 4) - 1;
+            if (f.len_max < 1)
+                f.len_max = 1;
+        } else {
+            tui_err(tui, "filter: unknown '%s' (label=, disagree, tag=, model=, len>N, len<N, "
+                         "match=TEXT, off)", tok);
+            return TUI_R_HANDLED;
+        }
+        p += n;
+    }
+    memcpy(s->tag, tag, sizeof tag);
+    memcpy(s->model, model, sizeof model);
+    memcpy(s->search_filter, search, sizeof search);
+    if (f.tag)
+        f.tag = s->tag;
+    if (f.model)
+        f.model = s->model;
+    if (f.search)
+        f.search = s->search_filter;
+    f.annotator = tui->annotator;
+    s->f = f;
+    s->pos.cur = s->pos.top = 0;
+    items_describe(s);
+    items_refresh(tui, s);
+    tui_msg(tui, "%lld items%s%s", (long long)s->count, s->filter_desc[0] ? " match " : "",
+            s->filter_desc);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+static int
+items_set_sort(struct tui *tui, struct items *s, const char *arg)
+{
+    const char *a = arg;
+    int desc = 0;
+    if (*a == '-') {
+        desc = 1;
+        a++;
+    }
+    enum browse_sort sort;
+    if (strcmp(a, "seq") == 0)
+        sort = BROWSE_SORT_SEQ;
+    else if (strcmp(a, "lendiff") == 0)
+        sort = BROWSE_SORT_LEN_DIFF;
+    else if (strcmp(a, "promptlen") == 0 || strcmp(a, "len") == 0)
+        sort = BROWSE_SORT_PROMPT_LEN;
+    else {
+        tui_err(tui, "sort: seq, lendiff or promptlen (prefix - for descending), not '%s'", arg);
+        return TUI_R_HANDLED;
+    }
+    s->f.sort = sort;
+    s->f.desc = desc;
+    s->pos.cur = s->pos.top = 0;
+    items_refresh(tui, s);
+    tui_msg(tui, "sorted by %s%s", desc ? "-" : "", a);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+/* ---- open / draw ---- */
 
 static int
 items_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
 {
     struct items *s = v->priv;
     s->dataset_id = *(const int64_t *)arg;
+    s->f.annotator = tui->annotator;
     struct store_dataset d;
     if (store_dataset_get(tui->st, s->dataset_id, &d, err) != PS_OK)
         return err->code;
     snprintf(s->name, sizeof s->name, "%s", d.name ? d.name : "?");
-    s->count = d.n_items;
     store_dataset_free(&d);
+    if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, err) != PS_OK)
+        return err->code;
     return PS_OK;
 }
 
@@ -137,20 +378,28 @@ items_done(struct tui *tui, struct view *v)
 {
     (void)tui;
     struct items *s = v->priv;
-    items_drop_page(s);
-    free(s->rows);
+    items_drop(s);
+    free(s->agreement);
 }
 
 static enum tui_role
-items_label_role(const char *v)
+items_label_role(enum store_verdict v)
 {
-    if (strcmp(v, "A") == 0)
-        return ROLE_LABEL_A;
-    if (strcmp(v, "B") == 0)
-        return ROLE_LABEL_B;
-    if (strcmp(v, "tie") == 0)
-        return ROLE_LABEL_TIE;
-    return ROLE_DIM;
+    switch (v) {
+    case STORE_VERDICT_A: return ROLE_LABEL_A;
+    case STORE_VERDICT_B: return ROLE_LABEL_B;
+    case STORE_VERDICT_TIE: return ROLE_LABEL_TIE;
+    default: return ROLE_DIM;
+    }
+}
+
+static int
+items_verdict_cell(struct tui *tui, int y, int x, int sel, enum store_verdict v)
+{
+    const char *t = v == STORE_VERDICT_NONE ? (tui->utf8 ? "·" : ".") : store_verdict_str(v);
+    draw_text(tui, y, x, 4, sel && v == STORE_VERDICT_NONE ? ROLE_SEL : items_label_role(v), t,
+              strlen(t), 0);
+    return 5;
 }
 
 static void
@@ -159,19 +408,32 @@ items_draw(struct tui *tui, struct view *v)
     struct items *s = v->priv;
     struct rect a = v->area;
     draw_fill(tui, a.y, a.x, a.w, ROLE_TITLE);
-    draw_printf(tui, a.y, a.x, a.w, ROLE_TITLE, " %s  ·  %lld items", s->name, (long long)s->count);
+    struct strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, " %s  ·  %lld items", s->name, (long long)s->count);
+    if (s->filter_desc[0])
+        sb_printf(&sb, "  [filter: %s]", s->filter_desc);
+    if (s->f.sort != BROWSE_SORT_SEQ || s->f.desc)
+        sb_printf(&sb, "  [sort: %s%s]", s->f.desc ? "-" : "",
+                  s->f.sort == BROWSE_SORT_SEQ ? "seq" : s->f.sort == BROWSE_SORT_LEN_DIFF ? "lendiff" : "promptlen");
+    if (tui->search[0])
+        sb_printf(&sb, "  [/%s]", tui->search);
+    draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
+    sb_free(&sb);
     if (a.h < 3)
         return;
     s->height = a.h - 2;
     list_clamp(&s->pos, s->count, s->height);
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
-    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %6s %6s %2s  %s", "#", "mine",
-                "data", "len A", "len B", "n", "prompt");
+    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %1s %6s %6s %2s  %s", "#", "mine",
+                "data", "!", "len A", "len B", "n", "tags · prompt");
     struct ps_err err = {0, ""};
-    if (items_load_page(tui, s, s->pos.top, s->height, &err) != PS_OK)
+    if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
+    if (s->count == 0)
+        draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DIM, "%s",
+                    s->filter_desc[0] ? "No item matches the filter (f off clears it)." : "This dataset is empty.");
     for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
-        const struct irow *r = items_row(s, s->pos.top + i);
+        const struct browse_row *r = items_row(s, s->pos.top + i);
         if (!r)
             break;
         int y = a.y + 2 + i;
@@ -181,23 +443,34 @@ items_draw(struct tui *tui, struct view *v)
             draw_fill(tui, y, a.x, a.w, ROLE_SEL);
         int x = a.x;
         x += draw_printf(tui, y, x, a.w, base, "%s%8lld ", sel ? ">" : " ", (long long)r->seq + 1);
-        draw_text(tui, y, x, 4, sel ? ROLE_SEL : items_label_role(r->mine), r->mine[0] ? r->mine : "·",
-                  r->mine[0] ? strlen(r->mine) : strlen("·"), 0);
-        x += 5;
-        draw_text(tui, y, x, 4, sel ? ROLE_SEL : items_label_role(r->theirs),
-                  r->theirs[0] ? r->theirs : "·", r->theirs[0] ? strlen(r->theirs) : strlen("·"), 0);
-        x += 5;
-        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6ld %6ld %2d  ", r->len_a, r->len_b, r->n_resp);
-        draw_clean(tui, y, x, a.x + a.w - x, base, r->preview, strlen(r->preview));
+        x += items_verdict_cell(tui, y, x, sel, r->my_label);
+        x += items_verdict_cell(tui, y, x, sel, r->ds_label);
+        x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2, 0);
+        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d  ", (long long)r->len0,
+                         (long long)r->len1, r->n_resp);
+        if (r->tags && x < a.x + a.w) {
+            struct strbuf tb = STRBUF_INIT;
+            sb_printf(&tb, "#%s ", r->tags);
+            for (size_t k = 0; k < tb.len; k++)
+                if (tb.p[k] == ',')
+                    tb.p[k] = '#';
+            x += draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb), tb.len, 1);
+            sb_free(&tb);
+        }
+        if (x < a.x + a.w)
+            draw_text(tui, y, x, a.x + a.w - x, base, r->preview ? r->preview : "",
+                      r->preview ? strlen(r->preview) : 0, 1);
     }
 }
+
+/* ---- shared with the pair view ---- */
 
 int64_t
 view_items_current(struct view *items)
 {
-    struct items *s = items->priv;
-    const struct irow *r = items_row(s, s->pos.cur);
-    return r ? r->id : 0;
+    const struct items *s = items->priv;
+    const struct browse_row *r = items_row(s, s->pos.cur);
+    return r ? r->item_id : 0;
 }
 
 int64_t
@@ -212,70 +485,313 @@ view_items_count(struct view *items)
     return ((struct items *)items->priv)->count;
 }
 
-int
-view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only)
+/* Move the cursor to list position i, loading rows as needed. */
+static int
+items_goto(struct tui *tui, struct items *s, int64_t i)
 {
-    struct items *s = items->priv;
     struct ps_err err = {0, ""};
-    int64_t i = s->pos.cur + delta;
-    (void)unlabeled_only;
-    if (i < 0 || i >= s->count) {
-        tui_msg(tui, "%s of the list", delta > 0 ? "end" : "start");
+    int h = s->height > 0 ? s->height : 20;
+    if (i < 0 || i >= s->count)
         return PS_ERR_NOTFOUND;
-    }
-    if (items_load_page(tui, s, i, s->height > 0 ? s->height : 20, &err) != PS_OK) {
+    if (items_ensure(tui, s, i, 1, &err) != PS_OK) {
         tui_err(tui, "%s", err.msg);
         return err.code;
     }
     s->pos.cur = i;
-    list_clamp(&s->pos, s->count, s->height > 0 ? s->height : 20);
+    list_clamp(&s->pos, s->count, h);
     return PS_OK;
+}
+
+/* Move to the first item after (dir > 0) or before the cursor that I have not
+ * labeled, in the list's order and under its filter. */
+static int
+items_next_unlabeled(struct tui *tui, struct items *s, int dir)
+{
+    const struct browse_row *cur = items_row(s, s->pos.cur);
+    struct browse_filter f = s->f;
+    f.annotator = tui->annotator;
+    if (f.label != BROWSE_LABEL_ANY && f.label != BROWSE_LABEL_UNLABELED) {
+        tui_err(tui, "the filter shows only labeled items");
+        return PS_ERR_NOTFOUND;
+    }
+    f.label = BROWSE_LABEL_UNLABELED;
+    struct browse_row *rows;
+    int got;
+    struct ps_err err = {0, ""};
+    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows, &got, &err)
+                     : store_browse_rows_before(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows,
+                                                &got, &err);
+    if (rc != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return rc;
+    }
+    if (got == 0) {
+        store_browse_rows_free(rows, got);
+        tui_msg(tui, "no unlabeled item %s", dir > 0 ? "below" : "above");
+        return PS_ERR_NOTFOUND;
+    }
+    int64_t seq = rows[0].seq, pos;
+    store_browse_rows_free(rows, got);
+    if (store_browse_position(tui->st, s->dataset_id, &s->f, seq, &pos, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return err.code;
+    }
+    return items_goto(tui, s, pos);
+}
+
+int
+view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only)
+{
+    struct items *s = items->priv;
+    if (unlabeled_only)
+        return items_next_unlabeled(tui, s, delta);
+    int64_t i = s->pos.cur + delta;
+    if (i < 0 || i >= s->count) {
+        tui_msg(tui, "%s of the list", delta > 0 ? "end" : "start");
+        return PS_ERR_NOTFOUND;
+    }
+    return items_goto(tui, s, i);
+}
+
+/* `/`, n, N: jump among the items whose text matches, in import order. */
+static int
+items_search(struct tui *tui, struct items *s, const char *query, int dir)
+{
+    if (!query || !*query) {
+        tui_err(tui, "no search yet: / starts one");
+        return TUI_R_HANDLED;
+    }
+    int64_t t0 = tui_now_ms();
+    const struct browse_row *cur = items_row(s, s->pos.cur);
+    int64_t from = cur ? cur->seq : -1;
+    struct ps_err err = {0, ""};
+    int wrapped = 0;
+    /* A match outside the filter is skipped; bounded so a sparse filter with
+     * many matches outside it cannot hang the UI. */
+    for (int tries = 0; tries < 200; tries++) {
+        int64_t seq;
+        int rc = store_search_next(tui->st, s->dataset_id, query, from, dir, &seq, &err);
+        if (rc == PS_ERR_NOTFOUND && !wrapped) {
+            wrapped = 1;
+            from = -1;
+            continue;
+        }
+        if (rc != PS_OK) {
+            tui_err(tui, "%s: %s", query, rc == PS_ERR_NOTFOUND ? "no match" : err.msg);
+            return TUI_R_HANDLED | TUI_R_REDRAW;
+        }
+        int64_t pos;
+        if (store_browse_position(tui->st, s->dataset_id, &s->f, seq, &pos, &err) != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        if (items_goto(tui, s, pos) == PS_OK) {
+            const struct browse_row *r = items_row(s, s->pos.cur);
+            if (r && r->seq == seq) {
+                tui_msg(tui, "/%s: item %lld%s", query, (long long)seq + 1,
+                        wrapped ? " (wrapped)" : "");
+                tui_bench(tui, "search_ms", t0);
+                return TUI_R_HANDLED | TUI_R_REDRAW;
+            }
+        }
+        from = seq;
+    }
+    tui_err(tui, "/%s: no match inside the filter", query);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+static struct view *
+items_find_view(struct tui *tui)
+{
+    for (int i = tui->depth - 1; i >= 0; i--)
+        if (tui->stack[i]->ops == &view_items_ops)
+            return tui->stack[i];
+    return NULL;
+}
+
+static void
+undo_push(struct tui *tui, struct undo_entry e)
+{
+    if (tui->n_undo == UNDO_MAX) {
+        free(tui->undo[0].text);
+        memmove(tui->undo, tui->undo + 1, (UNDO_MAX - 1) * sizeof tui->undo[0]);
+        tui->n_undo--;
+    }
+    tui->undo[tui->n_undo++] = e;
+}
+
+static enum store_verdict
+items_cmd_verdict(enum tui_cmd cmd)
+{
+    switch (cmd) {
+    case CMD_LABEL_A: return STORE_VERDICT_A;
+    case CMD_LABEL_B: return STORE_VERDICT_B;
+    case CMD_LABEL_TIE: return STORE_VERDICT_TIE;
+    default: return STORE_VERDICT_NONE;
+    }
 }
 
 int
 view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t resp_a,
                  int64_t resp_b, enum tui_cmd cmd, const char *arg)
 {
-    (void)items;
-    (void)item_id;
-    (void)resp_a;
-    (void)resp_b;
-    (void)cmd;
-    (void)arg;
-    tui_err(tui, "labeling is not available yet");
-    return TUI_R_HANDLED;
-}
-
-void
-view_items_notes(struct tui *tui, struct view *items, int64_t item_id, struct strbuf *out)
-{
-    (void)tui;
-    (void)items;
-    (void)item_id;
-    (void)out;
-}
-
-void
-view_items_agreement(struct tui *tui, struct view *items, struct strbuf *out)
-{
-    (void)tui;
-    (void)items;
-    (void)out;
+    struct items *s = items->priv;
+    struct ps_err err = {0, ""};
+    struct undo_entry e;
+    memset(&e, 0, sizeof e);
+    e.item_id = item_id;
+    switch (cmd) {
+    case CMD_LABEL_A:
+    case CMD_LABEL_B:
+    case CMD_LABEL_TIE:
+    case CMD_LABEL_CLEAR: {
+        enum store_verdict v = items_cmd_verdict(cmd), prev;
+        if (store_label_set(tui->st, item_id, resp_a, resp_b, tui->annotator, v, &prev, &err) != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        e.kind = UNDO_LABEL;
+        e.resp_a = resp_a;
+        e.resp_b = resp_b;
+        snprintf(e.prev, sizeof e.prev, "%s", store_verdict_str(prev));
+        undo_push(tui, e);
+        if (v == STORE_VERDICT_NONE)
+            tui_msg(tui, "label cleared (u undoes)");
+        else
+            tui_msg(tui, "labeled %s as %s (u undoes)", store_verdict_str(v), tui->annotator);
+        break;
+    }
+    case CMD_TAG:
+    case CMD_UNTAG: {
+        if (!arg || !*arg) {
+            prompt_open(tui, cmd == CMD_TAG ? "tag: " : "untag: ", cmd, NULL);
+            return TUI_R_HANDLED;
+        }
+        int changed = 0;
+        int rc = cmd == CMD_TAG ? store_tag_add(tui->st, item_id, arg, &changed, &err)
+                                : store_tag_remove(tui->st, item_id, arg, &changed, &err);
+        if (rc != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        if (changed) {
+            e.kind = cmd == CMD_TAG ? UNDO_TAG_ADD : UNDO_TAG_DEL;
+            e.text = xstrdup(arg);
+            undo_push(tui, e);
+        }
+        tui_msg(tui, "%s #%s%s", cmd == CMD_TAG ? "tagged" : "untagged", arg, changed ? "" : " (no change)");
+        break;
+    }
+    case CMD_NOTE: {
+        if (!arg || !*arg) {
+            prompt_open(tui, "note: ", CMD_NOTE, NULL);
+            return TUI_R_HANDLED;
+        }
+        if (store_note_add(tui->st, item_id, tui->annotator, arg, &e.note_id, &err) != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        e.kind = UNDO_NOTE;
+        undo_push(tui, e);
+        tui_msg(tui, "note added (u undoes)");
+        break;
+    }
+    default:
+        return TUI_R_IGNORED;
+    }
+    items_refresh(tui, s);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
 int
 tui_undo(struct tui *tui)
 {
-    tui_msg(tui, "nothing to undo");
-    return TUI_R_HANDLED;
+    if (tui->n_undo == 0) {
+        tui_msg(tui, "nothing to undo");
+        return TUI_R_HANDLED;
+    }
+    struct undo_entry e = tui->undo[--tui->n_undo];
+    struct ps_err err = {0, ""};
+    int rc = PS_OK;
+    switch (e.kind) {
+    case UNDO_LABEL:
+        rc = store_label_set(tui->st, e.item_id, e.resp_a, e.resp_b, tui->annotator,
+                             store_verdict_parse(e.prev), NULL, &err);
+        if (rc == PS_OK)
+            tui_msg(tui, "undone: label %s", e.prev[0] ? e.prev : "cleared");
+        break;
+    case UNDO_TAG_ADD:
+        rc = store_tag_remove(tui->st, e.item_id, e.text, NULL, &err);
+        if (rc == PS_OK)
+            tui_msg(tui, "undone: tag #%s removed", e.text);
+        break;
+    case UNDO_TAG_DEL:
+        rc = store_tag_add(tui->st, e.item_id, e.text, NULL, &err);
+        if (rc == PS_OK)
+            tui_msg(tui, "undone: tag #%s restored", e.text);
+        break;
+    case UNDO_NOTE:
+        rc = store_note_delete(tui->st, e.note_id, &err);
+        if (rc == PS_OK)
+            tui_msg(tui, "undone: note removed");
+        break;
+    }
+    free(e.text);
+    if (rc != PS_OK)
+        tui_err(tui, "undo failed: %s", err.msg);
+    struct view *iv = items_find_view(tui);
+    if (iv)
+        items_refresh(tui, iv->priv);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
 }
+
+void
+view_items_notes(struct tui *tui, struct view *items, int64_t item_id, struct strbuf *out)
+{
+    (void)items;
+    struct store_note *notes;
+    int n;
+    struct ps_err err = {0, ""};
+    if (store_note_list(tui->st, item_id, &notes, &n, &err) != PS_OK)
+        return;
+    for (int i = 0; i < n; i++)
+        sb_printf(out, "%s[%s %s] %s", i ? "\n" : "", notes[i].author ? notes[i].author : "?",
+                  notes[i].created_at ? notes[i].created_at : "", notes[i].text ? notes[i].text : "");
+    store_notes_free(notes, n);
+}
+
+void
+view_items_agreement(struct tui *tui, struct view *items, struct strbuf *out)
+{
+    struct items *s = items->priv;
+    if (!s->agreement) {
+        struct store_agreement *ag;
+        int n;
+        struct ps_err err = {0, ""};
+        struct strbuf sb = STRBUF_INIT;
+        if (store_agreement(tui->st, s->dataset_id, tui->annotator, &ag, &n, &err) == PS_OK) {
+            for (int i = 0; i < n; i++) {
+                if (ag[i].both == 0)
+                    continue;
+                sb_printf(&sb, "%s%s %.0f%% (%lld/%lld)", sb.len ? " · " : "", ag[i].annotator,
+                          100.0 * (double)ag[i].agree / (double)ag[i].both, (long long)ag[i].agree,
+                          (long long)ag[i].both);
+            }
+            store_agreement_free(ag, n);
+        }
+        s->agreement = sb_take(&sb);
+    }
+    sb_puts(out, s->agreement);
+}
+
+/* ---- commands ---- */
 
 static int
 items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
-    (void)arg;
     struct items *s = v->priv;
-    if (list_motion(&s->pos, cmd, s->count, s->height > 0 ? s->height : v->area.h - 2))
+    int h = s->height > 0 ? s->height : v->area.h - 2;
+    if (list_motion(&s->pos, cmd, s->count, h))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     switch (cmd) {
     case CMD_ENTER:
@@ -290,13 +806,76 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
             tui_err(tui, "goto: give a number between 1 and %lld", (long long)s->count);
             return TUI_R_HANDLED;
         }
-        s->pos.cur = n - 1;
-        list_clamp(&s->pos, s->count, s->height);
+        items_goto(tui, s, n - 1);
         return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
+    case CMD_SEARCH:
+        if (!arg) {
+            prompt_open(tui, "/", CMD_SEARCH, NULL);
+            return TUI_R_HANDLED;
+        }
+        snprintf(tui->search, sizeof tui->search, "%s", arg);
+        return items_search(tui, s, tui->search, 1);
+    case CMD_SEARCH_NEXT:
+        return items_search(tui, s, tui->search, 1);
+    case CMD_SEARCH_PREV:
+        return items_search(tui, s, tui->search, -1);
+    case CMD_FILTER:
+        if (!arg) {
+            prompt_open(tui, "filter: ", CMD_FILTER, NULL);
+            return TUI_R_HANDLED;
+        }
+        return items_set_filter(tui, s, arg);
+    case CMD_SORT:
+        if (!arg) {
+            prompt_open(tui, "sort: ", CMD_SORT, NULL);
+            return TUI_R_HANDLED;
+        }
+        return items_set_sort(tui, s, arg);
+    case CMD_NEXT_UNLABELED:
+    case CMD_PREV_UNLABELED:
+        items_next_unlabeled(tui, s, cmd == CMD_NEXT_UNLABELED ? 1 : -1);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    case CMD_LABEL_A:
+    case CMD_LABEL_B:
+    case CMD_LABEL_TIE:
+    case CMD_LABEL_CLEAR:
+    case CMD_TAG:
+    case CMD_UNTAG:
+    case CMD_NOTE: {
+        int64_t id = view_items_current(v);
+        if (id <= 0)
+            return TUI_R_HANDLED;
+        int64_t ra = 0, rb = 0;
+        if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE || cmd == CMD_LABEL_CLEAR) {
+            /* From the list, labels compare the item's first two responses. */
+            struct store_item it;
+            struct ps_err err = {0, ""};
+            if (store_item_get_by_id(tui->st, id, &it, &err) != PS_OK) {
+                tui_err(tui, "%s", err.msg);
+                return TUI_R_HANDLED;
+            }
+            if (it.n_resp >= 2) {
+                ra = it.resp[0].id;
+                rb = it.resp[1].id;
+            }
+            store_item_free(&it);
+            if (!ra) {
+                tui_err(tui, "this item has fewer than two responses: nothing to compare");
+                return TUI_R_HANDLED;
+            }
+        }
+        return view_items_label(tui, v, id, ra, rb, cmd, arg);
     }
     default:
         return TUI_R_IGNORED;
     }
+}
+
+static void
+items_resume(struct tui *tui, struct view *v)
+{
+    items_refresh(tui, v->priv);
 }
 
 static void
@@ -305,8 +884,8 @@ items_status(struct tui *tui, struct view *v, struct strbuf *out)
     (void)tui;
     struct items *s = v->priv;
     int pct = s->count ? (int)((s->pos.cur + 1) * 100 / s->count) : 0;
-    sb_printf(out, "%lld/%lld  %d%%  Enter open · 1/2/=/0 label · / search · ? help",
-              (long long)s->pos.cur + 1, (long long)s->count, pct);
+    sb_printf(out, "%lld/%lld  %d%%  Enter open · 1/2/=/0 label · / search · f filter · ? help",
+              (long long)(s->count ? s->pos.cur + 1 : 0), (long long)s->count, pct);
 }
 
 const struct view_ops view_items_ops = {
@@ -317,5 +896,6 @@ const struct view_ops view_items_ops = {
     .draw = items_draw,
     .request = items_request,
     .status = items_status,
+    .resume = items_resume,
     .done = items_done,
 };

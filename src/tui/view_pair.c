@@ -409,10 +409,12 @@ pair_build(struct tui *tui, struct pair *p, int w)
 
 /* ---- loading ---- */
 
+/* Load item `id` (0: the list's current item). */
 static int
-pair_load(struct tui *tui, struct pair *p, struct ps_err *err)
+pair_load(struct tui *tui, struct pair *p, int64_t id, struct ps_err *err)
 {
-    int64_t id = view_items_current(p->items);
+    if (id == 0)
+        id = view_items_current(p->items);
     if (id <= 0)
         return ps_error(err, PS_ERR_NOTFOUND, "no item selected");
     if (p->loaded)
@@ -446,7 +448,7 @@ pair_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     p->diff_on = 1;
     p->context_on = 1;
     p->built_w = -1;
-    return pair_load(tui, p, err);
+    return pair_load(tui, p, 0, err);
 }
 
 static void
@@ -582,11 +584,13 @@ pair_draw(struct tui *tui, struct view *v)
 
 /* ---- commands ---- */
 
+/* Re-read the shown item (labels, tags changed) or, with `follow`, the list's
+ * current item (J/K, search). */
 static void
-pair_reload(struct tui *tui, struct pair *p)
+pair_reload(struct tui *tui, struct pair *p, int follow)
 {
     struct ps_err err = {0, ""};
-    if (pair_load(tui, p, &err) != PS_OK)
+    if (pair_load(tui, p, follow ? 0 : p->item_id, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
 }
 
@@ -608,7 +612,7 @@ pair_label(struct tui *tui, struct pair *p, enum tui_cmd cmd, const char *arg)
     int64_t ra = p->it.n_resp > 1 ? p->it.resp[p->ia].id : 0;
     int64_t rb = p->it.n_resp > 1 ? p->it.resp[p->ib].id : 0;
     int r = view_items_label(tui, p->items, p->item_id, ra, rb, cmd, arg);
-    pair_reload(tui, p);
+    pair_reload(tui, p, 0);
     return r | TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -638,8 +642,8 @@ static int
 pair_step(struct tui *tui, struct pair *p, int delta, int unlabeled)
 {
     if (view_items_step(tui, p->items, delta, unlabeled) != PS_OK)
-        return TUI_R_HANDLED;
-    pair_reload(tui, p);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    pair_reload(tui, p, 1);
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -666,7 +670,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_SEARCH_PREV: {
         /* Search moves the list's cursor; the pair view follows it. */
         int r = p->items->ops->request(tui, p->items, cmd, arg);
-        pair_reload(tui, p);
+        pair_reload(tui, p, 1);
         return r | TUI_R_HANDLED | TUI_R_REDRAW;
     }
     case CMD_LAYOUT: {
@@ -721,7 +725,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         return pair_label(tui, p, cmd, arg);
     case CMD_UNDO: {
         int r = tui_undo(tui);
-        pair_reload(tui, p);
+        pair_reload(tui, p, 0);
         return r | TUI_R_HANDLED | TUI_R_REDRAW;
     }
     default:
@@ -733,7 +737,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 static void
 pair_resume(struct tui *tui, struct view *v)
 {
-    pair_reload(tui, v->priv);
+    pair_reload(tui, v->priv, 0);
 }
 
 static void

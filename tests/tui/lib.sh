@@ -1,0 +1,121 @@
+# Helpers for the scripted terminal tests: the real binary in a private tmux
+# server, keys in, screen text (and SGR attributes with -e) out.  Everything
+# polls with generous timeouts instead of sleeping, so a loaded machine only
+# makes the tests slower, not flaky.
+#
+#   . "$PS_TESTS/tui/lib.sh"; tui_setup
+#   tui_start 120 40 -w "$WS" some-file.jsonl
+#   wait_for "pair 1/"            # fails the test with a screen dump on timeout
+#   keys j Enter; keys -l ':theme light'; keys Enter
+
+set -u
+: "${PS_BIN:?PS_BIN must point to the prefscope binary}"
+: "${PS_TESTS:=$(cd "$(dirname "$0")/.." && pwd)}"
+TUI_TIMEOUT=${TUI_TIMEOUT:-30}
+
+tui_setup() {
+    command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux not installed"; exit 77; }
+    T=$(mktemp -d)
+    export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config"
+    mkdir -p "$HOME"
+    export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
+    unset NO_COLOR PREFSCOPE_WORKSPACE PREFSCOPE_CONFIG PREFSCOPE_THEME COLORTERM TMUX
+    export PREFSCOPE_USER=tester
+    SOCK="$T/tmux.sock"
+    trap tui_cleanup EXIT
+}
+
+tui_cleanup() {
+    tmux -S "$SOCK" kill-server >/dev/null 2>&1
+    rm -rf "$T"
+}
+
+# tui_start COLS ROWS ARGS...: run prefscope ARGS in a fresh session.  Extra
+# environment for the program goes in TUI_ENV (e.g. TUI_ENV="NO_COLOR=1").
+tui_start() {
+    local cols=$1 rows=$2
+    shift 2
+    local q="" a
+    for a in "$@"; do q="$q '${a//\'/\'\\\'\'}'"; done
+    cat > "$T/run.sh" <<RUN
+cd '$T'
+env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 ${TUI_ENV:-} '$PS_BIN' $q
+echo "[exited \$?]"
+sleep 600
+RUN
+    tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s t "sh '$T/run.sh'"
+    tmux -S "$SOCK" set-option -g status off >/dev/null
+    tmux -S "$SOCK" resize-window -t t -x "$cols" -y "$rows" >/dev/null 2>&1 || true
+}
+
+screen() { tmux -S "$SOCK" capture-pane -p -t t; }
+screen_e() { tmux -S "$SOCK" capture-pane -p -e -t t; }
+keys() { tmux -S "$SOCK" send-keys -t t "$@"; }
+# Type literal text (no key-name lookup).
+type_text() { tmux -S "$SOCK" send-keys -t t -l -- "$1"; }
+resize() { tmux -S "$SOCK" resize-window -t t -x "$1" -y "$2"; }
+pane_title() { tmux -S "$SOCK" display-message -p -t t '#{pane_title}'; }
+
+fail() {
+    echo "FAIL: $*"
+    echo "---- screen ----"
+    screen
+    echo "----------------"
+    exit 1
+}
+
+# wait_for TEXT [SECONDS]: poll until the screen contains TEXT (fixed string).
+wait_for() {
+    local want=$1 limit=${2:-$TUI_TIMEOUT} i=0
+    while [ $i -lt $((limit * 10)) ]; do
+        screen | grep -qF -- "$want" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "timed out waiting for: $want"
+}
+
+# wait_for_e PATTERN: as wait_for, on the screen with SGR attributes (grep -E).
+wait_for_e() {
+    local want=$1 limit=${2:-$TUI_TIMEOUT} i=0
+    while [ $i -lt $((limit * 10)) ]; do
+        screen_e | grep -qE -- "$want" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    echo "---- screen -e ----"; screen_e | cat -v | head -50
+    fail "timed out waiting for attributes: $want"
+}
+
+# wait_gone TEXT: poll until TEXT has left the screen.
+wait_gone() {
+    local want=$1 limit=${2:-$TUI_TIMEOUT} i=0
+    while [ $i -lt $((limit * 10)) ]; do
+        screen | grep -qF -- "$want" || return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "timed out waiting for this to go: $want"
+}
+
+assert_screen_has() { screen | grep -qF -- "$1" || fail "screen lacks: $1"; }
+assert_screen_lacks() { screen | grep -qF -- "$1" && fail "screen shows: $1"; return 0; }
+
+# gen_pairs FILE N: N items in the native JSONL layout.  Item k (1-based) has the
+# prompt "question number k about topic<k>", response A "alpha answer k ..." by
+# model-a, response B "beta answer k ..." by model-b, and a dataset judgment
+# (A when k is odd, B when even).  Item 7 carries the word "zanzibar" in its
+# prompt, items 7 and 21 mention "quokka" in response B.
+gen_pairs() {
+    awk -v n="$2" 'BEGIN {
+        for (k = 1; k <= n; k++) {
+            extra = (k == 7) ? " zanzibar" : "";
+            qb = (k == 7 || k == 21) ? " the quokka smiles" : "";
+            v = (k % 2) ? "A" : "B";
+            printf("{\"key\":\"k%d\",\"system\":\"You are a careful assistant.\",\"history\":[{\"role\":\"user\",\"content\":\"earlier turn %d\"},{\"role\":\"assistant\",\"content\":\"earlier reply %d\"}],\"prompt\":\"question number %d about topic%d%s\",", k, k, k, k, k, extra);
+            printf("\"responses\":[{\"text\":\"alpha answer %d shares the same words and differs here\",\"model\":\"model-a\"},", k);
+            printf("{\"text\":\"beta answer %d shares the same words but changes there%s\",\"model\":\"model-b\"}],", k, qb);
+            printf("\"judgments\":[{\"a\":0,\"b\":1,\"annotator\":\"dataset\",\"verdict\":\"%s\",\"rationale\":\"because reason %d\"}]}\n", v, k);
+        }
+    }' > "$1"
+}
