@@ -173,6 +173,23 @@ theme_alt(const char *s, size_t n, enum theme_tier tier, int last)
 static int
 theme_color(const char *spec, enum theme_tier tier)
 {
+    /* With 256 colours an explicit palette number beats the nearest match of
+     * a #rrggbb: the theme author picked it by eye. */
+    if (tier == TIER_256) {
+        for (const char *q = spec; *q;) {
+            while (*q == ' ')
+                q++;
+            const char *e = q;
+            while (*e && *e != ' ')
+                e++;
+            if (e > q && isdigit((unsigned char)*q)) {
+                int c = theme_alt(q, (size_t)(e - q), tier, 0);
+                if (c != -2)
+                    return c;
+            }
+            q = e;
+        }
+    }
     const char *p = spec;
     while (*p) {
         while (*p == ' ')

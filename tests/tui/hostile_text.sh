@@ -4,7 +4,7 @@
 # lone CR.  The UI must show visible placeholders, and none of it may reach the
 # terminal: the pane title stays, the screen is not cleared, and the raw bytes
 # the program wrote (recorded with script(1)) hold no such sequence.
-. "$PS_TESTS/tui/lib.sh"
+. "$PS_TESTS/tui/lib.bash"
 tui_setup
 command -v script >/dev/null 2>&1 || { echo "SKIP: script(1) not installed"; exit 77; }
 cat > "$T/evil.jsonl" <<'JSON'

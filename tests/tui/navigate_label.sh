@@ -1,7 +1,7 @@
 #!/bin/bash
 # Open a data file (imported on the way), walk dataset list -> item list -> pair
 # view, label with undo, and check the labels persisted via ls/show --json.
-. "$PS_TESTS/tui/lib.sh"
+. "$PS_TESTS/tui/lib.bash"
 tui_setup
 gen_pairs "$T/pairs.jsonl" 50
 WS="$T/ws.db"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # / search with n/N, filters (label, disagree, tag, model, length), sort, tags,
 # notes and the : command line with completion.
-. "$PS_TESTS/tui/lib.sh"
+. "$PS_TESTS/tui/lib.bash"
 tui_setup
 gen_pairs "$T/pairs.jsonl" 40
 WS="$T/ws.db"

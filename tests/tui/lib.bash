@@ -3,7 +3,7 @@
 # polls with generous timeouts instead of sleeping, so a loaded machine only
 # makes the tests slower, not flaky.
 #
-#   . "$PS_TESTS/tui/lib.sh"; tui_setup
+#   . "$PS_TESTS/tui/lib.bash"; tui_setup
 #   tui_start 120 40 -w "$WS" some-file.jsonl
 #   wait_for "pair 1/"            # fails the test with a screen dump on timeout
 #   keys j Enter; keys -l ':theme light'; keys Enter
@@ -46,6 +46,18 @@ RUN
     tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s t "sh '$T/run.sh'"
     tmux -S "$SOCK" set-option -g status off >/dev/null
     tmux -S "$SOCK" resize-window -t t -x "$cols" -y "$rows" >/dev/null 2>&1 || true
+}
+
+# tui_stop: end the tmux server and wait until it is gone, so that the next
+# tui_start cannot race with a dying server on the same socket.
+tui_stop() {
+    tmux -S "$SOCK" kill-server >/dev/null 2>&1
+    local i=0
+    while tmux -S "$SOCK" list-sessions >/dev/null 2>&1 && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    rm -f "$SOCK"
 }
 
 screen() { tmux -S "$SOCK" capture-pane -p -t t; }
