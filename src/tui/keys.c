@@ -182,7 +182,10 @@ tui_print_keys(FILE *out)
                 fprintf(out, "%s%s: `%s`", any ? "; " : "", keys_keymaps[km], b);
                 any = 1;
             }
-            fprintf(out, "%s | %s |\n", any ? "" : "-", keys_cmds[c].help);
+            fprintf(out, "%s | ", any ? "" : "-");
+            for (const char *h = keys_cmds[c].help; *h; h++)
+                fprintf(out, *h == '|' ? "\\|" : "%c", *h);
+            fprintf(out, " |\n");
         }
         fprintf(out, "\n");
     }
