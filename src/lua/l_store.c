@@ -18,6 +18,8 @@
 #include "formats/export.h"
 #include "formats/import.h"
 #include "lua/l_internal.h"
+#include "store/browse.h"
+#include "store/join.h"
 #include "store/script.h"
 #include "store/store.h"
 
@@ -1152,7 +1154,7 @@ notes_free(void *p)
         struct store_note *v;
         int n;
     } *box = p;
-    store_note_list_free(box->v, box->n);
+    store_notes_free(box->v, box->n);
     free(box);
 }
 
@@ -1304,7 +1306,7 @@ item_dataset(lua_State *L, struct lws *w, struct litem *li)
     return ds;
 }
 
-/* it:judge{verdict=|p_a=, a=1, b=2, annotator=ps.user, rationale=} -> judgment id | nil, msg */
+/* it:judge{verdict=|p_a=, a=1, b=2, annotator=ps.user, rationale=} -> true | nil, msg */
 static int
 item_judge(lua_State *L)
 {
@@ -1332,12 +1334,17 @@ item_judge(lua_State *L)
         return luaL_error(L, "judge: a and b must be two different response indices (1-based)");
     int64_t ds = item_dataset(L, w, li);
     struct ps_err err = {0};
-    int64_t id;
-    if (store_judgment_add(w->st, li->id, j.a, j.b, j.annotator, j.verdict, j.p_a, j.has_p,
-                           j.rationale, NULL, &id, &err) != PS_OK)
+    load_item(L, 1, NULL);
+    int n_resp = li->it.n_resp;
+    if (j.a >= n_resp || j.b >= n_resp) {
+        ps_error(&err, PS_ERR_NOTFOUND, "the item has no response %d (it has %d)",
+                 (j.a >= n_resp ? j.a : j.b) + 1, n_resp);
+        return l_fail(L, &err);
+    }
+    if (store_add_judgment(w->st, li->id, &j, &err) != PS_OK)
         return l_fail(L, &err);
     item_touched(w, li, ds);
-    lua_pushinteger(L, id);
+    lua_pushboolean(L, 1);
     return 1;
 }
 
@@ -1413,7 +1420,7 @@ item_tag_edit(lua_State *L, int add)
     luaL_argcheck(L, *tag, 2, "tag must not be empty");
     int64_t ds = item_dataset(L, w, li);
     struct ps_err err = {0};
-    if ((add ? store_tag_add : store_tag_remove)(w->st, li->id, tag, &err) != PS_OK)
+    if ((add ? store_tag_add : store_tag_remove)(w->st, li->id, tag, NULL, &err) != PS_OK)
         return l_fail(L, &err);
     item_touched(w, li, ds);
     lua_pushboolean(L, 1);

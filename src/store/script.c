@@ -169,14 +169,6 @@ find_one(struct store *st, const char *sql, int64_t dataset_id, const char *key,
 }
 
 int
-store_item_find_key(struct store *st, int64_t dataset_id, const char *key, int64_t *id,
-                    struct ps_err *err)
-{
-    return find_one(st, "SELECT id FROM item WHERE dataset_id = ?1 AND key = ?2", dataset_id, key,
-                    id, err);
-}
-
-int
 store_item_last(struct store *st, int64_t dataset_id, int64_t *id, struct ps_err *err)
 {
     return find_one(st, "SELECT id FROM item WHERE dataset_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -270,36 +262,6 @@ store_response_add(struct store *st, int64_t item_id, const char *text, const ch
 }
 
 int
-store_judgment_add(struct store *st, int64_t item_id, int a, int b, const char *annotator,
-                   const char *verdict, double p_a, int has_p, const char *rationale,
-                   const char *meta_json, int64_t *id, struct ps_err *err)
-{
-    int64_t ra, rb;
-    sqlite3_stmt *s;
-    if (response_id(st, item_id, a, &ra, err) != PS_OK || response_id(st, item_id, b, &rb, err) != PS_OK)
-        return err->code;
-    if (prepare(st,
-                "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a,"
-                " rationale, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                &s, err, "add judgment") != PS_OK)
-        return err->code;
-    sqlite3_bind_int64(s, 1, item_id);
-    sqlite3_bind_int64(s, 2, ra);
-    sqlite3_bind_int64(s, 3, rb);
-    store_bind_text(s, 4, annotator);
-    store_bind_text(s, 5, verdict);
-    if (has_p)
-        sqlite3_bind_double(s, 6, p_a);
-    store_bind_text(s, 7, rationale);
-    store_bind_text(s, 8, meta_json);
-    if (run_stmt(st, s, err, "add judgment") != PS_OK)
-        return err->code;
-    if (id)
-        *id = sqlite3_last_insert_rowid(st->db);
-    return PS_OK;
-}
-
-int
 store_judgment_delete(struct store *st, int64_t item_id, const char *annotator, int *n,
                       struct ps_err *err)
 {
@@ -337,90 +299,6 @@ store_rating_add(struct store *st, int64_t item_id, int resp, const char *aspect
     if (id)
         *id = sqlite3_last_insert_rowid(st->db);
     return PS_OK;
-}
-
-static int
-tag_edit(struct store *st, const char *sql, int64_t item_id, const char *tag, struct ps_err *err)
-{
-    sqlite3_stmt *s;
-    if (prepare(st, sql, &s, err, "edit tag") != PS_OK)
-        return err->code;
-    sqlite3_bind_int64(s, 1, item_id);
-    store_bind_text(s, 2, tag);
-    return run_stmt(st, s, err, "edit tag");
-}
-
-int
-store_tag_add(struct store *st, int64_t item_id, const char *tag, struct ps_err *err)
-{
-    return tag_edit(st, "INSERT OR IGNORE INTO tag (item_id, tag) VALUES (?1, ?2)", item_id, tag, err);
-}
-
-int
-store_tag_remove(struct store *st, int64_t item_id, const char *tag, struct ps_err *err)
-{
-    return tag_edit(st, "DELETE FROM tag WHERE item_id = ?1 AND tag = ?2", item_id, tag, err);
-}
-
-int
-store_note_add(struct store *st, int64_t item_id, const char *author, const char *text, int64_t *id,
-               struct ps_err *err)
-{
-    sqlite3_stmt *s;
-    if (prepare(st, "INSERT INTO note (item_id, author, text) VALUES (?1, ?2, ?3)", &s, err,
-                "add note") != PS_OK)
-        return err->code;
-    sqlite3_bind_int64(s, 1, item_id);
-    store_bind_text(s, 2, author);
-    store_bind_text(s, 3, text);
-    if (run_stmt(st, s, err, "add note") != PS_OK)
-        return err->code;
-    if (id)
-        *id = sqlite3_last_insert_rowid(st->db);
-    return PS_OK;
-}
-
-int
-store_note_list(struct store *st, int64_t item_id, struct store_note **out, int *n, struct ps_err *err)
-{
-    sqlite3_stmt *s;
-    *out = NULL;
-    *n = 0;
-    if (prepare(st, "SELECT id, author, text, created_at FROM note WHERE item_id = ?1 ORDER BY id",
-                &s, err, "read notes") != PS_OK)
-        return err->code;
-    sqlite3_bind_int64(s, 1, item_id);
-    int rc, cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, (size_t)cap * sizeof **out);
-        }
-        struct store_note *x = &(*out)[(*n)++];
-        x->id = sqlite3_column_int64(s, 0);
-        x->author = store_col_strdup(s, 1);
-        x->text = store_col_strdup(s, 2);
-        x->created_at = store_col_strdup(s, 3);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        store_note_list_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return store_dberr(st, err, "read notes");
-    }
-    return PS_OK;
-}
-
-void
-store_note_list_free(struct store_note *notes, int n)
-{
-    for (int i = 0; i < n; i++) {
-        free(notes[i].author);
-        free(notes[i].text);
-        free(notes[i].created_at);
-    }
-    free(notes);
 }
 
 int

@@ -1,6 +1,6 @@
 /* Store queries and single-row edits used by the Lua API (src/lua): filtered keyset
  * paging over items, and adding responses, judgments, ratings, tags and notes to an
- * existing item.
+ * existing item (judgments: store_add_judgment in join.h; tags and notes: browse.h).
  *
  * Every function returns PS_OK or an error status with a message in `err`.  Writes
  * are not wrapped in transactions here: the caller decides (the Lua API runs them in
@@ -40,10 +40,8 @@ int store_item_page(struct store *st, int64_t dataset_id, const struct store_ite
 int store_item_count(struct store *st, int64_t dataset_id, const struct store_item_filter *f,
                      int64_t *n, struct ps_err *err);
 
-/* The item of a dataset with this key / with the highest seq; PS_ERR_NOTFOUND when
- * there is none. */
-int store_item_find_key(struct store *st, int64_t dataset_id, const char *key, int64_t *id,
-                        struct ps_err *err);
+/* The item of a dataset with the highest seq; PS_ERR_NOTFOUND when it is empty.
+ * (Finding by key: store_item_find_key in store/join.h.) */
 int store_item_last(struct store *st, int64_t dataset_id, int64_t *id, struct ps_err *err);
 
 /* The dataset an item belongs to; PS_ERR_NOTFOUND when the item is gone. */
@@ -53,12 +51,6 @@ int store_item_dataset(struct store *st, int64_t item_id, int64_t *dataset_id, s
 int store_response_add(struct store *st, int64_t item_id, const char *text, const char *model,
                        const char *meta_json, int *idx, int64_t *id, struct ps_err *err);
 
-/* Add a judgment between the item's responses of index a and b.  verdict is "A",
- * "B", "tie" or "invalid"; p_a is used when has_p. */
-int store_judgment_add(struct store *st, int64_t item_id, int a, int b, const char *annotator,
-                       const char *verdict, double p_a, int has_p, const char *rationale,
-                       const char *meta_json, int64_t *id, struct ps_err *err);
-
 /* Delete an item's judgments by `annotator` (NULL = all); *n (may be NULL) = rows. */
 int store_judgment_delete(struct store *st, int64_t item_id, const char *annotator, int *n,
                           struct ps_err *err);
@@ -66,22 +58,6 @@ int store_judgment_delete(struct store *st, int64_t item_id, const char *annotat
 /* Rate the item's response of index `resp`. */
 int store_rating_add(struct store *st, int64_t item_id, int resp, const char *aspect, double value,
                      const char *annotator, int64_t *id, struct ps_err *err);
-
-/* Tags: adding an existing tag or removing an absent one is not an error. */
-int store_tag_add(struct store *st, int64_t item_id, const char *tag, struct ps_err *err);
-int store_tag_remove(struct store *st, int64_t item_id, const char *tag, struct ps_err *err);
-
-struct store_note {
-    int64_t id;
-    char *author, *text, *created_at;
-};
-
-int store_note_add(struct store *st, int64_t item_id, const char *author, const char *text,
-                   int64_t *id, struct ps_err *err);
-/* All notes of an item, oldest first; *out is caller-owned (store_note_list_free). */
-int store_note_list(struct store *st, int64_t item_id, struct store_note **out, int *n,
-                    struct ps_err *err);
-void store_note_list_free(struct store_note *notes, int n);
 
 /* Visit (annotator, verdict, count) for every judgment group of a dataset, sorted by
  * annotator and verdict.  Strings are borrowed for the call. */
