@@ -76,6 +76,9 @@ cmd_import(struct app *app, int argc, char **argv)
         return app_failf(app, "import: no input files (see prefscope import --help)");
     if (o.replace && o.append)
         return app_failf(app, "import: --replace and --append exclude each other");
+    if (o.map && o.format && strcmp(o.format, "generic") != 0)
+        return app_failf(app, "import: --map reads files with the generic format; drop --format %s",
+                         o.format);
     if (o.format && !format_find(o.format))
         return app_failf(app, "import: unknown format '%s' (see prefscope import --help)", o.format);
     struct import_result res;
