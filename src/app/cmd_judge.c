@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "app/app.h"
 #include "core/judge.h"
+#include "core/progress.h"
 #include "core/stats.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -102,7 +102,6 @@ struct judge_run {
     int finished, ok, invalid, errors, cached, store_errors;
     int verdicts[4];
     char first_error[512];
-    int progress_tty;
 };
 
 static int
@@ -214,17 +213,6 @@ collect_item(void *ud, const struct store_item *it, struct ps_err *err)
     return rc;
 }
 
-static void
-progress(struct judge_run *r)
-{
-    if (!r->progress_tty && r->finished != r->n_tasks)
-        return;
-    fprintf(stderr, "%sjudge: %d/%d done, %d invalid, %d errors, %d cached%s", r->progress_tty ? "\r" : "",
-            r->finished, r->n_tasks, r->invalid, r->errors, r->cached, r->progress_tty ? "\033[K" : "\n");
-    if (r->progress_tty && r->finished == r->n_tasks)
-        fputc('\n', stderr);
-}
-
 struct judge_cb {
     struct judge_run *run;
     int task;
@@ -268,7 +256,6 @@ on_answer(void *ud, struct llm_result *res)
         sb_free(&meta);
     }
     llm_result_free(res);
-    progress(r);
 }
 
 /* The template file: a path, or NAME under prefscope/templates/judge/ in the source
@@ -526,7 +513,6 @@ cmd_judge(struct app *app, int argc, char **argv)
         app_fail(app);
         goto out;
     }
-    r.progress_tty = isatty(2);
     struct judge_cb *cbs = xcalloc((size_t)r.n_tasks + 1, sizeof *cbs);
     for (int i = 0; i < r.n_tasks; i++) {
         struct llm_msg msg = {"user", r.tasks[i].user};
@@ -553,7 +539,9 @@ cmd_judge(struct app *app, int argc, char **argv)
     sa.sa_handler = judge_on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
-    rc = llm_engine_run(eng, &judge_interrupted, &app->err);
+    struct progress pg;
+    progress_init(&pg, "judge", r.n_tasks);
+    rc = llm_engine_run_progress(eng, &judge_interrupted, &pg, &app->err);
     sigaction(SIGINT, &old, NULL);
     llm_engine_free(eng);
     eng = NULL;
