@@ -283,7 +283,7 @@ int
 store_rating_add(struct store *st, int64_t item_id, int resp, const char *aspect, double value,
                  const char *annotator, int64_t *id, struct ps_err *err)
 {
-    int64_t rid;
+    int64_t rid = 0;
     sqlite3_stmt *s;
     if (response_id(st, item_id, resp, &rid, err) != PS_OK)
         return err->code;
