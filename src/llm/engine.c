@@ -90,7 +90,16 @@ struct llm_engine {
     CURL **pool;
     int n_pool, cap_pool;
     int freeing;
+    double done_since;  /* when the oldest entry of `done` finished */
+    int done_logs;      /* entries of `done` that need a log row */
 };
+
+/* Finished calls are written in groups: one transaction per LLM_LOG_GROUP rows or
+ * LLM_LOG_WAIT_MS, whichever comes first, and at once when nothing else is running.
+ * Callbacks run after the commit, so a result is durable before anyone sees it; the
+ * wait never holds back new requests (concurrency slots are released at completion). */
+#define LLM_LOG_GROUP 64
+#define LLM_LOG_WAIT_MS 20.0
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -492,6 +501,25 @@ llm_engine_new(struct llm_engine **out, struct store *st, struct ps_err *err)
 static void flush_done(struct llm_engine *e);
 
 static void
+push_done(struct llm_engine *e, struct llm_req *r)
+{
+    if (!e->done.head)
+        e->done_since = now_ms();
+    e->done_logs += r->needs_log;
+    list_push(&e->done, r, RQ_DONE);
+}
+
+/* Time to flush the done list? */
+static int
+done_due(const struct llm_engine *e, double t)
+{
+    if (!e->done.head)
+        return 0;
+    return e->done_logs == 0 || e->done_logs >= LLM_LOG_GROUP || t - e->done_since >= LLM_LOG_WAIT_MS ||
+           e->done.n >= e->n_pending || e->freeing;
+}
+
+static void
 model_free(struct llm_model *m)
 {
     curl_slist_free_all(m->hdrs);
@@ -721,7 +749,7 @@ serve_from_cache(struct llm_engine *e, struct llm_req *r)
     llm_log_hit_free(&hit);
     r->res = res;
     r->needs_log = 0;
-    list_push(&e->done, r, RQ_DONE);
+    push_done(e, r);
     return 1;
 }
 
@@ -878,7 +906,7 @@ finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
     result_cost(r->m, res);
     r->res = res;
     r->needs_log = !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED;
-    list_push(&e->done, r, RQ_DONE);
+    push_done(e, r);
 }
 
 static int
@@ -1103,6 +1131,7 @@ flush_done(struct llm_engine *e)
         return;
     struct req_list batch = e->done;
     e->done = (struct req_list){0};
+    e->done_logs = 0;
     /* Durable before anyone sees the result: a kill -9 after a callback never loses a
      * call that the script already acted on. */
     int nlog = 0;
@@ -1225,10 +1254,12 @@ llm_engine_pollfds(struct llm_engine *e, struct pollfd *fds, int cap)
 int
 llm_engine_timeout_ms(struct llm_engine *e)
 {
-    if (e->done.head)
-        return 0;
     double t = now_ms(), best = -1;
-    if (e->curl_deadline >= 0)
+    if (done_due(e, t))
+        return 0;
+    if (e->done.head)
+        best = e->done_since + LLM_LOG_WAIT_MS;
+    if (e->curl_deadline >= 0 && (best < 0 || e->curl_deadline < best))
         best = e->curl_deadline;
     for (struct llm_req *r = e->delayed.head; r; r = r->next)
         if (best < 0 || r->ready_at < best)
@@ -1276,7 +1307,8 @@ llm_engine_step(struct llm_engine *e, const struct pollfd *fds, int n, struct ps
         curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         read_messages(e);
     }
-    flush_done(e);
+    if (done_due(e, now_ms()))
+        flush_done(e);
     return PS_OK;
 }
 
