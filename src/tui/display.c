@@ -15,7 +15,6 @@
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
-static volatile sig_atomic_t tui_sig_tstp;
 static volatile sig_atomic_t tui_screen_active;
 
 static void
@@ -413,6 +412,15 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_PROMPT:
         prompt_open(tui, ":", CMD_NONE, arg);
         return TUI_R_HANDLED;
+    case CMD_SUSPEND:
+        /* In raw mode ^Z is a key: stop ourselves.  ncurses' SIGTSTP handler
+         * leaves curses mode first and restores it when continued. */
+        endwin();
+        raise(SIGTSTP);
+        getmaxyx(stdscr, tui->rows, tui->cols);
+        clearok(curscr, TRUE);
+        tui->dirty = 1;
+        return TUI_R_HANDLED;
     case CMD_THEME:
         if (!arg || !*arg) {
             prompt_open(tui, "theme: ", CMD_THEME, NULL);
@@ -697,8 +705,6 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
             break;
         /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
         tui_read_keys(tui);
-        if (tui_sig_tstp)
-            tui_sig_tstp = 0;
         if (rc > 0) {
             for (int i = 1; i < n; i++) {
                 if (!pfd[i].revents)

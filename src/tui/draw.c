@@ -3,11 +3,14 @@
  * core/sanitize.h); widths come from core/width.h, never from the libc, so layout
  * matches the wrapping code exactly. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "core/sanitize.h"
 #include "core/width.h"
+#include "core/xalloc.h"
 #include "tui/view.h"
 
 void
@@ -65,7 +68,7 @@ draw_cluster(const char *s, size_t n, attr_t attr)
  * placeholder role.  Returns the columns used. */
 static int
 draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
-           const struct text_spans *marks, size_t base, int trunc)
+           const struct text_spans *marks, const struct text_spans *hl, size_t base, int trunc)
 {
     if (maxw <= 0 || y < 0 || y >= tui->rows || x >= tui->cols)
         return 0;
@@ -78,8 +81,9 @@ draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const ch
         clipped = 1;
     }
     int col = 0;
-    size_t off = 0, mk = 0;
+    size_t off = 0, mk = 0, hk = 0;
     attr_t battr = tui->theme.attr[role], ph = tui->theme.attr[ROLE_PLACEHOLDER];
+    attr_t sattr = tui->theme.attr[ROLE_SEARCH];
     while (off < n) {
         int w;
         size_t len = text_cluster(s + off, n - off, &w);
@@ -91,8 +95,11 @@ draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const ch
             while (marks && mk < marks->n && marks->v[mk].off + marks->v[mk].len <= base + off)
                 mk++;
             int in_mark = marks && mk < marks->n && marks->v[mk].off <= base + off;
+            while (hl && hk < hl->n && hl->v[hk].off + hl->v[hk].len <= base + off)
+                hk++;
+            int in_hl = hl && hk < hl->n && hl->v[hk].off <= base + off;
             move(y, x + col);
-            draw_cluster(s + off, len, in_mark ? ph : battr);
+            draw_cluster(s + off, len, in_mark ? ph : in_hl ? sattr : battr);
             col += w;
         }
         off += len;
@@ -112,14 +119,14 @@ draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const ch
 int
 draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n)
 {
-    return draw_spans(tui, y, x, maxw, role, s, n, NULL, 0, 0);
+    return draw_spans(tui, y, x, maxw, role, s, n, NULL, NULL, 0, 0);
 }
 
 int
 draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
-                  size_t n, const struct text_spans *marks, size_t base)
+                  size_t n, const struct text_spans *marks, const struct text_spans *hl, size_t base)
 {
-    return draw_spans(tui, y, x, maxw, role, s, n, marks, base, 0);
+    return draw_spans(tui, y, x, maxw, role, s, n, marks, hl, base, 0);
 }
 
 int
@@ -142,7 +149,7 @@ draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const cha
     for (size_t i = 0; i < sb.len; i++)
         if (sb.p[i] == '\n')
             sb.p[i] = ' ';
-    int w = draw_spans(tui, y, x, maxw, role, sb_str(&sb), sb.len, &marks, 0, trunc);
+    int w = draw_spans(tui, y, x, maxw, role, sb_str(&sb), sb.len, &marks, NULL, 0, trunc);
     text_spans_free(&marks);
     sb_free(&sb);
     return w;
@@ -194,6 +201,63 @@ draw_vline(struct tui *tui, int y, int x, int h, enum tui_role role)
     attrset(tui->theme.attr[role]);
     for (int i = 0; i < h && y + i < tui->rows; i++)
         mvaddstr(y + i, x, tui->utf8 ? "│" : "|");
+}
+
+/* ---- search highlighting ---- */
+
+static void
+draw_span_add(struct text_spans *out, size_t off, size_t len)
+{
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 16;
+        out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    out->v[out->n++] = (struct text_span){off, len};
+}
+
+static int
+draw_span_cmp(const void *a, const void *b)
+{
+    const struct text_span *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+void
+draw_search_spans(const char *q, const char *s, size_t n, struct text_spans *out)
+{
+    size_t first = out->n;
+    const char *p = q;
+    while (p && *p) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        const char *w = p;
+        size_t wl = (size_t)(e - p);
+        p = e;
+        if (wl == 0 || *w == '-' || (wl == 2 && strncmp(w, "OR", 2) == 0) ||
+            (wl == 3 && (strncmp(w, "AND", 3) == 0 || strncmp(w, "NOT", 3) == 0)))
+            continue;
+        const char *colon = memchr(w, ':', wl);
+        if (colon) {
+            wl -= (size_t)(colon + 1 - w);
+            w = colon + 1;
+        }
+        while (wl && (*w == '"' || *w == '('))
+            w++, wl--;
+        while (wl && (w[wl - 1] == '"' || w[wl - 1] == '*' || w[wl - 1] == ')'))
+            wl--;
+        if (wl == 0)
+            continue;
+        for (size_t i = 0; i + wl <= n; i++)
+            if (strncasecmp(s + i, w, wl) == 0) {
+                draw_span_add(out, i, wl);
+                i += wl - 1;
+            }
+    }
+    if (out->n - first > 1)
+        qsort(out->v + first, out->n - first, sizeof *out->v, draw_span_cmp);
 }
 
 /* ---- list cursor ---- */

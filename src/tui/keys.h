@@ -24,6 +24,7 @@
     _(QUIT,           "quit",            "Views",   0, "quit prefscope") \
     _(HELP,           "help",            "Views",   0, "show this help") \
     _(REDRAW,         "redraw",          "Views",   0, "repaint the screen") \
+    _(SUSPEND,        "suspend",         "Views",   0, "suspend to the shell (fg resumes)") \
     _(PROMPT,         "prompt",          "Views",   0, "open the command line") \
     _(REPL,           "repl-toggle",     "Views",   0, "open/close the Lua REPL pane") \
     _(PANE_FOCUS,     "pane-focus",      "Views",   0, "move focus between view and pane") \
@@ -107,6 +108,7 @@ enum tui_keymap {
     _(GENERIC, "?",         HELP) \
     _(GENERIC, "<F1>",      HELP) \
     _(GENERIC, "<C-l>",     REDRAW) \
+    _(GENERIC, "<C-z>",     SUSPEND) \
     _(GENERIC, ":",         PROMPT) \
     _(GENERIC, "`",         REPL) \
     _(GENERIC, "<F12>",     REPL) \

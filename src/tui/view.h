@@ -213,10 +213,14 @@ int draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, cons
                size_t n);
 /* As draw_clean, with the placeholder spans of the whole text (`marks`, offsets
  * into the full buffer; s starts at byte `base` of it) drawn in the placeholder
- * role. */
+ * role and the search matches (`hl`, may be NULL) in the search role. */
 struct text_spans;
 int draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
-                      size_t n, const struct text_spans *marks, size_t base);
+                      size_t n, const struct text_spans *marks, const struct text_spans *hl,
+                      size_t base);
+/* Append to `out` the spans of s[0..n) matching the plain words of the search
+ * query `q` (ASCII case-insensitive; operators and negated words ignored). */
+void draw_search_spans(const char *q, const char *s, size_t n, struct text_spans *out);
 int draw_printf(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *fmt,
                 ...) PS_PRINTF(6, 7);
 void draw_fill(struct tui *tui, int y, int x, int w, enum tui_role role);

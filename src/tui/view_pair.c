@@ -26,6 +26,7 @@ enum { LAYOUT_AUTO, LAYOUT_SIDE, LAYOUT_INLINE };
 struct psrc {
     struct strbuf text;
     struct text_spans marks;
+    struct text_spans hl;   /* matches of the current search */
 };
 
 struct pcell {
@@ -67,6 +68,7 @@ struct pair {
     int resp_line;      /* first line of the responses section */
     int fresh;          /* item just loaded: choose the initial scroll */
     char my_label[16];  /* my stored verdict for (ia, ib), "" when none */
+    char search[512];   /* the search the document was highlighted for */
 };
 
 /* ---- building the document ---- */
@@ -81,6 +83,8 @@ pair_src(struct pair *p, const char *s, size_t n)
     struct psrc *ps = &p->src[p->nsrc];
     memset(ps, 0, sizeof *ps);
     text_sanitize_marked(s ? s : "", s ? n : 0, &ps->text, TEXT_SAN_EXPAND_TABS, &ps->marks);
+    if (p->search[0])
+        draw_search_spans(p->search, sb_str(&ps->text), ps->text.len, &ps->hl);
     return p->nsrc++;
 }
 
@@ -274,7 +278,10 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         for (int r = 0; r < it->n_resp; r++) {
             sb_reset(&sb);
             char side = pair_side_letter(p, r);
-            sb_printf(&sb, "#%d%s%c%s ", r + 1, side ? " [" : "", side ? side : ' ', side ? "]" : "");
+            if (side)
+                sb_printf(&sb, "#%d [%c] ", r + 1, side);
+            else
+                sb_printf(&sb, "#%d ", r + 1);
             sb_printf(&sb, "%s", it->resp[r].model ? it->resp[r].model : "(no model)");
             if (it->resp[r].text)
                 sb_printf(&sb, " · %zu chars", strlen(it->resp[r].text));
@@ -313,6 +320,7 @@ pair_clear_doc(struct pair *p)
     for (int i = 0; i < p->nsrc; i++) {
         sb_free(&p->src[i].text);
         text_spans_free(&p->src[i].marks);
+        text_spans_free(&p->src[i].hl);
     }
     p->nsrc = 0;
     p->nlines = 0;
@@ -485,7 +493,7 @@ pair_draw_cell(struct tui *tui, struct pair *p, int y, int x0, const struct pcel
     const char *base = sb_str((struct strbuf *)&ps->text);
     int x = x0 + c->x;
     if (!(p->have_diff && (c->src == SRC_LEFT || c->src == SRC_RIGHT))) {
-        draw_clean_marked(tui, y, x, c->w, role, base + c->off, c->len, &ps->marks, c->off);
+        draw_clean_marked(tui, y, x, c->w, role, base + c->off, c->len, &ps->marks, &ps->hl, c->off);
         return;
     }
     int side = c->src;
@@ -506,7 +514,7 @@ pair_draw_cell(struct tui *tui, struct pair *p, int y, int x0, const struct pcel
         }
         enum tui_role r = k < p->diff.n ? pair_hunk_role(side, p->diff.h[k].tag) : role;
         used += draw_clean_marked(tui, y, x + used, c->w - used, r, base + off, seg_end - off,
-                                  &ps->marks, off);
+                                  &ps->marks, &ps->hl, off);
         off = seg_end;
         k++;
     }
@@ -517,6 +525,10 @@ pair_draw(struct tui *tui, struct view *v)
 {
     struct pair *p = v->priv;
     struct rect a = v->area;
+    if (strcmp(p->search, tui->search) != 0) {
+        snprintf(p->search, sizeof p->search, "%s", tui->search);
+        p->built_w = -1;
+    }
     if (p->built_w != a.w)
         pair_build(tui, p, a.w);
     if (p->fresh) {

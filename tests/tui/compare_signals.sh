@@ -1,0 +1,48 @@
+#!/bin/bash
+# Items with more than two responses: choose the compared pair and label it.
+# Search matches are highlighted in the pair view.  Suspend with ^Z and resume;
+# SIGTERM restores the terminal (alternate screen left, cursor shown).
+. "$PS_TESTS/tui/lib.bash"
+tui_setup
+cat > "$T/multi.jsonl" <<'JSON'
+{"key":"m1","prompt":"pick the best of three","responses":[{"text":"first candidate text","model":"ma"},{"text":"second candidate text","model":"mb"},{"text":"third candidate with a walrus","model":"mc"}],"judgments":[{"a":0,"b":2,"annotator":"dataset","verdict":"B"}]}
+{"key":"m2","prompt":"another prompt","responses":[{"text":"x","model":"ma"},{"text":"y","model":"mb"}]}
+JSON
+WS="$T/ws.db"
+"$PS_BIN" -w "$WS" import --name multi "$T/multi.jsonl" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
+
+tui_start 120 40 tui -w "$WS" -d multi
+wait_for "[items] 1/2"
+[ "$(tmux -S "$SOCK" display -p -t t '#{alternate_on}')" = 1 ] || fail "not on the alternate screen"
+keys Enter
+wait_for "#1 vs #2 of 3"
+assert_screen_has "RESPONSES"
+assert_screen_has "#3 mc"
+keys c
+wait_for "compare (two of 1-3):"
+type_text "1 3" ; keys Enter
+wait_for "#1 vs #3 of 3"
+assert_screen_has "B = #3 · mc"
+# The dataset judged #1 vs #3 as B: it prefers #3, shown on side B.
+assert_screen_has "prefers #3 [B]"
+keys 2
+wait_for "my label: B"
+keys c ; type_text "2 2" ; keys Enter
+wait_for "compare: give two different response numbers"
+
+# Search highlighting inside the pair view (dark theme: search_match bg 220).
+keys /
+type_text walrus ; keys Enter
+wait_for_e $'48;5;220m[^\e]*walrus'
+
+# SIGTERM: the UI exits and the terminal is restored.
+pid=$(ps -o pid= --ppid "$(tmux -S "$SOCK" display -p -t t '#{pane_pid}')" | tr -d ' ' | head -1)
+[ -n "$pid" ] || fail "no program pid"
+kill -TERM "$pid"
+wait_for "[exited"
+[ "$(tmux -S "$SOCK" display -p -t t '#{alternate_on}')" = 0 ] || fail "alternate screen still on after SIGTERM"
+[ "$(tmux -S "$SOCK" display -p -t t '#{cursor_flag}')" = 1 ] || fail "cursor hidden after SIGTERM"
+
+show=$("$PS_BIN" -w "$WS" show --json multi 0 | tr -d ' \n\t')
+echo "$show" | grep -q '"a":0,"b":2,"annotator":"human:tester","verdict":"B"' || { echo "FAIL: label of #1 vs #3"; echo "$show"; exit 1; }
+echo PASS
