@@ -40,7 +40,12 @@ fi
 SOCK="$BENCH_DIR/tmux.sock"
 LOG="$BENCH_DIR/tui.log"
 rm -f "$LOG"
-tmux -S "$SOCK" kill-server 2>/dev/null || true
+stop() {
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    for _ in $(seq 1 100); do tmux -S "$SOCK" list-sessions >/dev/null 2>&1 || break; sleep 0.1; done
+    rm -f "$SOCK"
+}
+stop
 wait_for() {
     for _ in $(seq 1 600); do
         tmux -S "$SOCK" capture-pane -p -t b | grep -qF -- "$1" && return 0
@@ -50,7 +55,7 @@ wait_for() {
 }
 run() {
     tmux -S "$SOCK" -f /dev/null new-session -d -x 120 -y 40 -s b \
-        "env PS_TUI_BENCH='$LOG' TERM=xterm-256color '$BIN' -w '$WS' $*; sleep 600"
+        "env PS_TUI_BENCH='${LOG}' TERM=xterm-256color '$BIN' tui -w '$WS' $*; sleep 600"
     tmux -S "$SOCK" set-option -g status off >/dev/null
 }
 
@@ -60,13 +65,24 @@ for i in 1 2 3 4 5; do
     wait_for "[items] 1/$N"
     tmux -S "$SOCK" send-keys -t b Q
     sleep 0.3
-    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    stop
+done
+# 1b. Launch on the workspace (the dataset list, whose annotator column
+# aggregates every judgment of every dataset: store_dataset_list).
+LIST_LOG="$BENCH_DIR/list.log"
+rm -f "$LIST_LOG"
+for i in 1 2 3; do
+    LOG=$LIST_LOG run
+    wait_for "[datasets] 1/1"
+    tmux -S "$SOCK" send-keys -t b Q
+    sleep 0.3
+    stop
 done
 # 2. Page down 50 times, then a search and n twice.
 run -d big
 wait_for "[items] 1/$N"
 for i in $(seq 1 50); do tmux -S "$SOCK" send-keys -t b PageDown; sleep 0.02; done
-wait_for "[items] $((50 * 37 + 1))/$N"
+wait_for "[items] $((50 * 36 + 1))/$N"
 tmux -S "$SOCK" send-keys -t b G
 wait_for "[items] $N/$N"
 tmux -S "$SOCK" send-keys -t b g g
@@ -78,6 +94,15 @@ tmux -S "$SOCK" send-keys -t b n
 wait_for "/marmalade: item 19946"
 tmux -S "$SOCK" send-keys -t b n
 wait_for "/marmalade: item 29919"
+# A word in every item: the next match is the next item.
+tmux -S "$SOCK" send-keys -t b / ; sleep 0.2
+tmux -S "$SOCK" send-keys -t b -l words ; tmux -S "$SOCK" send-keys -t b Enter
+wait_for "/words: item 29920"
+tmux -S "$SOCK" send-keys -t b / ; sleep 0.2
+tmux -S "$SOCK" send-keys -t b -l marmalade ; tmux -S "$SOCK" send-keys -t b Enter
+wait_for "/marmalade: item 39892"
+tmux -S "$SOCK" send-keys -t b N
+wait_for "/marmalade: item 29919"
 # Pair view, J through 20 pairs.
 tmux -S "$SOCK" send-keys -t b Enter
 wait_for "pair 29919/"
@@ -85,19 +110,18 @@ for i in $(seq 1 20); do tmux -S "$SOCK" send-keys -t b J; sleep 0.02; done
 wait_for "pair 29939/"
 tmux -S "$SOCK" send-keys -t b Q
 sleep 0.5
-tmux -S "$SOCK" kill-server 2>/dev/null || true
+stop
 
-echo "== results ($N items, $(nproc) cores) =="
-awk '
-/^first_paint_ms/ { fp = fp " " $2 }
-/^key 1073742162 / { pd[npd++] = $3 }   # KEY_NPAGE
-/^search_ms/ { sr = sr " " $2 }
-/^peak_rss_kb/ { if ($2 > rss) rss = $2 }
-END {
-    printf("launch to first screen (ms):%s\n", fp);
-    n = asort(pd);
-    if (n) printf("page-down key+redraw (ms): median %.3f  p90 %.3f  max %.3f  (n=%d)\n", pd[int((n+1)/2)], pd[int(n*0.9)], pd[n], n);
-    printf("search (ms):%s\n", sr);
-    printf("peak RSS: %.1f MB\n", rss / 1024);
-}' "$LOG"
-grep '^key' "$LOG" | awk '{ k[$2] = k[$2] " " $3 } END { for (c in k) { n = split(k[c], a, " "); m = 0; for (i in a) if (a[i] > m) m = a[i]; printf("  key %d: n=%d max %.3f ms\n", c, n, m) } }'
+echo "== results ($N items, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)) =="
+stats() { # label, then numbers on stdin
+    sort -n | awk -v l="$1" '{ v[NR] = $1 } END {
+        if (NR) printf("%-34s median %8.3f  p90 %8.3f  max %8.3f  (n=%d)\n", l, v[int((NR + 1) / 2)], v[int(NR * 0.9) > 0 ? int(NR * 0.9) : 1], v[NR], NR) }'
+}
+awk '/^first_paint_ms/ { print $2 }' "$LOG" | stats "launch into the item list (ms)"
+awk '/^first_paint_ms/ { print $2 }' "$LIST_LOG" | stats "launch into the dataset list (ms)"
+awk '/^key 1073742162 / { print $3 }' "$LOG" | stats "page-down, key to painted (ms)"
+awk '/^key 106 / { print $3 }' "$LOG" | stats "j, key to painted (ms)"
+awk '/^key 74 / { print $3 }' "$LOG" | stats "J in pair view (ms)"
+awk '/^key 71 / { print $3 }' "$LOG" | stats "G, last page (ms)"
+awk '/^search_ms/ { print $2 }' "$LOG" | stats "search / and n (ms)"
+awk '/^peak_rss_kb/ { print $2 / 1024 }' "$LOG" | stats "peak RSS (MB)"

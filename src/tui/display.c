@@ -679,8 +679,10 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     if (opts->dataset) {
         int64_t id;
-        if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK)
-            tui_view_push(tui, &view_items_ops, &id);
+        if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK) {
+            struct view_items_arg ia = {id, opts->dataset};
+            tui_view_push(tui, &view_items_ops, &ia);
+        }
         else
             tui_err(tui, "%s", terr.msg);
     }

@@ -276,6 +276,12 @@ int64_t view_datasets_current(struct view *datasets);
  * the dataset of the nearest dataset list or item list on the stack. */
 int view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg);
 
+/* The argument of view_items_ops: the dataset's id and name (borrowed). */
+struct view_items_arg {
+    int64_t dataset_id;
+    const char *name;
+};
+
 /* The item list tells the pair view which item is current and moves for it
  * (J/K inside the pair view move the list's cursor). */
 int64_t view_items_current(struct view *items);

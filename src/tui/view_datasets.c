@@ -7,6 +7,7 @@
 struct datasets {
     struct store_dataset *ds;
     int n;
+    int loaded;
     struct list_pos pos;
 };
 
@@ -16,14 +17,20 @@ datasets_load(struct tui *tui, struct datasets *d, struct ps_err *err)
     store_dataset_list_free(d->ds, d->n);
     d->ds = NULL;
     d->n = 0;
+    d->loaded = 1;
     return store_dataset_list(tui->st, &d->ds, &d->n, err);
 }
 
 static int
 datasets_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
 {
+    /* Loaded when first drawn: `prefscope FILE` and `-d` open an item list on
+     * top at once, and the list's counts aggregate over every judgment. */
+    (void)tui;
+    (void)v;
     (void)arg;
-    return datasets_load(tui, v->priv, err);
+    (void)err;
+    return PS_OK;
 }
 
 static void
@@ -41,6 +48,8 @@ datasets_resume(struct tui *tui, struct view *v)
     struct datasets *d = v->priv;
     struct ps_err err = {0, ""};
     int64_t keep = d->pos.cur;
+    if (!d->loaded)
+        return;
     if (datasets_load(tui, d, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
     d->pos.cur = keep;
@@ -51,6 +60,11 @@ datasets_draw(struct tui *tui, struct view *v)
 {
     struct datasets *d = v->priv;
     struct rect a = v->area;
+    if (!d->loaded) {
+        struct ps_err err = {0, ""};
+        if (datasets_load(tui, d, &err) != PS_OK)
+            tui_err(tui, "%s", err.msg);
+    }
     draw_fill(tui, a.y, a.x, a.w, ROLE_TITLE);
     draw_printf(tui, a.y, a.x, a.w, ROLE_TITLE, " prefscope  %s  ·  %d dataset%s",
                 tui->opts->workspace ? tui->opts->workspace : "", d->n, d->n == 1 ? "" : "s");
@@ -98,8 +112,8 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
     if (cmd == CMD_ENTER) {
         if (d->n == 0)
             return TUI_R_HANDLED;
-        int64_t id = d->ds[d->pos.cur].id;
-        tui_view_push(tui, &view_items_ops, &id);
+        struct view_items_arg ia = {d->ds[d->pos.cur].id, d->ds[d->pos.cur].name};
+        tui_view_push(tui, &view_items_ops, &ia);
         return TUI_R_HANDLED | TUI_R_REDRAW;
     }
     return TUI_R_IGNORED;

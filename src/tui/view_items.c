@@ -361,13 +361,12 @@ static int
 items_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
 {
     struct items *s = v->priv;
-    s->dataset_id = *(const int64_t *)arg;
+    const struct view_items_arg *a = arg;
+    s->dataset_id = a->dataset_id;
     s->f.annotator = tui->annotator;
-    struct store_dataset d;
-    if (store_dataset_get(tui->st, s->dataset_id, &d, err) != PS_OK)
-        return err->code;
-    snprintf(s->name, sizeof s->name, "%s", d.name ? d.name : "?");
-    store_dataset_free(&d);
+    /* The name comes from the caller: loading the dataset record would
+     * aggregate its annotators, a scan of every judgment. */
+    snprintf(s->name, sizeof s->name, "%s", a->name ? a->name : "?");
     if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, err) != PS_OK)
         return err->code;
     return PS_OK;
