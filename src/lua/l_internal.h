@@ -129,6 +129,7 @@ void l_open_json(lua_State *L);     /* l_json.c: ps.json */
 void l_open_template(lua_State *L); /* l_template.c: ps.template */
 void l_open_ui(lua_State *L);       /* l_ui.c: ps.ui */
 void l_open_stats(lua_State *L);    /* l_stats.c: ps.stats */
+void l_open_evalstats(lua_State *L); /* l_evalstats.c: ps.stats evaluation functions */
 void l_open_model(lua_State *L);    /* l_model.c: ps.model */
 
 /* ---- JSON (l_json.c) ---- */

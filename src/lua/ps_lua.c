@@ -364,6 +364,7 @@ l_init(lua_State *L)
     l_open_template(L);
     l_open_ui(L);
     l_open_stats(L);
+    l_open_evalstats(L);
     l_open_model(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ps");
