@@ -286,6 +286,21 @@ push_ratings(lua_State *L, int names, const double *r)
     }
 }
 
+/* Common to bt and elo: stack 1 = battles, 2 = options; pushes 3 = names table,
+ * 4 = battles anchor, 5 = ratings anchor, and returns the ratings array. */
+static double *
+prepare_battles(lua_State *L, struct stats_battle **b, size_t *nb, int *np)
+{
+    lua_settop(L, 2);
+    lua_newtable(L); /* 3: names */
+    *np = 0;
+    *b = read_battles(L, 1, 3, np, nb); /* 4 */
+    void **slot = l_anchor(L, free);    /* 5 */
+    double *r = xcalloc((size_t)*np + 1, sizeof *r);
+    *slot = r;
+    return r;
+}
+
 /* ps.stats.bt(battles [, {prior=0.01, center=1000}]) -> {player = rating}, converged */
 static int
 l_bt(lua_State *L)
@@ -298,14 +313,10 @@ l_bt(lua_State *L)
         prior = l_opt_field_num(L, 2, "prior", prior, NULL);
         center = l_opt_field_num(L, 2, "center", center, NULL);
     }
-    lua_settop(L, 2);
-    lua_newtable(L); /* 3: names */
-    int np = 0;
+    struct stats_battle *b;
     size_t nb;
-    struct stats_battle *b = read_battles(L, 1, 3, &np, &nb); /* 4: anchor */
-    void **slot = l_anchor(L, free);                           /* 5 */
-    double *r = xcalloc((size_t)np + 1, sizeof *r);
-    *slot = r;
+    int np;
+    double *r = prepare_battles(L, &b, &nb, &np);
     int its = stats_bt(b, nb, np, prior, center, r);
     push_ratings(L, 3, r);
     lua_pushboolean(L, its >= 0);
@@ -324,14 +335,10 @@ l_elo(lua_State *L)
         k = l_opt_field_num(L, 2, "k", k, NULL);
         init = l_opt_field_num(L, 2, "init", init, NULL);
     }
-    lua_settop(L, 2);
-    lua_newtable(L);
-    int np = 0;
+    struct stats_battle *b;
     size_t nb;
-    struct stats_battle *b = read_battles(L, 1, 3, &np, &nb);
-    void **slot = l_anchor(L, free);
-    double *r = xcalloc((size_t)np + 1, sizeof *r);
-    *slot = r;
+    int np;
+    double *r = prepare_battles(L, &b, &nb, &np);
     stats_elo(b, nb, np, k, init, r);
     push_ratings(L, 3, r);
     return 1;
@@ -427,13 +434,10 @@ load_table(lua_State *L, int idx, struct ps_err *err)
     return t;
 }
 
-/* ds-level report: ps.stats.report(ds [, {annotators=, against=, invalid=, bootstrap=,
- * seed=, level=}]) -> the table of `prefscope stats --json` ("report"; null values are
- * ps.json.null) | nil, msg */
-static int
-l_report(lua_State *L)
+/* Argument 2 is an options table (checked against keys) or absent (made empty). */
+static void
+opts_table(lua_State *L, const char *const *keys)
 {
-    static const char *const keys[] = {"annotators", "against", "invalid", "bootstrap", "seed", "level", NULL};
     lua_settop(L, 2);
     if (!lua_isnil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -442,6 +446,26 @@ l_report(lua_State *L)
         lua_newtable(L);
         lua_replace(L, 2);
     }
+}
+
+/* Push the JSON in sb as a Lua value (frees sb); nil, msg when it does not parse. */
+static int
+push_json_sb(lua_State *L, struct strbuf *sb)
+{
+    struct ps_err err = {0};
+    int ok = l_json_push(L, sb->p, sb->len, &err);
+    sb_free(sb);
+    return ok ? 1 : l_fail(L, &err);
+}
+
+/* ds-level report: ps.stats.report(ds [, {annotators=, against=, invalid=, bootstrap=,
+ * seed=, level=}]) -> the table of `prefscope stats --json` ("report"; null values are
+ * ps.json.null) | nil, msg */
+static int
+l_report(lua_State *L)
+{
+    static const char *const keys[] = {"annotators", "against", "invalid", "bootstrap", "seed", "level", NULL};
+    opts_table(L, keys);
     struct stats_opts o = {0};
     const char *inv = l_opt_field_str(L, 2, "invalid", "wrong");
     if (strcmp(inv, "wrong") && strcmp(inv, "tie"))
@@ -470,11 +494,7 @@ l_report(lua_State *L)
     struct strbuf sb = STRBUF_INIT;
     stats_report_json(&r, &sb);
     stats_report_free(&r);
-    int ok = l_json_push(L, sb.p, sb.len, &err);
-    sb_free(&sb);
-    if (!ok)
-        return l_fail(L, &err);
-    return 1;
+    return push_json_sb(L, &sb);
 }
 
 /* ps.stats.rank(ds [, {annotators=, bootstrap=, seed=, level=, prior=, anchor="M=R",
@@ -483,14 +503,7 @@ static int
 l_rank(lua_State *L)
 {
     static const char *const keys[] = {"annotators", "bootstrap", "seed", "level", "prior", "anchor", "elo_k", NULL};
-    lua_settop(L, 2);
-    if (!lua_isnil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
-        l_check_keys(L, 2, keys);
-    } else {
-        lua_newtable(L);
-        lua_replace(L, 2);
-    }
+    opts_table(L, keys);
     struct stats_rank_opts o;
     stats_rank_opts_init(&o);
     lua_Integer b = l_opt_field_int(L, 2, "bootstrap", 1000);
@@ -529,11 +542,7 @@ l_rank(lua_State *L)
     struct strbuf sb = STRBUF_INIT;
     stats_rank_json(&r, t, &o, &sb);
     stats_rank_free(&r);
-    int ok = l_json_push(L, sb.p, sb.len, &err);
-    sb_free(&sb);
-    if (!ok)
-        return l_fail(L, &err);
-    return 1;
+    return push_json_sb(L, &sb);
 }
 
 static const luaL_Reg evalstats_funcs[] = {
