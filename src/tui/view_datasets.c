@@ -107,6 +107,12 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
 {
     (void)arg;
     struct datasets *d = v->priv;
+    if (!d->loaded) {
+        /* A key typed before the first repaint. */
+        struct ps_err err = {0, ""};
+        if (datasets_load(tui, d, &err) != PS_OK)
+            tui_err(tui, "%s", err.msg);
+    }
     if (list_motion(&d->pos, cmd, d->n, v->area.h - 2))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     if (cmd == CMD_ENTER) {

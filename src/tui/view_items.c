@@ -369,7 +369,7 @@ items_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     snprintf(s->name, sizeof s->name, "%s", a->name ? a->name : "?");
     if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, err) != PS_OK)
         return err->code;
-    return PS_OK;
+    return items_ensure(tui, s, 0, 64, err);
 }
 
 static void
@@ -790,6 +790,11 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
 {
     struct items *s = v->priv;
     int h = s->height > 0 ? s->height : v->area.h - 2;
+    /* Keys typed ahead arrive before any repaint: make sure the cursor's row
+     * is loaded, since drawing is what normally loads rows. */
+    struct ps_err lerr = {0, ""};
+    if (s->count > 0 && items_ensure(tui, s, s->pos.cur, 1, &lerr) != PS_OK)
+        tui_err(tui, "%s", lerr.msg);
     if (list_motion(&s->pos, cmd, s->count, h))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     switch (cmd) {

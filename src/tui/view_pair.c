@@ -145,10 +145,8 @@ pair_block(struct pair *p, int src, int x, int w, enum tui_role role)
         l->ncell = 1;
         l->c[0] = (struct pcell){src, rows.v[i].off, rows.v[i].len, x, w};
     }
-    if (rows.n == 0) {
-        struct pline *l = pair_text(p, ROLE_DIM, x, "(empty)");
-        (void)l;
-    }
+    if (rows.n == 0)
+        pair_text(p, ROLE_DIM, x, "(empty)");
     text_rows_free(&rows);
 }
 
@@ -386,6 +384,16 @@ pair_build(struct tui *tui, struct pair *p, int w)
         text_wrap(sb_str(&p->src[0].text), p->src[0].text.len, cw, 8, &ra);
         text_wrap(sb_str(&p->src[1].text), p->src[1].text.len, cw, 8, &rb);
         size_t n = ra.n > rb.n ? ra.n : rb.n;
+        if (n == 0) {
+            /* Battles without text: say so rather than show nothing. */
+            struct pline *l = pair_text(p, ROLE_DIM, 0, "(no text)");
+            l->vsep = cw + 1;
+            l->tx2 = rx;
+            l->role2 = ROLE_DIM;
+            l->toff2 = p->text.len;
+            pair_oneline(p, "(no text)");
+            l->tlen2 = p->text.len - l->toff2;
+        }
         for (size_t i = 0; i < n; i++) {
             struct pline *l = pair_line(p);
             l->ncell = 2;
