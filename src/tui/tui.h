@@ -23,7 +23,12 @@
  *      that edits text sets `ops->key` to receive raw keys before the keymap.
  *      The REPL pane is opened by the `repl-toggle` command (` and F12): it uses
  *      tui_opts.repl_ops / repl_ctx, so the Lua side plugs in without editing
- *      display.c (repl_ops == NULL shows "REPL not available").
+ *      display.c (repl_ops == NULL shows "REPL not available").  src/app, which
+ *      may not include curses, takes the address of the incomplete type:
+ *          extern const struct view_ops view_repl_ops;   (src/tui/view_repl.c)
+ *          to.repl_ops = &view_repl_ops; to.repl_ctx = <the Lua context>;
+ *      in cmd_tui.c.  The pane gets the focus when opened; Tab moves the focus,
+ *      the mouse wheel scrolls the pane under the pointer.
  *   2. Extra file descriptors (libcurl multi sockets, a Lua job pipe):
  *      tui_fd_watch(tui, fd, POLLIN|POLLOUT, fn, ud) / tui_fd_unwatch(tui, fd).
  *      The callback runs from the loop, on the UI thread; it may call
