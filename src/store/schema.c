@@ -182,7 +182,9 @@ const char *const store_migrations[] = {
     "CREATE TRIGGER item_stat_resp_del AFTER DELETE ON response BEGIN"
     "  UPDATE item_stat SET n_resp = n_resp - 1 WHERE item_id = old.item_id;"
     "END;"
-    "CREATE TRIGGER item_stat_judg_ins AFTER INSERT ON judgment BEGIN"
+    /* An item's first judgment cannot disagree with anything: skip the grouping. */
+    "CREATE TRIGGER item_stat_judg_ins AFTER INSERT ON judgment WHEN EXISTS"
+    "  (SELECT 1 FROM judgment o WHERE o.item_id = new.item_id AND o.id <> new.id) BEGIN"
     "  UPDATE item_stat SET disagree = coalesce((SELECT max(c) > 1 FROM (SELECT count(DISTINCT"
     "    CASE WHEN j.response_a <= j.response_b THEN j.verdict WHEN j.verdict = 'A' THEN 'B'"
     "    WHEN j.verdict = 'B' THEN 'A' ELSE j.verdict END) AS c FROM judgment j"
