@@ -117,11 +117,15 @@ placeholder_cp(struct san *z, uint32_t cp)
     mark_end(z, m);
 }
 
-/* Append one summary byte: printable ASCII as is, anything else as '.'. */
+/* Append one summary byte: printable ASCII as is, a space as "␣" (so that one-line
+ * previews, which collapse spaces, stay stable), anything else as '.'. */
 static void
 summary_byte(struct strbuf *out, unsigned char c)
 {
-    sb_putc(out, (c >= 0x20 && c < 0x7F) ? (char)c : '.');
+    if (c == ' ')
+        sb_puts(out, "\xE2\x90\xA3");
+    else
+        sb_putc(out, (c > 0x20 && c < 0x7F) ? (char)c : '.');
 }
 
 /* Kinds of escape sequences by their introducer (the byte after ESC, or the C1

@@ -10,6 +10,7 @@
  *   ESC sequences             "␛" + a short printable summary, one per sequence:
  *                             CSI "␛[2J", OSC "␛]0;title", DCS/SOS/PM/APC "␛P...",
  *                             two-byte "␛c"; the sequence is consumed whole
+ *                             (in summaries a space shows as "␣", others as ".")
  *   C1 controls U+0080-009F   "␛" + the 7-bit equivalent (U+009B CSI is "␛[..."
  *                             and consumes its sequence like ESC [)
  *   CR                        CRLF becomes "\n"; a lone CR becomes "␍"

@@ -34,7 +34,7 @@ static const struct {
     {"\x1b\x1b[Ax", 0, 0, "\xE2\x90\x9B\xE2\x90\x9B[Ax"},
     {"\x1b[", 0, 0, "\xE2\x90\x9B["},                      /* truncated CSI */
     {"\x1b[12\nx", 0, 0, "\xE2\x90\x9B[12\nx"},            /* CSI broken by a newline */
-    {"\x1b]0;no end\nvisible", 0, 0, "\xE2\x90\x9B]0;no end\nvisible"},
+    {"\x1b]0;no end\nvisible", 0, 0, "\xE2\x90\x9B]0;no\xE2\x90\xA3" "end\nvisible"},
     {"\xC2\x9B" "2J!", 0, 0, "\xE2\x90\x9B[2J!"},          /* C1 CSI */
     {"\xC2\x9D" "0;t\xC2\x9C!", 0, 0, "\xE2\x90\x9B]0;t!"}, /* C1 OSC ended by C1 ST */
     {"a\xC2\x85" "b", 0, 0, "a\xE2\x90\x9B" "Eb"},         /* NEL */
