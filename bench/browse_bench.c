@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "core/record.h"
@@ -204,7 +205,8 @@ main(int argc, char **argv)
     printf("dataset: %lld items\n", (long long)total);
 
     int n;
-    int64_t last = -1, mid = total / 2;
+    int64_t last = -1, mid = total / 2, cnt = 0, pos = 0;
+    double c0;
     struct browse_filter none = {.annotator = "human:bench"};
     TIME("first page (50 rows)", page(st, ds, &none, -1, &n, &last));
     int64_t after = last;
@@ -243,11 +245,17 @@ main(int argc, char **argv)
     TIME("filter search common word, first page", page(st, ds, &srch, -1, &n, &last));
     struct browse_filter srch2 = {.search = "zuzu"};
     TIME("filter search rare word, first page", page(st, ds, &srch2, -1, &n, &last));
+    struct browse_filter srch3 = {.search = "ba", .sort = BROWSE_SORT_LEN_DIFF};
+    TIME("filter search common word by length diff", page(st, ds, &srch3, -1, &n, &last));
+    c0 = now_ms();
+    store_browse_count(st, ds, &srch, &cnt, &err);
+    printf("%-46s %8.2f ms (%lld)\n", "count search common word, uncached", now_ms() - c0,
+           (long long)cnt);
 
-    int64_t cnt = 0, pos = 0;
+
     TIME("count, no filter", store_browse_count(st, ds, NULL, &cnt, &err));
     struct browse_filter dis2 = {.disagree = 1, .tag = NULL};
-    double c0 = now_ms();
+    c0 = now_ms();
     store_browse_count(st, ds, &dis2, &cnt, &err);
     printf("%-46s %8.2f ms (%lld)\n", "count disagree, uncached", now_ms() - c0, (long long)cnt);
     TIME("count disagree, cached", store_browse_count(st, ds, &dis2, &cnt, &err));
@@ -284,6 +292,10 @@ main(int argc, char **argv)
     int nag;
     TIME("agreement (few labels)", (store_agreement(st, ds, "human:bench", &ag, &nag, &err),
                                     store_agreement_free(ag, nag)));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak RSS so far (all queries above): %ld KB\n", ru.ru_maxrss);
+    /* Not a TUI query (the TUI asks for the human's agreement): the worst case. */
     c0 = now_ms();
     store_agreement(st, ds, "dataset", &ag, &nag, &err);
     printf("%-46s %8.2f ms\n", "agreement of 'dataset' (1M judgments)", now_ms() - c0);

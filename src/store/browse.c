@@ -189,8 +189,27 @@ sort_key(const struct browse_filter *f)
     }
 }
 
+/* A search under the seq sort is driven by the FTS5 doclist in rowid order (item ids
+ * grow with seq within a dataset), so a page of a common word does not collect all
+ * of its matches first. */
+static int
+fts_driven(const struct browse_filter *f)
+{
+    return f && f->search && f->sort == BROWSE_SORT_SEQ;
+}
+
+static void append_filters_but_search(struct strbuf *q, const struct browse_filter *f);
+
 static void
 append_filters(struct strbuf *q, const struct browse_filter *f)
+{
+    append_filters_but_search(q, f);
+    if (f && f->search)
+        sb_puts(q, " AND s.item_id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?11)");
+}
+
+static void
+append_filters_but_search(struct strbuf *q, const struct browse_filter *f)
 {
     if (!f)
         return;
@@ -221,8 +240,6 @@ append_filters(struct strbuf *q, const struct browse_filter *f)
         sb_puts(q, " AND max(s.len0, s.len1) >= ?9");
     if (f->len_max > 0)
         sb_puts(q, " AND max(s.len0, s.len1) <= ?10");
-    if (f->search)
-        sb_puts(q, " AND s.item_id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?11)");
 }
 
 /* Bind every parameter the generated SQL may use. */
@@ -293,6 +310,26 @@ step_error(struct store *st, const struct browse_filter *f, struct ps_err *err)
     return store_dberr(st, err, "browse");
 }
 
+/* The id of the item at `seq` of the dataset. */
+static int
+item_id_at(struct store *st, int64_t dataset_id, int64_t seq, int64_t *id, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (prepare(st, "SELECT id FROM item WHERE dataset_id = ?1 AND seq = ?2", &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    sqlite3_bind_int64(s, 2, seq);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return ps_error(err, PS_ERR_NOTFOUND, "no item at index %lld", (long long)seq);
+    if (rc != SQLITE_ROW)
+        return store_dberr(st, err, "browse");
+    return PS_OK;
+}
+
 /* The sort key of the item at `seq` (for a keyset anchor). */
 static int
 anchor_key(struct store *st, int64_t dataset_id, const struct browse_filter *f, int64_t seq,
@@ -302,8 +339,12 @@ anchor_key(struct store *st, int64_t dataset_id, const struct browse_filter *f, 
         *key = seq;
         return PS_OK;
     }
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT %s FROM item_stat s WHERE s.dataset_id = ?1 AND s.seq = ?2",
+    /* Found through item's (dataset_id, seq) key: given "dataset_id = ? AND seq = ?"
+     * on item_stat, SQLite prefers scanning a covering sort index. */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT %s FROM item_stat s WHERE s.item_id ="
+             " (SELECT id FROM item WHERE dataset_id = ?1 AND seq = ?2)",
              sort_key(f));
     sqlite3_stmt *s;
     if (prepare(st, sql, &s, err) != PS_OK)
@@ -351,7 +392,10 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
     if (limit <= 0)
         return PS_OK;
     int64_t key = 0;
-    if (anchor >= 0 && anchor_key(st, dataset_id, f, anchor, &key, err) != PS_OK)
+    int fts = fts_driven(f);
+    if (anchor >= 0 && !fts && anchor_key(st, dataset_id, f, anchor, &key, err) != PS_OK)
+        return err->code;
+    if (anchor >= 0 && fts && item_id_at(st, dataset_id, anchor, &key, err) != PS_OK)
         return err->code;
     int desc = (f && f->desc) != backward; /* the scan direction */
     const char *k = sort_key(f);
@@ -364,21 +408,32 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
               " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
               "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
               " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
-              " s.models, %s"
-              " FROM item_stat s CROSS JOIN item i ON i.id = s.item_id WHERE s.dataset_id = ?1",
+              " s.models, %s",
               PREVIEW_CHARS, k);
-    if (anchor >= 0) {
+    if (fts) {
+        sb_puts(&q, " FROM item_fts f CROSS JOIN item_stat s ON s.item_id = f.rowid"
+                    " CROSS JOIN item i ON i.id = s.item_id"
+                    " WHERE item_fts MATCH ?11 AND s.dataset_id = ?1");
+        if (anchor >= 0)
+            sb_printf(&q, " AND f.rowid %s ?3", desc ? "<" : ">");
+        append_filters_but_search(&q, f);
+        sb_printf(&q, " ORDER BY f.rowid %s LIMIT ?5", desc ? "DESC" : "ASC");
+    } else {
+        sb_puts(&q, " FROM item_stat s CROSS JOIN item i ON i.id = s.item_id"
+                    " WHERE s.dataset_id = ?1");
+        if (anchor >= 0) {
+            if (!strcmp(k, "s.seq"))
+                sb_printf(&q, " AND s.seq %s ?4", desc ? "<" : ">");
+            else
+                sb_printf(&q, " AND (%s, s.seq) %s (?3, ?4)", k, desc ? "<" : ">");
+        }
+        append_filters(&q, f);
         if (!strcmp(k, "s.seq"))
-            sb_printf(&q, " AND s.seq %s ?4", desc ? "<" : ">");
+            sb_printf(&q, " ORDER BY s.seq %s LIMIT ?5", desc ? "DESC" : "ASC");
         else
-            sb_printf(&q, " AND (%s, s.seq) %s (?3, ?4)", k, desc ? "<" : ">");
+            sb_printf(&q, " ORDER BY %s %s, s.seq %s LIMIT ?5", k, desc ? "DESC" : "ASC",
+                      desc ? "DESC" : "ASC");
     }
-    append_filters(&q, f);
-    if (!strcmp(k, "s.seq"))
-        sb_printf(&q, " ORDER BY s.seq %s LIMIT ?5", desc ? "DESC" : "ASC");
-    else
-        sb_printf(&q, " ORDER BY %s %s, s.seq %s LIMIT ?5", k, desc ? "DESC" : "ASC",
-                  desc ? "DESC" : "ASC");
 
     sqlite3_stmt *s = NULL;
     int rc = prepare(st, q.p, &s, err);
@@ -616,23 +671,9 @@ store_search_next(struct store *st, int64_t dataset_id, const char *query, int64
      * so FTS5 can walk its doclist in rowid order from the anchor and stop at the
      * first hit of this dataset instead of collecting every match. */
     int64_t from_id = dir > 0 ? 0 : INT64_MAX;
-    if (from_seq >= 0) {
-        sqlite3_stmt *s;
-        if (prepare(st, "SELECT id FROM item WHERE dataset_id = ?1 AND seq = ?2", &s, err) !=
-            PS_OK) {
-            sb_free(&q);
-            return err->code;
-        }
-        sqlite3_bind_int64(s, 1, dataset_id);
-        sqlite3_bind_int64(s, 2, from_seq);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            from_id = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-        if (rc != SQLITE_ROW) {
-            sb_free(&q);
-            return ps_error(err, PS_ERR_NOTFOUND, "no item at index %lld", (long long)from_seq);
-        }
+    if (from_seq >= 0 && item_id_at(st, dataset_id, from_seq, &from_id, err) != PS_OK) {
+        sb_free(&q);
+        return err->code;
     }
     const char *sql =
         dir > 0 ? "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"

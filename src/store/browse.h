@@ -7,16 +7,27 @@
  * triggers keep up to date with per-item figures (prompt length, response lengths,
  * models, whether annotators disagree), so the common pages are index range scans.
  *
- * Costs on a 1,000,000-item dataset (see bench/browse_bench.c for measurements):
- *   - sort by seq, no filter or a dense filter: a page is ~1 ms, whatever the position;
- *   - sort by length difference or prompt length: the same, via their indexes;
- *   - a sparse filter (a rare tag, a label few items have, "disagree" on a dataset
- *     with one annotator) scans items in sort order until the page is full: up to a
- *     full scan (~0.3-1 s) when fewer matches than a page remain;
- *   - an FTS filter materializes the matching item ids once per query (a common
- *     word in 1M items: tens of ms);
- *   - store_browse_count and store_browse_position on a filter count matching rows
- *     (a scan); counts are cached per (dataset, filter) until the workspace changes.
+ * Costs measured on a 1,000,000-item dataset (bench/browse_bench.sh; medians, warm
+ * cache; the first call of a kind adds statement preparation and cold pages, <10 ms):
+ *   - a page of 50 rows by seq, anywhere (first, next, middle, last, backwards):
+ *     0.15 ms; by length difference or prompt length: 0.2 ms (their indexes);
+ *   - dense filters (unlabeled by me, a model substring matching a third): 0.2 ms;
+ *     "disagree": 0.2 ms (a partial index); a tag on 1% of items: 1 ms;
+ *   - sparse filters scan in sort order until the page is full: a length range
+ *     matching few items took 150 ms, and up to a full scan (~0.5 s) when fewer
+ *     matches than a page remain;
+ *   - a search filter under the seq sort walks the FTS5 doclist in order: 0.2 ms
+ *     for common and rare words; under other sorts it collects all matches first
+ *     (220 ms for a word in every item);
+ *   - store_search_next: < 0.1 ms (common, rare, AND, phrase, absent);
+ *   - store_browse_count: O(1) without a filter; a filtered count scans (disagree
+ *     2 ms, a model substring 250 ms, a word in every item 490 ms) and is cached
+ *     until the workspace changes;
+ *   - store_browse_position: O(1) by seq without a filter; otherwise it counts the
+ *     rows before the item (100 ms at the middle of a sorted 1M list), so call it
+ *     after jumps and track the position while moving row by row;
+ *   - labels: 0.1 ms; store_agreement for a human's few hundred labels: 0.1 ms.
+ *   Peak RSS of all these queries together: 15 MB (the 1M-match search).
  *
  * Verdicts are normalized to the pair's order by response id (response.idx order
  * for imported data): a judgment stored as (b, a) with verdict "A" reads as "B". */

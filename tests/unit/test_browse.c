@@ -196,6 +196,21 @@ test_paging(struct store *st, int64_t ds)
     CHECK_EQ(all[0], 7);
     struct browse_filter srch2 = {.search = "unicorn OR zebra"};
     CHECK_EQ(walk(st, ds, &srch2, all), 2);
+    /* a word in every item: pages walk the FTS doclist, which also holds the
+     * second dataset's items */
+    struct browse_filter every = {.search = "prompt"};
+    CHECK_EQ(walk(st, ds, &every, all), N_ITEMS);
+    for (int i = 0; i < N_ITEMS; i++)
+        CHECK_EQ(all[i], i);
+    every.desc = 1;
+    CHECK_EQ(walk(st, ds, &every, all), N_ITEMS);
+    CHECK_EQ(all[0], N_ITEMS - 1);
+    struct browse_filter every_tag = {.search = "prompt", .tag = "three", .desc = 1};
+    CHECK_EQ(walk(st, ds, &every_tag, all), 10);
+    CHECK_EQ(all[0], 27);
+    struct browse_filter every_len = {.search = "prompt", .sort = BROWSE_SORT_LEN_DIFF};
+    CHECK_EQ(walk(st, ds, &every_len, all), N_ITEMS);
+    CHECK_EQ(all[0], 15);
 
     /* a bad search is a usage error, not a crash or a DB error */
     struct browse_filter bad = {.search = "   "};
