@@ -85,8 +85,10 @@ print_text(const struct stats_rank *r, const struct stats_table *t, const char *
             snprintf(elob, sizeof elob, "%.1f [%.1f, %.1f]", e->elo.v, e->elo.lo, e->elo.hi);
         if (e->rank_lo > 0)
             snprintf(ranks, sizeof ranks, "%d-%d", e->rank_lo, e->rank_hi);
-        sb_printf(&sb, "%4d  %-36s %8.0f %7.2f  %-24s %-24s %-7s ", i + 1, t->models[e->model],
-                  e->battles, 100 * e->score / e->battles, btb, elob, ranks);
+        sb_printf(&sb, "%4d  ", i + 1);
+        stats_put_cell(&sb, t->models[e->model], 36);
+        sb_printf(&sb, " %8.0f %7.2f  %-24s %-24s %-7s ", e->battles, 100 * e->score / e->battles, btb,
+                  elob, ranks);
         stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
         sb_putc(&sb, '\n');
     }

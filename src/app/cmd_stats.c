@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "core/stats_report.h"
 #include "core/strbuf.h"
+#include "core/width.h"
 #include "store/judgments.h"
 #include "store/store.h"
 
@@ -60,7 +61,7 @@ static void
 fmt_est(struct strbuf *sb, struct stats_est e, double scale, int prec)
 {
     if (isnan(e.v)) {
-        sb_printf(sb, "%-*s", 9 + 2 * prec + 6 + 3, "-");
+        sb_printf(sb, "%-*s", 3 * (prec + 4) + 6, "-");
         return;
     }
     char buf[96];
@@ -69,7 +70,7 @@ fmt_est(struct strbuf *sb, struct stats_est e, double scale, int prec)
     else
         snprintf(buf, sizeof buf, "%.*f [%.*f, %.*f]", prec, e.v * scale, prec, e.lo * scale, prec,
                  e.hi * scale);
-    sb_printf(sb, "%-*s", 9 + 2 * prec + 6 + 3, buf);
+    sb_printf(sb, "%-*s", 3 * (prec + 4) + 6, buf);
 }
 
 static void
@@ -89,7 +90,8 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
     sb_printf(&sb, "%-36s %7s %7s  %-26s %s\n", "annotator", "n", "invalid", "win rate B", "");
     for (int s = 0; s < r->n_annot; s++) {
         const struct stats_annot_report *a = &r->annot[s];
-        sb_printf(&sb, "%-36s %7.0f %7.0f  ", t->annotators[a->annot], a->n, a->n_invalid);
+        stats_put_cell(&sb, t->annotators[a->annot], 36);
+        sb_printf(&sb, " %7.0f %7.0f  ", a->n, a->n_invalid);
         fmt_est(&sb, a->winrate_b, 100, 2);
         stats_bar(&sb, a->winrate_b.v, 20);
         sb_putc(&sb, '\n');
@@ -107,10 +109,14 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
             for (int m = 0; m < t->n_models; m++) {
                 if (a->model_n[m] <= 0)
                     continue;
-                if (!header)
-                    sb_printf(&sb, "%s\n", t->annotators[a->annot]);
+                if (!header) {
+                    stats_put_cell(&sb, t->annotators[a->annot], 78);
+                    sb_putc(&sb, '\n');
+                }
                 header = 1;
-                sb_printf(&sb, "  %-34s %7.0f  ", t->models[m], a->model_n[m]);
+                sb_puts(&sb, "  ");
+                stats_put_cell(&sb, t->models[m], 34);
+                sb_printf(&sb, " %7.0f  ", a->model_n[m]);
                 fmt_est(&sb, a->model_winrate[m], 100, 2);
                 stats_bar(&sb, a->model_winrate[m].v, 20);
                 sb_putc(&sb, '\n');
@@ -123,7 +129,8 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
               "n", "longer response wins (%)");
     for (int s = 0; s < r->n_annot; s++) {
         const struct stats_annot_report *a = &r->annot[s];
-        sb_printf(&sb, "%-36s %7.0f  ", t->annotators[a->annot], a->n_pos_units);
+        stats_put_cell(&sb, t->annotators[a->annot], 36);
+        sb_printf(&sb, " %7.0f  ", a->n_pos_units);
         fmt_est(&sb, a->consistency, 100, 2);
         sb_printf(&sb, "%7.0f  ", a->n_len);
         fmt_est(&sb, a->longer_wins, 100, 2);
@@ -134,8 +141,12 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         sb_puts(&sb, "\nAGAINST ");
         if (r->opts.n_ref > 1)
             sb_puts(&sb, "the majority of ");
-        for (int i = 0; i < r->opts.n_ref; i++)
-            sb_printf(&sb, "%s%s", i ? ", " : "", t->annotators[r->opts.ref[i]]);
+        for (int i = 0; i < r->opts.n_ref; i++) {
+            const char *nm = t->annotators[r->opts.ref[i]];
+            size_t w = text_width(nm, strlen(nm));
+            sb_puts(&sb, i ? ", " : "");
+            stats_put_cell(&sb, nm, w < 60 ? (int)w : 60);
+        }
         sb_printf(&sb, " (%.0f units; invalid scored as %s)\n", r->n_ref_units,
                   r->opts.invalid_as_tie ? "tie" : "wrong");
         sb_printf(&sb, "%-36s %7s  %-26s %-26s %-26s %-26s\n", "annotator", "n", "accuracy",
@@ -144,7 +155,8 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
             const struct stats_annot_report *a = &r->annot[s];
             if (a->n_ref <= 0)
                 continue;
-            sb_printf(&sb, "%-36s %7.0f  ", t->annotators[a->annot], a->n_ref);
+            stats_put_cell(&sb, t->annotators[a->annot], 36);
+            sb_printf(&sb, " %7.0f  ", a->n_ref);
             fmt_est(&sb, a->accuracy, 1, 4);
             fmt_est(&sb, a->macro_p, 1, 4);
             fmt_est(&sb, a->macro_r, 1, 4);
@@ -168,8 +180,10 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
             const struct stats_pair_report *p = &r->pairs[k];
             if (p->n <= 0)
                 continue;
-            sb_printf(&sb, "%-36s %-36s %6.0f  ", t->annotators[r->annot[p->a].annot],
-                      t->annotators[r->annot[p->b].annot], p->n);
+            stats_put_cell(&sb, t->annotators[r->annot[p->a].annot], 36);
+            sb_putc(&sb, ' ');
+            stats_put_cell(&sb, t->annotators[r->annot[p->b].annot], 36);
+            sb_printf(&sb, " %6.0f  ", p->n);
             fmt_est(&sb, p->agreement, 1, 4);
             fmt_est(&sb, p->kappa, 1, 4);
             sb_putc(&sb, '\n');

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
+#include "core/width.h"
 #include "core/xalloc.h"
 
 /* ---- table ---- */
@@ -560,6 +562,27 @@ stats_bar(struct strbuf *sb, double frac, int width)
     }
     for (; cells < width; cells++)
         sb_putc(sb, ' ');
+}
+
+void
+stats_put_cell(struct strbuf *sb, const char *s, int cols)
+{
+    struct strbuf clean = STRBUF_INIT;
+    text_sanitize(s ? s : "", s ? strlen(s) : 0, &clean, TEXT_SAN_ONELINE | TEXT_SAN_EXPAND_TABS);
+    int used = 0;
+    size_t w = text_width(clean.p ? clean.p : "", clean.len);
+    if ((int)w <= cols) {
+        sb_append(sb, sb_str(&clean), clean.len);
+        used = (int)w;
+    } else if (cols > 0) {
+        size_t n = text_fit(sb_str(&clean), clean.len, cols - 1, &used);
+        sb_append(sb, sb_str(&clean), n);
+        sb_puts(sb, "\u2026");
+        used++;
+    }
+    for (; used < cols; used++)
+        sb_putc(sb, ' ');
+    sb_free(&clean);
 }
 
 /* ---- JSON ---- */

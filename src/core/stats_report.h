@@ -127,6 +127,11 @@ void stats_bar(struct strbuf *sb, double frac, int width);
 void stats_length_curve(const struct stats_table *t, int annot, const double *edges, int n_buckets,
                         double *rate, double *n);
 
+/* Append untrusted text (an annotator or model name) as one table cell: sanitized to
+ * one line, cut to `cols` display columns with an ellipsis when longer, padded with
+ * spaces to exactly `cols`. */
+void stats_put_cell(struct strbuf *sb, const char *s, int cols);
+
 /* JSON helpers: a number (NaN/inf as null) and "key":{"value":v,"ci":[lo,hi]}. */
 void stats_json_num(struct strbuf *sb, double v);
 void stats_json_est(struct strbuf *sb, const char *key, struct stats_est e);
