@@ -9,9 +9,10 @@
 #include "lua/ps_lua.h"
 
 static const char run_usage[] =
-    "usage: prefscope run [-w WORKSPACE] [--config FILE] SCRIPT.lua [ARGS...]\n"
+    "usage: prefscope run [-w WORKSPACE] [--config FILE] SCRIPT.lua|- [ARGS...]\n"
     "\n"
-    "Run a Lua script with the ps API (docs/lua-api.md), without the terminal UI.\n"
+    "Run a Lua script (- = read it from stdin) with the ps API (docs/lua-api.md),\n"
+    "without the terminal UI.\n"
     "The script sees its arguments in the global table `arg` (arg[0] = SCRIPT) and as\n"
     "`...`.  The exit status is the script's return value (an integer; true or nothing\n"
     "= 0, false = 1) or the code given to os.exit; 1 after an error (reported with a\n"
@@ -58,7 +59,7 @@ cmd_run(struct app *app, int argc, char **argv)
     if (optind >= argc)
         return app_failf(app, "run: which script? (prefscope run SCRIPT.lua [ARGS...])");
     const char *script = argv[optind];
-    if (access(script, R_OK) != 0)
+    if (strcmp(script, "-") != 0 && access(script, R_OK) != 0)
         return app_failf(app, "run: cannot read '%s'", script);
 
     struct ps_lua_opts lo;

@@ -464,7 +464,8 @@ ps_lua_run_file(struct ps_lua *pl, const char *path, int argc, char **argv, int 
     }
     lua_setglobal(L, "arg");
 
-    if (luaL_loadfile(L, path) != LUA_OK) {
+    /* "-" reads the script from stdin */
+    if (luaL_loadfile(L, strcmp(path, "-") == 0 ? NULL : path) != LUA_OK) {
         ps_error(err, PS_ERR_USAGE, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         return err->code;

@@ -12,6 +12,7 @@
 --   fixture()                   a small dataset "demo" in the current workspace
 --   skip(msg)                   skip the whole spec (exit 77)
 --   env(name)                   os.getenv, but a spec needing it skips when absent
+--   fake_llm([models])          start tests/e2e/fake_llm.py; returns its base URL
 local spec_path = arg[1]
 assert(spec_path, "usage: prefscope run runner.lua SPEC.lua")
 
@@ -83,6 +84,28 @@ function env(name)
   return v
 end
 
+local fake_handle
+function fake_llm(models)
+  if fake_handle then return fake_handle.url end
+  local tests = env("PS_TESTS")
+  local dir = tmpdir()
+  -- The server exits when its stdin (our pipe) closes: at the end of the run.
+  local h = assert(io.popen(string.format("exec python3 '%s/e2e/fake_llm.py' --models %s > '%s/ports'",
+    tests, models or "fake-model,llamacpp", dir), "w"))
+  local port
+  for _ = 1, 100 do
+    local f = io.open(dir .. "/ports")
+    local line = f and f:read("l")
+    if f then f:close() end
+    port = line and line:match("PORTS (%d+)")
+    if port then break end
+    ps.sleep(50)
+  end
+  assert(port, "the fake LLM server did not start")
+  fake_handle = { h = h, url = "http://127.0.0.1:" .. port .. "/v1" }
+  return fake_handle.url
+end
+
 -- The dataset most specs and the documentation examples use: three items, two
 -- annotators, a tag, a rating and a multi-turn history.
 function fixture()
@@ -126,6 +149,7 @@ for i, c in ipairs(cases) do
     print(string.format("not ok %d - %s\n  %s", i, c.name, tostring(err):gsub("\n", "\n  ")))
   end
 end
+if fake_handle then fake_handle.h:close() end
 for _, d in ipairs(tmpdirs) do os.execute("rm -rf '" .. d .. "'") end
 print(string.format("%d/%d passed", #cases - failed, #cases))
 return failed == 0 and 0 or 1
