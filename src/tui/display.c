@@ -309,7 +309,14 @@ tui_draw_status(struct tui *tui)
         if (v->ops->status)
             v->ops->status(tui, v, &sb);
     }
-    int x = draw_text(tui, y, 0, tui->cols, ROLE_STATUS, sb_str(&sb), sb.len, 1);
+    /* A view's status is "position\thints": a message replaces the hints. */
+    char *tab = memchr(sb_str(&sb), '\t', sb.len);
+    size_t shown = sb.len;
+    if (tab && tui->msg[0])
+        shown = (size_t)(tab - sb.p);
+    else if (tab)
+        *tab = ' ';
+    int x = draw_text(tui, y, 0, tui->cols, ROLE_STATUS, sb_str(&sb), shown, 1);
     if (tui->msg[0] && x + 3 < tui->cols) {
         x += 2;
         draw_text(tui, y, x, tui->cols - x, tui->msg_err ? ROLE_STATUS_ERR : ROLE_STATUS, tui->msg,

@@ -303,11 +303,27 @@ theme_load(struct theme *th, const char *name, enum theme_tier tier, struct ps_e
     if (!L)
         return ps_error(err, PS_ERR_NOMEM, "theme: out of memory");
     lua_sethook(L, theme_hook, LUA_MASKCOUNT, 1000000);
-    int rc = luaL_loadfilex(L, path, "t");
+    /* Name the chunk after the file's basename so errors fit a status line. */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char chunk[128];
+    snprintf(chunk, sizeof chunk, "=%.100s", base);
+    int rc = LUA_ERRFILE;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        char *buf = xmalloc(1u << 20);
+        size_t n = fread(buf, 1, 1u << 20, f);
+        fclose(f);
+        rc = n == (1u << 20) ? LUA_ERRFILE : luaL_loadbufferx(L, buf, n, chunk, "t");
+        free(buf);
+        if (rc == LUA_ERRFILE)
+            lua_pushstring(L, "file too large or unreadable");
+    } else {
+        lua_pushstring(L, "cannot read the file");
+    }
     if (rc == LUA_OK)
         rc = lua_pcall(L, 0, 1, 0);
     if (rc != LUA_OK) {
-        ps_error(err, PS_ERR_PARSE, "theme %s: %s", path,
+        ps_error(err, PS_ERR_PARSE, "theme: %s",
                  lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error");
         lua_close(L);
         return err->code;

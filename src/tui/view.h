@@ -45,7 +45,8 @@ struct view_ops {
     /* Optional: raw keys before the keymap (text-editing views); return
      * TUI_R_IGNORED to let the keymap handle the key. */
     int (*key)(struct tui *tui, struct view *v, int key);
-    /* Optional: one line for the status bar's left side. */
+    /* Optional: one line for the status bar, "position\thints"; a status
+     * message replaces the part after the tab. */
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);

@@ -131,7 +131,7 @@ datasets_status(struct tui *tui, struct view *v, struct strbuf *out)
     (void)tui;
     struct datasets *d = v->priv;
     if (d->n)
-        sb_printf(out, "%lld/%d  Enter open · ? help · Q quit", (long long)d->pos.cur + 1, d->n);
+        sb_printf(out, "%lld/%d\tEnter open · ? help · Q quit", (long long)d->pos.cur + 1, d->n);
     else
         sb_puts(out, "empty workspace · Q quit");
 }

@@ -129,7 +129,7 @@ help_status(struct tui *tui, struct view *v, struct strbuf *out)
 {
     (void)tui;
     struct help *h = v->priv;
-    sb_printf(out, "line %lld/%d  q close", (long long)h->pos.top + 1, h->n);
+    sb_printf(out, "line %lld/%d\tq close", (long long)h->pos.top + 1, h->n);
 }
 
 const struct view_ops view_help_ops = {

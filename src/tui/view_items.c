@@ -888,7 +888,7 @@ items_status(struct tui *tui, struct view *v, struct strbuf *out)
     (void)tui;
     struct items *s = v->priv;
     int pct = s->count ? (int)((s->pos.cur + 1) * 100 / s->count) : 0;
-    sb_printf(out, "%lld/%lld  %d%%  Enter open · 1/2/=/0 label · / search · f filter · ? help",
+    sb_printf(out, "%lld/%lld  %d%%\tEnter open · 1/2/=/0 label · / search · f filter · ? help",
               (long long)(s->count ? s->pos.cur + 1 : 0), (long long)s->count, pct);
 }
 

@@ -767,7 +767,7 @@ pair_status(struct tui *tui, struct view *v, struct strbuf *out)
     struct pair *p = v->priv;
     int rows = v->area.h - 1;
     int pct = p->nlines > rows ? (int)((p->top + rows) * 100 / p->nlines) : 100;
-    sb_printf(out, "%lld/%lld  %d%%  1/2/=/0 label  J/K next/prev  x swap  v layout  ? help",
+    sb_printf(out, "%lld/%lld  %d%%\t1/2/=/0 label  J/K next/prev  x swap  v layout  ? help",
               (long long)view_items_index(p->items) + 1, (long long)view_items_count(p->items),
               pct > 100 ? 100 : pct);
 }

@@ -35,6 +35,18 @@ keys : ; type_text "theme basic16" ; keys Enter
 wait_for_e $'\e\\[44m pair|;44m pair'
 keys : ; type_text "theme nosuchtheme" ; keys Enter
 wait_for "theme 'nosuchtheme' not found"
+# Theme files are data: no libraries, bounded time; errors leave the theme as is.
+printf 'os.execute("touch %s/pwned")\nreturn {}\n' "$T" > "$T/evil.lua"
+printf 'while true do end\n' > "$T/loop.lua"
+printf 'return { name = "mine", roles = { title = { fg = "black", bg = "#ff0000 196 red" } } }\n' > "$T/mine.lua"
+keys : ; type_text "theme $T/evil.lua" ; keys Enter
+wait_for "global 'os'"
+[ -e "$T/pwned" ] && fail "a theme file ran os.execute"
+keys : ; type_text "theme $T/loop.lua" ; keys Enter
+wait_for "runs too long"
+keys : ; type_text "theme $T/mine.lua" ; keys Enter
+wait_for "theme mine"
+wait_for_e $'48;5;196m pair'
 keys Q
 wait_for "[exited 0]"
 
