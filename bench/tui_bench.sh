@@ -67,6 +67,17 @@ for i in 1 2 3 4 5; do
     sleep 0.3
     stop
 done
+# 1a. Whole process, measured from outside: exec, open, first paint of the item
+# list, then a Q typed ahead quits (wall time of the process, bash `time`).
+WALL_LOG="$BENCH_DIR/wall.log"
+rm -f "$WALL_LOG"
+for i in 1 2 3 4 5; do
+    tmux -S "$SOCK" -f /dev/null new-session -d -x 120 -y 40 -s b \
+        "bash -c 'TIMEFORMAT=%3R; { time env TERM=xterm-256color $BIN tui -w $WS -d big >/dev/tty; } 2>>$WALL_LOG'; sleep 600"
+    tmux -S "$SOCK" send-keys -t b Q
+    for _ in $(seq 1 100); do [ "$(wc -l < "$WALL_LOG" 2>/dev/null || echo 0)" -ge "$i" ] && break; sleep 0.1; done
+    stop
+done
 # 1b. Launch on the workspace (the dataset list, whose annotator column
 # aggregates every judgment of every dataset: store_dataset_list).
 LIST_LOG="$BENCH_DIR/list.log"
@@ -119,6 +130,7 @@ stats() { # label, then numbers on stdin
 }
 awk '/^first_paint_ms/ { print $2 }' "$LOG" | stats "launch into the item list (ms)"
 awk '/^first_paint_ms/ { print $2 }' "$LIST_LOG" | stats "launch into the dataset list (ms)"
+awk '{ print $1 * 1000 }' "$WALL_LOG" | stats "exec + first screen + quit (ms)"
 awk '/^key 1073742162 / { print $3 }' "$LOG" | stats "page-down, key to painted (ms)"
 awk '/^key 106 / { print $3 }' "$LOG" | stats "j, key to painted (ms)"
 awk '/^key 74 / { print $3 }' "$LOG" | stats "J in pair view (ms)"
