@@ -140,6 +140,10 @@ cmd_tui(struct app *app, int argc, char **argv)
             return app_failf(app, "'%s': %s", path, strerror(errno));
         if (S_ISDIR(sb.st_mode))
             return app_failf(app, "'%s' is a directory; give a workspace or a data file", path);
+        /* Before importing anything: a UI without a terminal is a mistake. */
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+            return app_failf(app, "the terminal UI needs a terminal (stdin and stdout); "
+                                  "'prefscope import' imports without one");
         if (tui_is_sqlite(path)) {
             app->workspace = path;
         } else {
