@@ -214,7 +214,7 @@ cmd_stats(struct app *app, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int json = 0, c, invalid_as_tie = 0, bootstrap = 1000;
+    int json = 0, c, invalid_as_tie = 0, bootstrap = 1000, bootstrap_set = 0;
     unsigned long long seed = 1;
     double level = 0.95;
     const char *annot_args[MAX_SEL];
@@ -242,6 +242,7 @@ cmd_stats(struct app *app, int argc, char **argv)
             break;
         case 'b':
             bootstrap = (int)strtol(optarg, &end, 10);
+            bootstrap_set = 1;
             if (*end || bootstrap < 0 || bootstrap > 1000000)
                 return app_failf(app, "stats: --bootstrap expects a count, not '%s'", optarg);
             break;
@@ -275,6 +276,17 @@ cmd_stats(struct app *app, int argc, char **argv)
         const char *list = strncmp(against, "majority:", 9) == 0 ? against + 9 : against;
         if (resolve_list(app, &t, list, ref, &n_ref) != 0)
             status = app_fail(app);
+    }
+    if (status == 0 && !bootstrap_set) {
+        /* Each resample costs about rows + units x annotator pairs; keep the default
+         * run within a few seconds on many-annotator datasets. */
+        double k = n_sel ? n_sel : t.n_annot;
+        double per = (double)t.n_rows + (double)t.n_units * (k * (k - 1) / 2 + k) + 1;
+        if (per * bootstrap > 3e9) {
+            bootstrap = (int)(3e9 / per);
+            fprintf(stderr, "prefscope: stats: %d bootstrap resamples (reduced for size; "
+                            "--bootstrap N to choose)\n", bootstrap);
+        }
     }
     if (status == 0) {
         if (t.n_rows == 0)

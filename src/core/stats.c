@@ -507,7 +507,8 @@ stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double c
 static void
 elo_step(double *rating, int i, int j, double s, double k)
 {
-    double e = 1 / (1 + pow(10, (rating[j] - rating[i]) / 400));
+    /* 10^(d/400) as exp: pow is several times slower and this runs per battle per resample */
+    double e = 1 / (1 + exp((rating[j] - rating[i]) * (M_LN10 / 400)));
     rating[i] += k * (s - e);
     rating[j] -= k * (s - e);
 }
