@@ -145,3 +145,42 @@ test("judge.jury writes the majority of several judges", function()
   local dry = judge.jury{ dataset = ds, judges = { "j1" }, dry_run = true }
   eq(dry.written, 0)
 end)
+
+-- The fake server answers "reply to: <user message>", so the verdict is whatever
+-- marker the echoed pair carries (see tests/e2e/eval_judge_fake.sh).
+local function judge_fixture()
+  local ds = assert(ps.create_dataset("judged"))
+  assert(ds:add_item{ prompt = "Q1", responses = { "alpha [[A]]", "beta [[B]]" } })  -- r2 wins both ways
+  assert(ds:add_item{ prompt = "Q2 [[A]]", responses = { "one", "two" } })           -- first shown wins
+  assert(ds:add_item{ prompt = "Q3", responses = { "x", "y" } })                     -- invalid
+  return ds
+end
+
+test("judge.pair asks a model in both orders", function()
+  local m = assert(ps.model{ provider = "openai", base_url = fake_llm(), model = "fake-model", name = "fj" })
+  local ds = judge_fixture()
+  local out = assert(judge.pair{ model = m, item = ds:item(0), swap = true })
+  eq(#out, 2)
+  eq({ out[1].a, out[1].b, out[1].verdict, out[1].rule }, { 1, 2, "B", "brackets" })
+  eq({ out[2].a, out[2].b, out[2].verdict, out[2].swap }, { 2, 1, "A", true })
+  ok(out[1].text:find("reply to:", 1, true))
+end)
+
+test("judge.run stores judgments, skips done work, and the report sees them", function()
+  local m = assert(ps.model{ provider = "openai", base_url = fake_llm(), model = "fake-model", name = "fj2" })
+  local ds = judge_fixture()
+  local s = judge.run{ dataset = ds, model = m, swap = true, annotator = "llm:fj" }
+  eq({ s.requests, s.judged, s.A, s.B, s.tie, s.invalid, s.errors }, { 6, 6, 3, 1, 0, 2, 0 })
+  local again = judge.run{ dataset = ds, model = m, swap = true, annotator = "llm:fj" }
+  eq(again.requests, 0)
+  local r = assert(ps.stats.report(ds, { annotators = "llm:fj", bootstrap = 0 }))
+  local a = r.annotators[1]
+  eq(a.n, 6); eq(a.invalid, 2)
+  near(a.position.consistency.value, 1 / 3) -- only item 1 agrees across orders
+  local sampled = judge.run{ dataset = ds, model = m, sample = 2, seed = 4, annotator = "llm:sample" }
+  eq(sampled.requests, 2)
+  local dead = assert(ps.model{ base_url = "http://127.0.0.1:1/v1", model = "x", max_retries = 0 })
+  local failed = judge.run{ dataset = ds, model = dead, annotator = "llm:dead" }
+  eq(failed.errors, 3); eq(failed.judged, 0)
+  ok(#failed.first_error > 0)
+end)
