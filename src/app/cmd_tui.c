@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "formats/import.h"
+#include "lua/config.h"
 #include "store/store.h"
 #include "tui/tui.h"
 
@@ -26,8 +27,10 @@ static const char tui_usage[] =
     "\n"
     "  -w, --workspace F   workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
     "  -d, --dataset NAME  open this dataset's item list\n"
-    "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16)\n"
-    "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, then $USER)\n"
+    "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16;\n"
+    "                      default $PREFSCOPE_THEME, the config's theme = \"NAME\", dark)\n"
+    "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, the config's\n"
+    "                      user = \"NAME\", then $USER)\n"
     "  --print-keys        print every command and key binding as Markdown\n"
     "\n"
     "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
@@ -47,14 +50,22 @@ tui_is_sqlite(const char *path)
     return n == 16 && memcmp(hdr, "SQLite format 3", 16) == 0;
 }
 
-/* The user name for judgments: letters, digits and ._-@ only, so it is safe in
- * an annotator id. */
+/* The user name for judgments: --user, $PREFSCOPE_USER, the config's `user`
+ * (or `annotator = "human:NAME"`), $USER.  Letters, digits and ._-@ only, so it
+ * is safe in an annotator id. */
 static void
-tui_user(const char *given, char *out, size_t size)
+tui_user(const char *given, const struct config *cfg, char *out, size_t size)
 {
     const char *u = given;
     if (!u || !*u)
         u = getenv("PREFSCOPE_USER");
+    if ((!u || !*u) && cfg)
+        u = config_get(cfg, "user");
+    if ((!u || !*u) && cfg && config_get(cfg, "annotator")) {
+        u = config_get(cfg, "annotator");
+        if (strncmp(u, "human:", 6) == 0)
+            u += 6;
+    }
     if (!u || !*u)
         u = getenv("USER");
     if (!u || !*u)
@@ -173,8 +184,18 @@ cmd_tui(struct app *app, int argc, char **argv)
         if (store_dataset_find(st, dataset, &id, &app->err) != PS_OK)
             return app_fail(app);
     }
+    /* The user's config names the labeler and the theme; a broken config must
+     * not keep the UI from opening, so its error goes to the status line. */
+    struct config *cfg = NULL;
+    struct ps_err cerr = {0, ""};
+    if (config_load(&cfg, app->config, store_path(st), &cerr) != PS_OK)
+        cfg = NULL;
     char uname[128];
-    tui_user(user, uname, sizeof uname);
+    tui_user(user, cfg, uname, sizeof uname);
+    if (!theme || !*theme)
+        theme = getenv("PREFSCOPE_THEME");
+    if ((!theme || !*theme) && cfg)
+        theme = config_get(cfg, "theme");
     struct tui_opts to;
     memset(&to, 0, sizeof to);
     to.workspace = store_path(st);
@@ -182,7 +203,8 @@ cmd_tui(struct app *app, int argc, char **argv)
     to.theme = theme;
     to.dataset = dataset;
     to.t0_ms = t0;
-    if (tui_run(st, &to, &app->err) != PS_OK)
-        return app_fail(app);
-    return 0;
+    to.notice = cerr.msg[0] ? cerr.msg : NULL;
+    int rc = tui_run(st, &to, &app->err);
+    config_free(cfg);
+    return rc != PS_OK ? app_fail(app) : 0;
 }

@@ -322,6 +322,13 @@ tui_draw_status(struct tui *tui)
         draw_text(tui, y, x, tui->cols - x, tui->msg_err ? ROLE_STATUS_ERR : ROLE_STATUS, tui->msg,
                   strlen(tui->msg), 1);
     }
+    if (tui->progress[0]) {
+        /* Right-aligned, left of any pending keys. */
+        int w = draw_width(tui->progress, strlen(tui->progress));
+        int px = tui->cols - w - (tui->n_pend ? 12 : 1);
+        if (px > x + 2)
+            draw_text(tui, y, px, w, ROLE_ACCENT, tui->progress, strlen(tui->progress), 0);
+    }
     if (tui->n_pend) {
         char keys[32] = "Keys: ";
         for (int i = 0; i < tui->n_pend && i < KEY_SEQ_MAX; i++) {
@@ -419,6 +426,20 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_PROMPT:
         prompt_open(tui, ":", CMD_NONE, arg);
         return TUI_R_HANDLED;
+    case CMD_OPEN: {
+        if (!arg || !*arg)
+            break;
+        char name[32];
+        size_t l = strcspn(arg, " ");
+        snprintf(name, sizeof name, "%.*s", (int)(l < 31 ? l : 31), arg);
+        const char *rest = arg + l;
+        while (*rest == ' ')
+            rest++;
+        struct ps_err err = {0, ""};
+        if (tui_open_view(tui, name, *rest ? rest : NULL, &err) != PS_OK)
+            tui_err(tui, "open: %s", err.msg);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     case CMD_SUSPEND:
         /* In raw mode ^Z is a key: stop ourselves.  ncurses' SIGTSTP handler
          * leaves curses mode first and restores it when continued. */
@@ -693,6 +714,8 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         else
             tui_err(tui, "%s", terr.msg);
     }
+    if (opts->notice)
+        tui_err(tui, "%s", opts->notice);
     tui_paint(tui);
     tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
 
@@ -732,6 +755,80 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     tui_done(tui);
     free(tui);
     return PS_OK;
+}
+
+/* ---- the Lua host's view of the UI ---- */
+
+long long
+tui_current_item(struct tui *tui)
+{
+    for (int i = tui->depth - 1; i >= 0; i--) {
+        struct view *v = tui->stack[i];
+        if (v->ops == &view_pair_ops)
+            return view_pair_item(v);
+        if (v->ops == &view_items_ops)
+            return view_items_current(v);
+    }
+    return 0;
+}
+
+int
+tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err *err)
+{
+    if (strcmp(view, "datasets") == 0) {
+        while (tui->depth > 1)
+            tui_view_pop(tui);
+        return PS_OK;
+    }
+    if (strcmp(view, "help") == 0)
+        return tui_view_push(tui, &view_help_ops, NULL);
+    if (strcmp(view, "stats") == 0 || strcmp(view, "rank") == 0) {
+        tui_dispatch(tui, view[0] == 's' ? CMD_STATS : CMD_RANK, arg);
+        return PS_OK;
+    }
+    if (strcmp(view, "items") == 0) {
+        int64_t id;
+        if (!arg || store_dataset_find(tui->st, arg, &id, err) != PS_OK)
+            return arg ? err->code : ps_error(err, PS_ERR_USAGE, "items: which dataset?");
+        struct view_items_arg ia = {id, arg};
+        return tui_view_push(tui, &view_items_ops, &ia) == PS_OK
+                   ? PS_OK
+                   : ps_error(err, PS_ERR, "%s", tui->msg);
+    }
+    if (strcmp(view, "pair") == 0) {
+        long long item = arg ? atoll(arg) : 0;
+        struct store_item it;
+        if (item <= 0 || store_item_get_by_id(tui->st, item, &it, err) != PS_OK)
+            return item <= 0 ? ps_error(err, PS_ERR_USAGE, "pair: give an item id") : err->code;
+        int64_t ds = it.dataset_id, seq = it.seq;
+        store_item_free(&it);
+        struct store_dataset d;
+        if (store_dataset_get(tui->st, ds, &d, err) != PS_OK)
+            return err->code;
+        struct view_items_arg ia = {ds, d.name};
+        int rc = tui_view_push(tui, &view_items_ops, &ia);
+        store_dataset_free(&d);
+        if (rc != PS_OK)
+            return ps_error(err, PS_ERR, "%s", tui->msg);
+        view_items_goto_seq(tui, tui_view_top(tui), seq);
+        return tui_view_push(tui, &view_pair_ops, NULL) == PS_OK ? PS_OK
+                                                                 : ps_error(err, PS_ERR, "%s", tui->msg);
+    }
+    return ps_error(err, PS_ERR_USAGE,
+                    "unknown view '%s' (datasets, items, pair, help, stats, rank)", view);
+}
+
+void
+tui_progress(struct tui *tui, const char *label, double done, double total)
+{
+    if (total <= 0) {
+        tui->progress[0] = '\0';
+    } else {
+        double pct = 100.0 * done / total;
+        snprintf(tui->progress, sizeof tui->progress, "%.60s %3.0f%%", label ? label : "",
+                 pct < 0 ? 0 : pct > 100 ? 100 : pct);
+    }
+    tui->dirty = 1;
 }
 
 long long

@@ -26,6 +26,7 @@
     _(REDRAW,         "redraw",          "Views",   0, "repaint the screen") \
     _(SUSPEND,        "suspend",         "Views",   0, "suspend to the shell (fg resumes)") \
     _(PROMPT,         "prompt",          "Views",   0, "open the command line") \
+    _(OPEN,           "open",            "Views",   1, "open VIEW [ARG]: datasets, items DATASET, pair ITEM-ID, help, stats, rank") \
     _(REPL,           "repl-toggle",     "Views",   0, "open/close the Lua REPL pane") \
     _(PANE_FOCUS,     "pane-focus",      "Views",   0, "move focus between view and pane") \
     _(SEARCH,         "search",          "Search",  1, "full-text search (FTS5 query)") \

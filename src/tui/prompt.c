@@ -129,6 +129,10 @@ prompt_complete(struct tui *tui)
         } else if (cmd == CMD_FILTER) {
             for (int i = 0; prompt_filter_words[i]; i++)
                 cands_add(&c, prompt_filter_words[i], prefix);
+        } else if (cmd == CMD_OPEN) {
+            static const char *const views[] = {"datasets", "items", "pair", "help", "stats", "rank", NULL};
+            for (int i = 0; views[i]; i++)
+                cands_add(&c, views[i], prefix);
         } else if (cmd == CMD_SORT) {
             for (int i = 0; prompt_sort_words[i]; i++)
                 cands_add(&c, prompt_sort_words[i], prefix);

@@ -53,11 +53,12 @@ struct view_ops;
 struct tui_opts {
     const char *workspace;      /* shown in the title; borrowed */
     const char *user;           /* judgments are stored as "human:<user>"; borrowed */
-    const char *theme;          /* theme name or path; NULL = "dark" (or $PREFSCOPE_THEME) */
+    const char *theme;          /* theme name or path; NULL = $PREFSCOPE_THEME, else "dark" */
     const char *dataset;        /* open this dataset's item list directly; NULL = list */
     const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
     void *repl_ctx;             /* handed to repl_ops->open as its argument */
     long long t0_ms;            /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
+    const char *notice;         /* shown on the status line at start (e.g. a config error), or NULL */
 };
 
 /* Run the UI on an open workspace until the user quits.  `st` is borrowed and
@@ -84,6 +85,19 @@ void tui_redraw(struct tui *tui);
 /* Status-line messages (printf-like; the text is sanitized when drawn). */
 void tui_msg(struct tui *tui, const char *fmt, ...) PS_PRINTF(2, 3);
 void tui_err(struct tui *tui, const char *fmt, ...) PS_PRINTF(2, 3);
+/* ---- for the Lua host (ps.ui.*, struct ps_lua_host in src/lua/ps_lua.h) ---- */
+
+/* The id of the item on screen (the pair view's item, else the item list's
+ * cursor), 0 when none. */
+long long tui_current_item(struct tui *tui);
+/* Open a view by name: "datasets", "items" (arg: dataset name), "pair" (arg: an
+ * item id; opens its dataset's list at that item, then the pair), "help",
+ * "stats"/"rank" (arg: dataset name or NULL).  PS_OK or an error in err. */
+int tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err *err);
+/* A progress indicator on the status line ("label 45%"); total <= 0 clears it.
+ * The label is copied (and sanitized when drawn). */
+void tui_progress(struct tui *tui, const char *label, double done, double total);
+
 /* Milliseconds on the monotonic clock tui_bench uses. */
 long long tui_clock_ms(void);
 /* The workspace the UI runs on (borrowed). */

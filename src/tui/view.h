@@ -180,6 +180,7 @@ struct tui {
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
     char search[512];         /* last search query */
+    char progress[96];        /* tui_progress label + percentage, "" when none */
     char *yank;               /* internal register (owned) */
     int quit, dirty;
     FILE *bench;              /* PS_TUI_BENCH log, or NULL */
@@ -286,6 +287,10 @@ struct view_items_arg {
 /* The item list tells the pair view which item is current and moves for it
  * (J/K inside the pair view move the list's cursor). */
 int64_t view_items_current(struct view *items);
+/* Move the list's cursor to the item at `seq` (unfiltered list position). */
+int view_items_goto_seq(struct tui *tui, struct view *items, int64_t seq);
+/* The item shown by a pair view. */
+int64_t view_pair_item(struct view *pair);
 /* The cursor's position in the (filtered) list and the list's length. */
 int64_t view_items_index(struct view *items);
 int64_t view_items_count(struct view *items);

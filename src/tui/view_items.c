@@ -539,6 +539,19 @@ items_next_unlabeled(struct tui *tui, struct items *s, int dir)
 }
 
 int
+view_items_goto_seq(struct tui *tui, struct view *items, int64_t seq)
+{
+    struct items *s = items->priv;
+    int64_t pos;
+    struct ps_err err = {0, ""};
+    if (store_browse_position(tui->st, s->dataset_id, &s->f, seq, &pos, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return err.code;
+    }
+    return items_goto(tui, s, pos);
+}
+
+int
 view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only)
 {
     struct items *s = items->priv;

@@ -772,6 +772,12 @@ pair_status(struct tui *tui, struct view *v, struct strbuf *out)
               pct > 100 ? 100 : pct);
 }
 
+int64_t
+view_pair_item(struct view *pair)
+{
+    return ((struct pair *)pair->priv)->item_id;
+}
+
 const struct view_ops view_pair_ops = {
     .name = "pair",
     .keymap = KM_PAIR,

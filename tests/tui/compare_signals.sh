@@ -35,6 +35,16 @@ keys /
 type_text walrus ; keys Enter
 wait_for_e $'48;5;220m[^\e]*walrus'
 
+# :open (also what the Lua host's ps.ui.open uses).
+keys : ; type_text "open pair 2" ; keys Enter
+wait_for "pair 2/2"
+keys : ; type_text "open datasets" ; keys Enter
+wait_for "[datasets]"
+keys : ; type_text "open items multi" ; keys Enter
+wait_for "[items] 1/2"
+keys : ; type_text "open nosuch" ; keys Enter
+wait_for "open: unknown view 'nosuch'"
+
 # SIGTERM: the UI exits and the terminal is restored.
 pid=$(ps -o pid= --ppid "$(tmux -S "$SOCK" display -p -t t '#{pane_pid}')" | tr -d ' ' | head -1)
 [ -n "$pid" ] || fail "no program pid"
