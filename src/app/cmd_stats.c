@@ -135,6 +135,13 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         sb_printf(&sb, "%7.0f  ", a->n_len);
         fmt_est(&sb, a->longer_wins, 100, 2);
         sb_putc(&sb, '\n');
+        if (a->n_pos_units > 0 && (a->first_wins.v > 0 || a->second_wins.v > 0)) {
+            sb_puts(&sb, "  position bias: first-shown wins in both orders ");
+            fmt_est(&sb, a->first_wins, 100, 2);
+            sb_puts(&sb, "second-shown ");
+            fmt_est(&sb, a->second_wins, 100, 2);
+            sb_putc(&sb, '\n');
+        }
     }
 
     if (r->opts.n_ref > 0) {

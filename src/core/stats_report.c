@@ -93,7 +93,7 @@ stats_table_add(struct stats_table *t, const struct stats_jrow *row)
 
 /* ---- evaluation context ---- */
 
-#define PA_FIXED 18
+#define PA_FIXED 20
 
 struct ctx {
     const struct stats_table *t;
@@ -104,7 +104,8 @@ struct ctx {
     int *unit_item;         /* [n_units] */
     int *lab;               /* [n_units*NA] canonical label (-1 missing) */
     int *ref;               /* [n_units] reference class or -1 */
-    int *pos_unit, *pos_sel, *pos_ok; /* units judged in both orders */
+    int *pos_unit, *pos_sel, *pos_ok; /* units judged in both orders; pos_ok: 1 consistent,
+                                       * 2 first-shown won both times, 3 second-shown */
     int n_pos;
     int *complete;          /* units every selected annotator judged validly */
     int n_complete;
@@ -116,7 +117,7 @@ struct ctx {
 };
 
 enum {
-    AC_N, AC_INV, AC_SB, AC_WB, AC_CONS, AC_WCONS, AC_SL, AC_WL,
+    AC_N, AC_INV, AC_SB, AC_WB, AC_CONS, AC_WCONS, AC_FIRST, AC_SECOND, AC_SL, AC_WL,
     AC_OK_FWD, AC_N_FWD, AC_OK_REV, AC_N_REV, AC_CONF, AC_FIXED = AC_CONF + 12
 };
 /* followed by per model: score, weight */
@@ -205,7 +206,10 @@ ctx_init(struct ctx *c, const struct stats_table *t, const struct stats_opts *o)
             if (fwd[k] >= 0 && rev[k] >= 0) {
                 c->pos_unit[c->n_pos] = (int)u;
                 c->pos_sel[c->n_pos] = s;
-                c->pos_ok[c->n_pos] = fwd[k] == rev[k] && fwd[k] != STATS_INVALID;
+                int f = fwd[k], b = rev[k];
+                c->pos_ok[c->n_pos] = f == b && f != STATS_INVALID ? 1
+                                      : f == STATS_A && b == STATS_B ? 2
+                                      : f == STATS_B && b == STATS_A ? 3 : 0;
                 c->n_pos++;
             }
         }
@@ -300,7 +304,9 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
     for (int p = 0; p < c->n_pos; p++) {
         double w = mult[c->unit_item[c->pos_unit[p]]];
         double *A = c->acc + (size_t)c->pos_sel[p] * (size_t)stride;
-        A[AC_CONS] += w * c->pos_ok[p];
+        A[AC_CONS] += w * (c->pos_ok[p] == 1);
+        A[AC_FIRST] += w * (c->pos_ok[p] == 2);
+        A[AC_SECOND] += w * (c->pos_ok[p] == 3);
         A[AC_WCONS] += w;
     }
     for (int s = 0; s < c->NS; s++) {
@@ -323,6 +329,8 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
         }
         M[16] = ratio(A[AC_OK_FWD], A[AC_N_FWD]);
         M[17] = ratio(A[AC_OK_REV], A[AC_N_REV]);
+        M[18] = ratio(A[AC_FIRST], A[AC_WCONS]);
+        M[19] = ratio(A[AC_SECOND], A[AC_WCONS]);
         for (int m = 0; m < c->NM; m++)
             M[PA_FIXED + m] = ratio(A[AC_FIXED + 2 * m], A[AC_FIXED + 2 * m + 1]);
         if (rep) {
@@ -485,6 +493,8 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
         }
         ar->accuracy_fwd = est(point, lo, hi, base + 16);
         ar->accuracy_rev = est(point, lo, hi, base + 17);
+        ar->first_wins = est(point, lo, hi, base + 18);
+        ar->second_wins = est(point, lo, hi, base + 19);
         for (int m = 0; m < c.NM; m++)
             ar->model_winrate[m] = est(point, lo, hi, base + PA_FIXED + m);
     }
@@ -645,6 +655,10 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
         stats_json_est(sb, "winrate_b", a->winrate_b);
         sb_printf(sb, ",\"position\":{\"units\":%.10g,", a->n_pos_units);
         stats_json_est(sb, "consistency", a->consistency);
+        sb_putc(sb, ',');
+        stats_json_est(sb, "first_shown_wins_both", a->first_wins);
+        sb_putc(sb, ',');
+        stats_json_est(sb, "second_shown_wins_both", a->second_wins);
         sb_printf(sb, "},\"length\":{\"n\":%.10g,", a->n_len);
         stats_json_est(sb, "longer_wins", a->longer_wins);
         sb_puts(sb, "},\"models\":[");

@@ -77,6 +77,9 @@ struct stats_annot_report {
     struct stats_est winrate_b;  /* presented second response, ties half (AlpacaEval) */
     double n_pos_units;     /* units judged in both orders */
     struct stats_est consistency;
+    /* inconsistent in the telling way: the response shown first (second) won in both
+     * orders, i.e. position bias towards the first (second) slot */
+    struct stats_est first_wins, second_wins;
     double n_len;           /* decisive-or-tie judgments with unequal lengths */
     struct stats_est longer_wins;
     double n_ref;           /* judgments scored against the reference */

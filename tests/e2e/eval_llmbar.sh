@@ -27,6 +27,12 @@ for name, avg, fwd, rev in (("llm:GPT-4/Vanilla", 0.955, 0.95, 0.96), ("llm:GPT-
 # the two orders of Vanilla disagree on 5 items (95% consistent), CoT on 9
 if abs(a["llm:GPT-4/Vanilla"]["position"]["consistency"]["value"] - 0.95) > 1e-9: bad += 1; print("vanilla consistency")
 if abs(a["llm:GPT-4/CoT"]["position"]["consistency"]["value"] - 0.91) > 1e-9: bad += 1; print("cot consistency")
+# position bias among the inconsistent items: the first-shown output won both times
+# on 3 (Vanilla) / 6 (CoT) items, the second-shown on 2 / 3 (counted from result.json)
+for name, first, second in (("llm:GPT-4/Vanilla", 0.03, 0.02), ("llm:GPT-4/CoT", 0.06, 0.03)):
+    pos = a[name]["position"]
+    if abs(pos["first_shown_wins_both"]["value"] - first) > 1e-9 or abs(pos["second_shown_wins_both"]["value"] - second) > 1e-9:
+        print("position bias", name, pos); bad += 1
 sys.exit(1 if bad else 0)
 PY
 echo ok

@@ -87,6 +87,9 @@ main(void)
     /* both orders on all 3 units, only item 0 consistent (an invalid never is) */
     CHECK_NEAR(a->n_pos_units, 3, 0);
     CHECK_NEAR(a->consistency.v, 1.0 / 3.0, 1e-12);
+    /* item 1: tie then B, item 2: invalid then B: no unit won by the same slot twice */
+    CHECK_NEAR(a->first_wins.v, 0, 1e-12);
+    CHECK_NEAR(a->second_wins.v, 0, 1e-12);
     /* Longer response (r1, r0, r1 for items 0, 1, 2) over the valid judgments:
      * i0: A, A -> 0, 0; i1: tie -> .5, B (r1 better, r0 longer) -> 0; i2: B -> 1.
      * 1.5/5 = 0.3 */
