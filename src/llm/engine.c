@@ -90,6 +90,7 @@ struct llm_engine {
     CURL **pool;
     int n_pool, cap_pool;
     int freeing;
+    struct llm_group *groups; /* fan-out requests still running */
     double done_since;  /* when the oldest entry of `done` finished */
     int done_logs;      /* entries of `done` that need a log row */
 };
@@ -753,8 +754,161 @@ serve_from_cache(struct llm_engine *e, struct llm_req *r)
     return 1;
 }
 
+/* n > 1 on a backend without `n` (Anthropic, or no_n = true: llama.cpp, Ollama):
+ * n requests with consecutive sample indices (and seeds), joined into one result
+ * whose choices are in sample order.  Each sample is cached on its own. */
+struct llm_group {
+    struct llm_engine *e;
+    uint64_t id;
+    int n, left;
+    uint64_t *child_ids;
+    struct llm_result **parts;
+    llm_done_fn on_done;
+    void *ud;
+    struct llm_group *next;
+};
+
+struct group_slot {
+    struct llm_group *g;
+    int i;
+};
+
+static void
+group_unlink(struct llm_engine *e, struct llm_group *g)
+{
+    for (struct llm_group **pp = &e->groups; *pp; pp = &(*pp)->next)
+        if (*pp == g) {
+            *pp = g->next;
+            return;
+        }
+}
+
+static struct llm_result *
+group_join(struct llm_group *g)
+{
+    struct llm_result *res = xcalloc(1, sizeof *res), *first = g->parts[0];
+    res->id = g->id;
+    res->kind = first->kind;
+    res->model = xstrdup(first->model);
+    res->sample_index = first->sample_index;
+    res->ok = 1;
+    res->cached = 1;
+    res->has_cost = 1;
+    res->ttfb_ms = -1;
+    res->choices = xcalloc((size_t)g->n, sizeof *res->choices);
+    for (int i = 0; i < g->n; i++) {
+        struct llm_result *p = g->parts[i];
+        if (!p->ok && res->ok) {
+            res->ok = 0;
+            res->err = p->err;
+            p->err.type = p->err.message = NULL;
+        }
+        res->cached &= p->cached;
+        res->has_cost &= p->has_cost;
+        res->cost += p->cost;
+        res->attempts += p->attempts;
+        if (p->latency_ms > res->latency_ms)
+            res->latency_ms = p->latency_ms;
+        res->prompt_tokens = i == 0 ? p->prompt_tokens
+                             : res->prompt_tokens < 0 || p->prompt_tokens < 0 ? -1
+                                                                              : res->prompt_tokens + p->prompt_tokens;
+        res->completion_tokens = i == 0 ? p->completion_tokens
+                                 : res->completion_tokens < 0 || p->completion_tokens < 0
+                                     ? -1
+                                     : res->completion_tokens + p->completion_tokens;
+        if (!res->call_id)
+            res->call_id = p->call_id;
+        if (!res->resolved_model && p->resolved_model) {
+            res->resolved_model = p->resolved_model;
+            p->resolved_model = NULL;
+        }
+        if (p->n_choices > 0) {
+            res->choices[res->n_choices] = p->choices[0];
+            res->choices[res->n_choices].index = i;
+            memset(&p->choices[0], 0, sizeof p->choices[0]);
+            res->n_choices++;
+        }
+    }
+    if (!res->ok)
+        res->cached = 0;
+    res->err.retries = res->attempts > g->n ? res->attempts - g->n : 0;
+    res->text = res->n_choices ? res->choices[0].text : "";
+    return res;
+}
+
+static void
+group_child_done(void *ud, struct llm_result *res)
+{
+    struct group_slot *slot = ud;
+    struct llm_group *g = slot->g;
+    g->parts[slot->i] = res;
+    free(slot);
+    if (--g->left > 0)
+        return;
+    group_unlink(g->e, g);
+    struct llm_result *joined = group_join(g);
+    for (int i = 0; i < g->n; i++)
+        llm_result_free(g->parts[i]);
+    if (g->on_done)
+        g->on_done(g->ud, joined);
+    else
+        llm_result_free(joined);
+    free(g->parts);
+    free(g->child_ids);
+    free(g);
+}
+
+static uint64_t submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
+                           struct ps_err *err);
+
+static uint64_t
+submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
+{
+    struct llm_group *g = xcalloc(1, sizeof *g);
+    g->e = e;
+    g->n = g->left = req->p.n;
+    g->parts = xcalloc((size_t)g->n, sizeof *g->parts);
+    g->child_ids = xcalloc((size_t)g->n, sizeof *g->child_ids);
+    g->on_done = req->on_done;
+    g->ud = req->ud;
+    g->id = e->next_id++;
+    for (int i = 0; i < g->n; i++) {
+        struct llm_request child = *req;
+        child.p.n = 1;
+        child.sample_index = req->sample_index + i;
+        if (req->p.has_seed)
+            child.p.seed = req->p.seed + i;
+        struct group_slot *slot = xcalloc(1, sizeof *slot);
+        slot->g = g;
+        slot->i = i;
+        child.on_done = group_child_done;
+        child.ud = slot;
+        g->child_ids[i] = submit_one(e, m, &child, err);
+        if (!g->child_ids[i]) {
+            /* only the first can fail (the body is the same for all) */
+            free(slot);
+            free(g->parts);
+            free(g->child_ids);
+            free(g);
+            return 0;
+        }
+    }
+    g->next = e->groups;
+    e->groups = g;
+    return g->id;
+}
+
 uint64_t
 llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
+{
+    if (req->p.n > 1 && (req->kind == LLM_CHAT || req->kind == LLM_COMPLETE) &&
+        (m->cfg.provider == LLM_PROVIDER_ANTHROPIC || m->cfg.no_n))
+        return submit_group(e, m, req, err);
+    return submit_one(e, m, req, err);
+}
+
+static uint64_t
+submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
 {
     struct llm_req *r = xcalloc(1, sizeof *r);
     if (prov_build(&m->cfg, req, &r->pr, err) != PS_OK) {
@@ -1214,6 +1368,13 @@ cancel_req(struct llm_engine *e, struct llm_req *r)
 int
 llm_cancel(struct llm_engine *e, uint64_t id)
 {
+    for (struct llm_group *g = e->groups; g; g = g->next)
+        if (g->id == id) {
+            int any = 0;
+            for (int i = 0; i < g->n; i++)
+                any |= llm_cancel(e, g->child_ids[i]);
+            return any;
+        }
     for (int i = 0; i < e->n_models; i++)
         for (struct llm_req *r = e->models[i]->queue.head; r; r = r->next)
             if (r->id == id)

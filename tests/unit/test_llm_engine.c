@@ -1,6 +1,7 @@
 /* The LLM engine against the loopback fake server: wire formats, streaming edge
  * cases, retries and their count, concurrency, replicas, result order. */
 #include <math.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,6 +466,110 @@ test_cancel(struct llm_engine *eng, struct llm_model *m)
     CHECK_EQ(llm_engine_pending(eng), 0);
 }
 
+static double
+mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n > 1 where the backend has no `n`: fan-out into samples, joined in order. */
+static void
+test_fanout(struct llm_engine *eng, struct llm_model *an, struct llm_model *non)
+{
+    struct ps_err err;
+    struct slot s = {NULL};
+    struct llm_msg msg = {"user", "fan out"};
+    struct llm_request req;
+    memset(&req, 0, sizeof req);
+    req.kind = LLM_CHAT;
+    req.messages = &msg;
+    req.n_messages = 1;
+    req.p.n = 3;
+    req.p.seed = 100;
+    req.p.has_seed = 1;
+    req.on_done = keep_result;
+    req.ud = &s;
+    fake_llm_reset(&fake);
+    CHECK(llm_submit(eng, an, &req, &err) > 0);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok && s.res->n_choices == 3);
+    if (s.res && s.res->n_choices == 3) {
+        CHECK_STREQ(s.res->choices[2].text, "reply to: fan out");
+        CHECK_EQ(s.res->choices[2].index, 2);
+        CHECK_EQ(s.res->prompt_tokens, 6);
+        CHECK_EQ(s.res->attempts, 3);
+    }
+    llm_result_free(s.res);
+    CHECK_EQ(fake_llm_stat(&fake, "requests"), 3);
+
+    fake_llm_reset(&fake);
+    req.p.n = 2;
+    s.res = NULL;
+    CHECK(llm_submit(eng, non, &req, &err) > 0);
+    llm_engine_run(eng, NULL, &err);
+    CHECK(s.res && s.res->ok && s.res->n_choices == 2);
+    llm_result_free(s.res);
+    char *log = fake_llm_http(&fake, "GET", "/_requests");
+    CHECK_CONTAINS(log, "\"seed\": 100");
+    CHECK_CONTAINS(log, "\"seed\": 101");
+    CHECK(log && !strstr(log, "\"n\": 2"));
+    free(log);
+}
+
+/* rpm and tpm hold starts back: a burst of one second's worth, then the rate. */
+static void
+test_rate_limits(struct llm_engine *eng)
+{
+    struct llm_model_cfg c;
+    memset(&c, 0, sizeof c);
+    llm_model_cfg_defaults(&c);
+    char *urls[1] = {fake.url[0]};
+    c.name = "limited";
+    c.base_urls = urls;
+    c.n_base_urls = 1;
+    c.model = "fake-model";
+    c.concurrency = 16;
+    c.rpm = 600; /* 10/s, burst 10 */
+    struct llm_model *m = NULL, *t = NULL;
+    struct ps_err err;
+    CHECK_EQ(llm_engine_add_model(eng, &c, &m, &err), PS_OK);
+    c.name = "tokens";
+    c.rpm = 0;
+    c.tpm = 6000; /* 100 tokens/s */
+    CHECK_EQ(llm_engine_add_model(eng, &c, &t, &err), PS_OK);
+    double t0 = mono_s();
+    for (int i = 0; i < 20; i++) {
+        struct llm_msg msg = {"user", "limited"};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        llm_submit(eng, m, &req, &err);
+    }
+    llm_engine_run(eng, NULL, &err);
+    double dt = mono_s() - t0;
+    CHECK(dt > 0.85 && dt < 2.5); /* 10 at once, 10 more at 10/s */
+    /* each request is estimated at body/4 + max_tokens 40 = ~55 tokens: 100/s lets
+     * about two start per second after the first second's budget */
+    t0 = mono_s();
+    for (int i = 0; i < 5; i++) {
+        struct llm_msg msg = {"user", "tokens"};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        req.p.max_tokens = 40;
+        llm_submit(eng, t, &req, &err);
+    }
+    llm_engine_run(eng, NULL, &err);
+    dt = mono_s() - t0;
+    CHECK(dt > 1.0 && dt < 3.5);
+}
+
 int
 main(void)
 {
@@ -494,6 +599,14 @@ main(void)
     test_concurrency_order_replicas(eng, rep);
     test_kinds(eng, m, lc);
     test_cancel(eng, m);
+    struct llm_model_cfg nc = *llm_model_config(lc);
+    nc.name = "non";
+    nc.model = "fake-model";
+    nc.no_n = 1;
+    struct llm_model *non = NULL;
+    CHECK_EQ(llm_engine_add_model(eng, &nc, &non, &err), PS_OK);
+    test_fanout(eng, an, non);
+    test_rate_limits(eng);
 
     llm_engine_free(eng);
     fake_llm_stop(&fake);
