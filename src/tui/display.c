@@ -694,6 +694,14 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     theme_default(&tui->theme, tui->tier);
     const char *theme = opts->theme ? opts->theme : getenv("PREFSCOPE_THEME");
+    /* No theme chosen: a light terminal background (COLORFGBG "fg;bg" with bg 7
+     * or 15, as rxvt and Konsole set it) gets the light theme. */
+    const char *fgbg = getenv("COLORFGBG");
+    if ((!theme || !*theme) && fgbg && strrchr(fgbg, ';')) {
+        int bg = atoi(strrchr(fgbg, ';') + 1);
+        if (bg == 7 || bg == 15)
+            theme = "light";
+    }
     struct ps_err terr = {0, ""};
     if (theme_load(&tui->theme, theme && *theme ? theme : "dark", tui->tier, &terr) != PS_OK)
         tui_err(tui, "%s", terr.msg);

@@ -42,6 +42,8 @@
     _(SWAP,           "swap",            "Pair",    0, "swap the two sides (blind labeling)") \
     _(DIFF,           "diff-toggle",     "Pair",    0, "word-diff emphasis on/off") \
     _(CONTEXT,        "context-toggle",  "Pair",    0, "show/hide system prompt and history") \
+    _(IGNORE_WS,      "ignore-space",    "Pair",    0, "word diff: ignore whitespace differences on/off") \
+    _(ESCAPES,        "escapes-toggle",  "Pair",    0, "show control characters as escapes (\\e[31m) instead of placeholders") \
     _(COMPARE,        "compare",         "Pair",    1, "choose the two responses to compare: compare I J") \
     _(SIDE_A,         "side-a",          "Pair",    0, "select side A (left/top) for yank") \
     _(SIDE_B,         "side-b",          "Pair",    0, "select side B (right/bottom) for yank") \
@@ -149,6 +151,11 @@ enum tui_keymap {
     _(PAIR,    "x",         SWAP) \
     _(PAIR,    "w",         DIFF) \
     _(PAIR,    "p",         CONTEXT) \
+    _(PAIR,    "W",         IGNORE_WS) \
+    _(PAIR,    "E",         ESCAPES) \
+    _(HELP,    "/",         SEARCH) \
+    _(HELP,    "n",         SEARCH_NEXT) \
+    _(HELP,    "N",         SEARCH_PREV) \
     _(PAIR,    "c",         COMPARE) \
     _(PAIR,    "y",         YANK) \
     _(PAIR,    "h",         SIDE_A) \

@@ -2,6 +2,7 @@
  * shows the bindings that are really in effect for the view it was opened from. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/xalloc.h"
 #include "tui/view.h"
@@ -16,6 +17,7 @@ struct help {
     int n, cap;
     struct list_pos pos;
     enum tui_keymap km;
+    char find[128];
 };
 
 static void
@@ -102,11 +104,31 @@ help_draw(struct tui *tui, struct view *v)
     }
 }
 
+/* Scroll to the next line (from `from`, in direction dir) containing the help
+ * search text, case-insensitively. */
+static int
+help_find(struct tui *tui, struct help *h, int64_t from, int dir)
+{
+    if (!h->find[0]) {
+        tui_err(tui, "no search yet: / starts one");
+        return TUI_R_HANDLED;
+    }
+    size_t fl = strlen(h->find);
+    for (int64_t k = 0; k < h->n; k++) {
+        int64_t i = ((from + dir * k) % h->n + h->n) % h->n;
+        for (const char *t = h->lines[i].text; *t; t++)
+            if (strncasecmp(t, h->find, fl) == 0) {
+                h->pos.top = i;
+                return TUI_R_HANDLED | TUI_R_REDRAW;
+            }
+    }
+    tui_err(tui, "/%s: not in the help", h->find);
+    return TUI_R_HANDLED;
+}
+
 static int
 help_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
-    (void)tui;
-    (void)arg;
     struct help *h = v->priv;
     int rows = v->area.h - 1;
     switch (cmd) {
@@ -119,6 +141,17 @@ help_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_FIRST: h->pos.top = 0; break;
     case CMD_LAST: h->pos.top = h->n; break;
     case CMD_HELP: return TUI_R_HANDLED | TUI_R_CLOSE;
+    case CMD_SEARCH:
+        if (!arg) {
+            prompt_open(tui, "/", CMD_SEARCH, NULL);
+            return TUI_R_HANDLED;
+        }
+        snprintf(h->find, sizeof h->find, "%s", arg);
+        return help_find(tui, h, h->pos.top, 1);
+    case CMD_SEARCH_NEXT:
+        return help_find(tui, h, h->pos.top + 1, 1);
+    case CMD_SEARCH_PREV:
+        return help_find(tui, h, h->pos.top - 1, -1);
     default: return TUI_R_IGNORED;
     }
     return TUI_R_HANDLED | TUI_R_REDRAW;

@@ -55,7 +55,7 @@ struct pair {
     struct store_item it;
     int loaded;
     int ia, ib;         /* the compared responses (indices into it.resp) */
-    int swapped, layout, diff_on, context_on, side;
+    int swapped, layout, diff_on, context_on, side, ignore_ws, escapes;
     struct psrc *src;
     int nsrc, capsrc;
     struct text_diff diff;
@@ -82,7 +82,10 @@ pair_src(struct pair *p, const char *s, size_t n)
     }
     struct psrc *ps = &p->src[p->nsrc];
     memset(ps, 0, sizeof *ps);
-    text_sanitize_marked(s ? s : "", s ? n : 0, &ps->text, TEXT_SAN_EXPAND_TABS, &ps->marks);
+    if (p->escapes)
+        text_escape_visual(s ? s : "", s ? n : 0, &ps->text);
+    else
+        text_sanitize_marked(s ? s : "", s ? n : 0, &ps->text, TEXT_SAN_EXPAND_TABS, &ps->marks);
     if (p->search[0])
         draw_search_spans(p->search, sb_str(&ps->text), ps->text.len, &ps->hl);
     return p->nsrc++;
@@ -354,8 +357,9 @@ pair_build(struct tui *tui, struct pair *p, int w)
     pair_src(p, lt ? lt : "", lt ? strlen(lt) : 0);
     pair_src(p, rt ? rt : "", rt ? strlen(rt) : 0);
     if (it->n_resp > 1 && p->diff_on) {
+        struct text_diff_opts dopts = {p->ignore_ws ? TEXT_DIFF_IGNORE_WS : 0, 0, 0};
         text_diff(sb_str(&p->src[0].text), p->src[0].text.len, sb_str(&p->src[1].text),
-                  p->src[1].text.len, NULL, &p->diff);
+                  p->src[1].text.len, &dopts, &p->diff);
         p->have_diff = 1;
     }
     if (p->context_on)
@@ -562,8 +566,9 @@ pair_draw(struct tui *tui, struct view *v)
     if (p->loaded && p->it.n_resp > 2)
         sb_printf(&sb, "  #%d vs #%d of %d", p->ia + 1, p->ib + 1, p->it.n_resp);
     sb_printf(&sb, "  my label: %s", p->my_label[0] ? pair_display_label(p) : "-");
-    sb_printf(&sb, "  [%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline", p->swapped ? " swapped" : "",
-              p->diff_on ? " diff" : "", p->context_on ? "" : " no-context");
+    sb_printf(&sb, "  [%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
+              p->swapped ? " swapped" : "", p->diff_on ? " diff" : "", p->ignore_ws ? " -w" : "",
+              p->escapes ? " escapes" : "", p->context_on ? "" : " no-context");
     int x = draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     const char *lab = pair_display_label(p);
     if (lab[0] && x + 12 < a.w) {
@@ -713,6 +718,16 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_CONTEXT:
         p->context_on = !p->context_on;
         p->built_w = -1;
+        break;
+    case CMD_IGNORE_WS:
+        p->ignore_ws = !p->ignore_ws;
+        p->built_w = -1;
+        tui_msg(tui, "word diff %s whitespace", p->ignore_ws ? "ignores" : "compares");
+        break;
+    case CMD_ESCAPES:
+        p->escapes = !p->escapes;
+        p->built_w = -1;
+        tui_msg(tui, "control characters shown as %s", p->escapes ? "escapes" : "placeholders");
         break;
     case CMD_SIDE_A:
     case CMD_SIDE_B:

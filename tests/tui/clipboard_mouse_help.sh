@@ -82,6 +82,14 @@ wait_for "help · pair"
 keys G
 wait_for "label-a"
 screen | grep -qE '^  1 A +:label-a' || fail "pair help lacks '1 A' for label-a"
+# / searches the help.
+keys g g
+wait_for "[help] line 1/"
+assert_screen_lacks ":ignore-space"
+keys /
+type_text "ignore-space" ; keys Enter
+wait_for ":ignore-space"
+screen | grep -qE '^  W +:ignore-space' || fail "help lacks W for ignore-space"
 keys q q Q
 wait_for "[exited 0]"
 echo PASS

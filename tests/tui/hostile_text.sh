@@ -44,6 +44,13 @@ pane_title | grep -q PWNED && fail "pane title is PWNED"
 # Placeholders have the placeholder role (dark theme: reverse + colour 207).
 wait_for_e $'38;5;207m(\e\\[[0-9;]*m)*␛'
 
+# The escape visualisation shows the raw sequences as C escapes, still inert.
+keys E
+wait_for "[side diff escapes]"
+wait_for '\e]0;PWNED\a title'
+assert_screen_has '\u202eevil'
+keys E
+wait_for "⟨RLO⟩evil"
 keys Q
 wait_for "[exited 0]"
 # Nothing of the hostile bytes reached the terminal.
