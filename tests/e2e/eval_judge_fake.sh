@@ -101,6 +101,35 @@ C
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["annotator"]=="llm:judgej/pairwise_json" and r["requests"]==4 and r["judged"]==4, r' "$T/c.json"
 if "$PS_BIN" -w "$W" --config "$T/conf.lua" judge d --model nomodel 2>"$T/err"; then echo "unknown model accepted"; exit 1; fi
 grep -q "no model 'nomodel'" "$T/err" || { cat "$T/err"; exit 1; }
+# kill -9 in the middle of a run: the rerun judges only what is missing, no pair twice
+python3 -c '
+for i in range(6):
+    print("{\"prompt\":\"slow %d @@delay:250@@\",\"responses\":[{\"text\":\"a\"},{\"text\":\"b\"}]}" % i)
+' >"$T/slow.jsonl"
+"$PS_BIN" -w "$W" import --name slow "$T/slow.jsonl" 2>/dev/null
+curl -s -X POST "http://127.0.0.1:$PORT/_reset" >/dev/null
+"$PS_BIN" -w "$W" judge slow --model slowj --base-url "$URL" --concurrency 1 --swap --json >/dev/null 2>&1 &
+JP=$!
+for _ in $(seq 1 100); do
+  n=$("$PS_BIN" -w "$W" stats slow --json --bootstrap 0 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["judgments"])')
+  [ "$n" -ge 3 ] && break
+  sleep 0.1
+done
+kill -9 $JP; wait $JP 2>/dev/null || true
+"$PS_BIN" -w "$W" judge slow --model slowj --base-url "$URL" --concurrency 4 --swap --json >"$T/resume.json" 2>/dev/null
+python3 - "$T/resume.json" "$n" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); before = int(sys.argv[2])
+assert r["skipped_done"] >= before and r["requests"] == 12 - r["skipped_done"], (r, before)
+print("resumed:", r["skipped_done"], "already judged,", r["requests"], "sent")
+PY
+"$PS_BIN" -w "$W" show slow 0 --json >/dev/null
+"$PS_BIN" -w "$W" stats slow --json --bootstrap 0 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+a = r["report"]["annotators"][0]
+assert r["judgments"] == 12 and a["n"] == 12 and a["position"]["units"] == 6, (r["judgments"], a["n"])
+print("12 judgments after the resume, none twice")'
 # errors are one line and leave the workspace unchanged
 if "$PS_BIN" -w "$W" judge d --model fake --base-url "$URL" --template nope 2>"$T/err"; then echo "bad template accepted"; exit 1; fi
 [ "$(wc -l <"$T/err")" = 1 ] && grep -q "template 'nope' not found" "$T/err" || { cat "$T/err"; exit 1; }
