@@ -8,8 +8,8 @@
 #include "core/width.h"
 #include "core/xalloc.h"
 
-#define DIFF_MAX_TOKENS 20000
-#define DIFF_MAX_COST 4000000
+#define DIFF_MAX_TOKENS 100000
+#define DIFF_MAX_COST 1000000
 
 /* ---- tokens ---- */
 
@@ -345,7 +345,8 @@ build_hunks(struct text_diff *d, const struct text_spans *ta, size_t na, const u
     }
 }
 
-/* Fold whitespace-only EQUAL hunks between two changes into one CHANGED hunk. */
+/* Fold whitespace-only EQUAL hunks between two changes into one CHANGED hunk, and
+ * merge neighbours: changes into one, equal runs into one. */
 static void
 fold_gaps(struct text_diff *d, const char *a)
 {
@@ -362,6 +363,11 @@ fold_gaps(struct text_diff *d, const char *a)
             r++; /* q is absorbed */
             continue;
         }
+        if (h.tag == TEXT_DIFF_EQUAL && w > 0 && d->h[w - 1].tag == TEXT_DIFF_EQUAL) {
+            d->h[w - 1].a_len += h.a_len; /* refined blocks can leave equal neighbours */
+            d->h[w - 1].b_len += h.b_len;
+            continue;
+        }
         if (h.tag != TEXT_DIFF_EQUAL && w > 0 && d->h[w - 1].tag != TEXT_DIFF_EQUAL) {
             struct text_diff_hunk *p = &d->h[w - 1];
             p->a_len = h.a_off + h.a_len - p->a_off;
@@ -376,11 +382,13 @@ fold_gaps(struct text_diff *d, const char *a)
     d->n = w;
 }
 
-/* Diff two token sequences; returns 0 when the work cap was hit. */
+/* Diff two token sequences; returns 0 when a cap was hit: more than max_tokens
+ * tokens on a side once the common first and last tokens are set aside, or more
+ * than max_cost steps. */
 static int
 diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spans *ta,
             const char *b, size_t nb, const struct text_spans *tb, unsigned flags,
-            size_t max_cost)
+            size_t max_tokens, size_t max_cost, size_t *cost_used)
 {
     struct intern t = {0};
     size_t want = 1024;
@@ -398,8 +406,18 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     m.v1 = xmalloc(vlen * sizeof *m.v1);
     m.v2 = xmalloc(vlen * sizeof *m.v2);
     m.max_cost = max_cost;
-    myers_rec(&m, 0, (long)ta->n, 0, (long)tb->n);
+    size_t pre = 0, suf = 0;
+    while (pre < ta->n && pre < tb->n && ia[pre] == ib[pre])
+        pre++;
+    while (suf < ta->n - pre && suf < tb->n - pre && ia[ta->n - 1 - suf] == ib[tb->n - 1 - suf])
+        suf++;
+    if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens)
+        m.aborted = 1;
+    else
+        myers_rec(&m, (long)pre, (long)(ta->n - suf), (long)pre, (long)(tb->n - suf));
     int ok = !m.aborted;
+    if (cost_used)
+        *cost_used = m.cost;
     if (ok)
         build_hunks(d, ta, na, m.del, tb, nb, m.ins);
     free(m.del);
@@ -438,9 +456,105 @@ diff_block(struct text_diff *d, const char *a, size_t na, const char *b, size_t 
     hunk_push_equal(d, na - ls, ls, nb - ls, ls);
 }
 
+/* After a line-level diff, diff the words inside each changed block that is small
+ * enough, so a long text with a few edits keeps word-level emphasis. */
+static void
+refine_lines(struct text_diff *d, const char *a, const char *b, unsigned flags, size_t max_tokens,
+             size_t max_cost)
+{
+    struct text_diff out = {0};
+    out.simplified = d->simplified;
+    out.tokens_a = d->tokens_a;
+    out.tokens_b = d->tokens_b;
+    size_t budget = max_cost; /* shared by all blocks: the total stays bounded */
+    for (size_t i = 0; i < d->n; i++) {
+        struct text_diff_hunk h = d->h[i];
+        struct text_diff sub = {0};
+        struct text_spans ta = {0}, tb = {0};
+        int done = 0;
+        if (h.tag == TEXT_DIFF_CHANGED && budget > 0) {
+            text_tokenize(a + h.a_off, h.a_len, &ta);
+            text_tokenize(b + h.b_off, h.b_len, &tb);
+            size_t used = 0;
+            done = diff_tokens(&sub, a + h.a_off, h.a_len, &ta, b + h.b_off, h.b_len, &tb, flags,
+                               max_tokens, budget, &used);
+            budget = used < budget ? budget - used : 0;
+        }
+        if (done) {
+            for (size_t k = 0; k < sub.n; k++) {
+                struct text_diff_hunk *x = &sub.h[k];
+                hunk_push(&out, h.a_off + x->a_off, x->a_len, h.b_off + x->b_off, x->b_len);
+                out.h[out.n - 1].tag = x->tag;
+            }
+            out.edit_tokens += sub.edit_tokens;
+        } else {
+            hunk_push(&out, h.a_off, h.a_len, h.b_off, h.b_len);
+            out.h[out.n - 1].tag = h.tag;
+            if (h.tag != TEXT_DIFF_EQUAL)
+                out.edit_tokens++;
+        }
+        text_diff_free(&sub);
+        text_spans_free(&ta);
+        text_spans_free(&tb);
+    }
+    text_diff_free(d);
+    *d = out;
+}
+
+/* Common leading and trailing whole lines of a and b (byte lengths).  A token never
+ * spans a '\n', so the middle can be diffed alone. */
+static void
+common_lines(const char *a, size_t na, const char *b, size_t nb, size_t *pre, size_t *suf)
+{
+    size_t p = 0, lp = 0;
+    while (p < na && p < nb && a[p] == b[p]) {
+        if (a[p] == '\n')
+            lp = p + 1;
+        p++;
+    }
+    if (p == na && p == nb)
+        lp = p;
+    size_t s = 0, ls = 0, maxs = na - lp < nb - lp ? na - lp : nb - lp;
+    while (s < maxs && a[na - 1 - s] == b[nb - 1 - s]) {
+        s++;
+        if ((na - s == lp || a[na - s - 1] == '\n') && (nb - s == lp || b[nb - s - 1] == '\n'))
+            ls = s;
+    }
+    *pre = lp;
+    *suf = ls;
+}
+
+static void diff_middle(const char *a, size_t na, const char *b, size_t nb,
+                        const struct text_diff_opts *opts, struct text_diff *out);
+
 void
 text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
           struct text_diff *out)
+{
+    size_t pre, suf;
+    common_lines(a, na, b, nb, &pre, &suf);
+    struct text_diff mid;
+    diff_middle(a + pre, na - pre - suf, b + pre, nb - pre - suf, opts, &mid);
+    memset(out, 0, sizeof *out);
+    out->simplified = mid.simplified;
+    out->tokens_a = mid.tokens_a;
+    out->tokens_b = mid.tokens_b;
+    out->edit_tokens = mid.edit_tokens;
+    hunk_push_equal(out, 0, pre, 0, pre);
+    for (size_t i = 0; i < mid.n; i++) {
+        const struct text_diff_hunk *h = &mid.h[i];
+        hunk_push(out, pre + h->a_off, h->a_len, pre + h->b_off, h->b_len);
+        out->h[out->n - 1].tag = h->tag;
+    }
+    hunk_push_equal(out, na - suf, suf, nb - suf, suf);
+    text_diff_free(&mid);
+    fold_gaps(out, a);
+}
+
+/* The diff proper, on the texts without their common first and last lines. */
+static void
+diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
+            struct text_diff *out)
 {
     unsigned flags = opts ? opts->flags : 0;
     size_t max_tokens = opts && opts->max_tokens ? opts->max_tokens : DIFF_MAX_TOKENS;
@@ -452,9 +566,7 @@ text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_
     text_tokenize(b, nb, &tb);
     out->tokens_a = ta.n;
     out->tokens_b = tb.n;
-    int done = 0;
-    if (ta.n <= max_tokens && tb.n <= max_tokens)
-        done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_cost);
+    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost, NULL);
     if (!done) {
         out->n = 0;
         out->edit_tokens = 0;
@@ -462,8 +574,11 @@ text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_
         ta.n = tb.n = 0;
         tokenize_lines(a, na, &ta);
         tokenize_lines(b, nb, &tb);
-        if (ta.n <= max_tokens && tb.n <= max_tokens)
-            done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_cost);
+        done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, max_cost, NULL);
+        if (done) {
+            fold_gaps(out, a);
+            refine_lines(out, a, b, flags, max_tokens, max_cost);
+        }
     }
     if (!done) {
         out->n = 0;

@@ -10,10 +10,15 @@
  * B.  A whitespace-only EQUAL gap between two changes is folded into one CHANGED
  * hunk, so "a b c" vs "x y z" is one change rather than three.
  *
- * Work is capped: beyond opts.max_tokens tokens on a side, or opts.max_cost steps
- * of the algorithm, the diff falls back to whole lines (simplified = 1), and if even
- * that is too much, to one CHANGED hunk between the common first and last lines
- * (simplified = 2).  Feed the sanitized text that is drawn, so byte offsets match. */
+ * Work is capped: beyond opts.max_tokens tokens on a side (not counting the common
+ * first and last tokens), or opts.max_cost steps of the algorithm, the diff falls
+ * back to whole lines, then diffs the words inside each changed block of lines
+ * while a second max_cost budget lasts (simplified = 1: blocks past the budget stay
+ * whole); if even the line diff is too much, one CHANGED hunk between the common
+ * first and last lines remains (simplified = 2).  Tokenizing is
+ * O(n); the search is O((N+M)·D) for D differing tokens.  Typical pairs (300 words)
+ * take under 0.1 ms, 3000-word pairs about 1 ms, 10000 words with 1% edited 3 ms,
+ * the capped worst case (two unrelated 9000-word texts) 25 ms (bench/text_bench.sh).  Feed the sanitized text that is drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
@@ -38,8 +43,9 @@ struct text_diff {
     struct text_diff_hunk *h; /* in order; the A ranges tile A, the B ranges tile B */
     size_t n, cap;
     int simplified;           /* 0 word level, 1 line level, 2 one block */
-    size_t tokens_a, tokens_b;
-    size_t edit_tokens;       /* tokens deleted + inserted (the D of the script) */
+    size_t tokens_a, tokens_b; /* tokens diffed (common first/last lines excluded) */
+    size_t edit_tokens;       /* tokens deleted + inserted (the D of the script); when
+                                 simplified, a block left whole counts 1 */
 };
 
 enum {
@@ -49,8 +55,8 @@ enum {
 
 struct text_diff_opts {
     unsigned flags;
-    size_t max_tokens; /* per side; 0 means 20000 */
-    size_t max_cost;   /* steps of the search; 0 means 4,000,000 (a few ms) */
+    size_t max_tokens; /* per side; 0 means 100000 */
+    size_t max_cost;   /* steps of the search; 0 means 1,000,000 (a few ms) */
 };
 
 /* Diff a[0..na) against b[0..nb).  `opts` may be NULL.  `out` must be zeroed or

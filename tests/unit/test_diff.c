@@ -22,12 +22,11 @@ tokens_str(const char *s, struct strbuf *out)
 }
 
 /* Hunks as text: "=same" "-del" "+ins" "~old>new", joined by spaces. */
-static void
-diff_str(const char *a, const char *b, unsigned flags, struct strbuf *out)
+static int
+diff_str_opts(const char *a, const char *b, const struct text_diff_opts *o, struct strbuf *out)
 {
     struct text_diff d;
-    struct text_diff_opts o = {flags, 0, 0};
-    text_diff(a, strlen(a), b, strlen(b), &o, &d);
+    text_diff(a, strlen(a), b, strlen(b), o, &d);
     sb_reset(out);
     for (size_t i = 0; i < d.n; i++) {
         const struct text_diff_hunk *h = &d.h[i];
@@ -45,7 +44,16 @@ diff_str(const char *a, const char *b, unsigned flags, struct strbuf *out)
             break;
         }
     }
+    int simplified = d.simplified;
     text_diff_free(&d);
+    return simplified;
+}
+
+static void
+diff_str(const char *a, const char *b, unsigned flags, struct strbuf *out)
+{
+    struct text_diff_opts o = {flags, 0, 0};
+    diff_str_opts(a, b, &o, out);
 }
 
 /* Check the structural properties; returns the number of failed checks. */
@@ -206,34 +214,33 @@ main(void)
     CHECK_EQ(d.edit_tokens, 2); /* "NEW" and " " */
     text_diff_free(&d);
 
-    /* Caps: too many tokens fall back to lines, then to one block. */
-    struct text_diff_opts cap = {0, 10, 0};
+    /* Caps: too many tokens fall back to lines, whose changed blocks are then
+     * diffed word by word; too much work even for lines leaves one block. */
+    struct text_diff_opts cap = {0, 5, 0};
     const char *la2 = "a b c d e f g\nsame line\nlast x\n", *lb2 = "a b c d e f h\nsame line\nlast y\n";
-    text_diff(la2, strlen(la2), lb2, strlen(lb2), &cap, &d);
-    CHECK_EQ(d.simplified, 1);
-    CHECK_EQ(d.n, 3);
-    CHECK_EQ(d.h[1].tag, TEXT_DIFF_EQUAL);
-    text_diff_free(&d);
-    struct text_diff_opts cap2 = {0, 1, 0};
-    text_diff(la2, strlen(la2), lb2, strlen(lb2), &cap2, &d);
-    CHECK_EQ(d.simplified, 2);
-    CHECK_EQ(d.n, 1);
-    CHECK_EQ(d.h[0].tag, TEXT_DIFF_CHANGED);
-    text_diff_free(&d);
-    const char *pa = "head\nmid a\ntail\n", *pb = "head\nmid b\ntail\n";
+    CHECK_EQ(diff_str_opts(la2, lb2, &cap, &sb), 1);
+    CHECK_STREQ(sb_str(&sb), "=a b c d e f  ~g>h =\nsame line\nlast  ~x>y =\n");
+    check_props(la2, strlen(la2), lb2, strlen(lb2), &cap);
+    struct text_diff_opts cap1 = {0, 1, 0}; /* lines too: 3 lines > 1 */
+    CHECK_EQ(diff_str_opts(la2, lb2, &cap1, &sb), 2);
+    CHECK_STREQ(sb_str(&sb), "~a b c d e f g\nsame line\nlast x\n>a b c d e f h\nsame line\nlast y\n");
+    struct text_diff_opts cap2 = {0, 0, 1}; /* no work at all */
+    CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 2);
+    const char *pa = "head\nmid a b\ntail\n", *pb = "head\nmid c d\ntail\n";
+    CHECK_EQ(diff_str_opts(pa, pb, &cap2, &sb), 1);
+    CHECK_STREQ(sb_str(&sb), "=head\n ~mid a b\n>mid c d\n =tail\n");
     text_diff(pa, strlen(pa), pb, strlen(pb), &cap2, &d);
-    CHECK_EQ(d.simplified, 2);
     CHECK_EQ(d.n, 3);
     if (d.n == 3) {
         CHECK_EQ(d.h[0].a_len, 5);
-        CHECK_EQ(d.h[1].a_len, 6);
+        CHECK_EQ(d.h[1].a_len, 8);
         CHECK_EQ(d.h[2].a_len, 5);
     }
     /* text_diff_find */
     CHECK_EQ(text_diff_find(&d, 0, 0), 0);
     CHECK_EQ(text_diff_find(&d, 0, 5), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 10), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 11), 2);
+    CHECK_EQ(text_diff_find(&d, 1, 12), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 13), 2);
     CHECK_EQ(text_diff_find(&d, 1, 100), 3);
     text_diff_free(&d);
 

@@ -1,0 +1,160 @@
+/* Text pipeline benchmark: what drawing a pair costs (sanitize, width, wrap, word
+ * diff), on synthetic responses of realistic and extreme sizes.
+ *
+ *   text_bench            (see bench/text_bench.sh) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/diff.h"
+#include "core/sanitize.h"
+#include "core/width.h"
+#include "core/wrap.h"
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *const vocab[] = {
+    "the", "model", "answer", "is", "a", "response", "with", "some", "words", "and",
+    "code", "print(x)", "\n", "\n\n", "data", "preference", "which", "better", ",", ".",
+    "中文", "日本語", "😀", "naïve", "e\xCC\x81", "\t", "\x1b[31m", "\r\n", "tab",
+};
+
+/* `words` pseudo-random tokens separated by spaces. */
+static void
+gen(unsigned *seed, size_t words, struct strbuf *out)
+{
+    for (size_t i = 0; i < words; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *w = vocab[(*seed >> 8) % (sizeof vocab / sizeof vocab[0])];
+        if (i)
+            sb_putc(out, ' ');
+        sb_puts(out, w);
+    }
+}
+
+/* Copy `in` replacing about one word in `every` with another. */
+static void
+mutate(unsigned *seed, const struct strbuf *in, unsigned every, struct strbuf *out)
+{
+    size_t i = 0;
+    while (i < in->len) {
+        const char *sp = memchr(in->p + i, ' ', in->len - i);
+        size_t end = sp ? (size_t)(sp - in->p) + 1 : in->len;
+        *seed = *seed * 1103515245u + 12345u;
+        if ((*seed >> 8) % every == 0)
+            sb_puts(out, "CHANGED ");
+        else
+            sb_append(out, in->p + i, end - i);
+        i = end;
+    }
+}
+
+#define RUNS 7
+
+static int
+cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void
+bench_diff(const char *label, const struct strbuf *a, const struct strbuf *b)
+{
+    double t[RUNS];
+    struct text_diff d = {0};
+    for (int r = 0; r < RUNS; r++) {
+        text_diff_free(&d);
+        double s = now_ms();
+        text_diff(a->p, a->len, b->p, b->len, NULL, &d);
+        t[r] = now_ms() - s;
+    }
+    qsort(t, RUNS, sizeof t[0], cmp);
+    printf("%-44s %8.3f ms  (%zu+%zu tokens, %zu hunks, %zu edits, simplified=%d)\n", label,
+           t[RUNS / 2], d.tokens_a, d.tokens_b, d.n, d.edit_tokens, d.simplified);
+    text_diff_free(&d);
+}
+
+int
+main(void)
+{
+    unsigned seed = 7;
+    struct strbuf big = STRBUF_INIT, san = STRBUF_INIT;
+    gen(&seed, 200000, &big); /* ~1 MB */
+    double s = now_ms();
+    for (int r = 0; r < 5; r++) {
+        sb_reset(&san);
+        text_sanitize(big.p, big.len, &san, 0);
+    }
+    double dt = (now_ms() - s) / 5;
+    printf("%-44s %8.1f MB/s\n", "sanitize (mixed text with escapes)", big.len / 1e3 / dt);
+    s = now_ms();
+    size_t w = 0;
+    for (int r = 0; r < 5; r++)
+        w += text_width(san.p, san.len);
+    dt = (now_ms() - s) / 5;
+    printf("%-44s %8.1f MB/s\n", "text_width", san.len / 1e3 / dt);
+    struct text_rows rows = {0};
+    s = now_ms();
+    for (int r = 0; r < 5; r++) {
+        text_rows_reset(&rows);
+        text_wrap(san.p, san.len, 80, 8, &rows);
+    }
+    dt = (now_ms() - s) / 5;
+    printf("%-44s %8.1f MB/s (%zu rows)\n", "text_wrap to 80 columns", san.len / 1e3 / dt, rows.n);
+    text_rows_free(&rows);
+
+    static const struct {
+        const char *label;
+        size_t words;
+        unsigned every;
+    } cases[] = {
+        {"diff: 300-word pair, 1 word in 5 changed", 300, 5},
+        {"diff: 300-word pair, 1 word in 50 changed", 300, 50},
+        {"diff: 3000-word pair, 1 word in 10 changed", 3000, 10},
+        {"diff: 10000-word pair, 1 word in 100 changed", 10000, 100},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, sa = STRBUF_INIT, sb = STRBUF_INIT;
+        gen(&seed, cases[i].words, &a);
+        mutate(&seed, &a, cases[i].every, &b);
+        text_sanitize(a.p, a.len, &sa, 0);
+        text_sanitize(b.p, b.len, &sb, 0);
+        bench_diff(cases[i].label, &sa, &sb);
+        sb_free(&a);
+        sb_free(&b);
+        sb_free(&sa);
+        sb_free(&sb);
+    }
+    /* unrelated texts: the worst case for Myers, capped */
+    struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, sa = STRBUF_INIT, sb = STRBUF_INIT;
+    gen(&seed, 300, &a);
+    gen(&seed, 300, &b);
+    text_sanitize(a.p, a.len, &sa, 0);
+    text_sanitize(b.p, b.len, &sb, 0);
+    bench_diff("diff: two unrelated 300-word texts", &sa, &sb);
+    sb_reset(&a);
+    sb_reset(&b);
+    sb_reset(&sa);
+    sb_reset(&sb);
+    gen(&seed, 9000, &a);
+    gen(&seed, 9000, &b);
+    text_sanitize(a.p, a.len, &sa, 0);
+    text_sanitize(b.p, b.len, &sb, 0);
+    bench_diff("diff: two unrelated 9000-word texts (cap)", &sa, &sb);
+    bench_diff("diff: 1 MB against itself", &san, &san);
+    sb_free(&a);
+    sb_free(&b);
+    sb_free(&sa);
+    sb_free(&sb);
+    sb_free(&big);
+    sb_free(&san);
+    return w == 0;
+}
