@@ -724,6 +724,8 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     if (opts->notice)
         tui_err(tui, "%s", opts->notice);
+    if (opts->on_start)
+        opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);
     tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
 
@@ -760,6 +762,8 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_run_timers(tui);
     }
     free(pfd);
+    if (opts->on_stop)
+        opts->on_stop(tui, opts->hook_ud);
     tui_done(tui);
     free(tui);
     return PS_OK;

@@ -37,7 +37,11 @@
  *      from the callback; tui_timer_cancel(tui, id).  The poll timeout is the
  *      nearest timer, so an idle UI costs no CPU.
  *   4. Messages: tui_msg(tui, fmt, ...) / tui_err(tui, fmt, ...) set the
- *      status line (errors in the status_error role).
+ *      status line (errors in the status_error role); tui_progress() shows a
+ *      job's progress.
+ *   5. Lifetime: tui_opts.on_start / on_stop run once the UI exists and before
+ *      it is torn down; the Lua host's callbacks (ps.ui.*) map onto
+ *      tui_msg, tui_current_item, tui_open_view and tui_progress.
  */
 #ifndef PS_TUI_TUI_H
 #define PS_TUI_TUI_H
@@ -59,6 +63,12 @@ struct tui_opts {
     void *repl_ctx;             /* handed to repl_ops->open as its argument */
     long long t0_ms;            /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
     const char *notice;         /* shown on the status line at start (e.g. a config error), or NULL */
+    /* Called once the UI exists (before the first key) and just before it goes
+     * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to
+     * register job fds and timers.  Either may be NULL. */
+    void (*on_start)(struct tui *tui, void *ud);
+    void (*on_stop)(struct tui *tui, void *ud);
+    void *hook_ud;
 };
 
 /* Run the UI on an open workspace until the user quits.  `st` is borrowed and

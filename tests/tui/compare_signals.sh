@@ -46,7 +46,13 @@ keys : ; type_text "open nosuch" ; keys Enter
 wait_for "open: unknown view 'nosuch'"
 
 # SIGTERM: the UI exits and the terminal is restored.
-pid=$(ps -o pid= --ppid "$(tmux -S "$SOCK" display -p -t t '#{pane_pid}')" | tr -d ' ' | head -1)
+# The program is the child of the pane's shell (read from /proc: no procps).
+ppid=$(tmux -S "$SOCK" display -p -t t '#{pane_pid}')
+pid=
+for st in /proc/[0-9]*/stat; do
+    read -r p _ _ pp _ < "$st" 2>/dev/null || continue
+    [ "$pp" = "$ppid" ] && { pid=$p; break; }
+done
 [ -n "$pid" ] || fail "no program pid"
 kill -TERM "$pid"
 wait_for "[exited"
