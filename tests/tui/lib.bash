@@ -110,8 +110,20 @@ wait_gone() {
     fail "timed out waiting for this to go: $want"
 }
 
-assert_screen_has() { screen | grep -qF -- "$1" || fail "screen lacks: $1"; }
+# A frame can reach tmux in several writes, so even "is it there" polls a little
+# instead of trusting a single capture.
+assert_screen_has() { wait_for "$1" 10; }
 assert_screen_lacks() { screen | grep -qF -- "$1" && fail "screen shows: $1"; return 0; }
+# wait_gone_re REGEX: poll until no line matches the extended regex.
+wait_gone_re() {
+    local want=$1 limit=${2:-$TUI_TIMEOUT} i=0
+    while [ $i -lt $((limit * 10)) ]; do
+        screen | grep -qE -- "$want" || return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "timed out waiting for no line matching: $want"
+}
 
 # gen_pairs FILE N: N items in the native JSONL layout.  Item k (1-based) has the
 # prompt "question number k about topic<k>", response A "alpha answer k ..." by
