@@ -119,6 +119,8 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
                 sb_printf(&sb, " %7.0f  ", a->model_n[m]);
                 fmt_est(&sb, a->model_winrate[m], 100, 2);
                 stats_bar(&sb, a->model_winrate[m].v, 20);
+                if (!isnan(a->model_len[m]))
+                    sb_printf(&sb, "  avg len %.0f", a->model_len[m]);
                 sb_putc(&sb, '\n');
             }
         }

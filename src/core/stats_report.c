@@ -439,6 +439,7 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
         out->annot[s].annot = c.sel[s];
         out->annot[s].model_winrate = xcalloc((size_t)c.NM + 1, sizeof(struct stats_est));
         out->annot[s].model_n = xcalloc((size_t)c.NM + 1, sizeof(double));
+        out->annot[s].model_len = xcalloc((size_t)c.NM + 1, sizeof(double));
     }
     out->n_pairs = c.NS * (c.NS - 1) / 2;
     out->pairs = xcalloc((size_t)out->n_pairs + 1, sizeof *out->pairs);
@@ -453,6 +454,31 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
     for (size_t i = 0; i < ni; i++)
         mult[i] = 1;
     eval_all(&c, mult, point, out);
+    /* mean response length per model (AlpacaEval's avg_length), valid or not */
+    double *lsum = xcalloc((size_t)c.NS * (size_t)c.NM + 1, sizeof *lsum);
+    double *lcnt = xcalloc((size_t)c.NS * (size_t)c.NM + 1, sizeof *lcnt);
+    for (int i = 0; i < t->n_rows; i++) {
+        const struct stats_jrow *r = &t->rows[i];
+        int s = c.sel_of[r->annot];
+        if (s < 0)
+            continue;
+        size_t base = (size_t)s * (size_t)c.NM;
+        if (r->model_lo >= 0 && r->len_lo >= 0) {
+            lsum[base + (size_t)r->model_lo] += (double)r->len_lo;
+            lcnt[base + (size_t)r->model_lo] += 1;
+        }
+        if (r->model_hi >= 0 && r->len_hi >= 0) {
+            lsum[base + (size_t)r->model_hi] += (double)r->len_hi;
+            lcnt[base + (size_t)r->model_hi] += 1;
+        }
+    }
+    for (int s = 0; s < c.NS; s++)
+        for (int m = 0; m < c.NM; m++) {
+            size_t k = (size_t)s * (size_t)c.NM + (size_t)m;
+            out->annot[s].model_len[m] = lcnt[k] > 0 ? lsum[k] / lcnt[k] : NAN;
+        }
+    free(lsum);
+    free(lcnt);
     double *lo = NULL, *hi = NULL;
     int B = out->opts.bootstrap;
     if (B > 0 && ni > 0) {
@@ -518,6 +544,7 @@ stats_report_free(struct stats_report *r)
     for (int s = 0; s < r->n_annot; s++) {
         free(r->annot[s].model_winrate);
         free(r->annot[s].model_n);
+        free(r->annot[s].model_len);
     }
     free(r->annot);
     free(r->pairs);
@@ -669,7 +696,9 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
             sb_puts(sb, first ? "{" : ",{");
             first = 0;
             json_key_str(sb, "model", t->models[m]);
-            sb_printf(sb, ",\"n\":%.10g,", a->model_n[m]);
+            sb_printf(sb, ",\"n\":%.10g,\"avg_length\":", a->model_n[m]);
+            stats_json_num(sb, a->model_len[m]);
+            sb_putc(sb, ',');
             stats_json_est(sb, "winrate", a->model_winrate[m]);
             sb_putc(sb, '}');
         }

@@ -92,6 +92,8 @@ struct stats_annot_report {
     double conf[STATS_NCLASS][STATS_NCLASS + 1]; /* point confusion, columns A,B,tie,invalid */
     struct stats_est *model_winrate; /* [n_models] */
     double *model_n;                 /* [n_models] weighted battles per model */
+    double *model_len;               /* [n_models] mean length (characters) of the model's
+                                      * responses over these judgments, NaN if unknown */
 };
 
 struct stats_pair_report {

@@ -35,6 +35,12 @@ for annot, want in checks:
 ref = model_wr("llm:alpaca_eval_gpt4", "text_davinci_003")["value"]
 if abs(ref - (1 - 0.26459627329192543)) > 1e-9:
     print("text_davinci_003 win rate", ref); bad += 1
+# avg_length (characters) of the leaderboards: Alpaca 7B 396, GPT-4 Preview (11/06) 2049
+for annot, model, want in (("llm:alpaca_eval_gpt4", "alpaca-7b", 396),
+                           ("llm:weighted_alpaca_eval_gpt4_turbo", "gpt4_1106_preview", 2049)):
+    got = [m for m in ann[annot]["models"] if m["model"] == model][0]["avg_length"]
+    if round(got) != want:
+        print("avg_length", annot, model, got, want); bad += 1
 sys.exit(1 if bad else 0)
 PY
 # the text output shows the same figure
