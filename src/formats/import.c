@@ -326,6 +326,8 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         if (rc == PS_OK)
             rc = store_dataset_create(st, res->name, sb_str(&sources), NULL, &sink.dataset_id, err);
     }
+    if (rc == PS_OK)
+        rc = store_bulk_begin(st, err);
     for (int k = 0; k < 2 * n && rc == PS_OK; k++) {
         int i = k % n;
         const struct import_format *used = fmts[i];

@@ -27,6 +27,9 @@ struct store {
     /* next seq for the dataset currently being written (cache for store_put_record) */
     int64_t seq_dataset;
     int64_t seq_next;
+    /* Bulk mode (store_bulk_begin): items with id >= fts_from are indexed by one
+     * statement at the end instead of row by row; 0 when off. */
+    int64_t fts_from;
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
 };
 

@@ -196,12 +196,15 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
 
     int64_t ids[PS_REC_MAX_RESP];
     int added;
-    /* An existing item is re-indexed only when its text changes. */
-    if (existing && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
+    /* The index stores no text, so an indexed item is removed from it with its old
+     * text before responses are added, and put back after.  Items created in bulk
+     * mode are not indexed yet: store_bulk_end does them all at once. */
+    int indexed = !(st->fts_from && item_id >= st->fts_from);
+    if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
         return err->code;
     if (put_responses(st, item_id, existing, rec, ids, &added, err) != PS_OK)
         return err->code;
-    if (fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)
+    if (indexed && fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)
         return err->code;
 
     for (int i = 0; i < rec->n_judg; i++) {

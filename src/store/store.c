@@ -176,8 +176,42 @@ store_begin(struct store *st, struct ps_err *err)
 }
 
 int
+store_bulk_begin(struct store *st, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) + 1 FROM item", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_dberr(st, err, "bulk mode");
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        st->fts_from = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? PS_OK : store_dberr(st, err, "bulk mode");
+}
+
+int
+store_bulk_end(struct store *st, struct ps_err *err)
+{
+    if (!st->fts_from)
+        return PS_OK;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO item_fts (rowid, prompt, responses)"
+                           " SELECT id, prompt, responses FROM item_text WHERE id >= ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "full-text index");
+    sqlite3_bind_int64(s, 1, st->fts_from);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    st->fts_from = 0;
+    return rc == SQLITE_DONE ? PS_OK : store_dberr(st, err, "full-text index");
+}
+
+int
 store_commit(struct store *st, struct ps_err *err)
 {
+    if (st->fts_from && store_bulk_end(st, err) != PS_OK)
+        return err->code;
     return store_exec(st, "COMMIT", err);
 }
 
@@ -185,6 +219,7 @@ void
 store_rollback(struct store *st)
 {
     st->seq_dataset = -1;
+    st->fts_from = 0;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

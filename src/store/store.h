@@ -34,6 +34,15 @@ int store_begin(struct store *st, struct ps_err *err);
 int store_commit(struct store *st, struct ps_err *err);
 void store_rollback(struct store *st);
 
+/* Bulk writing inside a transaction (importers): store_bulk_begin defers the
+ * full-text indexing of the items created from now on, and store_bulk_end (or
+ * store_commit, which calls it) indexes them all with one statement, which is
+ * several times faster than indexing row by row.  store_rollback ends bulk mode
+ * too.  Items that existed before are still re-indexed at once when a record
+ * changes them. */
+int store_bulk_begin(struct store *st, struct ps_err *err);
+int store_bulk_end(struct store *st, struct ps_err *err);
+
 /* Execute one or more SQL statements without parameters (schema-like work only;
  * never pass data in `sql`). */
 int store_exec(struct store *st, const char *sql, struct ps_err *err);

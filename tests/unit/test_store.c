@@ -383,9 +383,70 @@ test_check_detects_problems(void)
     store_close(st);
 }
 
+/* Bulk mode: new items are indexed at commit in one statement; merges into items
+ * created in the same bulk and into older items keep the index exact. */
+static void
+test_bulk(void)
+{
+    struct store *st = NULL;
+    OK(store_open(&st, ":memory:", &err));
+    int64_t ds;
+    struct ps_record r;
+    OK(store_begin(st, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    ps_record_clear(&r);
+    r.key = "old";
+    r.prompt = "older item about otters";
+    ps_record_add_response(&r, "first otter answer", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    OK(store_commit(st, &err));
+
+    OK(store_begin(st, &err));
+    OK(store_bulk_begin(st, &err));
+    char key[16];
+    for (int i = 0; i < 30; i++) {
+        ps_record_clear(&r);
+        snprintf(key, sizeof key, "k%d", i % 10); /* every key three times: merges */
+        r.key = key;
+        r.prompt = "bulk prompt about badgers";
+        ps_record_add_response(&r, i < 10 ? "badger reply" : i < 20 ? "second reply" : "third ferret reply",
+                               NULL);
+        OK(store_put_record(st, ds, &r, &err));
+    }
+    ps_record_clear(&r);
+    r.key = "old";
+    ps_record_add_response(&r, "added walrus answer", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    OK(store_commit(st, &err)); /* indexes the bulk items */
+    CONSISTENT(st);
+    CHECK_EQ(fts(st, ds, "badgers"), 10);
+    CHECK_EQ(fts(st, ds, "ferret"), 10);
+    CHECK_EQ(fts(st, ds, "otters AND walrus"), 1);
+
+    /* a rolled-back bulk leaves nothing behind, and the next transaction is normal */
+    OK(store_begin(st, &err));
+    OK(store_bulk_begin(st, &err));
+    ps_record_clear(&r);
+    r.prompt = "doomed heron";
+    ps_record_add_response(&r, "x", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    store_rollback(st);
+    OK(store_begin(st, &err));
+    ps_record_clear(&r);
+    r.prompt = "kept stork";
+    ps_record_add_response(&r, "y", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    OK(store_commit(st, &err));
+    CHECK_EQ(fts(st, ds, "heron"), 0);
+    CHECK_EQ(fts(st, ds, "stork"), 1);
+    CONSISTENT(st);
+    store_close(st);
+}
+
 int
 main(void)
 {
+    test_bulk();
     test_migrations();
     test_put_and_merge();
     test_replace_and_rollback();
