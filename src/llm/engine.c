@@ -38,6 +38,7 @@ struct llm_req {
     struct prov_req pr;
     char key[65];
     int sample_index, no_cache, no_log;
+    double timeout_s;
     llm_done_fn on_done;
     void *ud;
     double t_submit, t_start, t_attempt, t_first_byte, ready_at;
@@ -922,6 +923,7 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     r->sample_index = req->sample_index;
     r->no_cache = req->no_cache;
     r->no_log = req->no_log;
+    r->timeout_s = req->timeout_s > 0 ? req->timeout_s : m->cfg.timeout_s;
     r->on_done = req->on_done;
     r->ud = req->ud;
     r->t_submit = now_ms();
@@ -1001,7 +1003,7 @@ start_req(struct llm_engine *e, struct llm_req *r)
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(m->cfg.connect_timeout_s * 1000));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(m->cfg.timeout_s * 1000));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
     /* A stall detector only for streams: a non-streamed generation is legitimately
      * silent until it is complete. */
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, r->pr.stream ? 1L : 0L);

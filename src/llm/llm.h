@@ -151,6 +151,7 @@ struct llm_request {
     int sample_index;                 /* part of the cache key: same request, other sample */
     int no_cache;                     /* do not serve from the cache (still logged) */
     int no_log;                       /* neither cache nor log (probes) */
+    double timeout_s;                 /* per attempt, overriding the model's; 0 = model's */
     llm_done_fn on_done;
     void *ud;
 };

@@ -228,6 +228,26 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
         CHECK_EQ(r->err.http_status, cases[i].status);
         llm_result_free(r);
     }
+    /* a per-request timeout overrides the model's (2 s) */
+    {
+        struct llm_msg msg = {"user", "@@delay:1500@@ slow one"};
+        struct slot s = {NULL};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        req.timeout_s = 0.3;
+        req.on_done = keep_result;
+        req.ud = &s;
+        struct ps_err err;
+        llm_engine_set_max_retries(eng, 0);
+        CHECK(llm_submit(eng, m, &req, &err) > 0);
+        llm_engine_run(eng, NULL, &err);
+        llm_engine_set_max_retries(eng, -1);
+        CHECK(s.res && !s.res->ok && s.res->err.kind == LLM_E_TIMEOUT && s.res->latency_ms < 1000);
+        llm_result_free(s.res);
+    }
     struct llm_result *r = chat1(eng, m, "@@fail:1:429:ra=120@@ m2", 0);
     if (r)
         CHECK_CONTAINS(r->err.message, "retry after 120");
