@@ -215,6 +215,64 @@ items_refresh(struct tui *tui, struct items *s)
         tui_err(tui, "%s", err.msg);
 }
 
+/* Re-read the rows around the cursor, keeping the count (after a change whose
+ * effect on the count items_member told us). */
+static void
+items_reload(struct tui *tui, struct items *s)
+{
+    struct ps_err err = {0, ""};
+    free(s->agreement);
+    s->agreement = NULL;
+    items_drop(s);
+    int h = s->height > 0 ? s->height : 20;
+    list_clamp(&s->pos, s->count, h);
+    if (items_ensure(tui, s, s->pos.top, h, &err) != PS_OK)
+        tui_err(tui, "%s", err.msg);
+}
+
+static int
+items_filtered(const struct items *s)
+{
+    const struct browse_filter *f = &s->f;
+    return f->label != BROWSE_LABEL_ANY || f->disagree || f->tag || f->model || f->len_min > 0 ||
+           f->len_max > 0 || f->search;
+}
+
+/* 1 when the item is in the (filtered) list.  Two keyset probes instead of a
+ * count: on a million items a filtered count is a scan of most of a second,
+ * far too slow to redo after every label. */
+static int
+items_member(struct tui *tui, struct items *s, int64_t item_id)
+{
+    if (!items_filtered(s))
+        return 1;
+    int64_t seq = -1;
+    for (int i = 0; i < s->win_n && seq < 0; i++)
+        if (s->win[i].item_id == item_id)
+            seq = s->win[i].seq;
+    struct ps_err err = {0, ""};
+    if (seq < 0) {
+        struct store_item it;
+        if (store_item_get_by_id(tui->st, item_id, &it, &err) != PS_OK)
+            return 0;
+        seq = it.seq;
+        store_item_free(&it);
+    }
+    struct browse_row *rows;
+    int got;
+    int64_t prev = -1;
+    if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, seq, 1, &rows, &got, &err) != PS_OK)
+        return 0;
+    if (got > 0)
+        prev = rows[0].seq;
+    store_browse_rows_free(rows, got);
+    if (store_browse_rows(tui->st, s->dataset_id, &s->f, prev, 1, &rows, &got, &err) != PS_OK)
+        return 0;
+    int member = got > 0 && rows[0].item_id == item_id;
+    store_browse_rows_free(rows, got);
+    return member;
+}
+
 /* ---- filters and sorting ---- */
 
 static void
@@ -652,6 +710,7 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
     struct undo_entry e;
     memset(&e, 0, sizeof e);
     e.item_id = item_id;
+    int was = items_member(tui, s, item_id);
     switch (cmd) {
     case CMD_LABEL_A:
     case CMD_LABEL_B:
@@ -711,7 +770,8 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
     default:
         return TUI_R_IGNORED;
     }
-    items_refresh(tui, s);
+    s->count += items_member(tui, s, item_id) - was;
+    items_reload(tui, s);
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -725,6 +785,8 @@ tui_undo(struct tui *tui)
     struct undo_entry e = tui->undo[--tui->n_undo];
     struct ps_err err = {0, ""};
     int rc = PS_OK;
+    struct view *iv = items_find_view(tui);
+    int was = iv ? items_member(tui, iv->priv, e.item_id) : 0;
     switch (e.kind) {
     case UNDO_LABEL:
         rc = store_label_set(tui->st, e.item_id, e.resp_a, e.resp_b, tui->annotator,
@@ -751,9 +813,11 @@ tui_undo(struct tui *tui)
     free(e.text);
     if (rc != PS_OK)
         tui_err(tui, "undo failed: %s", err.msg);
-    struct view *iv = items_find_view(tui);
-    if (iv)
-        items_refresh(tui, iv->priv);
+    if (iv) {
+        struct items *s = iv->priv;
+        s->count += items_member(tui, s, e.item_id) - was;
+        items_reload(tui, s);
+    }
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -892,7 +956,8 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
 static void
 items_resume(struct tui *tui, struct view *v)
 {
-    items_refresh(tui, v->priv);
+    /* Changes made in the pair view already adjusted the count. */
+    items_reload(tui, v->priv);
 }
 
 static void
