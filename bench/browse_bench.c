@@ -231,6 +231,21 @@ main(int argc, char **argv)
     TIME("first page by prompt length", page(st, ds, &byp, -1, &n, &last));
     struct browse_filter unl = {.annotator = "human:bench", .label = BROWSE_LABEL_UNLABELED};
     TIME("filter unlabeled-by-me, first page", page(st, ds, &unl, -1, &n, &last));
+    {
+        /* a human who labeled 3 items: the sparse case of the label filter */
+        for (int64_t q = 1; q <= 3; q++) {
+            struct store_item li;
+            if (store_item_get(st, ds, q * total / 4, &li, &err) != PS_OK)
+                die("item");
+            store_label_set(st, li.id, li.resp[0].id, li.resp[1].id, "human:sparse",
+                            STORE_VERDICT_A, NULL, &err);
+            store_item_free(&li);
+        }
+        struct browse_filter mine = {.annotator = "human:sparse", .label = BROWSE_LABEL_A};
+        TIME("filter my label = A (3 labels), first page", page(st, ds, &mine, -1, &n, &last));
+        mine.label = BROWSE_LABEL_LABELED;
+        TIME("filter labeled by me (3 labels), first page", page(st, ds, &mine, -1, &n, &last));
+    }
     struct browse_filter dis = {.disagree = 1};
     TIME("filter disagree (1%), first page", page(st, ds, &dis, -1, &n, &last));
     after = last;

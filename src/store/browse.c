@@ -15,6 +15,9 @@
 
 #define PREVIEW_CHARS 200
 
+#define PS_STR_(x) #x
+#define PS_STR(x) PS_STR_(x)
+
 /* Statement parameters shared by every generated query. */
 enum {
     P_DATASET = 1,
@@ -195,10 +198,53 @@ sort_key(const struct browse_filter *f)
 static int
 fts_driven(const struct browse_filter *f)
 {
-    return f && f->search && f->sort == BROWSE_SORT_SEQ;
+    return f && f->search && f->sort == BROWSE_SORT_SEQ && !f->plain_scan;
 }
 
 static void append_filters_but_search(struct strbuf *q, const struct browse_filter *f);
+
+/* Below this many judgments by the annotator, a "labeled by me" filter starts from
+ * those judgments (then sorts them) instead of scanning the dataset in order and
+ * probing each item: a human's few labels on a 1M-item dataset are then found in
+ * 1 ms instead of 700 ms. */
+#define LABEL_DRIVEN_MAX 20000
+
+static int
+label_positive(const struct browse_filter *f)
+{
+    return f && (f->label == BROWSE_LABEL_LABELED || f->label == BROWSE_LABEL_A ||
+                 f->label == BROWSE_LABEL_B || f->label == BROWSE_LABEL_TIE);
+}
+
+static int
+label_driven(struct store *st, const struct browse_filter *f)
+{
+    if (!label_positive(f) || f->plain_scan)
+        return 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM (SELECT 1 FROM judgment WHERE annotator = ?1"
+                           " LIMIT " PS_STR(LABEL_DRIVEN_MAX) " + 1)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, f->annotator ? f->annotator : "", -1, SQLITE_STATIC);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : LABEL_DRIVEN_MAX + 1;
+    sqlite3_finalize(s);
+    return n <= LABEL_DRIVEN_MAX;
+}
+
+/* FROM ... WHERE of the label-driven plans (`with_item`: also join item). */
+static void
+append_label_from(struct strbuf *q, const struct browse_filter *f, int with_item)
+{
+    sb_puts(q, " FROM (SELECT DISTINCT j.item_id AS id FROM judgment j WHERE j.annotator = ?2");
+    if (f->label != BROWSE_LABEL_LABELED)
+        sb_puts(q, " AND " NORM_VERDICT("j") " = ?6");
+    sb_puts(q, ") m CROSS JOIN item_stat s ON s.item_id = m.id");
+    if (with_item)
+        sb_puts(q, " CROSS JOIN item i ON i.id = s.item_id");
+    sb_puts(q, " WHERE s.dataset_id = ?1");
+}
 
 static void
 append_filters(struct strbuf *q, const struct browse_filter *f)
@@ -392,7 +438,8 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
     if (limit <= 0)
         return PS_OK;
     int64_t key = 0;
-    int fts = fts_driven(f);
+    int by_label = label_driven(st, f);
+    int fts = !by_label && fts_driven(f);
     if (anchor >= 0 && !fts && anchor_key(st, dataset_id, f, anchor, &key, err) != PS_OK)
         return err->code;
     if (anchor >= 0 && fts && item_id_at(st, dataset_id, anchor, &key, err) != PS_OK)
@@ -419,8 +466,11 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
         append_filters_but_search(&q, f);
         sb_printf(&q, " ORDER BY f.rowid %s LIMIT ?5", desc ? "DESC" : "ASC");
     } else {
-        sb_puts(&q, " FROM item_stat s CROSS JOIN item i ON i.id = s.item_id"
-                    " WHERE s.dataset_id = ?1");
+        if (by_label)
+            append_label_from(&q, f, 1);
+        else
+            sb_puts(&q, " FROM item_stat s CROSS JOIN item i ON i.id = s.item_id"
+                        " WHERE s.dataset_id = ?1");
         if (anchor >= 0) {
             if (!strcmp(k, "s.seq"))
                 sb_printf(&q, " AND s.seq %s ?4", desc ? "<" : ">");
@@ -561,7 +611,11 @@ count_where(struct store *st, int64_t dataset_id, const struct browse_filter *f,
             const char *extra, int64_t key, int64_t seq, int64_t *count, struct ps_err *err)
 {
     struct strbuf q = STRBUF_INIT, scratch = STRBUF_INIT;
-    sb_puts(&q, "SELECT count(*) FROM item_stat s WHERE s.dataset_id = ?1");
+    sb_puts(&q, "SELECT count(*)");
+    if (label_driven(st, f))
+        append_label_from(&q, f, 0);
+    else
+        sb_puts(&q, " FROM item_stat s WHERE s.dataset_id = ?1");
     if (extra)
         sb_puts(&q, extra);
     append_filters(&q, f);

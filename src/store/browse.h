@@ -13,6 +13,8 @@
  *     0.15 ms; by length difference or prompt length: 0.2 ms (their indexes);
  *   - dense filters (unlabeled by me, a model substring matching a third): 0.2 ms;
  *     "disagree": 0.2 ms (a partial index); a tag on 1% of items: 1 ms;
+ *   - my label A/B/tie/labeled: 0.1 ms, starting from my judgments while I have
+ *     fewer than 20,000 of them (then sorted), else scanning like the others;
  *   - sparse filters scan in sort order until the page is full: a length range
  *     matching few items took 150 ms, and up to a full scan (~0.5 s) when fewer
  *     matches than a page remain;
@@ -81,6 +83,9 @@ struct browse_filter {
     const char *search;     /* user search text (see store_fts_query), or NULL */
     enum browse_sort sort;
     int desc;               /* 1: descending (largest first) */
+    int plain_scan;         /* tests and benchmarks: always scan in sort order, never
+                               start from the annotator's labels or the FTS doclist
+                               (the results are the same, only the plan differs) */
 };
 
 /* One line of the item list.  Strings are owned by the row array. */
