@@ -27,7 +27,8 @@ static const char stats_usage[] =
     "  -a, --annotator A     report only A (repeatable; 'human:*' matches a prefix)\n"
     "  -r, --against B       reference annotator; 'majority:A1,A2,A3' (or a pattern\n"
     "                        matching several) is their majority vote, where the\n"
-    "                        first listed annotator breaks a tie\n"
+    "                        first listed annotator breaks a tie; default 'dataset'\n"
+    "                        when the dataset has its own labels, 'none' for none\n"
     "  --invalid wrong|tie   score invalid answers as wrong (default) or as 'tie'\n"
     "                        (the rule of PandaLM's metric script)\n"
     "  -b, --bootstrap N     resamples for the intervals (default 1000; 0 = none)\n"
@@ -87,7 +88,7 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         sb_puts(&sb, "; no intervals (--bootstrap 0)\n");
 
     sb_puts(&sb, "\nWIN RATE OF THE SECOND-PRESENTED RESPONSE (%, ties half)\n");
-    sb_printf(&sb, "%-36s %7s %7s  %-26s %s\n", "annotator", "n", "invalid", "win rate B", "");
+    sb_printf(&sb, "%-36s %7s %7s  %-24s %s\n", "annotator", "n", "invalid", "win rate B", "");
     for (int s = 0; s < r->n_annot; s++) {
         const struct stats_annot_report *a = &r->annot[s];
         stats_put_cell(&sb, t->annotators[a->annot], 36);
@@ -127,7 +128,7 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
     }
 
     sb_puts(&sb, "\nPOSITION AND LENGTH\n");
-    sb_printf(&sb, "%-36s %7s  %-26s %7s  %s\n", "annotator", "units", "consistency (both orders)",
+    sb_printf(&sb, "%-36s %7s  %-24s %7s  %s\n", "annotator", "units", "consistency (2 orders)",
               "n", "longer response wins (%)");
     for (int s = 0; s < r->n_annot; s++) {
         const struct stats_annot_report *a = &r->annot[s];
@@ -158,12 +159,12 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         }
         sb_printf(&sb, " (%.0f units; invalid scored as %s)\n", r->n_ref_units,
                   r->opts.invalid_as_tie ? "tie" : "wrong");
-        sb_printf(&sb, "%-36s %7s  %-26s %-26s %-26s %-26s\n", "annotator", "n", "accuracy",
+        sb_printf(&sb, "%-36s %7s  %-30s%-30s%-30s%-30s\n", "annotator", "n", "accuracy",
                   "macro precision", "macro recall", "macro F1");
         for (int s = 0; s < r->n_annot; s++) {
             const struct stats_annot_report *a = &r->annot[s];
-            if (a->n_ref <= 0)
-                continue;
+            if (a->n_ref <= 0 || (r->opts.n_ref == 1 && a->annot == r->opts.ref[0]))
+                continue; /* the reference against itself says nothing */
             stats_put_cell(&sb, t->annotators[a->annot], 36);
             sb_printf(&sb, " %7.0f  ", a->n_ref);
             fmt_est(&sb, a->accuracy, 1, 4);
@@ -183,7 +184,7 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
 
     if (r->n_pairs > 0) {
         sb_puts(&sb, "\nAGREEMENT (units both judged validly)\n");
-        sb_printf(&sb, "%-36s %-36s %6s  %-26s %s\n", "annotator", "annotator", "n", "agreement",
+        sb_printf(&sb, "%-36s %-36s %6s  %-30s %s\n", "annotator", "annotator", "n", "agreement",
                   "Cohen's kappa");
         for (int k = 0; k < r->n_pairs; k++) {
             const struct stats_pair_report *p = &r->pairs[k];
@@ -281,6 +282,11 @@ cmd_stats(struct app *app, int argc, char **argv)
     for (int i = 0; i < n_annot_args && status == 0; i++)
         if (resolve_list(app, &t, annot_args[i], sel, &n_sel) != 0)
             status = app_fail(app);
+    /* The dataset's own label is the natural reference when there is one. */
+    if (!against && stats_table_find_annot(&t, "dataset") >= 0)
+        against = "dataset";
+    if (against && strcmp(against, "none") == 0)
+        against = NULL;
     if (against && status == 0) {
         const char *list = strncmp(against, "majority:", 9) == 0 ? against + 9 : against;
         if (resolve_list(app, &t, list, ref, &n_ref) != 0)
