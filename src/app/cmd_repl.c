@@ -160,6 +160,7 @@ repl_complete(const char *text, int start, int end)
     (void)start;
     (void)end;
     rl_attempted_completion_over = 1; /* never fall back to file names */
+    rl_completion_append_character = '\0'; /* readline resets it before every attempt */
     for (int i = 0; i < r->n_matches; i++)
         free(r->matches[i]);
     r->n_matches = 0;
@@ -200,6 +201,10 @@ repl_interactive(struct repl *r)
     stifle_history(REPL_HISTORY_MAX);
     if (ps_lua_history_path(r->history, sizeof r->history)) {
         r->has_history = 1;
+        /* append_history needs an existing file */
+        FILE *f = fopen(r->history, "a");
+        if (f)
+            fclose(f);
         read_history(r->history);
     }
     printf("prefscope %s, Lua 5.4 — the ps API is in docs/lua-api.md; Ctrl-D leaves.\n", PS_VERSION);

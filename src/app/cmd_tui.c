@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "formats/import.h"
 #include "lua/config.h"
+#include "lua/ps_lua.h"
 #include "store/store.h"
 #include "tui/tui.h"
 
@@ -34,6 +35,10 @@ static const char tui_usage[] =
     "  --print-keys        print every command and key binding as Markdown\n"
     "\n"
     "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
+
+/* The REPL pane's view (src/tui/view_repl.c); an incomplete type here, as src/app
+ * does not include curses. */
+extern const struct view_ops view_repl_ops;
 
 enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER, TUI_OPT_KEYS };
 
@@ -204,7 +209,22 @@ cmd_tui(struct app *app, int argc, char **argv)
     to.dataset = dataset;
     to.t0_ms = t0;
     to.notice = cerr.msg[0] ? cerr.msg : NULL;
+    /* The REPL pane (src/tui/view_repl.c) runs on this engine, bound to the UI's
+     * workspace; without it the pane reports that it is unavailable. */
+    struct ps_lua *pl = NULL;
+    struct ps_lua_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.store = st;
+    lo.workspace = store_path(st);
+    lo.config = app->config;
+    lo.user = uname; /* ps.user labels as the UI does */
+    struct ps_err lerr = {0, ""};
+    if (ps_lua_new(&pl, &lo, &lerr) == PS_OK) {
+        to.repl_ops = &view_repl_ops;
+        to.repl_ctx = pl;
+    }
     int rc = tui_run(st, &to, &app->err);
+    ps_lua_free(pl);
     config_free(cfg);
     return rc != PS_OK ? app_fail(app) : 0;
 }

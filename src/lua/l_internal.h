@@ -67,6 +67,7 @@ struct ps_lua {
     char *workspace_path;       /* owned */
     struct store *borrowed_store;
     char *config_path;          /* owned, may be NULL */
+    char *user;                 /* owned, may be NULL */
     /* scheduler */
     struct ltask *tasks;        /* live tasks (not DONE) */
     struct ltask *current;      /* the task being resumed, or NULL */

@@ -350,7 +350,9 @@ l_init(lua_State *L)
     lua_pushliteral(L, PS_VERSION);
     lua_setfield(L, -2, "version");
     {
-        const char *u = getenv("PREFSCOPE_USER");
+        const char *u = pl->user;
+        if (!u || !*u)
+            u = getenv("PREFSCOPE_USER");
         if (!u || !*u)
             u = getenv("USER");
         lua_pushfstring(L, "human:%s", u && *u ? u : "me");
@@ -375,12 +377,11 @@ l_init(lua_State *L)
 
     lua_pushcfunction(L, l_print);
     lua_setglobal(L, "print");
-    if (pl->has_host && pl->host.write) {
-        lua_getglobal(L, "io");
-        lua_pushcfunction(L, l_io_write);
-        lua_setfield(L, -2, "write");
-        lua_pop(L, 1);
-    }
+    /* io.write goes through the host too (to the TUI pane when one is attached). */
+    lua_getglobal(L, "io");
+    lua_pushcfunction(L, l_io_write);
+    lua_setfield(L, -2, "write");
+    lua_pop(L, 1);
     set_module_path(L);
 
     if (luaL_loadbuffer(L, l_prelude_src, strlen(l_prelude_src), "=prelude") != LUA_OK)
@@ -408,6 +409,7 @@ ps_lua_new(struct ps_lua **out, const struct ps_lua_opts *opts, struct ps_err *e
     pl->workspace_path = xstrdup(store_default_path(opts->workspace));
     pl->borrowed_store = opts->store;
     pl->config_path = opts->config ? xstrdup(opts->config) : NULL;
+    pl->user = opts->user ? xstrdup(opts->user) : NULL;
     pl->next_task_id = 1;
 
     lua_pushcfunction(L, l_init);
@@ -430,15 +432,39 @@ ps_lua_free(struct ps_lua *pl)
         return;
     /* Output after this point (errors of collected tasks) goes to stderr: the host may
      * already be tearing down. */
+    struct ps_lua_host host = pl->host;
+    int had_host = pl->has_host;
     pl->has_host = 0;
     l_sched_free(pl);
     lua_close(pl->L);
     if (pl->llm_free)
         pl->llm_free(pl);
+    if (had_host && host.release)
+        host.release(host.ud);
     sb_free(&pl->repl_buf);
     free(pl->workspace_path);
     free(pl->config_path);
+    free(pl->user);
     free(pl);
+}
+
+void
+ps_lua_set_host(struct ps_lua *pl, const struct ps_lua_host *host)
+{
+    pl->host = *host;
+    pl->has_host = 1;
+    lua_getglobal(pl->L, "ps");
+    if (lua_istable(pl->L, -1)) {
+        lua_pushboolean(pl->L, 0);
+        lua_setfield(pl->L, -2, "headless");
+    }
+    lua_pop(pl->L, 1);
+}
+
+void *
+ps_lua_host_ud(struct ps_lua *pl)
+{
+    return pl->has_host ? pl->host.ud : NULL;
 }
 
 lua_State *

@@ -35,6 +35,8 @@ struct ps_lua_host {
     int (*open_view)(void *ud, const char *view, const char *arg, struct ps_err *err);
     /* ps.ui.progress(done, total, label); total <= 0 clears the indicator. */
     void (*progress)(void *ud, const char *label, double done, double total);
+    /* Called once by ps_lua_free (after the state is closed) to free `ud`. */
+    void (*release)(void *ud);
 };
 
 struct ps_lua_opts {
@@ -42,6 +44,7 @@ struct ps_lua_opts {
     struct store *store;            /* an open workspace to use (borrowed), or NULL to
                                        open `workspace` lazily on first use */
     const char *config;             /* --config value, or NULL */
+    const char *user;               /* ps.user = "human:<user>"; NULL = $PREFSCOPE_USER/$USER */
     const struct ps_lua_host *host; /* copied; NULL = headless */
     lua_Alloc alloc;                /* NULL = the default allocator (tests inject failures) */
     void *alloc_ud;
@@ -54,6 +57,13 @@ int ps_lua_new(struct ps_lua **out, const struct ps_lua_opts *opts, struct ps_er
 
 /* Cancel every task, close workspaces the engine opened and free everything. */
 void ps_lua_free(struct ps_lua *pl);
+
+/* Attach a host after creation (the TUI's REPL pane does this when it first opens);
+ * the struct is copied.  The previous host, if any, is not released. */
+void ps_lua_set_host(struct ps_lua *pl, const struct ps_lua_host *host);
+
+/* The `ud` of the current host, or NULL when headless. */
+void *ps_lua_host_ud(struct ps_lua *pl);
 
 /* The state, for embedders that register more functions.  Borrowed. */
 lua_State *ps_lua_state(struct ps_lua *pl);

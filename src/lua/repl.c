@@ -225,9 +225,11 @@ add_members(lua_State *L, int idx, const char *base, size_t baselen, const char 
         if (lua_getfield(L, -1, "methods") == LUA_TTABLE)
             add_keys(L, -1, base, baselen, prefix, 1, res);
         lua_pop(L, 1);
-        if (!colon && lua_getfield(L, -1, "fields") == LUA_TTABLE)
-            add_list(L, -1, base, baselen, prefix, res);
-        lua_pop(L, 1);
+        if (!colon) {
+            if (lua_getfield(L, -1, "fields") == LUA_TTABLE)
+                add_list(L, -1, base, baselen, prefix, res);
+            lua_pop(L, 1);
+        }
         if (lua_getfield(L, -1, "__index") == LUA_TTABLE)
             add_keys(L, -1, base, baselen, prefix, colon, res);
         lua_pop(L, 2);
