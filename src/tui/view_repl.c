@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "lua/ps_lua.h"
-#include "store/store.h"
 #include "tui/view.h"
 
 #define REPL_LINES_MAX 2000
@@ -101,56 +100,25 @@ static void
 repl_progress(void *ud, const char *label, double done, double total)
 {
     struct repl_state *rs = ud;
-    if (!rs->tui)
-        return;
-    if (total > 0)
-        tui_msg(rs->tui, "%s%s%.0f/%.0f (%.0f%%)  Ctrl-C in the REPL pane cancels", label,
-                *label ? " " : "", done, total, 100.0 * done / total);
-    else
-        tui_msg(rs->tui, "%s", "");
+    if (rs->tui)
+        tui_progress(rs->tui, label, done, total);
 }
 
-/* The item on screen: the cursor of the nearest item list on the view stack (the
- * pair view moves that cursor with J/K, so it is the pair shown too). */
+/* The item on screen (the item list's cursor, which the pair view follows). */
 static int64_t
 repl_current_item(void *ud)
 {
     struct repl_state *rs = ud;
-    struct tui *tui = rs->tui;
-    if (!tui)
-        return 0;
-    for (int i = tui->depth - 1; i >= 0; i--)
-        if (tui->stack[i]->ops == &view_items_ops)
-            return view_items_current(tui->stack[i]);
-    return 0;
+    return rs->tui ? (int64_t)tui_current_item(rs->tui) : 0;
 }
 
 static int
 repl_open_view(void *ud, const char *view, const char *arg, struct ps_err *err)
 {
     struct repl_state *rs = ud;
-    struct tui *tui = rs->tui;
-    if (!tui)
+    if (!rs->tui)
         return ps_error(err, PS_ERR, "the terminal UI is not running");
-    if (strcmp(view, "items") == 0 || strcmp(view, "dataset") == 0) {
-        if (!arg)
-            return ps_error(err, PS_ERR_USAGE, "ps.ui.open('items', DATASET): which dataset?");
-        struct view_items_arg a;
-        if (store_dataset_find(tui_store(tui), arg, &a.dataset_id, err) != PS_OK)
-            return err->code;
-        a.name = arg;
-        return tui_view_push(tui, &view_items_ops, &a) == PS_OK
-                   ? PS_OK
-                   : ps_error(err, PS_ERR, "cannot open the item list of '%s'", arg);
-    }
-    if (strcmp(view, "stats") == 0 || strcmp(view, "rank") == 0) {
-        view_eval_open(tui, strcmp(view, "stats") == 0 ? CMD_STATS : CMD_RANK, arg);
-        return PS_OK;
-    }
-    if (strcmp(view, "help") == 0)
-        return tui_view_push(tui, &view_help_ops, NULL) == PS_OK ? PS_OK
-                                                                  : ps_error(err, PS_ERR, "cannot open help");
-    return ps_error(err, PS_ERR_USAGE, "unknown view '%s' (items, stats, rank, help)", view);
+    return tui_open_view(rs->tui, view, arg, err);
 }
 
 static void
