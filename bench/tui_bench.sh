@@ -75,7 +75,7 @@ for i in 1 2 3 4 5; do
     tmux -S "$SOCK" -f /dev/null new-session -d -x 120 -y 40 -s b \
         "bash -c 'TIMEFORMAT=%3R; { time env TERM=xterm-256color $BIN tui -w $WS -d big >/dev/tty; } 2>>$WALL_LOG'; sleep 600"
     tmux -S "$SOCK" send-keys -t b Q
-    for _ in $(seq 1 100); do [ "$(wc -l < "$WALL_LOG" 2>/dev/null || echo 0)" -ge "$i" ] && break; sleep 0.1; done
+    for _ in $(seq 1 100); do [ -f "$WALL_LOG" ] && [ "$(wc -l < "$WALL_LOG")" -ge "$i" ] && break; sleep 0.1; done
     stop
 done
 # 1b. Launch on the workspace (the dataset list, whose annotator column
@@ -123,6 +123,29 @@ tmux -S "$SOCK" send-keys -t b Q
 sleep 0.5
 stop
 
+# 3. Labeling under a filter (on a copy: labels are written): f label=none, then
+# label 10 items from the list and 10 in the pair view.
+cp "$WS" "$BENCH_DIR/label.db"
+LABEL_LOG="$BENCH_DIR/label.log"
+rm -f "$LABEL_LOG"
+tmux -S "$SOCK" -f /dev/null new-session -d -x 120 -y 40 -s b \
+    "env PS_TUI_BENCH='$LABEL_LOG' TERM=xterm-256color '$BIN' tui -w '$BENCH_DIR/label.db' -d big; sleep 600"
+tmux -S "$SOCK" set-option -g status off >/dev/null
+wait_for "[items] 1/$N"
+tmux -S "$SOCK" send-keys -t b f ; sleep 0.2
+tmux -S "$SOCK" send-keys -t b -l "label=none" ; tmux -S "$SOCK" send-keys -t b Enter
+wait_for "[filter: label=none]"
+for i in $(seq 1 10); do tmux -S "$SOCK" send-keys -t b 1; sleep 0.05; done
+wait_for "$((N - 10)) items"
+tmux -S "$SOCK" send-keys -t b Enter
+wait_for "pair 1/"
+for i in $(seq 1 10); do tmux -S "$SOCK" send-keys -t b 2 J; sleep 0.05; done
+wait_for "pair 1/$((N - 20))"
+tmux -S "$SOCK" send-keys -t b Q
+sleep 0.5
+stop
+rm -f "$BENCH_DIR/label.db" "$BENCH_DIR/label.db-wal" "$BENCH_DIR/label.db-shm"
+
 echo "== results ($N items, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)) =="
 stats() { # label, then numbers on stdin
     sort -n | awk -v l="$1" '{ v[NR] = $1 } END {
@@ -136,4 +159,6 @@ awk '/^key 106 / { print $3 }' "$LOG" | stats "j, key to painted (ms)"
 awk '/^key 74 / { print $3 }' "$LOG" | stats "J in pair view (ms)"
 awk '/^key 71 / { print $3 }' "$LOG" | stats "G, last page (ms)"
 awk '/^search_ms/ { print $2 }' "$LOG" | stats "search / and n (ms)"
+awk '/^key 49 / { print $3 }' "$LABEL_LOG" | stats "label (1) under label=none (ms)"
+awk '/^key 50 / { print $3 }' "$LABEL_LOG" | stats "label (2) in pair view, filter (ms)"
 awk '/^peak_rss_kb/ { print $2 / 1024 }' "$LOG" | stats "peak RSS (MB)"

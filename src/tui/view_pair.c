@@ -666,6 +666,13 @@ pair_compare(struct tui *tui, struct pair *p, const char *arg)
 static int
 pair_step(struct tui *tui, struct pair *p, int delta, int unlabeled)
 {
+    /* Under a filter such as label=none the item just labeled leaves the list
+     * and the cursor already stands on the next one: that is "next". */
+    if (delta > 0 && !unlabeled && view_items_count(p->items) > 0 &&
+        view_items_current(p->items) != p->item_id) {
+        pair_reload(tui, p, 1);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     if (view_items_step(tui, p->items, delta, unlabeled) != PS_OK)
         return TUI_R_HANDLED | TUI_R_REDRAW;
     pair_reload(tui, p, 1);

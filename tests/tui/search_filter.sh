@@ -95,6 +95,24 @@ wait_for "note added"
 keys Enter
 wait_for "NOTES"
 wait_for "check the second half"
+keys q
+wait_for "[items] 33/40"
+
+# Triage under label=none: labeling in the pair view removes the item from the
+# list, and J goes to the next unlabeled item without skipping one.
+keys s ; type_text "seq" ; keys Enter
+wait_for "sorted by seq"
+keys f ; type_text "label=none" ; keys Enter
+wait_for "[items] 1/38"
+keys Enter
+wait_for "question number 3 about topic3"
+keys 1
+wait_for "my label: A"
+keys J
+wait_for "question number 4 about topic4"
+wait_for "pair 1/37"
+keys 2 J
+wait_for "question number 5 about topic5"
 keys Q
 wait_for "[exited 0]"
 "$PS_BIN" -w "$WS" show --json pairs 0 | grep -q '"human:tester"' || { echo "FAIL: label of item 1 missing"; exit 1; }
