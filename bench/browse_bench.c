@@ -245,6 +245,10 @@ main(int argc, char **argv)
         TIME("filter my label = A (3 labels), first page", page(st, ds, &mine, -1, &n, &last));
         mine.label = BROWSE_LABEL_LABELED;
         TIME("filter labeled by me (3 labels), first page", page(st, ds, &mine, -1, &n, &last));
+        mine.label = BROWSE_LABEL_UNLABELED;
+        TIME("count unlabeled by me (3 labels)", store_browse_count(st, ds, &mine, &cnt, &err));
+        TIME("position in unlabeled by me (3 labels)",
+             store_browse_position(st, ds, &mine, mid, &pos, &err));
     }
     struct browse_filter dis = {.disagree = 1};
     TIME("filter disagree (1%), first page", page(st, ds, &dis, -1, &n, &last));

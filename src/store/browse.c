@@ -635,10 +635,37 @@ count_where(struct store *st, int64_t dataset_id, const struct browse_filter *f,
     return rc;
 }
 
+/* "Unlabeled by me" and no other filter, while I have few labels: counted as the
+ * complement of my labels (a label changes the workspace, so a cached count would be
+ * recomputed by a scan after every keypress). */
+static int
+unlabeled_only(struct store *st, const struct browse_filter *f, struct browse_filter *all,
+               struct browse_filter *labeled)
+{
+    if (!f || f->label != BROWSE_LABEL_UNLABELED)
+        return 0;
+    *all = *f;
+    all->label = BROWSE_LABEL_ANY;
+    if (!filter_is_empty(all))
+        return 0;
+    *labeled = *f;
+    labeled->label = BROWSE_LABEL_LABELED;
+    return label_driven(st, labeled);
+}
+
 int
 store_browse_count(struct store *st, int64_t dataset_id, const struct browse_filter *f,
                    int64_t *count, struct ps_err *err)
 {
+    struct browse_filter all, labeled;
+    if (unlabeled_only(st, f, &all, &labeled)) {
+        int64_t total, mine;
+        if (store_browse_count(st, dataset_id, &all, &total, err) != PS_OK ||
+            count_where(st, dataset_id, &labeled, NULL, 0, 0, &mine, err) != PS_OK)
+            return err->code;
+        *count = total - mine;
+        return PS_OK;
+    }
     if (filter_is_empty(f)) {
         sqlite3_stmt *s;
         if (prepare(st, "SELECT n_items FROM dataset WHERE id = ?1", &s, err) != PS_OK)
@@ -689,6 +716,21 @@ store_browse_position(struct store *st, int64_t dataset_id, const struct browse_
         return err->code;
     int desc = f && f->desc;
     char extra[96];
+    struct browse_filter all, labeled;
+    int complement = unlabeled_only(st, f, &all, &labeled);
+    if (complement) {
+        int64_t before_all, before_mine;
+        if (f->sort == BROWSE_SORT_SEQ)
+            snprintf(extra, sizeof extra, " AND s.seq %s ?4", desc ? ">" : "<");
+        else
+            snprintf(extra, sizeof extra, " AND (%s, s.seq) %s (?3, ?4)", sort_key(f),
+                     desc ? ">" : "<");
+        if (store_browse_position(st, dataset_id, &all, seq, &before_all, err) != PS_OK ||
+            count_where(st, dataset_id, &labeled, extra, key, seq, &before_mine, err) != PS_OK)
+            return err->code;
+        *pos = before_all - before_mine;
+        return PS_OK;
+    }
     if (!f || f->sort == BROWSE_SORT_SEQ) {
         /* Items are numbered densely from 0, so without a filter this is free. */
         if (filter_is_empty(f)) {

@@ -389,6 +389,10 @@ test_labels(struct store *st, int64_t ds)
         {.search = "prompt"},
         {.search = "prompt", .desc = 1, .tag = "three"},
         {.search = "zebra OR unicorn", .annotator = "human:me", .label = BROWSE_LABEL_UNLABELED},
+        {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED},
+        {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED, .desc = 1},
+        {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED, .sort = BROWSE_SORT_LEN_DIFF,
+         .desc = 1},
     };
     for (size_t vi = 0; vi < sizeof variants / sizeof variants[0]; vi++) {
         int64_t got[N_ITEMS + 8], want[N_ITEMS + 8];
