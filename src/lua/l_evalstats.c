@@ -482,9 +482,15 @@ l_report(lua_State *L)
     if (!t)
         return l_fail(L, &err);
     int sel[MAX_SEL], n_sel = 0, ref[MAX_SEL], n_ref = 0;
+    /* like the CLI: the dataset's own labels are the default reference; "none" = none */
+    int against = lua_getfield(L, 2, "against");
+    int none = against == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0;
+    lua_pop(L, 1);
     if (resolve_annots(L, 2, "annotators", t, sel, &n_sel, &err) != PS_OK ||
-        resolve_annots(L, 2, "against", t, ref, &n_ref, &err) != PS_OK)
+        (!none && resolve_annots(L, 2, "against", t, ref, &n_ref, &err) != PS_OK))
         return l_fail(L, &err);
+    if (against == LUA_TNIL && (ref[0] = stats_table_find_annot(t, "dataset")) >= 0)
+        n_ref = 1;
     o.annots = n_sel ? sel : NULL;
     o.n_annots = n_sel;
     o.ref = ref;
