@@ -390,8 +390,14 @@ theme_list(char ***names)
 {
     int n = 0, cap = 0;
     char **out = NULL;
-    const char *dirs[2] = {getenv("PREFSCOPE_THEME_DIR"), PS_SOURCE_THEME_DIR};
-    for (int d = 0; d < 2; d++) {
+    /* The same places theme_find looks in. */
+    char user[1024] = "", inst[1024];
+    const char *home = getenv("HOME");
+    if (home && *home)
+        snprintf(user, sizeof user, "%s/.config/prefscope/themes", home);
+    snprintf(inst, sizeof inst, "%s/themes", PS_INSTALL_DATA_DIR);
+    const char *dirs[4] = {getenv("PREFSCOPE_THEME_DIR"), user, PS_SOURCE_THEME_DIR, inst};
+    for (int d = 0; d < 4; d++) {
         if (!dirs[d] || !*dirs[d])
             continue;
         DIR *dir = opendir(dirs[d]);
