@@ -747,6 +747,10 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
             break;
         /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
         tui_read_keys(tui);
+        /* The terminal went away (ssh dropped, window closed) without a
+         * SIGHUP reaching us: stop instead of spinning on a dead fd. */
+        if (rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+            break;
         if (rc > 0) {
             for (int i = 1; i < n; i++) {
                 if (!pfd[i].revents)
