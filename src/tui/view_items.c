@@ -481,8 +481,11 @@ items_draw(struct tui *tui, struct view *v)
     s->height = a.h - 2;
     list_clamp(&s->pos, s->count, s->height);
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
-    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %1s %6s %6s %2s  %s", "#", "mine",
-                "data", "!", "len A", "len B", "n", "tags · prompt");
+    /* Wide terminals also get the responses' models. */
+    int wmodels = a.w >= 150 ? 28 : 0;
+    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %1s %6s %6s %2s  %-*s%s", "#",
+                "mine", "data", "!", "len A", "len B", "n", wmodels, wmodels ? "models" : "",
+                "tags · prompt");
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
@@ -505,6 +508,11 @@ items_draw(struct tui *tui, struct view *v)
         x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2, 0);
         x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d  ", (long long)r->len0,
                          (long long)r->len1, r->n_resp);
+        if (wmodels) {
+            const char *m = r->models ? r->models : "";
+            draw_text(tui, y, x, wmodels - 1, sel ? ROLE_SEL : ROLE_DIM, m, strlen(m), 1);
+            x += wmodels;
+        }
         if (r->tags && x < a.x + a.w) {
             struct strbuf tb = STRBUF_INIT;
             sb_printf(&tb, "#%s ", r->tags);
