@@ -2,34 +2,35 @@
 #include "store/judgments.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
 #include "store/internal.h"
 
 /* Dense indices of the unordered response pairs of the current item; items are
  * visited in order so only one item's pairs are kept. */
 struct unit_map {
     int64_t item;
-    int64_t lo[64], hi[64];
-    int unit[64];
-    int n;
+    struct unit_entry {
+        int64_t lo, hi;
+        int unit;
+    } *v;
+    int n, cap;
 };
 
 static int
 unit_of(struct unit_map *m, struct stats_table *t, int64_t lo, int64_t hi)
 {
     for (int i = 0; i < m->n; i++)
-        if (m->lo[i] == lo && m->hi[i] == hi)
-            return m->unit[i];
-    int u = t->n_units;
-    t->n_units++;
-    if (m->n < 64) {
-        m->lo[m->n] = lo;
-        m->hi[m->n] = hi;
-        m->unit[m->n] = u;
-        m->n++;
+        if (m->v[i].lo == lo && m->v[i].hi == hi)
+            return m->v[i].unit;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->v = xrealloc(m->v, (size_t)m->cap * sizeof *m->v);
     }
-    return u;
+    m->v[m->n++] = (struct unit_entry){lo, hi, t->n_units};
+    return t->n_units++;
 }
 
 int
@@ -96,6 +97,7 @@ store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *o
         stats_table_add(out, &r);
     }
     sqlite3_finalize(s);
+    free(map.v);
     if (rc != SQLITE_DONE) {
         stats_table_free(out);
         return store_dberr(st, err, "judgment table");

@@ -159,6 +159,48 @@ main(void)
     sb_free(&bar);
 
     stats_table_free(&t);
+
+    /* An item with 12 responses judged on all 66 pairs by two annotators who agree:
+     * 66 units (more than any fixed-size pair table would hold), agreement 1. */
+    int64_t ds2;
+    CHECK_EQ(store_dataset_create(st, "many", NULL, NULL, &ds2, &err), PS_OK);
+    struct ps_record rec;
+    ps_record_clear(&rec);
+    rec.key = rec.prompt = "big";
+    static const char *const texts[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"};
+    for (int i = 0; i < 12; i++)
+        ps_record_add_response(&rec, texts[i], NULL);
+    CHECK_EQ(store_put_record(st, ds2, &rec, &err), PS_OK);
+    for (int who = 0; who < 2; who++) {
+        ps_record_clear(&rec);
+        rec.key = rec.prompt = "big";
+        for (int i = 0; i < 12; i++)
+            ps_record_add_response(&rec, texts[i], NULL);
+        for (int i = 0; i < 12; i++)
+            for (int k = i + 1; k < 12; k++)
+                ps_record_add_judgment(&rec, k, i, who ? "u2" : "u1", (i + k) % 2 ? "A" : "B", 0.5, NULL);
+        if (rec.n_judg != 64) /* the record holds 64 judgments: add the other 2 separately */
+            fprintf(stderr, "record holds %d judgments\n", rec.n_judg);
+        CHECK_EQ(store_put_record(st, ds2, &rec, &err), PS_OK);
+        ps_record_clear(&rec);
+        rec.key = rec.prompt = "big";
+        for (int i = 0; i < 12; i++)
+            ps_record_add_response(&rec, texts[i], NULL);
+        ps_record_add_judgment(&rec, 11, 9, who ? "u2" : "u1", "B", 0, NULL);
+        ps_record_add_judgment(&rec, 11, 10, who ? "u2" : "u1", "A", 1, NULL);
+        CHECK_EQ(store_put_record(st, ds2, &rec, &err), PS_OK);
+    }
+    memset(&t, 0, sizeof t);
+    CHECK_EQ(store_judgment_table(st, ds2, &t, &err), PS_OK);
+    CHECK_EQ(t.n_units, 66);
+    CHECK_EQ(t.n_rows, 132);
+    struct stats_opts o2 = {.bootstrap = 0};
+    stats_report_compute(&t, &o2, &r);
+    CHECK_EQ(r.n_pairs, 1);
+    CHECK_NEAR(r.pairs[0].n, 66, 0);
+    CHECK_NEAR(r.pairs[0].agreement.v, 1, 1e-12);
+    stats_report_free(&r);
+    stats_table_free(&t);
     store_close(st);
     return test_summary();
 }
