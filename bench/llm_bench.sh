@@ -47,7 +47,7 @@ run() {
     python3 -c "
 import json,sys
 a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2])
-print(json.dumps({'max_in_flight': b['max_in_flight'], 'connections': b['connections']-a['connections']}))" "$before" "$after" >"$T/s"
+print(json.dumps({'max_in_flight': b['max_in_flight'], 'connections': b['connections']-a['connections']-1}))  # minus the /_stats probe's own" "$before" "$after" >"$T/s"
     [ -n "$line" ] && report "$line" "$(cat "$T/s")"
 }
 PREFSCOPE_PROGRESS=0 run "$BUILD/bench/llm_bench" "$URL" "$N" "$C" -

@@ -1001,7 +1001,10 @@ start_req(struct llm_engine *e, struct llm_req *r)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+    /* Waiting for a connection that might multiplex pays off over TLS, where ALPN
+     * says h2 during the handshake; on plain http the wait lasts until the first
+     * answer (an HTTP/1.1 server), so a first batch would take two round trips. */
+    curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(m->cfg.connect_timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
     /* A stall detector only for streams: a non-streamed generation is legitimately
