@@ -302,10 +302,28 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
         fprintf(stderr, "max_in_flight: %ld\n", maxf);
     CHECK(maxf <= 6 && maxf >= 4);
     CHECK_EQ(fake_llm_stat(&fake, "requests"), BATCH);
-    /* replicas: fewest in flight first, so both ports get half */
     long a = fake_llm_port_count(&fake, 0), b = fake_llm_port_count(&fake, 1);
     CHECK_EQ(a + b, BATCH);
-    CHECK(labs(a - b) <= BATCH / 10);
+    /* replicas: the next request goes to the one with the fewest in flight, so with
+     * equally fast answers both get half */
+    fake_llm_reset(&fake);
+    for (int i = 0; i < 60; i++) {
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:30@@ even %d", i);
+        struct llm_msg msg = {"user", prompts[i]};
+        struct llm_request req;
+        memset(&req, 0, sizeof req);
+        req.kind = LLM_CHAT;
+        req.messages = &msg;
+        req.n_messages = 1;
+        llm_submit(eng, m, &req, &err);
+    }
+    llm_engine_run(eng, NULL, &err);
+    a = fake_llm_port_count(&fake, 0);
+    b = fake_llm_port_count(&fake, 1);
+    if (a + b != 60 || labs(a - b) > 6)
+        fprintf(stderr, "replicas: %ld + %ld\n", a, b);
+    CHECK_EQ(a + b, 60);
+    CHECK(labs(a - b) <= 6);
     /* keep-alive: no more connections than concurrency (plus earlier tests' ones) */
     long conns = fake_llm_stat(&fake, "connections");
     if (conns > 6)
