@@ -7,22 +7,24 @@
 local M = {}
 
 --- Collect the values of an iterator (e.g. ds:items{...}) into a list; at most
---- `limit` of them when given.
-function M.collect(iter, limit)
+--- `limit` of them when given.  (For generic-for triples such as ipairs(t), the
+--- first value each step is collected.)
+function M.collect(iter, limit, state, init)
   assert(type(iter) == "function", "util.collect: expected an iterator function")
+  if type(limit) ~= "number" then limit, state, init = nil, limit, state end
   local out = {}
-  for v in iter do
+  for v in iter, state, init do
     out[#out + 1] = v
     if limit and #out >= limit then break end
   end
   return out
 end
 
---- Count the values of an iterator.
-function M.count(iter)
+--- Count the values of an iterator (or a generic-for triple such as ipairs(t)).
+function M.count(iter, state, init)
   assert(type(iter) == "function", "util.count: expected an iterator function")
   local n = 0
-  for _ in iter do n = n + 1 end
+  for _ in iter, state, init do n = n + 1 end
   return n
 end
 

@@ -148,18 +148,25 @@ report_error(lua_State *L)
 
 void ps_lua_repl_task_done(struct ps_lua *pl, struct ltask *t); /* repl.c */
 
-/* Move the outcome of a finished coroutine into the Task's second user value: a
- * results table {n=..} or an error message with a traceback. */
-static void
-finish_task(struct ps_lua *pl, lua_State *from, struct ltask *t, int status, int nres)
+struct finish_args {
+    struct ps_lua *pl;
+    struct ltask *t;
+    int status, nres;
+};
+
+/* The allocating half of finishing a task, run under lua_pcall. */
+static int
+finish_store(lua_State *L)
 {
-    lua_State *L = from ? from : pl->L;
+    struct finish_args *a = lua_touserdata(L, 1);
+    struct ltask *t = a->t;
     lua_State *co = t->co;
-    int waiter = 0;
+    int nres = a->nres;
+    lua_settop(L, 0);
     if (!lua_checkstack(L, nres + 8))
         nres = 0; /* cannot happen with sane result counts; drop rather than crash */
     push_task(L, t); /* ud */
-    if (status == LUA_OK) {
+    if (a->status == LUA_OK) {
         lua_createtable(L, nres, 1);
         lua_xmove(co, L, nres);
         for (int i = nres; i >= 1; i--)
@@ -178,10 +185,33 @@ finish_task(struct ps_lua *pl, lua_State *from, struct ltask *t, int status, int
             lua_remove(L, -2);
         }
         t->ok = 0;
-        t->interrupted = pl->interrupted;
-        lua_resetthread(co); /* runs pending __close handlers */
+        t->interrupted = a->pl->interrupted;
     }
     lua_setiuservalue(L, -2, 2);
+    return 0;
+}
+
+/* Move the outcome of a finished coroutine into the Task's second user value: a
+ * results table {n=..} or an error message with a traceback.  Out of memory while
+ * doing so, the task fails with "not enough memory" (its user value stays nil). */
+static void
+finish_task(struct ps_lua *pl, lua_State *from, struct ltask *t, int status, int nres)
+{
+    lua_State *L = from ? from : pl->L;
+    int waiter = 0;
+    struct finish_args fa = {pl, t, status, nres};
+    if (status == LUA_OK)
+        t->ok = 1;
+    lua_pushcfunction(L, finish_store);
+    lua_pushlightuserdata(L, &fa);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        t->ok = 0;
+        t->interrupted = pl->interrupted;
+    }
+    if (status != LUA_OK)
+        lua_resetthread(t->co); /* runs pending __close handlers */
+    push_task(L, t); /* ud */
     lua_pushnil(L);
     lua_setiuservalue(L, -2, 1); /* drop the coroutine */
     t->co = NULL;
@@ -486,7 +516,10 @@ static int
 task_outcome(lua_State *L, struct ltask *t)
 {
     t->observed = 1;
-    lua_getiuservalue(L, 1, 2);
+    if (lua_getiuservalue(L, 1, 2) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "not enough memory");
+    }
     if (!t->ok)
         return lua_error(L);
     int n = (int)(lua_getfield(L, -1, "n") == LUA_TNUMBER ? lua_tointeger(L, -1) : 0);

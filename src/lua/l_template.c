@@ -341,6 +341,7 @@ t_render(lua_State *L)
 static int
 t_list(lua_State *L)
 {
+    lua_settop(L, 0); /* arguments are ignored */
     push_dirs(L); /* 1 */
     lua_newtable(L); /* 2: set */
     for (int i = 1; lua_rawgeti(L, 1, i) == LUA_TSTRING; i++) {

@@ -475,45 +475,73 @@ ps_lua_state(struct ps_lua *pl)
 
 /* ---- scripts ---- */
 
+struct run_ctx {
+    const char *path;
+    int argc;
+    char **argv;
+    struct ltask *t;
+    int ref;
+};
+
+/* Protected part of ps_lua_run_file: the arg table, loading, the main task. */
+static int
+run_setup(lua_State *L)
+{
+    struct run_ctx *rc = lua_touserdata(L, 1);
+    lua_createtable(L, rc->argc, 1);
+    lua_pushstring(L, rc->path);
+    lua_rawseti(L, -2, 0);
+    for (int i = 0; i < rc->argc; i++) {
+        lua_pushstring(L, rc->argv[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setglobal(L, "arg");
+    /* "-" reads the script from stdin */
+    if (luaL_loadfile(L, strcmp(rc->path, "-") == 0 ? NULL : rc->path) != LUA_OK)
+        return lua_error(L);
+    luaL_checkstack(L, rc->argc, "too many arguments");
+    for (int i = 0; i < rc->argc; i++)
+        lua_pushstring(L, rc->argv[i]);
+    rc->t = l_task_start(L, rc->argc, 1);
+    rc->t->observed = 1;
+    rc->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 int
 ps_lua_run_file(struct ps_lua *pl, const char *path, int argc, char **argv, int *exit_code,
                 struct ps_err *err)
 {
     lua_State *L = pl->L;
+    struct run_ctx rc = {path, argc, argv, NULL, LUA_NOREF};
     *exit_code = 1;
-    lua_createtable(L, argc, 1);
-    lua_pushstring(L, path);
-    lua_rawseti(L, -2, 0);
-    for (int i = 0; i < argc; i++) {
-        lua_pushstring(L, argv[i]);
-        lua_rawseti(L, -2, i + 1);
-    }
-    lua_setglobal(L, "arg");
-
-    /* "-" reads the script from stdin */
-    if (luaL_loadfile(L, strcmp(path, "-") == 0 ? NULL : path) != LUA_OK) {
-        ps_error(err, PS_ERR_USAGE, "%s", lua_tostring(L, -1));
+    lua_pushcfunction(L, run_setup);
+    lua_pushlightuserdata(L, &rc);
+    int status = lua_pcall(L, 1, 0, 0);
+    if (status != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        ps_error(err, status == LUA_ERRMEM ? PS_ERR_NOMEM : PS_ERR_USAGE, "%s",
+                 m ? m : "not enough memory");
         lua_pop(L, 1);
+        /* A task that was started before the failure still runs to its end. */
+        while (ps_lua_busy(pl))
+            ps_lua_step(pl, -1);
         return err->code;
     }
-    for (int i = 0; i < argc; i++)
-        lua_pushstring(L, argv[i]);
-    struct ltask *t = l_task_start(L, argc, 1);
-    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    t->observed = 1;
     while (ps_lua_busy(pl))
         ps_lua_step(pl, -1);
 
-    int rc = PS_OK;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    int rcode = PS_OK;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rc.ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, rc.ref);
+    struct ltask *t = rc.t;
     lua_getiuservalue(L, -1, 2); /* results table or error message */
     if (!t->ok) {
         const char *m = lua_tostring(L, -1);
-        int interrupted = t->interrupted;
-        *exit_code = interrupted ? 130 : 1;
-        rc = ps_error(err, interrupted ? PS_ERR_CANCELLED : PS_ERR, "%s", m ? m : "error");
-    } else {
+        *exit_code = t->interrupted ? 130 : 1;
+        rcode = ps_error(err, t->interrupted ? PS_ERR_CANCELLED : PS_ERR, "%s",
+                         m ? m : "not enough memory");
+    } else if (lua_istable(L, -1)) {
         lua_rawgeti(L, -1, 1);
         if (lua_isinteger(L, -1))
             *exit_code = (int)lua_tointeger(L, -1);
@@ -524,7 +552,7 @@ ps_lua_run_file(struct ps_lua *pl, const char *path, int argc, char **argv, int 
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
-    return rc;
+    return rcode;
 }
 
 const char *
