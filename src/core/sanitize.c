@@ -46,7 +46,24 @@ struct san {
     size_t col;        /* columns since the last newline, for tab expansion */
     int pending_space; /* ONELINE: whitespace seen since the last visible char */
     int any;           /* ONELINE: something visible was written */
+    int zw_run;        /* zero-width code points attached to the last character */
+    uint32_t last_base;/* the last character of width > 0 written, 0 after a break */
+    int flag_tags;     /* inside an emoji tag sequence (🏴 + tags: subdivision flags) */
 };
+
+/* More zero-width code points than this on one character (e.g. "Zalgo" text) are
+ * folded into one "⟨+N⟩": terminals stack them unpredictably and ncurses keeps only
+ * a few per cell. */
+#define SAN_MAX_ZERO_WIDTH 8
+
+/* Something other than a character with marks was written. */
+static void
+san_break(struct san *z)
+{
+    z->zw_run = 0;
+    z->last_base = 0;
+    z->flag_tags = 0;
+}
 
 /* Before visible output: flush a collapsed space in one-line mode. */
 static void
@@ -63,6 +80,7 @@ san_visible(struct san *z)
 static void
 san_space(struct san *z, int newline)
 {
+    san_break(z);
     if (z->flags & TEXT_SAN_ONELINE) {
         z->pending_space = 1;
         return;
@@ -79,6 +97,7 @@ san_space(struct san *z, int newline)
 static void
 san_tab(struct san *z)
 {
+    san_break(z);
     if (z->flags & TEXT_SAN_ONELINE) {
         z->pending_space = 1;
         return;
@@ -99,6 +118,7 @@ static size_t
 mark_begin(struct san *z)
 {
     san_visible(z);
+    san_break(z);
     return z->out->len;
 }
 
@@ -233,7 +253,7 @@ text_sanitize_marked(const char *str, size_t n, struct strbuf *out, unsigned fla
                      struct text_spans *marks)
 {
     const unsigned char *s = (const unsigned char *)str;
-    struct san z = {out, marks, flags, 0, 0, 0};
+    struct san z = {out, marks, flags, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
     sb_grow(out, n);
     while (i < n) {
@@ -245,6 +265,8 @@ text_sanitize_marked(const char *str, size_t n, struct strbuf *out, unsigned fla
                 san_visible(&z);
                 sb_putc(out, (char)c);
                 z.col++;
+                san_break(&z);
+                z.last_base = c;
             }
             i++;
             continue;
@@ -307,6 +329,7 @@ text_sanitize_marked(const char *str, size_t n, struct strbuf *out, unsigned fla
             mark_end(&z, m);
         } else if (cp == 0x00A0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)) {
             /* Unicode spaces draw as themselves; one-line previews collapse them. */
+            san_break(&z);
             if (flags & TEXT_SAN_ONELINE) {
                 z.pending_space = 1;
             } else {
@@ -314,12 +337,52 @@ text_sanitize_marked(const char *str, size_t n, struct strbuf *out, unsigned fla
                 sb_append(out, str + i, k);
                 z.col += (size_t)text_cp_width(cp);
             }
+        } else if (cp >= 0xE0000 && cp <= 0xE007F && !z.flag_tags && z.last_base != 0x1F3F4) {
+            /* Tag characters outside an emoji flag are invisible text ("ASCII
+             * smuggling"): show what they spell. */
+            size_t m = mark_begin(&z);
+            sb_puts(out, "\xE2\x9F\xA8TAG:"); /* ⟨TAG: */
+            while (i < n) {
+                uint32_t t;
+                size_t tk = text_decode(str + i, n - i, &t);
+                if (t < 0xE0000 || t > 0xE007F)
+                    break;
+                if (t >= 0xE0020 && t < 0xE007F)
+                    summary_byte(out, (unsigned char)(t - 0xE0000));
+                i += tk;
+            }
+            sb_puts(out, "\xE2\x9F\xA9"); /* ⟩ */
+            mark_end(&z, m);
+            continue;
         } else {
             int w = text_cp_width(cp);
+            if (w == 0 && z.zw_run >= SAN_MAX_ZERO_WIDTH && !(cp >= 0xE0000 && cp <= 0xE007F)) {
+                size_t extra = 0;
+                while (i < n) {
+                    uint32_t t;
+                    size_t tk = text_decode(str + i, n - i, &t);
+                    if (text_cp_width(t) != 0 || (t >= 0xE0000 && t <= 0xE007F))
+                        break;
+                    extra++;
+                    i += tk;
+                }
+                size_t m = mark_begin(&z);
+                sb_printf(out, "\xE2\x9F\xA8+%zu\xE2\x9F\xA9", extra); /* ⟨+N⟩ */
+                mark_end(&z, m);
+                continue;
+            }
             san_visible(&z);
             sb_append(out, str + i, k);
-            if (w > 0)
+            if (w > 0) {
                 z.col += (size_t)w;
+                z.zw_run = 0;
+                z.last_base = cp;
+                z.flag_tags = 0;
+            } else {
+                z.zw_run++;
+                if (cp >= 0xE0000 && cp <= 0xE007F)
+                    z.flag_tags = cp != 0xE007F; /* CANCEL TAG ends the flag */
+            }
         }
         i += k;
     }
@@ -371,8 +434,11 @@ text_escape_visual(const char *str, size_t n, struct strbuf *out)
         if (cp == 0xFFFD && !(k == 3 && s[i] == 0xEF)) {
             for (size_t j = 0; j < k; j++)
                 sb_printf(out, "\\x%02x", s[i + j]);
-        } else if (text_cp_width(cp) < 0 || bidi_name(cp) || cp == 0xFEFF) {
+        } else if (text_cp_width(cp) < 0 || bidi_name(cp) || cp == 0xFEFF ||
+                   (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064)) {
             sb_printf(out, "\\u%04x", (unsigned)cp);
+        } else if (cp >= 0xE0000 && cp <= 0xE007F) {
+            sb_printf(out, "\\U%08x", (unsigned)cp);
         } else {
             sb_append(out, str + i, k);
         }

@@ -18,6 +18,10 @@
  *   bidi controls             "⟨RLO⟩", "⟨LRI⟩", "⟨RLM⟩"... (U+202A-202E,
  *                             U+2066-2069, U+200E, U+200F, U+061C)
  *   invalid UTF-8             U+FFFD per maximal ill-formed subsequence
+ *   tag characters U+E0000-   "⟨TAG:hidden⟩", what they spell (invisible "ASCII
+ *     E007F                   smuggling"); kept inside emoji flags (🏴 + tags)
+ *   > 8 zero-width code       the first 8 are kept, the rest become "⟨+N⟩"
+ *     points on one character (combining-mark floods, "Zalgo" text)
  *
  * Sanitizing is presentation only: the workspace, exports and Lua keep raw text. */
 #ifndef PS_CORE_SANITIZE_H
@@ -55,9 +59,10 @@ void text_sanitize(const char *s, size_t n, struct strbuf *out, unsigned flags);
 void text_sanitize_marked(const char *s, size_t n, struct strbuf *out, unsigned flags,
                           struct text_spans *marks);
 
-/* Escape visualisation: append s[0..n) with every non-printable shown as a C-style
- * escape ("\e[31m", "\r", "\t", "\x07", "\u202e", invalid bytes as "\xff") and
- * backslashes doubled; newlines are kept.  The result is safe to draw as is. */
+/* Escape visualisation: append s[0..n) with every non-printable or invisible
+ * character shown as a C-style escape ("\e[31m", "\r", "\t", "\x07", "\u202e",
+ * "\u200b", "\U000e0041", invalid bytes as "\xff") and backslashes doubled;
+ * newlines are kept.  The result is safe to draw as is. */
 void text_escape_visual(const char *s, size_t n, struct strbuf *out);
 
 void text_spans_free(struct text_spans *sp);
