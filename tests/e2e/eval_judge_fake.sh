@@ -101,6 +101,15 @@ C
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["annotator"]=="llm:judgej/pairwise_json" and r["requests"]==4 and r["judged"]==4, r' "$T/c.json"
 if "$PS_BIN" -w "$W" --config "$T/conf.lua" judge d --model nomodel 2>"$T/err"; then echo "unknown model accepted"; exit 1; fi
 grep -q "no model 'nomodel'" "$T/err" || { cat "$T/err"; exit 1; }
+# --pairs all: every pair of an item with three responses (3 requests); text-free
+# responses are skipped and counted
+cat >"$T/three.jsonl" <<'J'
+{"prompt":"three","responses":[{"text":"x"},{"text":"y"},{"text":"z"}]}
+{"prompt":"battle","responses":[{"model":"m1"},{"model":"m2"}]}
+J
+"$PS_BIN" -w "$W" import --name three "$T/three.jsonl" 2>/dev/null
+"$PS_BIN" -w "$W" judge three --model fake --base-url "$URL" --pairs all --json >"$T/three.json" 2>/dev/null
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["requests"]==3 and r["judged"]==3 and r["skipped_no_text"]==1, r' "$T/three.json"
 # kill -9 in the middle of a run: the rerun judges only what is missing, no pair twice
 python3 -c '
 for i in range(6):
