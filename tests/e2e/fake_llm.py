@@ -20,6 +20,8 @@ the completion prompt), so tests stay deterministic:
   @@delay:MS@@         answer after MS milliseconds (concurrency tests)
   @@malformed@@        200 with a body that is not JSON
   @@html502@@          502 with an HTML body
+  @@empty@@            200 with an empty body
+  @@textplain@@        a normal JSON answer labelled text/plain
   @@split@@            streams: every byte written separately
   @@crlf@@ / @@cr@@    streams: CRLF / lone-CR line endings
   @@comments@@         streams: ": keep-alive" comments and events without data
@@ -90,6 +92,7 @@ def reply_text(prompt, i, n):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     req_no = 0
+    content_type = "application/json"
     server_version = "fake-llm/1"
 
     def log_message(self, *a):
@@ -104,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_json(self, status, obj, headers=None, raw=None):
         body = raw if raw is not None else json.dumps(obj).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if "Content-Type" not in (headers or {}):
+            self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("x-request-id", "req-%d" % self.req_no)
         for k, v in (headers or {}).items():
@@ -175,6 +179,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_reset":
             reset_state()
             return self.send_json(200, {"ok": True})
+        self.content_type = "application/json"  # per request (one handler per connection)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -243,6 +248,10 @@ class Handler(BaseHTTPRequestHandler):
         if "html502" in d:
             return self.send_json(502, None, {"Content-Type": "text/html"},
                                   raw=b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+        if "empty" in d:
+            return self.send_json(200, None, raw=b"")
+        if "textplain" in d:
+            self.content_type = "text/plain"
         if "malformed" in d:
             return self.send_json(200, None, raw=b'{"id": "x", "choices": [ {"mess')
         model = body.get("model", "")

@@ -23,6 +23,22 @@ keep_result(void *ud, struct llm_result *res)
     s->res = res;
 }
 
+/* A chat request with one user message; the message lives in *msg (caller's). */
+static struct llm_request
+chat_req(struct llm_msg *msg, const char *prompt, struct slot *s)
+{
+    struct llm_request req;
+    memset(&req, 0, sizeof req);
+    msg->role = "user";
+    msg->content = prompt;
+    req.kind = LLM_CHAT;
+    req.messages = msg;
+    req.n_messages = 1;
+    req.on_done = s ? keep_result : NULL;
+    req.ud = s;
+    return req;
+}
+
 static struct llm_model *
 add_model(struct llm_engine *eng, const char *name, enum llm_provider prov, int n_urls, int concurrency,
           int retries, const char *model_id)
@@ -206,6 +222,8 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
         {"@@close:1@@ o", 1, -1, LLM_E_NONE, 200},
         {"@@stall:1:3@@ p", 1, 2, LLM_E_NONE, 200},
         {"@@malformed@@ q", 0, 1, LLM_E_PARSE, 200},
+        {"@@empty@@ q2", 0, 1, LLM_E_PARSE, 200},
+        {"@@textplain@@ q3", 1, 1, LLM_E_NONE, 200},
         {"@@html502@@ r", 0, 4, LLM_E_SERVER, 502},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -270,12 +288,8 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     for (int i = 0; i < BATCH; i++) {
         /* later requests answer faster, so completion order differs from input order */
         snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 30 + (BATCH - i) % 7 * 10, i);
-        struct llm_msg msg = {"user", prompts[i]};
-        struct llm_request req;
-        memset(&req, 0, sizeof req);
-        req.kind = LLM_CHAT;
-        req.messages = &msg;
-        req.n_messages = 1;
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, prompts[i], NULL);
         req.on_done = keep_result;
         req.ud = &slots[i];
         slots[i].res = NULL;
@@ -309,12 +323,8 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     fake_llm_reset(&fake);
     for (int i = 0; i < 60; i++) {
         snprintf(prompts[i], sizeof prompts[i], "@@delay:30@@ even %d", i);
-        struct llm_msg msg = {"user", prompts[i]};
-        struct llm_request req;
-        memset(&req, 0, sizeof req);
-        req.kind = LLM_CHAT;
-        req.messages = &msg;
-        req.n_messages = 1;
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, prompts[i], NULL);
         llm_submit(eng, m, &req, &err);
     }
     llm_engine_run(eng, NULL, &err);
@@ -484,12 +494,8 @@ test_cancel(struct llm_engine *eng, struct llm_model *m)
     struct ps_err err;
     uint64_t ids[10];
     for (int i = 0; i < 10; i++) {
-        struct llm_msg msg = {"user", "@@delay:300@@ slow"};
-        struct llm_request req;
-        memset(&req, 0, sizeof req);
-        req.kind = LLM_CHAT;
-        req.messages = &msg;
-        req.n_messages = 1;
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, "@@delay:300@@ slow", NULL);
         req.on_done = keep_result;
         req.ud = &slots[i];
         slots[i].res = NULL;
@@ -523,12 +529,8 @@ test_fanout(struct llm_engine *eng, struct llm_model *an, struct llm_model *non)
 {
     struct ps_err err;
     struct slot s = {NULL};
-    struct llm_msg msg = {"user", "fan out"};
-    struct llm_request req;
-    memset(&req, 0, sizeof req);
-    req.kind = LLM_CHAT;
-    req.messages = &msg;
-    req.n_messages = 1;
+    struct llm_msg msg;
+    struct llm_request req = chat_req(&msg, "fan out", NULL);
     req.p.n = 3;
     req.p.seed = 100;
     req.p.has_seed = 1;
@@ -592,12 +594,8 @@ test_rate_limits(struct llm_engine *eng)
     CHECK_EQ(llm_engine_add_model(eng, &c, &t, &err), PS_OK);
     double t0 = mono_s();
     for (int i = 0; i < 20; i++) {
-        struct llm_msg msg = {"user", "limited"};
-        struct llm_request req;
-        memset(&req, 0, sizeof req);
-        req.kind = LLM_CHAT;
-        req.messages = &msg;
-        req.n_messages = 1;
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, "limited", NULL);
         llm_submit(eng, m, &req, &err);
     }
     llm_engine_run(eng, NULL, &err);
@@ -609,12 +607,8 @@ test_rate_limits(struct llm_engine *eng)
      * about two start per second after the first second's budget */
     t0 = mono_s();
     for (int i = 0; i < 5; i++) {
-        struct llm_msg msg = {"user", "tokens"};
-        struct llm_request req;
-        memset(&req, 0, sizeof req);
-        req.kind = LLM_CHAT;
-        req.messages = &msg;
-        req.n_messages = 1;
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, "tokens", NULL);
         req.p.max_tokens = 40;
         llm_submit(eng, t, &req, &err);
     }
