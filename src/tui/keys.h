@@ -42,6 +42,7 @@
     _(SWAP,           "swap",            "Pair",    0, "swap the two sides (blind labeling)") \
     _(DIFF,           "diff-toggle",     "Pair",    0, "word-diff emphasis on/off") \
     _(CONTEXT,        "context-toggle",  "Pair",    0, "show/hide system prompt and history") \
+    _(NEXT_CHANGE,    "next-change",     "Pair",    0, "scroll to the next row with a word-diff change") \
     _(IGNORE_WS,      "ignore-space",    "Pair",    0, "word diff: ignore whitespace differences on/off") \
     _(ESCAPES,        "escapes-toggle",  "Pair",    0, "show control characters as escapes (\\e[31m) instead of placeholders") \
     _(COMPARE,        "compare",         "Pair",    1, "choose the two responses to compare: compare I J") \
@@ -152,6 +153,7 @@ enum tui_keymap {
     _(PAIR,    "w",         DIFF) \
     _(PAIR,    "p",         CONTEXT) \
     _(PAIR,    "W",         IGNORE_WS) \
+    _(PAIR,    "@",         NEXT_CHANGE) \
     _(PAIR,    "E",         ESCAPES) \
     _(HELP,    "/",         SEARCH) \
     _(HELP,    "n",         SEARCH_NEXT) \

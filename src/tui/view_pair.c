@@ -65,6 +65,7 @@ struct pair {
     struct strbuf text;
     int built_w;
     int64_t top;
+    int64_t last_change;  /* line `@` last jumped to, -1 = none */
     int resp_line;      /* first line of the responses section */
     int fresh;          /* item just loaded: choose the initial scroll */
     char my_label[16];  /* my stored verdict for (ia, ib), "" when none */
@@ -347,6 +348,7 @@ pair_build(struct tui *tui, struct pair *p, int w)
 {
     pair_clear_doc(p);
     p->built_w = w;
+    p->last_change = -1;
     if (!p->loaded)
         return;
     struct store_item *it = &p->it;
@@ -663,6 +665,50 @@ pair_compare(struct tui *tui, struct pair *p, const char *arg)
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
+/* 1 when a response cell of the line shows part of a non-equal diff hunk. */
+static int
+pair_line_changed(const struct pair *p, const struct pline *l)
+{
+    for (int c = 0; c < l->ncell; c++) {
+        const struct pcell *cell = &l->c[c];
+        if ((cell->src != SRC_LEFT && cell->src != SRC_RIGHT) || cell->len == 0)
+            continue;
+        int side = cell->src;
+        for (size_t k = text_diff_find(&p->diff, side, cell->off); k < p->diff.n; k++) {
+            const struct text_diff_hunk *h = &p->diff.h[k];
+            size_t off = side ? h->b_off : h->a_off, len = side ? h->b_len : h->a_len;
+            if (off >= cell->off + cell->len)
+                break;
+            if (len > 0 && h->tag != TEXT_DIFF_EQUAL)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* `@`: scroll so the next changed row (after the top one) is at the top. */
+static int
+pair_next_change(struct tui *tui, struct pair *p)
+{
+    if (!p->have_diff) {
+        tui_err(tui, "no word diff here (w turns it on)");
+        return TUI_R_HANDLED;
+    }
+    /* Near the end the top is clamped, so continue after the last change
+     * found rather than after the top. */
+    int64_t from = p->last_change >= p->top ? p->last_change + 1 : p->top + 1;
+    for (int64_t i = from; i < p->nlines; i++) {
+        /* Skip the rest of the current change: stop at the start of the next. */
+        if (pair_line_changed(p, &p->lines[i]) && !pair_line_changed(p, &p->lines[i - 1])) {
+            p->top = i;
+            p->last_change = i;
+            return TUI_R_HANDLED | TUI_R_REDRAW;
+        }
+    }
+    tui_msg(tui, "no further change");
+    return TUI_R_HANDLED;
+}
+
 static int
 pair_step(struct tui *tui, struct pair *p, int delta, int unlabeled)
 {
@@ -726,6 +772,8 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         p->context_on = !p->context_on;
         p->built_w = -1;
         break;
+    case CMD_NEXT_CHANGE:
+        return pair_next_change(tui, p);
     case CMD_IGNORE_WS:
         p->ignore_ws = !p->ignore_ws;
         p->built_w = -1;

@@ -8,11 +8,15 @@ cat > "$T/multi.jsonl" <<'JSON'
 {"key":"m1","prompt":"pick the best of three","responses":[{"text":"first candidate text","model":"ma"},{"text":"second candidate text","model":"mb"},{"text":"third candidate with a walrus","model":"mc"}],"judgments":[{"a":0,"b":2,"annotator":"dataset","verdict":"B"}]}
 {"key":"m2","prompt":"another prompt","responses":[{"text":"x","model":"ma"},{"text":"y","model":"mb"}]}
 JSON
+# A third item whose two responses differ only on row 55 of 70.
+awk 'BEGIN { a = ""; b = "";
+    for (i = 1; i <= 70; i++) { a = a "row " i " is the same\\n"; b = b (i == 55 ? "row 55 is DIFFERENT\\n" : "row " i " is the same\\n") }
+    printf("{\"key\":\"m3\",\"prompt\":\"long\",\"responses\":[{\"text\":\"%s\",\"model\":\"ma\"},{\"text\":\"%s\",\"model\":\"mb\"}]}\n", a, b) }' >> "$T/multi.jsonl"
 WS="$T/ws.db"
 "$PS_BIN" -w "$WS" import --name multi "$T/multi.jsonl" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
 
 tui_start 120 40 tui -w "$WS" -d multi
-wait_for "[items] 1/2"
+wait_for "[items] 1/3"
 [ "$(tmux -S "$SOCK" display -p -t t '#{alternate_on}')" = 1 ] || fail "not on the alternate screen"
 keys Enter
 wait_for "#1 vs #2 of 3"
@@ -35,13 +39,22 @@ keys /
 type_text walrus ; keys Enter
 wait_for_e $'48;5;220m[^\e]*walrus'
 
+# @ scrolls to the next changed row.
+keys : ; type_text "open pair 3" ; keys Enter
+wait_for "pair 3/3"
+assert_screen_lacks "DIFFERENT"
+keys @
+wait_for "row 55 is DIFFERENT"
+keys @
+wait_for "no further change"
+
 # :open (also what the Lua host's ps.ui.open uses).
 keys : ; type_text "open pair 2" ; keys Enter
-wait_for "pair 2/2"
+wait_for "pair 2/3"
 keys : ; type_text "open datasets" ; keys Enter
 wait_for "[datasets]"
 keys : ; type_text "open items multi" ; keys Enter
-wait_for "[items] 1/2"
+wait_for "[items] 1/3"
 keys : ; type_text "open nosuch" ; keys Enter
 wait_for "open: unknown view 'nosuch'"
 
