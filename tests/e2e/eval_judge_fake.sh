@@ -72,13 +72,14 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["requests"
 # another annotator name sends the same requests: all served from the cache
 "$PS_BIN" -w "$W" judge d --model fake --base-url "$URL" --swap --annotator llm:again --json >"$T/run3.json" 2>/dev/null
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["requests"]==8 and r["cached"]==8, r' "$T/run3.json"
-curl -s "http://127.0.0.1:$PORT/_stats" | python3 -c '
+fetch() { python3 -c 'import sys, urllib.request as u; sys.stdout.write(u.urlopen(u.Request(sys.argv[1], method=sys.argv[2])).read().decode())' "http://127.0.0.1:$PORT/$1" "${2:-GET}"; }
+fetch _stats | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert s["requests"] == 8, s["requests"]
 print("server saw", s["requests"], "requests")'
 # the request: temperature 0, instructions as the system message, the pair as the user message
-curl -s "http://127.0.0.1:$PORT/_requests" | python3 -c '
+fetch _requests | python3 -c '
 import json, sys
 reqs = json.load(sys.stdin)
 reqs = reqs.get("requests", reqs) if isinstance(reqs, dict) else reqs
@@ -116,7 +117,7 @@ for i in range(6):
     print("{\"prompt\":\"slow %d @@delay:250@@\",\"responses\":[{\"text\":\"a\"},{\"text\":\"b\"}]}" % i)
 ' >"$T/slow.jsonl"
 "$PS_BIN" -w "$W" import --name slow "$T/slow.jsonl" 2>/dev/null
-curl -s -X POST "http://127.0.0.1:$PORT/_reset" >/dev/null
+fetch _reset POST >/dev/null
 "$PS_BIN" -w "$W" judge slow --model slowj --base-url "$URL" --concurrency 1 --swap --json >/dev/null 2>&1 &
 JP=$!
 for _ in $(seq 1 100); do
