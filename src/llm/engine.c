@@ -999,6 +999,7 @@ start_req(struct llm_engine *e, struct llm_req *r)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, m->hdrs);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* big logprob answers compress well */
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     /* Waiting for a connection that might multiplex pays off over TLS, where ALPN

@@ -18,6 +18,7 @@ probe_run(struct llm_engine *e, struct llm_model *m, struct llm_request *req, st
 {
     struct llm_result *res = NULL;
     req->no_log = 1;
+    req->timeout_s = 30; /* a probe must not hang for the model's generation timeout */
     req->on_done = probe_keep;
     req->ud = &res;
     if (!llm_submit(e, m, req, err))
