@@ -25,6 +25,7 @@ ps_lua_signal_interrupt(void)
 
 #define LIVE_KEY "ps.live_tasks"
 #define HOOK_COUNT 1000
+#define SLICE_MS 20.0
 
 static void
 take_signal(struct ps_lua *pl)
@@ -46,8 +47,15 @@ l_hook(lua_State *L, lua_Debug *ar)
     }
     if (pl->interrupted)
         luaL_error(L, "interrupted");
-    if (pl->current && pl->current->co == L && pl->current->cancelled)
-        luaL_error(L, "cancelled");
+    if (pl->current && pl->current->co == L) {
+        if (pl->current->cancelled)
+            luaL_error(L, "cancelled");
+        /* Time slicing: a task computing for longer than a slice yields back to the
+         * loop (count hooks may yield in 5.4), so the TUI keeps reading keys, and
+         * other tasks run, even while a script spins in pure Lua. */
+        if (lua_isyieldable(L) && l_now_ms() - pl->slice_start > SLICE_MS)
+            lua_yield(L, 0);
+    }
 }
 
 void
@@ -250,8 +258,11 @@ resume_task(struct ps_lua *pl, lua_State *from, struct ltask *t)
     t->state = LTASK_RUNNING;
     t->round = pl->round;
     pl->current = t;
+    double slice = pl->slice_start;
+    pl->slice_start = l_now_ms();
     int status = lua_resume(t->co, from, nargs, &nres);
     pl->current = prev;
+    pl->slice_start = slice;
     if (status == LUA_YIELD) {
         if (t->state == LTASK_RUNNING) {
             /* a plain coroutine.yield at the task's top level: run again next round */

@@ -478,6 +478,9 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_CANCEL:
         tui->n_pend = 0;
         tui_msg(tui, "cancelled");
+        /* Lua tasks started from the REPL pane stop too (the pane interrupts them). */
+        if (tui->pane && tui->pane->ops->request)
+            tui->pane->ops->request(tui, tui->pane, CMD_CANCEL, NULL);
         return TUI_R_HANDLED;
     default:
         break;

@@ -588,7 +588,6 @@ static int
 view_repl_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
     struct repl_state *rs = *(struct repl_state **)v->priv;
-    (void)tui;
     (void)arg;
     /* Motions scroll the output (the mouse wheel arrives as move-up/move-down). */
     switch (cmd) {
@@ -599,6 +598,14 @@ view_repl_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char 
     case CMD_MOVE_DOWN:
         if (rs->scroll > 0)
             rs->scroll--;
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    case CMD_CANCEL:
+        /* Ctrl-C with the focus on the main view (forwarded by the loop). */
+        if (ps_lua_busy(rs->pl)) {
+            ps_lua_interrupt(rs->pl);
+            repl_arm(rs);
+            tui_msg(tui, "Lua tasks interrupted");
+        }
         return TUI_R_HANDLED | TUI_R_REDRAW;
     default:
         return TUI_R_IGNORED;

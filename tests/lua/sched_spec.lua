@@ -111,3 +111,21 @@ test("task handles", function()
   eq({ t:wait() }, { 1, 2, 3 })
   raises("bad argument #1", ps.spawn, 1)
 end)
+
+test("a task that computes is time-sliced: others still run", function()
+  local done = false
+  local spinner = ps.spawn(function()
+    local t0 = ps.now()
+    while ps.now() - t0 < 300 do end
+    return done
+  end)
+  ps.spawn(function() ps.sleep(10); done = true end)
+  eq(spinner:wait(), true)
+end)
+
+test("cancel stops a pure busy loop", function()
+  local t = ps.spawn(function() while true do end end)
+  ps.sleep(30)
+  ok(t:cancel())
+  raises("cancelled", t.wait, t)
+end)

@@ -48,16 +48,16 @@ type_text 'error("boom")'; keys Enter
 wait_for "stdin:1: boom"
 
 # Ctrl-C interrupts a running chunk without leaving the REPL
-type_text 'while true do end'; keys Enter
-sleep 0.5
+type_text 'print("spinning"); while true do end'; keys Enter
+wait_for "spinning"
 keys C-c
 wait_for "interrupted"
 type_text '"still here"'; keys Enter
 wait_for '"still here"'
 
 # ... and a sleeping one (a task waiting on a timer)
-type_text 'ps.sleep(60000)'; keys Enter
-sleep 0.5
+type_text 'print("napping"); ps.sleep(60000)'; keys Enter
+wait_for "napping"
 keys C-c
 i=0; while [ "$(screen | grep -c interrupted)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 [ "$(screen | grep -c interrupted)" -ge 2 ] || fail "ps.sleep was not interrupted"

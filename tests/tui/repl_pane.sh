@@ -26,9 +26,15 @@ wait_for "[running"
 keys Escape
 keys j
 wait_for "running"
-keys Tab
 keys C-c
+wait_for "Lua tasks interrupted"
 wait_for "interrupted"
+wait_gone "[running"
+keys Tab
+# the same from inside the pane
+type_text 'while true do end'; keys Enter
+wait_for "[running"
+keys C-c
 wait_gone "[running"
 # labels made from Lua show up in the UI
 type_text 'ps.ui.current():judge{ verdict = "tie", annotator = "human:tester" }'; keys Enter
@@ -41,7 +47,7 @@ keys C-u
 keys '`'
 wait_gone "Lua 5.4 with the ps API"
 keys '`'
-wait_for "row 40"
+wait_for 'ps.ui.current():judge'
 keys '`'
 keys Q
 wait_for "[exited 0]"
