@@ -41,10 +41,9 @@ l_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     struct ps_lua *pl = l_engine(L);
-    if (l_sigint_flag) {
-        l_sigint_flag = 0;
+    /* The flag stays set: the scheduler's take_signal() also wakes waiting tasks. */
+    if (l_sigint_flag)
         pl->interrupted = 1;
-    }
     if (pl->interrupted)
         luaL_error(L, "interrupted");
     if (pl->current && pl->current->co == L) {
