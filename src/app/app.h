@@ -45,6 +45,11 @@ struct store *app_store(struct app *app);
 int app_fail(struct app *app);
 int app_failf(struct app *app, const char *fmt, ...) PS_PRINTF(2, 3);
 
+/* For a getopt_long loop run with opterr = 0 that returned '?' or ':': print one
+ * line ("prefscope: show: unknown option '--x' (see prefscope show --help)") and
+ * return 2, the usage-error status. */
+int app_bad_option(const char *cmd, char **argv);
+
 /* Handle options shared by every subcommand inside a getopt_long loop: -w/--workspace
  * and --config.  Returns 1 when `opt` was consumed. */
 int app_common_opt(struct app *app, int opt, const char *optarg_value);

@@ -40,6 +40,7 @@ cmd_export(struct app *app, int argc, char **argv)
     const char *output = NULL;
     int c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "w:f:a:o:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -48,7 +49,7 @@ cmd_export(struct app *app, int argc, char **argv)
         case 'a': o.annotator = optarg; break;
         case 'o': output = optarg; break;
         case 'h': fputs(export_usage, stdout); return 0;
-        default: fputs(export_usage, stderr); return 2;
+        default: return app_bad_option("export", argv);
         }
     }
     if (optind >= argc)

@@ -58,6 +58,7 @@ cmd_import(struct app *app, int argc, char **argv)
     o.out = stdout;
     int c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "w:n:f:m:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -69,7 +70,7 @@ cmd_import(struct app *app, int argc, char **argv)
         case OPT_APPEND: o.append = 1; break;
         case OPT_DRY: o.dry_run = 1; break;
         case 'h': import_usage(stdout); return 0;
-        default: import_usage(stderr); return 2;
+        default: return app_bad_option("import", argv);
         }
     }
     if (optind >= argc)

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
 #include "core/strbuf.h"
+#include "core/width.h"
 #include "store/store.h"
 
 static const char ls_usage[] =
@@ -27,6 +29,23 @@ json_field(struct strbuf *sb, const char *key, const char *val)
         sb_puts(sb, "null");
 }
 
+/* Print a table cell: names and annotators come from data, so they are sanitized
+ * (core/sanitize.h) and padded by display width (CJK names line up); `cols` = 0
+ * prints the text as is, without padding. */
+static void
+put_cell(struct strbuf *tmp, const char *text, int cols)
+{
+    sb_reset(tmp);
+    text_sanitize(text, strlen(text), tmp, TEXT_SAN_ONELINE);
+    fputs(sb_str(tmp), stdout);
+    if (cols > 0) {
+        int w = (int)text_width(tmp->p ? tmp->p : "", tmp->len);
+        do
+            fputc(' ', stdout);
+        while (++w < cols + 1);
+    }
+}
+
 int
 cmd_ls(struct app *app, int argc, char **argv)
 {
@@ -39,6 +58,7 @@ cmd_ls(struct app *app, int argc, char **argv)
     };
     int json = 0, c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -48,8 +68,7 @@ cmd_ls(struct app *app, int argc, char **argv)
             fputs(ls_usage, stdout);
             return 0;
         } else {
-            fputs(ls_usage, stderr);
-            return 2;
+            return app_bad_option("ls", argv);
         }
     }
     if (optind < argc)
@@ -100,14 +119,19 @@ cmd_ls(struct app *app, int argc, char **argv)
     } else {
         printf("%-28s %-16s %8s %9s %9s %8s  %s\n", "DATASET", "FORMAT", "ITEMS", "RESPONSES",
                "JUDGMENTS", "RATINGS", "ANNOTATORS");
+        struct strbuf tmp = STRBUF_INIT;
         for (int i = 0; i < n; i++) {
             struct store_dataset *d = &ds[i];
-            printf("%-28s %-16s %8lld %9lld %9lld %8lld  %s\n", d->name, d->format ? d->format : "-",
-                   (long long)d->n_items, (long long)d->n_responses, (long long)d->n_judgments,
-                   (long long)d->n_ratings, d->annotators[0] ? d->annotators : "-");
+            put_cell(&tmp, d->name, 28);
+            put_cell(&tmp, d->format ? d->format : "-", 16);
+            printf("%8lld %9lld %9lld %8lld  ", (long long)d->n_items, (long long)d->n_responses,
+                   (long long)d->n_judgments, (long long)d->n_ratings);
+            put_cell(&tmp, d->annotators[0] ? d->annotators : "-", 0);
+            fputc('\n', stdout);
             if (d->n_feedback)
                 printf("%-28s %lld feedback records\n", "", (long long)d->n_feedback);
         }
+        sb_free(&tmp);
     }
     store_dataset_list_free(ds, n);
     return 0;

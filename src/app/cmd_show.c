@@ -54,6 +54,7 @@ cmd_show(struct app *app, int argc, char **argv)
     };
     int json = 0, c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -63,8 +64,7 @@ cmd_show(struct app *app, int argc, char **argv)
             fputs(show_usage, stdout);
             return 0;
         } else {
-            fputs(show_usage, stderr);
-            return 2;
+            return app_bad_option("show", argv);
         }
     }
     if (optind >= argc)

@@ -1,4 +1,5 @@
 /* prefscope entry point: global options, subcommand dispatch. */
+#include <getopt.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +69,18 @@ app_failf(struct app *app, const char *fmt, ...)
     va_end(ap);
     app->err.code = PS_ERR_USAGE;
     return app_fail(app);
+}
+
+int
+app_bad_option(const char *cmd, char **argv)
+{
+    /* getopt leaves the offending word at optind - 1 */
+    const char *word = optind > 0 ? argv[optind - 1] : NULL;
+    if (!word || word[0] != '-')
+        word = "?";
+    fprintf(stderr, "prefscope: %s: unknown option or missing value: '%s' (see prefscope %s --help)\n",
+            cmd, word, cmd);
+    return 2;
 }
 
 int
