@@ -119,6 +119,8 @@ on_line(char *line)
         run_entry(r);
         repl_sigint = 0;
     }
+    if (ps_lua_output_mid_line(r->pl))
+        putchar('\n'); /* io.write without a newline: the prompt starts a new line */
     rl_set_prompt("> ");
 }
 

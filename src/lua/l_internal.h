@@ -77,6 +77,7 @@ struct ps_lua {
     unsigned round;             /* scheduler round counter */
     int step_depth;             /* nested ps_lua_step calls (blocking waits) */
     double slice_start;         /* when the current task was resumed (ms) */
+    int out_mid_line;           /* the last output did not end with a newline */
     int list_changed;           /* a nested step finished tasks */
     struct ltask *repl_task;    /* REPL chunk being evaluated */
     struct strbuf repl_buf;     /* incomplete REPL chunk */

@@ -33,6 +33,8 @@ l_fail(lua_State *L, const struct ps_err *err)
 void
 l_write(struct ps_lua *pl, const char *s, size_t n)
 {
+    if (n > 0)
+        pl->out_mid_line = s[n - 1] != '\n';
     if (pl->has_host && pl->host.write) {
         pl->host.write(pl->host.ud, s, n);
     } else {
@@ -459,6 +461,14 @@ ps_lua_set_host(struct ps_lua *pl, const struct ps_lua_host *host)
         lua_setfield(pl->L, -2, "headless");
     }
     lua_pop(pl->L, 1);
+}
+
+int
+ps_lua_output_mid_line(struct ps_lua *pl)
+{
+    int r = pl->out_mid_line;
+    pl->out_mid_line = 0;
+    return r;
 }
 
 void *

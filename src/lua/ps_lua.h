@@ -62,6 +62,10 @@ void ps_lua_free(struct ps_lua *pl);
  * the struct is copied.  The previous host, if any, is not released. */
 void ps_lua_set_host(struct ps_lua *pl, const struct ps_lua_host *host);
 
+/* 1 when the last output (print, io.write) did not end with a newline, so a
+ * prompt should start on a fresh line; resets the indicator. */
+int ps_lua_output_mid_line(struct ps_lua *pl);
+
 /* The `ud` of the current host, or NULL when headless. */
 void *ps_lua_host_ud(struct ps_lua *pl);
 
