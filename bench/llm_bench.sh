@@ -29,12 +29,12 @@ for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(awk '{print $2}' "$T/port")/v1"
 stats() { curl -s "${URL%/v1}/_stats"; }
 ideal=$(python3 -c "print(round($N/$C*$L/1000, 2))")
-echo "# N=$N C=$C L=${L}ms ideal wall ${ideal}s ($(python3 -c "print(round($C/$L*1000))") req/s); $(nproc) cores shared with the server; load $(cut -d' ' -f1-3 /proc/loadavg); ${PRIO:-normal priority}"
+echo "# N=$N C=$C L=${L}ms ideal wall ${ideal}s ($(python3 -c "print(round($C/$L*1000) if $L else 'unbounded')") req/s); $(nproc) cores shared with the server; load $(cut -d' ' -f1-3 /proc/loadavg); ${PRIO:-normal priority}"
 report() { # json line from a client -> add % of ideal and server-side facts
     python3 -c "
 import json,sys
 r=json.loads(sys.argv[1]); s=json.loads(sys.argv[2])
-r['pct_of_ideal']=round(100*$ideal/r['wall_s'],1)
+r['pct_of_ideal']=round(100*$ideal/r['wall_s'],1) if $ideal else None
 r['server_max_in_flight']=s['max_in_flight']; r['tcp_connections']=s['connections']
 print(json.dumps(r))" "$1" "$2"
 }
