@@ -383,6 +383,7 @@ cmd_judge(struct app *app, int argc, char **argv)
     int json = 0, c;
     char *annot_buf = NULL;
     optind = 1;
+    opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:m:t:a:n:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -422,7 +423,7 @@ cmd_judge(struct app *app, int argc, char **argv)
                 return 1;
             break;
         case 'h': fputs(judge_usage, stdout); return 0;
-        default: fputs(judge_usage, stderr); return 2;
+        default: return app_bad_option("judge", argv);
         }
     }
     if (optind != argc - 1)

@@ -121,6 +121,7 @@ cmd_rank(struct app *app, int argc, char **argv)
     const char *anchor = NULL;
     double v;
     optind = 1;
+    opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:a:b:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -154,7 +155,7 @@ cmd_rank(struct app *app, int argc, char **argv)
             break;
         case OPT_ANCHOR: anchor = optarg; break;
         case 'h': fputs(rank_usage, stdout); return 0;
-        default: fputs(rank_usage, stderr); return 2;
+        default: return app_bad_option("rank", argv);
         }
     }
     if (optind != argc - 1)

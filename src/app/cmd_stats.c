@@ -231,6 +231,7 @@ cmd_stats(struct app *app, int argc, char **argv)
     int n_annot_args = 0;
     const char *against = NULL;
     optind = 1;
+    opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:a:r:b:h", opts, NULL)) != -1) {
         if (app_common_opt(app, c, optarg))
             continue;
@@ -267,7 +268,7 @@ cmd_stats(struct app *app, int argc, char **argv)
                 return app_failf(app, "stats: --level expects a number in (0,1), not '%s'", optarg);
             break;
         case 'h': fputs(stats_usage, stdout); return 0;
-        default: fputs(stats_usage, stderr); return 2;
+        default: return app_bad_option("stats", argv);
         }
     }
     if (optind != argc - 1)

@@ -42,6 +42,9 @@ check_fail "expected one DATASET" "$PS_BIN" -w "$W" stats
 check_fail "no judgments between named models" "$PS_BIN" -w "$W" rank empty
 check_fail "--prior expects" "$PS_BIN" -w "$W" rank d --prior -1
 check_fail "--model is required" "$PS_BIN" -w "$W" judge d
+check_fail "unknown option" "$PS_BIN" -w "$W" stats d --bogus
+check_fail "unknown option" "$PS_BIN" -w "$W" rank d --bogus
+check_fail "unknown option" "$PS_BIN" -w "$W" judge d --bogus
 # a dataset without judgments: stats says so and still prints an (empty) report
 "$PS_BIN" -w "$W" stats empty --json 2>"$T/e" | python3 -c '
 import json, sys
