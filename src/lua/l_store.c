@@ -41,9 +41,11 @@ struct lds {
 
 struct litem {
     int64_t id;
-    int loaded;
+    int loaded;            /* 0 nothing, ITEM_ROW the item's row, ITEM_FULL with children */
     struct store_item it;
 };
+
+enum { ITEM_ROW = 1, ITEM_FULL = 2 };
 
 struct lcursor {
     int64_t ds_id;
@@ -1033,24 +1035,34 @@ item_unload(struct litem *li)
     li->loaded = 0;
 }
 
-/* Load the item row (cached); raises "stale handle" when it no longer exists. */
+/* Load the item (cached) at least to `level`: ITEM_ROW reads only the item's own
+ * row (prompt, system, ...; one indexed lookup), ITEM_FULL also its responses,
+ * judgments, ratings and tags.  Raises "stale handle" when the item is gone. */
 static struct litem *
-load_item(lua_State *L, int idx, struct lws **wout)
+load_item_level(lua_State *L, int idx, int level, struct lws **wout)
 {
     struct lws *w;
     struct litem *li = check_item(L, idx, &w);
-    if (!li->loaded) {
+    if (li->loaded < level) {
         struct ps_err err = {0};
-        int rc = store_item_get_by_id(w->st, li->id, &li->it, &err);
+        item_unload(li);
+        int rc = level == ITEM_ROW ? store_item_get_row(w->st, li->id, &li->it, &err)
+                                   : store_item_get_by_id(w->st, li->id, &li->it, &err);
         if (rc == PS_ERR_NOTFOUND)
             luaL_error(L, "stale handle: item %d no longer exists", (int)li->id);
         if (rc != PS_OK)
             l_raise_err(L, &err);
-        li->loaded = 1;
+        li->loaded = level;
     }
     if (wout)
         *wout = w;
     return li;
+}
+
+static struct litem *
+load_item(lua_State *L, int idx, struct lws **wout)
+{
+    return load_item_level(L, idx, ITEM_FULL, wout);
 }
 
 static int
@@ -1209,7 +1221,13 @@ item_field(lua_State *L, int idx, const char *k)
         lua_pushinteger(L, check_item(L, idx, NULL)->id);
         return 1;
     }
-    struct litem *li = load_item(L, idx, &w);
+    static const char *const row_fields[] = {"seq", "key", "ext_id", "system", "prompt",
+                                             "history", "meta", "dataset", "notes", NULL};
+    int level = ITEM_FULL;
+    for (int i = 0; row_fields[i]; i++)
+        if (strcmp(k, row_fields[i]) == 0)
+            level = ITEM_ROW;
+    struct litem *li = load_item_level(L, idx, level, &w);
     const struct store_item *it = &li->it;
     if (strcmp(k, "seq") == 0)
         lua_pushinteger(L, it->seq);

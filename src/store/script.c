@@ -7,6 +7,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
+#include "store/store.h"
 
 static const char *const filter_labels[] = {"labeled", "unlabeled", "A", "B", "tie", "invalid", NULL};
 
@@ -173,6 +174,37 @@ store_item_last(struct store *st, int64_t dataset_id, int64_t *id, struct ps_err
 {
     return find_one(st, "SELECT id FROM item WHERE dataset_id = ?1 ORDER BY seq DESC LIMIT 1",
                     dataset_id, NULL, id, err);
+}
+
+int
+store_item_get_row(struct store *st, int64_t item_id, struct store_item *out, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(st->db,
+                           "SELECT id, dataset_id, seq, key, ext_id, system, history, prompt, meta"
+                           " FROM item WHERE id = ?1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "read item");
+    sqlite3_bind_int64(s, 1, item_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(s, 0);
+        out->dataset_id = sqlite3_column_int64(s, 1);
+        out->seq = sqlite3_column_int64(s, 2);
+        out->key = store_col_strdup(s, 3);
+        out->ext_id = store_col_strdup(s, 4);
+        out->system = store_col_strdup(s, 5);
+        out->history = store_col_strdup(s, 6);
+        out->prompt = store_col_strdup(s, 7);
+        out->meta = store_col_strdup(s, 8);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return ps_error(err, PS_ERR_NOTFOUND, "item %lld no longer exists", (long long)item_id);
+    if (rc != SQLITE_ROW)
+        return store_dberr(st, err, "read item");
+    return PS_OK;
 }
 
 int

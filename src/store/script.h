@@ -44,6 +44,14 @@ int store_item_count(struct store *st, int64_t dataset_id, const struct store_it
  * (Finding by key: store_item_find_key in store/join.h.) */
 int store_item_last(struct store *st, int64_t dataset_id, int64_t *id, struct ps_err *err);
 
+/* Load only the item's own row (id, dataset, seq, key, ext_id, system, history,
+ * prompt, meta) into *out, leaving responses, judgments, ratings and tags empty: the
+ * cheap path for reading prompts.  *out is released with store_item_free.
+ * PS_ERR_NOTFOUND when the item is gone. */
+struct store_item;
+int store_item_get_row(struct store *st, int64_t item_id, struct store_item *out,
+                       struct ps_err *err);
+
 /* The dataset an item belongs to; PS_ERR_NOTFOUND when the item is gone. */
 int store_item_dataset(struct store *st, int64_t item_id, int64_t *dataset_id, struct ps_err *err);
 
