@@ -53,6 +53,8 @@ struct llm_req {
     double retry_after_s;  /* < 0: none */
     int should_retry;      /* -1 absent, 0, 1 */
     char *server_req_id;
+    double rl_pause_s;     /* -1: an x-ratelimit-remaining-* header said 0 */
+    double rl_reset_s;     /* longest x-ratelimit-reset-* duration seen, -1 none */
     int cancelled;
     char errbuf[CURL_ERROR_SIZE];
     struct llm_result *res; /* set once finished */
@@ -71,6 +73,7 @@ struct llm_model {
     int in_flight;
     struct req_list queue;
     double rpm_tokens, tpm_tokens, rl_last, wake_at;
+    double paused_until;   /* from x-ratelimit-remaining-* = 0 with their reset */
 };
 
 struct llm_engine {
@@ -382,6 +385,38 @@ hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *v
     return 1;
 }
 
+/* OpenAI's reset durations: "1s", "6m0s", "12ms", "0.5s", "1h2m". */
+static double
+parse_duration_s(const char *s)
+{
+    double total = 0;
+    int any = 0;
+    while (*s) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s)
+            return any ? total : -1;
+        s = end;
+        if (s[0] == 'm' && s[1] == 's') {
+            total += v / 1000;
+            s += 2;
+        } else if (*s == 'h') {
+            total += v * 3600;
+            s++;
+        } else if (*s == 'm') {
+            total += v * 60;
+            s++;
+        } else if (*s == 's') {
+            total += v;
+            s++;
+        } else {
+            total += v; /* a bare number: seconds */
+        }
+        any = 1;
+    }
+    return any ? total : -1;
+}
+
 static size_t
 header_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
@@ -394,6 +429,8 @@ header_cb(char *buf, size_t size, size_t nitems, void *ud)
         /* a new response (after 100 Continue or a redirect): forget the last one's */
         r->retry_after_s = -1;
         r->should_retry = -1;
+        r->rl_pause_s = 0;
+        r->rl_reset_s = -1;
         return n;
     }
     if (hdr_is(buf, n, "retry-after-ms", &v, &vl) && vl < sizeof tmp) {
@@ -417,6 +454,20 @@ header_cb(char *buf, size_t size, size_t nitems, void *ud)
             if (t != -1)
                 r->retry_after_s = difftime(t, time(NULL));
         }
+    } else if ((hdr_is(buf, n, "x-ratelimit-remaining-requests", &v, &vl) ||
+                hdr_is(buf, n, "x-ratelimit-remaining-tokens", &v, &vl)) &&
+               vl == 1 && v[0] == '0') {
+        if (r->rl_pause_s == 0)
+            r->rl_pause_s = -1; /* exhausted; the reset header says for how long */
+    } else if ((hdr_is(buf, n, "x-ratelimit-reset-requests", &v, &vl) ||
+                hdr_is(buf, n, "x-ratelimit-reset-tokens", &v, &vl)) &&
+               vl < sizeof tmp) {
+        memcpy(tmp, v, vl);
+        tmp[vl] = '\0';
+        double d = parse_duration_s(tmp);
+        /* remembered for either limit; applied only when one is exhausted */
+        if (d > 0 && (r->rl_reset_s < 0 || d > r->rl_reset_s))
+            r->rl_reset_s = d;
     } else if (hdr_is(buf, n, "x-should-retry", &v, &vl)) {
         r->should_retry = vl == 4 && strncasecmp(v, "true", 4) == 0 ? 1 : vl == 5 && strncasecmp(v, "false", 5) == 0 ? 0 : -1;
     } else if ((hdr_is(buf, n, "x-request-id", &v, &vl) || hdr_is(buf, n, "request-id", &v, &vl)) && vl < 256) {
@@ -929,6 +980,7 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     r->t_submit = now_ms();
     r->retry_after_s = -1;
     r->should_retry = -1;
+    r->rl_reset_s = -1;
     cache_key(m, r, r->key);
     e->n_pending++;
     e->stats.submitted++;
@@ -1047,6 +1099,8 @@ reset_attempt(struct llm_req *r)
     r->sse_state = 0;
     r->retry_after_s = -1;
     r->should_retry = -1;
+    r->rl_pause_s = 0;
+    r->rl_reset_s = -1;
     r->t_first_byte = 0;
 }
 
@@ -1082,6 +1136,11 @@ attempt_done(struct llm_engine *e, struct llm_req *r, CURLcode cc)
     long status = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     release_slot(e, r);
+    if (r->rl_pause_s < 0 && r->rl_reset_s > 0) {
+        double until = now_ms() + fmin(r->rl_reset_s, LLM_MAX_RETRY_AFTER_S) * 1000.0;
+        if (until > r->m->paused_until)
+            r->m->paused_until = until;
+    }
     struct llm_result *res = result_new(r);
     int retryable = 0;
     if (r->cancelled) {
@@ -1213,6 +1272,10 @@ start_queued(struct llm_engine *e, double t)
         m->wake_at = -1;
         while (m->queue.head && m->in_flight < m->cfg.concurrency) {
             struct llm_req *r = m->queue.head;
+            if (t < m->paused_until) {
+                m->wake_at = m->paused_until;
+                break;
+            }
             if (m->cfg.rpm > 0 || m->cfg.tpm > 0) {
                 refill(m, t);
                 if (m->cfg.rpm > 0 && m->rpm_tokens < 1.0) {

@@ -21,6 +21,8 @@ the completion prompt), so tests stay deterministic:
   @@malformed@@        200 with a body that is not JSON
   @@html502@@          502 with an HTML body
   @@empty@@            200 with an empty body
+  @@rl0:DUR@@          a normal answer saying the request budget is used up
+                       (x-ratelimit-remaining-requests: 0, x-ratelimit-reset-requests: DUR)
   @@textplain@@        a normal JSON answer labelled text/plain
   @@split@@            streams: every byte written separately
   @@crlf@@ / @@cr@@    streams: CRLF / lone-CR line endings
@@ -93,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     req_no = 0
     content_type = "application/json"
+    extra_headers = {}
     server_version = "fake-llm/1"
 
     def log_message(self, *a):
@@ -111,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("x-request-id", "req-%d" % self.req_no)
-        for k, v in (headers or {}).items():
+        for k, v in list((headers or {}).items()) + list(self.extra_headers.items()):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
@@ -180,6 +183,7 @@ class Handler(BaseHTTPRequestHandler):
             reset_state()
             return self.send_json(200, {"ok": True})
         self.content_type = "application/json"  # per request (one handler per connection)
+        self.extra_headers = {}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -250,6 +254,10 @@ class Handler(BaseHTTPRequestHandler):
                                   raw=b"<html><body><h1>502 Bad Gateway</h1></body></html>")
         if "empty" in d:
             return self.send_json(200, None, raw=b"")
+        if "rl0" in d:
+            self.extra_headers = {"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "0",
+                                  "x-ratelimit-reset-requests": d["rl0"][0],
+                                  "x-ratelimit-remaining-tokens": "5000", "x-ratelimit-reset-tokens": "1ms"}
         if "textplain" in d:
             self.content_type = "text/plain"
         if "malformed" in d:

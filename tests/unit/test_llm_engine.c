@@ -619,6 +619,27 @@ test_rate_limits(struct llm_engine *eng)
     CHECK(dt > 1.0 && dt < 8);
 }
 
+/* x-ratelimit-remaining-requests: 0 pauses the model until x-ratelimit-reset-requests. */
+static void
+test_ratelimit_headers(struct llm_engine *eng, struct llm_model *m)
+{
+    struct llm_result *r = chat1(eng, m, "@@rl0:700ms@@ budget spent", 0);
+    CHECK(r && r->ok);
+    llm_result_free(r);
+    double t0 = mono_s();
+    r = chat1(eng, m, "after the pause", 0);
+    double dt = mono_s() - t0;
+    CHECK(r && r->ok);
+    llm_result_free(r);
+    if (dt < 0.55)
+        fprintf(stderr, "pause: %.3f s\n", dt);
+    CHECK(dt >= 0.55 && dt < 5);
+    t0 = mono_s();
+    r = chat1(eng, m, "no pause now", 0);
+    CHECK(r && r->ok && mono_s() - t0 < 0.5);
+    llm_result_free(r);
+}
+
 int
 main(void)
 {
@@ -656,6 +677,7 @@ main(void)
     CHECK_EQ(llm_engine_add_model(eng, &nc, &non, &err), PS_OK);
     test_fanout(eng, an, non);
     test_rate_limits(eng);
+    test_ratelimit_headers(eng, m);
 
     llm_engine_free(eng);
     fake_llm_stop(&fake);
