@@ -172,6 +172,7 @@ int
 store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;
+    st->fts_from = 0; /* bulk mode lives inside one transaction */
     return store_exec(st, "BEGIN IMMEDIATE", err);
 }
 
