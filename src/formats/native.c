@@ -61,33 +61,75 @@ judgment_json(struct strbuf *sb, int a, int b, const char *annotator, const char
     sb_putc(sb, '}');
 }
 
+/* The parts shared by records (dry runs) and stored items (show, export). */
+static void
+head_json(struct strbuf *sb, const char *id, const char *key, const char *system,
+          const char *history, const char *prompt)
+{
+    key_str(sb, "id", id);
+    sb_putc(sb, ',');
+    key_str(sb, "key", key);
+    sb_putc(sb, ',');
+    key_str(sb, "system", system);
+    sb_putc(sb, ',');
+    key_raw(sb, "history", history ? history : "[]");
+    sb_putc(sb, ',');
+    key_str(sb, "prompt", prompt);
+}
+
+static void
+response_json(struct strbuf *sb, int i, const char *text, const char *model, const char *meta)
+{
+    if (i)
+        sb_putc(sb, ',');
+    sb_putc(sb, '{');
+    key_str(sb, "text", text);
+    sb_putc(sb, ',');
+    key_str(sb, "model", model);
+    if (meta) {
+        sb_putc(sb, ',');
+        key_raw(sb, "meta", meta);
+    }
+    sb_putc(sb, '}');
+}
+
+static void
+rating_json(struct strbuf *sb, int i, int resp, const char *aspect, double value,
+            const char *annotator)
+{
+    if (i)
+        sb_putc(sb, ',');
+    sb_printf(sb, "{\"response\":%d,", resp);
+    key_str(sb, "aspect", aspect);
+    sb_puts(sb, ",\"value\":");
+    num(sb, value);
+    sb_putc(sb, ',');
+    key_str(sb, "annotator", annotator ? annotator : "dataset");
+    sb_putc(sb, '}');
+}
+
+static void
+tail_json(struct strbuf *sb, const char *const *tags, int n_tags, const char *meta)
+{
+    sb_puts(sb, "],\"tags\":[");
+    for (int i = 0; i < n_tags; i++) {
+        if (i)
+            sb_putc(sb, ',');
+        sb_json_str(sb, tags[i], strlen(tags[i]));
+    }
+    sb_puts(sb, "],");
+    key_raw(sb, "meta", meta);
+    sb_putc(sb, '}');
+}
+
 void
 fmt_record_to_json(const struct ps_record *rec, struct strbuf *sb)
 {
     sb_putc(sb, '{');
-    key_str(sb, "id", rec->ext_id);
-    sb_putc(sb, ',');
-    key_str(sb, "key", rec->key);
-    sb_putc(sb, ',');
-    key_str(sb, "system", rec->system);
-    sb_putc(sb, ',');
-    key_raw(sb, "history", rec->history_json ? rec->history_json : "[]");
-    sb_putc(sb, ',');
-    key_str(sb, "prompt", rec->prompt);
+    head_json(sb, rec->ext_id, rec->key, rec->system, rec->history_json, rec->prompt);
     sb_puts(sb, ",\"responses\":[");
-    for (int i = 0; i < rec->n_resp; i++) {
-        if (i)
-            sb_putc(sb, ',');
-        sb_putc(sb, '{');
-        key_str(sb, "text", rec->resp[i].text);
-        sb_putc(sb, ',');
-        key_str(sb, "model", rec->resp[i].model);
-        if (rec->resp[i].meta_json) {
-            sb_putc(sb, ',');
-            key_raw(sb, "meta", rec->resp[i].meta_json);
-        }
-        sb_putc(sb, '}');
-    }
+    for (int i = 0; i < rec->n_resp; i++)
+        response_json(sb, i, rec->resp[i].text, rec->resp[i].model, rec->resp[i].meta_json);
     sb_puts(sb, "],\"judgments\":[");
     for (int i = 0; i < rec->n_judg; i++) {
         const struct ps_rec_judgment *j = &rec->judg[i];
@@ -99,25 +141,9 @@ fmt_record_to_json(const struct ps_record *rec, struct strbuf *sb)
     sb_puts(sb, "],\"ratings\":[");
     for (int i = 0; i < rec->n_rating; i++) {
         const struct ps_rec_rating *x = &rec->rating[i];
-        if (i)
-            sb_putc(sb, ',');
-        sb_printf(sb, "{\"response\":%d,", x->resp);
-        key_str(sb, "aspect", x->aspect);
-        sb_puts(sb, ",\"value\":");
-        num(sb, x->value);
-        sb_putc(sb, ',');
-        key_str(sb, "annotator", x->annotator ? x->annotator : "dataset");
-        sb_putc(sb, '}');
+        rating_json(sb, i, x->resp, x->aspect, x->value, x->annotator);
     }
-    sb_puts(sb, "],\"tags\":[");
-    for (int i = 0; i < rec->n_tags; i++) {
-        if (i)
-            sb_putc(sb, ',');
-        sb_json_str(sb, rec->tags[i], strlen(rec->tags[i]));
-    }
-    sb_puts(sb, "],");
-    key_raw(sb, "meta", rec->meta_json);
-    sb_putc(sb, '}');
+    tail_json(sb, rec->tags, rec->n_tags, rec->meta_json);
 }
 
 void
@@ -125,29 +151,10 @@ fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
 {
     sb_putc(sb, '{');
     sb_printf(sb, "\"index\":%lld,", (long long)it->seq);
-    key_str(sb, "id", it->ext_id);
-    sb_putc(sb, ',');
-    key_str(sb, "key", it->key);
-    sb_putc(sb, ',');
-    key_str(sb, "system", it->system);
-    sb_putc(sb, ',');
-    key_raw(sb, "history", it->history ? it->history : "[]");
-    sb_putc(sb, ',');
-    key_str(sb, "prompt", it->prompt);
+    head_json(sb, it->ext_id, it->key, it->system, it->history, it->prompt);
     sb_puts(sb, ",\"responses\":[");
-    for (int i = 0; i < it->n_resp; i++) {
-        if (i)
-            sb_putc(sb, ',');
-        sb_putc(sb, '{');
-        key_str(sb, "text", it->resp[i].text);
-        sb_putc(sb, ',');
-        key_str(sb, "model", it->resp[i].model);
-        if (it->resp[i].meta) {
-            sb_putc(sb, ',');
-            key_raw(sb, "meta", it->resp[i].meta);
-        }
-        sb_putc(sb, '}');
-    }
+    for (int i = 0; i < it->n_resp; i++)
+        response_json(sb, i, it->resp[i].text, it->resp[i].model, it->resp[i].meta);
     sb_puts(sb, "],\"judgments\":[");
     for (int i = 0; i < it->n_judg; i++) {
         const struct store_judgment *j = &it->judg[i];
@@ -159,25 +166,9 @@ fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
     sb_puts(sb, "],\"ratings\":[");
     for (int i = 0; i < it->n_rating; i++) {
         const struct store_rating *x = &it->rating[i];
-        if (i)
-            sb_putc(sb, ',');
-        sb_printf(sb, "{\"response\":%d,", x->resp);
-        key_str(sb, "aspect", x->aspect);
-        sb_puts(sb, ",\"value\":");
-        num(sb, x->value);
-        sb_putc(sb, ',');
-        key_str(sb, "annotator", x->annotator);
-        sb_putc(sb, '}');
+        rating_json(sb, i, x->resp, x->aspect, x->value, x->annotator);
     }
-    sb_puts(sb, "],\"tags\":[");
-    for (int i = 0; i < it->n_tags; i++) {
-        if (i)
-            sb_putc(sb, ',');
-        sb_json_str(sb, it->tags[i], strlen(it->tags[i]));
-    }
-    sb_puts(sb, "],");
-    key_raw(sb, "meta", it->meta);
-    sb_putc(sb, '}');
+    tail_json(sb, (const char *const *)it->tags, it->n_tags, it->meta);
 }
 
 /* ---- importing the native layout back ---- */
