@@ -206,6 +206,21 @@ const char *const store_migrations[] = {
     "    WHERE j.item_id = old.item_id AND j.verdict <> 'invalid'"
     "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE item_id = old.item_id;"
     "END;",
+    /* 4: index the text of the history, not its JSON: with the raw JSON every
+     * multi-turn item matched searches for "role", "content", "user" or "assistant".
+     * The index is rebuilt from the new view.  (A recursive CTE rather than
+     * json_each: FTS5 cannot read its content through a table-valued function.) */
+    "DROP VIEW item_text;"
+    "CREATE VIEW item_text AS SELECT i.id AS id,"
+    "  coalesce(i.system,'') || ' ' || coalesce((WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL"
+    "    SELECT n + 1 FROM k WHERE n + 1 < json_array_length(i.history))"
+    "    SELECT group_concat(json_extract(i.history, '$[' || n || '].content'), ' ') FROM k"
+    "    WHERE json_valid(i.history)), '')"
+    "  || ' ' || coalesce(i.prompt,'') AS prompt,"
+    "  coalesce((SELECT group_concat(t, ' ') FROM"
+    "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY r.idx)),'')"
+    "  AS responses FROM item i;"
+    "INSERT INTO item_fts (item_fts) VALUES ('rebuild');",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -226,6 +226,11 @@ test_put_and_merge(void)
     CHECK_EQ(fts(st, ds, "photosynthesis"), 1);
     CHECK_EQ(fts(st, ds, "terse"), 1);
     CHECK_EQ(fts(st, ds, "zebra"), 1);
+    /* the history's text is indexed, not its JSON keys and roles */
+    CHECK_EQ(fts(st, ds, "earlier"), 1);
+    CHECK_EQ(fts(st, ds, "role"), 0);
+    CHECK_EQ(fts(st, ds, "content"), 0);
+    CHECK_EQ(fts(st, ds, "assistant"), 0);
     CHECK_EQ(fts(st, ds, "chlorophyll"), 1);
     CHECK_EQ(fts(st, ds, "quokkas"), 1);
     CHECK_EQ(fts(st, ds, "responses:quokkas"), 1);
