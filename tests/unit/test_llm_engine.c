@@ -248,7 +248,7 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
     }
     /* a per-request timeout overrides the model's (2 s) */
     {
-        struct llm_msg msg = {"user", "@@delay:1500@@ slow one"};
+        struct llm_msg msg = {"user", "@@delay:6000@@ slow one"};
         struct slot s = {NULL};
         struct llm_request req;
         memset(&req, 0, sizeof req);
@@ -263,7 +263,7 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
         CHECK(llm_submit(eng, m, &req, &err) > 0);
         llm_engine_run(eng, NULL, &err);
         llm_engine_set_max_retries(eng, -1);
-        CHECK(s.res && !s.res->ok && s.res->err.kind == LLM_E_TIMEOUT && s.res->latency_ms < 1000);
+        CHECK(s.res && !s.res->ok && s.res->err.kind == LLM_E_TIMEOUT && s.res->latency_ms < 3000);
         llm_result_free(s.res);
     }
     struct llm_result *r = chat1(eng, m, "@@fail:1:429:ra=120@@ m2", 0);
@@ -287,7 +287,7 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     struct ps_err err;
     for (int i = 0; i < BATCH; i++) {
         /* later requests answer faster, so completion order differs from input order */
-        snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 30 + (BATCH - i) % 7 * 10, i);
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 200 + (BATCH - i) % 7 * 10, i);
         struct llm_msg msg;
         struct llm_request req = chat_req(&msg, prompts[i], NULL);
         req.on_done = keep_result;
@@ -322,7 +322,7 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
      * equally fast answers both get half */
     fake_llm_reset(&fake);
     for (int i = 0; i < 60; i++) {
-        snprintf(prompts[i], sizeof prompts[i], "@@delay:30@@ even %d", i);
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:150@@ even %d", i);
         struct llm_msg msg;
         struct llm_request req = chat_req(&msg, prompts[i], NULL);
         llm_submit(eng, m, &req, &err);
