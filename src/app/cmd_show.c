@@ -101,7 +101,10 @@ cmd_show(struct app *app, int argc, char **argv)
         fmt_item_to_json(&it, &sb);
         cJSON *v = cJSON_Parse(sb_str(&sb));
         char *pretty = v ? cJSON_Print(v) : NULL;
-        puts(pretty ? pretty : sb_str(&sb));
+        struct strbuf safe = STRBUF_INIT;
+        fmt_json_for_terminal(pretty ? pretty : sb_str(&sb), &safe);
+        puts(sb_str(&safe));
+        sb_free(&safe);
         cJSON_free(pretty);
         cJSON_Delete(v);
         sb_free(&sb);

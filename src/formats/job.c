@@ -149,8 +149,11 @@ fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err)
         fmt_record_to_json(rec, &sb);
         cJSON *pretty = cJSON_Parse(sb_str(&sb));
         char *txt = pretty ? cJSON_Print(pretty) : NULL;
+        struct strbuf safe = STRBUF_INIT;
+        fmt_json_for_terminal(txt ? txt : sb_str(&sb), &safe);
         fprintf(sink->out, "first record (%s:%ld) as it would be stored:\n%s\n", job->path,
-                job->line, txt ? txt : sb_str(&sb));
+                job->line, sb_str(&safe));
+        sb_free(&safe);
         cJSON_free(txt);
         cJSON_Delete(pretty);
         sb_free(&sb);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "formats/formats.h"
 #include "store/store.h"
 
@@ -169,6 +170,30 @@ fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
         rating_json(sb, i, x->resp, x->aspect, x->value, x->annotator);
     }
     tail_json(sb, (const char *const *)it->tags, it->n_tags, it->meta);
+}
+
+static int
+terminal_active(uint32_t cp)
+{
+    return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void
+fmt_json_for_terminal(const char *json, struct strbuf *out)
+{
+    size_t n = strlen(json), i = 0;
+    while (i < n) {
+        uint32_t cp;
+        int len = utf8_decode(json + i, n - i, &cp);
+        if (len > 1 && terminal_active(cp))
+            sb_printf(out, "\\u%04x", (unsigned)cp);
+        else if (len == 1 && (unsigned char)json[i] == 0x7f)
+            sb_puts(out, "\\u007f");
+        else
+            sb_append(out, json + i, (size_t)len);
+        i += (size_t)len;
+    }
 }
 
 /* ---- importing the native layout back ---- */

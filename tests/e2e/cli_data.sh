@@ -62,7 +62,10 @@ grep -q $'\xe2\x80\xae' "$T/show10" && bad "show printed a raw RLO"
 grep -q $'\x07' "$T/show10" && bad "show printed a raw BEL"
 grep -qF '␛[2J' "$T/show10" || bad "show: no visible placeholder for ESC[2J"
 grep -qF '⟨RLO⟩' "$T/show10" || bad "show: no placeholder for the bidi override"
-# --json keeps the raw text, escaped
+# --json keeps the raw text, escaped (bidi controls too, so the terminal never acts on them)
+ps show tour 10 --json > "$T/json10"
+grep -q $'\xe2\x80\xae' "$T/json10" && bad "show --json printed a raw RLO"
+grep -qF '\u202e' "$T/json10" || bad "show --json: RLO not written as \\u202e"
 ps show tour 10 --json | python3 -c '
 import json, sys
 it = json.load(sys.stdin)
