@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "formats/export.h"
@@ -56,6 +57,10 @@ cmd_export(struct app *app, int argc, char **argv)
         return app_failf(app, "export: which dataset? (see prefscope ls)");
     if (optind + 1 < argc)
         return app_failf(app, "export: unexpected argument '%s'", argv[optind + 1]);
+    const char *path = store_default_path(app->workspace);
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0)
+        return app_failf(app, "export: no workspace at %s (import a file first, or choose one with -w)",
+                         path);
     struct store *st = app_store(app);
     if (!st)
         return app_fail(app);

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "core/sanitize.h"
@@ -73,6 +74,15 @@ cmd_ls(struct app *app, int argc, char **argv)
     }
     if (optind < argc)
         return app_failf(app, "ls: unexpected argument '%s'", argv[optind]);
+    /* Listing must not create a workspace as a side effect. */
+    const char *path = store_default_path(app->workspace);
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+        if (json)
+            puts("[]");
+        else
+            printf("no workspace at %s (try: prefscope import FILE)\n", path);
+        return 0;
+    }
     struct store *st = app_store(app);
     if (!st)
         return app_fail(app);

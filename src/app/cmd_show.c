@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -78,6 +79,10 @@ cmd_show(struct app *app, int argc, char **argv)
             return app_failf(app, "show: INDEX must be a non-negative integer, got '%s'",
                              argv[optind + 1]);
     }
+    const char *path = store_default_path(app->workspace);
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0)
+        return app_failf(app, "show: no workspace at %s (import a file first, or choose one with -w)",
+                         path);
     struct store *st = app_store(app);
     if (!st)
         return app_fail(app);

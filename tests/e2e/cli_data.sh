@@ -34,9 +34,13 @@ for cmd in import ls show export; do
     fails "$cmd bad option" 2 "^prefscope: $cmd: unknown option or missing value: '--no-such-option' \(see prefscope $cmd --help\)" -- ps "$cmd" --no-such-option
 done
 
-# an empty workspace
-[ "$(ps ls --json)" = "[]" ] || bad "ls --json of an empty workspace: $(ps ls --json)"
-ps ls | grep -q "^no datasets in" || bad "ls of an empty workspace"
+# no workspace yet: ls lists nothing without creating one; show/export say so
+[ "$(ps ls --json)" = "[]" ] || bad "ls --json without a workspace: $(ps ls --json)"
+ps ls | grep -q "^no workspace at $WS" || bad "ls without a workspace: $(ps ls)"
+[ -e "$WS" ] && bad "ls created the workspace"
+fails "show without a workspace" 1 "^prefscope: show: no workspace at $WS" -- ps show tour
+fails "export without a workspace" 1 "^prefscope: export: no workspace at $WS" -- ps export tour
+[ -e "$WS" ] && bad "show/export created the workspace"
 
 ps import "$PS_SRC/samples/tour.jsonl" 2> /dev/null || bad "import tour"
 ps import --name "évaluation 中文" "$PS_SRC/samples/trl_conversational.jsonl" 2> /dev/null || bad "import with a unicode name"
