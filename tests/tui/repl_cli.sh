@@ -59,7 +59,7 @@ wait_for '"still here"'
 type_text 'print("napping"); ps.sleep(60000)'; keys Enter
 wait_for "napping"
 keys C-c
-i=0; while [ "$(screen | grep -c interrupted)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ "$(screen | grep -c interrupted)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 [ "$(screen | grep -c interrupted)" -ge 2 ] || fail "ps.sleep was not interrupted"
 
 # Ctrl-C at the prompt drops the partial chunk
