@@ -800,16 +800,6 @@ store_search_next(struct store *st, int64_t dataset_id, const char *query, int64
 
 /* ---- labels ---- */
 
-static int
-exec_bound(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_dberr(st, err, what);
-    return PS_OK;
-}
-
 /* Find annotator's judgments of the unordered pair; the newest one's id and its
  * verdict relative to (a, b) are returned, older duplicates are deleted. */
 static int
@@ -849,7 +839,7 @@ label_find(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *
         if (prepare(st, "DELETE FROM judgment WHERE id = ?1", &s, err) != PS_OK)
             return err->code;
         sqlite3_bind_int64(s, 1, dups[i]);
-        if (exec_bound(st, s, err, "label") != PS_OK)
+        if (store_step_finalize(st, s, err, "label") != PS_OK)
             return err->code;
     }
     return PS_OK;
@@ -866,7 +856,7 @@ adjust_judgment_count(struct store *st, int64_t item_id, int delta, struct ps_er
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     sqlite3_bind_int(s, 2, delta);
-    return exec_bound(st, s, err, "label");
+    return store_step_finalize(st, s, err, "label");
 }
 
 static int
@@ -890,7 +880,7 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         if (prepare(st, "DELETE FROM judgment WHERE id = ?1", &s, err) != PS_OK)
             return err->code;
         sqlite3_bind_int64(s, 1, id);
-        if (exec_bound(st, s, err, "label") != PS_OK)
+        if (store_step_finalize(st, s, err, "label") != PS_OK)
             return err->code;
         return adjust_judgment_count(st, item_id, -1, err);
     }
@@ -917,7 +907,7 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
     sqlite3_bind_int64(s, 3, b);
     sqlite3_bind_text(s, 4, store_verdict_str(verdict), -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 5, p);
-    if (exec_bound(st, s, err, "label") != PS_OK)
+    if (store_step_finalize(st, s, err, "label") != PS_OK)
         return err->code;
     if (!id) {
         if (sqlite3_changes(st->db) == 0)
@@ -1004,7 +994,7 @@ store_tag_add(struct store *st, int64_t item_id, const char *tag, int *added, st
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
-    if (exec_bound(st, s, err, "tag") != PS_OK)
+    if (store_step_finalize(st, s, err, "tag") != PS_OK)
         return err->code;
     if (added)
         *added = sqlite3_changes(st->db) > 0;
@@ -1020,7 +1010,7 @@ store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *remove
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     store_bind_text(s, 2, tag ? tag : "");
-    if (exec_bound(st, s, err, "tag") != PS_OK)
+    if (store_step_finalize(st, s, err, "tag") != PS_OK)
         return err->code;
     if (removed)
         *removed = sqlite3_changes(st->db) > 0;
@@ -1111,7 +1101,7 @@ store_note_add(struct store *st, int64_t item_id, const char *author, const char
     sqlite3_bind_int64(s, 1, item_id);
     store_bind_text(s, 2, author);
     sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
-    if (exec_bound(st, s, err, "note") != PS_OK)
+    if (store_step_finalize(st, s, err, "note") != PS_OK)
         return err->code;
     if (sqlite3_changes(st->db) == 0)
         return ps_error(err, PS_ERR_NOTFOUND, "note: no item %lld", (long long)item_id);
@@ -1127,7 +1117,7 @@ store_note_delete(struct store *st, int64_t note_id, struct ps_err *err)
     if (prepare(st, "DELETE FROM note WHERE id = ?1", &s, err) != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, note_id);
-    return exec_bound(st, s, err, "note");
+    return store_step_finalize(st, s, err, "note");
 }
 
 int

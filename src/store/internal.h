@@ -43,6 +43,9 @@ extern const int store_n_migrations;
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, struct ps_err *err);
 /* Report the connection's last error as PS_ERR_DB with a context prefix. */
 int store_dberr(struct store *st, struct ps_err *err, const char *what);
+/* Step `s` once (no row, or one ignored row), finalize it, and report a failure as
+ * PS_ERR_DB naming `what`. Takes ownership of `s`. */
+int store_step_finalize(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what);
 /* Bind text or NULL. */
 int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Duplicate column text (NULL stays NULL); caller frees. */

@@ -129,17 +129,6 @@ store_item_count(struct store *st, int64_t dataset_id, const struct store_item_f
     return PS_OK;
 }
 
-/* Run a statement expected to produce no row (or one ignored row). */
-static int
-run_stmt(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_dberr(st, err, what);
-    return PS_OK;
-}
-
 static int
 prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct ps_err *err, const char *what)
 {
@@ -284,7 +273,7 @@ store_response_add(struct store *st, int64_t item_id, const char *text, const ch
     store_bind_text(s, 3, text);
     store_bind_text(s, 4, model);
     store_bind_text(s, 5, meta_json);
-    if (run_stmt(st, s, err, "add response") != PS_OK)
+    if (store_step_finalize(st, s, err, "add response") != PS_OK)
         return err->code;
     if (id)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -304,7 +293,7 @@ store_judgment_delete(struct store *st, int64_t item_id, const char *annotator, 
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     store_bind_text(s, 2, annotator);
-    if (run_stmt(st, s, err, "delete judgments") != PS_OK)
+    if (store_step_finalize(st, s, err, "delete judgments") != PS_OK)
         return err->code;
     if (n)
         *n = sqlite3_changes(st->db);
@@ -326,7 +315,7 @@ store_rating_add(struct store *st, int64_t item_id, int resp, const char *aspect
     store_bind_text(s, 2, aspect);
     sqlite3_bind_double(s, 3, value);
     store_bind_text(s, 4, annotator);
-    if (run_stmt(st, s, err, "add rating") != PS_OK)
+    if (store_step_finalize(st, s, err, "add rating") != PS_OK)
         return err->code;
     if (id)
         *id = sqlite3_last_insert_rowid(st->db);

@@ -30,6 +30,16 @@ store_dberr(struct store *st, struct ps_err *err, const char *what)
 }
 
 int
+store_step_finalize(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_dberr(st, err, what);
+    return PS_OK;
+}
+
+int
 store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
