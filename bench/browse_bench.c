@@ -89,10 +89,11 @@ static void
 generate(struct store *st, long n, int no_triggers)
 {
     int64_t ds;
-    if (no_triggers &&
-        store_exec(st, "DROP TRIGGER IF EXISTS item_stat_item_ins;"
-                       "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
-                       "DROP TRIGGER IF EXISTS item_stat_judg_ins;", &err) != PS_OK)
+    if (no_triggers && store_exec(st,
+                                  "DROP TRIGGER IF EXISTS item_stat_item_ins;"
+                                  "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
+                                  "DROP TRIGGER IF EXISTS item_stat_judg_ins;",
+                                  &err) != PS_OK)
         die("drop triggers");
     if (getenv("BB_SQL") && store_exec(st, getenv("BB_SQL"), &err) != PS_OK)
         die("BB_SQL");
@@ -151,17 +152,17 @@ cmp_double(const void *x, const void *y)
 }
 
 /* Time `fn` RUNS times (the first run is reported separately: cold statement). */
-#define TIME(label, body)                                                                     \
-    do {                                                                                      \
-        double t_[RUNS];                                                                      \
-        for (int r_ = 0; r_ < RUNS; r_++) {                                                   \
-            double s_ = now_ms();                                                             \
-            body;                                                                             \
-            t_[r_] = now_ms() - s_;                                                           \
-        }                                                                                     \
-        double first_ = t_[0];                                                                \
-        qsort(t_, RUNS, sizeof t_[0], cmp_double);                                            \
-        printf("%-46s first %8.2f ms   median %8.2f ms\n", label, first_, t_[RUNS / 2]);      \
+#define TIME(label, body) \
+    do { \
+        double t_[RUNS]; \
+        for (int r_ = 0; r_ < RUNS; r_++) { \
+            double s_ = now_ms(); \
+            body; \
+            t_[r_] = now_ms() - s_; \
+        } \
+        double first_ = t_[0]; \
+        qsort(t_, RUNS, sizeof t_[0], cmp_double); \
+        printf("%-46s first %8.2f ms   median %8.2f ms\n", label, first_, t_[RUNS / 2]); \
     } while (0)
 
 static void
@@ -271,7 +272,6 @@ main(int argc, char **argv)
     printf("%-46s %8.2f ms (%lld)\n", "count search common word, uncached", now_ms() - c0,
            (long long)cnt);
 
-
     TIME("count, no filter", store_browse_count(st, ds, NULL, &cnt, &err));
     struct browse_filter dis2 = {.disagree = 1, .tag = NULL};
     c0 = now_ms();
@@ -289,11 +289,16 @@ main(int argc, char **argv)
 
     int64_t seq = 0;
     int rc = 0;
-    TIME("search next: common word from top", rc = store_search_next(st, ds, "ba", -1, 1, &seq, &err));
-    TIME("search next: common word from middle", rc = store_search_next(st, ds, "ba", mid, 1, &seq, &err));
-    TIME("search prev: common word from middle", rc = store_search_next(st, ds, "ba", mid, -1, &seq, &err));
-    TIME("search next: rare word from middle", rc = store_search_next(st, ds, "zuzu", mid, 1, &seq, &err));
-    TIME("search next: two common words (AND)", rc = store_search_next(st, ds, "ba be", mid, 1, &seq, &err));
+    TIME("search next: common word from top",
+         rc = store_search_next(st, ds, "ba", -1, 1, &seq, &err));
+    TIME("search next: common word from middle",
+         rc = store_search_next(st, ds, "ba", mid, 1, &seq, &err));
+    TIME("search prev: common word from middle",
+         rc = store_search_next(st, ds, "ba", mid, -1, &seq, &err));
+    TIME("search next: rare word from middle",
+         rc = store_search_next(st, ds, "zuzu", mid, 1, &seq, &err));
+    TIME("search next: two common words (AND)",
+         rc = store_search_next(st, ds, "ba be", mid, 1, &seq, &err));
     TIME("search next: phrase", rc = store_search_next(st, ds, "\"ba be\"", mid, 1, &seq, &err));
     TIME("search next: absent word", rc = store_search_next(st, ds, "qqqqq", -1, 1, &seq, &err));
     (void)rc;
@@ -309,8 +314,8 @@ main(int argc, char **argv)
                                                "human:bench", vs[k++ % 3], &prev, &err));
     struct store_agreement *ag;
     int nag;
-    TIME("agreement (few labels)", (store_agreement(st, ds, "human:bench", &ag, &nag, &err),
-                                    store_agreement_free(ag, nag)));
+    TIME("agreement (few labels)",
+         (store_agreement(st, ds, "human:bench", &ag, &nag, &err), store_agreement_free(ag, nag)));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS so far (all queries above): %ld KB\n", ru.ru_maxrss);

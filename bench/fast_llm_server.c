@@ -97,7 +97,8 @@ handle_input(int fd, int tfd, long delay_ns)
         size_t avail = c->len - off;
         char *end = NULL;
         for (size_t i = 0; i + 3 < avail; i++)
-            if (start[i] == '\r' && start[i + 1] == '\n' && start[i + 2] == '\r' && start[i + 3] == '\n') {
+            if (start[i] == '\r' && start[i + 1] == '\n' && start[i + 2] == '\r' &&
+                start[i + 3] == '\n') {
                 end = start + i;
                 break;
             }
@@ -112,11 +113,13 @@ handle_input(int fd, int tfd, long delay_ns)
             break;
         if (strncmp(start, "GET /_stats", 11) == 0) {
             char body[256], out[512];
-            int bl = snprintf(body, sizeof body, "{\"requests\": %ld, \"max_in_flight\": %ld, \"connections\": %ld}",
+            int bl = snprintf(body, sizeof body,
+                              "{\"requests\": %ld, \"max_in_flight\": %ld, \"connections\": %ld}",
                               requests, max_in_flight, connections);
-            int ol = snprintf(out, sizeof out,
-                              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-                              bl, body);
+            int ol = snprintf(
+                out, sizeof out,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                bl, body);
             write_all(fd, out, (size_t)ol);
         } else {
             requests++;
@@ -143,18 +146,21 @@ main(int argc, char **argv)
     const char *body_fmt =
         "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1700000000,"
         "\"model\":\"bench-model\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,"
-        "\"finish_reason\":\"stop\",\"logprobs\":null,\"message\":{\"role\":\"assistant\",\"content\":\"%s\"}}],"
+        "\"finish_reason\":\"stop\",\"logprobs\":null,\"message\":{\"role\":\"assistant\","
+        "\"content\":\"%s\"}}],"
         "\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":80,\"total_tokens\":100}}";
     char body[1536];
-    int bl = snprintf(body, sizeof body, body_fmt,
-                      "This is a fixed answer of moderate length, standing in for a model's reply. "
-                      "This is a fixed answer of moderate length, standing in for a model's reply. "
-                      "This is a fixed answer of moderate length, standing in for a model's reply. "
-                      "This is a fixed answer of moderate length, standing in for a model's reply.");
-    response_len = (size_t)snprintf(response, sizeof response,
-                                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-                                    "Connection: keep-alive\r\n\r\n%s",
-                                    bl, body);
+    int bl =
+        snprintf(body, sizeof body, body_fmt,
+                 "This is a fixed answer of moderate length, standing in for a model's reply. "
+                 "This is a fixed answer of moderate length, standing in for a model's reply. "
+                 "This is a fixed answer of moderate length, standing in for a model's reply. "
+                 "This is a fixed answer of moderate length, standing in for a model's reply.");
+    response_len = (size_t)snprintf(
+        response, sizeof response,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+        "Connection: keep-alive\r\n\r\n%s",
+        bl, body);
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -216,7 +222,8 @@ main(int argc, char **argv)
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 while (ring_head != ring_tail) {
                     struct timespec *d = &ring[ring_head % RING].due;
-                    if (d->tv_sec > now.tv_sec || (d->tv_sec == now.tv_sec && d->tv_nsec > now.tv_nsec))
+                    if (d->tv_sec > now.tv_sec ||
+                        (d->tv_sec == now.tv_sec && d->tv_nsec > now.tv_nsec))
                         break;
                     unsigned slot = ring_head++ % RING;
                     in_flight--;

@@ -38,8 +38,8 @@ cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double
@@ -104,10 +104,12 @@ main(int argc, char **argv)
     progress_init(&pg, "bench", n);
     llm_engine_run_progress(eng, NULL, &pg, &err);
     double wall = wall_s() - w0, cpu = cpu_s() - c0;
-    printf("{\"client\":\"prefscope (libcurl multi%s%s)\",\"n\":%d,\"c\":%d,\"ok\":%ld,\"wall_s\":%.3f,"
-           "\"req_per_s\":%.1f,\"cpu_us_per_req\":%.1f,\"mean_latency_ms\":%.2f,\"max_latency_ms\":%.1f}\n",
-           stream ? ", SSE" : "", st ? " + sqlite log" : "", n, c, n_ok, wall, n / wall, cpu / n * 1e6,
-           n_ok ? sum_latency / (double)n_ok : 0, max_latency);
+    printf("{\"client\":\"prefscope (libcurl "
+           "multi%s%s)\",\"n\":%d,\"c\":%d,\"ok\":%ld,\"wall_s\":%.3f,"
+           "\"req_per_s\":%.1f,\"cpu_us_per_req\":%.1f,\"mean_latency_ms\":%.2f,\"max_latency_ms\":"
+           "%.1f}\n",
+           stream ? ", SSE" : "", st ? " + sqlite log" : "", n, c, n_ok, wall, n / wall,
+           cpu / n * 1e6, n_ok ? sum_latency / (double)n_ok : 0, max_latency);
     llm_engine_free(eng);
     store_close(st);
     return n_ok == n ? 0 : 1;

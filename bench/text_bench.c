@@ -21,9 +21,10 @@ now_ms(void)
 }
 
 static const char *const vocab[] = {
-    "the", "model", "answer", "is", "a", "response", "with", "some", "words", "and",
-    "code", "print(x)", "\n", "\n\n", "data", "preference", "which", "better", ",", ".",
-    "中文", "日本語", "😀", "naïve", "e\xCC\x81", "\t", "\x1b[31m", "\r\n", "tab",
+    "the",       "model",  "answer",   "is",       "a",    "response", "with", "some",
+    "words",     "and",    "code",     "print(x)", "\n",   "\n\n",     "data", "preference",
+    "which",     "better", ",",        ".",        "中文", "日本語",   "😀",    "naïve",
+    "e\xCC\x81", "\t",     "\x1b[31m", "\r\n",     "tab",
 };
 
 /* `words` pseudo-random tokens separated by spaces. */

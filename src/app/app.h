@@ -13,9 +13,9 @@ struct store;
 
 struct app {
     const char *argv0;
-    const char *workspace;   /* -w / PREFSCOPE_WORKSPACE / ./prefscope.db */
-    const char *config;      /* --config / PREFSCOPE_CONFIG */
-    struct store *store;     /* opened lazily by app_store() */
+    const char *workspace; /* -w / PREFSCOPE_WORKSPACE / ./prefscope.db */
+    const char *config;    /* --config / PREFSCOPE_CONFIG */
+    struct store *store;   /* opened lazily by app_store() */
     struct ps_err err;
 };
 

@@ -59,8 +59,8 @@ cmd_export(struct app *app, int argc, char **argv)
         return app_failf(app, "export: unexpected argument '%s'", argv[optind + 1]);
     const char *path = store_default_path(app->workspace);
     if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0)
-        return app_failf(app, "export: no workspace at %s (import a file first, or choose one with -w)",
-                         path);
+        return app_failf(
+            app, "export: no workspace at %s (import a file first, or choose one with -w)", path);
     struct store *st = app_store(app);
     if (!st)
         return app_fail(app);

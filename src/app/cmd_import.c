@@ -81,7 +81,8 @@ cmd_import(struct app *app, int argc, char **argv)
         return app_failf(app, "import: --map reads files with the generic format; drop --format %s",
                          o.format);
     if (o.format && !format_find(o.format))
-        return app_failf(app, "import: unknown format '%s' (see prefscope import --help)", o.format);
+        return app_failf(app, "import: unknown format '%s' (see prefscope import --help)",
+                         o.format);
     struct import_result res;
     struct store *st = NULL;
     if (!o.dry_run && !(st = app_store(app)))
@@ -91,7 +92,8 @@ cmd_import(struct app *app, int argc, char **argv)
     if (!o.dry_run) {
         fprintf(stderr, "imported %ld record%s", res.records, res.records == 1 ? "" : "s");
         if (res.feedback)
-            fprintf(stderr, " and %ld feedback record%s", res.feedback, res.feedback == 1 ? "" : "s");
+            fprintf(stderr, " and %ld feedback record%s", res.feedback,
+                    res.feedback == 1 ? "" : "s");
         fprintf(stderr, " into dataset '%s' (%s)", res.name, res.formats);
         if (res.repaired)
             fprintf(stderr, "; %ld irregular record%s repaired (see the item meta)", res.repaired,

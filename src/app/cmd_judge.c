@@ -79,7 +79,7 @@ judge_on_sigint(int sig)
 struct judge_task {
     int64_t item_id, resp_a, resp_b; /* as presented */
     int swap;
-    char *user;                      /* rendered user message (owned) */
+    char *user; /* rendered user message (owned) */
 };
 
 struct judge_key {
@@ -93,10 +93,10 @@ struct judge_run {
     struct judge_template tmpl;
     struct judge_task *tasks;
     int n_tasks, cap_tasks;
-    struct judge_key *done;          /* judgments already stored (sorted) */
+    struct judge_key *done; /* judgments already stored (sorted) */
     int n_done, cap_done;
     int64_t n_items, n_skipped_text, n_skipped_done;
-    char *selected;                  /* [n_items] sampled item seqs, or NULL = all */
+    char *selected; /* [n_items] sampled item seqs, or NULL = all */
     int all_pairs, swap;
     /* progress */
     int finished, ok, invalid, errors, cached, store_errors;
@@ -229,7 +229,8 @@ on_answer(void *ud, struct llm_result *res)
         /* An error is not a judgment: nothing is stored, so a rerun tries again. */
         r->errors++;
         if (!r->first_error[0] && res->err.kind != LLM_E_CANCELLED)
-            snprintf(r->first_error, sizeof r->first_error, "%s", res->err.message ? res->err.message : "error");
+            snprintf(r->first_error, sizeof r->first_error, "%s",
+                     res->err.message ? res->err.message : "error");
     } else {
         struct judge_parse p;
         judge_parse_verdict(res->text, &p);
@@ -346,7 +347,8 @@ parse_count(struct app *app, const char *what, const char *s, long lo, long hi, 
     char *end;
     long v = strtol(s, &end, 10);
     if (!*s || *end || v < lo || v > hi)
-        return app_failf(app, "judge: %s expects an integer in [%ld, %ld], not '%s'", what, lo, hi, s);
+        return app_failf(app, "judge: %s expects an integer in [%ld, %ld], not '%s'", what, lo, hi,
+                         s);
     *out = v;
     return 0;
 }
@@ -378,7 +380,8 @@ cmd_judge(struct app *app, int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.app = app;
     r.template_name = "pairwise";
-    const char *model = NULL, *base_url = NULL, *provider = "openai", *model_id = NULL, *key_env = NULL;
+    const char *model = NULL, *base_url = NULL, *provider = "openai", *model_id = NULL,
+               *key_env = NULL;
     long sample = -1, seed = 1, max_tokens = 1024, concurrency = 8;
     int json = 0, c;
     char *annot_buf = NULL;
@@ -413,7 +416,8 @@ cmd_judge(struct app *app, int argc, char **argv)
         case OPT_BASE_URL: base_url = optarg; break;
         case OPT_PROVIDER:
             if (llm_provider_parse(optarg) < 0)
-                return app_failf(app, "judge: --provider expects openai or anthropic, not '%s'", optarg);
+                return app_failf(app, "judge: --provider expects openai or anthropic, not '%s'",
+                                 optarg);
             provider = optarg;
             break;
         case OPT_MODEL_ID: model_id = optarg; break;
@@ -438,16 +442,17 @@ cmd_judge(struct app *app, int argc, char **argv)
         if (strcmp(r.template_name, "pairwise") == 0)
             snprintf(annot_buf, n, "llm:%s", model);
         else
-            snprintf(annot_buf, n, "llm:%s/%s", model, strchr(r.template_name, '/') ?
-                                                             strrchr(r.template_name, '/') + 1 :
-                                                             r.template_name);
+            snprintf(annot_buf, n, "llm:%s/%s", model,
+                     strchr(r.template_name, '/') ? strrchr(r.template_name, '/') + 1
+                                                  : r.template_name);
         r.annotator = annot_buf;
     }
     int status = 1;
     struct llm_engine *eng = NULL;
     char *tpath = find_template(r.template_name), *ttext = tpath ? read_all(tpath) : NULL;
     if (!ttext) {
-        app_failf(app, "judge: template '%s' not found (see prefscope judge --help)", r.template_name);
+        app_failf(app, "judge: template '%s' not found (see prefscope judge --help)",
+                  r.template_name);
         goto out;
     }
     if (judge_template_parse(ttext, &r.tmpl, &app->err) != PS_OK) {
@@ -556,8 +561,9 @@ cmd_judge(struct app *app, int argc, char **argv)
         sb_json_str(&sb, r.annotator, strlen(r.annotator));
         sb_puts(&sb, ",\"template\":");
         sb_json_str(&sb, r.template_name, strlen(r.template_name));
-        sb_printf(&sb, ",\"requests\":%d,\"judged\":%d,\"A\":%d,\"B\":%d,\"tie\":%d,\"invalid\":%d,"
-                       "\"errors\":%d,\"cached\":%d,\"skipped_done\":%lld,\"skipped_no_text\":%lld}\n",
+        sb_printf(&sb,
+                  ",\"requests\":%d,\"judged\":%d,\"A\":%d,\"B\":%d,\"tie\":%d,\"invalid\":%d,"
+                  "\"errors\":%d,\"cached\":%d,\"skipped_done\":%lld,\"skipped_no_text\":%lld}\n",
                   r.n_tasks, r.ok, r.verdicts[STATS_A], r.verdicts[STATS_B], r.verdicts[STATS_TIE],
                   r.invalid, r.errors, r.cached, (long long)r.n_skipped_done,
                   (long long)r.n_skipped_text);

@@ -35,7 +35,8 @@ json_tri(struct strbuf *sb, const char *key, int v)
 }
 
 static void
-json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_probe *p, int missing_key)
+json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_probe *p,
+           int missing_key)
 {
     sb_puts(sb, "{\"name\":");
     sb_json_str(sb, c->name, strlen(c->name));
@@ -47,14 +48,15 @@ json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_pr
             sb_putc(sb, ',');
         sb_json_str(sb, c->base_urls[i], strlen(c->base_urls[i]));
     }
-    sb_printf(sb, "],\"concurrency\":%d,\"max_retries\":%d,\"timeout\":%g,\"rpm\":%g,\"tpm\":%g", c->concurrency,
-              c->max_retries, c->timeout_s, c->rpm, c->tpm);
+    sb_printf(sb, "],\"concurrency\":%d,\"max_retries\":%d,\"timeout\":%g,\"rpm\":%g,\"tpm\":%g",
+              c->concurrency, c->max_retries, c->timeout_s, c->rpm, c->tpm);
     sb_puts(sb, ",\"api_key_env\":");
     if (c->api_key_env)
         sb_json_str(sb, c->api_key_env, strlen(c->api_key_env));
     else
         sb_puts(sb, "null");
-    sb_printf(sb, ",\"api_key_set\":%s", c->api_key_env ? (missing_key ? "false" : "true") : "null");
+    sb_printf(sb, ",\"api_key_set\":%s",
+              c->api_key_env ? (missing_key ? "false" : "true") : "null");
     if (c->has_price)
         sb_printf(sb, ",\"price_in\":%g,\"price_out\":%g", c->price_in, c->price_out);
     else
@@ -114,7 +116,8 @@ cmd_models(struct app *app, int argc, char **argv)
         return app_fail(app);
     for (int i = optind; i < argc; i++)
         if (!config_model(cfg, argv[i])) {
-            app_failf(app, "models: no model named '%s' in %s", argv[i], cfg->path ? cfg->path : "the config");
+            app_failf(app, "models: no model named '%s' in %s", argv[i],
+                      cfg->path ? cfg->path : "the config");
             config_free(cfg);
             return 1;
         }
@@ -129,8 +132,8 @@ cmd_models(struct app *app, int argc, char **argv)
     if (json)
         sb_putc(&out, '[');
     else
-        sb_printf(&out, "%-14s %-9s %-28s %4s %-9s %-8s %-8s %s\n", "NAME", "PROVIDER", "MODEL", "CONC", "REACHABLE",
-                  "LOGPROBS", "SCORING", "SERVED / ERROR");
+        sb_printf(&out, "%-14s %-9s %-28s %4s %-9s %-8s %-8s %s\n", "NAME", "PROVIDER", "MODEL",
+                  "CONC", "REACHABLE", "LOGPROBS", "SCORING", "SERVED / ERROR");
     int n_out = 0, rc = 0;
     for (int i = 0; i < cfg->n_models; i++) {
         const struct llm_model_cfg *mc = &cfg->models[i];
@@ -163,9 +166,10 @@ cmd_models(struct app *app, int argc, char **argv)
             else
                 for (int k = 0; k < pr.n_served; k++)
                     sb_printf(&detail, "%s%s", k ? ", " : "", pr.served[k]);
-            sb_printf(&out, "%-14s %-9s %-28s %4d %-9s %-8s %-8s %s\n", mc->name, llm_provider_name(mc->provider),
-                      mc->model, mc->concurrency, probe ? (pr.reachable ? "yes" : "no") : "-",
-                      probe ? tri(pr.logprobs) : "-", probe ? tri(pr.scoring) : "-", sb_str(&detail));
+            sb_printf(&out, "%-14s %-9s %-28s %4d %-9s %-8s %-8s %s\n", mc->name,
+                      llm_provider_name(mc->provider), mc->model, mc->concurrency,
+                      probe ? (pr.reachable ? "yes" : "no") : "-", probe ? tri(pr.logprobs) : "-",
+                      probe ? tri(pr.scoring) : "-", sb_str(&detail));
             sb_free(&detail);
         }
         n_out++;

@@ -87,8 +87,8 @@ print_text(const struct stats_rank *r, const struct stats_table *t, const char *
             snprintf(ranks, sizeof ranks, "%d-%d", e->rank_lo, e->rank_hi);
         sb_printf(&sb, "%4d  ", i + 1);
         stats_put_cell(&sb, t->models[e->model], 36);
-        sb_printf(&sb, " %8.0f %7.2f  %-24s %-24s %-7s ", e->battles, 100 * e->score / e->battles, btb,
-                  elob, ranks);
+        sb_printf(&sb, " %8.0f %7.2f  %-24s %-24s %-7s ", e->battles, 100 * e->score / e->battles,
+                  btb, elob, ranks);
         stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
         sb_putc(&sb, '\n');
     }
@@ -168,7 +168,8 @@ cmd_rank(struct app *app, int argc, char **argv)
     int status = 0, sel[MAX_SEL], n_sel = 0;
     for (int i = 0; i < n_annot_args && !status; i++)
         if (!stats_table_match(&t, annot_args[i], sel, &n_sel, MAX_SEL))
-            status = app_failf(app, "rank: no annotator '%s' in dataset '%s'", annot_args[i], dataset);
+            status =
+                app_failf(app, "rank: no annotator '%s' in dataset '%s'", annot_args[i], dataset);
     if (anchor && !status) {
         char *name = strdup(anchor), *eq = strrchr(name, '=');
         if (eq) {
@@ -189,8 +190,8 @@ cmd_rank(struct app *app, int argc, char **argv)
         struct stats_rank r;
         stats_rank_compute(&t, &o, &r);
         if (r.n == 0) {
-            status = app_failf(app, "rank: dataset '%s' has no judgments between named models",
-                               dataset);
+            status =
+                app_failf(app, "rank: dataset '%s' has no judgments between named models", dataset);
         } else if (json) {
             struct strbuf sb = STRBUF_INIT;
             sb_puts(&sb, "{\"dataset\":");

@@ -38,14 +38,14 @@ struct repl {
     struct ps_lua *pl;
     char history[4096];
     int has_history;
-    int more;       /* continuing an incomplete chunk */
+    int more; /* continuing an incomplete chunk */
     int eof;
     char **matches; /* completion candidates being handed to readline */
     int n_matches, cap_matches, next_match;
     struct strbuf_chunk {
         char *p;
         size_t len;
-    } chunk;        /* the entry so far, for the history */
+    } chunk; /* the entry so far, for the history */
 };
 
 /* Readline's callbacks carry no user data, so the active REPL is reachable through
@@ -161,7 +161,7 @@ repl_complete(const char *text, int start, int end)
     struct repl *r = repl_active;
     (void)start;
     (void)end;
-    rl_attempted_completion_over = 1; /* never fall back to file names */
+    rl_attempted_completion_over = 1;      /* never fall back to file names */
     rl_completion_append_character = '\0'; /* readline resets it before every attempt */
     for (int i = 0; i < r->n_matches; i++)
         free(r->matches[i]);
@@ -209,7 +209,8 @@ repl_interactive(struct repl *r)
             fclose(f);
         read_history(r->history);
     }
-    printf("prefscope %s, Lua 5.4 — the ps API is in docs/lua-api.md; Ctrl-D leaves.\n", PS_VERSION);
+    printf("prefscope %s, Lua 5.4 — the ps API is in docs/lua-api.md; Ctrl-D leaves.\n",
+           PS_VERSION);
     rl_callback_handler_install("> ", on_line);
     while (!r->eof) {
         int busy = ps_lua_busy(r->pl);

@@ -81,8 +81,8 @@ cmd_show(struct app *app, int argc, char **argv)
     }
     const char *path = store_default_path(app->workspace);
     if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0)
-        return app_failf(app, "show: no workspace at %s (import a file first, or choose one with -w)",
-                         path);
+        return app_failf(
+            app, "show: no workspace at %s (import a file first, or choose one with -w)", path);
     struct store *st = app_store(app);
     if (!st)
         return app_fail(app);
@@ -159,7 +159,8 @@ cmd_show(struct app *app, int argc, char **argv)
             const struct store_judgment *j = &it.judg[k];
             sb_reset(&tmp);
             text_sanitize(j->annotator, strlen(j->annotator), &tmp, TEXT_SAN_ONELINE);
-            printf("  %-28s %c vs %c: %-7s", sb_str(&tmp), j->a >= 0 && j->a < 26 ? 'A' + j->a : '?',
+            printf("  %-28s %c vs %c: %-7s", sb_str(&tmp),
+                   j->a >= 0 && j->a < 26 ? 'A' + j->a : '?',
                    j->b >= 0 && j->b < 26 ? 'A' + j->b : '?', j->verdict);
             if (j->has_p)
                 printf(" p(A)=%.3g", j->p_a);

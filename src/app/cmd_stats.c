@@ -47,7 +47,8 @@ resolve_list(struct app *app, const struct stats_table *t, const char *list, int
 {
     char *copy = strdup(list);
     int rc = 0;
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         if (!stats_table_match(t, tok, out, n, MAX_SEL)) {
             ps_error(&app->err, PS_ERR_NOTFOUND, "stats: no annotator '%s' in this dataset", tok);
             rc = -1;
@@ -198,7 +199,8 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
             fmt_est(&sb, p->kappa, 1, 4);
             sb_putc(&sb, '\n');
         }
-        sb_printf(&sb, "Fleiss' kappa (%.0f units judged by all %d):  ", r->fleiss_units, r->n_annot);
+        sb_printf(&sb, "Fleiss' kappa (%.0f units judged by all %d):  ", r->fleiss_units,
+                  r->n_annot);
         fmt_est(&sb, r->fleiss, 1, 4);
         sb_printf(&sb, "\nKrippendorff's alpha, nominal (%.0f units):  ", r->alpha_units);
         fmt_est(&sb, r->alpha, 1, 4);
@@ -249,7 +251,8 @@ cmd_stats(struct app *app, int argc, char **argv)
             else if (strcmp(optarg, "wrong") == 0)
                 invalid_as_tie = 0;
             else
-                return app_failf(app, "stats: --invalid expects 'wrong' or 'tie', not '%s'", optarg);
+                return app_failf(app, "stats: --invalid expects 'wrong' or 'tie', not '%s'",
+                                 optarg);
             break;
         case 'b':
             bootstrap = (int)strtol(optarg, &end, 10);
@@ -300,8 +303,10 @@ cmd_stats(struct app *app, int argc, char **argv)
         double per = (double)t.n_rows + (double)t.n_units * (k * (k - 1) / 2 + k) + 1;
         if (per * bootstrap > 3e9) {
             bootstrap = (int)(3e9 / per);
-            fprintf(stderr, "prefscope: stats: %d bootstrap resamples (reduced for size; "
-                            "--bootstrap N to choose)\n", bootstrap);
+            fprintf(stderr,
+                    "prefscope: stats: %d bootstrap resamples (reduced for size; "
+                    "--bootstrap N to choose)\n",
+                    bootstrap);
         }
     }
     if (status == 0) {

@@ -144,7 +144,8 @@ cmd_tui(struct app *app, int argc, char **argv)
         }
     }
     if (optind + 1 < argc)
-        return app_failf(app, "tui: expected one WORKSPACE or FILE, got '%s' too", argv[optind + 1]);
+        return app_failf(app, "tui: expected one WORKSPACE or FILE, got '%s' too",
+                         argv[optind + 1]);
 
     char name[256] = "";
     char tmpdir[64] = "";
@@ -169,9 +170,11 @@ cmd_tui(struct app *app, int argc, char **argv)
             if (access(ws, W_OK) != 0 && access(".", W_OK) != 0 && !app->workspace &&
                 !getenv("PREFSCOPE_WORKSPACE")) {
                 const char *t = getenv("TMPDIR");
-                snprintf(tmpdir, sizeof tmpdir, "%s/prefscope.XXXXXX", t && strlen(t) < 40 ? t : "/tmp");
+                snprintf(tmpdir, sizeof tmpdir, "%s/prefscope.XXXXXX",
+                         t && strlen(t) < 40 ? t : "/tmp");
                 if (!mkdtemp(tmpdir))
-                    return app_failf(app, "cannot create a temporary workspace: %s", strerror(errno));
+                    return app_failf(app, "cannot create a temporary workspace: %s",
+                                     strerror(errno));
                 snprintf(tmpws, sizeof tmpws, "%s/prefscope.db", tmpdir);
                 app->workspace = tmpws;
                 fprintf(stderr, "prefscope: using the temporary workspace %s\n", tmpws);

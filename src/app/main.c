@@ -25,23 +25,23 @@ static const struct app_command app_commands[] = {
 static void
 usage(FILE *f)
 {
-    fprintf(f,
-            "usage: prefscope [-w WORKSPACE] [FILE|WORKSPACE]\n"
-            "       prefscope COMMAND [-w WORKSPACE] [options] [args]\n"
-            "\n"
-            "A terminal workbench for preference data (pairs of responses and judgments).\n"
-            "\n"
-            "Commands:\n");
+    fprintf(f, "usage: prefscope [-w WORKSPACE] [FILE|WORKSPACE]\n"
+               "       prefscope COMMAND [-w WORKSPACE] [options] [args]\n"
+               "\n"
+               "A terminal workbench for preference data (pairs of responses and judgments).\n"
+               "\n"
+               "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", app_commands[i].name, app_commands[i].summary);
-    fprintf(f,
-            "\n"
-            "Global options:\n"
-            "  -w, --workspace FILE  workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
-            "  --config FILE         Lua config (default $PREFSCOPE_CONFIG, ./prefscope.lua,\n"
-            "                        ~/.config/prefscope/config.lua)\n"
-            "  -h, --help            this help; 'prefscope COMMAND --help' for a command\n"
-            "  --version             print the version\n");
+    fprintf(
+        f,
+        "\n"
+        "Global options:\n"
+        "  -w, --workspace FILE  workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
+        "  --config FILE         Lua config (default $PREFSCOPE_CONFIG, ./prefscope.lua,\n"
+        "                        ~/.config/prefscope/config.lua)\n"
+        "  -h, --help            this help; 'prefscope COMMAND --help' for a command\n"
+        "  --version             print the version\n");
 }
 
 struct store *
@@ -56,7 +56,8 @@ app_store(struct app *app)
 int
 app_fail(struct app *app)
 {
-    fprintf(stderr, "prefscope: %s\n", app->err.msg[0] ? app->err.msg : ps_status_str(app->err.code));
+    fprintf(stderr, "prefscope: %s\n",
+            app->err.msg[0] ? app->err.msg : ps_status_str(app->err.code));
     return 1;
 }
 
@@ -78,8 +79,9 @@ app_bad_option(const char *cmd, char **argv)
     const char *word = optind > 0 ? argv[optind - 1] : NULL;
     if (!word || word[0] != '-')
         word = "?";
-    fprintf(stderr, "prefscope: %s: unknown option or missing value: '%s' (see prefscope %s --help)\n",
-            cmd, word, cmd);
+    fprintf(stderr,
+            "prefscope: %s: unknown option or missing value: '%s' (see prefscope %s --help)\n", cmd,
+            word, cmd);
     return 2;
 }
 

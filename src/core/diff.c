@@ -283,7 +283,9 @@ hunk_push(struct text_diff *d, size_t ao, size_t al, size_t bo, size_t bl)
 {
     if (al == 0 && bl == 0)
         return;
-    enum text_diff_tag tag = al && bl ? TEXT_DIFF_CHANGED : al ? TEXT_DIFF_DELETED : TEXT_DIFF_INSERTED;
+    enum text_diff_tag tag = al && bl ? TEXT_DIFF_CHANGED
+                             : al     ? TEXT_DIFF_DELETED
+                                      : TEXT_DIFF_INSERTED;
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
         d->h = xrealloc(d->h, d->cap * sizeof *d->h);
@@ -373,8 +375,8 @@ fold_gaps(struct text_diff *d, const char *a)
             p->a_len = h.a_off + h.a_len - p->a_off;
             p->b_len = h.b_off + h.b_len - p->b_off;
             p->tag = p->a_len && p->b_len ? TEXT_DIFF_CHANGED
-                     : p->a_len          ? TEXT_DIFF_DELETED
-                                         : TEXT_DIFF_INSERTED;
+                     : p->a_len           ? TEXT_DIFF_DELETED
+                                          : TEXT_DIFF_INSERTED;
             continue;
         }
         d->h[w++] = h;

@@ -18,7 +18,8 @@
  * first and last lines remains (simplified = 2).  Tokenizing is
  * O(n); the search is O((N+M)·D) for D differing tokens.  Typical pairs (300 words)
  * take under 0.1 ms, 3000-word pairs about 1 ms, 10000 words with 1% edited 3 ms,
- * the capped worst case (two unrelated 9000-word texts) 25 ms (bench/text_bench.sh).  Feed the sanitized text that is drawn, so offsets match. */
+ * the capped worst case (two unrelated 9000-word texts) 25 ms (bench/text_bench.sh).  Feed the
+ * sanitized text that is drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
@@ -42,10 +43,10 @@ struct text_diff_hunk {
 struct text_diff {
     struct text_diff_hunk *h; /* in order; the A ranges tile A, the B ranges tile B */
     size_t n, cap;
-    int simplified;           /* 0 word level, 1 line level, 2 one block */
+    int simplified;            /* 0 word level, 1 line level, 2 one block */
     size_t tokens_a, tokens_b; /* tokens diffed (common first/last lines excluded) */
-    size_t edit_tokens;       /* tokens deleted + inserted (the D of the script); when
-                                 simplified, a block left whole counts 1 */
+    size_t edit_tokens;        /* tokens deleted + inserted (the D of the script); when
+                                  simplified, a block left whole counts 1 */
 };
 
 enum {

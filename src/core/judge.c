@@ -74,9 +74,10 @@ judge_template_parse(const char *text, struct judge_template *out, struct ps_err
                 target = &out->user;
             } else {
                 judge_template_free(out);
-                return ps_error(err, PS_ERR_PARSE,
-                                "template line %d: unknown section '%.*s' (expected system or user)",
-                                line, (int)nlen, name);
+                return ps_error(
+                    err, PS_ERR_PARSE,
+                    "template line %d: unknown section '%.*s' (expected system or user)", line,
+                    (int)nlen, name);
             }
             sec_start = le ? le + 1 : end;
         }
@@ -128,10 +129,12 @@ judge_render(struct strbuf *sb, const char *tmpl, const char *const *keys, const
             ne--;
         int k = 0;
         for (; k < n; k++)
-            if (strlen(keys[k]) == (size_t)(ne - ns) && strncmp(keys[k], ns, (size_t)(ne - ns)) == 0)
+            if (strlen(keys[k]) == (size_t)(ne - ns) &&
+                strncmp(keys[k], ns, (size_t)(ne - ns)) == 0)
                 break;
         if (k == n)
-            return ps_error(err, PS_ERR_PARSE, "template: unknown placeholder {{%.*s}}", (int)(ne - ns), ns);
+            return ps_error(err, PS_ERR_PARSE, "template: unknown placeholder {{%.*s}}",
+                            (int)(ne - ns), ns);
         if (vals[k])
             sb_puts(sb, vals[k]);
         p = close + 2;
@@ -150,18 +153,29 @@ label_class(const char *s, size_t n, int allow_c)
         const char *word;
         int cls;
     } words[] = {
-        {"a", STATS_A},        {"1", STATS_A},         {"b", STATS_B},     {"2", STATS_B},
-        {"tie", STATS_TIE},    {"tied", STATS_TIE},    {"draw", STATS_TIE}, {"equal", STATS_TIE},
-        {"both", STATS_TIE},   {"neither", STATS_TIE}, {"same", STATS_TIE}, {"0", STATS_TIE},
+        {"a", STATS_A},
+        {"1", STATS_A},
+        {"b", STATS_B},
+        {"2", STATS_B},
+        {"tie", STATS_TIE},
+        {"tied", STATS_TIE},
+        {"draw", STATS_TIE},
+        {"equal", STATS_TIE},
+        {"both", STATS_TIE},
+        {"neither", STATS_TIE},
+        {"same", STATS_TIE},
+        {"0", STATS_TIE},
         {"equally good", STATS_TIE},
     };
-    while (n > 0 && (isspace((unsigned char)*s) || *s == '"' || *s == '\'' || *s == '*' || *s == '('))
+    while (n > 0 &&
+           (isspace((unsigned char)*s) || *s == '"' || *s == '\'' || *s == '*' || *s == '('))
         s++, n--;
     while (n > 0 && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '"' || s[n - 1] == '\'' ||
                      s[n - 1] == '*' || s[n - 1] == ')' || s[n - 1] == '.'))
         n--;
     /* "response a", "assistant b", "output (a)" */
-    static const char *const prefixes[] = {"response ", "assistant ", "output ", "model ", "answer "};
+    static const char *const prefixes[] = {"response ", "assistant ", "output ", "model ",
+                                           "answer "};
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
         size_t pl = strlen(prefixes[i]);
         if (n > pl && strncmp(s, prefixes[i], pl) == 0) {
@@ -200,8 +214,8 @@ hit_keep(struct hit *h, long pos, int cls)
 static void
 rule_json(const char *low, struct hit *h)
 {
-    static const char *const keys[] = {"winner", "verdict", "preference", "better", "choice",
-                                       "answer", "preferred", "result"};
+    static const char *const keys[] = {"winner", "verdict", "preference", "better",
+                                       "choice", "answer",  "preferred",  "result"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         size_t kl = strlen(keys[k]);
         for (const char *p = low; (p = strstr(p, keys[k])) != NULL; p += kl) {
@@ -294,17 +308,18 @@ skip_words(const char *low, size_t i, const char *const *words, size_t nw)
 static void
 rule_keyword(const char *orig, const char *low, struct hit *h)
 {
-    static const char *const keys[] = {"winner", "verdict", "answer", "better", "preferred",
-                                       "choice", "final", "prefer", "preference"};
-    static const char *const fillers[] = {"is", "would be", "response", "assistant", "output",
-                                          "model", "i choose", "choose", "verdict", "answer",
-                                          "the", "overall"};
+    static const char *const keys[] = {"winner", "verdict", "answer", "better",    "preferred",
+                                       "choice", "final",   "prefer", "preference"};
+    static const char *const fillers[] = {"is",      "would be", "response", "assistant",
+                                          "output",  "model",    "i choose", "choose",
+                                          "verdict", "answer",   "the",      "overall"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         size_t kl = strlen(keys[k]);
         for (const char *p = low; (p = strstr(p, keys[k])) != NULL; p += kl) {
             if ((p > low && isalnum((unsigned char)p[-1])) || isalnum((unsigned char)p[kl]))
                 continue;
-            size_t i = skip_words(low, (size_t)(p + kl - low), fillers, sizeof fillers / sizeof *fillers);
+            size_t i =
+                skip_words(low, (size_t)(p + kl - low), fillers, sizeof fillers / sizeof *fillers);
             size_t len;
             int cls = label_at(orig, low, i, &len);
             if (cls >= 0 && !isalnum((unsigned char)low[i + len]))
@@ -313,8 +328,8 @@ rule_keyword(const char *orig, const char *low, struct hit *h)
     }
     /* "Response B is better", "Assistant A wins" */
     static const char *const subjects[] = {"response ", "assistant ", "output "};
-    static const char *const preds[] = {" is better", " is the better", " wins", " is preferred",
-                                        " is superior", " is more helpful"};
+    static const char *const preds[] = {" is better",    " is the better", " wins",
+                                        " is preferred", " is superior",   " is more helpful"};
     for (size_t s = 0; s < sizeof subjects / sizeof *subjects; s++) {
         size_t sl = strlen(subjects[s]);
         for (const char *p = low; (p = strstr(p, subjects[s])) != NULL; p += sl) {

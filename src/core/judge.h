@@ -34,8 +34,8 @@ int judge_render(struct strbuf *sb, const char *tmpl, const char *const *keys,
 
 /* How an answer was understood. */
 struct judge_parse {
-    int verdict;          /* STATS_A, STATS_B, STATS_TIE or STATS_INVALID (core/stats.h) */
-    const char *rule;     /* static: "json", "brackets", "output", "keyword", "bare", "none" */
+    int verdict;      /* STATS_A, STATS_B, STATS_TIE or STATS_INVALID (core/stats.h) */
+    const char *rule; /* static: "json", "brackets", "output", "keyword", "bare", "none" */
 };
 
 /* Parse a judge's answer, tolerating chatter, markdown and code fences.  Rules, in

@@ -54,8 +54,8 @@ fmt_count(char *b, size_t n, int64_t v)
 }
 
 void
-progress_format(char *buf, size_t n, const char *label, int64_t total, const struct progress_counts *c,
-                double elapsed_s, int width)
+progress_format(char *buf, size_t n, const char *label, int64_t total,
+                const struct progress_counts *c, double elapsed_s, int width)
 {
     char tail[200], eta[16], el[16], tok[24];
     double rate = elapsed_s > 0 ? (double)c->done / elapsed_s : 0;
@@ -67,8 +67,9 @@ progress_format(char *buf, size_t n, const char *label, int64_t total, const str
     fmt_count(tok, sizeof tok, c->tokens);
     int k = 0;
     if (total > 0)
-        k = snprintf(tail, sizeof tail, " %lld/%lld %3d%% %.1f/s %s ETA %s", (long long)c->done, (long long)total,
-                     (int)(100.0 * (double)c->done / (double)total), rate, el, eta);
+        k = snprintf(tail, sizeof tail, " %lld/%lld %3d%% %.1f/s %s ETA %s", (long long)c->done,
+                     (long long)total, (int)(100.0 * (double)c->done / (double)total), rate, el,
+                     eta);
     else
         k = snprintf(tail, sizeof tail, " %lld %.1f/s %s", (long long)c->done, rate, el);
     k += snprintf(tail + k, sizeof tail - (size_t)k, " tok %s", tok);
@@ -115,7 +116,8 @@ progress_finish(struct progress *p, const struct progress_counts *c)
     if (p->mode == 0)
         return;
     char line[512];
-    progress_format(line, sizeof line, p->label, p->total, c, progress_now() - p->t_start, p->width - 1);
+    progress_format(line, sizeof line, p->label, p->total, c, progress_now() - p->t_start,
+                    p->width - 1);
     fprintf(p->out, p->mode == 2 ? "\r%s\033[K\n" : "%s\n", line);
     fflush(p->out);
 }

@@ -17,17 +17,17 @@
 
 struct progress_counts {
     int64_t done, errors, cached;
-    int64_t tokens;       /* prompt + completion tokens so far */
-    double cost;          /* of the calls with a known price */
-    int has_cost;         /* 0: no price configured, the cost is not shown */
+    int64_t tokens; /* prompt + completion tokens so far */
+    double cost;    /* of the calls with a known price */
+    int has_cost;   /* 0: no price configured, the cost is not shown */
 };
 
 struct progress {
     char label[32];
-    int64_t total;        /* <= 0: unknown (no bar, no ETA) */
+    int64_t total; /* <= 0: unknown (no bar, no ETA) */
     double t_start, t_last;
-    int mode;             /* 0 silent, 1 final line only, 2 live bar */
-    int width;            /* terminal columns */
+    int mode;  /* 0 silent, 1 final line only, 2 live bar */
+    int width; /* terminal columns */
     FILE *out;
 };
 
@@ -37,7 +37,7 @@ void progress_finish(struct progress *p, const struct progress_counts *c);
 
 /* The bar as text for `elapsed_s` seconds, fitting `width` columns (no newline).
  * Pure: used by the functions above and by tests. */
-void progress_format(char *buf, size_t n, const char *label, int64_t total, const struct progress_counts *c,
-                     double elapsed_s, int width);
+void progress_format(char *buf, size_t n, const char *label, int64_t total,
+                     const struct progress_counts *c, double elapsed_s, int width);
 
 #endif

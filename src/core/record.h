@@ -25,16 +25,16 @@ struct ps_rec_judgment {
     int a, b;              /* indices into resp[] as presented to the annotator */
     const char *annotator; /* "dataset", "human:alice", "llm:gpt-4", ... */
     const char *verdict;
-    double p_a;            /* probability/share that A is better (1, 0, 0.5, or fractional) */
-    int has_p;             /* 0 when p_a is unknown (invalid verdicts) */
-    double weight;         /* 1 unless the source repeats a verdict as a weight */
+    double p_a;    /* probability/share that A is better (1, 0, 0.5, or fractional) */
+    int has_p;     /* 0 when p_a is unknown (invalid verdicts) */
+    double weight; /* 1 unless the source repeats a verdict as a weight */
     const char *rationale;
     const char *meta_json;
 };
 
 struct ps_rec_rating {
-    int resp;              /* index into resp[] */
-    const char *aspect;    /* "score", "helpfulness", "rank", "kto", ... */
+    int resp;           /* index into resp[] */
+    const char *aspect; /* "score", "helpfulness", "rank", "kto", ... */
     double value;
     const char *annotator;
 };

@@ -43,12 +43,12 @@ struct san {
     struct strbuf *out;
     struct text_spans *marks;
     unsigned flags;
-    size_t col;        /* columns since the last newline, for tab expansion */
-    int pending_space; /* ONELINE: whitespace seen since the last visible char */
-    int any;           /* ONELINE: something visible was written */
-    int zw_run;        /* zero-width code points attached to the last character */
-    uint32_t last_base;/* the last character of width > 0 written, 0 after a break */
-    int flag_tags;     /* inside an emoji tag sequence (🏴 + tags: subdivision flags) */
+    size_t col;         /* columns since the last newline, for tab expansion */
+    int pending_space;  /* ONELINE: whitespace seen since the last visible char */
+    int any;            /* ONELINE: something visible was written */
+    int zw_run;         /* zero-width code points attached to the last character */
+    uint32_t last_base; /* the last character of width > 0 written, 0 after a break */
+    int flag_tags;      /* inside an emoji tag sequence (🏴 + tags: subdivision flags) */
 };
 
 /* More zero-width code points than this on one character (e.g. "Zalgo" text) are

@@ -431,7 +431,8 @@ stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double c
     }
     int nv = prior > 0 ? na : na - 1; /* free variables */
     int exists = prior > 0 || bt_mle_exists(b, nb, np, pos, na);
-    double *th = xcalloc((size_t)np + 1, sizeof *th), *trial = xcalloc((size_t)np + 1, sizeof *trial);
+    double *th = xcalloc((size_t)np + 1, sizeof *th),
+           *trial = xcalloc((size_t)np + 1, sizeof *trial);
     double *g = xcalloc((size_t)na + 1, sizeof *g);
     double *H = xcalloc((size_t)na * (size_t)na + 1, sizeof *H);
     int it, converged = nv <= 0;
@@ -466,7 +467,8 @@ stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double c
         /* the negative Hessian (positive semi-definite) restricted to the free variables */
         if (nv < na)
             for (int r = 0; r < nv; r++)
-                memmove(H + (size_t)r * (size_t)nv, H + (size_t)r * (size_t)na, (size_t)nv * sizeof *H);
+                memmove(H + (size_t)r * (size_t)nv, H + (size_t)r * (size_t)na,
+                        (size_t)nv * sizeof *H);
         if (solve_dense(H, g, nv) != 0)
             break;
         double step = 1;

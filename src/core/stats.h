@@ -63,7 +63,8 @@ void stats_cohen(const double *table, int k, double *agreement, double *kappa);
  * unit's raters chose class c.  Every unit must have the same number of raters m >= 2
  * (units with a different total are skipped; *used receives how many were kept,
  * may be NULL).  unit_w weights units (NULL = 1).  NaN when undefined. */
-double stats_fleiss(const double *counts, const double *unit_w, size_t n_units, int k, size_t *used);
+double stats_fleiss(const double *counts, const double *unit_w, size_t n_units, int k,
+                    size_t *used);
 
 /* Krippendorff's alpha for nominal data.  Same layout as stats_fleiss but units may
  * have any number of values; units with fewer than 2 values are not pairable and are
@@ -81,7 +82,7 @@ int stats_majority(const int *labels, int n, int k);
 /* ---- classification against a reference ---- */
 
 struct stats_cls {
-    double n;                      /* total weight of scored predictions */
+    double n; /* total weight of scored predictions */
     double accuracy;
     double macro_p, macro_r, macro_f1; /* unweighted mean over the classes present */
     double p[8], r[8], f1[8], support[8];
@@ -99,9 +100,9 @@ void stats_classify(const double *conf, int k, int kp, struct stats_cls *out);
 /* ---- Bradley-Terry and Elo ---- */
 
 struct stats_battle {
-    int i, j;       /* players (0..n_players) */
-    double score;   /* score of i: 1 win, 0 loss, 0.5 tie (any value in [0,1]) */
-    double weight;  /* multiplicity (> 0) */
+    int i, j;      /* players (0..n_players) */
+    double score;  /* score of i: 1 win, 0 loss, 0.5 tie (any value in [0,1]) */
+    double weight; /* multiplicity (> 0) */
 };
 
 /* Bradley-Terry ratings: the maximum of the log-likelihood

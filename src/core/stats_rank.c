@@ -195,7 +195,8 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
         e->rank_lo = B ? rank_lo[m] : 0;
         e->rank_hi = B ? rank_hi[m] : 0;
         if (B) {
-            stats_percentile_ci(bbt + (size_t)m * (size_t)B, (size_t)B, o->level, &e->bt.lo, &e->bt.hi);
+            stats_percentile_ci(bbt + (size_t)m * (size_t)B, (size_t)B, o->level, &e->bt.lo,
+                                &e->bt.hi);
             stats_percentile_ci(belo + (size_t)m * (size_t)B, (size_t)B, o->level, &e->elo.lo,
                                 &e->elo.hi);
         }
@@ -229,8 +230,9 @@ void
 stats_rank_json(const struct stats_rank *r, const struct stats_table *t,
                 const struct stats_rank_opts *o, struct strbuf *sb)
 {
-    sb_printf(sb, "{\"battles\":%.10g,\"bootstrap\":%d,\"seed\":%llu,\"level\":%.10g,\"prior\":%.10g,"
-                  "\"bt_iterations\":%d,\"elo_k\":%.10g,\"anchor\":",
+    sb_printf(sb,
+              "{\"battles\":%.10g,\"bootstrap\":%d,\"seed\":%llu,\"level\":%.10g,\"prior\":%.10g,"
+              "\"bt_iterations\":%d,\"elo_k\":%.10g,\"anchor\":",
               r->n_battles, o->bootstrap, (unsigned long long)o->seed, o->level, o->prior,
               r->bt_iterations, o->elo_k);
     if (o->anchor >= 0 && o->anchor < t->n_models) {

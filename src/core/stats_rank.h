@@ -8,17 +8,17 @@
 #include "core/stats_report.h"
 
 struct stats_rank_opts {
-    const int *annots;      /* annotators whose judgments count; NULL = all */
+    const int *annots; /* annotators whose judgments count; NULL = all */
     int n_annots;
-    int bootstrap;          /* resamples of items; 0 = no intervals */
+    int bootstrap; /* resamples of items; 0 = no intervals */
     uint64_t seed;
-    double level;           /* e.g. 0.95 */
-    double prior;           /* BT regularisation (virtual tied games per model), 0 = MLE */
-    double center;          /* mean BT rating (default scale 1000) */
-    int anchor;             /* model index pinned to anchor_rating, or -1 */
+    double level;  /* e.g. 0.95 */
+    double prior;  /* BT regularisation (virtual tied games per model), 0 = MLE */
+    double center; /* mean BT rating (default scale 1000) */
+    int anchor;    /* model index pinned to anchor_rating, or -1 */
     double anchor_rating;
-    double elo_k;           /* Elo step (FastChat uses 4) */
-    double elo_init;        /* Elo start (1000) */
+    double elo_k;    /* Elo step (FastChat uses 4) */
+    double elo_init; /* Elo start (1000) */
 };
 
 /* Fill defaults: level .95, prior 0.01, center 1000, anchor -1, k 4, init 1000,
@@ -26,18 +26,18 @@ struct stats_rank_opts {
 void stats_rank_opts_init(struct stats_rank_opts *o);
 
 struct stats_rank_entry {
-    int model;              /* index into the table's models */
-    double battles;         /* weighted battles */
-    double score;           /* weighted wins, ties half */
+    int model;      /* index into the table's models */
+    double battles; /* weighted battles */
+    double score;   /* weighted wins, ties half */
     struct stats_est bt, elo;
-    int rank_lo, rank_hi;   /* best and worst rank over the bootstrap (1 = top) */
+    int rank_lo, rank_hi; /* best and worst rank over the bootstrap (1 = top) */
 };
 
 struct stats_rank {
     struct stats_rank_entry *e; /* sorted by BT rating, best first */
     int n;
     double n_battles;
-    int bt_iterations;      /* -1 when MM did not converge on the full data */
+    int bt_iterations; /* -1 when MM did not converge on the full data */
 };
 
 /* Compute the leaderboard; free with stats_rank_free.  The table must outlive it. */

@@ -98,27 +98,41 @@ stats_table_add(struct stats_table *t, const struct stats_jrow *row)
 struct ctx {
     const struct stats_table *t;
     const struct stats_opts *o;
-    int NA, NS, NM;         /* annotators in the table, selected, models */
-    int *sel;               /* [NS] table index */
-    int *sel_of;            /* [NA] selected index or -1 */
-    int *unit_item;         /* [n_units] */
-    int *lab;               /* [n_units*NA] canonical label (-1 missing) */
-    int *ref;               /* [n_units] reference class or -1 */
+    int NA, NS, NM;                   /* annotators in the table, selected, models */
+    int *sel;                         /* [NS] table index */
+    int *sel_of;                      /* [NA] selected index or -1 */
+    int *unit_item;                   /* [n_units] */
+    int *lab;                         /* [n_units*NA] canonical label (-1 missing) */
+    int *ref;                         /* [n_units] reference class or -1 */
     int *pos_unit, *pos_sel, *pos_ok; /* units judged in both orders; pos_ok: 1 consistent,
                                        * 2 first-shown won both times, 3 second-shown */
     int n_pos;
-    int *complete;          /* units every selected annotator judged validly */
+    int *complete; /* units every selected annotator judged validly */
     int n_complete;
     int n_metrics, PA;
     /* scratch */
-    double *acc;            /* per selected annotator accumulators */
-    double *counts;         /* [n_units*3] */
-    double *uw;             /* [n_units] */
+    double *acc;    /* per selected annotator accumulators */
+    double *counts; /* [n_units*3] */
+    double *uw;     /* [n_units] */
 };
 
 enum {
-    AC_N, AC_INV, AC_SB, AC_WB, AC_CONS, AC_WCONS, AC_FIRST, AC_SECOND, AC_SL, AC_WL,
-    AC_OK_FWD, AC_N_FWD, AC_OK_REV, AC_N_REV, AC_CONF, AC_FIXED = AC_CONF + 12
+    AC_N,
+    AC_INV,
+    AC_SB,
+    AC_WB,
+    AC_CONS,
+    AC_WCONS,
+    AC_FIRST,
+    AC_SECOND,
+    AC_SL,
+    AC_WL,
+    AC_OK_FWD,
+    AC_N_FWD,
+    AC_OK_REV,
+    AC_N_REV,
+    AC_CONF,
+    AC_FIXED = AC_CONF + 12
 };
 /* followed by per model: score, weight */
 
@@ -207,9 +221,10 @@ ctx_init(struct ctx *c, const struct stats_table *t, const struct stats_opts *o)
                 c->pos_unit[c->n_pos] = (int)u;
                 c->pos_sel[c->n_pos] = s;
                 int f = fwd[k], b = rev[k];
-                c->pos_ok[c->n_pos] = f == b && f != STATS_INVALID ? 1
+                c->pos_ok[c->n_pos] = f == b && f != STATS_INVALID   ? 1
                                       : f == STATS_A && b == STATS_B ? 2
-                                      : f == STATS_B && b == STATS_A ? 3 : 0;
+                                      : f == STATS_B && b == STATS_A ? 3
+                                                                     : 0;
                 c->n_pos++;
             }
         }
@@ -582,7 +597,8 @@ stats_length_curve(const struct stats_table *t, int annot, const double *edges, 
 void
 stats_bar(struct strbuf *sb, double frac, int width)
 {
-    static const char *const eighths[] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"};
+    static const char *const eighths[] = {"",       "\u258f", "\u258e", "\u258d",
+                                          "\u258c", "\u258b", "\u258a", "\u2589"};
     int cells = 0;
     if (!isnan(frac)) {
         if (frac < 0)
@@ -661,7 +677,8 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
     stats_json_num(sb, r->opts.level);
     sb_puts(sb, ",\"reference\":");
     if (r->opts.n_ref > 0) {
-        sb_printf(sb, "{\"rule\":\"%s\",\"annotators\":[", r->opts.n_ref > 1 ? "majority" : "single");
+        sb_printf(sb, "{\"rule\":\"%s\",\"annotators\":[",
+                  r->opts.n_ref > 1 ? "majority" : "single");
         for (int i = 0; i < r->opts.n_ref; i++) {
             if (i)
                 sb_putc(sb, ',');
@@ -727,8 +744,9 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
                 stats_json_est(sb, "f1", a->f1[k]);
                 sb_putc(sb, '}');
             }
-            sb_puts(sb, "},\"confusion\":{\"rows\":\"reference A,B,tie\",\"cols\":\"A,B,tie,invalid\","
-                        "\"counts\":[");
+            sb_puts(sb,
+                    "},\"confusion\":{\"rows\":\"reference A,B,tie\",\"cols\":\"A,B,tie,invalid\","
+                    "\"counts\":[");
             for (int x = 0; x < STATS_NCLASS; x++) {
                 sb_puts(sb, x ? ",[" : "[");
                 for (int y = 0; y < 4; y++) {

@@ -17,13 +17,13 @@
 #include "core/strbuf.h"
 
 struct stats_jrow {
-    int item;       /* dense item index [0, n_items) */
-    int unit;       /* dense index of the unordered response pair [0, n_units) */
-    int annot;      /* index into table->annotators */
-    int cls;        /* canonical verdict: STATS_A (lo better), STATS_B, STATS_TIE, STATS_INVALID */
-    double p_lo;    /* probability that lo is better; NaN when unknown (use cls) */
-    double weight;  /* the judgment's weight (repeated verdicts), > 0 */
-    int reversed;   /* 1 when presented as (hi, lo) */
+    int item;      /* dense item index [0, n_items) */
+    int unit;      /* dense index of the unordered response pair [0, n_units) */
+    int annot;     /* index into table->annotators */
+    int cls;       /* canonical verdict: STATS_A (lo better), STATS_B, STATS_TIE, STATS_INVALID */
+    double p_lo;   /* probability that lo is better; NaN when unknown (use cls) */
+    double weight; /* the judgment's weight (repeated verdicts), > 0 */
+    int reversed;  /* 1 when presented as (hi, lo) */
     int model_lo, model_hi; /* index into table->models, -1 when unknown */
     int64_t len_lo, len_hi; /* response lengths in characters, -1 when unknown */
 };
@@ -56,14 +56,14 @@ int stats_table_find_annot(const struct stats_table *t, const char *name);
 int stats_table_match(const struct stats_table *t, const char *pattern, int *out, int *n, int max);
 
 struct stats_opts {
-    const int *annots;      /* annotators to report (indices); NULL = all */
+    const int *annots; /* annotators to report (indices); NULL = all */
     int n_annots;
-    const int *ref;         /* reference annotators; one = that annotator, several = majority */
+    const int *ref; /* reference annotators; one = that annotator, several = majority */
     int n_ref;
-    int invalid_as_tie;     /* score invalid predictions as "tie" (PandaLM's script) */
-    int bootstrap;          /* resamples; 0 = no intervals */
+    int invalid_as_tie; /* score invalid predictions as "tie" (PandaLM's script) */
+    int bootstrap;      /* resamples; 0 = no intervals */
     uint64_t seed;
-    double level;           /* interval level, e.g. 0.95 */
+    double level; /* interval level, e.g. 0.95 */
 };
 
 /* An estimate with its bootstrap percentile interval (NaN when undefined). */
@@ -72,17 +72,17 @@ struct stats_est {
 };
 
 struct stats_annot_report {
-    int annot;              /* index into the table's annotators */
-    double n, n_invalid;    /* weighted judgment counts */
-    struct stats_est winrate_b;  /* presented second response, ties half (AlpacaEval) */
-    double n_pos_units;     /* units judged in both orders */
+    int annot;                  /* index into the table's annotators */
+    double n, n_invalid;        /* weighted judgment counts */
+    struct stats_est winrate_b; /* presented second response, ties half (AlpacaEval) */
+    double n_pos_units;         /* units judged in both orders */
     struct stats_est consistency;
     /* inconsistent in the telling way: the response shown first (second) won in both
      * orders, i.e. position bias towards the first (second) slot */
     struct stats_est first_wins, second_wins;
-    double n_len;           /* decisive-or-tie judgments with unequal lengths */
+    double n_len; /* decisive-or-tie judgments with unequal lengths */
     struct stats_est longer_wins;
-    double n_ref;           /* judgments scored against the reference */
+    double n_ref; /* judgments scored against the reference */
     struct stats_est accuracy, macro_p, macro_r, macro_f1;
     struct stats_est p[STATS_NCLASS], r[STATS_NCLASS], f1[STATS_NCLASS];
     /* accuracy of the judgments presented in canonical order (lower response index
@@ -90,15 +90,15 @@ struct stats_annot_report {
     double n_ref_fwd, n_ref_rev;
     struct stats_est accuracy_fwd, accuracy_rev;
     double conf[STATS_NCLASS][STATS_NCLASS + 1]; /* point confusion, columns A,B,tie,invalid */
-    struct stats_est *model_winrate; /* [n_models] */
-    double *model_n;                 /* [n_models] weighted battles per model */
-    double *model_len;               /* [n_models] mean length (characters) of the model's
-                                      * responses over these judgments, NaN if unknown */
+    struct stats_est *model_winrate;             /* [n_models] */
+    double *model_n;                             /* [n_models] weighted battles per model */
+    double *model_len; /* [n_models] mean length (characters) of the model's
+                        * responses over these judgments, NaN if unknown */
 };
 
 struct stats_pair_report {
-    int a, b;               /* indices into report->annot (a < b) */
-    double n;               /* units both judged validly */
+    int a, b; /* indices into report->annot (a < b) */
+    double n; /* units both judged validly */
     struct stats_est agreement, kappa;
 };
 
@@ -109,7 +109,7 @@ struct stats_report {
     int n_annot;
     struct stats_pair_report *pairs;
     int n_pairs;
-    double n_ref_units;     /* units with a valid reference label */
+    double n_ref_units; /* units with a valid reference label */
     double fleiss_units, alpha_units;
     struct stats_est fleiss, alpha;
 };

@@ -8,12 +8,15 @@
 #include "core/err.h"
 
 struct strbuf {
-    char *p;    /* always NUL-terminated once anything was appended; may be NULL before */
+    char *p; /* always NUL-terminated once anything was appended; may be NULL before */
     size_t len;
     size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT \
+    { \
+        NULL, 0, 0 \
+    }
 
 /* The buffer owns p; sb_free releases it and resets the struct. */
 void sb_free(struct strbuf *sb);

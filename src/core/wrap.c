@@ -28,8 +28,8 @@ static size_t
 wrap_impl(const char *s, size_t n, int cols, int tabsize, struct text_rows *out)
 {
     size_t count = 0;
-    size_t start = 0;  /* first byte of the current row */
-    int col = 0;       /* its width so far */
+    size_t start = 0; /* first byte of the current row */
+    int col = 0;      /* its width so far */
     unsigned flags = 0;
     /* The last break opportunity in this row: the row may end at brk_end (width
      * brk_col), and the next one then starts at brk_next. */

@@ -69,7 +69,8 @@ ae_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     ps_record_clear(&rec);
     const char *instr, *o1, *o2, *g1, *g2, *annot;
     if (fmt_get_str(job, o, "instruction", 1, &instr, err) ||
-        fmt_get_str(job, o, "output_1", 1, &o1, err) || fmt_get_str(job, o, "output_2", 1, &o2, err) ||
+        fmt_get_str(job, o, "output_1", 1, &o1, err) ||
+        fmt_get_str(job, o, "output_2", 1, &o2, err) ||
         fmt_get_str(job, o, "generator_1", 0, &g1, err) ||
         fmt_get_str(job, o, "generator_2", 0, &g2, err) ||
         fmt_get_str(job, o, "annotator", 0, &annot, err))
@@ -93,8 +94,10 @@ ae_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         p = 2 - pref;
         verdict = ps_verdict_from_p(p);
     } else {
-        return fmt_fail(job, err, "field 'preference': expected 1, 2, 0 (tie) or a value in [1, 2],"
-                                  " found %g", pref);
+        return fmt_fail(job, err,
+                        "field 'preference': expected 1, 2, 0 (tie) or a value in [1, 2],"
+                        " found %g",
+                        pref);
     }
     const char *rationale = NULL;
     const cJSON *raw = cJSON_GetObjectItemCaseSensitive(o, "raw_completion");
@@ -148,7 +151,8 @@ outputs_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     ps_record_clear(&rec);
     const char *instr, *out, *gen;
     if (fmt_get_str(job, o, "instruction", 1, &instr, err) ||
-        fmt_get_str(job, o, "output", 1, &out, err) || fmt_get_str(job, o, "generator", 0, &gen, err))
+        fmt_get_str(job, o, "output", 1, &out, err) ||
+        fmt_get_str(job, o, "generator", 0, &gen, err))
         return err->code;
     ae_item(job, &rec, o, instr);
     ps_record_add_response(&rec, out, gen);

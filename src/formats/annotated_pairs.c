@@ -119,23 +119,28 @@ ap_comparison(struct fmt_job *job, const cJSON *c, int ci, const cJSON *annotato
     {
         const char *aid = an->string;
         if (!cJSON_IsObject(an))
-            return fmt_fail(job, err, "comparisons[%d].annotations[\"%.40s\"]: expected an object"
-                                      " {pref}, found %s", ci, aid, fmt_json_type(an));
+            return fmt_fail(job, err,
+                            "comparisons[%d].annotations[\"%.40s\"]: expected an object"
+                            " {pref}, found %s",
+                            ci, aid, fmt_json_type(an));
         const cJSON *pref = cJSON_GetObjectItemCaseSensitive(an, "pref");
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(an, "no_pref_reason");
         const char *verdict;
-        if (cJSON_IsString(pref) && (!strcmp(pref->valuestring, "a") || !strcmp(pref->valuestring, "A")))
+        if (cJSON_IsString(pref) &&
+            (!strcmp(pref->valuestring, "a") || !strcmp(pref->valuestring, "A")))
             verdict = "A";
         else if (cJSON_IsString(pref) &&
                  (!strcmp(pref->valuestring, "b") || !strcmp(pref->valuestring, "B")))
             verdict = "B";
         else if (!pref || cJSON_IsNull(pref))
-            verdict = cJSON_IsString(reason) && !strcmp(reason->valuestring, "tie") ? "tie" : "invalid";
+            verdict =
+                cJSON_IsString(reason) && !strcmp(reason->valuestring, "tie") ? "tie" : "invalid";
         else
-            return fmt_fail(job, err,
-                            "comparisons[%d].annotations[\"%.40s\"].pref: expected \"a\", \"b\" or null,"
-                            " found %s",
-                            ci, aid, cJSON_IsString(pref) ? pref->valuestring : fmt_json_type(pref));
+            return fmt_fail(
+                job, err,
+                "comparisons[%d].annotations[\"%.40s\"].pref: expected \"a\", \"b\" or null,"
+                " found %s",
+                ci, aid, cJSON_IsString(pref) ? pref->valuestring : fmt_json_type(pref));
         if (rec.n_judg == PS_REC_MAX_JUDG) {
             /* more annotators than one record holds: emit and continue on the same key */
             if (fmt_emit(job, &rec, err))
@@ -145,8 +150,12 @@ ap_comparison(struct fmt_job *job, const cJSON *c, int ci, const cJSON *annotato
             rec.n_judg = 0;
             emitted = 1;
         }
-        int k = ps_record_add_judgment(&rec, 0, 1, annotator_name(job, annotators, aid, dflt), verdict,
-                                       *verdict == 'A' ? 1.0 : *verdict == 'B' ? 0.0 : 0.5, NULL);
+        int k =
+            ps_record_add_judgment(&rec, 0, 1, annotator_name(job, annotators, aid, dflt), verdict,
+                                   *verdict == 'A'   ? 1.0
+                                   : *verdict == 'B' ? 0.0
+                                                     : 0.5,
+                                   NULL);
         cJSON *meta = cJSON_CreateObject();
         cJSON_AddStringToObject(meta, "annotator_id", aid);
         if (!strcmp(verdict, "invalid")) {
@@ -166,7 +175,8 @@ static int
 ap_document(struct fmt_job *job, const cJSON *doc, struct ps_err *err)
 {
     if (!cJSON_IsObject(doc))
-        return fmt_fail(job, err, "expected an AnnotatedPairs object, found %s", fmt_json_type(doc));
+        return fmt_fail(job, err, "expected an AnnotatedPairs object, found %s",
+                        fmt_json_type(doc));
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(md, "version");
     if (cJSON_IsString(ver) && strncmp(ver->valuestring, "2", 1))
@@ -202,7 +212,8 @@ ap_record(struct fmt_job *job, const cJSON *obj, struct ps_err *err)
 
 const struct import_format format_annotated_pairs = {
     .name = "annotated-pairs",
-    .summary = "AnnotatedPairs v2 JSON {metadata, annotators, comparisons} (ICAI, feedback-forensics)",
+    .summary =
+        "AnnotatedPairs v2 JSON {metadata, annotators, comparisons} (ICAI, feedback-forensics)",
     .mapping = "comparisons[] -> items (key 'ap:<id>'); prompt, response_a/b {text, model} ->"
                " responses; annotations {id: {pref}} -> one judgment per annotator ('a' -> A,"
                " 'b' -> B, null -> invalid with no_pref_reason in meta); principle annotators"

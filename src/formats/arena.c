@@ -36,7 +36,8 @@ arena_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     struct ps_record rec;
     ps_record_clear(&rec);
     const char *ma, *mb, *winner;
-    if (fmt_get_str(job, o, "model_a", 1, &ma, err) || fmt_get_str(job, o, "model_b", 1, &mb, err) ||
+    if (fmt_get_str(job, o, "model_a", 1, &ma, err) ||
+        fmt_get_str(job, o, "model_b", 1, &mb, err) ||
         fmt_get_str(job, o, "winner", 1, &winner, err))
         return err->code;
     const char *ta = NULL, *tb = NULL;
@@ -68,13 +69,19 @@ arena_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     else if (!strncmp(winner, "tie", 3))
         verdict = "tie";
     else
-        return fmt_fail(job, err, "field 'winner': expected model_a, model_b, tie or"
-                                  " \"tie (bothbad)\", found \"%.40s\"", winner);
+        return fmt_fail(job, err,
+                        "field 'winner': expected model_a, model_b, tie or"
+                        " \"tie (bothbad)\", found \"%.40s\"",
+                        winner);
     int k = ps_record_add_judgment(&rec, 0, 1, "dataset", verdict,
-                                   *verdict == 'A' ? 1.0 : *verdict == 'B' ? 0.0 : 0.5, NULL);
+                                   *verdict == 'A'   ? 1.0
+                                   : *verdict == 'B' ? 0.0
+                                                     : 0.5,
+                                   NULL);
     if (strcmp(winner, "model_a") && strcmp(winner, "model_b") && strcmp(winner, "tie"))
-        rec.judg[k].meta_json = fmt_tmp_printf(job, "{\"winner\":%s}",
-                                               fmt_tmp_json(job, cJSON_GetObjectItemCaseSensitive(o, "winner")));
+        rec.judg[k].meta_json =
+            fmt_tmp_printf(job, "{\"winner\":%s}",
+                           fmt_tmp_json(job, cJSON_GetObjectItemCaseSensitive(o, "winner")));
     cJSON *meta = cJSON_CreateObject();
     const cJSON *c;
     cJSON_ArrayForEach(c, o)
@@ -95,7 +102,8 @@ arena_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 
 const struct import_format format_arena = {
     .name = "arena",
-    .summary = "Arena battles {question_id, model_a, model_b, winner} (text-free or with conversations)",
+    .summary =
+        "Arena battles {question_id, model_a, model_b, winner} (text-free or with conversations)",
     .mapping = "one item per battle (duplicates kept); model_a/model_b -> responses (model names;"
                " text from conversation_a/b when present); winner model_a -> A, model_b -> B,"
                " tie* -> tie by 'dataset'; question_id -> id; other fields -> item meta",

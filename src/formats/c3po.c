@@ -12,7 +12,8 @@ c3po_detect(const cJSON *o, const char *path)
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "feedback")))
         return 0;
     /* a pair format with a feedback field is not a feedback list */
-    if (cJSON_GetObjectItemCaseSensitive(o, "chosen") || cJSON_GetObjectItemCaseSensitive(o, "responses"))
+    if (cJSON_GetObjectItemCaseSensitive(o, "chosen") ||
+        cJSON_GetObjectItemCaseSensitive(o, "responses"))
         return 0;
     return cJSON_GetObjectItemCaseSensitive(o, "domain") ? 90 : 60;
 }

@@ -18,7 +18,8 @@ csv_open(struct csv_reader *c, const char *path, char sep, struct ps_err *err)
         rd_getc(&c->rd);
         if (rd_getc(&c->rd) != 0xBB || rd_getc(&c->rd) != 0xBF) {
             csv_close(c);
-            return ps_error(err, PS_ERR_PARSE, "%s:1: invalid UTF-8 at the start of the file", path);
+            return ps_error(err, PS_ERR_PARSE, "%s:1: invalid UTF-8 at the start of the file",
+                            path);
         }
     }
     return PS_OK;

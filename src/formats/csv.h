@@ -6,10 +6,10 @@
 #include "formats/reader.h"
 
 struct csv_row {
-    char **field;      /* NUL-terminated fields, owned by the row */
+    char **field; /* NUL-terminated fields, owned by the row */
     size_t *len;
     int n, cap;
-    long line;         /* line where the row starts */
+    long line; /* line where the row starts */
     struct strbuf store;
 };
 

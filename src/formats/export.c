@@ -13,7 +13,7 @@ enum export_kind { EX_TRL, EX_TRL_CONV, EX_KTO, EX_JSONL, EX_CSV, EX_AP };
 struct export_state {
     enum export_kind kind;
     const char *annotator;
-    int only_annotator;   /* CSV: --annotator given, so only that annotator's rows */
+    int only_annotator; /* CSV: --annotator given, so only that annotator's rows */
     FILE *out;
     struct export_result *res;
     struct strbuf sb;
@@ -22,7 +22,6 @@ struct export_state {
     char **annotators;
     int n_annotators;
 };
-
 
 static void
 put_str(struct strbuf *sb, const char *s)
@@ -93,7 +92,8 @@ prompt_flat(struct strbuf *sb, const struct store_item *it)
             if (!cJSON_IsString(role) || !cJSON_IsString(content) ||
                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "after_prompt")))
                 continue;
-            sb_printf(&t, "\n\n%s: %s", strcmp(role->valuestring, "assistant") ? "Human" : "Assistant",
+            sb_printf(&t, "\n\n%s: %s",
+                      strcmp(role->valuestring, "assistant") ? "Human" : "Assistant",
                       content->valuestring);
             has_history = 1;
         }
@@ -390,8 +390,9 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
     static const struct {
         const char *name;
         enum export_kind kind;
-    } kinds[] = {{"trl", EX_TRL}, {"trl-conversational", EX_TRL_CONV}, {"kto", EX_KTO},
-                 {"jsonl", EX_JSONL}, {"csv", EX_CSV}, {"annotated-pairs", EX_AP}};
+    } kinds[] = {{"trl", EX_TRL}, {"trl-conversational", EX_TRL_CONV},
+                 {"kto", EX_KTO}, {"jsonl", EX_JSONL},
+                 {"csv", EX_CSV}, {"annotated-pairs", EX_AP}};
     struct export_state x;
     memset(&x, 0, sizeof x);
     memset(res, 0, sizeof *res);
@@ -427,9 +428,10 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
               "annotator,rationale\n",
               out);
     if (x.kind == EX_AP) {
-        fputs("{\n  \"metadata\": {\"version\": \"2.0\", \"description\": \"exported by prefscope\","
-              " \"default_annotator\": ",
-              out);
+        fputs(
+            "{\n  \"metadata\": {\"version\": \"2.0\", \"description\": \"exported by prefscope\","
+            " \"default_annotator\": ",
+            out);
         struct strbuf a = STRBUF_INIT;
         put_str(&a, res->annotator);
         fputs(sb_str(&a), out);

@@ -13,9 +13,9 @@ struct store;
 #define EXPORT_FORMATS "trl, trl-conversational, kto, jsonl, csv, annotated-pairs"
 
 struct export_opts {
-    const char *format;     /* one of EXPORT_FORMATS */
-    const char *annotator;  /* whose verdicts decide chosen/rejected; NULL = "dataset",
-                               or the most frequent annotator when there is none */
+    const char *format;    /* one of EXPORT_FORMATS */
+    const char *annotator; /* whose verdicts decide chosen/rejected; NULL = "dataset",
+                              or the most frequent annotator when there is none */
 };
 
 struct export_result {

@@ -6,7 +6,7 @@
 #include "core/xalloc.h"
 
 struct field_step {
-    char *key;   /* object key, or NULL for an index */
+    char *key; /* object key, or NULL for an index */
     int index;
 };
 
@@ -16,9 +16,10 @@ struct field_path {
 };
 
 static const char *const targets[] = {
-    "id", "system", "history", "prompt", "a", "b", "chosen", "rejected", "model.a", "model.b",
-    "label", "label.a", "label.b", "label.tie", "label.invalid", "p_a", "annotator",
-    "annotator.name", "rationale", "tags", "response", "label.good", "label.bad",
+    "id",        "system",    "history",       "prompt",     "a",         "b",
+    "chosen",    "rejected",  "model.a",       "model.b",    "label",     "label.a",
+    "label.b",   "label.tie", "label.invalid", "p_a",        "annotator", "annotator.name",
+    "rationale", "tags",      "response",      "label.good", "label.bad",
 };
 
 static int
@@ -70,7 +71,8 @@ path_parse(const char *src, struct field_path **out, struct ps_err *err)
                 const char *end = strchr(s, q);
                 if (!end || end[1] != ']') {
                     path_free(p);
-                    return ps_error(err, PS_ERR_USAGE, "--map: unterminated [\"key\"] in '%s'", src);
+                    return ps_error(err, PS_ERR_USAGE, "--map: unterminated [\"key\"] in '%s'",
+                                    src);
                 }
                 path_add(p, xstrndup(s, (size_t)(end - s)), 0);
                 s = end + 2;
@@ -80,7 +82,8 @@ path_parse(const char *src, struct field_path **out, struct ps_err *err)
                 if (end == s || *end != ']' || idx < 0) {
                     path_free(p);
                     return ps_error(err, PS_ERR_USAGE,
-                                    "--map: expected a number or a quoted key inside [] in '%s'", src);
+                                    "--map: expected a number or a quoted key inside [] in '%s'",
+                                    src);
                 }
                 path_add(p, NULL, (int)idx);
                 s = end + 1;
@@ -216,7 +219,8 @@ fieldmap_parse(const char *spec, struct field_map **out, struct ps_err *err)
     const char *why = NULL;
     if (!has_a && !has_c && !has_s)
         why = "needs at least a response field (a=FIELD, chosen=FIELD or response=FIELD)";
-    else if (has_a + has_c + has_s > 1 || ((has_a || has_s) && has_r) || ((has_c || has_s) && has_b))
+    else if (has_a + has_c + has_s > 1 || ((has_a || has_s) && has_r) ||
+             ((has_c || has_s) && has_b))
         why = "use one of a=,b= or chosen=,rejected= or response= to name the responses, not a mix";
     else if (has_c != has_r)
         why = "chosen= and rejected= go together";

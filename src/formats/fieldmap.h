@@ -19,9 +19,9 @@
 struct field_path;
 
 struct field_map_entry {
-    char *target;             /* e.g. "prompt", "rating.a.helpfulness" */
-    char *source;             /* the path text, or the constant for label.* / annotator.name */
-    struct field_path *path;  /* parsed path (NULL for constants) */
+    char *target;            /* e.g. "prompt", "rating.a.helpfulness" */
+    char *source;            /* the path text, or the constant for label.* / annotator.name */
+    struct field_path *path; /* parsed path (NULL for constants) */
 };
 
 struct field_map {

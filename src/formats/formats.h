@@ -44,25 +44,25 @@ struct import_sink {
     struct store *st;
     int64_t dataset_id;
     int dry_run;
-    FILE *out;           /* dry run output */
-    long n_records;      /* records emitted */
+    FILE *out;      /* dry run output */
+    long n_records; /* records emitted */
     long n_feedback;
-    long n_skipped;      /* source records deliberately skipped (reported) */
-    long n_repaired;     /* irregular records imported with a documented repair */
+    long n_skipped;  /* source records deliberately skipped (reported) */
+    long n_repaired; /* irregular records imported with a documented repair */
 };
 
 struct fmt_job {
     const struct import_format *fmt;
-    const char *path;          /* the file, as given */
-    const char *base;          /* its basename without data extensions ("annotations") */
-    long line;                 /* line of the current source record */
-    long index;                /* 0-based index of the current source record */
+    const char *path;             /* the file, as given */
+    const char *base;             /* its basename without data extensions ("annotations") */
+    long line;                    /* line of the current source record */
+    long index;                   /* 0-based index of the current source record */
     const struct csv_row *header; /* CSV only */
     const struct field_map *map;  /* --map, for the generic format */
     struct import_sink *sink;
-    int stop;                  /* set by fmt_emit in dry-run mode after the first record */
-    const char *field_prefix;  /* "judgments[2]." while a converter reads a nested object:
-                                  prefixes field names in fmt_get_* messages; NULL = none */
+    int stop;                 /* set by fmt_emit in dry-run mode after the first record */
+    const char *field_prefix; /* "judgments[2]." while a converter reads a nested object:
+                                 prefixes field names in fmt_get_* messages; NULL = none */
     /* temporary strings owned by the job, freed after each source record */
     char **tmp;
     int n_tmp, cap_tmp;
@@ -80,8 +80,8 @@ struct fmt_job {
 int fmt_get_str(struct fmt_job *job, const cJSON *obj, const char *key, int required,
                 const char **out, struct ps_err *err);
 /* Get obj[key] as a number; strings holding numbers are accepted. */
-int fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required,
-                double *out, int *present, struct ps_err *err);
+int fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required, double *out,
+                int *present, struct ps_err *err);
 /* Report an error about the current record: "file:line: <msg>". */
 int fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...) PS_PRINTF(3, 4);
 /* JSON type name for messages ("string", "number", "array", ...). */
@@ -119,7 +119,6 @@ void fmt_item_to_json(const struct store_item *it, struct strbuf *sb);
  * U+2028/2029), written as a \uXXXX escape.  The JSON value is unchanged; used
  * where JSON is printed for a person (show --json, dry runs). */
 void fmt_json_for_terminal(const char *json, struct strbuf *out);
-
 
 /* ---- chat message helpers (messages.c) ---- */
 

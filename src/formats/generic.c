@@ -84,7 +84,8 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     ps_record_clear(&rec);
     const char *a = NULL, *b = NULL, *single = NULL;
     int chosen_form = 0;
-    if (mapped_opt(job, o, "id", &rec.ext_id, err) || mapped_opt(job, o, "system", &rec.system, err))
+    if (mapped_opt(job, o, "id", &rec.ext_id, err) ||
+        mapped_opt(job, o, "system", &rec.system, err))
         return err->code;
     /* Records sharing an id are one item (more responses, more judgments), as when a
      * CSV has one row per judgment. */
@@ -123,7 +124,8 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         hv = NULL;
     if (cJSON_IsArray(hv)) {
         const char *sys, *prompt, *hist;
-        if (fmt_split_messages(job, hv, cJSON_GetArraySize(hv), he->source, &sys, &hist, &prompt, err)) {
+        if (fmt_split_messages(job, hv, cJSON_GetArraySize(hv), he->source, &sys, &hist, &prompt,
+                               err)) {
             cJSON_Delete(parsed);
             return err->code;
         }
@@ -198,19 +200,23 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         else if (label_matches(label, bad))
             v = 0;
         else
-            return fmt_fail(job, err, "label \"%.40s\" is neither label.good (%s) nor label.bad (%s)",
-                            label, good, bad);
+            return fmt_fail(job, err,
+                            "label \"%.40s\" is neither label.good (%s) nor label.bad (%s)", label,
+                            good, bad);
         ps_record_add_rating(&rec, 0, "label", v, annotator);
     } else if (rec.n_resp == 2 && chosen_form) {
         ps_record_add_judgment(&rec, 0, 1, annotator, "A", 1.0, rationale);
     } else if (rec.n_resp == 2 && pae && p_numeric) {
         if (!(p_val >= 0 && p_val <= 1))
-            return fmt_fail(job, err, "field '%s' (p_a): expected a probability in [0, 1], found %g",
+            return fmt_fail(job, err,
+                            "field '%s' (p_a): expected a probability in [0, 1], found %g",
                             pae->source, p_val);
         ps_record_add_judgment(&rec, 0, 1, annotator, ps_verdict_from_p(p_val), p_val, rationale);
     } else if (rec.n_resp == 2 && label) {
-        const char *la = label_list(m, "label.a", "a|A|1|response_a|model_a|output_1|text_a|chosen");
-        const char *lb = label_list(m, "label.b", "b|B|2|response_b|model_b|output_2|text_b|rejected");
+        const char *la =
+            label_list(m, "label.a", "a|A|1|response_a|model_a|output_1|text_a|chosen");
+        const char *lb =
+            label_list(m, "label.b", "b|B|2|response_b|model_b|output_2|text_b|rejected");
         const char *lt = label_list(m, "label.tie", "tie|Tie|TIE|draw|0|0.5|tie (bothbad)");
         const char *li = label_list(m, "label.invalid", "");
         if (label_matches(label, la))
@@ -222,9 +228,10 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         else if (*li && label_matches(label, li))
             ps_record_add_judgment(&rec, 0, 1, annotator, "invalid", 0, rationale);
         else
-            return fmt_fail(job, err,
-                            "label \"%.40s\" matches none of label.a (%s), label.b (%s), label.tie (%s)",
-                            label, la, lb, lt);
+            return fmt_fail(
+                job, err,
+                "label \"%.40s\" matches none of label.a (%s), label.b (%s), label.tie (%s)", label,
+                la, lb, lt);
     }
     for (int i = 0; i < m->n; i++) {
         const char *t = m->e[i].target;
@@ -257,8 +264,8 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                 return fmt_fail(job, err, "field '%s': expected a number for %s, found \"%.40s\"",
                                 m->e[i].source, t, v->valuestring);
         } else {
-            return fmt_fail(job, err, "field '%s': expected a number for %s, found %s", m->e[i].source,
-                            t, fmt_json_type(v));
+            return fmt_fail(job, err, "field '%s': expected a number for %s, found %s",
+                            m->e[i].source, t, fmt_json_type(v));
         }
         ps_record_add_rating(&rec, resp, aspect, d, annotator);
     }

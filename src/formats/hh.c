@@ -145,7 +145,8 @@ hh_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         }
     }
     const char *ra = chosen + cut, *rb = rejected + cut;
-    if (!strncmp(ra, ASSISTANT, sizeof ASSISTANT - 1) && !strncmp(rb, ASSISTANT, sizeof ASSISTANT - 1)) {
+    if (!strncmp(ra, ASSISTANT, sizeof ASSISTANT - 1) &&
+        !strncmp(rb, ASSISTANT, sizeof ASSISTANT - 1)) {
         ra = skip_space(ra + sizeof ASSISTANT - 1);
         rb = skip_space(rb + sizeof ASSISTANT - 1);
     }

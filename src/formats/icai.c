@@ -42,8 +42,8 @@ split_prefix(const char *text, size_t *plen)
 static int
 is_known_column(const char *name)
 {
-    static const char *const known[] = {"", "index", "text_a", "text_b", "preferred_text",
-                                        "model_a", "model_b", "input", "prompt"};
+    static const char *const known[] = {"",        "index",   "text_a", "text_b", "preferred_text",
+                                        "model_a", "model_b", "input",  "prompt"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(name, known[i]))
             return 1;
@@ -94,11 +94,16 @@ icai_record(struct fmt_job *job, const struct csv_row *row, struct ps_err *err)
         verdict = "tie";
     else {
         cJSON_Delete(meta);
-        return fmt_fail(job, err, "column 'preferred_text': expected text_a, text_b, tie or"
-                                  " \"tie (bothbad)\", found \"%.40s\"", pref);
+        return fmt_fail(job, err,
+                        "column 'preferred_text': expected text_a, text_b, tie or"
+                        " \"tie (bothbad)\", found \"%.40s\"",
+                        pref);
     }
     int k = ps_record_add_judgment(&rec, 0, 1, "dataset", verdict,
-                                   *verdict == 'A' ? 1.0 : *verdict == 'B' ? 0.0 : 0.5, NULL);
+                                   *verdict == 'A'   ? 1.0
+                                   : *verdict == 'B' ? 0.0
+                                                     : 0.5,
+                                   NULL);
     if (!strcmp(pref, "tie (bothbad)"))
         rec.judg[k].meta_json = "{\"preferred_text\":\"tie (bothbad)\"}";
     for (int i = 0; i < job->header->n; i++)
@@ -112,10 +117,12 @@ icai_record(struct fmt_job *job, const struct csv_row *row, struct ps_err *err)
 
 const struct import_format format_icai = {
     .name = "icai",
-    .summary = "ICAI pairwise CSV {(index), text_a, text_b, preferred_text[, model_a, model_b, input]}",
-    .mapping = "text_a/text_b -> responses (a shared \"Instruction: P\\n\\nOutput: \" prefix is split"
-               " off into the prompt); input -> prompt; model_a/model_b -> models; preferred_text"
-               " text_a -> A, text_b -> B, tie / tie (bothbad) -> tie by 'dataset'; index -> id",
+    .summary =
+        "ICAI pairwise CSV {(index), text_a, text_b, preferred_text[, model_a, model_b, input]}",
+    .mapping =
+        "text_a/text_b -> responses (a shared \"Instruction: P\\n\\nOutput: \" prefix is split"
+        " off into the prompt); input -> prompt; model_a/model_b -> models; preferred_text"
+        " text_a -> A, text_b -> B, tie / tie (bothbad) -> tie by 'dataset'; index -> id",
     .detect_csv = icai_detect,
     .csv_record = icai_record,
 };

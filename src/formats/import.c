@@ -224,7 +224,8 @@ run_csv(struct fmt_job *job, struct ps_err *err)
         job->index++;
         job->field_prefix = NULL;
         if (row.n != hdr.n)
-            rc = fmt_fail(job, err, "expected %d columns (as in the header), found %d", hdr.n, row.n);
+            rc = fmt_fail(job, err, "expected %d columns (as in the header), found %d", hdr.n,
+                          row.n);
         else
             rc = job->fmt->csv_record(job, &row, err);
         job_tmp_reset(job);

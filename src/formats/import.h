@@ -9,20 +9,20 @@
 struct store;
 
 struct import_opts {
-    const char *name;     /* dataset name; NULL = derived from the first file name */
-    const char *format;   /* forced format name; NULL = detect per file */
-    const char *map;      /* --map spec (implies the generic format) */
-    int replace;          /* replace an existing dataset of that name */
-    int append;           /* add to an existing dataset of that name */
-    int dry_run;          /* detect and print the first record; change nothing */
-    FILE *out;            /* where dry runs and summaries print (stdout) */
+    const char *name;   /* dataset name; NULL = derived from the first file name */
+    const char *format; /* forced format name; NULL = detect per file */
+    const char *map;    /* --map spec (implies the generic format) */
+    int replace;        /* replace an existing dataset of that name */
+    int append;         /* add to an existing dataset of that name */
+    int dry_run;        /* detect and print the first record; change nothing */
+    FILE *out;          /* where dry runs and summaries print (stdout) */
 };
 
 struct import_result {
-    char name[256];       /* the dataset written */
+    char name[256]; /* the dataset written */
     long records, feedback, skipped, repaired;
-    long long bytes;      /* uncompressed bytes read */
-    char formats[256];    /* formats used, comma-separated */
+    long long bytes;   /* uncompressed bytes read */
+    char formats[256]; /* formats used, comma-separated */
 };
 
 /* Import `files` (n >= 1) into one dataset in a single transaction: on any error

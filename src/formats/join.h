@@ -15,8 +15,7 @@ const char *fmt_occurrence_key(struct fmt_job *job, const char *key);
 /* A short, stable merge key "prefix:<16 hex digits>" hashed from the given strings
  * (NULL counts as empty; the parts are separated so ("ab","c") != ("a","bc")).
  * Owned by the job. */
-const char *fmt_hash_key(struct fmt_job *job, const char *prefix, const char *const *parts,
-                         int n);
+const char *fmt_hash_key(struct fmt_job *job, const char *prefix, const char *const *parts, int n);
 
 /* Does an item with merge key `key` already exist in the target dataset?  Always 0
  * in dry runs. */

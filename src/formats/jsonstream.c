@@ -32,8 +32,9 @@ js_check_text(const char *path, long first_line, const char *s, size_t n, struct
                         line_at(first_line, s, (size_t)(nul - s)));
     size_t bad;
     if (!utf8_valid(s, n, &bad))
-        return ps_error(err, PS_ERR_PARSE, "%s:%ld: invalid UTF-8 (byte 0x%02x); expected UTF-8 text",
-                        path, line_at(first_line, s, bad), (unsigned char)s[bad]);
+        return ps_error(err, PS_ERR_PARSE,
+                        "%s:%ld: invalid UTF-8 (byte 0x%02x); expected UTF-8 text", path,
+                        line_at(first_line, s, bad), (unsigned char)s[bad]);
     return PS_OK;
 }
 
@@ -190,7 +191,8 @@ parse_buf(struct json_stream *js, cJSON **out, struct ps_err *err)
         return -1;
     }
     if (end) {
-        while (end < js->buf.p + js->buf.len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        while (end < js->buf.p + js->buf.len &&
+               (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
             end++;
         if (end < js->buf.p + js->buf.len) {
             ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the JSON value", js->rd.path,
@@ -216,7 +218,8 @@ js_open(struct json_stream *js, const char *path, struct ps_err *err)
         rd_getc(r);
         if (rd_getc(r) != 0xBB || rd_getc(r) != 0xBF) {
             js_close(js);
-            return ps_error(err, PS_ERR_PARSE, "%s:1: invalid UTF-8 at the start of the file", path);
+            return ps_error(err, PS_ERR_PARSE, "%s:1: invalid UTF-8 at the start of the file",
+                            path);
         }
     }
     int c = skip_ws(r);
@@ -283,14 +286,16 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
                 js->done = 1;
                 c = skip_ws(r);
                 if (c != -1)
-                    return ps_error(err, PS_ERR_PARSE, "%s:%ld: unexpected data after the closing ']'",
-                                    r->path, r->line),
+                    return ps_error(err, PS_ERR_PARSE,
+                                    "%s:%ld: unexpected data after the closing ']'", r->path,
+                                    r->line),
                            -1;
                 return 0;
             }
             if (c != ',')
                 return ps_error(err, PS_ERR_PARSE,
-                                c == -1 ? "%s:%ld: unexpected end of file (expected ',' or ']'; truncated JSON?)"
+                                c == -1 ? "%s:%ld: unexpected end of file (expected ',' or ']'; "
+                                          "truncated JSON?)"
                                         : "%s:%ld: expected ',' or ']' between records",
                                 r->path, r->line),
                        -1;
@@ -303,7 +308,8 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
         }
         if (c == -1)
             return ps_error(err, PS_ERR_PARSE,
-                            "%s:%ld: unexpected end of file inside the top-level array (truncated JSON?)",
+                            "%s:%ld: unexpected end of file inside the top-level array (truncated "
+                            "JSON?)",
                             r->path, r->line),
                    -1;
         sb_reset(&js->buf);
@@ -331,8 +337,8 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
     if (js->mode == JS_CONCAT) {
         js->rec_line = r->line;
         if (c != '{')
-            return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON object, found '%c'", r->path,
-                            r->line, c >= 0x20 && c < 0x7f ? c : '?'),
+            return ps_error(err, PS_ERR_PARSE, "%s:%ld: expected a JSON object, found '%c'",
+                            r->path, r->line, c >= 0x20 && c < 0x7f ? c : '?'),
                    -1;
         rd_getc(r);
         sb_reset(&js->buf);

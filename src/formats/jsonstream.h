@@ -15,10 +15,10 @@ struct json_stream {
     struct rd rd;
     enum js_mode mode;
     struct strbuf buf;
-    long rec_line;      /* line where the current record starts */
-    long index;         /* 0-based record index */
+    long rec_line; /* line where the current record starts */
+    long index;    /* 0-based record index */
     int done;
-    int pending;        /* first byte already consumed and kept in buf */
+    int pending; /* first byte already consumed and kept in buf */
 };
 
 /* Open `path` and detect the layout.  An empty file (only whitespace) is an error

@@ -71,8 +71,10 @@ add_swap(struct fmt_job *job, struct ps_record *rec, const cJSON *entry, const c
     else if (strstr(key, "False"))
         swap = 0;
     else
-        return fmt_fail(job, err, "results[%d]: unknown key \"%.40s\" (expected \"swap = False\" or"
-                                  " \"swap = True\")", result_index, key);
+        return fmt_fail(job, err,
+                        "results[%d]: unknown key \"%.40s\" (expected \"swap = False\" or"
+                        " \"swap = True\")",
+                        result_index, key);
     if (!cJSON_IsObject(entry))
         return fmt_fail(job, err, "results[%d][\"%s\"]: expected an object, found %s", result_index,
                         key, fmt_json_type(entry));
@@ -121,7 +123,8 @@ llmbar_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     double label = 0;
     int has_label;
     if (fmt_get_str(job, o, "input", 1, &input, err) ||
-        fmt_get_str(job, o, "output_1", 1, &o1, err) || fmt_get_str(job, o, "output_2", 1, &o2, err) ||
+        fmt_get_str(job, o, "output_1", 1, &o1, err) ||
+        fmt_get_str(job, o, "output_2", 1, &o2, err) ||
         fmt_get_num(job, o, "label", 0, &label, &has_label, err))
         return err->code;
     const char *parts[] = {input, o1, o2};
@@ -148,7 +151,8 @@ llmbar_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     cJSON_ArrayForEach(r, results)
     {
         if (!cJSON_IsObject(r))
-            return fmt_fail(job, err, "results[%d]: expected an object, found %s", i, fmt_json_type(r));
+            return fmt_fail(job, err, "results[%d]: expected an object, found %s", i,
+                            fmt_json_type(r));
         const cJSON *entry;
         cJSON_ArrayForEach(entry, r)
         {

@@ -16,7 +16,8 @@ fmt_content_text(struct fmt_job *job, const cJSON *c)
     int any = 0;
     cJSON_ArrayForEach(part, c)
     {
-        const cJSON *t = cJSON_IsString(part) ? part : cJSON_GetObjectItemCaseSensitive(part, "text");
+        const cJSON *t =
+            cJSON_IsString(part) ? part : cJSON_GetObjectItemCaseSensitive(part, "text");
         if (cJSON_IsString(t)) {
             if (any)
                 sb_putc(&sb, '\n');
@@ -74,11 +75,13 @@ fmt_split_messages(struct fmt_job *job, const cJSON *msgs, int n, const char *fi
                             fmt_json_type(m));
         const char *role = fmt_message_role(m);
         if (!role)
-            return fmt_fail(job, err, "%s[%d]: message without a role (expected \"role\" or \"from\")",
-                            field, i);
+            return fmt_fail(job, err,
+                            "%s[%d]: message without a role (expected \"role\" or \"from\")", field,
+                            i);
         if (!fmt_message_content(job, m))
             return fmt_fail(job, err,
-                            "%s[%d]: message without text (expected \"content\" or \"value\")", field, i);
+                            "%s[%d]: message without text (expected \"content\" or \"value\")",
+                            field, i);
         if (!strcmp(role, "user"))
             last_user = i;
     }

@@ -136,8 +136,8 @@ fmt_record_to_json(const struct ps_record *rec, struct strbuf *sb)
         const struct ps_rec_judgment *j = &rec->judg[i];
         if (i)
             sb_putc(sb, ',');
-        judgment_json(sb, j->a, j->b, j->annotator ? j->annotator : "dataset", j->verdict,
-                      j->has_p, j->p_a, j->weight, j->rationale, j->meta_json);
+        judgment_json(sb, j->a, j->b, j->annotator ? j->annotator : "dataset", j->verdict, j->has_p,
+                      j->p_a, j->weight, j->rationale, j->meta_json);
     }
     sb_puts(sb, "],\"ratings\":[");
     for (int i = 0; i < rec->n_rating; i++) {
@@ -220,7 +220,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
     if (h && !cJSON_IsNull(h)) {
         if (!cJSON_IsArray(h))
-            return fmt_fail(job, err, "field 'history': expected an array, found %s", fmt_json_type(h));
+            return fmt_fail(job, err, "field 'history': expected an array, found %s",
+                            fmt_json_type(h));
         if (cJSON_GetArraySize(h) > 0)
             rec.history_json = fmt_tmp_json(job, h);
     }
@@ -238,7 +239,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             return fmt_fail(job, err, "responses[%d]: expected an object, found %s", rec.n_resp,
                             fmt_json_type(r));
         const char *text, *model;
-        if (fmt_get_str(job, r, "text", 0, &text, err) || fmt_get_str(job, r, "model", 0, &model, err))
+        if (fmt_get_str(job, r, "text", 0, &text, err) ||
+            fmt_get_str(job, r, "model", 0, &model, err))
             return err->code;
         int i = ps_record_add_response(&rec, text, model);
         if (i < 0)
@@ -249,7 +251,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     }
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(o, "judgments");
     if (js && !cJSON_IsNull(js) && !cJSON_IsArray(js))
-        return fmt_fail(job, err, "field 'judgments': expected an array, found %s", fmt_json_type(js));
+        return fmt_fail(job, err, "field 'judgments': expected an array, found %s",
+                        fmt_json_type(js));
     const cJSON *j;
     cJSON_ArrayForEach(j, js)
     {
@@ -260,7 +263,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         double a, b, p = 0, w = 1;
         int has_p;
         const char *annot, *verdict, *rationale;
-        if (fmt_get_num(job, j, "a", 1, &a, NULL, err) || fmt_get_num(job, j, "b", 1, &b, NULL, err) ||
+        if (fmt_get_num(job, j, "a", 1, &a, NULL, err) ||
+            fmt_get_num(job, j, "b", 1, &b, NULL, err) ||
             fmt_get_num(job, j, "p_a", 0, &p, &has_p, err) ||
             fmt_get_num(job, j, "weight", 0, &w, NULL, err) ||
             fmt_get_str(job, j, "annotator", 0, &annot, err) ||
@@ -269,7 +273,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             return err->code;
         if (strcmp(verdict, "A") && strcmp(verdict, "B") && strcmp(verdict, "tie") &&
             strcmp(verdict, "invalid"))
-            return fmt_fail(job, err, "field '%sverdict': expected A, B, tie or invalid, found \"%.20s\"",
+            return fmt_fail(job, err,
+                            "field '%sverdict': expected A, B, tie or invalid, found \"%.20s\"",
                             job->field_prefix, verdict);
         if (a < 0 || b < 0 || a >= rec.n_resp || b >= rec.n_resp)
             return fmt_fail(job, err, "%sa/b: expected response indices below %d, found %g and %g",
@@ -285,7 +290,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     }
     const cJSON *xs = cJSON_GetObjectItemCaseSensitive(o, "ratings");
     if (xs && !cJSON_IsNull(xs) && !cJSON_IsArray(xs))
-        return fmt_fail(job, err, "field 'ratings': expected an array, found %s", fmt_json_type(xs));
+        return fmt_fail(job, err, "field 'ratings': expected an array, found %s",
+                        fmt_json_type(xs));
     const cJSON *x;
     cJSON_ArrayForEach(x, xs)
     {
@@ -324,7 +330,8 @@ native_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 
 const struct import_format format_native = {
     .name = "prefscope",
-    .summary = "prefscope's own JSONL (export --format jsonl): items with responses, judgments, ratings",
+    .summary =
+        "prefscope's own JSONL (export --format jsonl): items with responses, judgments, ratings",
     .mapping = "id, key, system, history[], prompt -> item; responses[] -> responses;"
                " judgments[] {a, b, annotator, verdict, p_a, weight, rationale} -> judgments;"
                " ratings[] {response, aspect, value, annotator} -> ratings",

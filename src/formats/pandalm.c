@@ -114,7 +114,10 @@ pandalm_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         if (!verdict)
             return fmt_fail(job, err, "field '%s': expected 1, 2 or 0 (tie), found %g", field, v);
         ps_record_add_judgment(&rec, 0, 1, fmt_tmp_printf(job, "human:%s", field), verdict,
-                               v == 1 ? 1.0 : v == 2 ? 0.0 : 0.5, NULL);
+                               v == 1   ? 1.0
+                               : v == 2 ? 0.0
+                                        : 0.5,
+                               NULL);
     }
     return fmt_emit(job, &rec, err);
 }
@@ -197,8 +200,8 @@ judge_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         else
             raw = s;
     } else {
-        return fmt_fail(job, err, "field '%s': expected a number or a string, found %s", res->string,
-                        fmt_json_type(res));
+        return fmt_fail(job, err, "field '%s': expected a number or a string, found %s",
+                        res->string, fmt_json_type(res));
     }
     if (!verdict)
         verdict = "invalid";
@@ -225,8 +228,8 @@ judge_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     if (cJSON_GetArraySize(meta))
         tmp.judg[0].meta_json = fmt_tmp_json(job, meta);
     cJSON_Delete(meta);
-    return fmt_emit_join(job, fmt_tmp_printf(job, "idx:%s", idx), fmt_tmp_printf(job, "idx %s", idx),
-                         tmp.judg, 1, err);
+    return fmt_emit_join(job, fmt_tmp_printf(job, "idx:%s", idx),
+                         fmt_tmp_printf(job, "idx %s", idx), tmp.judg, 1, err);
 }
 
 const struct import_format format_pandalm_judge = {

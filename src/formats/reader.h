@@ -9,14 +9,14 @@
 #include "core/strbuf.h"
 
 struct rd {
-    void *gz;           /* gzFile */
-    const char *path;   /* borrowed */
+    void *gz;         /* gzFile */
+    const char *path; /* borrowed */
     unsigned char buf[1 << 16];
     size_t pos, len;
-    long line;          /* 1-based line of the next byte */
+    long line; /* 1-based line of the next byte */
     int eof, failed;
     unsigned long long bytes; /* bytes consumed (uncompressed) */
-    char why[160];      /* what went wrong when `failed` ("truncated gzip data ...") */
+    char why[160];            /* what went wrong when `failed` ("truncated gzip data ...") */
 };
 
 /* Open `path` for reading; the reader borrows `path`.  Close with rd_close. */

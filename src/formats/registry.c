@@ -28,7 +28,7 @@ static const struct import_format *const all_formats[] = {
 #define FORMAT_PTR(name) &format_##name,
     FORMAT_LIST(FORMAT_PTR)
 #undef FORMAT_PTR
-    NULL,
+        NULL,
 };
 
 const struct import_format *const *

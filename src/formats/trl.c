@@ -69,7 +69,8 @@ trl_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                                    &rec.history_json, &rec.prompt, err))
                 return err->code;
         } else {
-            return fmt_fail(job, err, "field 'prompt': expected a string or a list of messages, found %s",
+            return fmt_fail(job, err,
+                            "field 'prompt': expected a string or a list of messages, found %s",
                             fmt_json_type(prompt));
         }
         if (fmt_response_text(job, chosen, "chosen", &a, err) ||
@@ -88,7 +89,8 @@ trl_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     } else {
         /* implicit prompt: the shared leading messages */
         if (!cJSON_IsArray(chosen) || !cJSON_IsArray(rejected))
-            return fmt_fail(job, err, "without 'prompt', 'chosen' and 'rejected' must be message lists");
+            return fmt_fail(job, err,
+                            "without 'prompt', 'chosen' and 'rejected' must be message lists");
         int shared = fmt_shared_messages(job, chosen, rejected);
         if (shared == cJSON_GetArraySize(chosen) || shared == cJSON_GetArraySize(rejected))
             return fmt_fail(job, err, "'chosen' and 'rejected' are identical message lists");
@@ -109,8 +111,9 @@ trl_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 const struct import_format format_trl = {
     .name = "trl",
     .summary = "TRL preference data {prompt, chosen, rejected} (standard or conversational)",
-    .mapping = "prompt (string or messages: system, history, last user turn) -> item; chosen, rejected"
-               " -> responses; judgment A (annotator 'dataset'); score_chosen/score_rejected -> ratings",
+    .mapping =
+        "prompt (string or messages: system, history, last user turn) -> item; chosen, rejected"
+        " -> responses; judgment A (annotator 'dataset'); score_chosen/score_rejected -> ratings",
     .detect_json = trl_detect,
     .json_record = trl_record,
 };
@@ -154,7 +157,8 @@ sharegpt_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         rec.system = sys;
     const char *a, *b;
     if (fmt_response_text(job, cJSON_GetObjectItemCaseSensitive(o, "chosen"), "chosen", &a, err) ||
-        fmt_response_text(job, cJSON_GetObjectItemCaseSensitive(o, "rejected"), "rejected", &b, err))
+        fmt_response_text(job, cJSON_GetObjectItemCaseSensitive(o, "rejected"), "rejected", &b,
+                          err))
         return err->code;
     ps_record_add_response(&rec, a, NULL);
     ps_record_add_response(&rec, b, NULL);
@@ -197,7 +201,8 @@ kto_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                                &rec.history_json, &rec.prompt, err))
             return err->code;
     } else {
-        return fmt_fail(job, err, "field 'prompt': expected a string or a list of messages, found %s",
+        return fmt_fail(job, err,
+                        "field 'prompt': expected a string or a list of messages, found %s",
                         fmt_json_type(prompt));
     }
     const char *text;
@@ -206,7 +211,8 @@ kto_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         return err->code;
     const cJSON *label = cJSON_GetObjectItemCaseSensitive(o, "label");
     if (!cJSON_IsBool(label))
-        return fmt_fail(job, err, "field 'label': expected true or false, found %s", fmt_json_type(label));
+        return fmt_fail(job, err, "field 'label': expected true or false, found %s",
+                        fmt_json_type(label));
     ps_record_add_response(&rec, text, NULL);
     ps_record_add_rating(&rec, 0, "kto", cJSON_IsTrue(label) ? 1 : 0, "dataset");
     return fmt_emit(job, &rec, err);

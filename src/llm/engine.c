@@ -49,12 +49,12 @@ struct llm_req {
     int mode; /* 0 undecided, 1 buffered body, 2 SSE */
     struct sse_parser sse;
     struct prov_stream *ps;
-    int sse_state; /* prov_stream_event's last non-zero return */
-    double retry_after_s;  /* < 0: none */
-    int should_retry;      /* -1 absent, 0, 1 */
+    int sse_state;        /* prov_stream_event's last non-zero return */
+    double retry_after_s; /* < 0: none */
+    int should_retry;     /* -1 absent, 0, 1 */
     char *server_req_id;
-    double rl_pause_s;     /* -1: an x-ratelimit-remaining-* header said 0 */
-    double rl_reset_s;     /* longest x-ratelimit-reset-* duration seen, -1 none */
+    double rl_pause_s; /* -1: an x-ratelimit-remaining-* header said 0 */
+    double rl_reset_s; /* longest x-ratelimit-reset-* duration seen, -1 none */
     int cancelled;
     char errbuf[CURL_ERROR_SIZE];
     struct llm_result *res; /* set once finished */
@@ -73,7 +73,7 @@ struct llm_model {
     int in_flight;
     struct req_list queue;
     double rpm_tokens, tpm_tokens, rl_last, wake_at;
-    double paused_until;   /* from x-ratelimit-remaining-* = 0 with their reset */
+    double paused_until; /* from x-ratelimit-remaining-* = 0 with their reset */
 };
 
 struct llm_engine {
@@ -95,8 +95,8 @@ struct llm_engine {
     int n_pool, cap_pool;
     int freeing;
     struct llm_group *groups; /* fan-out requests still running */
-    double done_since;  /* when the oldest entry of `done` finished */
-    int done_logs;      /* entries of `done` that need a log row */
+    double done_since;        /* when the oldest entry of `done` finished */
+    int done_logs;            /* entries of `done` that need a log row */
 };
 
 /* Finished calls are written in groups: one transaction per LLM_LOG_GROUP rows or
@@ -208,8 +208,9 @@ llm_err_kind_str(enum llm_err_kind k)
 const char *
 llm_err_kind_id(enum llm_err_kind k)
 {
-    static const char *const ids[] = {"none",   "connect", "timeout",   "http",        "rate_limit", "server",
-                                      "parse",  "stream",  "truncated", "unsupported", "cancelled",  "config"};
+    static const char *const ids[] = {"none",       "connect",     "timeout",   "http",
+                                      "rate_limit", "server",      "parse",     "stream",
+                                      "truncated",  "unsupported", "cancelled", "config"};
     return (unsigned)k < sizeof ids / sizeof ids[0] ? ids[k] : "?";
 }
 
@@ -310,7 +311,8 @@ result_new(struct llm_req *r)
 }
 
 static void
-result_error(struct llm_result *res, enum llm_err_kind kind, int status, const char *type, const char *msg)
+result_error(struct llm_result *res, enum llm_err_kind kind, int status, const char *type,
+             const char *msg)
 {
     res->ok = 0;
     res->err.kind = kind;
@@ -326,7 +328,8 @@ result_cost(const struct llm_model *m, struct llm_result *res)
 {
     if (m->cfg.has_price && res->prompt_tokens >= 0 && res->completion_tokens >= 0) {
         res->cost = ((double)res->prompt_tokens * m->cfg.price_in +
-                     (double)res->completion_tokens * m->cfg.price_out) / 1e6;
+                     (double)res->completion_tokens * m->cfg.price_out) /
+                    1e6;
         res->has_cost = 1;
     }
 }
@@ -355,7 +358,8 @@ socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
         e->n_sfds++;
         e->sfds[i].fd = s;
     }
-    e->sfds[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+    e->sfds[i].events =
+        (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
     e->sfds[i].revents = 0;
     return 0;
 }
@@ -469,8 +473,11 @@ header_cb(char *buf, size_t size, size_t nitems, void *ud)
         if (d > 0 && (r->rl_reset_s < 0 || d > r->rl_reset_s))
             r->rl_reset_s = d;
     } else if (hdr_is(buf, n, "x-should-retry", &v, &vl)) {
-        r->should_retry = vl == 4 && strncasecmp(v, "true", 4) == 0 ? 1 : vl == 5 && strncasecmp(v, "false", 5) == 0 ? 0 : -1;
-    } else if ((hdr_is(buf, n, "x-request-id", &v, &vl) || hdr_is(buf, n, "request-id", &v, &vl)) && vl < 256) {
+        r->should_retry = vl == 4 && strncasecmp(v, "true", 4) == 0    ? 1
+                          : vl == 5 && strncasecmp(v, "false", 5) == 0 ? 0
+                                                                       : -1;
+    } else if ((hdr_is(buf, n, "x-request-id", &v, &vl) || hdr_is(buf, n, "request-id", &v, &vl)) &&
+               vl < 256) {
         free(r->server_req_id);
         r->server_req_id = xstrndup(v, vl);
     }
@@ -568,8 +575,8 @@ done_due(const struct llm_engine *e, double t)
 {
     if (!e->done.head)
         return 0;
-    return e->done_logs == 0 || e->done_logs >= LLM_LOG_GROUP || t - e->done_since >= LLM_LOG_WAIT_MS ||
-           e->done.n >= e->n_pending || e->freeing;
+    return e->done_logs == 0 || e->done_logs >= LLM_LOG_GROUP ||
+           t - e->done_since >= LLM_LOG_WAIT_MS || e->done.n >= e->n_pending || e->freeing;
 }
 
 static void
@@ -642,7 +649,8 @@ llm_engine_add_model(struct llm_engine *e, const struct llm_model_cfg *cfg, stru
     if (cfg->n_base_urls < 1)
         return ps_error(err, PS_ERR_USAGE, "model %s: base_url is required", cfg->name);
     if (!cfg->model || !*cfg->model)
-        return ps_error(err, PS_ERR_USAGE, "model %s: model (the server's model id) is required", cfg->name);
+        return ps_error(err, PS_ERR_USAGE, "model %s: model (the server's model id) is required",
+                        cfg->name);
     if (llm_engine_model(e, cfg->name))
         return ps_error(err, PS_ERR_EXISTS, "model %s is already defined", cfg->name);
     struct llm_model *m = xcalloc(1, sizeof *m);
@@ -678,7 +686,9 @@ llm_engine_add_model(struct llm_engine *e, const struct llm_model_cfg *cfg, stru
         m->hdrs = curl_slist_append(m->hdrs, "anthropic-version: 2023-06-01");
     if (m->api_key) {
         struct strbuf h = STRBUF_INIT;
-        sb_printf(&h, "%s%s", m->cfg.provider == LLM_PROVIDER_ANTHROPIC ? "x-api-key: " : "Authorization: Bearer ",
+        sb_printf(&h, "%s%s",
+                  m->cfg.provider == LLM_PROVIDER_ANTHROPIC ? "x-api-key: "
+                                                            : "Authorization: Bearer ",
                   m->api_key);
         m->hdrs = curl_slist_append(m->hdrs, h.p);
         memset(h.p, 0, h.len);
@@ -862,8 +872,9 @@ group_join(struct llm_group *g)
         if (p->latency_ms > res->latency_ms)
             res->latency_ms = p->latency_ms;
         res->prompt_tokens = i == 0 ? p->prompt_tokens
-                             : res->prompt_tokens < 0 || p->prompt_tokens < 0 ? -1
-                                                                              : res->prompt_tokens + p->prompt_tokens;
+                             : res->prompt_tokens < 0 || p->prompt_tokens < 0
+                                 ? -1
+                                 : res->prompt_tokens + p->prompt_tokens;
         res->completion_tokens = i == 0 ? p->completion_tokens
                                  : res->completion_tokens < 0 || p->completion_tokens < 0
                                      ? -1
@@ -914,7 +925,8 @@ static uint64_t submit_one(struct llm_engine *e, struct llm_model *m, const stru
                            struct ps_err *err);
 
 static uint64_t
-submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
+submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
+             struct ps_err *err)
 {
     struct llm_group *g = xcalloc(1, sizeof *g);
     g->e = e;
@@ -951,7 +963,8 @@ submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request
 }
 
 uint64_t
-llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
+llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
+           struct ps_err *err)
 {
     if (req->p.n > 1 && (req->kind == LLM_CHAT || req->kind == LLM_COMPLETE) &&
         (m->cfg.provider == LLM_PROVIDER_ANTHROPIC || m->cfg.no_n))
@@ -960,7 +973,8 @@ llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *
 }
 
 static uint64_t
-submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req, struct ps_err *err)
+submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
+           struct ps_err *err)
 {
     struct llm_req *r = xcalloc(1, sizeof *r);
     if (prov_build(&m->cfg, req, &r->pr, err) != PS_OK) {
@@ -1063,7 +1077,8 @@ start_req(struct llm_engine *e, struct llm_req *r)
     /* A stall detector only for streams: a non-streamed generation is legitimately
      * silent until it is complete. */
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, r->pr.stream ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->pr.stream ? (long)ceil(m->cfg.stall_timeout_s) : 0L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                     r->pr.stream ? (long)ceil(m->cfg.stall_timeout_s) : 0L);
     if (r->pr.is_get) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
@@ -1179,7 +1194,8 @@ attempt_done(struct llm_engine *e, struct llm_req *r, CURLcode cc)
                 res->response_json = json;
             }
         } else {
-            if (prov_parse(r->m->cfg.provider, r->kind, r->body.p ? r->body.p : "", r->body.len, &r->pr, res)) {
+            if (prov_parse(r->m->cfg.provider, r->kind, r->body.p ? r->body.p : "", r->body.len,
+                           &r->pr, res)) {
                 res->ok = 1;
             } else if (res->err.kind == LLM_E_STREAM) {
                 retryable = 1; /* an error object inside a 200 */
@@ -1191,7 +1207,7 @@ attempt_done(struct llm_engine *e, struct llm_req *r, CURLcode cc)
     } else {
         char *type = NULL, *msg = NULL;
         prov_error_body(r->body.p ? r->body.p : "", r->body.len, &type, &msg);
-        enum llm_err_kind k = status == 429 ? LLM_E_RATE_LIMIT
+        enum llm_err_kind k = status == 429   ? LLM_E_RATE_LIMIT
                               : status >= 500 ? LLM_E_SERVER
                               : status == 408 ? LLM_E_TIMEOUT
                                               : LLM_E_HTTP;
@@ -1213,8 +1229,8 @@ attempt_done(struct llm_engine *e, struct llm_req *r, CURLcode cc)
             d = r->retry_after_s;
         } else if (server_said) {
             struct strbuf m = STRBUF_INIT;
-            sb_printf(&m, "%s (the server asks to retry after %.0f s; not retried)", res->err.message,
-                      r->retry_after_s);
+            sb_printf(&m, "%s (the server asks to retry after %.0f s; not retried)",
+                      res->err.message, r->retry_after_s);
             free(res->err.message);
             res->err.message = sb_take(&m);
         } else {
@@ -1416,18 +1432,13 @@ static void
 cancel_req(struct llm_engine *e, struct llm_req *r)
 {
     switch (r->where) {
-    case RQ_QUEUED:
-        list_remove(&r->m->queue, r);
-        break;
-    case RQ_DELAYED:
-        list_remove(&e->delayed, r);
-        break;
+    case RQ_QUEUED: list_remove(&r->m->queue, r); break;
+    case RQ_DELAYED: list_remove(&e->delayed, r); break;
     case RQ_RUNNING:
         r->cancelled = 1;
         release_slot(e, r); /* aborts the transfer */
         break;
-    default:
-        return;
+    default: return;
     }
     struct llm_result *res = result_new(r);
     result_error(res, LLM_E_CANCELLED, 0, NULL, NULL);
@@ -1543,7 +1554,8 @@ llm_engine_step(struct llm_engine *e, const struct pollfd *fds, int n, struct ps
 }
 
 int
-llm_engine_poll(struct llm_engine *e, struct pollfd *extra, int n_extra, int timeout_ms, struct ps_err *err)
+llm_engine_poll(struct llm_engine *e, struct pollfd *extra, int n_extra, int timeout_ms,
+                struct ps_err *err)
 {
     int need = e->n_sfds + n_extra;
     struct pollfd stackfds[256];

@@ -72,25 +72,25 @@ int llm_provider_parse(const char *name);
 /* One named model from the config.  All strings are owned by the struct (free with
  * llm_model_cfg_free); llm_engine_add_model copies it, so callers may free theirs. */
 struct llm_model_cfg {
-    char *name;               /* config name ("local", "judge") */
+    char *name; /* config name ("local", "judge") */
     enum llm_provider provider;
-    char **base_urls;         /* >= 1, e.g. "http://127.0.0.1:8000/v1" (no trailing /) */
+    char **base_urls; /* >= 1, e.g. "http://127.0.0.1:8000/v1" (no trailing /) */
     int n_base_urls;
-    char *model;              /* model id sent to the server */
-    int concurrency;          /* requests in flight, default 8 */
-    double rpm, tpm;          /* requests / tokens per minute, 0 = unlimited */
-    double timeout_s;         /* per attempt, default 600 */
-    double connect_timeout_s; /* default 5 */
-    double stall_timeout_s;   /* streams: fail when no byte arrives for this long, default 60 */
-    int max_retries;          /* default 2 */
-    char *api_key_env;        /* name of the env var holding the key, or NULL */
+    char *model;                /* model id sent to the server */
+    int concurrency;            /* requests in flight, default 8 */
+    double rpm, tpm;            /* requests / tokens per minute, 0 = unlimited */
+    double timeout_s;           /* per attempt, default 600 */
+    double connect_timeout_s;   /* default 5 */
+    double stall_timeout_s;     /* streams: fail when no byte arrives for this long, default 60 */
+    int max_retries;            /* default 2 */
+    char *api_key_env;          /* name of the env var holding the key, or NULL */
     double price_in, price_out; /* currency per 1M input / output tokens */
-    int has_price;            /* cost is NULL (has_cost = 0) unless a price is configured */
-    char **headers;           /* extra "Name: value" headers (never logged) */
+    int has_price;              /* cost is NULL (has_cost = 0) unless a price is configured */
+    char **headers;             /* extra "Name: value" headers (never logged) */
     int n_headers;
-    int no_n;                 /* backend lacks `n` (llama.cpp, Ollama): fan out instead */
-    double backoff_s;         /* first retry delay, default 0.5 (doubles, capped) */
-    double backoff_max_s;     /* default 8 */
+    int no_n;             /* backend lacks `n` (llama.cpp, Ollama): fan out instead */
+    double backoff_s;     /* first retry delay, default 0.5 (doubles, capped) */
+    double backoff_max_s; /* default 8 */
 };
 
 /* Fill defaults (concurrency 8, timeouts, retries 2) into a zeroed struct. */
@@ -103,35 +103,36 @@ void llm_model_cfg_free(struct llm_model_cfg *c);
 /* ---------------------------------------------------------------- requests */
 
 enum llm_kind {
-    LLM_CHAT,       /* chat completions / Anthropic messages */
-    LLM_COMPLETE,   /* legacy text completions */
-    LLM_SCORE,      /* log-likelihood of `completion` given `prompt` (echo + logprobs) */
-    LLM_EMBED,      /* embeddings */
-    LLM_MODELS,     /* GET /models (probe, served ids) */
+    LLM_CHAT,     /* chat completions / Anthropic messages */
+    LLM_COMPLETE, /* legacy text completions */
+    LLM_SCORE,    /* log-likelihood of `completion` given `prompt` (echo + logprobs) */
+    LLM_EMBED,    /* embeddings */
+    LLM_MODELS,   /* GET /models (probe, served ids) */
 };
 
 struct llm_msg {
-    const char *role;    /* "system", "user", "assistant", ... */
+    const char *role; /* "system", "user", "assistant", ... */
     const char *content;
 };
 
 struct llm_params {
-    int n;                       /* choices per request, 0 or 1 = one */
-    double temperature;          /* sent when has_temperature */
+    int n;              /* choices per request, 0 or 1 = one */
+    double temperature; /* sent when has_temperature */
     int has_temperature;
     double top_p;
     int has_top_p;
-    int max_tokens;              /* 0 = unset (Anthropic: 1024) */
+    int max_tokens;                /* 0 = unset (Anthropic: 1024) */
     int use_max_completion_tokens; /* send max_completion_tokens instead (OpenAI o-series) */
     int64_t seed;
     int has_seed;
-    const char *const *stop;     /* up to 4 stop strings */
+    const char *const *stop; /* up to 4 stop strings */
     int n_stop;
-    int logprobs;                /* chat: bool; completions: number of alternatives */
-    int top_logprobs;            /* chat: 0..20 */
-    const char *response_format; /* raw JSON object for response_format ({"type":"json_schema",...}) */
-    const char *extra;           /* raw JSON object merged into the body (vLLM extras) */
-    int stream;                  /* use SSE (the result is the same, assembled) */
+    int logprobs;     /* chat: bool; completions: number of alternatives */
+    int top_logprobs; /* chat: 0..20 */
+    const char
+        *response_format; /* raw JSON object for response_format ({"type":"json_schema",...}) */
+    const char *extra;    /* raw JSON object merged into the body (vLLM extras) */
+    int stream;           /* use SSE (the result is the same, assembled) */
 };
 
 struct llm_result;
@@ -140,18 +141,18 @@ typedef void (*llm_done_fn)(void *ud, struct llm_result *res);
 
 struct llm_request {
     enum llm_kind kind;
-    const char *system;               /* chat: system prompt (may be NULL) */
-    const struct llm_msg *messages;   /* chat */
+    const char *system;             /* chat: system prompt (may be NULL) */
+    const struct llm_msg *messages; /* chat */
     int n_messages;
-    const char *prompt;               /* complete / score: the prompt (context) */
-    const char *completion;           /* score: the text to score after the prompt */
-    const char *const *inputs;        /* embed */
+    const char *prompt;        /* complete / score: the prompt (context) */
+    const char *completion;    /* score: the text to score after the prompt */
+    const char *const *inputs; /* embed */
     int n_inputs;
     struct llm_params p;
-    int sample_index;                 /* part of the cache key: same request, other sample */
-    int no_cache;                     /* do not serve from the cache (still logged) */
-    int no_log;                       /* neither cache nor log (probes) */
-    double timeout_s;                 /* per attempt, overriding the model's; 0 = model's */
+    int sample_index; /* part of the cache key: same request, other sample */
+    int no_cache;     /* do not serve from the cache (still logged) */
+    int no_log;       /* neither cache nor log (probes) */
+    double timeout_s; /* per attempt, overriding the model's; 0 = model's */
     llm_done_fn on_done;
     void *ud;
 };
@@ -182,10 +183,10 @@ const char *llm_err_kind_id(enum llm_err_kind k);  /* "none", "rate_limit", ... 
 
 struct llm_error {
     enum llm_err_kind kind;
-    int http_status;   /* 0 when there was no HTTP response */
-    char *type;        /* server's error type/code, or NULL */
-    char *message;     /* one line, never NULL when kind != LLM_E_NONE */
-    int retries;       /* retries made before giving up */
+    int http_status; /* 0 when there was no HTTP response */
+    char *type;      /* server's error type/code, or NULL */
+    char *message;   /* one line, never NULL when kind != LLM_E_NONE */
+    int retries;     /* retries made before giving up */
 };
 
 struct llm_top_lp {
@@ -195,47 +196,47 @@ struct llm_top_lp {
 
 struct llm_token_lp {
     char *token;
-    double logprob;     /* NAN when the server gave null (first echoed token) */
-    int offset;         /* completions: text offset in characters, else -1 */
+    double logprob; /* NAN when the server gave null (first echoed token) */
+    int offset;     /* completions: text offset in characters, else -1 */
     struct llm_top_lp *top;
     int n_top;
 };
 
 struct llm_choice {
     int index;
-    char *text;            /* never NULL */
-    char *finish_reason;   /* "stop", "length", "end_turn", ... or NULL */
+    char *text;                    /* never NULL */
+    char *finish_reason;           /* "stop", "length", "end_turn", ... or NULL */
     struct llm_token_lp *logprobs; /* when requested and returned */
     int n_logprobs;
 };
 
 struct llm_result {
-    uint64_t id;              /* request id from llm_submit */
+    uint64_t id; /* request id from llm_submit */
     enum llm_kind kind;
-    int ok;                   /* 1 on success; else see err */
+    int ok; /* 1 on success; else see err */
     struct llm_error err;
-    const char *text;         /* choices[0].text, or "" (borrowed from choices) */
+    const char *text; /* choices[0].text, or "" (borrowed from choices) */
     struct llm_choice *choices;
     int n_choices;
-    int64_t prompt_tokens;    /* -1 when unknown */
+    int64_t prompt_tokens; /* -1 when unknown */
     int64_t completion_tokens;
-    double latency_ms;        /* first attempt start to completion (cache hit: 0) */
-    double ttfb_ms;           /* time to first byte of the final attempt, or -1 */
-    int cached;               /* served from the workspace cache */
-    int attempts;             /* HTTP attempts made (0 for cache hits) */
-    double cost;              /* valid when has_cost */
+    double latency_ms; /* first attempt start to completion (cache hit: 0) */
+    double ttfb_ms;    /* time to first byte of the final attempt, or -1 */
+    int cached;        /* served from the workspace cache */
+    int attempts;      /* HTTP attempts made (0 for cache hits) */
+    double cost;       /* valid when has_cost */
     int has_cost;
-    char *model;              /* the config name of the model */
-    char *resolved_model;     /* the model the server says answered, or NULL */
-    char *request_id;         /* server request id header, or NULL */
-    char *response_json;      /* raw response (streams: reassembled), or NULL */
-    int64_t call_id;          /* llm_call row id, 0 without a workspace */
+    char *model;          /* the config name of the model */
+    char *resolved_model; /* the model the server says answered, or NULL */
+    char *request_id;     /* server request id header, or NULL */
+    char *response_json;  /* raw response (streams: reassembled), or NULL */
+    int64_t call_id;      /* llm_call row id, 0 without a workspace */
     int sample_index;
     /* LLM_SCORE */
-    double score;             /* sum of the completion's token logprobs */
-    int score_tokens;         /* number of tokens summed */
+    double score;     /* sum of the completion's token logprobs */
+    int score_tokens; /* number of tokens summed */
     /* LLM_EMBED: n_embeddings vectors of dim floats, in input order */
-    float *embeddings;        /* n_embeddings * dim */
+    float *embeddings; /* n_embeddings * dim */
     int n_embeddings, dim;
     /* LLM_MODELS */
     char **model_ids;
@@ -308,15 +309,15 @@ int llm_engine_run(struct llm_engine *eng, volatile sig_atomic_t *cancel, struct
  * with the job's total; may be NULL) from the calls that finish during this run, and
  * its final line (progress_finish) at the end. */
 struct progress;
-int llm_engine_run_progress(struct llm_engine *eng, volatile sig_atomic_t *cancel, struct progress *pg,
-                            struct ps_err *err);
+int llm_engine_run_progress(struct llm_engine *eng, volatile sig_atomic_t *cancel,
+                            struct progress *pg, struct ps_err *err);
 
 /* Counters since the engine was created (for progress bars and reports). */
 struct llm_stats {
     int64_t submitted, done, ok, errors, cached, cancelled, retries;
     int64_t prompt_tokens, completion_tokens;
-    double cost;           /* sum over calls with a known cost */
-    int64_t cost_unknown;  /* finished calls without a price */
+    double cost;          /* sum over calls with a known cost */
+    int64_t cost_unknown; /* finished calls without a price */
     int in_flight, queued;
 };
 void llm_engine_stats(const struct llm_engine *eng, struct llm_stats *out);
@@ -328,14 +329,14 @@ void llm_stats_progress(const struct llm_stats *st, struct progress_counts *out)
 /* ---------------------------------------------------------------- probing */
 
 struct llm_probe {
-    int reachable;           /* GET /models answered 2xx */
-    char *error;             /* why not, or NULL */
-    char **served;           /* model ids the server lists */
+    int reachable; /* GET /models answered 2xx */
+    char *error;   /* why not, or NULL */
+    char **served; /* model ids the server lists */
     int n_served;
-    int model_listed;        /* cfg->model among them (-1 unknown) */
-    int chat_ok;             /* a 1-token chat worked */
-    int logprobs;            /* chat logprobs returned: 1 yes, 0 no, -1 not probed */
-    int scoring;             /* echo/prompt logprobs scoring works: 1, 0, -1 */
+    int model_listed; /* cfg->model among them (-1 unknown) */
+    int chat_ok;      /* a 1-token chat worked */
+    int logprobs;     /* chat logprobs returned: 1 yes, 0 no, -1 not probed */
+    int scoring;      /* echo/prompt logprobs scoring works: 1, 0, -1 */
     double latency_ms;
 };
 /* Probe one model synchronously (runs the engine until done; not cached/logged). */

@@ -28,7 +28,8 @@ probe_run(struct llm_engine *e, struct llm_model *m, struct llm_request *req, st
 }
 
 int
-llm_probe_model(struct llm_engine *e, struct llm_model *m, struct llm_probe *out, struct ps_err *err)
+llm_probe_model(struct llm_engine *e, struct llm_model *m, struct llm_probe *out,
+                struct ps_err *err)
 {
     memset(out, 0, sizeof *out);
     out->model_listed = out->logprobs = out->scoring = -1;

@@ -73,16 +73,19 @@ build_openai(const struct llm_model_cfg *cfg, const struct llm_request *req, str
         }
         for (int i = 0; i < req->n_messages; i++) {
             cJSON *m = cJSON_CreateObject();
-            cJSON_AddStringToObject(m, "role", req->messages[i].role ? req->messages[i].role : "user");
-            cJSON_AddStringToObject(m, "content", req->messages[i].content ? req->messages[i].content : "");
+            cJSON_AddStringToObject(m, "role",
+                                    req->messages[i].role ? req->messages[i].role : "user");
+            cJSON_AddStringToObject(m, "content",
+                                    req->messages[i].content ? req->messages[i].content : "");
             cJSON_AddItemToArray(msgs, m);
         }
         if (n > 1)
             cJSON_AddNumberToObject(b, "n", n);
         add_sampling(b, p, 0);
         if (p->max_tokens > 0)
-            cJSON_AddNumberToObject(b, p->use_max_completion_tokens ? "max_completion_tokens" : "max_tokens",
-                                    p->max_tokens);
+            cJSON_AddNumberToObject(
+                b, p->use_max_completion_tokens ? "max_completion_tokens" : "max_tokens",
+                p->max_tokens);
         if (p->logprobs) {
             cJSON_AddTrueToObject(b, "logprobs");
             if (p->top_logprobs > 0)
@@ -136,25 +139,25 @@ build_openai(const struct llm_model_cfg *cfg, const struct llm_request *req, str
         cJSON_AddStringToObject(b, "encoding_format", "float");
         break;
     }
-    case LLM_MODELS:
-        break;
+    case LLM_MODELS: break;
     }
     out->n = n;
     return b;
 }
 
 static cJSON *
-build_anthropic(const struct llm_model_cfg *cfg, const struct llm_request *req, struct prov_req *out,
-                struct ps_err *err)
+build_anthropic(const struct llm_model_cfg *cfg, const struct llm_request *req,
+                struct prov_req *out, struct ps_err *err)
 {
     const struct llm_params *p = &req->p;
     if (req->kind != LLM_CHAT) {
-        ps_error(err, PS_ERR_USAGE, "model %s: the anthropic provider only supports chat", cfg->name);
+        ps_error(err, PS_ERR_USAGE, "model %s: the anthropic provider only supports chat",
+                 cfg->name);
         return NULL;
     }
     if (p->n > 1) {
-        ps_error(err, PS_ERR_USAGE, "model %s: anthropic has no n; request samples with sample_index",
-                 cfg->name);
+        ps_error(err, PS_ERR_USAGE,
+                 "model %s: anthropic has no n; request samples with sample_index", cfg->name);
         return NULL;
     }
     out->path = "/messages";
@@ -182,7 +185,8 @@ build_anthropic(const struct llm_model_cfg *cfg, const struct llm_request *req, 
             continue;
         cJSON *m = cJSON_CreateObject();
         cJSON_AddStringToObject(m, "role", role);
-        cJSON_AddStringToObject(m, "content", req->messages[i].content ? req->messages[i].content : "");
+        cJSON_AddStringToObject(m, "content",
+                                req->messages[i].content ? req->messages[i].content : "");
         cJSON_AddItemToArray(msgs, m);
     }
     add_sampling(b, p, 1);
@@ -204,7 +208,7 @@ prov_build(const struct llm_model_cfg *cfg, const struct llm_request *req, struc
         return PS_OK;
     }
     cJSON *b = cfg->provider == LLM_PROVIDER_ANTHROPIC ? build_anthropic(cfg, req, out, err)
-                                                        : build_openai(cfg, req, out, err);
+                                                       : build_openai(cfg, req, out, err);
     if (!b)
         return err ? err->code : PS_ERR_USAGE;
     if (req->p.extra && merge_raw(b, req->p.extra, "extra", err) != PS_OK) {
@@ -381,7 +385,8 @@ set_text(struct llm_result *res)
 }
 
 static int
-parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr, struct llm_result *res)
+parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr,
+             struct llm_result *res)
 {
     res->resolved_model = dup_json_str(root, "model");
     const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
@@ -443,7 +448,8 @@ parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr, s
                 cJSON_ArrayForEach(x, e) row[j++] = (float)x->valuedouble;
             } else {
                 /* base64 of little-endian float32 */
-                static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                static const char b64[] =
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
                 const char *s = e->valuestring;
                 unsigned char bytes[4];
                 int nb = 0, j = 0;
@@ -506,7 +512,8 @@ parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr, s
             if (!pl)
                 pl = cJSON_GetObjectItemCaseSensitive(root, "prompt_logprobs");
             if (parse_prompt_logprobs(pl, c) < 0)
-                return parse_fail(res, LLM_E_UNSUPPORTED, "prompt_logprobs with alternatives cannot be scored");
+                return parse_fail(res, LLM_E_UNSUPPORTED,
+                                  "prompt_logprobs with alternatives cannot be scored");
         }
     }
     set_text(res);
@@ -520,7 +527,8 @@ parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr, s
         for (int i = 0; i < c->n_logprobs; i++) {
             const struct llm_token_lp *t = &c->logprobs[i];
             if (t->offset < 0)
-                return parse_fail(res, LLM_E_UNSUPPORTED, "logprobs without text offsets cannot be scored");
+                return parse_fail(res, LLM_E_UNSUPPORTED,
+                                  "logprobs without text offsets cannot be scored");
             if (t->offset >= pr->score_from && t->offset < pr->score_to) {
                 if (isnan(t->logprob))
                     continue;
@@ -572,7 +580,8 @@ prov_parse(enum llm_provider prov, enum llm_kind kind, const char *body, size_t 
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return parse_fail(res, LLM_E_PARSE, len ? "the response is not a JSON object" : "empty response body");
+        return parse_fail(res, LLM_E_PARSE,
+                          len ? "the response is not a JSON object" : "empty response body");
     }
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
     int ok;
@@ -636,7 +645,7 @@ struct prov_stream {
     char *id, *model;
     struct stream_choice *ch;
     int n_ch;
-    cJSON *usage;           /* openai: the usage chunk's object */
+    cJSON *usage;                  /* openai: the usage chunk's object */
     int64_t in_tokens, out_tokens; /* anthropic */
     char *stop_reason;
     int done;
@@ -755,7 +764,8 @@ stream_openai(struct prov_stream *s, const struct sse_event *ev)
             if (!c->logprobs)
                 c->logprobs = cJSON_CreateArray();
             while (content->child)
-                cJSON_AddItemToArray(c->logprobs, cJSON_DetachItemViaPointer(content, content->child));
+                cJSON_AddItemToArray(c->logprobs,
+                                     cJSON_DetachItemViaPointer(content, content->child));
         }
     }
     cJSON_Delete(root);
@@ -878,7 +888,8 @@ prov_stream_json(struct prov_stream *s)
         if (s->out_tokens >= 0)
             cJSON_AddNumberToObject(u, "output_tokens", (double)s->out_tokens);
     } else {
-        cJSON_AddStringToObject(r, "object", s->kind == LLM_CHAT ? "chat.completion" : "text_completion");
+        cJSON_AddStringToObject(r, "object",
+                                s->kind == LLM_CHAT ? "chat.completion" : "text_completion");
         qsort(s->ch, (size_t)s->n_ch, sizeof *s->ch, cmp_choice);
         cJSON *choices = cJSON_AddArrayToObject(r, "choices");
         for (int i = 0; i < s->n_ch; i++) {

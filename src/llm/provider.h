@@ -12,15 +12,15 @@
 #include "llm/sse.h"
 
 struct prov_req {
-    const char *path;   /* static: "/chat/completions", "/messages", ... */
+    const char *path; /* static: "/chat/completions", "/messages", ... */
     int is_get;
-    char *key_body;     /* canonical body without streaming flags (cache key) */
-    char *body;         /* the body sent (NULL for GET) */
+    char *key_body; /* canonical body without streaming flags (cache key) */
+    char *body;     /* the body sent (NULL for GET) */
     size_t body_len;
     int stream;
     long score_from, score_to; /* LLM_SCORE: character range of the completion */
-    double est_tokens;  /* for tpm limiting: prompt estimate + max output */
-    int n;              /* choices requested */
+    double est_tokens;         /* for tpm limiting: prompt estimate + max output */
+    int n;                     /* choices requested */
 };
 
 /* Build the request.  Returns PS_OK or PS_ERR_USAGE (bad raw JSON, unsupported kind).

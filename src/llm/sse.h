@@ -14,10 +14,10 @@
 #include "core/strbuf.h"
 
 struct sse_event {
-    const char *event;  /* "" when no event: field */
-    const char *data;   /* joined data lines, "" when none */
+    const char *event; /* "" when no event: field */
+    const char *data;  /* joined data lines, "" when none */
     size_t data_len;
-    const char *error;  /* value of llama.cpp's error: field, or NULL */
+    const char *error; /* value of llama.cpp's error: field, or NULL */
     int has_data;
 };
 
@@ -26,9 +26,9 @@ typedef int (*sse_event_fn)(void *ud, const struct sse_event *ev);
 
 struct sse_parser {
     struct strbuf line, data, event, error;
-    int last_cr;   /* previous byte was CR: a following LF belongs to it */
+    int last_cr; /* previous byte was CR: a following LF belongs to it */
     int has_data, has_error;
-    long events;   /* dispatched so far */
+    long events; /* dispatched so far */
 };
 
 void sse_init(struct sse_parser *p);

@@ -13,10 +13,12 @@
 
 /* The fields a model entry may have; anything else is refused so a typo like
  * `concurency` does not silently fall back to a default. */
+/* clang-format off */
 #define CONFIG_MODEL_FIELDS(_) \
     _(name) _(provider) _(base_url) _(model) _(concurrency) _(rpm) _(tpm) _(timeout) \
-    _(connect_timeout) _(stall_timeout) _(max_retries) _(api_key_env) _(price_in) _(price_out) \
-    _(headers) _(no_n) _(backoff) _(backoff_max)
+    _(connect_timeout) _(stall_timeout) _(max_retries) _(api_key_env) _(price_in) \
+    _(price_out) _(headers) _(no_n) _(backoff) _(backoff_max)
+/* clang-format on */
 
 static const char *const config_model_fields[] = {
 #define CONFIG_FIELD_NAME(f) #f,
@@ -73,7 +75,8 @@ opt_number(lua_State *L, int t, const char *key, double *out, const char *model,
         *out = lua_tonumber(L, -1);
         if (!isfinite(*out) || *out < 0) {
             lua_pop(L, 1);
-            return ps_error(err, PS_ERR_USAGE, "model %s: %s must be a non-negative number", model, key);
+            return ps_error(err, PS_ERR_USAGE, "model %s: %s must be a non-negative number", model,
+                            key);
         }
     }
     lua_pop(L, 1);
@@ -99,7 +102,8 @@ opt_string(lua_State *L, int t, const char *key, char **out, const char *model, 
 
 /* A string or a list of strings (base_url). */
 static int
-opt_strings(lua_State *L, int t, const char *key, char ***out, int *n, const char *model, struct ps_err *err)
+opt_strings(lua_State *L, int t, const char *key, char ***out, int *n, const char *model,
+            struct ps_err *err)
 {
     lua_getfield(L, t, key);
     int rc = PS_OK;
@@ -114,14 +118,16 @@ opt_strings(lua_State *L, int t, const char *key, char ***out, int *n, const cha
             lua_rawgeti(L, -1, i);
             if (lua_type(L, -1) != LUA_TSTRING) {
                 lua_pop(L, 1);
-                rc = ps_error(err, PS_ERR_USAGE, "model %s: %s[%d] must be a string", model, key, i);
+                rc =
+                    ps_error(err, PS_ERR_USAGE, "model %s: %s[%d] must be a string", model, key, i);
                 break;
             }
             (*out)[(*n)++] = xstrdup(lua_tostring(L, -1));
             lua_pop(L, 1);
         }
     } else if (!lua_isnil(L, -1)) {
-        rc = ps_error(err, PS_ERR_USAGE, "model %s: %s must be a string or a list of strings", model, key);
+        rc = ps_error(err, PS_ERR_USAGE, "model %s: %s must be a string or a list of strings",
+                      model, key);
     }
     lua_pop(L, 1);
     return rc;
@@ -203,7 +209,8 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
     if (rc == PS_OK && provider) {
         int p = llm_provider_parse(provider);
         if (p < 0)
-            rc = ps_error(err, PS_ERR_USAGE, "model %s: unknown provider '%s' (openai, anthropic)", model, provider);
+            rc = ps_error(err, PS_ERR_USAGE, "model %s: unknown provider '%s' (openai, anthropic)",
+                          model, provider);
         else
             c->provider = (enum llm_provider)p;
     }
@@ -241,7 +248,8 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
         if (rc == PS_OK)
             rc = opt_number(L, t, "price_out", &po, model, err);
         if (rc == PS_OK && (pi >= 0) != (po >= 0))
-            rc = ps_error(err, PS_ERR_USAGE, "model %s: set both price_in and price_out (per 1M tokens)", model);
+            rc = ps_error(err, PS_ERR_USAGE,
+                          "model %s: set both price_in and price_out (per 1M tokens)", model);
         if (rc == PS_OK && pi >= 0) {
             c->price_in = pi;
             c->price_out = po;
@@ -253,9 +261,11 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
     if (rc != PS_OK)
         return rc;
     if (conc < 1 || conc > 4096 || conc != floor(conc))
-        return ps_error(err, PS_ERR_USAGE, "model %s: concurrency must be an integer in 1..4096", model);
+        return ps_error(err, PS_ERR_USAGE, "model %s: concurrency must be an integer in 1..4096",
+                        model);
     if (retries > 1000 || retries != floor(retries))
-        return ps_error(err, PS_ERR_USAGE, "model %s: max_retries must be an integer in 0..1000", model);
+        return ps_error(err, PS_ERR_USAGE, "model %s: max_retries must be an integer in 0..1000",
+                        model);
     c->concurrency = (int)conc;
     c->max_retries = (int)retries;
     c->no_n = (int)no_n;
@@ -264,23 +274,29 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
     /* Provider defaults: the hosted endpoints and their usual key variables. */
     if (c->n_base_urls == 0) {
         c->base_urls = xcalloc(1, sizeof *c->base_urls);
-        c->base_urls[0] = xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "https://api.anthropic.com/v1"
-                                                                        : "https://api.openai.com/v1");
+        c->base_urls[0] =
+            xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "https://api.anthropic.com/v1"
+                                                          : "https://api.openai.com/v1");
         c->n_base_urls = 1;
         if (!c->api_key_env)
-            c->api_key_env = xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+            c->api_key_env = xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "ANTHROPIC_API_KEY"
+                                                                           : "OPENAI_API_KEY");
     }
     for (int i = 0; i < c->n_base_urls; i++)
-        if (strncmp(c->base_urls[i], "http://", 7) != 0 && strncmp(c->base_urls[i], "https://", 8) != 0)
-            return ps_error(err, PS_ERR_USAGE, "model %s: base_url '%s' must start with http:// or https://", model,
+        if (strncmp(c->base_urls[i], "http://", 7) != 0 &&
+            strncmp(c->base_urls[i], "https://", 8) != 0)
+            return ps_error(err, PS_ERR_USAGE,
+                            "model %s: base_url '%s' must start with http:// or https://", model,
                             c->base_urls[i]);
     if (!c->model || !*c->model)
-        return ps_error(err, PS_ERR_USAGE, "model %s: 'model' (the id the server knows) is required", model);
+        return ps_error(err, PS_ERR_USAGE,
+                        "model %s: 'model' (the id the server knows) is required", model);
     return PS_OK;
 }
 
 int
-config_model_from_lua(lua_State *L, int idx, const char *name, struct llm_model_cfg *out, struct ps_err *err)
+config_model_from_lua(lua_State *L, int idx, const char *name, struct llm_model_cfg *out,
+                      struct ps_err *err)
 {
     idx = lua_absindex(L, idx);
     memset(out, 0, sizeof *out);
@@ -323,14 +339,14 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
         rc = ps_error(err, PS_ERR_PARSE, "config: %s", lua_tostring(L, -1));
         goto done;
     }
-    lua_newtable(L);                   /* env */
-    lua_newtable(L);                   /* its metatable */
+    lua_newtable(L); /* env */
+    lua_newtable(L); /* its metatable */
     lua_pushglobaltable(L);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_setupvalue(L, -3, 1);          /* chunk's _ENV = env; env stays at -1 */
-    lua_insert(L, -2);                 /* env, chunk */
+    lua_setupvalue(L, -3, 1); /* chunk's _ENV = env; env stays at -1 */
+    lua_insert(L, -2);        /* env, chunk */
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         rc = ps_error(err, PS_ERR_PARSE, "config: %s", lua_tostring(L, -1));
         goto done;
@@ -382,7 +398,8 @@ done:
 }
 
 int
-config_load(struct config **out, const char *explicit_path, const char *workspace_path, struct ps_err *err)
+config_load(struct config **out, const char *explicit_path, const char *workspace_path,
+            struct ps_err *err)
 {
     char path[4096];
     if (!config_find(explicit_path, workspace_path, path, sizeof path)) {

@@ -22,7 +22,7 @@ struct config {
     char *path;                   /* the file loaded, or NULL when none was found */
     struct llm_model_cfg *models; /* sorted by name */
     int n_models;
-    char **keys, **values;        /* top-level string settings (e.g. annotator, theme) */
+    char **keys, **values; /* top-level string settings (e.g. annotator, theme) */
     int n_settings;
 };
 

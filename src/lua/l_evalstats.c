@@ -29,8 +29,9 @@ check_label(lua_State *L, int idx, int argn)
     if (c == STATS_INVALID)
         return -1;
     if (c < 0)
-        luaL_argerror(L, argn, lua_pushfstring(L, "label '%s' is not A, B, tie, invalid or false",
-                                               s ? s : luaL_typename(L, idx)));
+        luaL_argerror(L, argn,
+                      lua_pushfstring(L, "label '%s' is not A, B, tie, invalid or false",
+                                      s ? s : luaL_typename(L, idx)));
     return c;
 }
 
@@ -52,7 +53,8 @@ l_cohen(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_Integer n1 = luaL_len(L, 1), n2 = luaL_len(L, 2);
     if (n1 != n2)
-        return luaL_error(L, "cohen_kappa: the two label lists differ in length (%d and %d)", (int)n1, (int)n2);
+        return luaL_error(L, "cohen_kappa: the two label lists differ in length (%d and %d)",
+                          (int)n1, (int)n2);
     double t[9] = {0}, n = 0;
     for (lua_Integer i = 1; i <= n1; i++) {
         lua_geti(L, 1, i);
@@ -255,7 +257,10 @@ read_battles(lua_State *L, int idx, int names, int *n_players, size_t *nb)
             const char *w = l_opt_field_str(L, t, "winner", NULL);
             if (!w)
                 luaL_error(L, "battle %d: give winner ('a', 'b', 'tie') or score", (int)e + 1);
-            s = strcmp(w, "a") == 0 ? 1 : strcmp(w, "b") == 0 ? 0 : strcmp(w, "tie") == 0 ? 0.5 : -1;
+            s = strcmp(w, "a") == 0     ? 1
+                : strcmp(w, "b") == 0   ? 0
+                : strcmp(w, "tie") == 0 ? 0.5
+                                        : -1;
             if (s < 0)
                 luaL_error(L, "battle %d: winner must be 'a', 'b' or 'tie'", (int)e + 1);
         } else if (s < 0 || s > 1) {
@@ -392,8 +397,8 @@ table_free(void *p)
 
 /* Resolve an annotator option (a string pattern or a list of patterns) into sel[]. */
 static int
-resolve_annots(lua_State *L, int idx, const char *key, const struct stats_table *t, int *sel, int *n,
-               struct ps_err *err)
+resolve_annots(lua_State *L, int idx, const char *key, const struct stats_table *t, int *sel,
+               int *n, struct ps_err *err)
 {
     int ty = lua_getfield(L, idx, key);
     int rc = PS_OK;
@@ -409,7 +414,8 @@ resolve_annots(lua_State *L, int idx, const char *key, const struct stats_table 
     } else if (ty == LUA_TTABLE) {
         for (lua_Integer i = 1; rc == PS_OK && lua_geti(L, -1, i) == LUA_TSTRING; i++) {
             if (!stats_table_match(t, lua_tostring(L, -1), sel, n, MAX_SEL))
-                rc = ps_error(err, PS_ERR_NOTFOUND, "no annotator '%s' in this dataset", lua_tostring(L, -1));
+                rc = ps_error(err, PS_ERR_NOTFOUND, "no annotator '%s' in this dataset",
+                              lua_tostring(L, -1));
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -464,7 +470,8 @@ push_json_sb(lua_State *L, struct strbuf *sb)
 static int
 l_report(lua_State *L)
 {
-    static const char *const keys[] = {"annotators", "against", "invalid", "bootstrap", "seed", "level", NULL};
+    static const char *const keys[] = {"annotators", "against", "invalid", "bootstrap",
+                                       "seed",       "level",   NULL};
     opts_table(L, keys);
     struct stats_opts o = {0};
     const char *inv = l_opt_field_str(L, 2, "invalid", "wrong");
@@ -508,7 +515,8 @@ l_report(lua_State *L)
 static int
 l_rank(lua_State *L)
 {
-    static const char *const keys[] = {"annotators", "bootstrap", "seed", "level", "prior", "anchor", "elo_k", NULL};
+    static const char *const keys[] = {"annotators", "bootstrap", "seed",  "level",
+                                       "prior",      "anchor",    "elo_k", NULL};
     opts_table(L, keys);
     struct stats_rank_opts o;
     stats_rank_opts_init(&o);
@@ -519,7 +527,8 @@ l_rank(lua_State *L)
     o.level = l_opt_field_num(L, 2, "level", 0.95, NULL);
     o.prior = l_opt_field_num(L, 2, "prior", o.prior, NULL);
     o.elo_k = l_opt_field_num(L, 2, "elo_k", o.elo_k, NULL);
-    luaL_argcheck(L, o.level > 0 && o.level < 1 && o.prior >= 0, 2, "level must be in (0, 1), prior >= 0");
+    luaL_argcheck(L, o.level > 0 && o.level < 1 && o.prior >= 0, 2,
+                  "level must be in (0, 1), prior >= 0");
     const char *anchor = l_opt_field_str(L, 2, "anchor", NULL);
     struct ps_err err = {0};
     struct stats_table *t = load_table(L, 1, &err);
@@ -539,7 +548,8 @@ l_rank(lua_State *L)
             if (strlen(t->models[m]) == len && strncmp(t->models[m], anchor, len) == 0)
                 o.anchor = m;
         if (o.anchor < 0) {
-            ps_error(&err, PS_ERR_NOTFOUND, "anchor: no model '%.*s' in this dataset", (int)len, anchor);
+            ps_error(&err, PS_ERR_NOTFOUND, "anchor: no model '%.*s' in this dataset", (int)len,
+                     anchor);
             return l_fail(L, &err);
         }
     }

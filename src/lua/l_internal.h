@@ -33,7 +33,14 @@
 
 struct ltask;
 
-enum ltask_state { LTASK_READY, LTASK_RUNNING, LTASK_SLEEP, LTASK_WAIT_TASK, LTASK_WAIT_OP, LTASK_DONE };
+enum ltask_state {
+    LTASK_READY,
+    LTASK_RUNNING,
+    LTASK_SLEEP,
+    LTASK_WAIT_TASK,
+    LTASK_WAIT_OP,
+    LTASK_DONE
+};
 
 /* An asynchronous operation a task waits on (a model request).  The scheduler polls
  * `done`; when set, the task resumes and its continuation reads the result. */
@@ -46,47 +53,47 @@ struct ltask {
     int id;
     enum ltask_state state;
     lua_State *co;
-    double wake_at;             /* LTASK_SLEEP: monotonic ms */
-    struct ltask *waiting_on;   /* LTASK_WAIT_TASK */
-    struct lwait_op *op;        /* LTASK_WAIT_OP */
-    int ok;                     /* LTASK_DONE: 1 = returned, 0 = raised */
+    double wake_at;           /* LTASK_SLEEP: monotonic ms */
+    struct ltask *waiting_on; /* LTASK_WAIT_TASK */
+    struct lwait_op *op;      /* LTASK_WAIT_OP */
+    int ok;                   /* LTASK_DONE: 1 = returned, 0 = raised */
     int nresults;
-    int observed;               /* someone waited on it (errors are not reported twice) */
-    int repl;                   /* a REPL chunk: results are printed */
-    int interrupted;            /* finished by an interrupt */
-    int cancelled;              /* t:cancel() was called */
-    int resume_nargs;           /* values on co's stack for the next resume */
-    unsigned round;             /* last scheduler round that resumed it */
-    struct ltask *next;         /* live task list */
+    int observed;       /* someone waited on it (errors are not reported twice) */
+    int repl;           /* a REPL chunk: results are printed */
+    int interrupted;    /* finished by an interrupt */
+    int cancelled;      /* t:cancel() was called */
+    int resume_nargs;   /* values on co's stack for the next resume */
+    unsigned round;     /* last scheduler round that resumed it */
+    struct ltask *next; /* live task list */
 };
 
 struct ps_lua {
     lua_State *L;
     struct ps_lua_host host;
     int has_host;
-    char *workspace_path;       /* owned */
+    char *workspace_path; /* owned */
     struct store *borrowed_store;
-    char *config_path;          /* owned, may be NULL */
-    char *user;                 /* owned, may be NULL */
+    char *config_path; /* owned, may be NULL */
+    char *user;        /* owned, may be NULL */
     /* scheduler */
-    struct ltask *tasks;        /* live tasks (not DONE) */
-    struct ltask *current;      /* the task being resumed, or NULL */
+    struct ltask *tasks;   /* live tasks (not DONE) */
+    struct ltask *current; /* the task being resumed, or NULL */
     int next_task_id;
     int n_live;
-    int interrupted;            /* cancel in progress: hooks raise, waits wake */
-    unsigned round;             /* scheduler round counter */
-    int step_depth;             /* nested ps_lua_step calls (blocking waits) */
-    double slice_start;         /* when the current task was resumed (ms) */
-    int out_mid_line;           /* the last output did not end with a newline */
-    int list_changed;           /* a nested step finished tasks */
-    struct ltask *repl_task;    /* REPL chunk being evaluated */
-    struct strbuf repl_buf;     /* incomplete REPL chunk */
-    int repl_results;           /* REPL chunk prints its results */
+    int interrupted;         /* cancel in progress: hooks raise, waits wake */
+    unsigned round;          /* scheduler round counter */
+    int step_depth;          /* nested ps_lua_step calls (blocking waits) */
+    double slice_start;      /* when the current task was resumed (ms) */
+    int out_mid_line;        /* the last output did not end with a newline */
+    int list_changed;        /* a nested step finished tasks */
+    struct ltask *repl_task; /* REPL chunk being evaluated */
+    struct strbuf repl_buf;  /* incomplete REPL chunk */
+    int repl_results;        /* REPL chunk prints its results */
     /* Pending asynchronous operations (the LLM engine, l_model.c): drive them for up
      * to timeout_ms; returns 1 when it waited, so the scheduler need not sleep. */
     int (*ops_pump)(struct ps_lua *pl, int timeout_ms);
-    int n_ops;                  /* operations in flight */
-    void *llm;                  /* l_model.c's engine state, or NULL */
+    int n_ops; /* operations in flight */
+    void *llm; /* l_model.c's engine state, or NULL */
     void (*llm_free)(struct ps_lua *pl);
 };
 
@@ -126,14 +133,14 @@ double l_now_ms(void);
 const char *l_default_annotator(lua_State *L);
 
 /* ---- module openers: each pushes/fills its part of the ps table at -1 ---- */
-void l_open_store(lua_State *L);    /* l_store.c: ps.open, ps.workspace, ... */
-void l_open_sched(lua_State *L);    /* l_sched.c: ps.sleep, ps.spawn, ... */
-void l_open_json(lua_State *L);     /* l_json.c: ps.json */
-void l_open_template(lua_State *L); /* l_template.c: ps.template */
-void l_open_ui(lua_State *L);       /* l_ui.c: ps.ui */
-void l_open_stats(lua_State *L);    /* l_stats.c: ps.stats */
+void l_open_store(lua_State *L);     /* l_store.c: ps.open, ps.workspace, ... */
+void l_open_sched(lua_State *L);     /* l_sched.c: ps.sleep, ps.spawn, ... */
+void l_open_json(lua_State *L);      /* l_json.c: ps.json */
+void l_open_template(lua_State *L);  /* l_template.c: ps.template */
+void l_open_ui(lua_State *L);        /* l_ui.c: ps.ui */
+void l_open_stats(lua_State *L);     /* l_stats.c: ps.stats */
 void l_open_evalstats(lua_State *L); /* l_evalstats.c: ps.stats evaluation functions */
-void l_open_model(lua_State *L);    /* l_model.c: ps.model */
+void l_open_model(lua_State *L);     /* l_model.c: ps.model */
 
 /* ---- JSON (l_json.c) ---- */
 /* Push the Lua value decoded from JSON text; on malformed text push nothing and

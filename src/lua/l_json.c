@@ -66,12 +66,13 @@ l_json_push(lua_State *L, const char *s, size_t n, struct ps_err *err)
         lua_pop(L, 1);
         const char *at = cJSON_GetErrorPtr();
         long off = at && at >= s && at <= s + n ? (long)(at - s) : -1;
-        ps_error(err, PS_ERR_PARSE, "malformed JSON%s%ld", off >= 0 ? " at byte " : "", off >= 0 ? off : 0L);
+        ps_error(err, PS_ERR_PARSE, "malformed JSON%s%ld", off >= 0 ? " at byte " : "",
+                 off >= 0 ? off : 0L);
         if (off < 0)
             ps_error(err, PS_ERR_PARSE, "malformed JSON");
         return 0;
     }
-    push_json(L, doc, 0);          /* anchor value */
+    push_json(L, doc, 0); /* anchor value */
     lua_insert(L, -2);
     l_anchor_release(L, -1);
     lua_pop(L, 1);
@@ -130,17 +131,13 @@ encode(lua_State *L, int idx, struct strbuf *sb, int depth)
         luaL_error(L, "cannot encode JSON: nested too deeply (a cycle?)");
     luaL_checkstack(L, 6, "JSON nested too deeply");
     switch (lua_type(L, idx)) {
-    case LUA_TNIL:
-        sb_puts(sb, "null");
-        break;
+    case LUA_TNIL: sb_puts(sb, "null"); break;
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, idx) != NULL)
             luaL_error(L, "cannot encode a light userdata as JSON");
         sb_puts(sb, "null");
         break;
-    case LUA_TBOOLEAN:
-        sb_puts(sb, lua_toboolean(L, idx) ? "true" : "false");
-        break;
+    case LUA_TBOOLEAN: sb_puts(sb, lua_toboolean(L, idx) ? "true" : "false"); break;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
             sb_printf(sb, "%lld", (long long)lua_tointeger(L, idx));
@@ -204,8 +201,7 @@ encode(lua_State *L, int idx, struct strbuf *sb, int depth)
         lua_pop(L, 1);
         break;
     }
-    default:
-        luaL_error(L, "cannot encode a %s as JSON", luaL_typename(L, idx));
+    default: luaL_error(L, "cannot encode a %s as JSON", luaL_typename(L, idx));
     }
 }
 

@@ -21,19 +21,19 @@
 
 struct lllm {
     struct llm_engine *eng;
-    struct store *st;  /* the engine's own connection to the workspace (cache, log) */
+    struct store *st; /* the engine's own connection to the workspace (cache, log) */
     struct config *cfg;
     int inline_models; /* counter for names of ps.model{...} tables */
 };
 
 /* One submitted request (or a batch for chat_many). */
 struct lreq {
-    struct lwait_op op;      /* first: the scheduler sees &op */
+    struct lwait_op op; /* first: the scheduler sees &op */
     struct ps_lua *pl;
     uint64_t *ids;           /* request ids, n of them */
     struct llm_result **res; /* results in input order */
     int n, remaining;
-    int orphaned;            /* the Lua side is gone: the callbacks free everything */
+    int orphaned; /* the Lua side is gone: the callbacks free everything */
 };
 
 struct lreq_slot {
@@ -196,7 +196,8 @@ l_model(lua_State *L)
 {
     struct ps_lua *pl = l_engine(L);
     struct ps_err err = {0};
-    luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_istable(L, 1), 1, "model name or table");
+    luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_istable(L, 1), 1,
+                     "model name or table");
     struct lllm *e = engine(L, &err);
     if (!e)
         return l_fail(L, &err);
@@ -215,7 +216,8 @@ l_model(lua_State *L)
         const struct llm_model_cfg *c = config_model(e->cfg, name);
         if (!c) {
             ps_error(&err, PS_ERR_NOTFOUND, "no model '%s' in %s", name,
-                     e->cfg->path ? e->cfg->path : "the config (no config file found; see docs/llm.md)");
+                     e->cfg->path ? e->cfg->path
+                                  : "the config (no config file found; see docs/llm.md)");
             return l_fail(L, &err);
         }
         if (llm_engine_add_model(e->eng, c, NULL, &err) != PS_OK)
@@ -241,9 +243,16 @@ l_model(lua_State *L)
 /* ---- building requests ---- */
 
 static const char *const chat_keys[] = {
-    "messages", "system", "prompt", "n", "temperature", "top_p", "max_tokens",
-    "max_completion_tokens", "seed", "stop", "logprobs", "top_logprobs", "stream",
-    "response_format", "extra", "sample", "no_cache", "completion", "texts", NULL,
+    "messages",    "system",
+    "prompt",      "n",
+    "temperature", "top_p",
+    "max_tokens",  "max_completion_tokens",
+    "seed",        "stop",
+    "logprobs",    "top_logprobs",
+    "stream",      "response_format",
+    "extra",       "sample",
+    "no_cache",    "completion",
+    "texts",       NULL,
 };
 
 /* Read request options of the table at idx into req (strings borrowed from the
@@ -626,7 +635,8 @@ m_chat_many(lua_State *L)
             }
             lua_pop(L, 1);
         } else {
-            return luaL_error(L, "chat_many: element %d must be a request table or a prompt string", i + 1);
+            return luaL_error(L, "chat_many: element %d must be a request table or a prompt string",
+                              i + 1);
         }
         struct llm_request req;
         read_request(L, t, LLM_CHAT, &req);
@@ -711,12 +721,8 @@ l_models(lua_State *L)
 }
 
 static const luaL_Reg model_methods[] = {
-    {"chat", m_chat},
-    {"chat_many", m_chat_many},
-    {"complete", m_complete},
-    {"score", m_score},
-    {"embed", m_embed},
-    {NULL, NULL},
+    {"chat", m_chat},   {"chat_many", m_chat_many}, {"complete", m_complete},
+    {"score", m_score}, {"embed", m_embed},         {NULL, NULL},
 };
 
 void

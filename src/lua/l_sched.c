@@ -115,9 +115,9 @@ l_task_start(lua_State *L, int nargs, int push_handle)
     lua_insert(L, -(nargs + 2));      /* ud f args.. */
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LIVE_KEY);
     lua_pushvalue(L, -(nargs + 3));
-    lua_rawsetp(L, -2, t);            /* live[t] = ud */
+    lua_rawsetp(L, -2, t); /* live[t] = ud */
     lua_pop(L, 1);
-    lua_xmove(L, co, nargs + 1);      /* ud */
+    lua_xmove(L, co, nargs + 1); /* ud */
     t->co = co;
     t->id = pl->next_task_id++;
     t->state = LTASK_READY;
@@ -171,7 +171,7 @@ finish_store(lua_State *L)
     int nres = a->nres;
     lua_settop(L, 0);
     if (!lua_checkstack(L, nres + 8))
-        nres = 0; /* cannot happen with sane result counts; drop rather than crash */
+        nres = 0;    /* cannot happen with sane result counts; drop rather than crash */
     push_task(L, t); /* ud */
     if (a->status == LUA_OK) {
         lua_createtable(L, nres, 1);
@@ -218,7 +218,7 @@ finish_task(struct ps_lua *pl, lua_State *from, struct ltask *t, int status, int
     }
     if (status != LUA_OK)
         lua_resetthread(t->co); /* runs pending __close handlers */
-    push_task(L, t); /* ud */
+    push_task(L, t);            /* ud */
     lua_pushnil(L);
     lua_setiuservalue(L, -2, 1); /* drop the coroutine */
     t->co = NULL;
@@ -621,8 +621,8 @@ task_index(lua_State *L)
         return 1;
     }
     if (strcmp(k, "status") == 0) {
-        static const char *const names[] = {"ready", "running", "sleeping", "waiting", "waiting",
-                                            "done"};
+        static const char *const names[] = {"ready",   "running", "sleeping",
+                                            "waiting", "waiting", "done"};
         lua_pushstring(L, t->state == LTASK_DONE ? (t->ok ? "done" : "failed") : names[t->state]);
         return 1;
     }

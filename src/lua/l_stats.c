@@ -46,7 +46,8 @@ collect(void *ud, const char *annotator, const char *verdict, int64_t n)
 }
 
 /* ps.stats.counts(ds) -> {items, responses, judgments, ratings, labeled, unlabeled,
- *   verdicts = {A=, B=, tie=, invalid=}, annotators = {[name] = {A=, B=, tie=, invalid=, total=}}} */
+ *   verdicts = {A=, B=, tie=, invalid=}, annotators = {[name] = {A=, B=, tie=, invalid=, total=}}}
+ */
 static int
 l_counts(lua_State *L)
 {
@@ -68,7 +69,8 @@ l_counts(lua_State *L)
     lua_pop(L, 1);
 
     lua_createtable(L, 0, 10); /* 3: result */
-    static const char *const copy[] = {"items", "responses", "judgments", "ratings", "feedback", NULL};
+    static const char *const copy[] = {"items",   "responses", "judgments",
+                                       "ratings", "feedback",  NULL};
     for (int i = 0; copy[i]; i++) {
         lua_getfield(L, 2, copy[i]);
         lua_setfield(L, 3, copy[i]);

@@ -28,7 +28,7 @@
 
 struct lws {
     struct store *st;
-    int owned;      /* opened by Lua: closed by ws:close() or the collector */
+    int owned; /* opened by Lua: closed by ws:close() or the collector */
     int closed;
     int64_t *dirty; /* datasets whose cached counts need a refresh */
     int n_dirty, cap_dirty;
@@ -36,12 +36,12 @@ struct lws {
 
 struct lds {
     int64_t id;
-    int dead;       /* deleted through this handle */
+    int dead; /* deleted through this handle */
 };
 
 struct litem {
     int64_t id;
-    int loaded;            /* 0 nothing, ITEM_ROW the item's row, ITEM_FULL with children */
+    int loaded; /* 0 nothing, ITEM_ROW the item's row, ITEM_FULL with children */
     struct store_item it;
 };
 
@@ -536,8 +536,7 @@ ws_transaction(lua_State *L)
 
 /* ---- dataset methods ---- */
 
-static int
-ds_index(lua_State *L);
+static int ds_index(lua_State *L);
 
 /* ds:info() -> {id, name, source, format, imported_at, items, responses, judgments,
  * ratings, feedback, annotators} | nil, msg */
@@ -555,8 +554,8 @@ ds_info(lua_State *L)
 static void
 check_filter(lua_State *L, int idx, struct store_item_filter *f, int64_t *from, lua_Integer *limit)
 {
-    static const char *const keys[] = {"label", "annotator", "tag", "model", "search",
-                                       "disagree", "from", "limit", NULL};
+    static const char *const keys[] = {"label",    "annotator", "tag",   "model", "search",
+                                       "disagree", "from",      "limit", NULL};
     memset(f, 0, sizeof *f);
     *from = -1;
     *limit = -1;
@@ -725,7 +724,8 @@ check_verdict(lua_State *L, const char *v, int idx)
     for (int i = 0; ok[i]; i++)
         if (strcmp(v, ok[i]) == 0)
             return ok[i];
-    luaL_argerror(L, idx, lua_pushfstring(L, "unknown verdict '%s' (expected A, B, tie or invalid)", v));
+    luaL_argerror(L, idx,
+                  lua_pushfstring(L, "unknown verdict '%s' (expected A, B, tie or invalid)", v));
     return NULL;
 }
 
@@ -803,8 +803,9 @@ json_field(lua_State *L, int idx, const char *key)
 static int
 ds_add_item(lua_State *L)
 {
-    static const char *const keys[] = {"prompt", "system", "history", "responses", "judgments",
-                                       "ratings", "tags", "key", "ext_id", "meta", NULL};
+    static const char *const keys[] = {"prompt",    "system",  "history", "responses",
+                                       "judgments", "ratings", "tags",    "key",
+                                       "ext_id",    "meta",    NULL};
     struct lws *w;
     struct lds *d = check_ds(L, 1, &w);
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -818,10 +819,11 @@ ds_add_item(lua_State *L)
     rec->system = l_opt_field_str(L, 2, "system", NULL);
     rec->key = l_opt_field_str(L, 2, "key", NULL);
     rec->ext_id = l_opt_field_str(L, 2, "ext_id", NULL);
-    rec->history_json = json_field(L, 2, "history"); /* 4 */
-    rec->meta_json = json_field(L, 2, "meta");       /* 5 */
+    rec->history_json = json_field(L, 2, "history");   /* 4 */
+    rec->meta_json = json_field(L, 2, "meta");         /* 5 */
     if (lua_getfield(L, 2, "responses") != LUA_TTABLE) /* 6 */
-        return luaL_error(L, "add_item: 'responses' must be a list of strings or {text=, model=} tables");
+        return luaL_error(
+            L, "add_item: 'responses' must be a list of strings or {text=, model=} tables");
     int nr = (int)lua_rawlen(L, 6);
     if (nr < 1 || nr > PS_REC_MAX_RESP)
         return luaL_error(L, "add_item: give 1 to %d responses", PS_REC_MAX_RESP);
@@ -872,7 +874,8 @@ ds_add_item(lua_State *L)
             struct ps_rec_rating *x = &rec->rating[i - 1];
             x->resp = (int)l_opt_field_int(L, -1, "response", 1) - 1;
             if (x->resp < 0 || x->resp >= nr)
-                return luaL_error(L, "add_item: rating %d refers to response %d of %d", i, x->resp + 1, nr);
+                return luaL_error(L, "add_item: rating %d refers to response %d of %d", i,
+                                  x->resp + 1, nr);
             x->aspect = l_opt_field_str(L, -1, "aspect", "score");
             int present;
             x->value = l_opt_field_num(L, -1, "value", 0, &present);
@@ -1208,8 +1211,8 @@ push_tags(lua_State *L, const struct store_item *it)
 }
 
 static const char *const item_fields[] = {
-    "id", "seq", "key", "ext_id", "system", "prompt", "history", "meta", "responses",
-    "judgments", "ratings", "tags", "notes", "dataset", NULL,
+    "id",        "seq",       "key",     "ext_id", "system", "prompt",  "history", "meta",
+    "responses", "judgments", "ratings", "tags",   "notes",  "dataset", NULL,
 };
 
 /* Push field k of the item at idx; returns 0 when k is not a field. */
@@ -1221,8 +1224,8 @@ item_field(lua_State *L, int idx, const char *k)
         lua_pushinteger(L, check_item(L, idx, NULL)->id);
         return 1;
     }
-    static const char *const row_fields[] = {"seq", "key", "ext_id", "system", "prompt",
-                                             "history", "meta", "dataset", "notes", NULL};
+    static const char *const row_fields[] = {"seq",     "key",  "ext_id",  "system", "prompt",
+                                             "history", "meta", "dataset", "notes",  NULL};
     int level = ITEM_FULL;
     for (int i = 0; row_fields[i]; i++)
         if (strcmp(k, row_fields[i]) == 0)
@@ -1543,11 +1546,31 @@ call_on_current(lua_State *L, lua_CFunction f)
     return f(L);
 }
 
-static int l_datasets(lua_State *L) { return call_on_current(L, ws_datasets); }
-static int l_dataset(lua_State *L) { return call_on_current(L, ws_dataset); }
-static int l_create_dataset(lua_State *L) { return call_on_current(L, ws_create_dataset); }
-static int l_import(lua_State *L) { return call_on_current(L, ws_import); }
-static int l_item(lua_State *L) { return call_on_current(L, ws_item); }
+static int
+l_datasets(lua_State *L)
+{
+    return call_on_current(L, ws_datasets);
+}
+static int
+l_dataset(lua_State *L)
+{
+    return call_on_current(L, ws_dataset);
+}
+static int
+l_create_dataset(lua_State *L)
+{
+    return call_on_current(L, ws_create_dataset);
+}
+static int
+l_import(lua_State *L)
+{
+    return call_on_current(L, ws_import);
+}
+static int
+l_item(lua_State *L)
+{
+    return call_on_current(L, ws_item);
+}
 
 static int
 l_transaction(lua_State *L)
@@ -1617,15 +1640,9 @@ static const luaL_Reg ws_methods[] = {
 };
 
 static const luaL_Reg ds_methods[] = {
-    {"info", ds_info},
-    {"items", ds_items},
-    {"count", ds_count},
-    {"item", ds_item},
-    {"find", ds_find},
-    {"add_item", ds_add_item},
-    {"delete", ds_delete},
-    {"export", ds_export},
-    {NULL, NULL},
+    {"info", ds_info},     {"items", ds_items},   {"count", ds_count},
+    {"item", ds_item},     {"find", ds_find},     {"add_item", ds_add_item},
+    {"delete", ds_delete}, {"export", ds_export}, {NULL, NULL},
 };
 
 static const luaL_Reg item_methods[] = {

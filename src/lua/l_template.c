@@ -108,8 +108,10 @@ t_find(lua_State *L)
     if (find_template(L, name))
         return 1;
     lua_pushnil(L);
-    lua_pushfstring(L, "template '%s' not found (searched prefscope/templates/ in the module "
-                       "directories and ~/.config/prefscope/templates/)", name);
+    lua_pushfstring(L,
+                    "template '%s' not found (searched prefscope/templates/ in the module "
+                    "directories and ~/.config/prefscope/templates/)",
+                    name);
     return 2;
 }
 
@@ -262,7 +264,8 @@ render(lua_State *L, int idx, int vidx, const char *what)
             lua_pop(L, 1);
             luaL_addstring(&b, v ? "true" : "false");
         } else if (t == LUA_TNIL) {
-            luaL_error(L, "template %s: no value for {{%s}}", what, lua_pushlstring(L, ns, (size_t)(ne - ns)));
+            luaL_error(L, "template %s: no value for {{%s}}", what,
+                       lua_pushlstring(L, ns, (size_t)(ne - ns)));
         } else {
             luaL_error(L, "template %s: {{%s}} is a %s (expected a string or number)", what,
                        lua_pushlstring(L, ns, (size_t)(ne - ns)), luaL_typename(L, -1));
@@ -314,7 +317,7 @@ t_render(lua_State *L)
     lua_call(L, 1, 2); /* 4 text, 5 path */
     if (lua_isnil(L, 4))
         return 2;
-    push_sections(L, 4); /* 6 */
+    push_sections(L, 4);         /* 6 */
     lua_getfield(L, 6, "names"); /* 7 */
     int n = (int)lua_rawlen(L, 7), has_headers = n > 1;
     if (n == 1) {
@@ -332,7 +335,8 @@ t_render(lua_State *L)
         return 1;
     }
     if (has_headers)
-        return luaL_error(L, "template '%s' has sections: pass one (see ps.template.sections)", name);
+        return luaL_error(L, "template '%s' has sections: pass one (see ps.template.sections)",
+                          name);
     render(L, 4, 2, name);
     return 1;
 }
@@ -342,8 +346,8 @@ static int
 t_list(lua_State *L)
 {
     lua_settop(L, 0); /* arguments are ignored */
-    push_dirs(L); /* 1 */
-    lua_newtable(L); /* 2: set */
+    push_dirs(L);     /* 1 */
+    lua_newtable(L);  /* 2: set */
     for (int i = 1; lua_rawgeti(L, 1, i) == LUA_TSTRING; i++) {
         const char *dir = lua_tostring(L, -1);
         DIR *d = opendir(dir);

@@ -35,7 +35,8 @@ ui_current(lua_State *L)
     struct ps_lua *pl = l_engine(L);
     if (!pl->has_host || !pl->host.current_item) {
         lua_pushnil(L);
-        lua_pushliteral(L, "no item on screen: ps.ui.current() needs the TUI (prefscope, then the REPL pane)");
+        lua_pushliteral(
+            L, "no item on screen: ps.ui.current() needs the TUI (prefscope, then the REPL pane)");
         return 2;
     }
     int64_t id = pl->host.current_item(pl->host.ud);
@@ -100,12 +101,8 @@ ui_progress(lua_State *L)
 }
 
 static const luaL_Reg ui_funcs[] = {
-    {"headless", ui_headless},
-    {"status", ui_status},
-    {"current", ui_current},
-    {"open", ui_open},
-    {"progress", ui_progress},
-    {NULL, NULL},
+    {"headless", ui_headless}, {"status", ui_status},     {"current", ui_current},
+    {"open", ui_open},         {"progress", ui_progress}, {NULL, NULL},
 };
 
 void

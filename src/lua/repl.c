@@ -164,8 +164,9 @@ ps_lua_repl_task_done(struct ps_lua *pl, struct ltask *t)
 /* ---- completion ---- */
 
 static const char *const lua_keywords[] = {
-    "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if",
-    "in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while", NULL,
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while", NULL,
 };
 
 /* Add keys of the table at idx that start with prefix (and, when methods_only, whose
@@ -215,8 +216,8 @@ add_list(lua_State *L, int idx, const char *base, size_t baselen, const char *pr
 /* Add the members of the value at idx: table keys; for values with a metatable, its
  * `methods` table, `fields` list and a table __index (strings: the string library). */
 static void
-add_members(lua_State *L, int idx, const char *base, size_t baselen, const char *prefix,
-            int colon, int res)
+add_members(lua_State *L, int idx, const char *base, size_t baselen, const char *prefix, int colon,
+            int res)
 {
     idx = lua_absindex(L, idx);
     if (lua_istable(L, idx))

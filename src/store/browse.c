@@ -9,8 +9,8 @@
 #include "store/internal.h"
 
 /* A judgment's verdict relative to the pair ordered by response id. */
-#define NORM_VERDICT(j)                                                                      \
-    "CASE WHEN " j ".response_a <= " j ".response_b THEN " j ".verdict WHEN " j              \
+#define NORM_VERDICT(j) \
+    "CASE WHEN " j ".response_a <= " j ".response_b THEN " j ".verdict WHEN " j \
     ".verdict = 'A' THEN 'B' WHEN " j ".verdict = 'B' THEN 'A' ELSE " j ".verdict END"
 
 #define PREVIEW_CHARS 200
@@ -166,8 +166,8 @@ store_fts_query(const char *user, struct strbuf *out, struct ps_err *err)
     }
     int rc = PS_OK;
     if (!n_pos) {
-        rc = ps_error(err, PS_ERR_USAGE, neg.len ? "search needs a word that must occur"
-                                                 : "nothing to search for");
+        rc = ps_error(err, PS_ERR_USAGE,
+                      neg.len ? "search needs a word that must occur" : "nothing to search for");
     } else {
         /* AND binds tighter than OR in FTS5; group the positives before NOT. */
         sb_putc(out, '(');
@@ -306,9 +306,7 @@ bind_params(sqlite3_stmt *s, int64_t dataset_id, const struct browse_filter *f, 
     if (!f)
         return PS_OK;
     if (np >= P_VERDICT) {
-        const char *v = f->label == BROWSE_LABEL_A   ? "A"
-                        : f->label == BROWSE_LABEL_B ? "B"
-                                                     : "tie";
+        const char *v = f->label == BROWSE_LABEL_A ? "A" : f->label == BROWSE_LABEL_B ? "B" : "tie";
         sqlite3_bind_text(s, P_VERDICT, v, -1, SQLITE_STATIC);
     }
     if (np >= P_TAG && f->tag)
@@ -451,11 +449,14 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
               "SELECT s.item_id, s.seq, substr(coalesce(i.prompt, ''), 1, %d), s.n_resp, s.len0,"
               " s.len1,"
               " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
-              "   AND j.annotator = ?2 ORDER BY j.id DESC LIMIT 1),"
-              " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
-              "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
-              " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
-              " s.models, %s",
+                                            "   AND j.annotator = ?2 ORDER BY j.id DESC LIMIT 1),"
+                                            " (SELECT " NORM_VERDICT(
+                                                "j") " FROM judgment j WHERE j.item_id = s.item_id"
+                                                     "   AND j.annotator <> ?2 ORDER BY "
+                                                     "j.annotator <> 'dataset', j.id LIMIT 1),"
+                                                     " s.disagree, (SELECT group_concat(t.tag, "
+                                                     "',') FROM tag t WHERE t.item_id = s.item_id),"
+                                                     " s.models, %s",
               PREVIEW_CHARS, k);
     if (fts) {
         sb_puts(&q, " FROM item_fts f CROSS JOIN item_stat s ON s.item_id = f.rowid"
@@ -517,8 +518,7 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
 
 int
 store_browse_rows(struct store *st, int64_t dataset_id, const struct browse_filter *f,
-                  int64_t after_seq, int limit, struct browse_row **out, int *n,
-                  struct ps_err *err)
+                  int64_t after_seq, int limit, struct browse_row **out, int *n, struct ps_err *err)
 {
     return browse_page(st, dataset_id, f, after_seq, 0, limit, out, n, err);
 }
@@ -607,8 +607,8 @@ db_version(struct store *st, int64_t *version, int64_t *changes)
 }
 
 static int
-count_where(struct store *st, int64_t dataset_id, const struct browse_filter *f,
-            const char *extra, int64_t key, int64_t seq, int64_t *count, struct ps_err *err)
+count_where(struct store *st, int64_t dataset_id, const struct browse_filter *f, const char *extra,
+            int64_t key, int64_t seq, int64_t *count, struct ps_err *err)
 {
     struct strbuf q = STRBUF_INIT, scratch = STRBUF_INIT;
     sb_puts(&q, "SELECT count(*)");
@@ -771,13 +771,12 @@ store_search_next(struct store *st, int64_t dataset_id, const char *query, int64
         sb_free(&q);
         return err->code;
     }
-    const char *sql =
-        dir > 0 ? "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
-                  " WHERE item_fts MATCH ?1 AND f.rowid > ?2 AND i.dataset_id = ?3"
-                  " ORDER BY f.rowid ASC LIMIT 1"
-                : "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
-                  " WHERE item_fts MATCH ?1 AND f.rowid < ?2 AND i.dataset_id = ?3"
-                  " ORDER BY f.rowid DESC LIMIT 1";
+    const char *sql = dir > 0 ? "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
+                                " WHERE item_fts MATCH ?1 AND f.rowid > ?2 AND i.dataset_id = ?3"
+                                " ORDER BY f.rowid ASC LIMIT 1"
+                              : "SELECT i.seq FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
+                                " WHERE item_fts MATCH ?1 AND f.rowid < ?2 AND i.dataset_id = ?3"
+                                " ORDER BY f.rowid DESC LIMIT 1";
     sqlite3_stmt *s;
     if (prepare(st, sql, &s, err) != PS_OK) {
         sb_free(&q);
@@ -809,11 +808,12 @@ label_find(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *
     sqlite3_stmt *s;
     *id = 0;
     *v = STORE_VERDICT_NONE;
-    if (prepare(st,
-                "SELECT id, response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
-                " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
-                " ORDER BY id DESC",
-                &s, err) != PS_OK)
+    if (prepare(
+            st,
+            "SELECT id, response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
+            " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
+            " ORDER BY id DESC",
+            &s, err) != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     sqlite3_bind_text(s, 2, annotator, -1, SQLITE_STATIC);
@@ -894,11 +894,12 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         sqlite3_bind_int64(s, 1, id);
     } else {
         /* The responses must belong to the item: checked by the SELECT. */
-        if (prepare(st,
-                    "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a)"
-                    " SELECT ?1, ?2, ?3, ?6, ?4, ?5 WHERE"
-                    " (SELECT count(*) FROM response WHERE item_id = ?1 AND id IN (?2, ?3)) = 2",
-                    &s, err) != PS_OK)
+        if (prepare(
+                st,
+                "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a)"
+                " SELECT ?1, ?2, ?3, ?6, ?4, ?5 WHERE"
+                " (SELECT count(*) FROM response WHERE item_id = ?1 AND id IN (?2, ?3)) = 2",
+                &s, err) != PS_OK)
             return err->code;
         sqlite3_bind_int64(s, 1, item_id);
         sqlite3_bind_text(s, 6, annotator, -1, SQLITE_STATIC);
@@ -911,9 +912,10 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         return err->code;
     if (!id) {
         if (sqlite3_changes(st->db) == 0)
-            return ps_error(err, PS_ERR_NOTFOUND, "label: responses %lld and %lld are not both"
-                            " responses of item %lld", (long long)a, (long long)b,
-                            (long long)item_id);
+            return ps_error(err, PS_ERR_NOTFOUND,
+                            "label: responses %lld and %lld are not both"
+                            " responses of item %lld",
+                            (long long)a, (long long)b, (long long)item_id);
         return adjust_judgment_count(st, item_id, 1, err);
     }
     return PS_OK;
@@ -958,11 +960,12 @@ store_label_get(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_
 {
     sqlite3_stmt *s;
     *out = STORE_VERDICT_NONE;
-    if (prepare(st,
-                "SELECT response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
-                " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
-                " ORDER BY id DESC LIMIT 1",
-                &s, err) != PS_OK)
+    if (prepare(
+            st,
+            "SELECT response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
+            " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
+            " ORDER BY id DESC LIMIT 1",
+            &s, err) != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     store_bind_text(s, 2, annotator ? annotator : "");
@@ -1087,8 +1090,8 @@ store_strings_free(char **v, int n)
 }
 
 int
-store_note_add(struct store *st, int64_t item_id, const char *author, const char *text,
-               int64_t *id, struct ps_err *err)
+store_note_add(struct store *st, int64_t item_id, const char *author, const char *text, int64_t *id,
+               struct ps_err *err)
 {
     sqlite3_stmt *s;
     if (!text || !*text)
@@ -1181,20 +1184,22 @@ store_agreement(struct store *st, int64_t dataset_id, const char *annotator,
     if (prepare(st,
                 "WITH mine AS (SELECT j.item_id AS item_id,"
                 "   min(j.response_a, j.response_b) AS lo, max(j.response_a, j.response_b) AS hi,"
-                "   " NORM_VERDICT("j") " AS v, max(j.id)"
-                "   FROM judgment j CROSS JOIN item i ON i.id = j.item_id"
-                "   WHERE j.annotator = ?2 AND i.dataset_id = ?1"
-                "   GROUP BY j.item_id, lo, hi),"
-                " theirs AS (SELECT o.annotator AS annotator, m.v AS mv,"
-                "   " NORM_VERDICT("o") " AS v, max(o.id)"
-                "   FROM mine m CROSS JOIN judgment o ON o.item_id = m.item_id"
-                "   WHERE o.annotator <> ?2"
-                "     AND min(o.response_a, o.response_b) = m.lo"
-                "     AND max(o.response_a, o.response_b) = m.hi"
-                "   GROUP BY o.annotator, m.item_id, m.lo, m.hi)"
-                " SELECT annotator, count(*), sum(mv = v) FROM theirs"
-                " WHERE mv <> 'invalid' AND v <> 'invalid'"
-                " GROUP BY annotator ORDER BY annotator",
+                "   " NORM_VERDICT(
+                    "j") " AS v, max(j.id)"
+                         "   FROM judgment j CROSS JOIN item i ON i.id = j.item_id"
+                         "   WHERE j.annotator = ?2 AND i.dataset_id = ?1"
+                         "   GROUP BY j.item_id, lo, hi),"
+                         " theirs AS (SELECT o.annotator AS annotator, m.v AS mv,"
+                         "   " NORM_VERDICT(
+                             "o") " AS v, max(o.id)"
+                                  "   FROM mine m CROSS JOIN judgment o ON o.item_id = m.item_id"
+                                  "   WHERE o.annotator <> ?2"
+                                  "     AND min(o.response_a, o.response_b) = m.lo"
+                                  "     AND max(o.response_a, o.response_b) = m.hi"
+                                  "   GROUP BY o.annotator, m.item_id, m.lo, m.hi)"
+                                  " SELECT annotator, count(*), sum(mv = v) FROM theirs"
+                                  " WHERE mv <> 'invalid' AND v <> 'invalid'"
+                                  " GROUP BY annotator ORDER BY annotator",
                 &s, err) != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, dataset_id);

@@ -57,53 +57,53 @@ const char *store_verdict_str(enum store_verdict v);
 enum store_verdict store_verdict_parse(const char *s);
 
 enum browse_label {
-    BROWSE_LABEL_ANY = 0,    /* no label filter */
-    BROWSE_LABEL_UNLABELED,  /* not labeled by f->annotator */
-    BROWSE_LABEL_LABELED,    /* labeled by f->annotator (any verdict) */
-    BROWSE_LABEL_A,          /* f->annotator said A */
+    BROWSE_LABEL_ANY = 0,   /* no label filter */
+    BROWSE_LABEL_UNLABELED, /* not labeled by f->annotator */
+    BROWSE_LABEL_LABELED,   /* labeled by f->annotator (any verdict) */
+    BROWSE_LABEL_A,         /* f->annotator said A */
     BROWSE_LABEL_B,
     BROWSE_LABEL_TIE,
 };
 
 enum browse_sort {
-    BROWSE_SORT_SEQ = 0,   /* import order (default) */
-    BROWSE_SORT_LEN_DIFF,  /* |len(response 0) - len(response 1)| in characters */
-    BROWSE_SORT_PROMPT_LEN,/* characters of the final prompt */
+    BROWSE_SORT_SEQ = 0,    /* import order (default) */
+    BROWSE_SORT_LEN_DIFF,   /* |len(response 0) - len(response 1)| in characters */
+    BROWSE_SORT_PROMPT_LEN, /* characters of the final prompt */
 };
 
 /* A filter; zero-initialized means "everything, by seq".  Strings are borrowed. */
 struct browse_filter {
-    const char *annotator;  /* the current user ("human:alice"): whose labels `label`
-                               and browse_row.my_label refer to; NULL = nobody */
+    const char *annotator; /* the current user ("human:alice"): whose labels `label`
+                              and browse_row.my_label refer to; NULL = nobody */
     enum browse_label label;
-    int disagree;           /* 1: only items whose annotators disagree on a pair */
-    const char *tag;        /* exact tag, or NULL */
-    const char *model;      /* substring of any response's model name, or NULL */
+    int disagree;             /* 1: only items whose annotators disagree on a pair */
+    const char *tag;          /* exact tag, or NULL */
+    const char *model;        /* substring of any response's model name, or NULL */
     int64_t len_min, len_max; /* characters of the longer of responses 0 and 1;
                                  len_max <= 0 means no upper bound */
-    const char *search;     /* user search text (see store_fts_query), or NULL */
+    const char *search;       /* user search text (see store_fts_query), or NULL */
     enum browse_sort sort;
-    int desc;               /* 1: descending (largest first) */
-    int plain_scan;         /* tests and benchmarks: always scan in sort order, never
-                               start from the annotator's labels or the FTS doclist
-                               (the results are the same, only the plan differs) */
+    int desc;       /* 1: descending (largest first) */
+    int plain_scan; /* tests and benchmarks: always scan in sort order, never
+                       start from the annotator's labels or the FTS doclist
+                       (the results are the same, only the plan differs) */
 };
 
 /* One line of the item list.  Strings are owned by the row array. */
 struct browse_row {
     int64_t item_id, seq;
-    char *preview;          /* the first 200 characters of the final prompt, raw (sanitize
-                               before drawing); "" when there is none */
+    char *preview; /* the first 200 characters of the final prompt, raw (sanitize
+                      before drawing); "" when there is none */
     int n_resp;
-    int64_t len0, len1;     /* characters of responses 0 and 1 (0 when absent) */
+    int64_t len0, len1;          /* characters of responses 0 and 1 (0 when absent) */
     enum store_verdict my_label; /* f->annotator's latest verdict */
     enum store_verdict ds_label; /* the dataset's verdict: annotator "dataset" first,
                                     else the earliest other annotator's */
-    int disagree;           /* annotators disagree on some pair of this item */
-    char *tags;             /* comma-separated, NULL when none */
-    char *models;           /* distinct model names of the responses, ", "-separated,
-                               NULL when none */
-    int64_t sort_key;       /* the value sorted on (seq for BROWSE_SORT_SEQ) */
+    int disagree;                /* annotators disagree on some pair of this item */
+    char *tags;                  /* comma-separated, NULL when none */
+    char *models;                /* distinct model names of the responses, ", "-separated,
+                                    NULL when none */
+    int64_t sort_key;            /* the value sorted on (seq for BROWSE_SORT_SEQ) */
 };
 
 /* Up to `limit` rows of dataset `dataset_id` matching `f` (NULL = no filter) that

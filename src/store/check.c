@@ -45,11 +45,13 @@ static const struct {
      " OR response_b NOT IN (SELECT id FROM response)"},
     {"judgments comparing responses of another item",
      "SELECT count(*) FROM judgment j JOIN response a ON a.id = j.response_a"
-     " JOIN response b ON b.id = j.response_b WHERE a.item_id != j.item_id OR b.item_id != j.item_id"},
+     " JOIN response b ON b.id = j.response_b WHERE a.item_id != j.item_id OR b.item_id != "
+     "j.item_id"},
     {"ratings without a response",
      "SELECT count(*) FROM rating WHERE response_id NOT IN (SELECT id FROM response)"},
     {"tags without an item", "SELECT count(*) FROM tag WHERE item_id NOT IN (SELECT id FROM item)"},
-    {"notes without an item", "SELECT count(*) FROM note WHERE item_id NOT IN (SELECT id FROM item)"},
+    {"notes without an item",
+     "SELECT count(*) FROM note WHERE item_id NOT IN (SELECT id FROM item)"},
     {"items whose sequence has gaps",
      "SELECT count(*) FROM (SELECT dataset_id FROM item GROUP BY dataset_id"
      " HAVING max(seq) + 1 != count(*) OR min(seq) != 0)"},
@@ -78,12 +80,13 @@ check_fts_tokens(struct store *st, struct ps_err *err)
         err);
     int64_t diff = 0;
     if (rc == PS_OK)
-        rc = query_int(st,
-                       "SELECT (SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.ps_chk_v1"
-                       " EXCEPT SELECT term, doc, col, offset FROM temp.ps_chk_v2))"
-                       " + (SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.ps_chk_v2"
-                       " EXCEPT SELECT term, doc, col, offset FROM temp.ps_chk_v1))",
-                       &diff, err);
+        rc = query_int(
+            st,
+            "SELECT (SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.ps_chk_v1"
+            " EXCEPT SELECT term, doc, col, offset FROM temp.ps_chk_v2))"
+            " + (SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.ps_chk_v2"
+            " EXCEPT SELECT term, doc, col, offset FROM temp.ps_chk_v1))",
+            &diff, err);
     struct ps_err ignored;
     store_exec(st,
                "DROP TABLE IF EXISTS temp.ps_chk_v1; DROP TABLE IF EXISTS temp.ps_chk_v2;"

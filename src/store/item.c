@@ -266,10 +266,11 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     if (rc != SQLITE_DONE)
         return store_dberr(st, err, "read responses");
 
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, response_a, response_b, annotator, verdict, p_a, weight,"
-                           " rationale, meta, created_at FROM judgment WHERE item_id = ?1 ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT id, response_a, response_b, annotator, verdict, p_a, weight,"
+            " rationale, meta, created_at FROM judgment WHERE item_id = ?1 ORDER BY id",
+            -1, &s, NULL) != SQLITE_OK)
         return store_dberr(st, err, "read judgments");
     sqlite3_bind_int64(s, 1, it->id);
     cap = 0;
@@ -303,11 +304,12 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     if (rc != SQLITE_DONE)
         return store_dberr(st, err, "read judgments");
 
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT x.id, x.response_id, x.aspect, x.value, x.annotator FROM rating x"
-                           " JOIN response r ON r.id = x.response_id WHERE r.item_id = ?1"
-                           " ORDER BY r.idx, x.id",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT x.id, x.response_id, x.aspect, x.value, x.annotator FROM rating x"
+            " JOIN response r ON r.id = x.response_id WHERE r.item_id = ?1"
+            " ORDER BY r.idx, x.id",
+            -1, &s, NULL) != SQLITE_OK)
         return store_dberr(st, err, "read ratings");
     sqlite3_bind_int64(s, 1, it->id);
     cap = 0;
@@ -395,16 +397,15 @@ int
 store_item_get(struct store *st, int64_t dataset_id, int64_t seq, struct store_item *out,
                struct ps_err *err)
 {
-    int rc = item_get_where(st, ITEM_COLS " WHERE dataset_id = ?1 AND seq = ?2", dataset_id, seq,
-                            2, out, err);
+    int rc = item_get_where(st, ITEM_COLS " WHERE dataset_id = ?1 AND seq = ?2", dataset_id, seq, 2,
+                            out, err);
     if (rc == PS_ERR_NOTFOUND)
         ps_error(err, rc, "no item at index %lld", (long long)seq);
     return rc;
 }
 
 int
-store_item_get_by_id(struct store *st, int64_t item_id, struct store_item *out,
-                     struct ps_err *err)
+store_item_get_by_id(struct store *st, int64_t item_id, struct store_item *out, struct ps_err *err)
 {
     return item_get_where(st, ITEM_COLS " WHERE id = ?1", item_id, 0, 1, out, err);
 }

@@ -56,7 +56,6 @@ store_add_judgment(struct store *st, int64_t item_id, const struct ps_rec_judgme
     if (response_ids(st, item_id, j->a, j->b, &ra, &rb, err) != PS_OK)
         return err->code;
     if (!ra || !rb)
-        return ps_error(err, PS_ERR_NOTFOUND, "the item has no response %d",
-                        ra ? j->b : j->a);
+        return ps_error(err, PS_ERR_NOTFOUND, "the item has no response %d", ra ? j->b : j->a);
     return store_judgment_insert(st, item_id, ra, rb, j, err);
 }

@@ -15,7 +15,7 @@ struct unit_map {
     struct unit_entry {
         int64_t lo, hi;
         int unit;
-    } *v;
+    } * v;
     int n, cap;
 };
 
@@ -82,8 +82,10 @@ store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *o
         r.model_lo = mlo && *mlo ? stats_table_model(out, mlo) : -1;
         r.model_hi = mhi && *mhi ? stats_table_model(out, mhi) : -1;
         int len_lo = r.reversed ? 12 : 11, len_hi = r.reversed ? 11 : 12;
-        r.len_lo = sqlite3_column_type(s, len_lo) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, len_lo);
-        r.len_hi = sqlite3_column_type(s, len_hi) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, len_hi);
+        r.len_lo =
+            sqlite3_column_type(s, len_lo) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, len_lo);
+        r.len_hi =
+            sqlite3_column_type(s, len_hi) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, len_hi);
         if (r.reversed) {
             if (cls == STATS_A)
                 cls = STATS_B;
@@ -118,9 +120,8 @@ store_judgment_table_named(struct store *st, const char *dataset, struct stats_t
 
 int
 store_judgment_add(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
-                   const char *annotator, const char *verdict, double p_a, int has_p,
-                   double weight, const char *rationale, const char *meta_json,
-                   struct ps_err *err)
+                   const char *annotator, const char *verdict, double p_a, int has_p, double weight,
+                   const char *rationale, const char *meta_json, struct ps_err *err)
 {
     sqlite3_stmt *s = store_stmt(st, STMT_JUDG_INSERT, err);
     if (!s)
@@ -180,7 +181,8 @@ store_judgment_keys(struct store *st, int64_t dataset_id, const char *annotator,
     store_bind_text(s, 2, annotator);
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        stop = fn(ud, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+        stop = fn(ud, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                  sqlite3_column_int64(s, 2));
     sqlite3_finalize(s);
     if (stop)
         return stop;

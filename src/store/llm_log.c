@@ -17,7 +17,8 @@ static const char llm_log_ins_sql[] =
     " latency_ms, ttfb_ms, cost, attempts, sample_index, resolved_model, finish_reason, request_id)"
     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)";
 static const char llm_log_find_sql[] =
-    "SELECT id, response, request_id, resolved_model, prompt_tokens, completion_tokens, latency_ms, cost"
+    "SELECT id, response, request_id, resolved_model, prompt_tokens, completion_tokens, "
+    "latency_ms, cost"
     " FROM llm_call WHERE cache_key = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1";
 
 int
@@ -25,10 +26,10 @@ llm_log_open(struct store *st, struct llm_log **out, struct ps_err *err)
 {
     struct llm_log *lg = xcalloc(1, sizeof *lg);
     lg->st = st;
-    if (sqlite3_prepare_v3(st->db, llm_log_ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &lg->ins, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v3(st->db, llm_log_find_sql, -1, SQLITE_PREPARE_PERSISTENT, &lg->find, NULL) !=
-            SQLITE_OK) {
+    if (sqlite3_prepare_v3(st->db, llm_log_ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &lg->ins,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(st->db, llm_log_find_sql, -1, SQLITE_PREPARE_PERSISTENT, &lg->find,
+                           NULL) != SQLITE_OK) {
         store_dberr(st, err, "prepare llm_call");
         llm_log_close(lg);
         return PS_ERR_DB;
@@ -123,7 +124,8 @@ llm_log_insert(struct llm_log *lg, const struct llm_log_row *rows, int n, int64_
 }
 
 int
-llm_log_lookup(struct llm_log *lg, const char *cache_key, struct llm_log_hit *out, struct ps_err *err)
+llm_log_lookup(struct llm_log *lg, const char *cache_key, struct llm_log_hit *out,
+               struct ps_err *err)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = lg->find;
@@ -144,7 +146,8 @@ llm_log_lookup(struct llm_log *lg, const char *cache_key, struct llm_log_hit *ou
     out->request_id = store_col_strdup(s, 2);
     out->resolved_model = store_col_strdup(s, 3);
     out->prompt_tokens = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 4);
-    out->completion_tokens = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5);
+    out->completion_tokens =
+        sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5);
     out->latency_ms = sqlite3_column_double(s, 6);
     out->has_cost = sqlite3_column_type(s, 7) != SQLITE_NULL;
     out->cost = sqlite3_column_double(s, 7);
@@ -165,7 +168,8 @@ int
 llm_log_count(struct llm_log *lg, const char *status, int64_t *n, struct ps_err *err)
 {
     sqlite3_stmt *s;
-    const char *sql = status ? "SELECT count(*) FROM llm_call WHERE status = ?1" : "SELECT count(*) FROM llm_call";
+    const char *sql = status ? "SELECT count(*) FROM llm_call WHERE status = ?1"
+                             : "SELECT count(*) FROM llm_call";
     if (sqlite3_prepare_v2(lg->st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return store_dberr(lg->st, err, "count llm calls");
     if (status)

@@ -16,13 +16,13 @@ struct llm_log_row {
     const char *cache_key;
     const char *provider, *base_url, *model, *model_name, *endpoint;
     const char *request, *response, *text;
-    const char *status;          /* "ok" or "error" */
-    int http_status;             /* 0 = NULL */
+    const char *status; /* "ok" or "error" */
+    int http_status;    /* 0 = NULL */
     const char *error, *error_kind;
     int64_t prompt_tokens, completion_tokens; /* < 0 = NULL (unknown) */
-    double latency_ms, ttfb_ms;  /* ttfb < 0 = NULL */
+    double latency_ms, ttfb_ms;               /* ttfb < 0 = NULL */
     double cost;
-    int has_cost;                /* 0: cost is NULL (no price configured or tokens unknown) */
+    int has_cost; /* 0: cost is NULL (no price configured or tokens unknown) */
     int attempts, sample_index;
     const char *resolved_model, *finish_reason, *request_id;
 };

@@ -105,9 +105,11 @@ const char *const store_migrations[] = {
     /* Full-text search over prompts (system + history + final prompt) and responses,
      * stored once: the index reads its text back through this view. */
     "CREATE VIEW item_text AS SELECT i.id AS id,"
-    "  coalesce(i.system,'') || ' ' || coalesce(i.history,'') || ' ' || coalesce(i.prompt,'') AS prompt,"
+    "  coalesce(i.system,'') || ' ' || coalesce(i.history,'') || ' ' || coalesce(i.prompt,'') AS "
+    "prompt,"
     "  coalesce((SELECT group_concat(t, ' ') FROM"
-    "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY r.idx)),'')"
+    "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY "
+    "r.idx)),'')"
     "  AS responses FROM item i;"
     "CREATE VIRTUAL TABLE item_fts USING fts5(prompt, responses, content='item_text',"
     "  content_rowid='id', tokenize='unicode61 remove_diacritics 2');",
@@ -189,7 +191,8 @@ const char *const store_migrations[] = {
     "    CASE WHEN j.response_a <= j.response_b THEN j.verdict WHEN j.verdict = 'A' THEN 'B'"
     "    WHEN j.verdict = 'B' THEN 'A' ELSE j.verdict END) AS c FROM judgment j"
     "    WHERE j.item_id = new.item_id AND j.verdict <> 'invalid'"
-    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE item_id = new.item_id;"
+    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE "
+    "item_id = new.item_id;"
     "END;"
     "CREATE TRIGGER item_stat_judg_upd AFTER UPDATE OF verdict, response_a, response_b"
     "  ON judgment BEGIN"
@@ -197,14 +200,16 @@ const char *const store_migrations[] = {
     "    CASE WHEN j.response_a <= j.response_b THEN j.verdict WHEN j.verdict = 'A' THEN 'B'"
     "    WHEN j.verdict = 'B' THEN 'A' ELSE j.verdict END) AS c FROM judgment j"
     "    WHERE j.item_id = new.item_id AND j.verdict <> 'invalid'"
-    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE item_id = new.item_id;"
+    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE "
+    "item_id = new.item_id;"
     "END;"
     "CREATE TRIGGER item_stat_judg_del AFTER DELETE ON judgment BEGIN"
     "  UPDATE item_stat SET disagree = coalesce((SELECT max(c) > 1 FROM (SELECT count(DISTINCT"
     "    CASE WHEN j.response_a <= j.response_b THEN j.verdict WHEN j.verdict = 'A' THEN 'B'"
     "    WHEN j.verdict = 'B' THEN 'A' ELSE j.verdict END) AS c FROM judgment j"
     "    WHERE j.item_id = old.item_id AND j.verdict <> 'invalid'"
-    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE item_id = old.item_id;"
+    "    GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0) WHERE "
+    "item_id = old.item_id;"
     "END;",
     /* 4: index the text of the history, not its JSON: with the raw JSON every
      * multi-turn item matched searches for "role", "content", "user" or "assistant".
@@ -218,7 +223,8 @@ const char *const store_migrations[] = {
     "    WHERE json_valid(i.history)), '')"
     "  || ' ' || coalesce(i.prompt,'') AS prompt,"
     "  coalesce((SELECT group_concat(t, ' ') FROM"
-    "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY r.idx)),'')"
+    "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY "
+    "r.idx)),'')"
     "  AS responses FROM item i;"
     "INSERT INTO item_fts (item_fts) VALUES ('rebuild');",
 };

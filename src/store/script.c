@@ -9,7 +9,8 @@
 #include "store/internal.h"
 #include "store/store.h"
 
-static const char *const filter_labels[] = {"labeled", "unlabeled", "A", "B", "tie", "invalid", NULL};
+static const char *const filter_labels[] = {"labeled", "unlabeled", "A", "B",
+                                            "tie",     "invalid",   NULL};
 
 int
 store_filter_check(const struct store_item_filter *f, struct ps_err *err)
@@ -35,7 +36,8 @@ filter_sql(struct strbuf *sb, const struct store_item_filter *f)
     const char *ann = f->annotator ? " AND j.annotator = ?2" : "";
     if (f->label) {
         if (strcmp(f->label, "unlabeled") == 0)
-            sb_printf(sb, " AND NOT EXISTS (SELECT 1 FROM judgment j WHERE j.item_id = i.id%s)", ann);
+            sb_printf(sb, " AND NOT EXISTS (SELECT 1 FROM judgment j WHERE j.item_id = i.id%s)",
+                      ann);
         else if (strcmp(f->label, "labeled") == 0)
             sb_printf(sb, " AND EXISTS (SELECT 1 FROM judgment j WHERE j.item_id = i.id%s)", ann);
         else
@@ -44,12 +46,15 @@ filter_sql(struct strbuf *sb, const struct store_item_filter *f)
                       " AND j.verdict = ?3)",
                       ann);
     } else if (f->annotator) {
-        sb_puts(sb, " AND EXISTS (SELECT 1 FROM judgment j WHERE j.item_id = i.id AND j.annotator = ?2)");
+        sb_puts(
+            sb,
+            " AND EXISTS (SELECT 1 FROM judgment j WHERE j.item_id = i.id AND j.annotator = ?2)");
     }
     if (f->tag)
         sb_puts(sb, " AND EXISTS (SELECT 1 FROM tag t WHERE t.item_id = i.id AND t.tag = ?4)");
     if (f->model)
-        sb_puts(sb, " AND EXISTS (SELECT 1 FROM response r WHERE r.item_id = i.id AND r.model = ?5)");
+        sb_puts(sb,
+                " AND EXISTS (SELECT 1 FROM response r WHERE r.item_id = i.id AND r.model = ?5)");
     if (f->search)
         sb_puts(sb, " AND i.id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?6)");
     if (f->disagree)
@@ -105,7 +110,8 @@ store_item_page(struct store *st, int64_t dataset_id, const struct store_item_fi
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         /* FTS5 syntax errors surface here; name the query. */
         if (f && f->search)
-            return ps_error(err, PS_ERR_USAGE, "search '%s': %s", f->search, sqlite3_errmsg(st->db));
+            return ps_error(err, PS_ERR_USAGE, "search '%s': %s", f->search,
+                            sqlite3_errmsg(st->db));
         return store_dberr(st, err, "query items");
     }
     return PS_OK;
@@ -123,7 +129,8 @@ store_item_count(struct store *st, int64_t dataset_id, const struct store_item_f
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW) {
         if (f && f->search)
-            return ps_error(err, PS_ERR_USAGE, "search '%s': %s", f->search, sqlite3_errmsg(st->db));
+            return ps_error(err, PS_ERR_USAGE, "search '%s': %s", f->search,
+                            sqlite3_errmsg(st->db));
         return store_dberr(st, err, "count items");
     }
     return PS_OK;
@@ -265,8 +272,10 @@ store_response_add(struct store *st, int64_t item_id, const char *text, const ch
     /* The index stores no text of its own: remove the entry with the old text first. */
     if (fts_update(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
         return err->code;
-    if (prepare(st, "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &s, err, "add response") != PS_OK)
+    if (prepare(
+            st,
+            "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &s, err, "add response") != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     sqlite3_bind_int(s, 2, next);
@@ -287,8 +296,7 @@ store_judgment_delete(struct store *st, int64_t item_id, const char *annotator, 
                       struct ps_err *err)
 {
     sqlite3_stmt *s;
-    if (prepare(st,
-                "DELETE FROM judgment WHERE item_id = ?1 AND (?2 IS NULL OR annotator = ?2)",
+    if (prepare(st, "DELETE FROM judgment WHERE item_id = ?1 AND (?2 IS NULL OR annotator = ?2)",
                 &s, err, "delete judgments") != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
@@ -308,8 +316,10 @@ store_rating_add(struct store *st, int64_t item_id, int resp, const char *aspect
     sqlite3_stmt *s;
     if (response_id(st, item_id, resp, &rid, err) != PS_OK)
         return err->code;
-    if (prepare(st, "INSERT INTO rating (response_id, aspect, value, annotator) VALUES (?1, ?2, ?3, ?4)",
-                &s, err, "add rating") != PS_OK)
+    if (prepare(
+            st,
+            "INSERT INTO rating (response_id, aspect, value, annotator) VALUES (?1, ?2, ?3, ?4)",
+            &s, err, "add rating") != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, rid);
     store_bind_text(s, 2, aspect);
@@ -328,15 +338,16 @@ store_verdict_counts(struct store *st, int64_t dataset_id, store_verdict_fn fn, 
 {
     sqlite3_stmt *s;
     if (prepare(st,
-                "SELECT j.annotator, j.verdict, count(*) FROM judgment j JOIN item i ON i.id = j.item_id"
+                "SELECT j.annotator, j.verdict, count(*) FROM judgment j JOIN item i ON i.id = "
+                "j.item_id"
                 " WHERE i.dataset_id = ?1 GROUP BY 1, 2 ORDER BY 1, 2",
                 &s, err, "count verdicts") != PS_OK)
         return err->code;
     sqlite3_bind_int64(s, 1, dataset_id);
     int rc, ret = PS_OK;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        ret = fn(ud, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
-                 sqlite3_column_int64(s, 2));
+        ret = fn(ud, (const char *)sqlite3_column_text(s, 0),
+                 (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 2));
         if (ret != PS_OK)
             break;
     }

@@ -9,13 +9,17 @@
 static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ITEM_FIND_KEY] = "SELECT id FROM item WHERE dataset_id = ?1 AND key = ?2",
     [STMT_ITEM_MAX_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM item WHERE dataset_id = ?1",
-    [STMT_ITEM_INSERT] = "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [STMT_RESP_INSERT] = "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [STMT_ITEM_INSERT] =
+        "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [STMT_RESP_INSERT] =
+        "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
     [STMT_RESP_LIST] = "SELECT id, idx, text, model FROM response WHERE item_id = ?1 ORDER BY idx",
-    [STMT_JUDG_INSERT] = "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a,"
-                         " weight, rationale, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [STMT_RATING_INSERT] = "INSERT INTO rating (response_id, aspect, value, annotator) VALUES (?1, ?2, ?3, ?4)",
+    [STMT_JUDG_INSERT] =
+        "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a,"
+        " weight, rationale, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [STMT_RATING_INSERT] =
+        "INSERT INTO rating (response_id, aspect, value, annotator) VALUES (?1, ?2, ?3, ?4)",
     [STMT_FTS_INSERT] = "INSERT INTO item_fts (rowid, prompt, responses)"
                         " SELECT id, prompt, responses FROM item_text WHERE id = ?1",
     [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO tag (item_id, tag) VALUES (?1, ?2)",
@@ -134,8 +138,10 @@ store_open(struct store **out, const char *path, struct ps_err *err)
      * memory: statements with triggers (item_stat, migration 3) need one inside the
      * import transaction, and once it spilled to a temporary file every record cost
      * ~45 pwrite calls, halving the import rate. */
-    if (store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
-                       " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", err) != PS_OK ||
+    if (store_exec(st,
+                   "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                   " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+                   err) != PS_OK ||
         store_migrate(st, err) != PS_OK) {
         if (!strstr(err->msg, path))
             ps_error_prefix(err, "%s: ", path);

@@ -53,12 +53,12 @@ struct store_dataset {
     int64_t id;
     char *name, *source, *format, *imported_at, *meta;
     int64_t n_items, n_responses, n_judgments, n_ratings, n_feedback;
-    char *annotators;  /* comma-separated, sorted; may be "" */
+    char *annotators; /* comma-separated, sorted; may be "" */
 };
 
 /* Create a dataset; PS_ERR_EXISTS when the name is taken. */
-int store_dataset_create(struct store *st, const char *name, const char *source,
-                         const char *format, int64_t *id, struct ps_err *err);
+int store_dataset_create(struct store *st, const char *name, const char *source, const char *format,
+                         int64_t *id, struct ps_err *err);
 /* Find by name; PS_ERR_NOTFOUND (with a message naming it) when absent. */
 int store_dataset_find(struct store *st, const char *name, int64_t *id, struct ps_err *err);
 /* Delete a dataset and everything hanging off it. */

@@ -35,7 +35,8 @@ clip_copy(struct tui *tui, const char *s, size_t n, struct ps_err *err)
     tui->yank = xstrndup(s, n);
     if (n > CLIP_MAX_BYTES)
         return ps_error(err, PS_ERR_USAGE,
-                        "%zu bytes is too large for the terminal clipboard (kept in the register)", n);
+                        "%zu bytes is too large for the terminal clipboard (kept in the register)",
+                        n);
     struct strbuf b64 = STRBUF_INIT, seq = STRBUF_INIT;
     clip_base64((const unsigned char *)s, n, &b64);
     const char *tmux = getenv("TMUX");

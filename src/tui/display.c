@@ -409,9 +409,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     }
     const struct tui_cmd_info *info = keys_cmd_info(cmd);
     switch (cmd) {
-    case CMD_QUIT:
-        tui->quit = 1;
-        return TUI_R_HANDLED;
+    case CMD_QUIT: tui->quit = 1; return TUI_R_HANDLED;
     case CMD_CLOSE:
         if (v)
             tui_apply(tui, v, TUI_R_CLOSE);
@@ -423,9 +421,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         clearok(curscr, TRUE);
         tui->dirty = 1;
         return TUI_R_HANDLED;
-    case CMD_PROMPT:
-        prompt_open(tui, ":", CMD_NONE, arg);
-        return TUI_R_HANDLED;
+    case CMD_PROMPT: prompt_open(tui, ":", CMD_NONE, arg); return TUI_R_HANDLED;
     case CMD_OPEN: {
         if (!arg || !*arg)
             break;
@@ -470,11 +466,9 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
             tui->dirty = 1;
         }
         return TUI_R_HANDLED;
-    case CMD_UNDO:
-        return tui_undo(tui);
+    case CMD_UNDO: return tui_undo(tui);
     case CMD_STATS:
-    case CMD_RANK:
-        return view_eval_open(tui, cmd, arg);
+    case CMD_RANK: return view_eval_open(tui, cmd, arg);
     case CMD_CANCEL:
         tui->n_pend = 0;
         tui_msg(tui, "cancelled");
@@ -482,8 +476,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         if (tui->pane && tui->pane->ops->request)
             tui->pane->ops->request(tui, tui->pane, CMD_CANCEL, NULL);
         return TUI_R_HANDLED;
-    default:
-        break;
+    default: break;
     }
     if (info->takes_arg && !arg) {
         char label[48];
@@ -721,8 +714,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK) {
             struct view_items_arg ia = {id, opts->dataset};
             tui_view_push(tui, &view_items_ops, &ia);
-        }
-        else
+        } else
             tui_err(tui, "%s", terr.msg);
     }
     if (opts->notice)
@@ -830,8 +822,9 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
         if (rc != PS_OK)
             return ps_error(err, PS_ERR, "%s", tui->msg);
         view_items_goto_seq(tui, tui_view_top(tui), seq);
-        return tui_view_push(tui, &view_pair_ops, NULL) == PS_OK ? PS_OK
-                                                                 : ps_error(err, PS_ERR, "%s", tui->msg);
+        return tui_view_push(tui, &view_pair_ops, NULL) == PS_OK
+                   ? PS_OK
+                   : ps_error(err, PS_ERR, "%s", tui->msg);
     }
     return ps_error(err, PS_ERR_USAGE,
                     "unknown view '%s' (datasets, items, pair, help, stats, rank)", view);
@@ -845,7 +838,9 @@ tui_progress(struct tui *tui, const char *label, double done, double total)
     } else {
         double pct = 100.0 * done / total;
         snprintf(tui->progress, sizeof tui->progress, "%.60s %3.0f%%", label ? label : "",
-                 pct < 0 ? 0 : pct > 100 ? 100 : pct);
+                 pct < 0     ? 0
+                 : pct > 100 ? 100
+                             : pct);
     }
     tui->dirty = 1;
 }

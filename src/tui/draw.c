@@ -124,7 +124,8 @@ draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const ch
 
 int
 draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
-                  size_t n, const struct text_spans *marks, const struct text_spans *hl, size_t base)
+                  size_t n, const struct text_spans *marks, const struct text_spans *hl,
+                  size_t base)
 {
     return draw_spans(tui, y, x, maxw, role, s, n, marks, hl, base, 0);
 }
@@ -288,10 +289,22 @@ list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
     switch (cmd) {
     case CMD_MOVE_DOWN: lp->cur++; break;
     case CMD_MOVE_UP: lp->cur--; break;
-    case CMD_PAGE_DOWN: lp->cur += page; lp->top += page; break;
-    case CMD_PAGE_UP: lp->cur -= page; lp->top -= page; break;
-    case CMD_HALF_DOWN: lp->cur += half; lp->top += half; break;
-    case CMD_HALF_UP: lp->cur -= half; lp->top -= half; break;
+    case CMD_PAGE_DOWN:
+        lp->cur += page;
+        lp->top += page;
+        break;
+    case CMD_PAGE_UP:
+        lp->cur -= page;
+        lp->top -= page;
+        break;
+    case CMD_HALF_DOWN:
+        lp->cur += half;
+        lp->top += half;
+        break;
+    case CMD_HALF_UP:
+        lp->cur -= half;
+        lp->top -= half;
+        break;
     case CMD_FIRST: lp->cur = 0; break;
     case CMD_LAST: lp->cur = count - 1; break;
     default: return 0;

@@ -57,7 +57,8 @@ evaldoc_putf(struct evaldoc *d, int role, const char *fmt, ...)
 void
 evaldoc_bar(struct evaldoc *d, double v, double lo, double hi, int width)
 {
-    static const char *const eighths[] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"};
+    static const char *const eighths[] = {"",       "\u258f", "\u258e", "\u258d",
+                                          "\u258c", "\u258b", "\u258a", "\u2589"};
     struct strbuf solid = STRBUF_INIT, soft = STRBUF_INIT, rest = STRBUF_INIT;
     if (isnan(v)) {
         for (int k = 0; k < width; k++)
@@ -102,4 +103,3 @@ evaldoc_draw(struct tui *tui, struct evaldoc *d, struct rect a, struct list_pos 
                            l->seg[k].text, strlen(l->seg[k].text), 1);
     }
 }
-

@@ -6,10 +6,9 @@
 
 #include "tui/view.h"
 
-static const struct tui_cmd_info keys_cmds[CMD__COUNT] = {
-    [CMD_NONE] = {"none", "", "", 0},
+static const struct tui_cmd_info keys_cmds[CMD__COUNT] = {[CMD_NONE] = {"none", "", "", 0},
 #define TUI_CMD_INFO(id, name, group, arg, help) [CMD_##id] = {name, group, help, arg},
-    TUI_CMDS(TUI_CMD_INFO)
+                                                          TUI_CMDS(TUI_CMD_INFO)
 #undef TUI_CMD_INFO
 };
 
@@ -37,14 +36,22 @@ static const struct {
     const char *name;
     int code;
 } keys_named[] = {
-    {"Down", KEYC_FN(KEY_DOWN)},   {"Up", KEYC_FN(KEY_UP)},
-    {"Left", KEYC_FN(KEY_LEFT)},   {"Right", KEYC_FN(KEY_RIGHT)},
-    {"PgDn", KEYC_FN(KEY_NPAGE)},  {"PgUp", KEYC_FN(KEY_PPAGE)},
-    {"Home", KEYC_FN(KEY_HOME)},   {"End", KEYC_FN(KEY_END)},
-    {"F1", KEYC_FN(KEY_F(1))},     {"F12", KEYC_FN(KEY_F(12))},
-    {"Enter", '\r'},               {"Tab", '\t'},
-    {"Esc", 27},                   {"Space", ' '},
-    {"BTab", KEYC_FN(KEY_BTAB)},   {"Backspace", KEYC_FN(KEY_BACKSPACE)},
+    {"Down", KEYC_FN(KEY_DOWN)},
+    {"Up", KEYC_FN(KEY_UP)},
+    {"Left", KEYC_FN(KEY_LEFT)},
+    {"Right", KEYC_FN(KEY_RIGHT)},
+    {"PgDn", KEYC_FN(KEY_NPAGE)},
+    {"PgUp", KEYC_FN(KEY_PPAGE)},
+    {"Home", KEYC_FN(KEY_HOME)},
+    {"End", KEYC_FN(KEY_END)},
+    {"F1", KEYC_FN(KEY_F(1))},
+    {"F12", KEYC_FN(KEY_F(12))},
+    {"Enter", '\r'},
+    {"Tab", '\t'},
+    {"Esc", 27},
+    {"Space", ' '},
+    {"BTab", KEYC_FN(KEY_BTAB)},
+    {"Backspace", KEYC_FN(KEY_BACKSPACE)},
 };
 
 const struct tui_cmd_info *
@@ -84,7 +91,8 @@ keys_parse(const char *spec, int *seq)
                 seq[n++] = p[3] & 0x1f;
             } else {
                 for (size_t i = 0; i < sizeof keys_named / sizeof keys_named[0]; i++)
-                    if (strlen(keys_named[i].name) == len && strncmp(keys_named[i].name, p + 1, len) == 0)
+                    if (strlen(keys_named[i].name) == len &&
+                        strncmp(keys_named[i].name, p + 1, len) == 0)
                         seq[n++] = keys_named[i].code;
             }
             p = end + 1;

@@ -130,7 +130,8 @@ prompt_complete(struct tui *tui)
             for (int i = 0; prompt_filter_words[i]; i++)
                 cands_add(&c, prompt_filter_words[i], prefix);
         } else if (cmd == CMD_OPEN) {
-            static const char *const views[] = {"datasets", "items", "pair", "help", "stats", "rank", NULL};
+            static const char *const views[] = {"datasets", "items", "pair", "help",
+                                                "stats",    "rank",  NULL};
             for (int i = 0; views[i]; i++)
                 cands_add(&c, views[i], prefix);
         } else if (cmd == CMD_SORT) {
@@ -183,7 +184,8 @@ prompt_run_line(struct tui *tui, const char *line)
         arg++;
     enum tui_cmd cmd = keys_cmd_by_name(name);
     /* A few vim-style spellings. */
-    if (cmd == CMD_NONE && (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "qa") == 0))
+    if (cmd == CMD_NONE &&
+        (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0 || strcmp(name, "qa") == 0))
         cmd = CMD_QUIT;
     if (cmd == CMD_NONE && name[0] >= '0' && name[0] <= '9') {
         arg = name;
@@ -234,9 +236,7 @@ prompt_key(struct tui *tui, int key)
     struct prompt *p = &tui->prompt;
     switch (key) {
     case 27:
-    case 7: /* C-g */
-        prompt_close(tui);
-        return TUI_R_REDRAW;
+    case 7: /* C-g */ prompt_close(tui); return TUI_R_REDRAW;
     case '\r':
     case '\n':
     case KEYC_FN(KEY_ENTER): {
@@ -250,9 +250,7 @@ prompt_key(struct tui *tui, int key)
             return prompt_run_line(tui, line);
         return tui_dispatch(tui, cmd, line);
     }
-    case '\t':
-        prompt_complete(tui);
-        return TUI_R_REDRAW;
+    case '\t': prompt_complete(tui); return TUI_R_REDRAW;
     case 127:
     case 8:
     case KEYC_FN(KEY_BACKSPACE):
@@ -269,24 +267,14 @@ prompt_key(struct tui *tui, int key)
             prompt_delete(p, p->cur, prompt_next_char(p, p->cur));
         return TUI_R_REDRAW;
     case KEYC_FN(KEY_LEFT):
-    case 2: /* C-b */
-        p->cur = prompt_prev_char(p, p->cur);
-        return TUI_R_REDRAW;
+    case 2: /* C-b */ p->cur = prompt_prev_char(p, p->cur); return TUI_R_REDRAW;
     case KEYC_FN(KEY_RIGHT):
-    case 6: /* C-f */
-        p->cur = prompt_next_char(p, p->cur);
-        return TUI_R_REDRAW;
+    case 6: /* C-f */ p->cur = prompt_next_char(p, p->cur); return TUI_R_REDRAW;
     case KEYC_FN(KEY_HOME):
-    case 1: /* C-a */
-        p->cur = 0;
-        return TUI_R_REDRAW;
+    case 1: /* C-a */ p->cur = 0; return TUI_R_REDRAW;
     case KEYC_FN(KEY_END):
-    case 5: /* C-e */
-        p->cur = p->len;
-        return TUI_R_REDRAW;
-    case 21: /* C-u */
-        prompt_delete(p, 0, p->cur);
-        return TUI_R_REDRAW;
+    case 5: /* C-e */ p->cur = p->len; return TUI_R_REDRAW;
+    case 21: /* C-u */ prompt_delete(p, 0, p->cur); return TUI_R_REDRAW;
     case 11: /* C-k */
         p->len = p->cur;
         p->buf[p->len] = '\0';
@@ -312,8 +300,7 @@ prompt_key(struct tui *tui, int key)
             prompt_set(p, "");
         }
         return TUI_R_REDRAW;
-    default:
-        break;
+    default: break;
     }
     if (key & 0x40000000 || key < 32)
         return TUI_R_HANDLED;

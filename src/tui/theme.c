@@ -216,8 +216,8 @@ theme_attrs(const char *s)
     static const struct {
         const char *name;
         attr_t a;
-    } names[] = {{"bold", A_BOLD},           {"underline", A_UNDERLINE}, {"reverse", A_REVERSE},
-                 {"dim", A_DIM},             {"italic", A_ITALIC},       {"standout", A_STANDOUT},
+    } names[] = {{"bold", A_BOLD},    {"underline", A_UNDERLINE}, {"reverse", A_REVERSE},
+                 {"dim", A_DIM},      {"italic", A_ITALIC},       {"standout", A_STANDOUT},
                  {"normal", A_NORMAL}};
     attr_t a = A_NORMAL;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

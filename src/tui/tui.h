@@ -55,14 +55,14 @@ struct tui;
 struct view_ops;
 
 struct tui_opts {
-    const char *workspace;      /* shown in the title; borrowed */
-    const char *user;           /* judgments are stored as "human:<user>"; borrowed */
-    const char *theme;          /* theme name or path; NULL = $PREFSCOPE_THEME, else "dark" */
-    const char *dataset;        /* open this dataset's item list directly; NULL = list */
+    const char *workspace;           /* shown in the title; borrowed */
+    const char *user;                /* judgments are stored as "human:<user>"; borrowed */
+    const char *theme;               /* theme name or path; NULL = $PREFSCOPE_THEME, else "dark" */
+    const char *dataset;             /* open this dataset's item list directly; NULL = list */
     const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
-    void *repl_ctx;             /* handed to repl_ops->open as its argument */
-    long long t0_ms;            /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
-    const char *notice;         /* shown on the status line at start (e.g. a config error), or NULL */
+    void *repl_ctx;                  /* handed to repl_ops->open as its argument */
+    long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
+    const char *notice; /* shown on the status line at start (e.g. a config error), or NULL */
     /* Called once the UI exists (before the first key) and just before it goes
      * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to
      * register job fds and timers.  Either may be NULL. */

@@ -26,7 +26,7 @@ enum {
     TUI_R_IGNORED = 0,
     TUI_R_HANDLED = 1 << 0,
     TUI_R_REDRAW = 1 << 1,
-    TUI_R_CLOSE = 1 << 2,  /* pop this view */
+    TUI_R_CLOSE = 1 << 2, /* pop this view */
     TUI_R_QUIT = 1 << 3,
 };
 
@@ -65,33 +65,33 @@ struct view {
 
 /*  id            name             monochrome emphasis */
 #define TUI_ROLES(_) \
-    _(DEFAULT,     "default",       A_NORMAL) \
-    _(TITLE,       "title",         A_REVERSE | A_BOLD) \
-    _(STATUS,      "status",        A_REVERSE) \
-    _(STATUS_ERR,  "status_error",  A_BOLD | A_UNDERLINE) \
-    _(MESSAGE,     "message",       A_NORMAL) \
-    _(SEL,         "selection",     A_REVERSE) \
-    _(HEADER,      "header",        A_BOLD | A_UNDERLINE) \
-    _(SECTION,     "section",       A_BOLD) \
-    _(DIM,         "dim",           A_DIM) \
-    _(BORDER,      "border",        A_NORMAL) \
-    _(DIFF_DEL,    "diff_del",      A_UNDERLINE) \
-    _(DIFF_ADD,    "diff_add",      A_BOLD) \
-    _(DIFF_CHG,    "diff_change",   A_REVERSE) \
-    _(LABEL_A,     "label_a",       A_BOLD) \
-    _(LABEL_B,     "label_b",       A_BOLD) \
-    _(LABEL_TIE,   "label_tie",     A_BOLD) \
-    _(PLACEHOLDER, "placeholder",   A_REVERSE) \
-    _(SEARCH,      "search_match",  A_REVERSE | A_UNDERLINE) \
-    _(TAG,         "tag",           A_UNDERLINE) \
-    _(ACCENT,      "accent",        A_BOLD) \
-    _(PROMPT,      "prompt",        A_BOLD)
+    _(DEFAULT, "default", A_NORMAL) \
+    _(TITLE, "title", A_REVERSE | A_BOLD) \
+    _(STATUS, "status", A_REVERSE) \
+    _(STATUS_ERR, "status_error", A_BOLD | A_UNDERLINE) \
+    _(MESSAGE, "message", A_NORMAL) \
+    _(SEL, "selection", A_REVERSE) \
+    _(HEADER, "header", A_BOLD | A_UNDERLINE) \
+    _(SECTION, "section", A_BOLD) \
+    _(DIM, "dim", A_DIM) \
+    _(BORDER, "border", A_NORMAL) \
+    _(DIFF_DEL, "diff_del", A_UNDERLINE) \
+    _(DIFF_ADD, "diff_add", A_BOLD) \
+    _(DIFF_CHG, "diff_change", A_REVERSE) \
+    _(LABEL_A, "label_a", A_BOLD) \
+    _(LABEL_B, "label_b", A_BOLD) \
+    _(LABEL_TIE, "label_tie", A_BOLD) \
+    _(PLACEHOLDER, "placeholder", A_REVERSE) \
+    _(SEARCH, "search_match", A_REVERSE | A_UNDERLINE) \
+    _(TAG, "tag", A_UNDERLINE) \
+    _(ACCENT, "accent", A_BOLD) \
+    _(PROMPT, "prompt", A_BOLD)
 
 enum tui_role {
 #define TUI_ROLE_ENUM(id, name, mono) ROLE_##id,
     TUI_ROLES(TUI_ROLE_ENUM)
 #undef TUI_ROLE_ENUM
-    ROLE__COUNT
+        ROLE__COUNT
 };
 
 enum theme_tier { TIER_MONO, TIER_16, TIER_256, TIER_TRUE };
@@ -146,10 +146,10 @@ struct tui_timer {
 
 struct prompt {
     int active;
-    enum tui_cmd cmd;       /* run with the text; CMD_NONE = a `:` command line */
+    enum tui_cmd cmd; /* run with the text; CMD_NONE = a `:` command line */
     char label[32];
     char buf[1024];
-    size_t len, cur;        /* bytes */
+    size_t len, cur; /* bytes */
     char *hist[64];
     int n_hist, hist_pos;
 };
@@ -159,14 +159,14 @@ struct prompt {
 struct tui {
     struct store *st;
     const struct tui_opts *opts;
-    char annotator[160];      /* "human:<user>" */
+    char annotator[160]; /* "human:<user>" */
     struct theme theme;
     enum theme_tier tier;
-    int utf8;                 /* the locale is UTF-8 */
+    int utf8; /* the locale is UTF-8 */
     int rows, cols;
     struct view *stack[TUI_MAX_VIEWS];
     int depth;
-    struct view *pane;        /* bottom split (REPL), or NULL */
+    struct view *pane; /* bottom split (REPL), or NULL */
     int pane_focus;
     struct tui_fdw *fds;
     int n_fds, cap_fds;
@@ -179,11 +179,11 @@ struct tui {
     struct prompt prompt;
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
-    char search[512];         /* last search query */
-    char progress[96];        /* tui_progress label + percentage, "" when none */
-    char *yank;               /* internal register (owned) */
+    char search[512];  /* last search query */
+    char progress[96]; /* tui_progress label + percentage, "" when none */
+    char *yank;        /* internal register (owned) */
     int quit, dirty;
-    FILE *bench;              /* PS_TUI_BENCH log, or NULL */
+    FILE *bench; /* PS_TUI_BENCH log, or NULL */
 };
 
 /* ---- view stack (display.c) ---- */
@@ -208,8 +208,8 @@ void tui_bench(struct tui *tui, const char *what, int64_t t0_ms);
 void draw_role(struct tui *tui, enum tui_role role);
 /* Draw untrusted text (sanitized here) at (y, x), at most maxw columns; returns
  * the columns used.  `trunc` reserves a cell for "…" when clipped. */
-int draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
-              size_t n, int trunc);
+int draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
+              int trunc);
 /* Draw text that is already sanitized (no control characters). */
 int draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
                size_t n);
@@ -223,8 +223,8 @@ int draw_clean_marked(struct tui *tui, int y, int x, int maxw, enum tui_role rol
 /* Append to `out` the spans of s[0..n) matching the plain words of the search
  * query `q` (ASCII case-insensitive; operators and negated words ignored). */
 void draw_search_spans(const char *q, const char *s, size_t n, struct text_spans *out);
-int draw_printf(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *fmt,
-                ...) PS_PRINTF(6, 7);
+int draw_printf(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *fmt, ...)
+    PS_PRINTF(6, 7);
 void draw_fill(struct tui *tui, int y, int x, int w, enum tui_role role);
 void draw_hline(struct tui *tui, int y, int x, int w, enum tui_role role);
 void draw_vline(struct tui *tui, int y, int x, int h, enum tui_role role);

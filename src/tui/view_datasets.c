@@ -94,9 +94,9 @@ datasets_draw(struct tui *tui, struct view *v)
         x += draw_text(tui, y, x, 2, role, sel ? "> " : "  ", 2, 0);
         draw_text(tui, y, x, wname, role, ds->name, strlen(ds->name), 1);
         x += wname + 1;
-        x += draw_printf(tui, y, x, a.w - x, role, "%9lld %9lld %9lld %8lld  ", (long long)ds->n_items,
-                         (long long)ds->n_responses, (long long)ds->n_judgments,
-                         (long long)ds->n_ratings);
+        x += draw_printf(tui, y, x, a.w - x, role, "%9lld %9lld %9lld %8lld  ",
+                         (long long)ds->n_items, (long long)ds->n_responses,
+                         (long long)ds->n_judgments, (long long)ds->n_ratings);
         const char *ann = ds->annotators ? ds->annotators : "";
         draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_DIM, ann, strlen(ann), 1);
     }

@@ -71,7 +71,8 @@ help_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
         }
     }
     help_add(h, ROLE_DEFAULT, "");
-    help_add(h, ROLE_DIM, "Labels are stored as judgments by human:<you>; u undoes. q closes this help.");
+    help_add(h, ROLE_DIM,
+             "Labels are stored as judgments by human:<you>; u undoes. q closes this help.");
     return PS_OK;
 }
 
@@ -148,10 +149,8 @@ help_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         }
         snprintf(h->find, sizeof h->find, "%s", arg);
         return help_find(tui, h, h->pos.top, 1);
-    case CMD_SEARCH_NEXT:
-        return help_find(tui, h, h->pos.top + 1, 1);
-    case CMD_SEARCH_PREV:
-        return help_find(tui, h, h->pos.top - 1, -1);
+    case CMD_SEARCH_NEXT: return help_find(tui, h, h->pos.top + 1, 1);
+    case CMD_SEARCH_PREV: return help_find(tui, h, h->pos.top - 1, -1);
     default: return TUI_R_IGNORED;
     }
     return TUI_R_HANDLED | TUI_R_REDRAW;

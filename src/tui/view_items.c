@@ -30,7 +30,7 @@ struct items {
     int64_t win_start;
     int win_n, win_cap;
     int height;
-    char *agreement;        /* cached agreement line, NULL = stale */
+    char *agreement; /* cached agreement line, NULL = stale */
 };
 
 static int items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err);
@@ -120,18 +120,20 @@ items_jump(struct tui *tui, struct items *s, int64_t start, int n, struct ps_err
     }
     if (start + n >= s->count) {
         /* The last page: read backwards from the end. */
-        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, -1, n, &rows, &got, err) != PS_OK)
+        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, -1, n, &rows, &got, err) !=
+            PS_OK)
             return err->code;
         s->win_start = s->count - got;
         items_append(s, rows, got);
         return PS_OK;
     }
-    int plain = !s->f.annotator || (s->f.label == BROWSE_LABEL_ANY && !s->f.disagree && !s->f.tag &&
-                                    !s->f.model && s->f.len_min <= 0 && s->f.len_max <= 0 &&
-                                    !s->f.search);
+    int plain =
+        !s->f.annotator || (s->f.label == BROWSE_LABEL_ANY && !s->f.disagree && !s->f.tag &&
+                            !s->f.model && s->f.len_min <= 0 && s->f.len_max <= 0 && !s->f.search);
     if (plain && s->f.sort == BROWSE_SORT_SEQ && !s->f.desc) {
         /* Unfiltered import order: position i is seq i, so jump straight there. */
-        if (store_browse_rows(tui->st, s->dataset_id, &s->f, start - 1, n, &rows, &got, err) != PS_OK)
+        if (store_browse_rows(tui->st, s->dataset_id, &s->f, start - 1, n, &rows, &got, err) !=
+            PS_OK)
             return err->code;
         if (got > 0 && rows[0].seq == start) {
             s->win_start = start;
@@ -169,8 +171,8 @@ items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_e
         struct browse_row *rows;
         int got;
         int want = (int)(s->win_start - first) + ITEMS_MARGIN;
-        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, s->win[0].seq, want, &rows, &got,
-                                     err) != PS_OK)
+        if (store_browse_rows_before(tui->st, s->dataset_id, &s->f, s->win[0].seq, want, &rows,
+                                     &got, err) != PS_OK)
             return err->code;
         if (got == 0) {
             store_browse_rows_free(rows, got);
@@ -279,8 +281,8 @@ static void
 items_describe(struct items *s)
 {
     struct strbuf sb = STRBUF_INIT;
-    static const char *const labels[] = {"", "label=none", "label=any-mine", "label=A", "label=B",
-                                         "label=tie"};
+    static const char *const labels[] = {"",        "label=none", "label=any-mine",
+                                         "label=A", "label=B",    "label=tie"};
     if (s->f.label != BROWSE_LABEL_ANY)
         sb_printf(&sb, " %s", labels[s->f.label]);
     if (s->f.disagree)
@@ -321,7 +323,8 @@ items_set_filter(struct tui *tui, struct items *s, const char *arg)
             snprintf(search, sizeof search, "%s", p + 6);
             f.search = search;
             n = strlen(p);
-        } else if (strcmp(tok, "off") == 0 || strcmp(tok, "clear") == 0 || strcmp(tok, "none") == 0) {
+        } else if (strcmp(tok, "off") == 0 || strcmp(tok, "clear") == 0 ||
+                   strcmp(tok, "none") == 0) {
             enum browse_sort sort = f.sort;
             int desc = f.desc;
             memset(&f, 0, sizeof f);
@@ -360,8 +363,10 @@ items_set_filter(struct tui *tui, struct items *s, const char *arg)
             if (f.len_max < 1)
                 f.len_max = 1;
         } else {
-            tui_err(tui, "filter: unknown '%s' (label=, disagree, tag=, model=, len>N, len<N, "
-                         "match=TEXT, off)", tok);
+            tui_err(tui,
+                    "filter: unknown '%s' (label=, disagree, tag=, model=, len>N, len<N, "
+                    "match=TEXT, off)",
+                    tok);
             return TUI_R_HANDLED;
         }
         p += n;
@@ -471,7 +476,9 @@ items_draw(struct tui *tui, struct view *v)
         sb_printf(&sb, "  [filter: %s]", s->filter_desc);
     if (s->f.sort != BROWSE_SORT_SEQ || s->f.desc)
         sb_printf(&sb, "  [sort: %s%s]", s->f.desc ? "-" : "",
-                  s->f.sort == BROWSE_SORT_SEQ ? "seq" : s->f.sort == BROWSE_SORT_LEN_DIFF ? "lendiff" : "promptlen");
+                  s->f.sort == BROWSE_SORT_SEQ        ? "seq"
+                  : s->f.sort == BROWSE_SORT_LEN_DIFF ? "lendiff"
+                                                      : "promptlen");
     if (tui->search[0])
         sb_printf(&sb, "  [/%s]", tui->search);
     draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
@@ -491,7 +498,8 @@ items_draw(struct tui *tui, struct view *v)
         tui_err(tui, "%s", err.msg);
     if (s->count == 0)
         draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DIM, "%s",
-                    s->filter_desc[0] ? "No item matches the filter (f off clears it)." : "This dataset is empty.");
+                    s->filter_desc[0] ? "No item matches the filter (f off clears it)."
+                                      : "This dataset is empty.");
     for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
         const struct browse_row *r = items_row(s, s->pos.top + i);
         if (!r)
@@ -519,7 +527,8 @@ items_draw(struct tui *tui, struct view *v)
             for (size_t k = 0; k < tb.len; k++)
                 if (tb.p[k] == ',')
                     tb.p[k] = '#';
-            x += draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb), tb.len, 1);
+            x += draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb), tb.len,
+                           1);
             sb_free(&tb);
         }
         if (x < a.x + a.w)
@@ -583,9 +592,10 @@ items_next_unlabeled(struct tui *tui, struct items *s, int dir)
     struct browse_row *rows;
     int got;
     struct ps_err err = {0, ""};
-    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows, &got, &err)
-                     : store_browse_rows_before(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows,
-                                                &got, &err);
+    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows,
+                                         &got, &err)
+                     : store_browse_rows_before(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1,
+                                                &rows, &got, &err);
     if (rc != PS_OK) {
         tui_err(tui, "%s", err.msg);
         return rc;
@@ -725,7 +735,8 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
     case CMD_LABEL_TIE:
     case CMD_LABEL_CLEAR: {
         enum store_verdict v = items_cmd_verdict(cmd), prev;
-        if (store_label_set(tui->st, item_id, resp_a, resp_b, tui->annotator, v, &prev, &err) != PS_OK) {
+        if (store_label_set(tui->st, item_id, resp_a, resp_b, tui->annotator, v, &prev, &err) !=
+            PS_OK) {
             tui_err(tui, "%s", err.msg);
             return TUI_R_HANDLED;
         }
@@ -758,7 +769,8 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
             e.text = xstrdup(arg);
             undo_push(tui, e);
         }
-        tui_msg(tui, "%s #%s%s", cmd == CMD_TAG ? "tagged" : "untagged", arg, changed ? "" : " (no change)");
+        tui_msg(tui, "%s #%s%s", cmd == CMD_TAG ? "tagged" : "untagged", arg,
+                changed ? "" : " (no change)");
         break;
     }
     case CMD_NOTE: {
@@ -775,8 +787,7 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
         tui_msg(tui, "note added (u undoes)");
         break;
     }
-    default:
-        return TUI_R_IGNORED;
+    default: return TUI_R_IGNORED;
     }
     s->count += items_member(tui, s, item_id) - was;
     items_reload(tui, s);
@@ -840,7 +851,8 @@ view_items_notes(struct tui *tui, struct view *items, int64_t item_id, struct st
         return;
     for (int i = 0; i < n; i++)
         sb_printf(out, "%s[%s %s] %s", i ? "\n" : "", notes[i].author ? notes[i].author : "?",
-                  notes[i].created_at ? notes[i].created_at : "", notes[i].text ? notes[i].text : "");
+                  notes[i].created_at ? notes[i].created_at : "",
+                  notes[i].text ? notes[i].text : "");
     store_notes_free(notes, n);
 }
 
@@ -905,10 +917,8 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         }
         snprintf(tui->search, sizeof tui->search, "%s", arg);
         return items_search(tui, s, tui->search, 1);
-    case CMD_SEARCH_NEXT:
-        return items_search(tui, s, tui->search, 1);
-    case CMD_SEARCH_PREV:
-        return items_search(tui, s, tui->search, -1);
+    case CMD_SEARCH_NEXT: return items_search(tui, s, tui->search, 1);
+    case CMD_SEARCH_PREV: return items_search(tui, s, tui->search, -1);
     case CMD_FILTER:
         if (!arg) {
             prompt_open(tui, "filter: ", CMD_FILTER, NULL);
@@ -936,7 +946,8 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         if (id <= 0)
             return TUI_R_HANDLED;
         int64_t ra = 0, rb = 0;
-        if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE || cmd == CMD_LABEL_CLEAR) {
+        if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
+            cmd == CMD_LABEL_CLEAR) {
             /* From the list, labels compare the item's first two responses. */
             struct store_item it;
             struct ps_err err = {0, ""};
@@ -956,8 +967,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         }
         return view_items_label(tui, v, id, ra, rb, cmd, arg);
     }
-    default:
-        return TUI_R_IGNORED;
+    default: return TUI_R_IGNORED;
     }
 }
 

@@ -26,7 +26,7 @@ enum { LAYOUT_AUTO, LAYOUT_SIDE, LAYOUT_INLINE };
 struct psrc {
     struct strbuf text;
     struct text_spans marks;
-    struct text_spans hl;   /* matches of the current search */
+    struct text_spans hl; /* matches of the current search */
 };
 
 struct pcell {
@@ -37,7 +37,7 @@ struct pcell {
 
 struct pline {
     enum tui_role role;
-    int ncell;          /* 0: a text line (toff, tlen into pair.text) at x = tx */
+    int ncell; /* 0: a text line (toff, tlen into pair.text) at x = tx */
     struct pcell c[2];
     size_t toff, tlen;
     int tx;
@@ -45,8 +45,8 @@ struct pline {
     size_t toff2, tlen2;
     int tx2;
     enum tui_role role2;
-    int rule;           /* a horizontal rule after the text */
-    int vsep;           /* column of a vertical separator, or 0 */
+    int rule; /* a horizontal rule after the text */
+    int vsep; /* column of a vertical separator, or 0 */
 };
 
 struct pair {
@@ -54,7 +54,7 @@ struct pair {
     int64_t item_id;
     struct store_item it;
     int loaded;
-    int ia, ib;         /* the compared responses (indices into it.resp) */
+    int ia, ib; /* the compared responses (indices into it.resp) */
     int swapped, layout, diff_on, context_on, side, ignore_ws, escapes;
     struct psrc *src;
     int nsrc, capsrc;
@@ -65,11 +65,11 @@ struct pair {
     struct strbuf text;
     int built_w;
     int64_t top;
-    int64_t last_change;  /* line `@` last jumped to, -1 = none */
-    int resp_line;      /* first line of the responses section */
-    int fresh;          /* item just loaded: choose the initial scroll */
-    char my_label[16];  /* my stored verdict for (ia, ib), "" when none */
-    char search[512];   /* the search the document was highlighted for */
+    int64_t last_change; /* line `@` last jumped to, -1 = none */
+    int resp_line;       /* first line of the responses section */
+    int fresh;           /* item just loaded: choose the initial scroll */
+    char my_label[16];   /* my stored verdict for (ia, ib), "" when none */
+    char search[512];    /* the search the document was highlighted for */
 };
 
 /* ---- building the document ---- */
@@ -195,7 +195,9 @@ pair_find_my_label(struct tui *tui, struct pair *p)
             snprintf(p->my_label, sizeof p->my_label, "%s", v);
         } else if (j->response_a == rb && j->response_b == ra) {
             snprintf(p->my_label, sizeof p->my_label, "%s",
-                     strcmp(v, "A") == 0 ? "B" : strcmp(v, "B") == 0 ? "A" : v);
+                     strcmp(v, "A") == 0   ? "B"
+                     : strcmp(v, "B") == 0 ? "A"
+                                           : v);
         }
     }
 }
@@ -507,7 +509,8 @@ pair_draw_cell(struct tui *tui, struct pair *p, int y, int x0, const struct pcel
     const char *base = sb_str((struct strbuf *)&ps->text);
     int x = x0 + c->x;
     if (!(p->have_diff && (c->src == SRC_LEFT || c->src == SRC_RIGHT))) {
-        draw_clean_marked(tui, y, x, c->w, role, base + c->off, c->len, &ps->marks, &ps->hl, c->off);
+        draw_clean_marked(tui, y, x, c->w, role, base + c->off, c->len, &ps->marks, &ps->hl,
+                          c->off);
         return;
     }
     int side = c->src;
@@ -554,7 +557,8 @@ pair_draw(struct tui *tui, struct view *v)
             for (int i = p->resp_line - 1; i >= 0 && i > p->resp_line - (a.h - 1) / 2; i--) {
                 t = i;
                 const char *txt = sb_str(&p->text) + p->lines[i].toff;
-                if (p->lines[i].ncell == 0 && p->lines[i].tlen == 6 && memcmp(txt, "PROMPT", 6) == 0)
+                if (p->lines[i].ncell == 0 && p->lines[i].tlen == 6 &&
+                    memcmp(txt, "PROMPT", 6) == 0)
                     break;
             }
             p->top = t;
@@ -574,8 +578,9 @@ pair_draw(struct tui *tui, struct view *v)
     int x = draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     const char *lab = pair_display_label(p);
     if (lab[0] && x + 12 < a.w) {
-        enum tui_role lr = strcmp(lab, "A") == 0 ? ROLE_LABEL_A
-                         : strcmp(lab, "B") == 0 ? ROLE_LABEL_B : ROLE_LABEL_TIE;
+        enum tui_role lr = strcmp(lab, "A") == 0   ? ROLE_LABEL_A
+                           : strcmp(lab, "B") == 0 ? ROLE_LABEL_B
+                                                   : ROLE_LABEL_TIE;
         char badge[32];
         snprintf(badge, sizeof badge, " %s ", strcmp(lab, "tie") == 0 ? "TIE" : lab);
         draw_text(tui, a.y, a.x + a.w - (int)strlen(badge), (int)strlen(badge), lr, badge,
@@ -626,7 +631,8 @@ pair_label(struct tui *tui, struct pair *p, enum tui_cmd cmd, const char *arg)
 {
     if (!p->loaded)
         return TUI_R_HANDLED;
-    if ((cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE || cmd == CMD_LABEL_CLEAR) &&
+    if ((cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
+         cmd == CMD_LABEL_CLEAR) &&
         p->it.n_resp < 2) {
         tui_err(tui, "this item has fewer than two responses: nothing to compare");
         return TUI_R_HANDLED;
@@ -772,8 +778,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         p->context_on = !p->context_on;
         p->built_w = -1;
         break;
-    case CMD_NEXT_CHANGE:
-        return pair_next_change(tui, p);
+    case CMD_NEXT_CHANGE: return pair_next_change(tui, p);
     case CMD_IGNORE_WS:
         p->ignore_ws = !p->ignore_ws;
         p->built_w = -1;
@@ -789,8 +794,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         p->side = cmd == CMD_SIDE_B;
         p->built_w = -1;
         break;
-    case CMD_COMPARE:
-        return pair_compare(tui, p, arg);
+    case CMD_COMPARE: return pair_compare(tui, p, arg);
     case CMD_YANK: {
         if (!p->loaded || p->it.n_resp == 0)
             return TUI_R_HANDLED;
@@ -801,8 +805,8 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         if (clip_copy(tui, t, strlen(t), &err) != PS_OK)
             tui_err(tui, "%s", err.msg);
         else
-            tui_msg(tui, "copied response %c (#%d, %zu bytes) to the clipboard", p->side ? 'B' : 'A',
-                    r + 1, strlen(t));
+            tui_msg(tui, "copied response %c (#%d, %zu bytes) to the clipboard",
+                    p->side ? 'B' : 'A', r + 1, strlen(t));
         return TUI_R_HANDLED;
     }
     case CMD_LABEL_A:
@@ -811,15 +815,13 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_LABEL_CLEAR:
     case CMD_TAG:
     case CMD_UNTAG:
-    case CMD_NOTE:
-        return pair_label(tui, p, cmd, arg);
+    case CMD_NOTE: return pair_label(tui, p, cmd, arg);
     case CMD_UNDO: {
         int r = tui_undo(tui);
         pair_reload(tui, p, 0);
         return r | TUI_R_HANDLED | TUI_R_REDRAW;
     }
-    default:
-        return TUI_R_IGNORED;
+    default: return TUI_R_IGNORED;
     }
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }

@@ -31,12 +31,15 @@ rank_build(struct rank_view *rv, const struct stats_table *t)
     struct stats_rank r;
     stats_rank_compute(t, &o, &r);
     evaldoc_line(d);
-    evaldoc_putf(d, ROLE_DIM, "%.0f battles between %d models; 95%% bootstrap intervals (%d resamples "
-                              "of items); ties count half", r.n_battles, r.n, o.bootstrap);
+    evaldoc_putf(d, ROLE_DIM,
+                 "%.0f battles between %d models; 95%% bootstrap intervals (%d resamples "
+                 "of items); ties count half",
+                 r.n_battles, r.n, o.bootstrap);
     if (r.n == 0) {
         evaldoc_line(d);
         evaldoc_line(d);
-        evaldoc_put(d, ROLE_DIM, "No judgments between responses with model names in this dataset.");
+        evaldoc_put(d, ROLE_DIM,
+                    "No judgments between responses with model names in this dataset.");
         stats_rank_free(&r);
         return;
     }
@@ -58,9 +61,10 @@ rank_build(struct rank_view *rv, const struct stats_table *t)
     for (int i = 0; i < r.n; i++) {
         const struct stats_rank_entry *e = &r.e[i];
         evaldoc_line(d);
-        evaldoc_putf(d, ROLE_DEFAULT, "%4d  %-*.*s %8.0f %6.1f  ", i + 1, wn, wn, t->models[e->model],
-                     e->battles, 100 * e->score / e->battles);
-        evaldoc_bar(d, (e->bt.v - base) / span, (e->bt.lo - base) / span, (e->bt.hi - base) / span, 30);
+        evaldoc_putf(d, ROLE_DEFAULT, "%4d  %-*.*s %8.0f %6.1f  ", i + 1, wn, wn,
+                     t->models[e->model], e->battles, 100 * e->score / e->battles);
+        evaldoc_bar(d, (e->bt.v - base) / span, (e->bt.lo - base) / span, (e->bt.hi - base) / span,
+                    30);
         if (isnan(e->bt.lo))
             evaldoc_putf(d, ROLE_ACCENT, " %7.1f%-15s", e->bt.v, "");
         else
@@ -75,8 +79,9 @@ rank_build(struct rank_view *rv, const struct stats_table *t)
     }
     evaldoc_line(d);
     evaldoc_line(d);
-    evaldoc_put(d, ROLE_DIM, "Ratings on the Elo scale (400 log10 strength), mean 1000. "
-                             "prefscope rank DATASET --help for the options.");
+    evaldoc_put(d, ROLE_DIM,
+                "Ratings on the Elo scale (400 log10 strength), mean 1000. "
+                "prefscope rank DATASET --help for the options.");
     stats_rank_free(&r);
 }
 

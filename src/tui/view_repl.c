@@ -24,18 +24,18 @@
 struct repl_state {
     struct tui *tui;
     struct ps_lua *pl;
-    char **lines;             /* scrollback: complete output lines (owned) */
+    char **lines; /* scrollback: complete output lines (owned) */
     int n_lines;
-    struct strbuf partial;    /* output after the last newline */
-    char **hist;              /* oldest first (owned) */
-    int n_hist, hist_pos;     /* hist_pos == n_hist: editing a new line */
+    struct strbuf partial; /* output after the last newline */
+    char **hist;           /* oldest first (owned) */
+    int n_hist, hist_pos;  /* hist_pos == n_hist: editing a new line */
     char hist_path[4096];
     int has_hist;
     char input[REPL_INPUT_MAX];
-    size_t len, cur;          /* bytes */
-    int more;                 /* continuing an incomplete chunk */
-    int scroll;               /* lines scrolled back from the bottom */
-    int timer;                /* scheduler timer id, 0 = none */
+    size_t len, cur; /* bytes */
+    int more;        /* continuing an incomplete chunk */
+    int scroll;      /* lines scrolled back from the bottom */
+    int timer;       /* scheduler timer id, 0 = none */
 };
 
 /* ---- scrollback ---- */
@@ -381,9 +381,8 @@ view_repl_key(struct tui *tui, struct view *v, int key)
     const int handled = TUI_R_HANDLED | TUI_R_REDRAW;
     switch (key) {
     case '`':
-    case KEYC_FN(KEY_F(12)):
-        return TUI_R_IGNORED; /* the keymap's repl-toggle closes the pane */
-    case 3: /* Ctrl-C */
+    case KEYC_FN(KEY_F(12)): return TUI_R_IGNORED; /* the keymap's repl-toggle closes the pane */
+    case 3:                                        /* Ctrl-C */
         if (ps_lua_busy(rs->pl)) {
             ps_lua_interrupt(rs->pl);
             repl_arm(rs);
@@ -409,12 +408,8 @@ view_repl_key(struct tui *tui, struct view *v, int key)
         return handled;
     case '\r':
     case '\n':
-    case KEYC_FN(KEY_ENTER):
-        repl_submit(rs);
-        return handled;
-    case '\t':
-        repl_complete(rs);
-        return handled;
+    case KEYC_FN(KEY_ENTER): repl_submit(rs); return handled;
+    case '\t': repl_complete(rs); return handled;
     case 127:
     case 8:
     case KEYC_FN(KEY_BACKSPACE):
@@ -433,21 +428,13 @@ view_repl_key(struct tui *tui, struct view *v, int key)
         }
         return handled;
     case KEYC_FN(KEY_LEFT):
-    case 2: /* Ctrl-B */
-        rs->cur = utf8_prev(rs->input, rs->cur);
-        return handled;
+    case 2: /* Ctrl-B */ rs->cur = utf8_prev(rs->input, rs->cur); return handled;
     case KEYC_FN(KEY_RIGHT):
-    case 6: /* Ctrl-F */
-        rs->cur = utf8_next(rs->input, rs->len, rs->cur);
-        return handled;
+    case 6: /* Ctrl-F */ rs->cur = utf8_next(rs->input, rs->len, rs->cur); return handled;
     case KEYC_FN(KEY_HOME):
-    case 1: /* Ctrl-A */
-        rs->cur = 0;
-        return handled;
+    case 1: /* Ctrl-A */ rs->cur = 0; return handled;
     case KEYC_FN(KEY_END):
-    case 5: /* Ctrl-E */
-        rs->cur = rs->len;
-        return handled;
+    case 5: /* Ctrl-E */ rs->cur = rs->len; return handled;
     case 21: /* Ctrl-U */
         memmove(rs->input, rs->input + rs->cur, rs->len - rs->cur + 1);
         rs->len -= rs->cur;
@@ -490,8 +477,7 @@ view_repl_key(struct tui *tui, struct view *v, int key)
         if (rs->scroll < 0)
             rs->scroll = 0;
         return handled;
-    default:
-        break;
+    default: break;
     }
     if (key >= 32 && key != 127 && key < KEYC_FN(0)) {
         char enc[4];
@@ -607,8 +593,7 @@ view_repl_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char 
             tui_msg(tui, "Lua tasks interrupted");
         }
         return TUI_R_HANDLED | TUI_R_REDRAW;
-    default:
-        return TUI_R_IGNORED;
+    default: return TUI_R_IGNORED;
     }
 }
 

@@ -55,11 +55,11 @@ view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg)
 /* ---- the stats view ---- */
 
 struct stats_view {
-    int64_t dataset_id;      /* first: view_eval_open reads it */
+    int64_t dataset_id; /* first: view_eval_open reads it */
     char *name;
     struct stats_table t;
     int ref[64], n_ref;
-    int ref_cycle;           /* -1 = none, else annotator index */
+    int ref_cycle; /* -1 = none, else annotator index */
     struct evaldoc doc;
     struct list_pos pos;
 };
@@ -90,8 +90,8 @@ stats_build(struct stats_view *s)
     evaldoc_free(&s->doc);
     struct evaldoc *d = &s->doc;
     const struct stats_table *t = &s->t;
-    struct stats_opts o = {.ref = s->ref, .n_ref = s->n_ref, .bootstrap = tui_bootstrap(t),
-                           .seed = 1, .level = 0.95};
+    struct stats_opts o = {
+        .ref = s->ref, .n_ref = s->n_ref, .bootstrap = tui_bootstrap(t), .seed = 1, .level = 0.95};
     struct stats_report r;
     stats_report_compute(t, &o, &r);
     char buf[128];
@@ -105,9 +105,10 @@ stats_build(struct stats_view *s)
     if (wn > 36)
         wn = 36;
     evaldoc_line(d);
-    evaldoc_putf(d, ROLE_DIM, "%d judgments on %d items by %d annotators; 95%% bootstrap intervals "
-                              "(%d resamples of items, seed 1)", t->n_rows, t->n_items, t->n_annot,
-                 o.bootstrap);
+    evaldoc_putf(d, ROLE_DIM,
+                 "%d judgments on %d items by %d annotators; 95%% bootstrap intervals "
+                 "(%d resamples of items, seed 1)",
+                 t->n_rows, t->n_items, t->n_annot, o.bootstrap);
     evaldoc_line(d);
     evaldoc_line(d);
     evaldoc_put(d, ROLE_SECTION, "Win rate of the second-presented response (ties half)");
@@ -135,7 +136,8 @@ stats_build(struct stats_view *s)
             }
             evaldoc_line(d);
             evaldoc_putf(d, ROLE_DEFAULT, "%-*.*s %6.0f  ", wn, wn, t->models[m], a->model_n[m]);
-            evaldoc_bar(d, a->model_winrate[m].v, a->model_winrate[m].lo, a->model_winrate[m].hi, 30);
+            evaldoc_bar(d, a->model_winrate[m].v, a->model_winrate[m].lo, a->model_winrate[m].hi,
+                        30);
             evaldoc_putf(d, ROLE_DEFAULT, " %s", pct(buf, sizeof buf, a->model_winrate[m]));
         }
     }
@@ -144,21 +146,27 @@ stats_build(struct stats_view *s)
     if (s->n_ref > 0) {
         evaldoc_put(d, ROLE_SECTION, "Accuracy against ");
         for (int i = 0; i < s->n_ref; i++)
-            evaldoc_putf(d, ROLE_ACCENT, "%s%s", i ? ", " : s->n_ref > 1 ? "the majority of " : "",
+            evaldoc_putf(d, ROLE_ACCENT, "%s%s",
+                         i              ? ", "
+                         : s->n_ref > 1 ? "the majority of "
+                                        : "",
                          t->annotators[s->ref[i]]);
-        evaldoc_putf(d, ROLE_DIM, "  (%.0f units; invalid = wrong; r: next reference)", r.n_ref_units);
+        evaldoc_putf(d, ROLE_DIM, "  (%.0f units; invalid = wrong; r: next reference)",
+                     r.n_ref_units);
         for (int i = 0; i < r.n_annot; i++) {
             const struct stats_annot_report *a = &r.annot[i];
             if (a->n_ref <= 0 || (s->n_ref == 1 && a->annot == s->ref[0]))
                 continue;
             evaldoc_line(d);
-            evaldoc_putf(d, ROLE_DEFAULT, "%-*.*s %6.0f  ", wn, wn, t->annotators[a->annot], a->n_ref);
+            evaldoc_putf(d, ROLE_DEFAULT, "%-*.*s %6.0f  ", wn, wn, t->annotators[a->annot],
+                         a->n_ref);
             evaldoc_bar(d, a->accuracy.v, a->accuracy.lo, a->accuracy.hi, 30);
             evaldoc_putf(d, ROLE_DEFAULT, " %s", pct(buf, sizeof buf, a->accuracy));
             evaldoc_putf(d, ROLE_DIM, "  macro-F1 %.3f", a->macro_f1.v);
         }
     } else {
-        evaldoc_put(d, ROLE_DIM, "No reference annotator: press r to pick one (or :reference NAME)");
+        evaldoc_put(d, ROLE_DIM,
+                    "No reference annotator: press r to pick one (or :reference NAME)");
     }
     if (r.n_annot >= 2) {
         evaldoc_line(d);
@@ -170,7 +178,8 @@ stats_build(struct stats_view *s)
             evaldoc_putf(d, ROLE_HEADER, "%7d", j + 1);
         for (int i = 0; i < r.n_annot; i++) {
             evaldoc_line(d);
-            evaldoc_putf(d, ROLE_DEFAULT, "%2d  %-*.*s", i + 1, wn, wn, t->annotators[r.annot[i].annot]);
+            evaldoc_putf(d, ROLE_DEFAULT, "%2d  %-*.*s", i + 1, wn, wn,
+                         t->annotators[r.annot[i].annot]);
             for (int j = 0; j < r.n_annot; j++) {
                 if (i == j) {
                     evaldoc_put(d, ROLE_DIM, "      \u2014");
@@ -178,19 +187,24 @@ stats_build(struct stats_view *s)
                 }
                 const struct stats_pair_report *p = NULL;
                 for (int k = 0; k < r.n_pairs; k++)
-                    if ((r.pairs[k].a == i && r.pairs[k].b == j) || (r.pairs[k].a == j && r.pairs[k].b == i))
+                    if ((r.pairs[k].a == i && r.pairs[k].b == j) ||
+                        (r.pairs[k].a == j && r.pairs[k].b == i))
                         p = &r.pairs[k];
                 double kv = p ? p->kappa.v : NAN;
                 if (isnan(kv))
                     evaldoc_put(d, ROLE_DIM, "      \u00b7");
                 else
-                    evaldoc_putf(d, kv >= 0.6 ? ROLE_ACCENT : kv >= 0.2 ? ROLE_DEFAULT : ROLE_DIM,
+                    evaldoc_putf(d,
+                                 kv >= 0.6   ? ROLE_ACCENT
+                                 : kv >= 0.2 ? ROLE_DEFAULT
+                                             : ROLE_DIM,
                                  "%7.2f", kv);
             }
         }
         evaldoc_line(d);
-        evaldoc_putf(d, ROLE_DEFAULT, "Fleiss' kappa %.3f (%.0f units judged by all)   "
-                                      "Krippendorff's alpha %.3f (%.0f units)",
+        evaldoc_putf(d, ROLE_DEFAULT,
+                     "Fleiss' kappa %.3f (%.0f units judged by all)   "
+                     "Krippendorff's alpha %.3f (%.0f units)",
                      r.fleiss.v, r.fleiss_units, r.alpha.v, r.alpha_units);
     }
     /* length bias: overall per annotator, then by relative length difference */
@@ -289,7 +303,8 @@ stats_set_reference(struct tui *tui, struct stats_view *s, const char *arg)
     } else if (strcmp(arg, "none") != 0) {
         const char *list = strncmp(arg, "majority:", 9) == 0 ? arg + 9 : arg;
         char *copy = xstrdup(list);
-        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save))
             if (!stats_table_match(&s->t, tok, s->ref, &n, 64)) {
                 tui_err(tui, "reference: no annotator '%s'", tok);
                 free(copy);

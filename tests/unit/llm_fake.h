@@ -16,7 +16,7 @@
 
 struct fake_llm {
     pid_t pid;
-    int in_fd;       /* the server's stdin: closing it stops the server */
+    int in_fd; /* the server's stdin: closing it stops the server */
     int ports[8];
     int n_ports;
     char url[8][64]; /* "http://127.0.0.1:PORT/v1" */
@@ -100,7 +100,8 @@ fake_llm_http(struct fake_llm *f, const char *method, const char *path)
     }
     char req[512];
     int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", method, path);
+                     "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                     method, path);
     if (write(s, req, (size_t)n) != n) {
         close(s);
         return NULL;

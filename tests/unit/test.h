@@ -14,62 +14,62 @@
 
 static int test_checks, test_failures;
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        test_checks++;                                                                       \
-        if (!(cond)) {                                                                       \
-            test_failures++;                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);         \
-        }                                                                                    \
+#define CHECK(cond) \
+    do { \
+        test_checks++; \
+        if (!(cond)) { \
+            test_failures++; \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        } \
     } while (0)
 
 /* Integer comparison (values are widened to long long for the message). */
-#define CHECK_EQ(got, want)                                                                  \
-    do {                                                                                     \
-        long long test_g_ = (long long)(got), test_w_ = (long long)(want);                   \
-        test_checks++;                                                                       \
-        if (test_g_ != test_w_) {                                                            \
-            test_failures++;                                                                 \
+#define CHECK_EQ(got, want) \
+    do { \
+        long long test_g_ = (long long)(got), test_w_ = (long long)(want); \
+        test_checks++; \
+        if (test_g_ != test_w_) { \
+            test_failures++; \
             fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, expected %lld\n", __FILE__, \
-                    __LINE__, #got, test_g_, test_w_);                                       \
-        }                                                                                    \
+                    __LINE__, #got, test_g_, test_w_); \
+        } \
     } while (0)
 
 /* Floating-point comparison within an absolute tolerance (NaN never passes). */
-#define CHECK_NEAR(got, want, tol)                                                           \
-    do {                                                                                     \
-        double test_gd_ = (got), test_wd_ = (want);                                          \
-        test_checks++;                                                                       \
-        if (!(fabs(test_gd_ - test_wd_) <= (tol))) {                                         \
-            test_failures++;                                                                 \
-            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s == %.10g, expected %.10g\n",      \
-                    __FILE__, __LINE__, #got, test_gd_, test_wd_);                           \
-        }                                                                                    \
+#define CHECK_NEAR(got, want, tol) \
+    do { \
+        double test_gd_ = (got), test_wd_ = (want); \
+        test_checks++; \
+        if (!(fabs(test_gd_ - test_wd_) <= (tol))) { \
+            test_failures++; \
+            fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s == %.10g, expected %.10g\n", __FILE__, \
+                    __LINE__, #got, test_gd_, test_wd_); \
+        } \
     } while (0)
 
 /* String comparison; NULL only equals NULL. */
-#define CHECK_STREQ(got, want)                                                               \
-    do {                                                                                     \
-        const char *test_g_ = (got), *test_w_ = (want);                                      \
-        test_checks++;                                                                       \
-        if ((!test_g_ || !test_w_) ? test_g_ != test_w_ : strcmp(test_g_, test_w_) != 0) {   \
-            test_failures++;                                                                 \
+#define CHECK_STREQ(got, want) \
+    do { \
+        const char *test_g_ = (got), *test_w_ = (want); \
+        test_checks++; \
+        if ((!test_g_ || !test_w_) ? test_g_ != test_w_ : strcmp(test_g_, test_w_) != 0) { \
+            test_failures++; \
             fprintf(stderr, "%s:%d: CHECK_STREQ failed: %s == \"%.200s\", expected \"%.200s\"\n", \
-                    __FILE__, __LINE__, #got, test_g_ ? test_g_ : "(null)",                  \
-                    test_w_ ? test_w_ : "(null)");                                           \
-        }                                                                                    \
+                    __FILE__, __LINE__, #got, test_g_ ? test_g_ : "(null)", \
+                    test_w_ ? test_w_ : "(null)"); \
+        } \
     } while (0)
 
 /* Does `hay` contain `needle`? (for error messages) */
-#define CHECK_CONTAINS(hay, needle)                                                          \
-    do {                                                                                     \
-        const char *test_h_ = (hay), *test_n_ = (needle);                                    \
-        test_checks++;                                                                       \
-        if (!test_h_ || !strstr(test_h_, test_n_)) {                                         \
-            test_failures++;                                                                 \
-            fprintf(stderr, "%s:%d: CHECK_CONTAINS failed: %s == \"%.300s\" lacks \"%s\"\n",  \
-                    __FILE__, __LINE__, #hay, test_h_ ? test_h_ : "(null)", test_n_);        \
-        }                                                                                    \
+#define CHECK_CONTAINS(hay, needle) \
+    do { \
+        const char *test_h_ = (hay), *test_n_ = (needle); \
+        test_checks++; \
+        if (!test_h_ || !strstr(test_h_, test_n_)) { \
+            test_failures++; \
+            fprintf(stderr, "%s:%d: CHECK_CONTAINS failed: %s == \"%.300s\" lacks \"%s\"\n", \
+                    __FILE__, __LINE__, #hay, test_h_ ? test_h_ : "(null)", test_n_); \
+        } \
     } while (0)
 
 /* Write `n` bytes to dir/name and return the path in a static buffer (tests only). */

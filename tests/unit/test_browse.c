@@ -12,12 +12,12 @@
 
 static struct ps_err err;
 
-#define OK(call)                                                                             \
-    do {                                                                                     \
-        int ok_rc_ = (call);                                                                 \
-        if (ok_rc_ != PS_OK)                                                                 \
-            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, err.msg);   \
-        CHECK_EQ(ok_rc_, PS_OK);                                                             \
+#define OK(call) \
+    do { \
+        int ok_rc_ = (call); \
+        if (ok_rc_ != PS_OK) \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, err.msg); \
+        CHECK_EQ(ok_rc_, PS_OK); \
     } while (0)
 
 #define N_ITEMS 30
@@ -391,7 +391,9 @@ test_labels(struct store *st, int64_t ds)
         {.search = "zebra OR unicorn", .annotator = "human:me", .label = BROWSE_LABEL_UNLABELED},
         {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED},
         {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED, .desc = 1},
-        {.annotator = "human:me", .label = BROWSE_LABEL_UNLABELED, .sort = BROWSE_SORT_LEN_DIFF,
+        {.annotator = "human:me",
+         .label = BROWSE_LABEL_UNLABELED,
+         .sort = BROWSE_SORT_LEN_DIFF,
          .desc = 1},
     };
     for (size_t vi = 0; vi < sizeof variants / sizeof variants[0]; vi++) {
@@ -536,10 +538,11 @@ main(void)
     st = NULL;
     OK(store_open(&st, path, &err));
     OK(store_exec(st, "DROP TABLE item_stat", &err));
-    OK(store_exec(st, "DROP TRIGGER item_stat_item_ins; DROP TRIGGER item_stat_item_upd;"
-                      " DROP TRIGGER item_stat_resp_ins; DROP TRIGGER item_stat_resp_upd;"
-                      " DROP TRIGGER item_stat_resp_del; DROP TRIGGER item_stat_judg_ins;"
-                      " DROP TRIGGER item_stat_judg_upd; DROP TRIGGER item_stat_judg_del;",
+    OK(store_exec(st,
+                  "DROP TRIGGER item_stat_item_ins; DROP TRIGGER item_stat_item_upd;"
+                  " DROP TRIGGER item_stat_resp_ins; DROP TRIGGER item_stat_resp_upd;"
+                  " DROP TRIGGER item_stat_resp_del; DROP TRIGGER item_stat_judg_ins;"
+                  " DROP TRIGGER item_stat_judg_upd; DROP TRIGGER item_stat_judg_del;",
                   &err));
     int found = 0;
     for (int i = 0; i < store_n_migrations; i++) {

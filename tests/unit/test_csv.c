@@ -103,7 +103,7 @@ test_crlf_bom_tsv(void)
     READ("crlf.csv", "\xef\xbb\xbfid,text\r\n1,\"a\r\nb\"\r\n2,c\r\n", &r);
     CHECK_EQ(r.rc, 0);
     CHECK_EQ(r.n, 3);
-    CHECK_STREQ(r.cell[0][0], "id"); /* the BOM is not part of the first header */
+    CHECK_STREQ(r.cell[0][0], "id");     /* the BOM is not part of the first header */
     CHECK_STREQ(r.cell[1][1], "a\r\nb"); /* quoted content is kept verbatim */
     CHECK_STREQ(r.cell[2][1], "c");
     CHECK_EQ(r.line[2], 4);

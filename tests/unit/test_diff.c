@@ -33,9 +33,18 @@ diff_str_opts(const char *a, const char *b, const struct text_diff_opts *o, stru
         if (i)
             sb_putc(out, ' ');
         switch (h->tag) {
-        case TEXT_DIFF_EQUAL: sb_putc(out, '='); sb_append(out, a + h->a_off, h->a_len); break;
-        case TEXT_DIFF_DELETED: sb_putc(out, '-'); sb_append(out, a + h->a_off, h->a_len); break;
-        case TEXT_DIFF_INSERTED: sb_putc(out, '+'); sb_append(out, b + h->b_off, h->b_len); break;
+        case TEXT_DIFF_EQUAL:
+            sb_putc(out, '=');
+            sb_append(out, a + h->a_off, h->a_len);
+            break;
+        case TEXT_DIFF_DELETED:
+            sb_putc(out, '-');
+            sb_append(out, a + h->a_off, h->a_len);
+            break;
+        case TEXT_DIFF_INSERTED:
+            sb_putc(out, '+');
+            sb_append(out, b + h->b_off, h->b_len);
+            break;
         case TEXT_DIFF_CHANGED:
             sb_putc(out, '~');
             sb_append(out, a + h->a_off, h->a_len);
@@ -86,8 +95,8 @@ check_props(const char *a, size_t na, const char *b, size_t nb, const struct tex
     text_diff_free(&d);
 }
 
-static const char *const words[] = {"the", "cat", "sat", "on", "mat", " ", "  ", "\n", ",", ".",
-                                    "中", "文", "😀", "é", "naïve", "x", "42", "-", "\t"};
+static const char *const words[] = {"the", "cat", "sat", "on", "mat",   " ", "  ", "\n", ",", ".",
+                                    "中",  "文",  "😀",   "é",  "naïve", "x", "42", "-",  "\t"};
 
 static size_t
 rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
@@ -119,9 +128,10 @@ main(void)
         {"x=1.5;", "x|=|1|.|5|;"},
         {"中文字", "中|文|字"},
         {"naïve café", "naïve| |café"},
-        {"e\xCC\x81t\xC3\xA9", "e\xCC\x81t\xC3\xA9"},         /* combining mark stays in the word */
+        {"e\xCC\x81t\xC3\xA9", "e\xCC\x81t\xC3\xA9"}, /* combining mark stays in the word */
         {"hi😀there", "hi|😀|there"},
-        {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9!", "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9|!"},
+        {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9!",
+         "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9|!"},
         {"snake_case42", "snake_case42"},
         {"Привет мир", "Привет| |мир"},
         {"tab\there", "tab|\t|here"},
@@ -142,7 +152,7 @@ main(void)
         {"old", "", 0, "-old"},
         {"the cat sat", "the dog sat", 0, "=the  ~cat>dog = sat"},
         {"the cat sat", "the cat sat down", 0, "=the cat sat + down"},
-        {"a b c d", "a x y d", 0, "=a  ~b c>x y = d"},   /* whitespace gap folded */
+        {"a b c d", "a x y d", 0, "=a  ~b c>x y = d"}, /* whitespace gap folded */
         {"keep this word", "keep word", 0, "=keep  -this  =word"},
         {"我喜欢猫", "我喜欢狗", 0, "=我喜欢 ~猫>狗"},
         {"x  y", "x y", 0, "=x ~  >  =y"},
@@ -217,13 +227,15 @@ main(void)
     /* Caps: too many tokens fall back to lines, whose changed blocks are then
      * diffed word by word; too much work even for lines leaves one block. */
     struct text_diff_opts cap = {0, 5, 0};
-    const char *la2 = "a b c d e f g\nsame line\nlast x\n", *lb2 = "a b c d e f h\nsame line\nlast y\n";
+    const char *la2 = "a b c d e f g\nsame line\nlast x\n",
+               *lb2 = "a b c d e f h\nsame line\nlast y\n";
     CHECK_EQ(diff_str_opts(la2, lb2, &cap, &sb), 1);
     CHECK_STREQ(sb_str(&sb), "=a b c d e f  ~g>h =\nsame line\nlast  ~x>y =\n");
     check_props(la2, strlen(la2), lb2, strlen(lb2), &cap);
     struct text_diff_opts cap1 = {0, 1, 0}; /* lines too: 3 lines > 1 */
     CHECK_EQ(diff_str_opts(la2, lb2, &cap1, &sb), 2);
-    CHECK_STREQ(sb_str(&sb), "~a b c d e f g\nsame line\nlast x\n>a b c d e f h\nsame line\nlast y\n");
+    CHECK_STREQ(sb_str(&sb),
+                "~a b c d e f g\nsame line\nlast x\n>a b c d e f h\nsame line\nlast y\n");
     struct text_diff_opts cap2 = {0, 0, 1}; /* no work at all */
     CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 2);
     const char *pa = "head\nmid a b\ntail\n", *pb = "head\nmid c d\ntail\n";

@@ -5,7 +5,8 @@
 #include "test.h"
 
 static const char doc[] =
-    "{\"q\": {\"text\": \"why?\", \"turns\": [{\"c\": \"t0\"}, {\"c\": \"t1\", \"deep\": [[1, 2], [3, 4]]}]},"
+    "{\"q\": {\"text\": \"why?\", \"turns\": [{\"c\": \"t0\"}, {\"c\": \"t1\", \"deep\": [[1, 2], "
+    "[3, 4]]}]},"
     " \"answers\": [{\"text\": \"first\"}, {\"text\": \"second\"}],"
     " \"key with spaces\": \"spaced\", \"dotted.key\": \"dots\", \"comma,key\": \"commas\","
     " \"n\": 3, \"nul\": null, \"it's\": \"apostrophe\"}";

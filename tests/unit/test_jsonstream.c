@@ -15,7 +15,7 @@
 struct seen {
     int count;
     int mode;
-    int rc;               /* last js_next result (or js_open status as -2) */
+    int rc; /* last js_next result (or js_open status as -2) */
     long n[MAXREC];
     long line[MAXREC];
     struct ps_err err;
@@ -98,8 +98,10 @@ test_array(void)
     CHECK_EQ(s.n[1], 2);
 
     /* pretty-printed, CRLF, BOM: lines of each element */
-    read_all(put("b.json", "\xef\xbb\xbf[\r\n  {\r\n    \"n\": 1\r\n  },\r\n  {\r\n    \"n\": 2\r\n  }\r\n]\r\n"),
-             &s);
+    read_all(
+        put("b.json",
+            "\xef\xbb\xbf[\r\n  {\r\n    \"n\": 1\r\n  },\r\n  {\r\n    \"n\": 2\r\n  }\r\n]\r\n"),
+        &s);
     CHECK_EQ(s.rc, 0);
     CHECK_EQ(s.count, 2);
     CHECK_EQ(s.line[0], 2);
@@ -155,7 +157,8 @@ test_document(void)
     /* a JSON Lines record cut short */
     read_all(put("cut.jsonl", "{\"n\":1}\n{\"n\":2,\"t\":[1,\n"), &s);
     CHECK_EQ(s.rc, -1);
-    CHECK_CONTAINS(s.err.msg, "cut.jsonl:2: column 15: the JSON record that starts at line 2 ends early");
+    CHECK_CONTAINS(s.err.msg,
+                   "cut.jsonl:2: column 15: the JSON record that starts at line 2 ends early");
 
     /* a truncated document */
     read_all(put("trunc.json", "{\n  \"n\": 5,\n  \"list\": [1, 2\n"), &s);

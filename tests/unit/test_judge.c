@@ -20,7 +20,8 @@ test_parse(void)
 {
     /* MT-Bench brackets; the last one wins after the judge restates the options */
     expect("[[A]]", STATS_A, "brackets");
-    expect("Output [[A]] if A is better, [[B]] if B is better.\nMy verdict: [[B]]", STATS_B, "brackets");
+    expect("Output [[A]] if A is better, [[B]] if B is better.\nMy verdict: [[B]]", STATS_B,
+           "brackets");
     expect("Both are fine. [[C]]", STATS_TIE, "brackets");
     expect("[[Tie]]", STATS_TIE, "brackets");
     /* AlpacaEval / LLMBar */
@@ -61,8 +62,8 @@ test_template(void)
 {
     struct judge_template t;
     struct ps_err err;
-    CHECK_EQ(judge_template_parse("--- system ---\nBe fair.\n\n--- user ---\nQ: {{prompt}}\nA: {{a}}\n",
-                                  &t, &err),
+    CHECK_EQ(judge_template_parse(
+                 "--- system ---\nBe fair.\n\n--- user ---\nQ: {{prompt}}\nA: {{a}}\n", &t, &err),
              PS_OK);
     CHECK_STREQ(t.system, "Be fair.");
     CHECK_STREQ(t.user, "Q: {{prompt}}\nA: {{a}}");
@@ -81,7 +82,8 @@ test_template(void)
     CHECK(t.system == NULL);
     CHECK_STREQ(t.user, "Compare {{a}} and {{b}}.");
     judge_template_free(&t);
-    CHECK_EQ(judge_template_parse("--- system ---\nx\n--- assistant ---\ny\n", &t, &err), PS_ERR_PARSE);
+    CHECK_EQ(judge_template_parse("--- system ---\nx\n--- assistant ---\ny\n", &t, &err),
+             PS_ERR_PARSE);
     CHECK_CONTAINS(err.msg, "line 3");
     CHECK_EQ(judge_template_parse("--- system ---\nonly a system\n", &t, &err), PS_ERR_PARSE);
 }

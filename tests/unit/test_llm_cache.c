@@ -60,7 +60,8 @@ add_model(struct llm_engine *eng, const char *name, int priced, int concurrency)
 }
 
 static struct llm_result *
-chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample, int stream, int no_cache)
+chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample, int stream,
+     int no_cache)
 {
     struct llm_msg msg = {"user", prompt};
     struct slot s = {NULL};
@@ -200,21 +201,26 @@ test_cache(void)
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call"), 6); /* cache hits add no row */
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE status = 'error'"), 1);
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE status = 'error' AND http_status = 400"
-                     " AND error_kind = 'http' AND error LIKE '%injected 400%' AND response LIKE '%injected%'"),
+                     " AND error_kind = 'http' AND error LIKE '%injected 400%' AND response LIKE "
+                     "'%injected%'"),
              1);
-    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'unpriced' AND cost IS NULL"), 1);
+    CHECK_EQ(
+        sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'unpriced' AND cost IS NULL"), 1);
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'priced' AND status = 'ok'"
                      " AND cost > 0 AND prompt_tokens > 0 AND completion_tokens > 0"),
              4);
-    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE text = 'reply to: cache me' AND provider = 'openai'"
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE text = 'reply to: cache me' AND provider "
+                     "= 'openai'"
                      " AND endpoint = '/chat/completions' AND model = 'fake-model' AND attempts = 1"
-                     " AND latency_ms > 0 AND finish_reason = 'stop' AND resolved_model = 'fake-model-resolved'"
+                     " AND latency_ms > 0 AND finish_reason = 'stop' AND resolved_model = "
+                     "'fake-model-resolved'"
                      " AND request_id LIKE 'req-%' AND length(cache_key) = 64"),
              3);
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE sample_index = 1"), 1);
-    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE json_extract(request, '$.messages[0].content')"
-                     " = 'cache me' AND json_extract(response, '$.object') = 'chat.completion'"),
-             3);
+    CHECK_EQ(
+        sql_int("SELECT count(*) FROM llm_call WHERE json_extract(request, '$.messages[0].content')"
+                " = 'cache me' AND json_extract(response, '$.object') = 'chat.completion'"),
+        3);
     /* the key went out (the server saw it) but is nowhere in the workspace */
     char *log = fake_llm_http(&fake, "GET", "/_requests");
     CHECK_CONTAINS(log, "Bearer " SENTINEL);
@@ -224,7 +230,8 @@ test_cache(void)
     CHECK(!file_contains(ws, "SENTINEL"));
     snprintf(path, sizeof path, "%s-wal", ws);
     CHECK(!file_contains(path, "SENTINEL"));
-    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE request LIKE '%SENTINEL%' OR response LIKE '%SENTINEL%'"
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE request LIKE '%SENTINEL%' OR response "
+                     "LIKE '%SENTINEL%'"
                      " OR error LIKE '%SENTINEL%'"),
              0);
 }
@@ -274,11 +281,13 @@ test_kill_resume(void)
     for (int i = 0; i < 400 && done < 8; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        done = sql_int("SELECT count(*) FROM llm_call WHERE text LIKE 'reply to: @@delay:60@@ resume %'");
+        done = sql_int(
+            "SELECT count(*) FROM llm_call WHERE text LIKE 'reply to: @@delay:60@@ resume %'");
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    long long k = sql_int("SELECT count(*) FROM llm_call WHERE text LIKE 'reply to: @@delay:60@@ resume %'");
+    long long k =
+        sql_int("SELECT count(*) FROM llm_call WHERE text LIKE 'reply to: @@delay:60@@ resume %'");
     CHECK(k >= 8 && k < N_RESUME);
     fake_llm_reset(&fake);
     static struct slot slots[N_RESUME];

@@ -40,8 +40,8 @@ chat_req(struct llm_msg *msg, const char *prompt, struct slot *s)
 }
 
 static struct llm_model *
-add_model(struct llm_engine *eng, const char *name, enum llm_provider prov, int n_urls, int concurrency,
-          int retries, const char *model_id)
+add_model(struct llm_engine *eng, const char *name, enum llm_provider prov, int n_urls,
+          int concurrency, int retries, const char *model_id)
 {
     struct llm_model_cfg c;
     memset(&c, 0, sizeof c);
@@ -150,8 +150,9 @@ test_stream_faults(struct llm_engine *eng, struct llm_model *m, struct llm_model
         {"@@cr@@ lone cr", 1, LLM_E_NONE},
         {"@@comments@@ keep alive", 1, LLM_E_NONE},
         {"@@jsonstream@@ wrong content type", 1, LLM_E_NONE},
-        {"@@split@@ @@crlf@@ \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xe2\x80\xa8 emoji \xf0\x9f\x98\x80", 1,
-         LLM_E_NONE},
+        {"@@split@@ @@crlf@@ \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xe2\x80\xa8 emoji "
+         "\xf0\x9f\x98\x80",
+         1, LLM_E_NONE},
         {"@@nodone@@ no done", 0, LLM_E_TRUNCATED},
         {"@@cut@@ cut", 0, LLM_E_TRUNCATED},
         {"@@midstream_error@@ fails", 0, LLM_E_STREAM},
@@ -237,8 +238,9 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
             continue;
         }
         if (r->ok != cases[i].ok || r->attempts != cases[i].attempts)
-            fprintf(stderr, "case %s: ok=%d attempts=%d kind=%s msg=%s\n", cases[i].prompt, r->ok, r->attempts,
-                    llm_err_kind_str(r->err.kind), r->err.message ? r->err.message : "");
+            fprintf(stderr, "case %s: ok=%d attempts=%d kind=%s msg=%s\n", cases[i].prompt, r->ok,
+                    r->attempts, llm_err_kind_str(r->err.kind),
+                    r->err.message ? r->err.message : "");
         CHECK_EQ(r->ok, cases[i].ok);
         CHECK_EQ(r->attempts, cases[i].attempts);
         CHECK_EQ(r->err.retries, cases[i].attempts - 1);
@@ -287,7 +289,8 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     struct ps_err err;
     for (int i = 0; i < BATCH; i++) {
         /* later requests answer faster, so completion order differs from input order */
-        snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 200 + (BATCH - i) % 7 * 10, i);
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:%d@@ item %d", 200 + (BATCH - i) % 7 * 10,
+                 i);
         struct llm_msg msg;
         struct llm_request req = chat_req(&msg, prompts[i], NULL);
         req.on_done = keep_result;
@@ -361,7 +364,8 @@ test_kinds(struct llm_engine *eng, struct llm_model *m, struct llm_model *llamac
     req.p.max_tokens = 50;
     req.p.seed = 7;
     req.p.has_seed = 1;
-    req.p.response_format = "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{}}}";
+    req.p.response_format =
+        "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{}}}";
     req.on_done = keep_result;
     req.ud = &s;
     for (int stream = 0; stream <= 1; stream++) {
@@ -379,7 +383,8 @@ test_kinds(struct llm_engine *eng, struct llm_model *m, struct llm_model *llamac
             if (r->choices[0].n_logprobs == 5) {
                 CHECK_STREQ(r->choices[0].logprobs[0].token, "[0]");
                 CHECK_EQ(r->choices[0].logprobs[0].n_top, 3);
-                CHECK(fabs(r->choices[0].logprobs[0].logprob - (-0.3 - 0.01 * ((91 + 48 + 93) % 7))) < 1e-9);
+                CHECK(fabs(r->choices[0].logprobs[0].logprob -
+                           (-0.3 - 0.01 * ((91 + 48 + 93) % 7))) < 1e-9);
             }
         }
         llm_result_free(r);
@@ -675,7 +680,8 @@ main(void)
     test_rate_limits(eng);
     test_ratelimit_headers(eng, m);
     /* Anthropic: 529 overloaded is retried; a 401 is not, with its typed error */
-    struct llm_model *an3 = add_model(eng, "claude3", LLM_PROVIDER_ANTHROPIC, 1, 2, 3, "claude-fake");
+    struct llm_model *an3 =
+        add_model(eng, "claude3", LLM_PROVIDER_ANTHROPIC, 1, 2, 3, "claude-fake");
     struct llm_result *ar = chat1(eng, an3, "@@fail:2:529@@ busy", 0);
     CHECK(ar && ar->ok && ar->attempts == 3);
     llm_result_free(ar);

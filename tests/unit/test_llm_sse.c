@@ -72,13 +72,12 @@ main(void)
         "event: message_delta\ndata: \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n\n"
         "id: 7\nretry: 10\nunknown: x\ndata: [DONE]\n\n"
         "error: {\"code\":500}\ndata: [DONE]\n\n";
-    const char *want =
-        "|{\"a\":1}|-\n"
-        "|{\"t\":\"\xe2\x80\xa8 line sep\"}|-\n"
-        "|first\nsecond|-\n"
-        "message_delta|\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82|-\n"
-        "|[DONE]|-\n"
-        "|[DONE]|{\"code\":500}\n";
+    const char *want = "|{\"a\":1}|-\n"
+                       "|{\"t\":\"\xe2\x80\xa8 line sep\"}|-\n"
+                       "|first\nsecond|-\n"
+                       "message_delta|\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82|-\n"
+                       "|[DONE]|-\n"
+                       "|[DONE]|{\"code\":500}\n";
     check_all_splits(stream, want, 0);
 
     /* An event not followed by a blank line is discarded and reported as pending. */

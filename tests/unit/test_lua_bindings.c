@@ -52,10 +52,12 @@ static const char stress_script[] =
     "local ds = assert(ps.create_dataset('s'))\n"
     "ps.transaction(function()\n"
     "  for i = 1, 6 do\n"
-    "    ds:add_item{ prompt = 'p' .. i, system = 'sys', history = { { role = 'user', content = 'h' } },\n"
+    "    ds:add_item{ prompt = 'p' .. i, system = 'sys', history = { { role = 'user', content = "
+    "'h' } },\n"
     "      responses = { { text = 'a' .. i, model = 'm1' }, 'b' .. i },\n"
     "      judgments = { { verdict = i % 2 == 0 and 'A' or 'B', annotator = 'x' } },\n"
-    "      ratings = { { response = 1, value = i } }, tags = { 't' .. (i % 2) }, meta = { k = i } }\n"
+    "      ratings = { { response = 1, value = i } }, tags = { 't' .. (i % 2) }, meta = { k = i } "
+    "}\n"
     "  end\n"
     "end)\n"
     "local n = 0\n"
@@ -74,7 +76,8 @@ static const char stress_script[] =
     "local back = assert(ps.json.decode(s))\n"
     "local txt = ps.inspect(back, { depth = 4 })\n"
     "local r = ps.template.render_string('{{a}} and {{b.c}}', { a = 'x', b = { c = 2 } })\n"
-    "local g = ps.gather{ function() ps.sleep(0); return 1 end, function() ps.yield(); return 2 end }\n"
+    "local g = ps.gather{ function() ps.sleep(0); return 1 end, function() ps.yield(); return 2 "
+    "end }\n"
     "local m = ps.map({ 1, 2, 3 }, function(v) return v * 2 end, { concurrency = 2 })\n"
     "local ok, err = pcall(ds.items, ds, { nope = 1 })\n"
     "assert(not ok)\n"
@@ -196,7 +199,8 @@ call_all(lua_State *L, int t, int self, const int *vals, int nvals, const char *
     t = lua_absindex(L, t);
     lua_pushnil(L);
     while (lua_next(L, t)) {
-        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1) && !skipped(lua_tostring(L, -2))) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1) &&
+            !skipped(lua_tostring(L, -2))) {
             char name[128];
             snprintf(name, sizeof name, "%s.%s", what, lua_tostring(L, -2));
             int fi = lua_gettop(L);
@@ -246,13 +250,14 @@ test_stack_balance(void)
 
     /* Argument values: a string, an empty table, a number, a boolean, a plausible
      * option table, a function, nil. */
-    lua_pushliteral(L, "x");                   /* 1 */
-    lua_newtable(L);                           /* 2 */
-    lua_pushinteger(L, 1);                     /* 3 */
-    lua_pushboolean(L, 1);                     /* 4 */
-    luaL_dostring(L, "return { label = 'A', verdict = 'B', prompt = 'q', responses = { 'r' }, value = 2 }"); /* 5 */
+    lua_pushliteral(L, "x"); /* 1 */
+    lua_newtable(L);         /* 2 */
+    lua_pushinteger(L, 1);   /* 3 */
+    lua_pushboolean(L, 1);   /* 4 */
+    luaL_dostring(L, "return { label = 'A', verdict = 'B', prompt = 'q', responses = { 'r' }, "
+                     "value = 2 }");                    /* 5 */
     luaL_dostring(L, "return function() return 7 end"); /* 6 */
-    lua_pushnil(L);                            /* 7 */
+    lua_pushnil(L);                                     /* 7 */
     int vals[] = {1, 2, 3, 4, 5, 6, 7};
     int nvals = 7;
 
@@ -267,8 +272,11 @@ test_stack_balance(void)
     }
     static const struct {
         const char *handle, *mt;
-    } types[] = {{"ws", "ps.Workspace"}, {"ds", "ps.Dataset"}, {"it", "ps.Item"},
-                 {"task", "ps.Task"},    {"model", "ps.Model"}};
+    } types[] = {{"ws", "ps.Workspace"},
+                 {"ds", "ps.Dataset"},
+                 {"it", "ps.Item"},
+                 {"task", "ps.Task"},
+                 {"model", "ps.Model"}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         lua_getglobal(L, "H");
         lua_getfield(L, -1, types[i].handle);

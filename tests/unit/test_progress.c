@@ -8,8 +8,8 @@ int
 main(void)
 {
     char buf[256];
-    struct progress_counts c = {.done = 250, .errors = 3, .cached = 0, .tokens = 123456, .cost = 0.01234,
-                                .has_cost = 1};
+    struct progress_counts c = {
+        .done = 250, .errors = 3, .cached = 0, .tokens = 123456, .cost = 0.01234, .has_cost = 1};
     progress_format(buf, sizeof buf, "judge", 1000, &c, 10.0, 100);
     CHECK_CONTAINS(buf, "judge [########------------------------] ");
     CHECK_CONTAINS(buf, " 250/1000  25% 25.0/s 0:10 ETA 0:30 tok 123.5k err 3 $0.0123");

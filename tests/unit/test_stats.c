@@ -231,7 +231,7 @@ test_bt(void)
     CHECK_NEAR(r[2], 1000, 1e-6);
     /* A chain with unequal counts: check the MLE score equations
      * W_i = sum_j n_ij p_i/(p_i+p_j) at the solution (p = 10^(r/400)). */
-    struct stats_battle ch[] = {{0, 1, 1, 5}, {0, 1, 0, 2}, {1, 2, 1, 4}, {1, 2, 0, 3},
+    struct stats_battle ch[] = {{0, 1, 1, 5}, {0, 1, 0, 2},   {1, 2, 1, 4}, {1, 2, 0, 3},
                                 {0, 2, 1, 2}, {0, 2, 0.5, 1}, {2, 0, 1, 1}};
     CHECK(stats_bt(ch, 7, 3, 0, 1000, r) > 0);
     double W[3] = {0}, E[3] = {0}, p[3];

@@ -17,8 +17,8 @@
  *   2     1 / 2          A     invalid       A              inv, B    inconsistent
  */
 static void
-put(struct store *st, int64_t ds, const char *key, const char *t0, const char *t1,
-    const char *gold, const char *fwd, const char *rev)
+put(struct store *st, int64_t ds, const char *key, const char *t0, const char *t1, const char *gold,
+    const char *fwd, const char *rev)
 {
     struct ps_record rec;
     ps_record_clear(&rec);
@@ -28,11 +28,17 @@ put(struct store *st, int64_t ds, const char *key, const char *t0, const char *t
     ps_record_add_response(&rec, t1, "m2");
     ps_record_add_judgment(&rec, 0, 1, "dataset", gold, !strcmp(gold, "A") ? 1 : 0, NULL);
     int k = ps_record_add_judgment(&rec, 0, 1, "llm:j", fwd,
-                                   !strcmp(fwd, "A") ? 1 : !strcmp(fwd, "B") ? 0 : 0.5, NULL);
+                                   !strcmp(fwd, "A")   ? 1
+                                   : !strcmp(fwd, "B") ? 0
+                                                       : 0.5,
+                                   NULL);
     if (!strcmp(fwd, "invalid"))
         rec.judg[k].has_p = 0;
     k = ps_record_add_judgment(&rec, 1, 0, "llm:j", rev,
-                               !strcmp(rev, "A") ? 1 : !strcmp(rev, "B") ? 0 : 0.5, NULL);
+                               !strcmp(rev, "A")   ? 1
+                               : !strcmp(rev, "B") ? 0
+                                                   : 0.5,
+                               NULL);
     rec.judg[k].meta_json = "{\"swap\":true}";
     struct ps_err err;
     CHECK_EQ(store_put_record(st, ds, &rec, &err), PS_OK);
@@ -167,7 +173,8 @@ main(void)
     struct ps_record rec;
     ps_record_clear(&rec);
     rec.key = rec.prompt = "big";
-    static const char *const texts[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"};
+    static const char *const texts[] = {"r0", "r1", "r2", "r3", "r4",  "r5",
+                                        "r6", "r7", "r8", "r9", "r10", "r11"};
     for (int i = 0; i < 12; i++)
         ps_record_add_response(&rec, texts[i], NULL);
     CHECK_EQ(store_put_record(st, ds2, &rec, &err), PS_OK);
@@ -178,7 +185,8 @@ main(void)
             ps_record_add_response(&rec, texts[i], NULL);
         for (int i = 0; i < 12; i++)
             for (int k = i + 1; k < 12; k++)
-                ps_record_add_judgment(&rec, k, i, who ? "u2" : "u1", (i + k) % 2 ? "A" : "B", 0.5, NULL);
+                ps_record_add_judgment(&rec, k, i, who ? "u2" : "u1", (i + k) % 2 ? "A" : "B", 0.5,
+                                       NULL);
         if (rec.n_judg != 64) /* the record holds 64 judgments: add the other 2 separately */
             fprintf(stderr, "record holds %d judgments\n", rec.n_judg);
         CHECK_EQ(store_put_record(st, ds2, &rec, &err), PS_OK);

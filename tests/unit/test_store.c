@@ -10,12 +10,12 @@
 
 static struct ps_err err;
 
-#define OK(call)                                                                             \
-    do {                                                                                     \
-        int ok_rc_ = (call);                                                                 \
-        if (ok_rc_ != PS_OK)                                                                 \
-            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, err.msg);   \
-        CHECK_EQ(ok_rc_, PS_OK);                                                             \
+#define OK(call) \
+    do { \
+        int ok_rc_ = (call); \
+        if (ok_rc_ != PS_OK) \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, err.msg); \
+        CHECK_EQ(ok_rc_, PS_OK); \
     } while (0)
 
 static void
@@ -414,7 +414,10 @@ test_bulk(void)
         snprintf(key, sizeof key, "k%d", i % 10); /* every key three times: merges */
         r.key = key;
         r.prompt = "bulk prompt about badgers";
-        ps_record_add_response(&r, i < 10 ? "badger reply" : i < 20 ? "second reply" : "third ferret reply",
+        ps_record_add_response(&r,
+                               i < 10   ? "badger reply"
+                               : i < 20 ? "second reply"
+                                        : "third ferret reply",
                                NULL);
         OK(store_put_record(st, ds, &r, &err));
     }

@@ -10,26 +10,26 @@ static const struct {
     uint32_t cp;
     int w;
 } cp_cases[] = {
-    {'a', 1}, {' ', 1}, {'~', 1}, {0x00, -1}, {0x1B, -1}, {0x7F, -1}, {0x85, -1}, {0x9B, -1},
-    {0xA0, 1}, {0xE9, 1}, {0x0301, 0},   /* combining acute */
-    {0x200D, 0},                           /* ZWJ */
-    {0x200B, 0},                           /* zero width space */
-    {0xFE0F, 0}, {0xFE0E, 0},              /* variation selectors */
-    {0xE0100, 0},                          /* variation selector 17 */
-    {0xE0067, 0},                          /* tag latin small g (flag subdivisions) */
-    {0x00AD, 1},                           /* soft hyphen is drawn */
-    {0x1160, 0},                           /* Hangul jungseong */
-    {0x4E2D, 2}, {0x3042, 2}, {0x30A2, 2}, {0xAC00, 2}, {0xFF21, 2}, /* 中 あ ア 가 Ａ */
-    {0x3000, 2},                           /* ideographic space */
-    {0xFF61, 1},                           /* halfwidth katakana punctuation */
+    {'a', 1},     {' ', 1},     {'~', 1},       {0x00, -1},  {0x1B, -1},  {0x7F, -1},
+    {0x85, -1},   {0x9B, -1},   {0xA0, 1},      {0xE9, 1},   {0x0301, 0}, /* combining acute */
+    {0x200D, 0},                                                          /* ZWJ */
+    {0x200B, 0},                                                          /* zero width space */
+    {0xFE0F, 0},  {0xFE0E, 0},                                            /* variation selectors */
+    {0xE0100, 0}, /* variation selector 17 */
+    {0xE0067, 0}, /* tag latin small g (flag subdivisions) */
+    {0x00AD, 1},  /* soft hyphen is drawn */
+    {0x1160, 0},  /* Hangul jungseong */
+    {0x4E2D, 2},  {0x3042, 2},  {0x30A2, 2},    {0xAC00, 2}, {0xFF21, 2}, /* 中 あ ア 가 Ａ */
+    {0x3000, 2},                                                          /* ideographic space */
+    {0xFF61, 1},                              /* halfwidth katakana punctuation */
     {0x1F600, 2}, {0x1F44D, 2}, {0x1F1FA, 1}, /* 😀 👍, regional indicator U */
-    {0x2764, 1},                           /* ❤ text presentation by default */
-    {0x231A, 2},                           /* ⌚ emoji presentation */
+    {0x2764, 1},                              /* ❤ text presentation by default */
+    {0x231A, 2},                              /* ⌚ emoji presentation */
     {0x20000, 2}, {0x2FFFD, 2}, {0x3134A, 2}, /* CJK ext B, unassigned plane 2, ext G */
-    {0x2028, -1}, {0xD800, -1}, {0x110000, -1},
-    {0x0E01, 1}, {0x0E31, 0},              /* Thai letter and vowel sign */
-    {0x05D0, 1}, {0x0627, 1},              /* Hebrew, Arabic letters */
-    {0x241B, 1}, {0x240D, 1}, {0x27E8, 1}, /* our placeholders are narrow */
+    {0x2028, -1}, {0xD800, -1}, {0x110000, -1}, {0x0E01, 1}, {0x0E31, 0}, /* Thai letter and vowel
+                                                                             sign */
+    {0x05D0, 1},  {0x0627, 1},               /* Hebrew, Arabic letters */
+    {0x241B, 1},  {0x240D, 1},  {0x27E8, 1}, /* our placeholders are narrow */
 };
 
 static const struct {
@@ -40,20 +40,21 @@ static const struct {
     {"hello", 5},
     {"中文字", 6},
     {"日本語のテキスト", 16},
-    {"e\xCC\x81", 1},                                    /* e + combining acute */
-    {"a\xCC\x81\xCC\xA7", 1},                            /* two marks */
-    {"\xF0\x9F\x98\x80", 2},                             /* 😀 */
-    {"\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", 4},             /* 👍🏽: modifier counts 2 (wcwidth-like) */
-    {"\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", 2},             /* 🇫🇷 flag = two RIs */
-    {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7", 6}, /* 👨‍👩‍👧 */
-    {"\xE2\x9D\xA4\xEF\xB8\x8F", 1},                     /* ❤️ (VS16 is zero width) */
-    {"1\xEF\xB8\x8F\xE2\x83\xA3", 1},                    /* keycap 1️⃣ */
+    {"e\xCC\x81", 1},                        /* e + combining acute */
+    {"a\xCC\x81\xCC\xA7", 1},                /* two marks */
+    {"\xF0\x9F\x98\x80", 2},                 /* 😀 */
+    {"\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", 4}, /* 👍🏽: modifier counts 2 (wcwidth-like) */
+    {"\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", 2}, /* 🇫🇷 flag = two RIs */
+    {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+     6},                              /* 👨‍👩‍👧 */
+    {"\xE2\x9D\xA4\xEF\xB8\x8F", 1},  /* ❤️ (VS16 is zero width) */
+    {"1\xEF\xB8\x8F\xE2\x83\xA3", 1}, /* keycap 1️⃣ */
     {"ab\xE4\xB8\xAD", 4},
-    {"\xEF\xBC\xA1\xEF\xBC\xA2", 4},                     /* fullwidth ＡＢ */
-    {"\xED\x95\x9C\xEA\xB8\x80", 4},                     /* 한글 */
-    {"\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", 2},         /* conjoining jamo 한 */
-    {"\xFF", 1},                                         /* invalid byte counts as U+FFFD */
-    {"\xE4\xB8", 1},                                     /* truncated 3-byte: one U+FFFD */
+    {"\xEF\xBC\xA1\xEF\xBC\xA2", 4},             /* fullwidth ＡＢ */
+    {"\xED\x95\x9C\xEA\xB8\x80", 4},             /* 한글 */
+    {"\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", 2}, /* conjoining jamo 한 */
+    {"\xFF", 1},                                 /* invalid byte counts as U+FFFD */
+    {"\xE4\xB8", 1},                             /* truncated 3-byte: one U+FFFD */
 };
 
 int
@@ -79,7 +80,7 @@ main(void)
     CHECK_EQ(cp, 0x4E2D);
     CHECK_EQ(text_decode("\xE4\xB8x", 3, &cp), 2);
     CHECK_EQ(cp, 0xFFFD);
-    CHECK_EQ(text_decode("\xC0\x80", 2, &cp), 1); /* overlong lead */
+    CHECK_EQ(text_decode("\xC0\x80", 2, &cp), 1);     /* overlong lead */
     CHECK_EQ(text_decode("\xED\xA0\x80", 3, &cp), 1); /* surrogate: ED then bad second byte */
     CHECK_EQ(text_decode("\xF0\x9F\x98", 3, &cp), 3);
     CHECK_EQ(cp, 0xFFFD);

@@ -36,30 +36,35 @@ static const struct {
     {"hello world", 8, "hello|+world"},
     {"hello world", 11, "hello world"},
     {"the quick brown fox", 10, "the quick|+brown fox"},
-    {"a  b", 2, "a|+b"},                        /* the spaces at a soft break vanish */
-    {"abcdefghij", 4, "abcd|+efgh|+ij"},        /* hard break of a long word */
+    {"a  b", 2, "a|+b"},                 /* the spaces at a soft break vanish */
+    {"abcdefghij", 4, "abcd|+efgh|+ij"}, /* hard break of a long word */
     {"ab abcdefghij", 4, "ab|+abcd|+efgh|+ij"},
     {"line1\nline2", 20, "line1|line2"},
     {"a\n\nb", 20, "a||b"},
-    {"a\n", 20, "a"},                           /* a final newline adds no row */
+    {"a\n", 20, "a"}, /* a final newline adds no row */
     {"a\n\n", 20, "a|"},
     {"\n", 20, ""},
     {"  indented text", 10, "  indented|+text"},
-    {"中文字符测试", 5, "中文|+字符|+测试"},  /* CJK breaks between characters */
+    {"中文字符测试", 5, "中文|+字符|+测试"}, /* CJK breaks between characters */
     {"中文abc", 4, "中文|+abc"},
     {"ab中文", 3, "ab|+中|+文"},
     {"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 4,
      "\xF0\x9F\x98\x80\xF0\x9F\x98\x80|+\xF0\x9F\x98\x80"},
-    {"e\xCC\x81" "e\xCC\x81" "e\xCC\x81", 2, "e\xCC\x81" "e\xCC\x81|+e\xCC\x81"},
+    {"e\xCC\x81"
+     "e\xCC\x81"
+     "e\xCC\x81",
+     2,
+     "e\xCC\x81"
+     "e\xCC\x81|+e\xCC\x81"},
     {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9 ok", 4,
      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9|+ok"},
-    {"\xE4\xB8\xAD", 1, "\xE4\xB8\xAD"},       /* a wide char alone overflows cols 1 */
-    {"a\tb", 10, "a   b"},                      /* tab stops of 4 */
-    {"a\tb", 4, "a|+b"},                        /* a tab that does not fit breaks */
+    {"\xE4\xB8\xAD", 1, "\xE4\xB8\xAD"}, /* a wide char alone overflows cols 1 */
+    {"a\tb", 10, "a   b"},               /* tab stops of 4 */
+    {"a\tb", 4, "a|+b"},                 /* a tab that does not fit breaks */
     {"\tx", 10, "    x"},
-    {"word      \nnext", 6, "word|next"},       /* overflowing trailing spaces */
+    {"word      \nnext", 6, "word|next"}, /* overflowing trailing spaces */
     {"word      ", 6, "word"},
-    {"      x", 3, "   |+x"},                   /* indentation wider than the row */
+    {"      x", 3, "   |+x"}, /* indentation wider than the row */
 };
 
 int
