@@ -114,6 +114,18 @@ tui_import(struct app *app, const char *file, char *name, size_t size)
     return PS_OK;
 }
 
+/* Ctrl-C in the main view with the REPL pane closed: tasks started from the pane
+ * keep running in the background, so stop them here too. */
+static void
+tui_cancel_lua(struct tui *tui, void *ud)
+{
+    struct ps_lua *pl = ud;
+    if (ps_lua_busy(pl)) {
+        ps_lua_interrupt(pl);
+        tui_msg(tui, "Lua tasks interrupted");
+    }
+}
+
 int
 cmd_tui(struct app *app, int argc, char **argv)
 {
@@ -225,6 +237,8 @@ cmd_tui(struct app *app, int argc, char **argv)
     if (ps_lua_new(&pl, &lo, &lerr) == PS_OK) {
         to.repl_ops = &view_repl_ops;
         to.repl_ctx = pl;
+        to.on_cancel = tui_cancel_lua;
+        to.hook_ud = pl;
     }
     int rc = tui_run(st, &to, &app->err);
     ps_lua_free(pl);

@@ -475,6 +475,8 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         /* Lua tasks started from the REPL pane stop too (the pane interrupts them). */
         if (tui->pane && tui->pane->ops->request)
             tui->pane->ops->request(tui, tui->pane, CMD_CANCEL, NULL);
+        else if (!tui->pane && tui->opts->on_cancel)
+            tui->opts->on_cancel(tui, tui->opts->hook_ud);
         return TUI_R_HANDLED;
     default: break;
     }

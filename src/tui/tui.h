@@ -68,6 +68,9 @@ struct tui_opts {
      * register job fds and timers.  Either may be NULL. */
     void (*on_start)(struct tui *tui, void *ud);
     void (*on_stop)(struct tui *tui, void *ud);
+    /* Ctrl-C with no REPL pane open (the pane handles it itself when open): the place
+     * to stop background work such as Lua tasks.  May be NULL. */
+    void (*on_cancel)(struct tui *tui, void *ud);
     void *hook_ud;
 };
 

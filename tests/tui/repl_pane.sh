@@ -48,6 +48,16 @@ keys '`'
 wait_gone "Lua 5.4 with the ps API"
 keys '`'
 wait_for 'ps.ui.current():judge'
+# a task keeps running with the pane closed, and Ctrl-C in the main view stops it
+type_text 'ps.spawn(function() ps.sleep(60000) end)'; keys Enter
+wait_for "[running"
+keys '`'
+wait_gone "Lua 5.4 with the ps API"
+keys C-c
+wait_for "Lua tasks interrupted"
+keys '`'
+wait_for 'ps.spawn(function()'
+wait_gone "[running"
 keys '`'
 keys Q
 wait_for "[exited 0]"
