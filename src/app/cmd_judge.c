@@ -119,10 +119,7 @@ static int
 collect_key(void *ud, int64_t item, int64_t a, int64_t b)
 {
     struct judge_run *r = ud;
-    if (r->n_done == r->cap_done) {
-        r->cap_done = r->cap_done ? r->cap_done * 2 : 256;
-        r->done = xrealloc(r->done, (size_t)r->cap_done * sizeof *r->done);
-    }
+    r->done = xgrow(r->done, sizeof *r->done, r->n_done, &r->cap_done, 256);
     r->done[r->n_done++] = (struct judge_key){item, a, b};
     return 0;
 }
@@ -177,10 +174,7 @@ add_task(struct judge_run *r, const struct store_item *it, const char *instructi
         sb_free(&sb);
         return ps_error_prefix(err, "%s: ", r->template_name);
     }
-    if (r->n_tasks == r->cap_tasks) {
-        r->cap_tasks = r->cap_tasks ? r->cap_tasks * 2 : 256;
-        r->tasks = xrealloc(r->tasks, (size_t)r->cap_tasks * sizeof *r->tasks);
-    }
+    r->tasks = xgrow(r->tasks, sizeof *r->tasks, r->n_tasks, &r->cap_tasks, 256);
     r->tasks[r->n_tasks++] = (struct judge_task){it->id, ra->id, rb->id, swap, sb_take(&sb)};
     return PS_OK;
 }

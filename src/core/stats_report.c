@@ -80,10 +80,7 @@ stats_table_match(const struct stats_table *t, const char *pattern, int *out, in
 void
 stats_table_add(struct stats_table *t, const struct stats_jrow *row)
 {
-    if (t->n_rows == t->cap_rows) {
-        t->cap_rows = t->cap_rows ? t->cap_rows * 2 : 256;
-        t->rows = xrealloc(t->rows, (size_t)t->cap_rows * sizeof *t->rows);
-    }
+    t->rows = xgrow(t->rows, sizeof *t->rows, t->n_rows, &t->cap_rows, 256);
     t->rows[t->n_rows++] = *row;
     if (row->item >= t->n_items)
         t->n_items = row->item + 1;

@@ -52,3 +52,12 @@ xstrndup(const char *s, size_t n)
     p[n] = '\0';
     return p;
 }
+
+void *
+xgrow(void *p, size_t elem, int n, int *cap, int first)
+{
+    if (n < *cap)
+        return p;
+    *cap = *cap ? *cap * 2 : first;
+    return xrealloc(p, (size_t)*cap * elem);
+}

@@ -13,4 +13,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Make room in a growable array before writing element `n`: when n == *cap the
+ * capacity doubles (starting at `first`) and the array is reallocated.  Returns the
+ * array, possibly moved; ownership stays with the caller.  Use as
+ *     v = xgrow(v, sizeof *v, n, &cap, 8);  v[n++] = x;  */
+void *xgrow(void *p, size_t elem, int n, int *cap, int first);
+
 #endif

@@ -99,10 +99,7 @@ fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required
 const char *
 fmt_tmp(struct fmt_job *job, const char *s, size_t n)
 {
-    if (job->n_tmp == job->cap_tmp) {
-        job->cap_tmp = job->cap_tmp ? job->cap_tmp * 2 : 16;
-        job->tmp = xrealloc(job->tmp, (size_t)job->cap_tmp * sizeof *job->tmp);
-    }
+    job->tmp = xgrow(job->tmp, sizeof *job->tmp, job->n_tmp, &job->cap_tmp, 16);
     char *p = xstrndup(s, n);
     job->tmp[job->n_tmp++] = p;
     return p;

@@ -34,10 +34,7 @@ static int
 collect(void *ud, const char *annotator, const char *verdict, int64_t n)
 {
     struct verdict_rows *r = ud;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->v = xrealloc(r->v, (size_t)r->cap * sizeof *r->v);
-    }
+    r->v = xgrow(r->v, sizeof *r->v, r->n, &r->cap, 16);
     r->v[r->n].annotator = xstrdup(annotator ? annotator : "");
     r->v[r->n].verdict = xstrdup(verdict ? verdict : "");
     r->v[r->n].n = n;

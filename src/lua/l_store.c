@@ -64,10 +64,7 @@ ws_mark_dirty(struct lws *w, int64_t ds)
     for (int i = 0; i < w->n_dirty; i++)
         if (w->dirty[i] == ds)
             return;
-    if (w->n_dirty == w->cap_dirty) {
-        w->cap_dirty = w->cap_dirty ? w->cap_dirty * 2 : 8;
-        w->dirty = xrealloc(w->dirty, (size_t)w->cap_dirty * sizeof *w->dirty);
-    }
+    w->dirty = xgrow(w->dirty, sizeof *w->dirty, w->n_dirty, &w->cap_dirty, 8);
     w->dirty[w->n_dirty++] = ds;
 }
 

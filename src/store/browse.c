@@ -1137,10 +1137,7 @@ store_note_list(struct store *st, int64_t item_id, struct store_note **out, int 
     int cap = 0, cnt = 0, rc;
     struct store_note *v = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 4;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
+        v = xgrow(v, sizeof *v, cnt, &cap, 4);
         v[cnt].id = sqlite3_column_int64(s, 0);
         v[cnt].author = store_col_strdup(s, 1);
         v[cnt].text = store_col_strdup(s, 2);
@@ -1207,10 +1204,7 @@ store_agreement(struct store *st, int64_t dataset_id, const char *annotator,
     int cap = 0, cnt = 0, rc;
     struct store_agreement *v = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 4;
-            v = xrealloc(v, (size_t)cap * sizeof *v);
-        }
+        v = xgrow(v, sizeof *v, cnt, &cap, 4);
         v[cnt].annotator = store_col_strdup(s, 0);
         v[cnt].both = sqlite3_column_int64(s, 1);
         v[cnt].agree = sqlite3_column_int64(s, 2);

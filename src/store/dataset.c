@@ -173,10 +173,7 @@ store_dataset_list(struct store *st, struct store_dataset **out, int *n, struct 
     struct store_dataset *list = NULL;
     int count = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 8;
-            list = xrealloc(list, (size_t)cap * sizeof *list);
-        }
+        list = xgrow(list, sizeof *list, count, &cap, 8);
         dataset_from_row(s, &list[count++]);
     }
     sqlite3_finalize(s);

@@ -251,10 +251,7 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     sqlite3_bind_int64(s, 1, it->id);
     int cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (it->n_resp == cap) {
-            cap = cap ? cap * 2 : 4;
-            it->resp = xrealloc(it->resp, (size_t)cap * sizeof *it->resp);
-        }
+        it->resp = xgrow(it->resp, sizeof *it->resp, it->n_resp, &cap, 4);
         struct store_response *r = &it->resp[it->n_resp++];
         r->id = sqlite3_column_int64(s, 0);
         r->idx = sqlite3_column_int(s, 1);
@@ -275,10 +272,7 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     sqlite3_bind_int64(s, 1, it->id);
     cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (it->n_judg == cap) {
-            cap = cap ? cap * 2 : 4;
-            it->judg = xrealloc(it->judg, (size_t)cap * sizeof *it->judg);
-        }
+        it->judg = xgrow(it->judg, sizeof *it->judg, it->n_judg, &cap, 4);
         struct store_judgment *j = &it->judg[it->n_judg++];
         memset(j, 0, sizeof *j);
         j->id = sqlite3_column_int64(s, 0);
@@ -314,10 +308,7 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     sqlite3_bind_int64(s, 1, it->id);
     cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (it->n_rating == cap) {
-            cap = cap ? cap * 2 : 4;
-            it->rating = xrealloc(it->rating, (size_t)cap * sizeof *it->rating);
-        }
+        it->rating = xgrow(it->rating, sizeof *it->rating, it->n_rating, &cap, 4);
         struct store_rating *x = &it->rating[it->n_rating++];
         x->id = sqlite3_column_int64(s, 0);
         x->response_id = sqlite3_column_int64(s, 1);
@@ -339,10 +330,7 @@ load_children(struct store *st, struct store_item *it, struct ps_err *err)
     sqlite3_bind_int64(s, 1, it->id);
     cap = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (it->n_tags == cap) {
-            cap = cap ? cap * 2 : 4;
-            it->tags = xrealloc(it->tags, (size_t)cap * sizeof *it->tags);
-        }
+        it->tags = xgrow(it->tags, sizeof *it->tags, it->n_tags, &cap, 4);
         it->tags[it->n_tags++] = store_col_strdup(s, 0);
     }
     sqlite3_finalize(s);

@@ -25,10 +25,7 @@ unit_of(struct unit_map *m, struct stats_table *t, int64_t lo, int64_t hi)
     for (int i = 0; i < m->n; i++)
         if (m->v[i].lo == lo && m->v[i].hi == hi)
             return m->v[i].unit;
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->v = xrealloc(m->v, (size_t)m->cap * sizeof *m->v);
-    }
+    m->v = xgrow(m->v, sizeof *m->v, m->n, &m->cap, 16);
     m->v[m->n++] = (struct unit_entry){lo, hi, t->n_units};
     return t->n_units++;
 }

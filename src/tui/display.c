@@ -118,10 +118,7 @@ tui_fd_watch(struct tui *tui, int fd, short events, tui_fd_fn fn, void *ud)
             tui->fds[i] = (struct tui_fdw){fd, events, fn, ud};
             return PS_OK;
         }
-    if (tui->n_fds == tui->cap_fds) {
-        tui->cap_fds = tui->cap_fds ? tui->cap_fds * 2 : 8;
-        tui->fds = xrealloc(tui->fds, (size_t)tui->cap_fds * sizeof *tui->fds);
-    }
+    tui->fds = xgrow(tui->fds, sizeof *tui->fds, tui->n_fds, &tui->cap_fds, 8);
     tui->fds[tui->n_fds++] = (struct tui_fdw){fd, events, fn, ud};
     return PS_OK;
 }
@@ -139,10 +136,7 @@ tui_fd_unwatch(struct tui *tui, int fd)
 int
 tui_timer_add(struct tui *tui, long ms, tui_timer_fn fn, void *ud)
 {
-    if (tui->n_timers == tui->cap_timers) {
-        tui->cap_timers = tui->cap_timers ? tui->cap_timers * 2 : 8;
-        tui->timers = xrealloc(tui->timers, (size_t)tui->cap_timers * sizeof *tui->timers);
-    }
+    tui->timers = xgrow(tui->timers, sizeof *tui->timers, tui->n_timers, &tui->cap_timers, 8);
     int id = ++tui->next_timer_id;
     tui->timers[tui->n_timers++] = (struct tui_timer){id, tui_now_ms() + ms, fn, ud};
     return id;

@@ -23,10 +23,7 @@ evaldoc_free(struct evaldoc *d)
 void
 evaldoc_line(struct evaldoc *d)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 64;
-        d->lines = xrealloc(d->lines, (size_t)d->cap * sizeof *d->lines);
-    }
+    d->lines = xgrow(d->lines, sizeof *d->lines, d->n, &d->cap, 64);
     memset(&d->lines[d->n++], 0, sizeof d->lines[0]);
 }
 

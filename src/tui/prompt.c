@@ -78,10 +78,7 @@ cands_add(struct cands *c, const char *s, const char *prefix)
 {
     if (strncmp(s, prefix, strlen(prefix)) != 0)
         return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 16;
-        c->v = xrealloc(c->v, (size_t)c->cap * sizeof *c->v);
-    }
+    c->v = xgrow(c->v, sizeof *c->v, c->n, &c->cap, 16);
     c->v[c->n++] = xstrdup(s);
 }
 

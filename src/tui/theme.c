@@ -416,10 +416,7 @@ theme_list(char ***names)
                 free(nm);
                 continue;
             }
-            if (n == cap) {
-                cap = cap ? cap * 2 : 8;
-                out = xrealloc(out, (size_t)cap * sizeof *out);
-            }
+            out = xgrow(out, sizeof *out, n, &cap, 8);
             out[n++] = nm;
         }
         closedir(dir);

@@ -23,10 +23,7 @@ struct help {
 static void
 help_add(struct help *h, enum tui_role role, const char *text)
 {
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 64;
-        h->lines = xrealloc(h->lines, (size_t)h->cap * sizeof *h->lines);
-    }
+    h->lines = xgrow(h->lines, sizeof *h->lines, h->n, &h->cap, 64);
     h->lines[h->n++] = (struct help_line){xstrdup(text), role};
 }
 

@@ -77,10 +77,7 @@ struct pair {
 static int
 pair_src(struct pair *p, const char *s, size_t n)
 {
-    if (p->nsrc == p->capsrc) {
-        p->capsrc = p->capsrc ? p->capsrc * 2 : 16;
-        p->src = xrealloc(p->src, (size_t)p->capsrc * sizeof *p->src);
-    }
+    p->src = xgrow(p->src, sizeof *p->src, p->nsrc, &p->capsrc, 16);
     struct psrc *ps = &p->src[p->nsrc];
     memset(ps, 0, sizeof *ps);
     if (p->escapes)
@@ -95,10 +92,7 @@ pair_src(struct pair *p, const char *s, size_t n)
 static struct pline *
 pair_line(struct pair *p)
 {
-    if (p->nlines == p->caplines) {
-        p->caplines = p->caplines ? p->caplines * 2 : 256;
-        p->lines = xrealloc(p->lines, (size_t)p->caplines * sizeof *p->lines);
-    }
+    p->lines = xgrow(p->lines, sizeof *p->lines, p->nlines, &p->caplines, 256);
     struct pline *l = &p->lines[p->nlines++];
     memset(l, 0, sizeof *l);
     l->role = ROLE_DEFAULT;
