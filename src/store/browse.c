@@ -445,19 +445,18 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
     int desc = (f && f->desc) != backward; /* the scan direction */
     const char *k = sort_key(f);
     struct strbuf q = STRBUF_INIT, scratch = STRBUF_INIT;
+    /* clang-format off */
     sb_printf(&q,
               "SELECT s.item_id, s.seq, substr(coalesce(i.prompt, ''), 1, %d), s.n_resp, s.len0,"
               " s.len1,"
               " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
-                                            "   AND j.annotator = ?2 ORDER BY j.id DESC LIMIT 1),"
-                                            " (SELECT " NORM_VERDICT(
-                                                "j") " FROM judgment j WHERE j.item_id = s.item_id"
-                                                     "   AND j.annotator <> ?2 ORDER BY "
-                                                     "j.annotator <> 'dataset', j.id LIMIT 1),"
-                                                     " s.disagree, (SELECT group_concat(t.tag, "
-                                                     "',') FROM tag t WHERE t.item_id = s.item_id),"
-                                                     " s.models, %s",
+              "   AND j.annotator = ?2 ORDER BY j.id DESC LIMIT 1),"
+              " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
+              "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
+              " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
+              " s.models, %s",
               PREVIEW_CHARS, k);
+    /* clang-format on */
     if (fts) {
         sb_puts(&q, " FROM item_fts f CROSS JOIN item_stat s ON s.item_id = f.rowid"
                     " CROSS JOIN item i ON i.id = s.item_id"
@@ -1178,27 +1177,27 @@ store_agreement(struct store *st, int64_t dataset_id, const char *annotator,
     *n = 0;
     /* For each (annotator, item, unordered pair) the newest judgment counts: a bare
      * column next to max(id) takes its values from that row in SQLite. */
+    /* clang-format off */
     if (prepare(st,
                 "WITH mine AS (SELECT j.item_id AS item_id,"
                 "   min(j.response_a, j.response_b) AS lo, max(j.response_a, j.response_b) AS hi,"
-                "   " NORM_VERDICT(
-                    "j") " AS v, max(j.id)"
-                         "   FROM judgment j CROSS JOIN item i ON i.id = j.item_id"
-                         "   WHERE j.annotator = ?2 AND i.dataset_id = ?1"
-                         "   GROUP BY j.item_id, lo, hi),"
-                         " theirs AS (SELECT o.annotator AS annotator, m.v AS mv,"
-                         "   " NORM_VERDICT(
-                             "o") " AS v, max(o.id)"
-                                  "   FROM mine m CROSS JOIN judgment o ON o.item_id = m.item_id"
-                                  "   WHERE o.annotator <> ?2"
-                                  "     AND min(o.response_a, o.response_b) = m.lo"
-                                  "     AND max(o.response_a, o.response_b) = m.hi"
-                                  "   GROUP BY o.annotator, m.item_id, m.lo, m.hi)"
-                                  " SELECT annotator, count(*), sum(mv = v) FROM theirs"
-                                  " WHERE mv <> 'invalid' AND v <> 'invalid'"
-                                  " GROUP BY annotator ORDER BY annotator",
+                "   " NORM_VERDICT("j") " AS v, max(j.id)"
+                "   FROM judgment j CROSS JOIN item i ON i.id = j.item_id"
+                "   WHERE j.annotator = ?2 AND i.dataset_id = ?1"
+                "   GROUP BY j.item_id, lo, hi),"
+                " theirs AS (SELECT o.annotator AS annotator, m.v AS mv,"
+                "   " NORM_VERDICT("o") " AS v, max(o.id)"
+                "   FROM mine m CROSS JOIN judgment o ON o.item_id = m.item_id"
+                "   WHERE o.annotator <> ?2"
+                "     AND min(o.response_a, o.response_b) = m.lo"
+                "     AND max(o.response_a, o.response_b) = m.hi"
+                "   GROUP BY o.annotator, m.item_id, m.lo, m.hi)"
+                " SELECT annotator, count(*), sum(mv = v) FROM theirs"
+                " WHERE mv <> 'invalid' AND v <> 'invalid'"
+                " GROUP BY annotator ORDER BY annotator",
                 &s, err) != PS_OK)
         return err->code;
+    /* clang-format on */
     sqlite3_bind_int64(s, 1, dataset_id);
     store_bind_text(s, 2, annotator ? annotator : "");
     int cap = 0, cnt = 0, rc;
