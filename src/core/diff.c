@@ -434,9 +434,10 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     return ok;
 }
 
-/* The last resort: common first and last lines, one CHANGED block between. */
+/* Common leading and trailing whole lines of a and b (byte lengths).  A token never
+ * spans a '\n', so the middle can be diffed alone. */
 static void
-diff_block(struct text_diff *d, const char *a, size_t na, const char *b, size_t nb)
+common_lines(const char *a, size_t na, const char *b, size_t nb, size_t *pre, size_t *suf)
 {
     size_t p = 0, lp = 0;
     while (p < na && p < nb && a[p] == b[p]) {
@@ -449,10 +450,19 @@ diff_block(struct text_diff *d, const char *a, size_t na, const char *b, size_t 
     size_t s = 0, ls = 0, maxs = na - lp < nb - lp ? na - lp : nb - lp;
     while (s < maxs && a[na - 1 - s] == b[nb - 1 - s]) {
         s++;
-        /* keep the suffix only from a line start on both sides */
         if ((na - s == lp || a[na - s - 1] == '\n') && (nb - s == lp || b[nb - s - 1] == '\n'))
             ls = s;
     }
+    *pre = lp;
+    *suf = ls;
+}
+
+/* The last resort: common first and last lines, one CHANGED block between. */
+static void
+diff_block(struct text_diff *d, const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t lp, ls;
+    common_lines(a, na, b, nb, &lp, &ls);
     hunk_push_equal(d, 0, lp, 0, lp);
     hunk_push(d, lp, na - lp - ls, lp, nb - lp - ls);
     hunk_push_equal(d, na - ls, ls, nb - ls, ls);
@@ -501,29 +511,6 @@ refine_lines(struct text_diff *d, const char *a, const char *b, unsigned flags, 
     }
     text_diff_free(d);
     *d = out;
-}
-
-/* Common leading and trailing whole lines of a and b (byte lengths).  A token never
- * spans a '\n', so the middle can be diffed alone. */
-static void
-common_lines(const char *a, size_t na, const char *b, size_t nb, size_t *pre, size_t *suf)
-{
-    size_t p = 0, lp = 0;
-    while (p < na && p < nb && a[p] == b[p]) {
-        if (a[p] == '\n')
-            lp = p + 1;
-        p++;
-    }
-    if (p == na && p == nb)
-        lp = p;
-    size_t s = 0, ls = 0, maxs = na - lp < nb - lp ? na - lp : nb - lp;
-    while (s < maxs && a[na - 1 - s] == b[nb - 1 - s]) {
-        s++;
-        if ((na - s == lp || a[na - s - 1] == '\n') && (nb - s == lp || b[nb - s - 1] == '\n'))
-            ls = s;
-    }
-    *pre = lp;
-    *suf = ls;
 }
 
 static void diff_middle(const char *a, size_t na, const char *b, size_t nb,
