@@ -99,7 +99,7 @@ const char *fmt_tmp_printf(struct fmt_job *job, const char *fmt, ...) PS_PRINTF(
  * the call only. */
 int fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err);
 int fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
-                      const char *meta_json, struct ps_err *err);
+                      const char *effect, const char *meta_json, struct ps_err *err);
 
 /* ---- registry ---- */
 

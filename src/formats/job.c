@@ -166,7 +166,7 @@ fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err)
 
 int
 fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
-                  const char *meta_json, struct ps_err *err)
+                  const char *effect, const char *meta_json, struct ps_err *err)
 {
     struct import_sink *sink = job->sink;
     if (sink->dry_run) {
@@ -178,6 +178,11 @@ fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
             sb_json_str(&sb, domain, strlen(domain));
         else
             sb_puts(&sb, "null");
+        sb_puts(&sb, ", \"effect\": ");
+        if (effect)
+            sb_json_str(&sb, effect, strlen(effect));
+        else
+            sb_puts(&sb, "null");
         sb_puts(&sb, "}");
         fprintf(sink->out, "first record (%s:%ld) as it would be stored (a feedback record):\n%s\n",
                 job->path, job->line, sb_str(&sb));
@@ -186,7 +191,7 @@ fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
         job->stop = 1;
         return PS_OK;
     }
-    if (store_put_feedback(sink->st, sink->dataset_id, feedback, domain, meta_json, err) != PS_OK)
+    if (store_put_feedback(sink->st, sink->dataset_id, feedback, domain, effect, meta_json, err) != PS_OK)
         return ps_error_prefix(err, "%s:%ld: ", job->path, job->line);
     sink->n_feedback++;
     return PS_OK;

@@ -226,18 +226,19 @@ store_dataset_list_free(struct store_dataset *list, int n)
 
 int
 store_put_feedback(struct store *st, int64_t dataset_id, const char *feedback, const char *domain,
-                   const char *meta_json, struct ps_err *err)
+                   const char *effect, const char *meta_json, struct ps_err *err)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO feedback (dataset_id, feedback, domain, meta)"
-                           " VALUES (?1, ?2, ?3, ?4)",
+                           "INSERT INTO feedback (dataset_id, feedback, domain, meta, effect)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)",
                            -1, &s, NULL) != SQLITE_OK)
         return store_dberr(st, err, "add feedback");
     sqlite3_bind_int64(s, 1, dataset_id);
     store_bind_text(s, 2, feedback);
     store_bind_text(s, 3, domain);
     store_bind_text(s, 4, meta_json);
+    store_bind_text(s, 5, effect);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? PS_OK : store_dberr(st, err, "add feedback");

@@ -85,9 +85,11 @@ void store_dataset_list_free(struct store_dataset *list, int n);
 int store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *rec,
                      struct ps_err *err);
 
-/* Add a C3PO feedback record (feedback text + optional domain) to a dataset. */
+/* Add a C3PO feedback record (feedback text, optional domain and effect) to a dataset.
+ * Every string is borrowed. */
 int store_put_feedback(struct store *st, int64_t dataset_id, const char *feedback,
-                       const char *domain, const char *meta_json, struct ps_err *err);
+                       const char *domain, const char *effect, const char *meta_json,
+                       struct ps_err *err);
 
 /* ---- reading items ---- */
 

@@ -378,6 +378,24 @@ def test_c3po():
     eq(rows[-1], (src[-1]["feedback"], src[-1]["domain"]), "c3po: last feedback")
     eq(len(rows), 105 + 104, "c3po: feedback rows")
     dry_run(files[0], "c3po")
+    # the paper's own sets (Feedback model: content, domain, effect, scope, type, metric)
+    for fn, n, n_quant in (("collie_feedback.json", 100, 100), ("final_exp_feedback.json", 100, 14)):
+        f = data("c3po_feedback", fn)
+        name = "c3po_" + fn[:-5]
+        imp(name, f)
+        counts(name, 0, 0, 0, [], feedback=n)
+        src = json.load(open(f, encoding="utf-8"))
+        db = sqlite3.connect(WS)
+        rows = db.execute("SELECT f.feedback, f.domain, f.effect, f.meta FROM feedback f"
+                          " JOIN dataset d ON d.id = f.dataset_id WHERE d.name = ? ORDER BY f.id",
+                          (name,)).fetchall()
+        db.close()
+        eq([r[:3] for r in rows], [(r["content"], r["domain"], r["effect"]) for r in src],
+           f"{name}: content, domain and effect of every record")
+        metas = [json.loads(r[3]) for r in rows]
+        eq(sum(m.get("type") == "quantitative" for m in metas), n_quant, f"{name}: quantitative records")
+        eq([m.get("metric") for m in metas], [r.get("metric") for r in src], f"{name}: metrics kept in meta")
+        dry_run(f, "c3po")
 
 
 # ---- every file is accounted for ------------------------------------------------
@@ -392,6 +410,15 @@ REFERENCE_ONLY = {  # published numbers, not preference data: refused with a cle
 }
 
 
+NOT_PREFERENCE = {  # Parquet reader fixtures and their dumps (parquet_fixtures/SOURCE.md):
+    # no pairs, no judgments; refused with one line naming the file
+    "parquet_fixtures/ifbench_test.expected.jsonl": "cannot detect the format",
+    "parquet_fixtures/smollm2_customs_train.expected.jsonl": "cannot detect the format",
+    "parquet_fixtures/ifbench_test.parquet": "Parquet",
+    "parquet_fixtures/smollm2_customs_train.parquet": "Parquet",
+}
+
+
 def test_every_file():
     """Every data file is importable on its own (auto-detected), except the
     reference-number files, which are refused with a one-line error."""
@@ -401,7 +428,11 @@ def test_every_file():
             if fn == "SOURCE.md":
                 continue
             p = run("import", "-w", WS, "--name", "every", "--replace", data(sub, fn), ok=False)
-            if rel in REFERENCE_ONLY:
+            if rel in NOT_PREFERENCE:
+                check(p.returncode != 0 and NOT_PREFERENCE[rel] in p.stderr and fn in p.stderr
+                      and len(p.stderr.strip().splitlines()) == 1,
+                      f"{rel}: refused with one line ({p.stderr.strip()[:200]})")
+            elif rel in REFERENCE_ONLY:
                 check(p.returncode != 0 and "cannot detect the format" in p.stderr
                       and len(p.stderr.strip().splitlines()) == 1,
                       f"{rel}: refused with one line ({p.stderr.strip()[:200]})")
