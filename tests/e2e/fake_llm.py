@@ -36,6 +36,11 @@ the completion prompt), so tests stay deterministic:
   @@jsonstream@@       streams: the event stream labelled application/json
 Model names: "llamacpp" rejects n != 1 and echo; "nolp" returns no logprobs.
 
+Behaviour: --responder FILE.py loads a module whose reply(prompt, body) returns the
+text to answer (or None for the default echo): body is the whole request JSON, prompt
+the last message's text.  Tests of a pipeline (ICAI, C3PO, recipes) each keep their
+own responder next to their test, so the fault machinery here is shared unchanged.
+
 Introspection: GET /_stats (counters, max concurrency, per-port and per-prompt
 counts, connections), GET /_requests (headers and bodies received), POST /_reset.
 """
@@ -86,7 +91,15 @@ def lp_of(tok):
     return round(-0.1 * len(tok) - 0.01 * (sum(map(ord, tok)) % 7), 4)
 
 
+RESPONDER = None  # module with reply(prompt, body), from --responder
+BODY = threading.local()  # the request body being answered, for the responder
+
+
 def reply_text(prompt, i, n):
+    if RESPONDER is not None:
+        text = RESPONDER.reply(prompt or "", getattr(BODY, "body", None) or {})
+        if text is not None:
+            return "[%d] %s" % (i, text) if n > 1 and getattr(RESPONDER, "NUMBER_SAMPLES", True) else text
     base = "reply to: " + (prompt or "")
     return "[%d] %s" % (i, base) if n > 1 else base
 
@@ -204,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
             if isinstance(prompt, list):
                 prompt = " ".join(map(str, prompt))
         self.req_no = self.count("POST", self.path, prompt, body)
+        BODY.body = body
         try:
             self.handle_post(body, prompt, anthropic)
         except (BrokenPipeError, ConnectionResetError):
@@ -492,7 +506,14 @@ def main():
     ap.add_argument("--ports", type=int, default=1)
     ap.add_argument("--delay", type=float, default=0.0, help="milliseconds before every answer")
     ap.add_argument("--models", default="fake-model")
+    ap.add_argument("--responder", help="a .py file defining reply(prompt, body)")
     a = ap.parse_args()
+    if a.responder:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("responder", a.responder)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        globals()["RESPONDER"] = mod
     servers = []
     for _ in range(a.ports):
         s = Server(("127.0.0.1", 0), Handler)
