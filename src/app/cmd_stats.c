@@ -15,7 +15,7 @@
 
 static const char stats_usage[] =
     "usage: prefscope stats DATASET [--annotator A]... [--against B] [--invalid wrong|tie]\n"
-    "                       [--bootstrap N] [--seed S] [--level L] [--json]\n"
+    "                       [--bootstrap N] [--seed S] [--level L] [--min-n N] [--json]\n"
     "\n"
     "Per annotator: win rate of the second-presented response (ties half, AlpacaEval\n"
     "style) and of every model; how often the longer response wins; consistency of\n"
@@ -34,10 +34,12 @@ static const char stats_usage[] =
     "  -b, --bootstrap N     resamples for the intervals (default 1000; 0 = none)\n"
     "  --seed S              bootstrap seed (default 1)\n"
     "  --level L             interval level (default 0.95)\n"
+    "  --min-n N             withhold a figure computed on fewer than N judgments or\n"
+    "                        units: it says \"n too small\" (default 10; 0 = none)\n"
     "  --json                one JSON object on stdout\n"
     "  -w, --workspace FILE  workspace file\n";
 
-enum { OPT_INVALID = APP_OPT_FIRST_FREE, OPT_SEED, OPT_LEVEL };
+enum { OPT_INVALID = APP_OPT_FIRST_FREE, OPT_SEED, OPT_LEVEL, OPT_MIN_N };
 
 #define MAX_SEL 256
 
@@ -63,7 +65,7 @@ static void
 fmt_est(struct strbuf *sb, struct stats_est e, double scale, int prec)
 {
     if (isnan(e.v)) {
-        sb_printf(sb, "%-*s", 3 * (prec + 4) + 6, "-");
+        sb_printf(sb, "%-*s", 3 * (prec + 4) + 6, e.why ? stats_why_text(e.why) : "-");
         return;
     }
     char buf[96];
@@ -87,6 +89,10 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
                   r->opts.level * 100, r->opts.bootstrap, (unsigned long long)r->opts.seed);
     else
         sb_puts(&sb, "; no intervals (--bootstrap 0)\n");
+    if (r->opts.min_n > 0)
+        sb_printf(&sb,
+                  "figures on fewer than %g judgments or units say \"n too small\" (--min-n)\n",
+                  r->opts.min_n);
 
     sb_puts(&sb, "\nWIN RATE OF THE SECOND-PRESENTED RESPONSE (%, ties half)\n");
     sb_printf(&sb, "%-36s %7s %7s  %-24s %s\n", "annotator", "n", "invalid", "win rate B", "");
@@ -223,12 +229,13 @@ cmd_stats(struct app *app, int argc, char **argv)
         {"bootstrap", required_argument, NULL, 'b'},
         {"seed", required_argument, NULL, OPT_SEED},
         {"level", required_argument, NULL, OPT_LEVEL},
+        {"min-n", required_argument, NULL, OPT_MIN_N},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, c, invalid_as_tie = 0, bootstrap = 1000, bootstrap_set = 0;
     unsigned long long seed = 1;
-    double level = 0.95;
+    double level = 0.95, min_n = STATS_MIN_N;
     const char *annot_args[MAX_SEL];
     int n_annot_args = 0;
     const char *against = NULL;
@@ -269,6 +276,11 @@ cmd_stats(struct app *app, int argc, char **argv)
             level = strtod(optarg, &end);
             if (*end || !(level > 0 && level < 1))
                 return app_failf(app, "stats: --level expects a number in (0,1), not '%s'", optarg);
+            break;
+        case OPT_MIN_N:
+            min_n = strtod(optarg, &end);
+            if (!*optarg || *end || !(min_n >= 0 && min_n <= 1e12))
+                return app_failf(app, "stats: --min-n expects a number >= 0, not '%s'", optarg);
             break;
         case 'h': fputs(stats_usage, stdout); return 0;
         default: return app_bad_option("stats", argv);
@@ -321,6 +333,7 @@ cmd_stats(struct app *app, int argc, char **argv)
             .bootstrap = bootstrap,
             .seed = seed,
             .level = level,
+            .min_n = min_n,
         };
         struct stats_report rep;
         stats_report_compute(&t, &o, &rep);

@@ -516,16 +516,21 @@ elo_step(double *rating, int i, int j, double s, double k)
 }
 
 void
+stats_elo_update(double *rating, const struct stats_battle *b, double k)
+{
+    /* A weight w counts as floor(w) repeated battles plus one scaled step. */
+    double w = b->weight;
+    for (; w >= 1; w -= 1)
+        elo_step(rating, b->i, b->j, b->score, k);
+    if (w > 1e-12)
+        elo_step(rating, b->i, b->j, b->score, k * w);
+}
+
+void
 stats_elo(const struct stats_battle *b, size_t nb, int np, double k, double init, double *rating)
 {
     for (int i = 0; i < np; i++)
         rating[i] = init;
-    for (size_t e = 0; e < nb; e++) {
-        /* A weight w counts as floor(w) repeated battles plus one scaled step. */
-        double w = b[e].weight;
-        for (; w >= 1; w -= 1)
-            elo_step(rating, b[e].i, b[e].j, b[e].score, k);
-        if (w > 1e-12)
-            elo_step(rating, b[e].i, b[e].j, b[e].score, k * w);
-    }
+    for (size_t e = 0; e < nb; e++)
+        stats_elo_update(rating, &b[e], k);
 }

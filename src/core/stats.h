@@ -124,5 +124,7 @@ int stats_bt(const struct stats_battle *b, size_t nb, int n_players, double prio
  * step scaled by the fractional part. */
 void stats_elo(const struct stats_battle *b, size_t nb, int n_players, double k, double init,
                double *rating);
+/* One battle of stats_elo (weight rule included) applied to rating[] in place. */
+void stats_elo_update(double *rating, const struct stats_battle *b, double k);
 
 #endif

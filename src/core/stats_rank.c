@@ -22,15 +22,20 @@ stats_rank_opts_init(struct stats_rank_opts *o)
     o->elo_init = 1000;
 }
 
+/* The battles grouped by item (in dataset order within an item), so that a resample
+ * given as per-item multiplicities is rated without materialising its rows: a
+ * resample may draw an item with many judgments many times, and its row count is
+ * unbounded by the table's. */
 struct rank_ctx {
     const struct stats_table *t;
     const struct stats_rank_opts *o;
-    int NM;
-    char *use;                    /* [n_rows] row is a battle */
-    int *item_first, *item_count; /* battle rows of each item (rows are item-ordered) */
-    struct stats_battle *agg;     /* [NM*NM] aggregated per ordered pair (i<j) */
-    struct stats_battle *seq;     /* battles in processing order (Elo) */
-    size_t n_seq;
+    int NM, NI;
+    struct stats_battle *bat; /* [n_bat] (model_lo, model_hi, score of lo, weight) */
+    int *pair;                /* [n_bat] i*NM+j of the battle's pair, i < j */
+    double *s_pair;           /* [n_bat] score of the pair's lower model index */
+    int *bfirst;              /* [NI+1] item it's battles: bat[bfirst[it] .. bfirst[it+1]) */
+    double *wins, *games;     /* [NM*NM] scratch per rating */
+    struct stats_battle *agg; /* [NM*NM] aggregated per pair (i<j) */
 };
 
 static double
@@ -41,55 +46,51 @@ row_score_lo(const struct stats_jrow *r)
     return r->cls == STATS_A ? 1 : r->cls == STATS_B ? 0 : 0.5;
 }
 
-/* BT and Elo ratings for item multiplicities given as a list of drawn items. */
+/* BT and Elo ratings for per-item multiplicities mult[NI] (NULL = every item once).
+ * Online Elo visits the items in dataset order, each as many times as drawn, so in
+ * a resample it is the same estimator as on the full data. */
 static int
-rate(struct rank_ctx *c, const int *items, int n_items, double *bt, double *elo)
+rate(struct rank_ctx *c, const int *mult, double *bt, double *elo)
 {
-    const struct stats_table *t = c->t;
     int NM = c->NM;
+    size_t nn = (size_t)NM * (size_t)NM;
     /* the BT likelihood depends only on wins and games per pair: aggregate first */
-    double *wins = xcalloc((size_t)NM * (size_t)NM + 1, sizeof *wins);
-    double *games = xcalloc((size_t)NM * (size_t)NM + 1, sizeof *games);
-    c->n_seq = 0;
-    for (int k = 0; k < n_items; k++) {
-        int it = items[k];
-        for (int x = 0; x < c->item_count[it]; x++) {
-            int ri = c->item_first[it] + x;
-            if (!c->use[ri])
-                continue;
-            const struct stats_jrow *r = &t->rows[ri];
-            double s = row_score_lo(r);
-            int i = r->model_lo, j = r->model_hi;
-            c->seq[c->n_seq++] = (struct stats_battle){i, j, s, r->weight};
-            if (i > j) {
-                int tmp = i;
-                i = j;
-                j = tmp;
-                s = 1 - s;
-            }
-            wins[i * NM + j] += r->weight * s;
-            games[i * NM + j] += r->weight;
+    memset(c->wins, 0, nn * sizeof *c->wins);
+    memset(c->games, 0, nn * sizeof *c->games);
+    for (int m = 0; m < NM; m++)
+        elo[m] = c->o->elo_init;
+    for (int it = 0; it < c->NI; it++) {
+        int times = mult ? mult[it] : 1;
+        if (times <= 0)
+            continue;
+        for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++) {
+            double w = (double)times * c->bat[k].weight;
+            c->wins[c->pair[k]] += w * c->s_pair[k];
+            c->games[c->pair[k]] += w;
         }
+        for (int x = 0; x < times; x++)
+            for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++)
+                stats_elo_update(elo, &c->bat[k], c->o->elo_k);
     }
     size_t na = 0;
     for (int i = 0; i < NM; i++)
-        for (int j = i + 1; j < NM; j++)
-            if (games[i * NM + j] > 0)
-                c->agg[na++] = (struct stats_battle){i, j, wins[i * NM + j] / games[i * NM + j],
-                                                     games[i * NM + j]};
-    free(wins);
-    free(games);
+        for (int j = i + 1; j < NM; j++) {
+            size_t p = (size_t)i * (size_t)NM + (size_t)j;
+            if (c->games[p] > 0)
+                c->agg[na++] = (struct stats_battle){i, j, c->wins[p] / c->games[p], c->games[p]};
+        }
     int its = stats_bt(c->agg, na, NM, c->o->prior, c->o->center, bt);
-    if (c->o->anchor >= 0 && c->o->anchor < NM && !isnan(bt[c->o->anchor])) {
-        double shift = c->o->anchor_rating - bt[c->o->anchor];
-        for (int m = 0; m < NM; m++)
-            bt[m] += shift;
-    }
-    stats_elo(c->seq, c->n_seq, NM, c->o->elo_k, c->o->elo_init, elo);
     /* players absent from this resample have no Elo either */
     for (int m = 0; m < NM; m++)
         if (isnan(bt[m]))
             elo[m] = NAN;
+    int anchor = c->o->anchor;
+    if (anchor >= 0 && anchor < NM) {
+        /* a resample without the anchor has no rating on the anchored scale */
+        double shift = isnan(bt[anchor]) ? NAN : c->o->anchor_rating - bt[anchor];
+        for (int m = 0; m < NM; m++)
+            bt[m] += shift;
+    }
     return its;
 }
 
@@ -106,13 +107,9 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
                    struct stats_rank *out)
 {
     memset(out, 0, sizeof *out);
-    struct rank_ctx c = {.t = t, .o = o, .NM = t->n_models};
-    int NM = c.NM, NI = t->n_items;
-    c.use = xcalloc((size_t)t->n_rows + 1, 1);
-    c.item_first = xcalloc((size_t)NI + 1, sizeof(int));
-    c.item_count = xcalloc((size_t)NI + 1, sizeof(int));
-    c.agg = xcalloc((size_t)NM * (size_t)NM + 1, sizeof *c.agg);
-    c.seq = xcalloc((size_t)t->n_rows + 1, sizeof *c.seq);
+    struct rank_ctx c = {.t = t, .o = o, .NM = t->n_models, .NI = t->n_items};
+    int NM = c.NM, NI = c.NI;
+    size_t nn = (size_t)NM * (size_t)NM;
     char *sel = xcalloc((size_t)t->n_annot + 1, 1);
     for (int a = 0; a < t->n_annot; a++)
         sel[a] = o->annots == NULL;
@@ -121,29 +118,54 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
             sel[o->annots[i]] = 1;
     double *battles = xcalloc((size_t)NM + 1, sizeof *battles);
     double *score = xcalloc((size_t)NM + 1, sizeof *score);
+    char *use = xcalloc((size_t)t->n_rows + 1, 1);
+    /* counting sort of the battle rows by item: bfirst[it+1] counts item it first */
+    c.bfirst = xcalloc((size_t)NI + 2, sizeof *c.bfirst);
+    int n_bat = 0;
     for (int i = 0; i < t->n_rows; i++) {
         const struct stats_jrow *r = &t->rows[i];
-        if (i == 0 || r->item != t->rows[i - 1].item)
-            c.item_first[r->item] = i;
-        c.item_count[r->item]++;
-        c.use[i] = sel[r->annot] && r->cls != STATS_INVALID && r->model_lo >= 0 &&
-                   r->model_hi >= 0 && r->model_lo != r->model_hi;
-        if (c.use[i]) {
-            double s = row_score_lo(r);
-            battles[r->model_lo] += r->weight;
-            battles[r->model_hi] += r->weight;
-            score[r->model_lo] += r->weight * s;
-            score[r->model_hi] += r->weight * (1 - s);
-            out->n_battles += r->weight;
-        }
+        use[i] = r->item >= 0 && r->item < NI && r->annot >= 0 && r->annot < t->n_annot &&
+                 sel[r->annot] && r->cls != STATS_INVALID && r->model_lo >= 0 && r->model_lo < NM &&
+                 r->model_hi >= 0 && r->model_hi < NM && r->model_lo != r->model_hi &&
+                 r->weight > 0;
+        if (!use[i])
+            continue;
+        double s = row_score_lo(r);
+        battles[r->model_lo] += r->weight;
+        battles[r->model_hi] += r->weight;
+        score[r->model_lo] += r->weight * s;
+        score[r->model_hi] += r->weight * (1 - s);
+        out->n_battles += r->weight;
+        c.bfirst[r->item + 1]++;
+        n_bat++;
     }
     free(sel);
-    int *items = xcalloc((size_t)NI + 1, sizeof *items);
+    for (int it = 0; it < NI; it++)
+        c.bfirst[it + 1] += c.bfirst[it];
+    c.bat = xcalloc((size_t)n_bat + 1, sizeof *c.bat);
+    c.pair = xcalloc((size_t)n_bat + 1, sizeof *c.pair);
+    c.s_pair = xcalloc((size_t)n_bat + 1, sizeof *c.s_pair);
+    int *fill = xcalloc((size_t)NI + 1, sizeof *fill);
+    for (int i = 0; i < t->n_rows; i++) {
+        if (!use[i])
+            continue;
+        const struct stats_jrow *r = &t->rows[i];
+        int k = c.bfirst[r->item] + fill[r->item]++;
+        double s = row_score_lo(r);
+        c.bat[k] = (struct stats_battle){r->model_lo, r->model_hi, s, r->weight};
+        int lo = r->model_lo < r->model_hi ? r->model_lo : r->model_hi;
+        int hi = r->model_lo < r->model_hi ? r->model_hi : r->model_lo;
+        c.pair[k] = lo * NM + hi;
+        c.s_pair[k] = lo == r->model_lo ? s : 1 - s;
+    }
+    free(fill);
+    free(use);
+    c.wins = xcalloc(nn + 1, sizeof *c.wins);
+    c.games = xcalloc(nn + 1, sizeof *c.games);
+    c.agg = xcalloc(nn + 1, sizeof *c.agg);
     int *mult = xcalloc((size_t)NI + 1, sizeof *mult);
-    for (int i = 0; i < NI; i++)
-        items[i] = i;
     double *bt = xcalloc((size_t)NM + 1, sizeof *bt), *elo = xcalloc((size_t)NM + 1, sizeof *elo);
-    out->bt_iterations = rate(&c, items, NI, bt, elo);
+    out->bt_iterations = rate(&c, NULL, bt, elo);
     int B = o->bootstrap > 0 && NI > 0 ? o->bootstrap : 0;
     double *bbt = xcalloc((size_t)NM * (size_t)B + 1, sizeof *bbt);
     double *belo = xcalloc((size_t)NM * (size_t)B + 1, sizeof *belo);
@@ -156,15 +178,11 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
         stats_rng_seed(&rng, o->seed);
         double *tb = xcalloc((size_t)NM + 1, sizeof *tb), *te = xcalloc((size_t)NM + 1, sizeof *te);
         for (int b = 0; b < B; b++) {
-            /* draw with replacement, then visit in dataset order so that online Elo
-             * in the resample is the same estimator as on the full data */
+            /* NI draws of an item with replacement */
             memset(mult, 0, (size_t)NI * sizeof *mult);
             for (int i = 0; i < NI; i++)
                 mult[stats_rng_below(&rng, (uint64_t)NI)]++;
-            for (int i = 0, k = 0; i < NI; i++)
-                for (int x = 0; x < mult[i]; x++)
-                    items[k++] = i;
-            rate(&c, items, NI, tb, te);
+            rate(&c, mult, tb, te);
             for (int m = 0; m < NM; m++) {
                 bbt[(size_t)m * (size_t)B + (size_t)b] = tb[m];
                 belo[(size_t)m * (size_t)B + (size_t)b] = te[m];
@@ -190,10 +208,10 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
         e->model = m;
         e->battles = battles[m];
         e->score = score[m];
-        e->bt = (struct stats_est){bt[m], NAN, NAN};
-        e->elo = (struct stats_est){elo[m], NAN, NAN};
-        e->rank_lo = B ? rank_lo[m] : 0;
-        e->rank_hi = B ? rank_hi[m] : 0;
+        e->bt = (struct stats_est){bt[m], NAN, NAN, STATS_WHY_NONE};
+        e->elo = (struct stats_est){elo[m], NAN, NAN, STATS_WHY_NONE};
+        e->rank_lo = B && rank_lo[m] <= NM ? rank_lo[m] : 0;
+        e->rank_hi = B && rank_lo[m] <= NM ? rank_hi[m] : 0;
         if (B) {
             stats_percentile_ci(bbt + (size_t)m * (size_t)B, (size_t)B, o->level, &e->bt.lo,
                                 &e->bt.hi);
@@ -208,15 +226,16 @@ stats_rank_compute(const struct stats_table *t, const struct stats_rank_opts *o,
     free(rank_hi);
     free(bt);
     free(elo);
-    free(items);
     free(mult);
     free(battles);
     free(score);
-    free(c.use);
-    free(c.item_first);
-    free(c.item_count);
+    free(c.bat);
+    free(c.pair);
+    free(c.s_pair);
+    free(c.bfirst);
+    free(c.wins);
+    free(c.games);
     free(c.agg);
-    free(c.seq);
 }
 
 void

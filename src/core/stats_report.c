@@ -428,10 +428,74 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
 static struct stats_est
 est(const double *point, const double *lo, const double *hi, int k)
 {
-    struct stats_est e = {point[k], lo ? lo[k] : NAN, hi ? hi[k] : NAN};
+    struct stats_est e = {point[k], lo ? lo[k] : NAN, hi ? hi[k] : NAN, STATS_WHY_NONE};
     if (isnan(e.v))
         e.lo = e.hi = NAN;
     return e;
+}
+
+const char *
+stats_why_text(int why)
+{
+    switch (why) {
+    case STATS_WHY_NO_DATA: return "no data";
+    case STATS_WHY_SMALL_N: return "n too small";
+    case STATS_WHY_NO_COMMON: return "no unit judged by all annotators";
+    case STATS_WHY_ONE_CLASS: return "undefined: every label is the same class";
+    case STATS_WHY_ONE_ANNOTATOR: return "needs two annotators";
+    default: return "";
+    }
+}
+
+/* Withhold an estimate whose n is below the minimum, and say why any missing one is
+ * missing (`undefined`: the reason when n suffices but the figure is undefined). */
+static void
+gate(struct stats_est *e, double n, double min_n, int undefined)
+{
+    int why = n <= 0                   ? STATS_WHY_NO_DATA
+              : min_n > 0 && n < min_n ? STATS_WHY_SMALL_N
+              : isnan(e->v)            ? undefined
+                                       : STATS_WHY_NONE;
+    if (why != STATS_WHY_NONE)
+        *e = (struct stats_est){NAN, NAN, NAN, why};
+}
+
+static void
+gate_report(struct stats_report *r, int n_models)
+{
+    double mn = r->opts.min_n;
+    for (int s = 0; s < r->n_annot; s++) {
+        struct stats_annot_report *a = &r->annot[s];
+        gate(&a->winrate_b, a->n - a->n_invalid, mn, STATS_WHY_NO_DATA);
+        gate(&a->consistency, a->n_pos_units, mn, STATS_WHY_NO_DATA);
+        gate(&a->first_wins, a->n_pos_units, mn, STATS_WHY_NO_DATA);
+        gate(&a->second_wins, a->n_pos_units, mn, STATS_WHY_NO_DATA);
+        gate(&a->longer_wins, a->n_len, mn, STATS_WHY_NO_DATA);
+        struct stats_est *by_ref[] = {&a->accuracy, &a->macro_p, &a->macro_r, &a->macro_f1};
+        for (size_t k = 0; k < sizeof by_ref / sizeof *by_ref; k++)
+            gate(by_ref[k], a->n_ref, mn, STATS_WHY_NO_DATA);
+        for (int k = 0; k < STATS_NCLASS; k++) {
+            gate(&a->p[k], a->n_ref, mn, STATS_WHY_NO_DATA);
+            gate(&a->r[k], a->n_ref, mn, STATS_WHY_NO_DATA);
+            gate(&a->f1[k], a->n_ref, mn, STATS_WHY_NO_DATA);
+        }
+        gate(&a->accuracy_fwd, a->n_ref_fwd, mn, STATS_WHY_NO_DATA);
+        gate(&a->accuracy_rev, a->n_ref_rev, mn, STATS_WHY_NO_DATA);
+        for (int m = 0; m < n_models; m++)
+            gate(&a->model_winrate[m], a->model_n[m], mn, STATS_WHY_NO_DATA);
+    }
+    for (int k = 0; k < r->n_pairs; k++) {
+        gate(&r->pairs[k].agreement, r->pairs[k].n, mn, STATS_WHY_NO_DATA);
+        gate(&r->pairs[k].kappa, r->pairs[k].n, mn, STATS_WHY_ONE_CLASS);
+    }
+    if (r->n_annot < 2) {
+        r->fleiss = r->alpha = (struct stats_est){NAN, NAN, NAN, STATS_WHY_ONE_ANNOTATOR};
+        return;
+    }
+    gate(&r->fleiss, r->fleiss_units, mn, STATS_WHY_ONE_CLASS);
+    if (r->fleiss.why == STATS_WHY_NO_DATA)
+        r->fleiss.why = STATS_WHY_NO_COMMON;
+    gate(&r->alpha, r->alpha_units, mn, STATS_WHY_ONE_CLASS);
 }
 
 void
@@ -543,6 +607,7 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
     }
     out->fleiss = est(point, lo, hi, c.n_metrics - 2);
     out->alpha = est(point, lo, hi, c.n_metrics - 1);
+    gate_report(out, c.NM);
     free(lo);
     free(hi);
     free(point);
@@ -655,7 +720,10 @@ stats_json_est(struct strbuf *sb, const char *key, struct stats_est e)
     stats_json_num(sb, e.lo);
     sb_putc(sb, ',');
     stats_json_num(sb, e.hi);
-    sb_puts(sb, "]}");
+    sb_putc(sb, ']');
+    if (e.why != STATS_WHY_NONE)
+        sb_printf(sb, ",\"reason\":\"%s\"", stats_why_text(e.why));
+    sb_putc(sb, '}');
 }
 
 static void
@@ -672,6 +740,8 @@ stats_report_json(const struct stats_report *r, struct strbuf *sb)
     sb_printf(sb, "{\"bootstrap\":%d,\"seed\":%llu,\"level\":", r->opts.bootstrap,
               (unsigned long long)r->opts.seed);
     stats_json_num(sb, r->opts.level);
+    sb_puts(sb, ",\"min_n\":");
+    stats_json_num(sb, r->opts.min_n);
     sb_puts(sb, ",\"reference\":");
     if (r->opts.n_ref > 0) {
         sb_printf(sb, "{\"rule\":\"%s\",\"annotators\":[",

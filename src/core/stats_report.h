@@ -64,11 +64,31 @@ struct stats_opts {
     int bootstrap;      /* resamples; 0 = no intervals */
     uint64_t seed;
     double level; /* interval level, e.g. 0.95 */
+    /* A figure whose n (its weighted judgments or units, see docs/evaluation.md) is
+     * below min_n is withheld: NaN with why = STATS_WHY_SMALL_N.  0 = no minimum;
+     * the CLI, TUI and Lua default to STATS_MIN_N. */
+    double min_n;
 };
+
+#define STATS_MIN_N 10
+
+/* Why an estimate is missing (struct stats_est.why; 0 when it has a value). */
+enum stats_why {
+    STATS_WHY_NONE = 0,
+    STATS_WHY_NO_DATA,      /* n is 0 */
+    STATS_WHY_SMALL_N,      /* n below the minimum */
+    STATS_WHY_NO_COMMON,    /* Fleiss: no unit judged validly by every annotator */
+    STATS_WHY_ONE_CLASS,    /* chance agreement is 1: every label is the same class */
+    STATS_WHY_ONE_ANNOTATOR /* agreement needs two annotators */
+};
+
+/* Static text for a reason ("n too small", ...); "" for STATS_WHY_NONE. */
+const char *stats_why_text(int why);
 
 /* An estimate with its bootstrap percentile interval (NaN when undefined). */
 struct stats_est {
     double v, lo, hi;
+    int why; /* enum stats_why: set by stats_report_compute when v is NaN */
 };
 
 struct stats_annot_report {
@@ -137,7 +157,8 @@ void stats_length_curve(const struct stats_table *t, int annot, const double *ed
  * spaces to exactly `cols`. */
 void stats_put_cell(struct strbuf *sb, const char *s, int cols);
 
-/* JSON helpers: a number (NaN/inf as null) and "key":{"value":v,"ci":[lo,hi]}. */
+/* JSON helpers: a number (NaN/inf as null) and "key":{"value":v,"ci":[lo,hi]}, plus
+ * "reason":"..." when the estimate has a why. */
 void stats_json_num(struct strbuf *sb, double v);
 void stats_json_est(struct strbuf *sb, const char *key, struct stats_est e);
 

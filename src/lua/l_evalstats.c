@@ -465,13 +465,13 @@ push_json_sb(lua_State *L, struct strbuf *sb)
 }
 
 /* ds-level report: ps.stats.report(ds [, {annotators=, against=, invalid=, bootstrap=,
- * seed=, level=}]) -> the table of `prefscope stats --json` ("report"; null values are
+ * seed=, level=, min_n=}]) -> the table of `prefscope stats --json` ("report"; null values are
  * ps.json.null) | nil, msg */
 static int
 l_report(lua_State *L)
 {
     static const char *const keys[] = {"annotators", "against", "invalid", "bootstrap",
-                                       "seed",       "level",   NULL};
+                                       "seed",       "level",   "min_n",   NULL};
     opts_table(L, keys);
     struct stats_opts o = {0};
     const char *inv = l_opt_field_str(L, 2, "invalid", "wrong");
@@ -484,6 +484,8 @@ l_report(lua_State *L)
     o.seed = (uint64_t)l_opt_field_int(L, 2, "seed", 1);
     o.level = l_opt_field_num(L, 2, "level", 0.95, NULL);
     luaL_argcheck(L, o.level > 0 && o.level < 1, 2, "level must be in (0, 1)");
+    o.min_n = l_opt_field_num(L, 2, "min_n", STATS_MIN_N, NULL);
+    luaL_argcheck(L, o.min_n >= 0, 2, "min_n must be >= 0");
     struct ps_err err = {0};
     struct stats_table *t = load_table(L, 1, &err); /* 3: anchor */
     if (!t)

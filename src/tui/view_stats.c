@@ -76,12 +76,24 @@ static const char *
 pct(char *buf, size_t n, struct stats_est e)
 {
     if (isnan(e.v))
-        snprintf(buf, n, "%-21s", "-");
+        snprintf(buf, n, "%-21s", e.why ? stats_why_text(e.why) : "-");
     else if (isnan(e.lo))
         snprintf(buf, n, "%5.1f%%%-15s", 100 * e.v, "");
     else
         snprintf(buf, n, "%5.1f%% [%5.1f, %5.1f]", 100 * e.v, 100 * e.lo, 100 * e.hi);
     return buf;
+}
+
+/* "Fleiss' kappa 0.412 (30 units judged by all)", or the reason it has no value. */
+static void
+agreement_line(struct evaldoc *d, const char *what, struct stats_est e, double units,
+               const char *of)
+{
+    if (isnan(e.v))
+        evaldoc_putf(d, ROLE_DEFAULT, "%s: %s (%.0f %s)", what, e.why ? stats_why_text(e.why) : "-",
+                     units, of);
+    else
+        evaldoc_putf(d, ROLE_DEFAULT, "%s %.3f (%.0f %s)", what, e.v, units, of);
 }
 
 static void
@@ -90,8 +102,12 @@ stats_build(struct stats_view *s)
     evaldoc_free(&s->doc);
     struct evaldoc *d = &s->doc;
     const struct stats_table *t = &s->t;
-    struct stats_opts o = {
-        .ref = s->ref, .n_ref = s->n_ref, .bootstrap = tui_bootstrap(t), .seed = 1, .level = 0.95};
+    struct stats_opts o = {.ref = s->ref,
+                           .n_ref = s->n_ref,
+                           .bootstrap = tui_bootstrap(t),
+                           .seed = 1,
+                           .level = 0.95,
+                           .min_n = STATS_MIN_N};
     struct stats_report r;
     stats_report_compute(t, &o, &r);
     char buf[128];
@@ -109,6 +125,11 @@ stats_build(struct stats_view *s)
                  "%d judgments on %d items by %d annotators; 95%% bootstrap intervals "
                  "(%d resamples of items, seed 1)",
                  t->n_rows, t->n_items, t->n_annot, o.bootstrap);
+    evaldoc_line(d);
+    evaldoc_putf(d, ROLE_DIM,
+                 "a figure on fewer than %d judgments or units says \"n too small\" "
+                 "(prefscope stats --min-n to change)",
+                 STATS_MIN_N);
     evaldoc_line(d);
     evaldoc_line(d);
     evaldoc_put(d, ROLE_SECTION, "Win rate of the second-presented response (ties half)");
@@ -162,7 +183,8 @@ stats_build(struct stats_view *s)
                          a->n_ref);
             evaldoc_bar(d, a->accuracy.v, a->accuracy.lo, a->accuracy.hi, 30);
             evaldoc_putf(d, ROLE_DEFAULT, " %s", pct(buf, sizeof buf, a->accuracy));
-            evaldoc_putf(d, ROLE_DIM, "  macro-F1 %.3f", a->macro_f1.v);
+            if (!isnan(a->macro_f1.v))
+                evaldoc_putf(d, ROLE_DIM, "  macro-F1 %.3f", a->macro_f1.v);
         }
     } else {
         evaldoc_put(d, ROLE_DIM,
@@ -191,7 +213,9 @@ stats_build(struct stats_view *s)
                         (r.pairs[k].a == j && r.pairs[k].b == i))
                         p = &r.pairs[k];
                 double kv = p ? p->kappa.v : NAN;
-                if (isnan(kv))
+                if (p && p->kappa.why == STATS_WHY_SMALL_N)
+                    evaldoc_putf(d, ROLE_DIM, "%5s%-2d", "n<", STATS_MIN_N);
+                else if (isnan(kv))
                     evaldoc_put(d, ROLE_DIM, "      \u00b7");
                 else
                     evaldoc_putf(d,
@@ -202,10 +226,14 @@ stats_build(struct stats_view *s)
             }
         }
         evaldoc_line(d);
-        evaldoc_putf(d, ROLE_DEFAULT,
-                     "Fleiss' kappa %.3f (%.0f units judged by all)   "
-                     "Krippendorff's alpha %.3f (%.0f units)",
-                     r.fleiss.v, r.fleiss_units, r.alpha.v, r.alpha_units);
+        evaldoc_putf(d, ROLE_DIM,
+                     "n<%d: n too small (fewer than %d units both judged validly); "
+                     "\u00b7: undefined",
+                     STATS_MIN_N, STATS_MIN_N);
+        evaldoc_line(d);
+        agreement_line(d, "Fleiss' kappa", r.fleiss, r.fleiss_units, "units judged by all");
+        evaldoc_put(d, ROLE_DEFAULT, "   ");
+        agreement_line(d, "Krippendorff's alpha", r.alpha, r.alpha_units, "units");
     }
     /* length bias: overall per annotator, then by relative length difference */
     static const double edges[] = {0, 0.1, 0.25, 0.5, 1.0001};

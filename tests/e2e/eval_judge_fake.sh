@@ -60,7 +60,7 @@ assert [j["verdict"] for j in js] == ["invalid", "invalid"], js
 assert all(j["p_a"] is None for j in js), js
 print("invalid answers stored")'
 # position consistency: items 1 and 4 agree across orders, 2 and 3 do not
-"$PS_BIN" -w "$W" stats d --json -a llm:fake --bootstrap 0 | python3 -c '
+"$PS_BIN" -w "$W" stats d --json -a llm:fake --bootstrap 0 --min-n 0 | python3 -c '
 import json, sys
 a = json.load(sys.stdin)["report"]["annotators"][0]
 assert a["n"] == 8 and a["invalid"] == 2, a
@@ -134,7 +134,7 @@ assert r["skipped_done"] >= before and r["requests"] == 12 - r["skipped_done"], 
 print("resumed:", r["skipped_done"], "already judged,", r["requests"], "sent")
 PY
 "$PS_BIN" -w "$W" show slow 0 --json >/dev/null
-"$PS_BIN" -w "$W" stats slow --json --bootstrap 0 | python3 -c '
+"$PS_BIN" -w "$W" stats slow --json --bootstrap 0 --min-n 0 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 a = r["report"]["annotators"][0]
@@ -148,7 +148,7 @@ if "$PS_BIN" -w "$W" judge nosuch --model fake --base-url "$URL" 2>"$T/err"; the
 # an unreachable server: errors are reported, nothing is stored, exit status 1
 if "$PS_BIN" -w "$W" judge d --model gone --base-url "http://127.0.0.1:9/v1" --json >"$T/gone.json" 2>"$T/err"; then echo "unreachable server succeeded"; exit 1; fi
 grep -q "requests failed" "$T/err" || { cat "$T/err"; exit 1; }
-"$PS_BIN" -w "$W" stats d --json --bootstrap 0 | python3 -c '
+"$PS_BIN" -w "$W" stats d --json --bootstrap 0 --min-n 0 | python3 -c '
 import json, sys
 names = [a["annotator"] for a in json.load(sys.stdin)["report"]["annotators"]]
 assert "llm:gone" not in names, names

@@ -85,7 +85,13 @@ end
 
 test("report and rank of a dataset", function()
   local ds = tiny()
-  local r = assert(ps.stats.report(ds, { against = "dataset", bootstrap = 50, seed = 3 }))
+  -- three items: below the default minimum n every figure is withheld with a reason
+  local small = assert(ps.stats.report(ds, { against = "dataset", bootstrap = 0 }))
+  eq(small.min_n, 10)
+  eq(small.annotators[1].winrate_b.value, ps.json.null)
+  eq(small.annotators[1].winrate_b.reason, "n too small")
+  eq(small.agreement[1].cohen_kappa.reason, "n too small")
+  local r = assert(ps.stats.report(ds, { against = "dataset", bootstrap = 50, seed = 3, min_n = 0 }))
   local by = {}
   for _, a in ipairs(r.annotators) do by[a.annotator] = a end
   near(by["llm:j"].winrate_b.value, 0.3)
@@ -98,7 +104,7 @@ test("report and rank of a dataset", function()
   near(r.krippendorff_alpha.alpha.value, 0.4)
   local lo, hi = table.unpack(by["llm:j"].winrate_b.ci)
   ok(lo <= 0.3 and 0.3 <= hi)
-  local only = assert(ps.stats.report(ds, { annotators = "llm:*", bootstrap = 0 }))
+  local only = assert(ps.stats.report(ds, { annotators = "llm:*", bootstrap = 0, min_n = 0 }))
   eq(#only.annotators, 1)
   near(only.annotators[1].vs_reference.accuracy.value, 0.5) -- "dataset" is the default reference
   local noref = assert(ps.stats.report(ds, { against = "none", bootstrap = 0 }))
@@ -176,7 +182,7 @@ test("judge.run stores judgments, skips done work, and the report sees them", fu
   eq({ s.requests, s.judged, s.A, s.B, s.tie, s.invalid, s.errors }, { 6, 6, 3, 1, 0, 2, 0 })
   local again = judge.run{ dataset = ds, model = m, swap = true, annotator = "llm:fj" }
   eq(again.requests, 0)
-  local r = assert(ps.stats.report(ds, { annotators = "llm:fj", bootstrap = 0 }))
+  local r = assert(ps.stats.report(ds, { annotators = "llm:fj", bootstrap = 0, min_n = 0 }))
   local a = r.annotators[1]
   eq(a.n, 6); eq(a.invalid, 2)
   near(a.position.consistency.value, 1 / 3) -- only item 1 agrees across orders

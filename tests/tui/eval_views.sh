@@ -14,8 +14,12 @@ cat >"$T/d.jsonl" <<'J'
 {"prompt":"p2","responses":[{"text":"xx","model":"m1"},{"text":"yyyy","model":"m2"}],"judgments":[{"a":0,"b":1,"annotator":"dataset","verdict":"B","p_a":0},{"a":0,"b":1,"annotator":"llm:j","verdict":"B","p_a":0},{"a":1,"b":0,"annotator":"llm:j","verdict":"B","p_a":0}]}
 {"prompt":"p3","responses":[{"text":"one","model":"m1"},{"text":"three","model":"m2"}],"judgments":[{"a":0,"b":1,"annotator":"dataset","verdict":"B","p_a":0},{"a":0,"b":1,"annotator":"llm:j","verdict":"tie","p_a":0.5},{"a":1,"b":0,"annotator":"llm:j","verdict":"A","p_a":1}]}
 J
+# four copies of the three items (12 units), above the minimum n of 10, so every
+# figure shows; the first three alone are below it and say "n too small"
+for _ in 1 2 3 4; do cat "$T/d.jsonl"; done >"$T/d12.jsonl"
 W="$T/ws.db"
-"$PS_BIN" -w "$W" import --name tiny "$T/d.jsonl" >/dev/null
+"$PS_BIN" -w "$W" import --name tiny "$T/d12.jsonl" >/dev/null
+"$PS_BIN" -w "$W" import --name three "$T/d.jsonl" >/dev/null
 tmux new-session -d -s "$S" -x 130 -y 40 "env TERM=xterm-256color LC_ALL=C.UTF-8 NO_COLOR=1 '$PS_BIN' -w '$W'"
 wait_for() { # text, tries
     for _ in $(seq 1 50); do
@@ -25,8 +29,15 @@ wait_for() { # text, tries
     done
     echo "screen lacks: $1"; cat "$T/screen"; exit 1
 }
-wait_for "tiny"
+wait_for "three"
+# the dataset list is sorted by name: "three" first, then "tiny"
 tmux send-keys -t "$S" S
+wait_for "Win rate of the second-presented response"
+wait_for "n too small"
+wait_for "Fleiss' kappa: n too small (3 units judged by all)"
+tmux send-keys -t "$S" q
+wait_for "tiny"
+tmux send-keys -t "$S" j S
 wait_for "Win rate of the second-presented response"
 # dataset: B wins 2 of 3 -> 66.7%; llm:j second-presented scores
 # (0 + 1 + 1 + 1 + 0.5 + 0)/6 = 58.3%
@@ -37,7 +48,7 @@ wait_for "Accuracy against dataset"
 wait_for "66.7% ["
 # kappa matrix and position consistency (1 of 3 units)
 wait_for "Cohen's kappa"
-wait_for "both orders agree 33.3% of 3"
+wait_for "both orders agree 33.3% of 12"
 # r cycles the reference: dataset -> llm:j -> none
 tmux send-keys -t "$S" r
 wait_for "Accuracy against llm:j"
@@ -46,9 +57,9 @@ wait_for "No reference annotator"
 tmux send-keys -t "$S" R
 wait_for "leaderboard"
 wait_for "Bradley-Terry"
-# pooled over both annotators m1 and m2 each score 4.5 of 9: equal ratings
-grep -E "^ +[12]  m1 +9 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m1 row"; cat "$T/screen"; exit 1; }
-grep -E "^ +[12]  m2 +9 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m2 row"; cat "$T/screen"; exit 1; }
+# pooled over both annotators m1 and m2 each score 18 of 36: equal ratings
+grep -E "^ +[12]  m1 +36 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m1 row"; cat "$T/screen"; exit 1; }
+grep -E "^ +[12]  m2 +36 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m2 row"; cat "$T/screen"; exit 1; }
 tmux send-keys -t "$S" q
 wait_for "stats  tiny"
 tmux send-keys -t "$S" Q
