@@ -119,7 +119,7 @@ cmd_rank(struct app *app, int argc, char **argv)
     const char *annot_args[MAX_SEL];
     int n_annot_args = 0;
     const char *anchor = NULL;
-    double v;
+    double v = 0;
     optind = 1;
     opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:a:b:h", opts, NULL)) != -1) {

@@ -69,7 +69,7 @@ pandalm_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
     struct ps_record rec;
     ps_record_clear(&rec);
-    const char *idx, *instr, *input, *r1, *r2, *cmp, *app, *irregular = NULL;
+    const char *idx = NULL, *instr, *input, *r1, *r2, *cmp, *app, *irregular = NULL;
     if (get_idx(job, o, &idx, err) || fmt_get_str(job, o, "instruction", 1, &instr, err) ||
         fmt_get_str(job, o, "input", 0, &input, err) ||
         get_response(job, o, "response1", &r1, &irregular, err) ||
@@ -174,7 +174,7 @@ judge_annotator(struct fmt_job *job, const char *prefix, size_t prefix_len)
 static int
 judge_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
-    const char *idx;
+    const char *idx = NULL;
     if (get_idx(job, o, &idx, err))
         return err->code;
     const cJSON *res = result_field(o);

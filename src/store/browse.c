@@ -710,7 +710,7 @@ int
 store_browse_position(struct store *st, int64_t dataset_id, const struct browse_filter *f,
                       int64_t seq, int64_t *pos, struct ps_err *err)
 {
-    int64_t key;
+    int64_t key = 0;
     if (anchor_key(st, dataset_id, f, seq, &key, err) != PS_OK)
         return err->code;
     int desc = f && f->desc;
