@@ -99,7 +99,7 @@ struct judge_run {
     char *selected; /* [n_items] sampled item seqs, or NULL = all */
     int all_pairs, swap;
     /* progress */
-    int finished, ok, invalid, errors, cached, store_errors;
+    int ok, invalid, errors, not_sent, cached, store_errors;
     int verdicts[4];
     char first_error[512];
 };
@@ -218,11 +218,13 @@ on_answer(void *ud, struct llm_result *res)
     struct judge_cb *cb = ud;
     struct judge_run *r = cb->run;
     struct judge_task *t = &r->tasks[cb->task];
-    r->finished++;
-    if (!res->ok) {
+    if (!res->ok && res->err.kind == LLM_E_CANCELLED) {
+        /* interrupted before an answer came: not done and not an error; a rerun sends it */
+        r->not_sent++;
+    } else if (!res->ok) {
         /* An error is not a judgment: nothing is stored, so a rerun tries again. */
         r->errors++;
-        if (!r->first_error[0] && res->err.kind != LLM_E_CANCELLED)
+        if (!r->first_error[0])
             snprintf(r->first_error, sizeof r->first_error, "%s",
                      res->err.message ? res->err.message : "error");
     } else {
@@ -528,7 +530,6 @@ cmd_judge(struct app *app, int argc, char **argv)
         cbs[i] = (struct judge_cb){&r, i};
         if (llm_submit(eng, m, &req, &app->err) == 0) {
             /* nothing was queued for this one; count it as an error and go on */
-            r.finished++;
             r.errors++;
             if (!r.first_error[0])
                 snprintf(r.first_error, sizeof r.first_error, "%.500s", app->err.msg);
@@ -541,12 +542,18 @@ cmd_judge(struct app *app, int argc, char **argv)
     sigaction(SIGINT, &sa, &old);
     struct progress pg;
     progress_init(&pg, "judge", r.n_tasks);
+    pg.invalid = &r.invalid;
     rc = llm_engine_run_progress(eng, &judge_interrupted, &pg, &app->err);
     sigaction(SIGINT, &old, NULL);
+    struct llm_stats es;
+    llm_engine_stats(eng, &es);
     llm_engine_free(eng);
     eng = NULL;
     free(cbs);
     store_dataset_refresh_counts(r.st, ds, &app->err);
+    /* cache hits are not new spend: tokens and cost are reported apart */
+    int64_t new_tok = es.prompt_tokens + es.completion_tokens;
+    int has_cost = es.cost > 0 || es.cached_cost > 0 || (es.ok > 0 && es.cost_unknown < es.ok);
     if (json) {
         struct strbuf sb = STRBUF_INIT;
         sb_puts(&sb, "{\"dataset\":");
@@ -557,20 +564,44 @@ cmd_judge(struct app *app, int argc, char **argv)
         sb_json_str(&sb, r.template_name, strlen(r.template_name));
         sb_printf(&sb,
                   ",\"requests\":%d,\"judged\":%d,\"A\":%d,\"B\":%d,\"tie\":%d,\"invalid\":%d,"
-                  "\"errors\":%d,\"cached\":%d,\"skipped_done\":%lld,\"skipped_no_text\":%lld}\n",
+                  "\"errors\":%d,\"not_sent\":%d,\"interrupted\":%s,\"cached\":%d,"
+                  "\"skipped_done\":%lld,\"skipped_no_text\":%lld,"
+                  "\"tokens\":{\"new\":%lld,\"cached\":%lld},\"cost\":{\"new\":",
                   r.n_tasks, r.ok, r.verdicts[STATS_A], r.verdicts[STATS_B], r.verdicts[STATS_TIE],
-                  r.invalid, r.errors, r.cached, (long long)r.n_skipped_done,
-                  (long long)r.n_skipped_text);
+                  r.invalid, r.errors, r.not_sent, rc == PS_ERR_CANCELLED ? "true" : "false",
+                  r.cached, (long long)r.n_skipped_done, (long long)r.n_skipped_text,
+                  (long long)new_tok, (long long)es.cached_tokens);
+        if (has_cost)
+            sb_printf(&sb, "%.10g,\"cached\":%.10g}}\n", es.cost, es.cached_cost);
+        else
+            sb_puts(&sb, "null,\"cached\":null}}\n");
         fputs(sb_str(&sb), stdout);
         sb_free(&sb);
     } else {
-        printf("%s: %d judgments by %s (A %d, B %d, tie %d, invalid %d); %d errors; %d from cache; "
-               "%lld already judged\n",
-               dataset, r.ok, r.annotator, r.verdicts[STATS_A], r.verdicts[STATS_B],
-               r.verdicts[STATS_TIE], r.invalid, r.errors, r.cached, (long long)r.n_skipped_done);
+        struct strbuf sb = STRBUF_INIT;
+        sb_printf(&sb,
+                  "%s: %d judgments by %s (A %d, B %d, tie %d, invalid %d); %d errors; "
+                  "%lld already judged",
+                  dataset, r.ok, r.annotator, r.verdicts[STATS_A], r.verdicts[STATS_B],
+                  r.verdicts[STATS_TIE], r.invalid, r.errors, (long long)r.n_skipped_done);
+        if (r.not_sent)
+            sb_printf(&sb, "; %d not sent (interrupted)", r.not_sent);
+        sb_printf(&sb, "\n  sent: %lld tokens", (long long)new_tok);
+        if (has_cost)
+            sb_printf(&sb, ", $%.4f", es.cost);
+        sb_printf(&sb, "; from cache: %d answers, %lld tokens", r.cached,
+                  (long long)es.cached_tokens);
+        if (has_cost)
+            sb_printf(&sb, ", $%.4f not spent again", es.cached_cost);
+        sb_putc(&sb, '\n');
+        fputs(sb_str(&sb), stdout);
+        sb_free(&sb);
     }
     if (rc == PS_ERR_CANCELLED) {
-        app_failf(app, "judge: interrupted; run the same command again to resume");
+        app_failf(app,
+                  "judge: interrupted: %d of %d requests done, %d not sent; run the same "
+                  "command again to resume",
+                  r.ok + r.errors, r.n_tasks, r.not_sent);
         status = 130;
     } else if (r.errors || r.store_errors) {
         app_failf(app, "judge: %d requests failed (first: %s); run again to retry them",

@@ -57,7 +57,7 @@ void
 progress_format(char *buf, size_t n, const char *label, int64_t total,
                 const struct progress_counts *c, double elapsed_s, int width)
 {
-    char tail[200], eta[16], el[16], tok[24];
+    char tail[320], eta[16], el[16], tok[24];
     double rate = elapsed_s > 0 ? (double)c->done / elapsed_s : 0;
     fmt_duration(el, sizeof el, elapsed_s);
     if (total > 0 && rate > 0)
@@ -73,11 +73,22 @@ progress_format(char *buf, size_t n, const char *label, int64_t total,
     else
         k = snprintf(tail, sizeof tail, " %lld %.1f/s %s", (long long)c->done, rate, el);
     k += snprintf(tail + k, sizeof tail - (size_t)k, " tok %s", tok);
-    if (c->cached)
-        k += snprintf(tail + k, sizeof tail - (size_t)k, " cached %lld", (long long)c->cached);
-    k += snprintf(tail + k, sizeof tail - (size_t)k, " err %lld", (long long)c->errors);
     if (c->has_cost)
-        snprintf(tail + k, sizeof tail - (size_t)k, " $%.4f", c->cost);
+        k += snprintf(tail + k, sizeof tail - (size_t)k, " $%.4f", c->cost);
+    if (c->cached) {
+        /* cache hits are not new spend: their tokens and cost are shown apart */
+        fmt_count(tok, sizeof tok, c->cached_tokens);
+        k += snprintf(tail + k, sizeof tail - (size_t)k, " cached %lld (tok %s",
+                      (long long)c->cached, tok);
+        if (c->has_cost)
+            k += snprintf(tail + k, sizeof tail - (size_t)k, " $%.4f", c->cached_cost);
+        k += snprintf(tail + k, sizeof tail - (size_t)k, ")");
+    }
+    k += snprintf(tail + k, sizeof tail - (size_t)k, " err %lld", (long long)c->errors);
+    if (c->has_invalid)
+        k += snprintf(tail + k, sizeof tail - (size_t)k, " invalid %lld", (long long)c->invalid);
+    if (c->not_sent)
+        snprintf(tail + k, sizeof tail - (size_t)k, " not sent %lld", (long long)c->not_sent);
     int head = snprintf(buf, n, "%s", label);
     int room = width - head - (int)strlen(tail) - 3;
     if (total > 0 && room >= 5 && (size_t)head + (size_t)room + 3 < n) {
@@ -95,11 +106,24 @@ progress_format(char *buf, size_t n, const char *label, int64_t total,
     snprintf(buf + head, n - (size_t)head, "%s", tail);
 }
 
+/* The counts with the caller's own tallies added. */
+static struct progress_counts
+with_caller(const struct progress *p, const struct progress_counts *c)
+{
+    struct progress_counts x = *c;
+    if (p->invalid) {
+        x.invalid = *p->invalid;
+        x.has_invalid = 1;
+    }
+    return x;
+}
+
 void
-progress_update(struct progress *p, const struct progress_counts *c)
+progress_update(struct progress *p, const struct progress_counts *cin)
 {
     if (p->mode != 2)
         return;
+    struct progress_counts cc = with_caller(p, cin), *c = &cc;
     double t = progress_now();
     if (t - p->t_last < 0.1 && !(p->total > 0 && c->done >= p->total))
         return;
@@ -111,10 +135,11 @@ progress_update(struct progress *p, const struct progress_counts *c)
 }
 
 void
-progress_finish(struct progress *p, const struct progress_counts *c)
+progress_finish(struct progress *p, const struct progress_counts *cin)
 {
     if (p->mode == 0)
         return;
+    struct progress_counts cc = with_caller(p, cin), *c = &cc;
     char line[512];
     progress_format(line, sizeof line, p->label, p->total, c, progress_now() - p->t_start,
                     p->width - 1);

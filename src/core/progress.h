@@ -1,4 +1,6 @@
-/* A progress bar for CLI jobs on stderr: done/total, rate, ETA, tokens, errors, cost.
+/* A progress bar for CLI jobs on stderr: done/total, rate, ETA, new tokens and spend,
+ * cache hits (with the tokens and cost they saved), errors, invalid answers, and the
+ * requests an interrupt left unsent.
  *
  *   struct progress pg;
  *   progress_init(&pg, "judge", total);
@@ -16,10 +18,17 @@
 #include <stdio.h>
 
 struct progress_counts {
-    int64_t done, errors, cached;
-    int64_t tokens; /* prompt + completion tokens so far */
-    double cost;    /* of the calls with a known price */
-    int has_cost;   /* 0: no price configured, the cost is not shown */
+    int64_t done;          /* finished: answered (from the server or the cache) or failed */
+    int64_t errors;        /* failed after retries */
+    int64_t cached;        /* answered from the workspace cache */
+    int64_t tokens;        /* prompt + completion tokens of calls actually sent */
+    double cost;           /* new spend: calls actually sent with a known price */
+    int has_cost;          /* 0: no price configured, no cost is shown */
+    int64_t cached_tokens; /* tokens of the cache hits (not spent again) */
+    double cached_cost;    /* what the cache hits cost when they were first made */
+    int64_t not_sent;      /* cancelled (Ctrl-C): never answered, not done */
+    int64_t invalid;       /* answers that could not be read (shown when has_invalid) */
+    int has_invalid;
 };
 
 struct progress {
@@ -29,6 +38,9 @@ struct progress {
     int mode;  /* 0 silent, 1 final line only, 2 live bar */
     int width; /* terminal columns */
     FILE *out;
+    /* optional, set by the caller after progress_init: its running count of answers
+     * it could not read (a judge's invalid verdicts), shown as "invalid N" */
+    const int *invalid;
 };
 
 void progress_init(struct progress *p, const char *label, int64_t total);

@@ -741,11 +741,14 @@ void
 llm_stats_progress(const struct llm_stats *st, struct progress_counts *out)
 {
     memset(out, 0, sizeof *out);
-    out->done = st->done;
+    out->done = st->done - st->cancelled;
+    out->not_sent = st->cancelled;
     out->errors = st->errors;
     out->cached = st->cached;
     out->tokens = st->prompt_tokens + st->completion_tokens;
     out->cost = st->cost;
+    out->cached_tokens = st->cached_tokens;
+    out->cached_cost = st->cached_cost;
     out->has_cost = st->cost > 0 || (st->ok > 0 && st->cost_unknown < st->ok);
 }
 
@@ -1401,16 +1404,24 @@ flush_done(struct llm_engine *e)
         e->n_pending--;
         e->stats.done++;
         if (res->ok) {
+            /* a cache hit is not spent again: its tokens and cost are kept apart */
             e->stats.ok++;
-            if (res->cached)
+            int64_t tok = (res->prompt_tokens > 0 ? res->prompt_tokens : 0) +
+                          (res->completion_tokens > 0 ? res->completion_tokens : 0);
+            if (res->cached) {
                 e->stats.cached++;
-            if (res->prompt_tokens > 0)
-                e->stats.prompt_tokens += res->prompt_tokens;
-            if (res->completion_tokens > 0)
-                e->stats.completion_tokens += res->completion_tokens;
-            if (res->has_cost)
-                e->stats.cost += res->cost;
-            else
+                e->stats.cached_tokens += tok;
+                if (res->has_cost)
+                    e->stats.cached_cost += res->cost;
+            } else {
+                if (res->prompt_tokens > 0)
+                    e->stats.prompt_tokens += res->prompt_tokens;
+                if (res->completion_tokens > 0)
+                    e->stats.completion_tokens += res->completion_tokens;
+                if (res->has_cost)
+                    e->stats.cost += res->cost;
+            }
+            if (!res->has_cost)
                 e->stats.cost_unknown++;
         } else if (res->err.kind == LLM_E_CANCELLED) {
             e->stats.cancelled++;
@@ -1593,9 +1604,12 @@ stats_delta(const struct llm_engine *e, const struct llm_stats *base, struct pro
     d.ok -= base->ok;
     d.errors -= base->errors;
     d.cached -= base->cached;
+    d.cancelled -= base->cancelled;
     d.prompt_tokens -= base->prompt_tokens;
     d.completion_tokens -= base->completion_tokens;
     d.cost -= base->cost;
+    d.cached_tokens -= base->cached_tokens;
+    d.cached_cost -= base->cached_cost;
     d.cost_unknown -= base->cost_unknown;
     llm_stats_progress(&d, c);
 }

@@ -315,9 +315,12 @@ int llm_engine_run_progress(struct llm_engine *eng, volatile sig_atomic_t *cance
 /* Counters since the engine was created (for progress bars and reports). */
 struct llm_stats {
     int64_t submitted, done, ok, errors, cached, cancelled, retries;
+    /* new spend: the calls actually sent (cache hits are counted apart) */
     int64_t prompt_tokens, completion_tokens;
-    double cost;          /* sum over calls with a known cost */
-    int64_t cost_unknown; /* finished calls without a price */
+    double cost;           /* sum over sent calls with a known cost */
+    int64_t cost_unknown;  /* answered calls without a price */
+    int64_t cached_tokens; /* prompt + completion tokens of the cache hits */
+    double cached_cost;    /* what the cache hits cost when first made (known prices) */
     int in_flight, queued;
 };
 void llm_engine_stats(const struct llm_engine *eng, struct llm_stats *out);

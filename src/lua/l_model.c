@@ -459,8 +459,12 @@ push_result(lua_State *L, const struct llm_result *r)
     if (r->prompt_tokens >= 0 && r->completion_tokens >= 0)
         setint(L, "total_tokens", r->prompt_tokens + r->completion_tokens);
     lua_setfield(L, -2, "usage");
-    if (r->has_cost)
-        setnum(L, "cost", r->cost);
+    if (r->has_cost) {
+        /* a cache hit is not new spend: cost 0, and what it cost first as cached_cost */
+        setnum(L, "cost", r->cached ? 0 : r->cost);
+        if (r->cached)
+            setnum(L, "cached_cost", r->cost);
+    }
     lua_createtable(L, r->n_choices, 0);
     for (int i = 0; i < r->n_choices; i++) {
         const struct llm_choice *c = &r->choices[i];

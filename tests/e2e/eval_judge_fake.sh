@@ -13,13 +13,8 @@ command -v python3 >/dev/null || { echo "SKIP: python3 absent"; exit 77; }
 T=$(mktemp -d)
 cleanup() { exec 9>&- 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
-mkfifo "$T/in"
-python3 "$PS_TESTS/e2e/fake_llm.py" --ports 1 <"$T/in" >"$T/ports" 2>"$T/fake.err" &
-exec 9>"$T/in"
-for _ in $(seq 1 100); do grep -q PORTS "$T/ports" 2>/dev/null && break; sleep 0.05; done
-PORT=$(awk '/PORTS/ {print $2}' "$T/ports")
-[ -n "$PORT" ] || { echo "fake server did not start"; cat "$T/fake.err"; exit 1; }
-URL="http://127.0.0.1:$PORT/v1"
+. "$PS_TESTS/e2e/fake_server.bash"
+fake_server_start
 cat >"$T/d.jsonl" <<'J'
 {"prompt":"Q1","responses":[{"text":"alpha answer [[A]]","model":"m1"},{"text":"beta answer [[B]]","model":"m2"}]}
 {"prompt":"Q2 [[A]]","responses":[{"text":"one","model":"m1"},{"text":"two","model":"m2"}]}

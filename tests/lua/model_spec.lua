@@ -24,6 +24,20 @@ test("chat returns text, choices, usage, latency and the cache flag", function()
   eq(fresh.cached, false)
 end)
 
+test("a priced answer from the cache costs nothing new and says what it cost first", function()
+  local m = model{ name = "priced", price_in = 1000, price_out = 2000 }
+  local q = { prompt = "price me " .. tostring(os.time()) .. tostring(math.random()), max_tokens = 20 }
+  local r = assert(m:chat(q))
+  eq(r.cached, false)
+  local want = (r.usage.prompt_tokens * 1000 + r.usage.completion_tokens * 2000) / 1e6
+  ok(math.abs(r.cost - want) < 1e-12 and r.cost > 0, "cost of a sent call")
+  eq(r.cached_cost, nil)
+  local again = assert(m:chat(q))
+  eq(again.cached, true)
+  eq(again.cost, 0)
+  ok(math.abs(again.cached_cost - r.cost) < 1e-12, "cached_cost")
+end)
+
 test("n, system, seed, stop, logprobs and streaming", function()
   local m = model()
   local r = assert(m:chat{ system = "be brief", prompt = "count", n = 3, seed = 1, stop = { "\n\n" } })
