@@ -123,7 +123,7 @@ function M.run(opts)
   if opts.sample then
     local n = #ds
     local idx = {}
-    for k = 1, n do idx[k] = k - 1 end
+    for k = 1, n do idx[k] = k end
     local rng_state = opts.seed or 1
     local function rnd(m) -- a small LCG: reproducible across runs, not across tools
       rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff

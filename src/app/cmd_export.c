@@ -21,7 +21,10 @@ static const char export_usage[] =
     "  annotated-pairs     AnnotatedPairs v2 JSON (ICAI / feedback-forensics)\n"
     "\n"
     "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
-    "                      else the first annotator); ties are skipped and counted\n"
+    "                      else the first annotator)\n"
+    "\n"
+    "Whatever a format cannot hold (ties in trl, ratings, groups of more than two\n"
+    "responses...) is counted on stderr.\n"
     "  -o, --output FILE   write to FILE instead of stdout\n"
     "  -w, --workspace F   workspace file\n";
 
@@ -76,12 +79,6 @@ cmd_export(struct app *app, int argc, char **argv)
         rc = ps_error(&app->err, PS_ERR_IO, "export: %s: write error", output);
     if (rc != PS_OK)
         return app_fail(app);
-    fprintf(stderr, "exported %ld rows from %ld items (verdicts of '%s')", res.rows, res.items,
-            res.annotator);
-    if (res.skipped_ties)
-        fprintf(stderr, "; %ld ties/invalid skipped", res.skipped_ties);
-    if (res.skipped_unlabeled)
-        fprintf(stderr, "; %ld items without a verdict skipped", res.skipped_unlabeled);
-    fprintf(stderr, "\n");
+    export_report(&res, o.format, stderr);
     return 0;
 }

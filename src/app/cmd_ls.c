@@ -1,6 +1,8 @@
 /* prefscope ls: the datasets in a workspace and their counts. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,21 +33,32 @@ json_field(struct strbuf *sb, const char *key, const char *val)
 }
 
 /* Print a table cell: names and annotators come from data, so they are sanitized
- * (core/sanitize.h) and padded by display width (CJK names line up); `cols` = 0
- * prints the text as is, without padding. */
+ * (core/sanitize.h), cut to `cols` display columns with an ellipsis when longer, and
+ * with `pad` padded by display width (CJK names line up); `cols` = 0 prints the text
+ * whole. */
 static void
-put_cell(struct strbuf *tmp, const char *text, int cols)
+put_cell(struct strbuf *tmp, const char *text, int cols, int pad)
 {
     sb_reset(tmp);
     text_sanitize(text, strlen(text), tmp, TEXT_SAN_ONELINE);
-    fputs(sb_str(tmp), stdout);
-    if (cols > 0) {
-        int w = (int)text_width(tmp->p ? tmp->p : "", tmp->len);
+    const char *p = tmp->p ? tmp->p : "";
+    int w = (int)text_width(p, tmp->len);
+    if (cols > 0 && w > cols) {
+        size_t keep = text_fit(p, tmp->len, cols - 1, &w);
+        fwrite(p, 1, keep, stdout);
+        fputs("…", stdout);
+        w++;
+    } else {
+        fputs(p, stdout);
+    }
+    if (cols > 0 && pad)
         do
             fputc(' ', stdout);
         while (++w < cols + 1);
-    }
 }
+
+/* Columns taken by everything before ANNOTATORS. */
+#define LS_FIXED_COLS (28 + 1 + 16 + 1 + 8 + 1 + 9 + 1 + 9 + 1 + 8 + 2)
 
 int
 cmd_ls(struct app *app, int argc, char **argv)
@@ -127,16 +140,23 @@ cmd_ls(struct app *app, int argc, char **argv)
     } else if (n == 0) {
         printf("no datasets in %s (try: prefscope import FILE)\n", store_path(st));
     } else {
+        /* the annotators go last and whole when stdout is not a terminal (scripts
+         * read them), else they are cut to what is left of COLUMNS */
+        int ann_cols = 0;
+        struct winsize wsz;
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &wsz) == 0 &&
+            wsz.ws_col > LS_FIXED_COLS + 12)
+            ann_cols = wsz.ws_col - LS_FIXED_COLS - 1;
         printf("%-28s %-16s %8s %9s %9s %8s  %s\n", "DATASET", "FORMAT", "ITEMS", "RESPONSES",
                "JUDGMENTS", "RATINGS", "ANNOTATORS");
         struct strbuf tmp = STRBUF_INIT;
         for (int i = 0; i < n; i++) {
             struct store_dataset *d = &ds[i];
-            put_cell(&tmp, d->name, 28);
-            put_cell(&tmp, d->format ? d->format : "-", 16);
+            put_cell(&tmp, d->name, 28, 1);
+            put_cell(&tmp, d->format ? d->format : "-", 16, 1);
             printf("%8lld %9lld %9lld %8lld  ", (long long)d->n_items, (long long)d->n_responses,
                    (long long)d->n_judgments, (long long)d->n_ratings);
-            put_cell(&tmp, d->annotators[0] ? d->annotators : "-", 0);
+            put_cell(&tmp, d->annotators[0] ? d->annotators : "-", ann_cols, 0);
             fputc('\n', stdout);
             if (d->n_feedback)
                 printf("%-28s %lld feedback records\n", "", (long long)d->n_feedback);

@@ -14,10 +14,11 @@
 #include "store/store.h"
 
 static const char show_usage[] =
-    "usage: prefscope show [-w WORKSPACE] [--json] DATASET [INDEX]\n"
+    "usage: prefscope show [-w WORKSPACE] [--json] DATASET [N]\n"
     "\n"
-    "Print item INDEX (0-based, default 0) of DATASET: system prompt, history, prompt,\n"
-    "every response with its model and ratings, and every judgment with its rationale.\n"
+    "Print item N of DATASET (numbered from 1, as in the TUI; default 1): system\n"
+    "prompt, history, prompt, every response (A, B, C...) with its model and ratings,\n"
+    "and every judgment with its rationale.\n"
     "\n"
     "  --json              the item as one JSON object (the prefscope JSONL layout)\n"
     "  -w, --workspace F   workspace file\n";
@@ -71,12 +72,12 @@ cmd_show(struct app *app, int argc, char **argv)
     if (optind >= argc)
         return app_failf(app, "show: which dataset? (see prefscope ls)");
     const char *name = argv[optind];
-    long long index = 0;
+    long long number = 1;
     if (optind + 1 < argc) {
         char *end;
-        index = strtoll(argv[optind + 1], &end, 10);
-        if (*end || index < 0)
-            return app_failf(app, "show: INDEX must be a non-negative integer, got '%s'",
+        number = strtoll(argv[optind + 1], &end, 10);
+        if (*end || end == argv[optind + 1] || number < 1)
+            return app_failf(app, "show: N must be an item number (1 is the first item), got '%s'",
                              argv[optind + 1]);
     }
     const char *path = store_default_path(app->workspace);
@@ -90,14 +91,14 @@ cmd_show(struct app *app, int argc, char **argv)
     if (store_dataset_find(st, name, &id, &app->err) != PS_OK)
         return app_fail(app);
     struct store_item it;
-    int rc = store_item_get(st, id, index, &it, &app->err);
+    int rc = store_item_get(st, id, number - 1, &it, &app->err);
     if (rc == PS_ERR_NOTFOUND) {
         struct store_dataset d;
         long long n = store_dataset_get(st, id, &d, NULL) == PS_OK ? (long long)d.n_items : -1;
         if (n >= 0)
             store_dataset_free(&d);
-        return app_failf(app, "show: dataset '%s' has no item %lld (it has %lld, numbered from 0)",
-                         name, index, n);
+        return app_failf(app, "show: dataset '%s' has no item %lld (it has %lld, numbered from 1)",
+                         name, number, n);
     }
     if (rc != PS_OK)
         return app_fail(app);
@@ -116,7 +117,7 @@ cmd_show(struct app *app, int argc, char **argv)
     } else {
         struct strbuf tmp = STRBUF_INIT;
         put_clean(&tmp, name);
-        printf(" #%lld", (long long)it.seq);
+        printf(" #%lld", (long long)it.seq + 1);
         if (it.ext_id) {
             fputs("  (id ", stdout);
             put_clean(&tmp, it.ext_id);

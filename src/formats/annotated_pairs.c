@@ -15,7 +15,12 @@
  * pref "a" -> A, "b" -> B.  A null vote is kept as verdict "invalid" (no p_a) with
  * {"pref": null, "no_pref_reason": ...} in its meta, except no_pref_reason "tie"
  * (what prefscope's exporter writes for ties) -> tie.  Every judgment's meta also
- * holds {"annotator_id": <id>}. */
+ * holds {"annotator_id": <id>}.
+ *
+ * prefscope's exporter adds what AnnotatedPairs has no field for: a comparison's
+ * "system" (string) and "history" (list of {role, content}), and annotators that saw
+ * response_b first ({"presented": "b_first"}, the second order of a swapped judge):
+ * their judgments are stored in the order shown (a = 1, b = 0). */
 #include <string.h>
 
 #include "formats/formats.h"
@@ -31,6 +36,15 @@ ap_detect(const cJSON *o, const char *path)
                    cJSON_GetObjectItemCaseSensitive(o, "annotators")
                ? 95
                : 60;
+}
+
+/* Did annotator `id` see response_b first (prefscope's "presented": "b_first")? */
+static int
+annotator_b_first(const cJSON *annotators, const char *id)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(annotators, id);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(a, "presented");
+    return cJSON_IsString(p) && !strcmp(p->valuestring, "b_first");
 }
 
 static const char *
@@ -89,6 +103,24 @@ ap_comparison(struct fmt_job *job, const cJSON *c, int ci, const cJSON *annotato
         return fmt_fail(job, err, "comparisons[%d].prompt: expected a string, found %s", ci,
                         fmt_json_type(prompt));
     rec.prompt = cJSON_IsString(prompt) ? prompt->valuestring : NULL;
+    const cJSON *sys = cJSON_GetObjectItemCaseSensitive(c, "system");
+    if (sys && !cJSON_IsNull(sys) && !cJSON_IsString(sys))
+        return fmt_fail(job, err, "comparisons[%d].system: expected a string, found %s", ci,
+                        fmt_json_type(sys));
+    rec.system = cJSON_IsString(sys) ? sys->valuestring : NULL;
+    const cJSON *hist = cJSON_GetObjectItemCaseSensitive(c, "history");
+    if (hist && !cJSON_IsNull(hist)) {
+        const char *hs, *hp, *hh;
+        if (!cJSON_IsArray(hist))
+            return fmt_fail(job, err,
+                            "comparisons[%d].history: expected a list of messages, found %s", ci,
+                            fmt_json_type(hist));
+        /* validates every message; the list is kept whole */
+        if (fmt_split_messages(job, hist, cJSON_GetArraySize(hist), "history", &hs, &hh, &hp, err))
+            return err->code;
+        if (cJSON_GetArraySize(hist))
+            rec.history_json = fmt_tmp_json(job, hist);
+    }
     const char *ta, *ma, *tb, *mb;
     if (response_of(job, c, "response_a", ci, &ta, &ma, err) ||
         response_of(job, c, "response_b", ci, &tb, &mb, err))
@@ -150,12 +182,17 @@ ap_comparison(struct fmt_job *job, const cJSON *c, int ci, const cJSON *annotato
             rec.n_judg = 0;
             emitted = 1;
         }
-        int k =
-            ps_record_add_judgment(&rec, 0, 1, annotator_name(job, annotators, aid, dflt), verdict,
-                                   *verdict == 'A'   ? 1.0
-                                   : *verdict == 'B' ? 0.0
-                                                     : 0.5,
-                                   NULL);
+        int b_first = annotator_b_first(annotators, aid);
+        if (b_first && *verdict == 'A')
+            verdict = "B"; /* pref "a" is response_a, which this judge saw second */
+        else if (b_first && *verdict == 'B')
+            verdict = "A";
+        int k = ps_record_add_judgment(&rec, b_first, !b_first,
+                                       annotator_name(job, annotators, aid, dflt), verdict,
+                                       *verdict == 'A'   ? 1.0
+                                       : *verdict == 'B' ? 0.0
+                                                         : 0.5,
+                                       NULL);
         cJSON *meta = cJSON_CreateObject();
         cJSON_AddStringToObject(meta, "annotator_id", aid);
         if (!strcmp(verdict, "invalid")) {

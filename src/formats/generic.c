@@ -3,9 +3,12 @@
  * the header. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
+#include "formats/jsonstream.h"
 
 /* Text of a mapped field: strings as is, numbers and booleans printed. */
 static int
@@ -76,6 +79,169 @@ label_list(const struct field_map *m, const char *target, const char *dflt)
     return e ? e->source : dflt;
 }
 
+/* Is a label an integer: a JSON number, or a CSV cell of digits (in CSV every value is
+ * a string)? */
+static int
+label_is_integer(const cJSON *v, int csv)
+{
+    if (cJSON_IsNumber(v))
+        return 1;
+    if (!csv || !cJSON_IsString(v) || !*v->valuestring)
+        return 0;
+    const char *p = v->valuestring + (*v->valuestring == '-');
+    if (!*p)
+        return 0;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+struct label_values {
+    char vals[16][24];
+    int n;
+    long records;
+};
+
+static void
+label_values_add(struct label_values *lv, const cJSON *v)
+{
+    char text[24];
+    if (cJSON_IsNumber(v))
+        snprintf(text, sizeof text, "%.17g", v->valuedouble);
+    else if (cJSON_IsString(v))
+        snprintf(text, sizeof text, "%s", v->valuestring);
+    else
+        return;
+    lv->records++;
+    for (int i = 0; i < lv->n; i++)
+        if (!strcmp(lv->vals[i], text))
+            return;
+    if (lv->n < 16)
+        memcpy(lv->vals[lv->n++], text, sizeof text);
+}
+
+static int
+cmp_label_value(const void *x, const void *y)
+{
+    double a = atof(x), b = atof(y);
+    return (a > b) - (a < b);
+}
+
+/* Collect the distinct values of the label field over the whole file (a second pass;
+ * a pipe cannot be read twice, so then only the record at hand counts). */
+static void
+scan_label_values(struct fmt_job *job, const struct field_map_entry *le, struct label_values *lv)
+{
+    struct stat stt;
+    struct ps_err ignored = {0, ""};
+    if (stat(job->path, &stt) != 0 || !S_ISREG(stt.st_mode))
+        return;
+    memset(lv, 0, sizeof *lv);
+    if (job->header) {
+        struct csv_reader c;
+        struct csv_row hdr = {0}, row = {0};
+        size_t n = strlen(job->path);
+        char sep = (n > 4 && !strcmp(job->path + n - 4, ".tsv")) ||
+                           (n > 7 && !strcmp(job->path + n - 7, ".tsv.gz"))
+                       ? '\t'
+                       : ',';
+        if (csv_open(&c, job->path, sep, &ignored) != PS_OK)
+            return;
+        if (csv_next(&c, &hdr, &ignored) > 0)
+            while (csv_next(&c, &row, &ignored) > 0) {
+                cJSON *o = cJSON_CreateObject();
+                for (int i = 0; i < row.n && i < hdr.n; i++)
+                    cJSON_AddItemToObject(o, hdr.field[i], cJSON_CreateString(row.field[i]));
+                label_values_add(lv, fieldmap_resolve(le->path, o));
+                cJSON_Delete(o);
+            }
+        csv_row_free(&hdr);
+        csv_row_free(&row);
+        csv_close(&c);
+        return;
+    }
+    struct json_stream js;
+    cJSON *o;
+    if (js_open(&js, job->path, &ignored) != PS_OK)
+        return;
+    while (js_next(&js, &o, &ignored) > 0) {
+        label_values_add(lv, fieldmap_resolve(le->path, o));
+        cJSON_Delete(o);
+    }
+    js_close(&js);
+}
+
+/* Integer labels (0/1/2...) mean different things in different datasets, so they are
+ * never read with the default value lists: refuse, showing the values found and the
+ * --map entries to add. */
+static int
+refuse_integer_labels(struct fmt_job *job, const struct field_map_entry *le, const cJSON *v,
+                      struct ps_err *err)
+{
+    struct label_values lv;
+    memset(&lv, 0, sizeof lv);
+    label_values_add(&lv, v);
+    scan_label_values(job, le, &lv);
+    qsort(lv.vals, (size_t)lv.n, sizeof lv.vals[0], cmp_label_value);
+    struct strbuf found = STRBUF_INIT, flags = STRBUF_INIT;
+    static const char *const targets[] = {"label.a", "label.b", "label.tie"};
+    for (int i = 0; i < lv.n; i++) {
+        sb_printf(&found, "%s%s", i ? ", " : "", lv.vals[i]);
+        if (i < 3)
+            sb_printf(&flags, "%s%s=%s", i ? "," : "", targets[i], lv.vals[i]);
+    }
+    int rc = fmt_fail(job, err,
+                      "field '%s' (label) holds integers (values found: %s%s); say which means"
+                      " what by adding to --map, e.g. ',%s' (A better, B better, tie: check"
+                      " the dataset's documentation)",
+                      le->source, sb_str(&found), lv.n == 16 ? ", ..." : "", sb_str(&flags));
+    sb_free(&found);
+    sb_free(&flags);
+    return rc;
+}
+
+/* Neither label nor p_a holds a value (absent, null or an empty cell). */
+static int
+record_unlabeled(const struct field_map *m, const cJSON *o)
+{
+    static const char *const targets[] = {"label", "p_a"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        const struct field_map_entry *e = fieldmap_get(m, targets[i]);
+        const cJSON *v = e ? fieldmap_resolve(e->path, o) : NULL;
+        if (v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && !*v->valuestring))
+            return 0;
+    }
+    return 1;
+}
+
+/* Does a response target (response, a, chosen) read the same message list as the
+ * prompt?  Then that list ends with the response: see generic_object. */
+static int
+response_in_prompt(const struct field_map *m, const cJSON *o, const cJSON *pv)
+{
+    static const char *const targets[] = {"response", "a", "chosen"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        const struct field_map_entry *e = fieldmap_get(m, targets[i]);
+        if (e && fieldmap_resolve(e->path, o) == pv)
+            return 1;
+    }
+    return 0;
+}
+
+/* Index of the last assistant message of a list, or -1. */
+static int
+last_assistant(const cJSON *msgs)
+{
+    int n = cJSON_GetArraySize(msgs), last = -1;
+    for (int i = 0; i < n; i++) {
+        const char *role = fmt_message_role(cJSON_GetArrayItem(msgs, i));
+        if (role && !strcmp(role, "assistant"))
+            last = i;
+    }
+    return last;
+}
+
 static int
 generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
@@ -93,10 +259,16 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         rec.key = fmt_tmp_printf(job, "id:%s", rec.ext_id);
     const struct field_map_entry *pe = fieldmap_get(m, "prompt");
     const cJSON *pv = pe ? fieldmap_resolve(pe->path, o) : NULL;
+    /* prompt and response read one message list (a KTO file's `messages` that end with
+     * the completion): the last assistant message is the response, the turns before
+     * it are the history and the prompt */
+    int cut = -1;
+    if (cJSON_IsArray(pv) && response_in_prompt(m, o, pv))
+        cut = last_assistant(pv);
     if (cJSON_IsArray(pv)) {
         const char *sys = NULL;
-        if (fmt_split_messages(job, pv, cJSON_GetArraySize(pv), pe->source, &sys, &rec.history_json,
-                               &rec.prompt, err))
+        if (fmt_split_messages(job, pv, cut >= 0 ? cut : cJSON_GetArraySize(pv), pe->source, &sys,
+                               &rec.history_json, &rec.prompt, err))
             return err->code;
         if (sys && !rec.system)
             rec.system = sys;
@@ -142,12 +314,22 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         if (mapped_text(job, o, "a", &a, err) || require(job, "a", a, err) ||
             mapped_text(job, o, "b", &b, err))
             return err->code;
-        if (fieldmap_get(m, "b") && require(job, "b", b, err))
+        if (b && !*b && record_unlabeled(m, o))
+            b = NULL; /* a row with one response (export --format csv writes them) */
+        else if (fieldmap_get(m, "b") && require(job, "b", b, err))
             return err->code;
     } else {
         if (mapped_text(job, o, "response", &single, err) || require(job, "response", single, err))
             return err->code;
         a = single;
+    }
+    if (cut >= 0) {
+        const char *t = fmt_message_content(job, cJSON_GetArrayItem(pv, cut));
+        if (single)
+            single = a = t;
+        else if (a &&
+                 fieldmap_resolve(fieldmap_get(m, chosen_form ? "chosen" : "a")->path, o) == pv)
+            a = t;
     }
     const char *ma, *mb;
     if (mapped_opt(job, o, "model.a", &ma, err) || mapped_opt(job, o, "model.b", &mb, err))
@@ -170,6 +352,7 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         return err->code;
     if (label && !*label)
         label = NULL; /* an empty cell: unlabeled */
+    const struct field_map_entry *le = fieldmap_get(m, "label");
     const struct field_map_entry *pae = fieldmap_get(m, "p_a");
     /* p_a decides when it holds a number; an empty or null cell falls back to label */
     double p_val = 0;
@@ -213,6 +396,10 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                             pae->source, p_val);
         ps_record_add_judgment(&rec, 0, 1, annotator, ps_verdict_from_p(p_val), p_val, rationale);
     } else if (rec.n_resp == 2 && label) {
+        const cJSON *lv = fieldmap_resolve(le->path, o);
+        if (label_is_integer(lv, job->header != NULL) && !fieldmap_get(m, "label.a") &&
+            !fieldmap_get(m, "label.b") && !fieldmap_get(m, "label.tie"))
+            return refuse_integer_labels(job, le, lv, err);
         const char *la =
             label_list(m, "label.a", "a|A|1|response_a|model_a|output_1|text_a|chosen");
         const char *lb =

@@ -22,8 +22,10 @@ import_default_name(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
     snprintf(out, size, "%s", slash ? slash + 1 : path);
-    static const char *const exts[] = {".gz", ".jsonl", ".json", ".csv", ".tsv", ".ndjson"};
-    for (int pass = 0; pass < 2; pass++)
+    /* ".dataset" too: LLMBar's X.dataset.json is the dataset X */
+    static const char *const exts[] = {".gz",  ".jsonl",  ".json",   ".csv",
+                                       ".tsv", ".ndjson", ".dataset"};
+    for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
             if (has_suffix(out, exts[i]) && strlen(out) > strlen(exts[i]))
                 out[strlen(out) - strlen(exts[i])] = '\0';

@@ -151,7 +151,7 @@ void
 fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
 {
     sb_putc(sb, '{');
-    sb_printf(sb, "\"index\":%lld,", (long long)it->seq);
+    sb_printf(sb, "\"index\":%lld,", (long long)it->seq + 1); /* the item number users see */
     head_json(sb, it->ext_id, it->key, it->system, it->history, it->prompt);
     sb_puts(sb, ",\"responses\":[");
     for (int i = 0; i < it->n_resp; i++)

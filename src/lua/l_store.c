@@ -566,7 +566,9 @@ check_filter(lua_State *L, int idx, struct store_item_filter *f, int64_t *from, 
     f->model = l_opt_field_str(L, idx, "model", NULL);
     f->search = l_opt_field_str(L, idx, "search", NULL);
     f->disagree = l_opt_field_bool(L, idx, "disagree", 0);
-    *from = l_opt_field_int(L, idx, "from", 0) - 1;
+    /* `from` is an item number (1-based, as it.seq); the cursor starts after from - 1,
+     * i.e. after the stored position from - 2 */
+    *from = l_opt_field_int(L, idx, "from", 1) - 2;
     *limit = l_opt_field_int(L, idx, "limit", -1);
     struct ps_err err = {0};
     if (store_filter_check(f, &err) != PS_OK)
@@ -673,7 +675,8 @@ ds_len(lua_State *L)
     return 1;
 }
 
-/* ds:item(seq) -> Item | nil, msg  (seq: 0-based position, as in `prefscope show`) */
+/* ds:item(seq) -> Item | nil, msg  (seq: the item number, 1-based, as the TUI and
+ * `prefscope show` count; the stored position is seq - 1) */
 static int
 ds_item(lua_State *L)
 {
@@ -685,10 +688,10 @@ ds_item(lua_State *L)
     memset(&f, 0, sizeof f);
     int64_t id, s;
     int n;
-    if (store_item_page(w->st, d->id, &f, seq - 1, 1, &id, &s, &n, &err) != PS_OK)
+    if (store_item_page(w->st, d->id, &f, seq - 2, 1, &id, &s, &n, &err) != PS_OK)
         return l_raise_err(L, &err);
-    if (n == 0 || s != seq) {
-        ps_error(&err, PS_ERR_NOTFOUND, "no item at index %lld", (long long)seq);
+    if (n == 0 || s != seq - 1) {
+        ps_error(&err, PS_ERR_NOTFOUND, "no item %lld (items are numbered from 1)", (long long)seq);
         return l_fail(L, &err);
     }
     lua_getiuservalue(L, 1, 1);
@@ -961,9 +964,9 @@ ds_export(lua_State *L)
     lua_setfield(L, -2, "items");
     lua_pushinteger(L, res.rows);
     lua_setfield(L, -2, "rows");
-    lua_pushinteger(L, res.skipped_ties);
+    lua_pushinteger(L, res.ties + res.invalid);
     lua_setfield(L, -2, "skipped_ties");
-    lua_pushinteger(L, res.skipped_unlabeled);
+    lua_pushinteger(L, res.unlabeled);
     lua_setfield(L, -2, "skipped_unlabeled");
     lua_pushstring(L, res.annotator);
     lua_setfield(L, -2, "annotator");
@@ -1230,7 +1233,7 @@ item_field(lua_State *L, int idx, const char *k)
     struct litem *li = load_item_level(L, idx, level, &w);
     const struct store_item *it = &li->it;
     if (strcmp(k, "seq") == 0)
-        lua_pushinteger(L, it->seq);
+        lua_pushinteger(L, it->seq + 1); /* the item number users see */
     else if (strcmp(k, "key") == 0)
         lua_pushstring(L, it->key);
     else if (strcmp(k, "ext_id") == 0)

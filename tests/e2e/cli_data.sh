@@ -56,32 +56,40 @@ assert d["évaluation 中文"]["items"] == 12
 ' || bad "ls --json content"
 ps ls | grep -q "^évaluation 中文  " || bad "ls text: unicode name not padded by display width"
 
-for i in 0 3 10 27 39; do
+for i in 1 4 11 28 40; do
     ps show tour "$i" --json | valid_json || bad "show tour $i --json is not valid JSON"
 done
 # text output: the sanitizer demo item shows placeholders, never raw controls
-ps show tour 10 > "$T/show10"
+ps show tour 11 > "$T/show10"
 grep -q $'\x1b' "$T/show10" && bad "show printed a raw ESC"
 grep -q $'\xe2\x80\xae' "$T/show10" && bad "show printed a raw RLO"
 grep -q $'\x07' "$T/show10" && bad "show printed a raw BEL"
 grep -qF '␛[2J' "$T/show10" || bad "show: no visible placeholder for ESC[2J"
 grep -qF '⟨RLO⟩' "$T/show10" || bad "show: no placeholder for the bidi override"
 # --json keeps the raw text, escaped (bidi controls too, so the terminal never acts on them)
-ps show tour 10 --json > "$T/json10"
+ps show tour 11 --json > "$T/json10"
 grep -q $'\xe2\x80\xae' "$T/json10" && bad "show --json printed a raw RLO"
 grep -qF '\u202e' "$T/json10" || bad "show --json: RLO not written as \\u202e"
-ps show tour 10 --json | python3 -c '
+ps show tour 11 --json | python3 -c '
 import json, sys
 it = json.load(sys.stdin)
 assert "\x1b[2J" in it["responses"][0]["text"]
 assert "\u202e" in it["responses"][1]["text"]
 ' || bad "show --json does not keep the raw text"
-ps show tour 3 | grep -q "── system" || bad "show: no system block"
-ps show tour 3 | grep -q "human:alice  *A vs B: A" || bad "show: no judgment line"
+ps show tour 4 | grep -q "── system" || bad "show: no system block"
+ps show tour 4 | grep -q "human:alice  *A vs B: A" || bad "show: no judgment line"
 
 fails "show unknown dataset" 1 "^prefscope: no dataset named 'nope' in " -- ps show nope
-fails "show bad index" 1 "^prefscope: show: INDEX must be a non-negative integer, got 'x'" -- ps show tour x
-fails "show out of range" 1 "^prefscope: show: dataset 'tour' has no item 40 \(it has 40, numbered from 0\)" -- ps show tour 40
+fails "show bad number" 1 "^prefscope: show: N must be an item number \(1 is the first item\), got 'x'" -- ps show tour x
+fails "show item 0" 1 "^prefscope: show: N must be an item number \(1 is the first item\), got '0'" -- ps show tour 0
+fails "show out of range" 1 "^prefscope: show: dataset 'tour' has no item 41 \(it has 40, numbered from 1\)" -- ps show tour 41
+# item numbers count from 1 everywhere: show's header, show --json's index, Lua's seq
+ps show tour 1 | head -1 | grep -q "^tour #1" || bad "show: header of the first item is not #1: $(ps show tour 1 | head -1)"
+[ "$(ps show tour 40 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["index"])')" = 40 ] || bad "show --json: index of item 40 is not 40"
+printf '%s\n' 'local ds = ps.dataset("tour")' 'assert(ds:item(1).seq == 1, "ds:item(1).seq")' \
+    'assert(ds:item(0) == nil and ds:item(41) == nil, "items 0 and 41 exist")' \
+    'for it in ds:items{ from = 40 } do assert(it.seq == 40) end' 'print("seq ok")' > "$T/seq.lua"
+[ "$(ps run "$T/seq.lua" 2>&1)" = "seq ok" ] || bad "Lua item numbers: $(ps run "$T/seq.lua" 2>&1)"
 fails "show no dataset" 1 "^prefscope: show: which dataset\?" -- ps show
 fails "export unknown format" 1 "^prefscope: unknown export format 'yaml' \(expected trl, " -- ps export tour --format yaml
 fails "export unknown dataset" 1 "^prefscope: no dataset named 'nope'" -- ps export nope --format trl
@@ -101,12 +109,33 @@ want=$(ps export tour --format jsonl 2> /dev/null | python3 -c '
 import json, sys
 print(sum(1 for l in sys.stdin for j in json.loads(l)["judgments"] if j["annotator"] == "human:bob" and j["verdict"] in ("A", "B")))')
 [ "$(wc -l < bob.jsonl)" = "$want" ] || bad "export --annotator human:bob: $(wc -l < bob.jsonl) rows, expected $want"
-python3 -c '
-import json
-for l in open("bob.jsonl"):
+# tour has system prompts, so trl writes TRL's conversational layout and keeps them
+grep -q "items have a system prompt: every prompt is written as a message list" "$T/err" ||
+    bad "trl export does not say why its prompts are message lists: $(cat "$T/err")"
+ps export tour --format jsonl 2> /dev/null > tour.native.jsonl
+python3 - bob.jsonl tour.native.jsonl <<'PY' || bad "trl export rows do not keep the system prompts"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+items = [json.loads(l) for l in open(sys.argv[2])]
+systems = {i["system"] for i in items if i["system"]}
+seen = set()
+for r in rows:
+    assert set(r) == {"prompt", "chosen", "rejected"}, r.keys()
+    assert all(isinstance(m["content"], str) for m in r["prompt"] + r["chosen"] + r["rejected"])
+    assert r["chosen"][0]["role"] == r["rejected"][0]["role"] == "assistant"
+    if r["prompt"][0]["role"] == "system":
+        seen.add(r["prompt"][0]["content"])
+assert seen and seen <= systems, (seen, systems)
+PY
+# a dataset without system prompts keeps TRL's standard layout (strings)
+printf '%s\n' '{"prompt": "p1", "chosen": "c1", "rejected": "r1"}' '{"prompt": "p2", "chosen": "c2", "rejected": "r2"}' > plain.jsonl
+ps import plain.jsonl 2> /dev/null || bad "import plain.jsonl"
+ps export plain --format trl 2> /dev/null | python3 -c '
+import json, sys
+for l in sys.stdin:
     r = json.loads(l)
-    assert set(r) == {"prompt", "chosen", "rejected"} and all(isinstance(v, str) for v in r.values())
-' || bad "trl export rows are not {prompt, chosen, rejected} strings"
+    assert set(r) == {"prompt", "chosen", "rejected"} and all(isinstance(v, str) for v in r.values()), r
+' || bad "trl export without system prompts: rows are not {prompt, chosen, rejected} strings"
 ps export tour --format annotated-pairs 2> /dev/null | valid_json || bad "annotated-pairs export is not valid JSON"
 
 if [ "$FAILS" -ne 0 ]; then

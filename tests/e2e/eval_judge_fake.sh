@@ -34,7 +34,7 @@ print("run1", r)
 sys.exit(1 if bad else 0)
 PY
 # stored in presented order with meta.swap; the raw answer is the rationale
-"$PS_BIN" -w "$W" show d 0 --json >"$T/show.json"
+"$PS_BIN" -w "$W" show d 1 --json >"$T/show.json"
 python3 - "$T/show.json" <<'PY'
 import json, sys
 it = json.load(open(sys.argv[1]))
@@ -48,7 +48,7 @@ assert rev["rationale"].startswith("reply to: # Request"), rev["rationale"][:40]
 assert fwd["meta"]["parse"] == "brackets" and fwd["meta"]["template"] == "pairwise"
 print("stored judgments ok")
 PY
-"$PS_BIN" -w "$W" show d 2 --json | python3 -c '
+"$PS_BIN" -w "$W" show d 3 --json | python3 -c '
 import json, sys
 js = [j for j in json.load(sys.stdin)["judgments"] if j["annotator"] == "llm:fake"]
 assert [j["verdict"] for j in js] == ["invalid", "invalid"], js
@@ -128,7 +128,7 @@ r = json.load(open(sys.argv[1])); before = int(sys.argv[2])
 assert r["skipped_done"] >= before and r["requests"] == 12 - r["skipped_done"], (r, before)
 print("resumed:", r["skipped_done"], "already judged,", r["requests"], "sent")
 PY
-"$PS_BIN" -w "$W" show slow 0 --json >/dev/null
+"$PS_BIN" -w "$W" show slow 1 --json >/dev/null
 "$PS_BIN" -w "$W" stats slow --json --bootstrap 0 --min-n 0 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)

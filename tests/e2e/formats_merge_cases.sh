@@ -28,9 +28,9 @@ PY
 [ "$(count ae items)" = 3 ] || fail "alpaca_eval: repeated instruction: $(count ae items) items, want 3"
 [ "$(count ae responses)" = 6 ] || fail "alpaca_eval: responses $(count ae responses), want 6"
 [ "$(count ae judgments)" = 6 ] || fail "alpaca_eval: judgments $(count ae judgments), want 6"
-v=$("$PS_BIN" show -w ws.db --json ae 1 | python3 -c 'import json,sys; print(" ".join("%s/%s" % (j["verdict"], j["p_a"]) for j in json.load(sys.stdin)["judgments"]))')
+v=$("$PS_BIN" show -w ws.db --json ae 2 | python3 -c 'import json,sys; print(" ".join("%s/%s" % (j["verdict"], j["p_a"]) for j in json.load(sys.stdin)["judgments"]))')
 [ "$v" = "B/0 invalid/None" ] || fail "alpaca_eval: second occurrence judgments '$v'"
-v=$("$PS_BIN" show -w ws.db --json ae 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["judgments"][0]["p_a"])')
+v=$("$PS_BIN" show -w ws.db --json ae 3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["judgments"][0]["p_a"])')
 [ "$v" = 0.75 ] || fail "alpaca_eval: fractional preference 1.25 -> p_a '$v'"
 # model outputs add responses to the same items (matched by text and model)
 printf '[{"instruction": "Say hi", "output": "yo", "generator": "m2"},\n {"instruction": "Say hi", "output": "hey", "generator": "m"},\n {"instruction": "Other", "output": "b", "generator": "m"}]\n' > model_outputs.json
@@ -61,7 +61,7 @@ cat > only.evaluator_X_Y.result.json <<'JS'
   "results": [{"swap = True": {"completion": ["Output (b)", "stop"], "winner": "1"}}]}]
 JS
 "$PS_BIN" import -w ws.db --name lb only.evaluator_X_Y.result.json 2>/dev/null
-v=$("$PS_BIN" show -w ws.db --json lb 0 | python3 -c 'import json,sys; print(" ".join("%s:%d%d%s" % (j["annotator"], j["a"], j["b"], j["verdict"]) for j in json.load(sys.stdin)["judgments"]))')
+v=$("$PS_BIN" show -w ws.db --json lb 1 | python3 -c 'import json,sys; print(" ".join("%s:%d%d%s" % (j["annotator"], j["a"], j["b"], j["verdict"]) for j in json.load(sys.stdin)["judgments"]))')
 [ "$v" = "dataset:01A llm:X/Y:10B" ] || fail "llmbar: swap-only result '$v'"
 
 # PandaLM: a judge record for an idx the test set lacks names file:line; nothing is kept

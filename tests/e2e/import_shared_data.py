@@ -57,7 +57,8 @@ def items(name):
 
 
 def show(name, index):
-    return json.loads(run("show", "-w", WS, "--json", name, str(index)).stdout)
+    """Item at 0-based position `index` (show takes the item number, from 1)."""
+    return json.loads(run("show", "-w", WS, "--json", name, str(index + 1)).stdout)
 
 
 def judgments(its, annotator):

@@ -211,10 +211,10 @@ printf '{"prompt": "Largest planet?", "chosen": "Jupiter.", "rejected": "Mars."}
 ps import --name base --append more.jsonl 2> "$T/err" || bad "--append failed: $(cat "$T/err")"
 [ "$(items base)" = 4 ] || bad "--append: expected 4 items, got $(items base)"
 prompt_of() { ps show "$1" "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["prompt"])'; }
-[ "$(prompt_of base 3)" = "Largest planet?" ] || bad "--append: new item not at index 3"
+[ "$(prompt_of base 4)" = "Largest planet?" ] || bad "--append: new item not number 4"
 ps import --name base --replace more.jsonl 2> "$T/err" || bad "--replace failed: $(cat "$T/err")"
 [ "$(items base)" = 1 ] || bad "--replace: expected 1 item, got $(items base)"
-[ "$(prompt_of base 0)" = "Largest planet?" ] || bad "--replace: wrong first item"
+[ "$(prompt_of base 1)" = "Largest planet?" ] || bad "--replace: wrong first item"
 # appending to a dataset that does not exist creates it
 ps import --name fresh --append good.jsonl 2> /dev/null || bad "--append to a new name failed"
 [ "$(items fresh)" = 3 ] || bad "--append to a new name: expected 3 items"
@@ -232,7 +232,7 @@ fi
 
 # the 10 MB line that is valid imports whole
 ps import --name big big_ok.jsonl 2> "$T/err" || bad "valid 10 MB line failed: $(cat "$T/err")"
-len=$(ps show big 0 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["responses"][0]["text"]))')
+len=$(ps show big 1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["responses"][0]["text"]))')
 [ "$len" = 10485760 ] || bad "10 MB response came back with length $len"
 
 if [ "$FAILS" -ne 0 ]; then

@@ -12,7 +12,7 @@ FAILS=0
 ps() { "$PS_BIN" -w "$WS" "$@"; }
 bad() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
-# q DATASET INDEX EXPR EXPECTED: evaluate a Python expression on item INDEX (as `it`)
+# q DATASET N EXPR EXPECTED: evaluate a Python expression on item number N (as `it`)
 q() {
     local got
     got=$(ps show "$1" "$2" --json 2> "$T/qerr" | python3 -c "import json,sys
@@ -63,13 +63,13 @@ cat > nested.json <<'EOF'
 EOF
 NESTED='id=meta.uid,system=conversation["system note"],prompt=conversation["user query"],a=outputs[0]["final text"],b=outputs[1]["final text"],model.a=outputs[0].by,model.b=outputs[1].by,label=judge.winner,label.a=left,label.b=right,label.tie=equal,annotator=judge.name,rationale=judge.why,rating.a.help=scores.left.help,rating.b.help=scores.right.help,tags=labels'
 imp nested nested.json "$NESTED"
-q nested 0 'it["id"], it["system"], it["prompt"]' "('q1', 'Be brief.', 'What is 2+2?')"
-q nested 0 '[(r["text"], r["model"]) for r in it["responses"]]' "[('4', 'model-left'), ('5', 'model-right')]"
-q nested 0 '[(j["annotator"], j["verdict"], j["p_a"], j["rationale"]) for j in it["judgments"]]' "[('llm:x', 'A', 1, 'A is correct.')]"
-q nested 0 '[(x["response"], x["aspect"], x["value"], x["annotator"]) for x in it["ratings"]]' "[(0, 'help', 5, 'llm:x'), (1, 'help', 1, 'llm:x')]"
-q nested 0 'it["tags"]' "['easy', 'math']"
-q nested 1 'it["system"], [j["verdict"] for j in it["judgments"]], [x["value"] for x in it["ratings"]], it["tags"]' "(None, ['B'], [1, 4.5], ['geography'])"
-q nested 2 'it["system"], [(j["annotator"], j["verdict"], j["p_a"]) for j in it["judgments"]], it["ratings"], it["tags"]' "(None, [('human:zoe', 'tie', 0.5)], [], [])"
+q nested 1 'it["id"], it["system"], it["prompt"]' "('q1', 'Be brief.', 'What is 2+2?')"
+q nested 1 '[(r["text"], r["model"]) for r in it["responses"]]' "[('4', 'model-left'), ('5', 'model-right')]"
+q nested 1 '[(j["annotator"], j["verdict"], j["p_a"], j["rationale"]) for j in it["judgments"]]' "[('llm:x', 'A', 1, 'A is correct.')]"
+q nested 1 '[(x["response"], x["aspect"], x["value"], x["annotator"]) for x in it["ratings"]]' "[(0, 'help', 5, 'llm:x'), (1, 'help', 1, 'llm:x')]"
+q nested 1 'it["tags"]' "['easy', 'math']"
+q nested 2 'it["system"], [j["verdict"] for j in it["judgments"]], [x["value"] for x in it["ratings"]], it["tags"]' "(None, ['B'], [1, 4.5], ['geography'])"
+q nested 3 'it["system"], [(j["annotator"], j["verdict"], j["p_a"]) for j in it["judgments"]], it["ratings"], it["tags"]' "(None, [('human:zoe', 'tie', 0.5)], [], [])"
 
 # the same as JSON Lines, keys with spaces written bare (quoted for the shell)
 python3 -c '
@@ -77,7 +77,7 @@ import json
 for r in json.load(open("nested.json")):
     print(json.dumps(r))' > nested.jsonl
 imp nested_lines nested.jsonl 'id=meta.uid,prompt=conversation.user query,a=outputs[0].final text,b=outputs[1].final text,label=judge.winner,label.a=left,label.b=right,label.tie=equal'
-q nested_lines 1 'it["prompt"], it["responses"][1]["text"], it["judgments"][0]["verdict"], it["judgments"][0]["annotator"]' "('Capital of Peru?', 'Lima', 'B', 'dataset')"
+q nested_lines 2 'it["prompt"], it["responses"][1]["text"], it["judgments"][0]["verdict"], it["judgments"][0]["annotator"]' "('Capital of Peru?', 'Lima', 'B', 'dataset')"
 
 # ---- p_a, and p_a falling back to label on empty cells ----
 cat > probs.jsonl <<'EOF'
@@ -87,10 +87,10 @@ cat > probs.jsonl <<'EOF'
 {"q": "w", "r1": "a", "r2": "b", "p": null, "lab": "1"}
 EOF
 imp probs probs.jsonl 'prompt=q,a=r1,b=r2,p_a=p,label=lab,annotator.name=llm:calibrated'
-q probs 0 '[(j["verdict"], j["p_a"], j["annotator"]) for j in it["judgments"]]' "[('A', 0.9, 'llm:calibrated')]"
-q probs 1 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('B', 0.25)]"
-q probs 2 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('tie', 0.5)]"
-q probs 3 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('A', 1)]"
+q probs 1 '[(j["verdict"], j["p_a"], j["annotator"]) for j in it["judgments"]]' "[('A', 0.9, 'llm:calibrated')]"
+q probs 2 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('B', 0.25)]"
+q probs 3 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('tie', 0.5)]"
+q probs 4 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('A', 1)]"
 
 # ---- CSV: header names with spaces, label values, constant annotator, several rows per id ----
 cat > votes.csv <<'EOF'
@@ -104,18 +104,18 @@ EOF
 imp votes votes.csv 'id=pair id,prompt=question,a=left answer,b=right answer,model.a=left model,model.b=right model,label=vote,label.a=L,label.b=R,label.tie=T,label.invalid=both bad,annotator=voter,rationale=why'
 [ "$(ps ls --json | python3 -c 'import json,sys; d={x["name"]:x for x in json.load(sys.stdin)}["votes"]; print(d["items"], d["responses"], d["judgments"], ",".join(d["annotators"]))')" = "4 8 4 human:ann,human:ben" ] ||
     bad "votes: counts $(ps ls --json)"
-q votes 0 '[(j["annotator"], j["verdict"], j["rationale"]) for j in it["judgments"]]' "[('human:ann', 'A', 'calm'), ('human:ben', 'B', None)]"
-q votes 1 'it["prompt"], it["responses"][0]["model"]' "('Say \"hello\" in Spanish', 'm1')"
-q votes 2 'it["judgments"]' "[]"
-q votes 3 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('invalid', None)]"
+q votes 1 '[(j["annotator"], j["verdict"], j["rationale"]) for j in it["judgments"]]' "[('human:ann', 'A', 'calm'), ('human:ben', 'B', None)]"
+q votes 2 'it["prompt"], it["responses"][0]["model"]' "('Say \"hello\" in Spanish', 'm1')"
+q votes 3 'it["judgments"]' "[]"
+q votes 4 '[(j["verdict"], j["p_a"]) for j in it["judgments"]]' "[('invalid', None)]"
 
 # ---- chosen/rejected and a message-list prompt ----
 cat > chat.jsonl <<'EOF'
 {"msgs": [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Tell me a joke"}], "good": "Why did the chicken...", "worse": "No.", "m": "gpt-x"}
 EOF
 imp chat chat.jsonl 'prompt=msgs,chosen=good,rejected=worse,model.a=m'
-q chat 0 'it["system"], it["prompt"], [h["content"] for h in it["history"]]' "('Be kind.', 'Tell me a joke', ['Hi', 'Hello!'])"
-q chat 0 '[(r["text"], r["model"]) for r in it["responses"]], [j["verdict"] for j in it["judgments"]]' "([('Why did the chicken...', 'gpt-x'), ('No.', None)], ['A'])"
+q chat 1 'it["system"], it["prompt"], [h["content"] for h in it["history"]]' "('Be kind.', 'Tell me a joke', ['Hi', 'Hello!'])"
+q chat 1 '[(r["text"], r["model"]) for r in it["responses"]], [j["verdict"] for j in it["judgments"]]' "([('Why did the chicken...', 'gpt-x'), ('No.', None)], ['A'])"
 
 # ---- a single response with a thumbs label ----
 cat > thumbs.jsonl <<'EOF'
@@ -123,8 +123,8 @@ cat > thumbs.jsonl <<'EOF'
 {"q": "3+3?", "a": "7", "vote": "disliked"}
 EOF
 imp thumbs thumbs.jsonl 'prompt=q,response=a,label=vote,label.good=liked,label.bad=disliked,annotator.name=human:crowd'
-q thumbs 0 'len(it["responses"]), [(x["aspect"], x["value"], x["annotator"]) for x in it["ratings"]]' "(1, [('label', 1, 'human:crowd')])"
-q thumbs 1 '[x["value"] for x in it["ratings"]]' "[0]"
+q thumbs 1 'len(it["responses"]), [(x["aspect"], x["value"], x["annotator"]) for x in it["ratings"]]' "(1, [('label', 1, 'human:crowd')])"
+q thumbs 2 '[x["value"] for x in it["ratings"]]' "[0]"
 
 # ---- wrong mappings: one clear line each, nothing written ----
 expect_err unknown_target "^prefscope: --map: unknown target 'answer'" nested.json 'prompt=x,answer=y'

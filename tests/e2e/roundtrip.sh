@@ -102,7 +102,7 @@ roundtrip() {
 # ---- samples ----
 ps import "$PS_SRC/samples/tour.jsonl" 2> /dev/null || bad "import tour.jsonl failed"
 [ "$(field tour items)" = 40 ] || bad "tour: expected 40 items"
-roundtrip tour tour 0 3 4 10 25 27 37 39
+roundtrip tour tour 1 4 5 11 26 28 38 40
 # tour's CSV keeps every response (two per row, the three-response item in three rows)
 [ "$(field tour_csv responses)" = "$(field tour responses)" ] || bad "tour csv: responses differ"
 
@@ -115,14 +115,14 @@ a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
 sys.exit(0 if a == b else 1)
 EOF
-roundtrip conv trl_conversational 0 3 11
+roundtrip conv trl_conversational 1 4 12
 
 # ratings.csv through its documented --map, then a CSV round trip of that
 ps import --name ratings "$PS_SRC/samples/ratings.csv" --map 'prompt=question,a=answer 1,b=answer 2,model.a=model 1,model.b=model 2,rating.a.helpfulness=helpfulness 1,rating.b.helpfulness=helpfulness 2,label=better,label.a=first,label.b=second,label.tie=same,annotator=rater' 2> "$T/err" ||
     bad "ratings.csv with its README mapping: $(cat "$T/err")"
 [ "$(field ratings items)" = 12 ] || bad "ratings: expected 12 items"
 [ "$(field ratings ratings)" = 24 ] || bad "ratings: expected 24 ratings"
-roundtrip ratings ratings 0 11
+roundtrip ratings ratings 1 12
 
 # ---- HH data when present ----
 HH=${PS_DATA:-}/hh_rlhf_harmless_test/harmless-base_test.jsonl.gz

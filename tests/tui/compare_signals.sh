@@ -72,6 +72,6 @@ wait_for "[exited"
 [ "$(tmux -S "$SOCK" display -p -t t '#{alternate_on}')" = 0 ] || fail "alternate screen still on after SIGTERM"
 [ "$(tmux -S "$SOCK" display -p -t t '#{cursor_flag}')" = 1 ] || fail "cursor hidden after SIGTERM"
 
-show=$("$PS_BIN" -w "$WS" show --json multi 0 | tr -d ' \n\t')
+show=$("$PS_BIN" -w "$WS" show --json multi 1 | tr -d ' \n\t')
 echo "$show" | grep -q '"a":0,"b":2,"annotator":"human:tester","verdict":"B"' || { echo "FAIL: label of #1 vs #3"; echo "$show"; exit 1; }
 echo PASS

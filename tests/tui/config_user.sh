@@ -20,7 +20,7 @@ keys 2
 wait_for "labeled B as human:cfguser"
 keys Q
 wait_for "[exited 0]"
-"$PS_BIN" -w "$WS" show --json pairs 0 | grep -q '"human:cfguser"' || { echo "FAIL: config user not used"; exit 1; }
+"$PS_BIN" -w "$WS" show --json pairs 1 | grep -q '"human:cfguser"' || { echo "FAIL: config user not used"; exit 1; }
 
 # --user wins over the config.
 tui_stop

@@ -86,8 +86,8 @@ wait_for "[exited 0]"
 # Persistence, checked through the CLI.
 "$PS_BIN" -w "$WS" ls --json | grep -q '"human:tester"' || { echo "FAIL: ls --json lacks human:tester"; "$PS_BIN" -w "$WS" ls --json; exit 1; }
 show() { "$PS_BIN" -w "$WS" show --json pairs "$1"; }
-show 0 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"B"' || { echo "FAIL: item 0 label"; show 0; exit 1; }
-show 1 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"B"' || { echo "FAIL: item 1 label"; show 1; exit 1; }
-show 2 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"tie"' || { echo "FAIL: item 2 label"; show 2; exit 1; }
-show 3 | grep -q 'human:tester' && { echo "FAIL: item 3 has a label"; show 3; exit 1; }
+show 1 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"B"' || { echo "FAIL: item 0 label"; show 1; exit 1; }
+show 2 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"B"' || { echo "FAIL: item 1 label"; show 2; exit 1; }
+show 3 | tr -d ' \n\t' | grep -q '"annotator":"human:tester","verdict":"tie"' || { echo "FAIL: item 2 label"; show 3; exit 1; }
+show 4 | grep -q 'human:tester' && { echo "FAIL: item 3 has a label"; show 4; exit 1; }
 echo PASS

@@ -61,7 +61,7 @@ wait_gone "[running"
 keys '`'
 keys Q
 wait_for "[exited 0]"
-"$PS_BIN" -w "$WS" show --json pairs 3 | tr -d ' \t\n' | grep -qF '"annotator":"human:tester","verdict":"tie"' || fail "the label from the pane was not stored"
+"$PS_BIN" -w "$WS" show --json pairs 4 | tr -d ' \t\n' | grep -qF '"annotator":"human:tester","verdict":"tie"' || fail "the label from the pane was not stored"
 H="$HOME/.local/state/prefscope/history"
 grep -qF 'ps.ui.current().prompt' "$H" || fail "pane history not written to $H"
 echo "ok"

@@ -115,5 +115,5 @@ keys 2 J
 wait_for "question number 5 about topic5"
 keys Q
 wait_for "[exited 0]"
-"$PS_BIN" -w "$WS" show --json pairs 0 | grep -q '"human:tester"' || { echo "FAIL: label of item 1 missing"; exit 1; }
+"$PS_BIN" -w "$WS" show --json pairs 1 | grep -q '"human:tester"' || { echo "FAIL: label of item 1 missing"; exit 1; }
 echo PASS
