@@ -51,6 +51,7 @@ static const char judge_usage[] =
     "  --provider P          inline model: openai (default) or anthropic\n"
     "  --model-id ID         inline model: the id sent to the server (default M)\n"
     "  --api-key-env VAR     inline model: environment variable holding the API key\n"
+    "                        (false: none; required for a server on another machine)\n"
     "  --concurrency C       inline model: requests in flight (default 8)\n"
     "  --json                print the run summary as JSON\n"
     "  -w, --workspace FILE  workspace file\n";
@@ -489,7 +490,9 @@ cmd_judge(struct app *app, int argc, char **argv)
         cfg.n_base_urls = 1;
         cfg.model = xstrdup(model_id ? model_id : model);
         cfg.concurrency = (int)concurrency;
-        cfg.api_key_env = key_env ? xstrdup(key_env) : NULL;
+        /* "false", as in the config: a server on another machine that needs no key */
+        cfg.no_key = key_env && strcmp(key_env, "false") == 0;
+        cfg.api_key_env = key_env && !cfg.no_key ? xstrdup(key_env) : NULL;
     } else {
         struct config *conf = NULL;
         if (config_load(&conf, app->config, store_path(r.st), &app->err) != PS_OK) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "llm/llm.h"
 #include "lua/config.h"
@@ -17,6 +18,11 @@ static const char models_usage[] =
     "reachable, which model ids it serves, whether chat returns logprobs and whether\n"
     "it can score a given text (echo + prompt logprobs).  Probes send tiny requests\n"
     "(one token); they are not logged or cached.  See docs/llm.md.\n"
+    "\n"
+    "Exit status 1 when a model cannot be used: its key variable is unset, or (when\n"
+    "probed) its server is unreachable or its chat probe failed.  A model id the\n"
+    "server does not list is flagged (NOT LISTED) but is not an error by itself:\n"
+    "servers accept aliases they do not list.\n"
     "\n"
     "  --config FILE   the Lua config to read\n"
     "  --json          one JSON array on stdout\n"
@@ -134,7 +140,8 @@ cmd_models(struct app *app, int argc, char **argv)
     else
         sb_printf(&out, "%-14s %-9s %-28s %4s %-9s %-8s %-8s %s\n", "NAME", "PROVIDER", "MODEL",
                   "CONC", "REACHABLE", "LOGPROBS", "SCORING", "SERVED / ERROR");
-    int n_out = 0, rc = 0;
+    int n_out = 0, rc = 0, n_bad = 0;
+    struct strbuf bad = STRBUF_INIT;
     for (int i = 0; i < cfg->n_models; i++) {
         const struct llm_model_cfg *mc = &cfg->models[i];
         int wanted = optind >= argc;
@@ -153,23 +160,39 @@ cmd_models(struct app *app, int argc, char **argv)
             rc = app_fail(app);
             break;
         }
+        const char *why = llm_model_missing_key(m) ? "key variable unset"
+                          : !probe                 ? NULL
+                          : !pr.reachable          ? "unreachable"
+                          : !pr.chat_ok            ? "chat failed"
+                                                   : NULL;
+        if (why) {
+            sb_printf(&bad, "%s%s (%s)", n_bad ? ", " : "", mc->name, why);
+            n_bad++;
+        }
         if (json) {
             if (n_out)
                 sb_puts(&out, ",\n ");
             json_model(&out, llm_model_config(m), probe ? &pr : NULL, llm_model_missing_key(m));
         } else {
-            struct strbuf detail = STRBUF_INIT;
-            if (llm_model_missing_key(m))
-                sb_printf(&detail, "$%s is not set; ", mc->api_key_env);
+            struct strbuf detail = STRBUF_INIT, raw = STRBUF_INIT;
+            if (llm_model_missing_key(m) && !(probe && pr.error))
+                sb_printf(&raw, "$%s is not set", mc->api_key_env);
+            if (probe && pr.model_listed == 0)
+                sb_printf(&raw, "NOT LISTED: the server does not list '%s'; it serves ", mc->model);
             if (probe && pr.error)
-                sb_puts(&detail, pr.error);
+                sb_puts(&raw, pr.error);
             else
                 for (int k = 0; k < pr.n_served; k++)
-                    sb_printf(&detail, "%s%s", k ? ", " : "", pr.served[k]);
-            sb_printf(&out, "%-14s %-9s %-28s %4d %-9s %-8s %-8s %s\n", mc->name,
+                    sb_printf(&raw, "%s%s", k ? ", " : "", pr.served[k]);
+            /* server ids and error texts are the server's words: never raw */
+            if (raw.len)
+                text_sanitize(raw.p, raw.len, &detail, TEXT_SAN_ONELINE);
+            sb_free(&raw);
+            /* %.*s: text_sanitize may leave an empty buffer unterminated */
+            sb_printf(&out, "%-14s %-9s %-28s %4d %-9s %-8s %-8s %.*s\n", mc->name,
                       llm_provider_name(mc->provider), mc->model, mc->concurrency,
                       probe ? (pr.reachable ? "yes" : "no") : "-", probe ? tri(pr.logprobs) : "-",
-                      probe ? tri(pr.scoring) : "-", sb_str(&detail));
+                      probe ? tri(pr.scoring) : "-", (int)detail.len, detail.p ? detail.p : "");
             sb_free(&detail);
         }
         n_out++;
@@ -179,6 +202,11 @@ cmd_models(struct app *app, int argc, char **argv)
         sb_puts(&out, "]\n");
     if (rc == 0)
         fputs(sb_str(&out), stdout);
+    if (rc == 0 && n_bad) {
+        fprintf(stderr, "prefscope: models: %d of %d not usable: %s\n", n_bad, n_out, sb_str(&bad));
+        rc = 1;
+    }
+    sb_free(&bad);
     sb_free(&out);
     llm_engine_free(eng);
     config_free(cfg);

@@ -21,7 +21,8 @@
 
 #define LLM_MAX_RETRY_AFTER_S 60.0
 
-enum req_where { RQ_NONE, RQ_QUEUED, RQ_DELAYED, RQ_RUNNING, RQ_DONE };
+/* RQ_TWIN: waiting for an identical request in flight (its `leader`). */
+enum req_where { RQ_NONE, RQ_QUEUED, RQ_DELAYED, RQ_RUNNING, RQ_DONE, RQ_TWIN };
 
 struct llm_req;
 struct req_list {
@@ -42,6 +43,7 @@ struct llm_req {
     llm_done_fn on_done;
     void *ud;
     double t_submit, t_start, t_attempt, t_first_byte, ready_at;
+    double t_last_byte; /* streams: the stall detector's clock */
     int attempts, replica;
     CURL *easy;
     char *url;
@@ -59,6 +61,11 @@ struct llm_req {
     char errbuf[CURL_ERROR_SIZE];
     struct llm_result *res; /* set once finished */
     int needs_log;
+    /* in-flight dedup: a leader is in the engine's table and has followers waiting
+     * for its answer; a follower (RQ_TWIN) points at its leader */
+    struct llm_req *lead_next; /* hash chain of leaders */
+    int is_leader;
+    struct llm_req *leader, *twin_next, *twins;
 };
 
 struct llm_model {
@@ -83,7 +90,9 @@ struct llm_engine {
     struct llm_model **models;
     int n_models;
     uint64_t next_id;
-    struct req_list delayed, done, running;
+    struct req_list delayed, done, running, twins;
+    struct llm_req **leads; /* leaders by cache key (chained), n_leads of cap_leads */
+    size_t n_leads, cap_leads;
     int n_pending;
     struct pollfd *sfds;
     int n_sfds, cap_sfds;
@@ -246,6 +255,7 @@ llm_model_cfg_copy(struct llm_model_cfg *dst, const struct llm_model_cfg *src)
     dst->name = src->name ? xstrdup(src->name) : NULL;
     dst->model = src->model ? xstrdup(src->model) : NULL;
     dst->api_key_env = src->api_key_env ? xstrdup(src->api_key_env) : NULL;
+    dst->cache_id = src->cache_id ? xstrdup(src->cache_id) : NULL;
     dst->base_urls = dup_strv(src->base_urls, src->n_base_urls);
     dst->headers = dup_strv(src->headers, src->n_headers);
 }
@@ -256,6 +266,7 @@ llm_model_cfg_free(struct llm_model_cfg *c)
     free(c->name);
     free(c->model);
     free(c->api_key_env);
+    free(c->cache_id);
     for (int i = 0; i < c->n_base_urls; i++)
         free(c->base_urls[i]);
     free(c->base_urls);
@@ -263,6 +274,85 @@ llm_model_cfg_free(struct llm_model_cfg *c)
         free(c->headers[i]);
     free(c->headers);
     memset(c, 0, sizeof *c);
+}
+
+/* The authority of an http(s) URL: [*start, *end) between "://" and the path. */
+static int
+url_authority(const char *url, const char **start, const char **end)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return 0;
+    *start = p + 3;
+    *end = *start + strcspn(*start, "/?#");
+    return 1;
+}
+
+int
+llm_url_is_loopback(const char *url)
+{
+    const char *a, *z;
+    if (!url_authority(url, &a, &z) || memchr(a, '@', (size_t)(z - a)))
+        return 0;
+    size_t n;
+    if (*a == '[') {
+        n = strcspn(a, "]");
+        return n == 4 && strncmp(a, "[::1", 4) == 0;
+    }
+    n = strcspn(a, ":/?#");
+    if (n == 9 && strncasecmp(a, "localhost", 9) == 0)
+        return 1;
+    if (n < 4 || strncmp(a, "127.", 4) != 0)
+        return 0;
+    for (size_t i = 4; i < n; i++)
+        if (!(a[i] == '.' || (a[i] >= '0' && a[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int
+header_is_auth(const char *h)
+{
+    static const char *const names[] = {"authorization:", "x-api-key:", "api-key:"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncasecmp(h, names[i], strlen(names[i])) == 0)
+            return 1;
+    return 0;
+}
+
+int
+llm_model_cfg_check(const struct llm_model_cfg *c, struct ps_err *err)
+{
+    const char *name = c->name ? c->name : "?";
+    int remote = 0;
+    for (int i = 0; i < c->n_base_urls; i++) {
+        const char *u = c->base_urls[i], *a, *z;
+        if (url_authority(u, &a, &z) && memchr(a, '@', (size_t)(z - a))) {
+            /* never repeat the URL: the part before '@' is a password */
+            const char *at = a;
+            while (memchr(at, '@', (size_t)(z - at)))
+                at = (const char *)memchr(at, '@', (size_t)(z - at)) + 1;
+            return ps_error(err, PS_ERR_USAGE,
+                            "model %s: base_url %.*s***@%.*s holds credentials, which would be "
+                            "logged and shown; put the key in an environment variable named by "
+                            "api_key_env (or in headers)",
+                            name, (int)(a - u), u, (int)(z - at), at);
+        }
+        if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+            return ps_error(err, PS_ERR_USAGE,
+                            "model %s: base_url '%s' must start with http:// or https://", name, u);
+        remote |= !llm_url_is_loopback(u);
+    }
+    int auth = (c->api_key_env && *c->api_key_env) || c->no_key;
+    for (int i = 0; i < c->n_headers && !auth; i++)
+        auth = c->headers[i] && header_is_auth(c->headers[i]);
+    if (remote && !auth)
+        return ps_error(err, PS_ERR_USAGE,
+                        "model %s: its server is not on this machine and no key is configured; "
+                        "name the key's variable with api_key_env = \"VAR\", or say "
+                        "api_key_env = false if the server needs none",
+                        name);
+    return PS_OK;
 }
 
 void
@@ -429,6 +519,7 @@ header_cb(char *buf, size_t size, size_t nitems, void *ud)
     const char *v;
     size_t vl;
     char tmp[128];
+    r->t_last_byte = now_ms();
     if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue or a redirect): forget the last one's */
         r->retry_after_s = -1;
@@ -501,8 +592,9 @@ write_cb(char *buf, size_t size, size_t nitems, void *ud)
     size_t n = size * nitems;
     if (r->cancelled)
         return 0;
+    r->t_last_byte = now_ms();
     if (!r->mode) {
-        r->t_first_byte = now_ms();
+        r->t_first_byte = r->t_last_byte;
         long status = 0;
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
         /* Streams are recognised by their first byte rather than the content-type:
@@ -614,6 +706,7 @@ llm_engine_free(struct llm_engine *e)
         model_free(e->models[i]);
     free(e->models);
     free(e->sfds);
+    free(e->leads);
     llm_log_close(e->log);
     free(e);
     curl_global_cleanup();
@@ -653,6 +746,8 @@ llm_engine_add_model(struct llm_engine *e, const struct llm_model_cfg *cfg, stru
                         cfg->name);
     if (llm_engine_model(e, cfg->name))
         return ps_error(err, PS_ERR_EXISTS, "model %s is already defined", cfg->name);
+    if (llm_model_cfg_check(cfg, err) != PS_OK)
+        return err->code;
     struct llm_model *m = xcalloc(1, sizeof *m);
     m->eng = e;
     llm_model_cfg_copy(&m->cfg, cfg);
@@ -673,7 +768,7 @@ llm_engine_add_model(struct llm_engine *e, const struct llm_model_cfg *cfg, stru
         sb_puts(&sb, m->cfg.base_urls[i]);
     }
     m->base_ident = sb_take(&sb);
-    if (m->cfg.api_key_env && *m->cfg.api_key_env) {
+    if (m->cfg.api_key_env && *m->cfg.api_key_env && !m->cfg.no_key) {
         const char *k = getenv(m->cfg.api_key_env);
         if (k && *k)
             m->api_key = xstrdup(k);
@@ -730,7 +825,7 @@ llm_engine_stats(const struct llm_engine *e, struct llm_stats *out)
 {
     *out = e->stats;
     out->in_flight = 0;
-    out->queued = e->delayed.n;
+    out->queued = e->delayed.n + e->twins.n;
     for (int i = 0; i < e->n_models; i++) {
         out->in_flight += e->models[i]->in_flight;
         out->queued += e->models[i]->queue.n;
@@ -766,6 +861,67 @@ req_free(struct llm_req *r)
     free(r);
 }
 
+/* ---- leaders: requests in flight that identical ones wait for, by cache key */
+
+static size_t
+lead_bucket(const struct llm_engine *e, const char *key)
+{
+    /* the key is SHA-256 in hex: its first 16 digits are as good as any hash */
+    char h[17];
+    memcpy(h, key, 16);
+    h[16] = '\0';
+    return (size_t)(strtoull(h, NULL, 16) % e->cap_leads);
+}
+
+static struct llm_req *
+lead_find(struct llm_engine *e, const char *key)
+{
+    if (!e->n_leads)
+        return NULL;
+    for (struct llm_req *l = e->leads[lead_bucket(e, key)]; l; l = l->lead_next)
+        if (strcmp(l->key, key) == 0)
+            return l;
+    return NULL;
+}
+
+static void
+lead_add(struct llm_engine *e, struct llm_req *r)
+{
+    if (e->n_leads + 1 > e->cap_leads) {
+        size_t old = e->cap_leads;
+        struct llm_req **ob = e->leads;
+        e->cap_leads = old ? 2 * old : 256;
+        e->leads = xcalloc(e->cap_leads, sizeof *e->leads);
+        for (size_t i = 0; i < old; i++)
+            while (ob[i]) {
+                struct llm_req *l = ob[i];
+                ob[i] = l->lead_next;
+                size_t b = lead_bucket(e, l->key);
+                l->lead_next = e->leads[b];
+                e->leads[b] = l;
+            }
+        free(ob);
+    }
+    size_t b = lead_bucket(e, r->key);
+    r->lead_next = e->leads[b];
+    e->leads[b] = r;
+    r->is_leader = 1;
+    e->n_leads++;
+}
+
+static void
+lead_remove(struct llm_engine *e, struct llm_req *r)
+{
+    for (struct llm_req **pp = &e->leads[lead_bucket(e, r->key)]; *pp; pp = &(*pp)->lead_next)
+        if (*pp == r) {
+            *pp = r->lead_next;
+            r->lead_next = NULL;
+            r->is_leader = 0;
+            e->n_leads--;
+            return;
+        }
+}
+
 static void
 cache_key(const struct llm_model *m, const struct llm_req *r, char out[65])
 {
@@ -773,9 +929,16 @@ cache_key(const struct llm_model *m, const struct llm_req *r, char out[65])
     unsigned char d[32];
     char idx[32];
     sha256_init(&h);
-    const char *prov = llm_provider_name(m->cfg.provider);
-    sha256_update(&h, prov, strlen(prov) + 1);
-    sha256_update(&h, m->base_ident, strlen(m->base_ident) + 1);
+    if (m->cfg.cache_id) {
+        /* the user's name for "this server": the cache survives a moved port.  The
+         * prefix cannot be a provider name, so no key collides with a keyless one. */
+        sha256_update(&h, "cache_id:", 10);
+        sha256_update(&h, m->cfg.cache_id, strlen(m->cfg.cache_id) + 1);
+    } else {
+        const char *prov = llm_provider_name(m->cfg.provider);
+        sha256_update(&h, prov, strlen(prov) + 1);
+        sha256_update(&h, m->base_ident, strlen(m->base_ident) + 1);
+    }
     sha256_update(&h, m->cfg.model, strlen(m->cfg.model) + 1);
     sha256_update(&h, r->pr.path, strlen(r->pr.path) + 1);
     sha256_update(&h, r->pr.key_body, strlen(r->pr.key_body) + 1);
@@ -785,6 +948,22 @@ cache_key(const struct llm_model *m, const struct llm_req *r, char out[65])
     sha256_hex(d, out);
 }
 
+/* A result for r from an answer received before (the cache, or an identical
+ * request in flight); NULL when the body does not parse. */
+static struct llm_result *
+result_from_answer(struct llm_req *r, const char *json)
+{
+    struct llm_result *res = result_new(r);
+    if (!prov_parse(r->m->cfg.provider, r->kind, json, strlen(json), &r->pr, res)) {
+        llm_result_free(res);
+        return NULL;
+    }
+    res->ok = 1;
+    res->cached = 1;
+    res->latency_ms = 0;
+    return res;
+}
+
 static int
 serve_from_cache(struct llm_engine *e, struct llm_req *r)
 {
@@ -792,16 +971,12 @@ serve_from_cache(struct llm_engine *e, struct llm_req *r)
     struct ps_err err;
     if (llm_log_lookup(e->log, r->key, &hit, &err) != PS_OK || !hit.response)
         return (llm_log_hit_free(&hit), 0);
-    struct llm_result *res = result_new(r);
-    if (!prov_parse(r->m->cfg.provider, r->kind, hit.response, strlen(hit.response), &r->pr, res)) {
+    struct llm_result *res = result_from_answer(r, hit.response);
+    if (!res) {
         /* an unreadable cached row is a miss, not a failure */
-        llm_result_free(res);
         llm_log_hit_free(&hit);
         return 0;
     }
-    res->ok = 1;
-    res->cached = 1;
-    res->latency_ms = 0;
     res->call_id = hit.id;
     res->response_json = hit.response;
     hit.response = NULL;
@@ -969,6 +1144,15 @@ uint64_t
 llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
            struct ps_err *err)
 {
+    if (m->missing_key) {
+        /* sending without the key would only earn a 401 per request, or worse, work
+         * against a server that should not have been reached without one */
+        ps_error(err, PS_ERR_USAGE,
+                 "model %s: $%s is not set (api_key_env); export the key, or set "
+                 "api_key_env = false if the server needs none",
+                 m->cfg.name, m->cfg.api_key_env);
+        return 0;
+    }
     if (req->p.n > 1 && (req->kind == LLM_CHAT || req->kind == LLM_COMPLETE) &&
         (m->cfg.provider == LLM_PROVIDER_ANTHROPIC || m->cfg.no_n))
         return submit_group(e, m, req, err);
@@ -1001,8 +1185,22 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     cache_key(m, r, r->key);
     e->n_pending++;
     e->stats.submitted++;
-    if (e->log && !r->no_log && !r->no_cache && serve_from_cache(e, r))
-        return r->id;
+    if (e->log && !r->no_log && !r->no_cache) {
+        if (serve_from_cache(e, r))
+            return r->id;
+        /* the cache extended to answers still on their way */
+        struct llm_req *l = lead_find(e, r->key);
+        if (l) {
+            struct llm_req **pp = &l->twins;
+            while (*pp)
+                pp = &(*pp)->twin_next;
+            *pp = r;
+            r->leader = l;
+            list_push(&e->twins, r, RQ_TWIN);
+            return r->id;
+        }
+        lead_add(e, r);
+    }
     list_push(&m->queue, r, RQ_QUEUED);
     return r->id;
 }
@@ -1077,11 +1275,10 @@ start_req(struct llm_engine *e, struct llm_req *r)
     curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(m->cfg.connect_timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
-    /* A stall detector only for streams: a non-streamed generation is legitimately
-     * silent until it is complete. */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, r->pr.stream ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-                     r->pr.stream ? (long)ceil(m->cfg.stall_timeout_s) : 0L);
+    /* The stall detector (streams only: a non-streamed generation is legitimately
+     * silent until it is complete) is ours, in llm_engine_step: curl's low-speed
+     * check averages over a window and fires seconds late. */
+    r->t_last_byte = r->t_attempt;
     if (r->pr.is_get) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
@@ -1122,6 +1319,55 @@ reset_attempt(struct llm_req *r)
     r->t_first_byte = 0;
 }
 
+/* The leader r finished with res: its followers get the same answer (as if from the
+ * cache) or the same error, right behind it in the done list.  A cancelled leader
+ * hands its place to the first follower, which is then sent instead. */
+static void
+twins_settle(struct llm_engine *e, struct llm_req *r, const struct llm_result *res)
+{
+    struct llm_req *f = r->twins;
+    r->twins = NULL;
+    if (res->err.kind == LLM_E_CANCELLED && !e->freeing) {
+        struct llm_req *nl = f;
+        list_remove(&e->twins, nl);
+        nl->leader = NULL;
+        nl->twins = nl->twin_next;
+        nl->twin_next = NULL;
+        for (struct llm_req *x = nl->twins; x; x = x->twin_next)
+            x->leader = nl;
+        lead_add(e, nl);
+        list_push_front(&nl->m->queue, nl, RQ_QUEUED);
+        return;
+    }
+    while (f) {
+        struct llm_req *next = f->twin_next;
+        list_remove(&e->twins, f);
+        f->twin_next = NULL;
+        struct llm_result *fr =
+            res->ok && res->response_json ? result_from_answer(f, res->response_json) : NULL;
+        if (fr) {
+            if (res->request_id)
+                fr->request_id = xstrdup(res->request_id);
+            if (res->prompt_tokens >= 0)
+                fr->prompt_tokens = res->prompt_tokens;
+            if (res->completion_tokens >= 0)
+                fr->completion_tokens = res->completion_tokens;
+            result_cost(f->m, fr);
+        } else {
+            fr = result_new(f);
+            result_error(fr, res->ok ? LLM_E_PARSE : res->err.kind, res->err.http_status,
+                         res->err.type, res->err.message);
+            fr->err.retries = res->err.retries;
+        }
+        if (res->response_json && !fr->response_json)
+            fr->response_json = xstrdup(res->response_json);
+        f->res = fr;
+        f->needs_log = 0; /* f->leader stays set: flush_done copies the leader's row id */
+        push_done(e, f);
+        f = next;
+    }
+}
+
 static void
 finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
 {
@@ -1139,6 +1385,10 @@ finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
     r->res = res;
     r->needs_log = !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED;
     push_done(e, r);
+    if (r->is_leader)
+        lead_remove(e, r);
+    if (r->twins)
+        twins_settle(e, r, res);
 }
 
 static int
@@ -1392,6 +1642,8 @@ flush_done(struct llm_engine *e)
             for (struct llm_req *r = batch.head; r; r = r->next)
                 if (r->needs_log)
                     r->res->call_id = ids[k++];
+                else if (r->leader && r->leader->res) /* a twin: right behind its leader */
+                    r->res->call_id = r->leader->res->call_id;
         }
         free(rows);
         free(ids);
@@ -1445,6 +1697,16 @@ cancel_req(struct llm_engine *e, struct llm_req *r)
     switch (r->where) {
     case RQ_QUEUED: list_remove(&r->m->queue, r); break;
     case RQ_DELAYED: list_remove(&e->delayed, r); break;
+    case RQ_TWIN: {
+        list_remove(&e->twins, r);
+        struct llm_req **pp = &r->leader->twins;
+        while (*pp != r)
+            pp = &(*pp)->twin_next;
+        *pp = r->twin_next;
+        r->twin_next = NULL;
+        r->leader = NULL;
+        break;
+    }
     case RQ_RUNNING:
         r->cancelled = 1;
         release_slot(e, r); /* aborts the transfer */
@@ -1473,6 +1735,9 @@ llm_cancel(struct llm_engine *e, uint64_t id)
     for (struct llm_req *r = e->delayed.head; r; r = r->next)
         if (r->id == id)
             return cancel_req(e, r), 1;
+    for (struct llm_req *r = e->twins.head; r; r = r->next)
+        if (r->id == id)
+            return cancel_req(e, r), 1;
     for (struct llm_req *r = e->running.head; r; r = r->next)
         if (r->id == id)
             return cancel_req(e, r), 1;
@@ -1482,6 +1747,9 @@ llm_cancel(struct llm_engine *e, uint64_t id)
 void
 llm_cancel_all(struct llm_engine *e)
 {
+    /* followers first, so no cancelled leader hands its place on */
+    while (e->twins.head)
+        cancel_req(e, e->twins.head);
     for (int i = 0; i < e->n_models; i++)
         while (e->models[i]->queue.head)
             cancel_req(e, e->models[i]->queue.head);
@@ -1492,6 +1760,31 @@ llm_cancel_all(struct llm_engine *e)
 }
 
 /* ------------------------------------------------------------------ the loop */
+
+/* The stall detector: a stream whose server has sent nothing (not even a keep-alive
+ * comment) for stall_timeout is aborted as a timeout, and retried like one.  With
+ * `t` >= 0, aborts those due; returns the earliest deadline still ahead (-1: none). */
+static double
+stall_scan(struct llm_engine *e, double t)
+{
+    double next = -1;
+    struct llm_req *r = e->running.head;
+    while (r) {
+        struct llm_req *nx = r->next;
+        double st = r->m->cfg.stall_timeout_s;
+        if (r->pr.stream && st > 0) {
+            double due = r->t_last_byte + st * 1000.0;
+            if (t >= 0 && due <= t) {
+                snprintf(r->errbuf, sizeof r->errbuf, "no data for %g s (stall_timeout)", st);
+                attempt_done(e, r, CURLE_OPERATION_TIMEDOUT);
+            } else if (next < 0 || due < next) {
+                next = due;
+            }
+        }
+        r = nx;
+    }
+    return next;
+}
 
 int
 llm_engine_pollfds(struct llm_engine *e, struct pollfd *fds, int cap)
@@ -1516,6 +1809,9 @@ llm_engine_timeout_ms(struct llm_engine *e)
     for (struct llm_req *r = e->delayed.head; r; r = r->next)
         if (best < 0 || r->ready_at < best)
             best = r->ready_at;
+    double stall = stall_scan(e, -1);
+    if (stall >= 0 && (best < 0 || stall < best))
+        best = stall;
     for (int i = 0; i < e->n_models; i++) {
         struct llm_model *m = e->models[i];
         if (m->queue.head && m->in_flight < m->cfg.concurrency) {
@@ -1553,6 +1849,7 @@ llm_engine_step(struct llm_engine *e, const struct pollfd *fds, int n, struct ps
         curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     }
     read_messages(e);
+    stall_scan(e, now_ms());
     promote_delayed(e, t);
     if (start_queued(e, t)) {
         e->curl_deadline = -1;

@@ -35,9 +35,11 @@
  *
  * Cache and log: with a workspace, every finished call (success or error, not
  * cancellation) is written to the llm_call table before its callback runs; the cache
- * key is SHA-256 of provider, base URLs, model, the canonical request body (without
- * streaming flags) and the sample index.  Successful calls with the same key are
- * served from the table (result->cached = 1).  Errors are never served from cache.
+ * key is SHA-256 of provider, base URLs (or the model's cache_id instead of both),
+ * model, the canonical request body (without streaming flags) and the sample index.
+ * Successful calls with the same key are served from the table (result->cached = 1),
+ * and identical requests in flight at once are sent once.  Errors are never served
+ * from cache.
  * API keys live only in memory (read from the environment variable the config names);
  * they are never written to the workspace or included in error messages. */
 #ifndef PS_LLM_LLM_H
@@ -84,6 +86,8 @@ struct llm_model_cfg {
     double stall_timeout_s;     /* streams: fail when no byte arrives for this long, default 60 */
     int max_retries;            /* default 2 */
     char *api_key_env;          /* name of the env var holding the key, or NULL */
+    int no_key;                 /* api_key_env = false: the server needs no key */
+    char *cache_id;             /* replaces provider and base URLs in the cache key, or NULL */
     double price_in, price_out; /* currency per 1M input / output tokens */
     int has_price;              /* cost is NULL (has_cost = 0) unless a price is configured */
     char **headers;             /* extra "Name: value" headers (never logged) */
@@ -99,6 +103,14 @@ void llm_model_cfg_defaults(struct llm_model_cfg *c);
 void llm_model_cfg_copy(struct llm_model_cfg *dst, const struct llm_model_cfg *src);
 /* Free the strings of c (not c itself) and zero it. */
 void llm_model_cfg_free(struct llm_model_cfg *c);
+/* Check what a config must not hold, whatever built it (config file, ps.model{},
+ * judge --base-url): base URLs must be http(s) and carry no credentials (the error
+ * never repeats them), and a model whose base URL is not on this machine must say
+ * how it authenticates: api_key_env = "VAR", an Authorization / x-api-key / api-key
+ * header, or no_key (api_key_env = false).  PS_OK or PS_ERR_USAGE with err set. */
+int llm_model_cfg_check(const struct llm_model_cfg *c, struct ps_err *err);
+/* 1 when `url`'s host is this machine (localhost, 127.0.0.0/8, [::1]). */
+int llm_url_is_loopback(const char *url);
 
 /* ---------------------------------------------------------------- requests */
 
@@ -256,13 +268,17 @@ void llm_engine_free(struct llm_engine *eng);
 
 /* Add a model (copied; the API key is read from cfg->api_key_env now).  A model with
  * the same name is replaced for future requests only if no request uses it; else
- * PS_ERR_EXISTS.  *out (may be NULL) is borrowed from the engine. */
+ * PS_ERR_EXISTS.  A config that llm_model_cfg_check refuses is PS_ERR_USAGE.  A model
+ * whose key variable is unset is added (so `prefscope models` can show it) but
+ * every llm_submit on it fails naming the variable.  *out (may be NULL) is borrowed
+ * from the engine. */
 int llm_engine_add_model(struct llm_engine *eng, const struct llm_model_cfg *cfg,
                          struct llm_model **out, struct ps_err *err);
 /* Look up a model by config name; NULL when absent. Borrowed. */
 struct llm_model *llm_engine_model(struct llm_engine *eng, const char *name);
 const struct llm_model_cfg *llm_model_config(const struct llm_model *m);
-/* 1 when the model's api_key_env is set but the variable is empty/absent. */
+/* 1 when the model needs a key (api_key_env names a variable) and the variable is
+ * empty or absent; llm_submit then refuses its requests. */
 int llm_model_missing_key(const struct llm_model *m);
 
 /* Override max_retries for every model (batch jobs); -1 restores the configs'. */
@@ -272,7 +288,9 @@ void llm_engine_seed(struct llm_engine *eng, uint64_t seed);
 
 /* Queue a request on model m.  Returns the request id (> 0), or 0 with err set when
  * the request cannot be built (bad raw JSON in params, unsupported kind for the
- * provider): no callback runs then. */
+ * provider) or the model's key variable is unset: no callback runs then.
+ * With a workspace, a request identical (same cache key) to one still in flight is
+ * not sent: it waits for that one and gets its answer (cached = 1), or its error. */
 uint64_t llm_submit(struct llm_engine *eng, struct llm_model *m, const struct llm_request *req,
                     struct ps_err *err);
 

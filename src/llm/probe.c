@@ -1,6 +1,7 @@
 /* Capability probes for `prefscope models`: reachability and served ids (GET
  * /models), chat with logprobs, and scoring (echo + logprobs).  Each probe is a real
  * request with a one-token budget; none is cached or logged, none is retried. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,13 @@ llm_probe_model(struct llm_engine *e, struct llm_model *m, struct llm_probe *out
     memset(out, 0, sizeof *out);
     out->model_listed = out->logprobs = out->scoring = -1;
     const struct llm_model_cfg *cfg = llm_model_config(m);
+    if (llm_model_missing_key(m)) {
+        /* nothing is sent without the key the config asks for */
+        size_t n = strlen(cfg->api_key_env) + 32;
+        out->error = xmalloc(n);
+        snprintf(out->error, n, "$%s is not set", cfg->api_key_env);
+        return PS_OK;
+    }
     llm_engine_set_max_retries(e, 0);
     struct llm_request req;
     memset(&req, 0, sizeof req);

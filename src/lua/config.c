@@ -17,7 +17,7 @@
 #define CONFIG_MODEL_FIELDS(_) \
     _(name) _(provider) _(base_url) _(model) _(concurrency) _(rpm) _(tpm) _(timeout) \
     _(connect_timeout) _(stall_timeout) _(max_retries) _(api_key_env) _(price_in) \
-    _(price_out) _(headers) _(no_n) _(backoff) _(backoff_max)
+    _(price_out) _(headers) _(no_n) _(backoff) _(backoff_max) _(cache_id)
 /* clang-format on */
 
 static const char *const config_model_fields[] = {
@@ -222,8 +222,21 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
         rc = opt_strings(L, t, "base_url", &c->base_urls, &c->n_base_urls, model, err);
     if (rc == PS_OK)
         rc = opt_string(L, t, "model", &c->model, model, err);
-    if (rc == PS_OK)
+    lua_getfield(L, t, "api_key_env");
+    int key_bool = lua_type(L, -1) == LUA_TBOOLEAN, key_true = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (key_bool) {
+        /* false: the server needs no key (local vLLM, Ollama) */
+        c->no_key = 1;
+        if (key_true && rc == PS_OK)
+            rc =
+                ps_error(err, PS_ERR_USAGE,
+                         "model %s: api_key_env must name a variable, or be false (no key)", model);
+    } else if (rc == PS_OK) {
         rc = opt_string(L, t, "api_key_env", &c->api_key_env, model, err);
+    }
+    if (rc == PS_OK)
+        rc = opt_string(L, t, "cache_id", &c->cache_id, model, err);
     if (rc == PS_OK)
         rc = opt_number(L, t, "concurrency", &conc, model, err);
     if (rc == PS_OK)
@@ -278,16 +291,12 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
             xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "https://api.anthropic.com/v1"
                                                           : "https://api.openai.com/v1");
         c->n_base_urls = 1;
-        if (!c->api_key_env)
+        if (!c->api_key_env && !c->no_key)
             c->api_key_env = xstrdup(c->provider == LLM_PROVIDER_ANTHROPIC ? "ANTHROPIC_API_KEY"
                                                                            : "OPENAI_API_KEY");
     }
-    for (int i = 0; i < c->n_base_urls; i++)
-        if (strncmp(c->base_urls[i], "http://", 7) != 0 &&
-            strncmp(c->base_urls[i], "https://", 8) != 0)
-            return ps_error(err, PS_ERR_USAGE,
-                            "model %s: base_url '%s' must start with http:// or https://", model,
-                            c->base_urls[i]);
+    if (llm_model_cfg_check(c, err) != PS_OK)
+        return err->code;
     if (!c->model || !*c->model)
         return ps_error(err, PS_ERR_USAGE,
                         "model %s: 'model' (the id the server knows) is required", model);

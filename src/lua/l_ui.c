@@ -1,6 +1,7 @@
 /* ps.ui: the bridge to the terminal UI.  Every call goes through the host callbacks
  * (struct ps_lua_host); headless (prefscope run / repl) they degrade to stderr output
  * or return nil plus a message saying that no UI is attached. */
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -76,20 +77,27 @@ ui_open(lua_State *L)
 }
 
 /* ps.ui.progress(done, total [, label]): a progress indicator (headless: a line on a
- * terminal stderr, redrawn in place; nothing when stderr is not a terminal). */
+ * terminal stderr, redrawn in place; nothing when stderr is not a terminal).  Both
+ * numbers must be finite (a script's 0/0 is its bug, said at once instead of drawn as
+ * "-nan%"); total <= 0 clears the line; the percentage is kept within 0..100. */
 static int
 ui_progress(lua_State *L)
 {
     struct ps_lua *pl = l_engine(L);
     lua_Number done = luaL_checknumber(L, 1);
     lua_Number total = luaL_checknumber(L, 2);
+    luaL_argcheck(L, isfinite(done), 1, "done must be a finite number");
+    luaL_argcheck(L, isfinite(total), 2, "total must be a finite number");
     const char *label = luaL_optstring(L, 3, "");
     if (pl->has_host && pl->host.progress) {
         pl->host.progress(pl->host.ud, label, done, total);
     } else if (isatty(2)) {
         if (total > 0) {
+            double pct = 100.0 * done / total;
             fprintf(stderr, "\r%s%s%.0f/%.0f (%.0f%%)\033[K", label, *label ? " " : "", done, total,
-                    100.0 * done / total);
+                    pct < 0     ? 0
+                    : pct > 100 ? 100
+                                : pct);
             if (done >= total)
                 fputc('\n', stderr);
         } else {

@@ -33,6 +33,7 @@ the completion prompt), so tests stay deterministic:
   @@llamacpp_error@@   streams: an `error:` line then data: [DONE]
   @@anthropic_error@@  streams: event: error (overloaded) after some content
   @@trickle:S@@        streams: some content, then silence for S seconds
+  @@drip:S@@           streams: S seconds between consecutive tokens (slow, alive)
   @@jsonstream@@       streams: the event stream labelled application/json
 Model names: "llamacpp" rejects n != 1 and echo; "nolp" returns no logprobs.
 
@@ -425,6 +426,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.end_stream(d)
             if "trickle" in d and j == 1:
                 time.sleep(float(d["trickle"][0]))
+            if "drip" in d and j >= 1:
+                time.sleep(float(d["drip"][0]))
             for i, tk in enumerate(toks):  # n > 1 interleaves
                 if j >= len(tk):
                     continue

@@ -22,35 +22,74 @@ models = {
   claude = { provider = "anthropic", base_url = "http://127.0.0.1:$P/v1", model = "claude-x",
              api_key_env = "PS_E2E_UNSET_KEY", price_in = 3, price_out = 15 },
   dead = { base_url = "http://127.0.0.1:1/v1", model = "x" },
+  typo = { base_url = "http://localhost:$P/v1", model = "fake-modle" },
 }
 annotator = "alice"
 LUA
 # the workspace-adjacent prefscope.lua is found through -w
 unset PREFSCOPE_CONFIG
-HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --json >"$T/out.json"
+# dead (unreachable) and claude (key unset) make the exit status 1
+if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --json >"$T/out.json" 2>"$T/err"; then
+    fail "models exits 0 with an unreachable model and an unset key"
+fi
+grep -q "2 of 5 not usable: claude (key variable unset), dead (unreachable)" "$T/err" \
+    || fail "summary: $(cat "$T/err")"
 python3 - "$T/out.json" <<'PY'
 import json, sys
 m = {x["name"]: x for x in json.load(open(sys.argv[1]))}
-assert sorted(m) == ["claude", "dead", "llama", "local"], sorted(m)
+assert sorted(m) == ["claude", "dead", "llama", "local", "typo"], sorted(m)
 l = m["local"]
 assert l["reachable"] and l["chat"] and l["logprobs"] is True and l["scoring"] is True, l
 assert l["served"] == ["fake-model", "llamacpp"] and l["model_listed"] is True and l["concurrency"] == 4, l
 assert m["llama"]["scoring"] is False and m["llama"]["base_urls"][0].endswith("/v1"), m["llama"]
 c = m["claude"]
-assert c["provider"] == "anthropic" and c["scoring"] is False and c["logprobs"] is False and c["chat"], c
+# an unset key variable: nothing is sent, the error names the variable
+assert c["provider"] == "anthropic" and not c["chat"] and c["error"] == "$PS_E2E_UNSET_KEY is not set", c
 assert c["api_key_set"] is False and c["price_in"] == 3, c
+assert m["typo"]["model_listed"] is False and m["typo"]["reachable"], m["typo"]
 d = m["dead"]
 assert d["reachable"] is False and "connect" in d["error"].lower(), d
 assert l["price_in"] is None  # no price: null, never 0
 print("models --json ok")
 PY
+# the requests the fake server saw: none for claude (its key is unset)
+curl -s "http://127.0.0.1:$P/_requests" | grep -q '"/v1/messages"' && fail "claude probed without its key"
+# text output: a model id the server does not list is flagged; all usable: exit 0
+HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models typo local >"$T/t.txt" || fail "usable models exit non-zero"
+grep -q "^typo .*NOT LISTED: the server does not list 'fake-modle'; it serves fake-model, llamacpp" "$T/t.txt" \
+    || fail "typo not flagged: $(cat "$T/t.txt")"
+grep "^local " "$T/t.txt" | grep -q "NOT LISTED" && fail "local flagged"
+if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models dead >/dev/null 2>&1; then fail "dead model exits 0"; fi
+PS_E2E_UNSET_KEY=sk-now-set HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >/dev/null \
+    || fail "a set key still fails"
+if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >"$T/t.txt" 2>/dev/null; then
+    fail "--no-probe: unset key exits 0"
+fi
+grep -q '\$PS_E2E_UNSET_KEY is not set' "$T/t.txt" || fail "--no-probe: unset key not shown"
+
+# credentials in a base_url: refused, and the password is never printed
+cat >"$T/cred.lua" <<'LUA'
+models = { x = { base_url = "http://bob:hunter2-PASSWORD-SENTINEL@127.0.0.1:9/v1", model = "m" } }
+LUA
+if "$PS_BIN" models --config "$T/cred.lua" >"$T/out" 2>"$T/err"; then fail "credentials accepted"; fi
+grep -q "SENTINEL\|bob" "$T/out" "$T/err" && fail "password printed: $(cat "$T/err")"
+grep -q "cred.lua: model x: base_url http://\*\*\*@127.0.0.1:9 holds credentials" "$T/err" \
+    || fail "credentials message: $(cat "$T/err")"
+# a server on another machine must say how it authenticates; false = no key
+echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m" } }' >"$T/remote.lua"
+if "$PS_BIN" models --no-probe --config "$T/remote.lua" 2>"$T/err"; then fail "remote without key accepted"; fi
+grep -q "remote.lua: model gpu: its server is not on this machine and no key is configured" "$T/err" \
+    || fail "remote message: $(cat "$T/err")"
+echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false } }' >"$T/remote.lua"
+"$PS_BIN" models --no-probe --config "$T/remote.lua" >"$T/t.txt" || fail "api_key_env = false refused"
+grep -q "^gpu " "$T/t.txt" || fail "api_key_env = false: $(cat "$T/t.txt")"
 # explicit --config wins; PREFSCOPE_CONFIG is honoured; NAME filters
 cp "$T/ws/prefscope.lua" "$T/other.lua"
 PREFSCOPE_CONFIG="$T/other.lua" HOME="$T" "$PS_BIN" -w "$T/nows.db" models --no-probe local >"$T/t.txt"
 grep -q '^local ' "$T/t.txt" || fail "PREFSCOPE_CONFIG not used"
 [ "$(wc -l <"$T/t.txt")" = 2 ] || fail "NAME filter"
-HOME="$T" "$PS_BIN" models --config "$T/other.lua" --no-probe >"$T/t.txt"
-[ "$(wc -l <"$T/t.txt")" = 5 ] || fail "--config"
+HOME="$T" "$PS_BIN" models --config "$T/other.lua" --no-probe >"$T/t.txt" 2>/dev/null || true
+[ "$(wc -l <"$T/t.txt")" = 6 ] || fail "--config"
 # ~/.config/prefscope/config.lua
 mkdir -p "$T/.config/prefscope" && cp "$T/other.lua" "$T/.config/prefscope/config.lua"
 (cd "$T" && HOME="$T" XDG_CONFIG_HOME= "$PS_BIN" -w "$T/nows.db" models --no-probe dead >"$T/t.txt")

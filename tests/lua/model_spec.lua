@@ -136,3 +136,37 @@ test("an interrupted call is cancelled cleanly", function()
   raises("cancelled", t.wait, t)
   ok(ps.now() - t0 < 5000, "cancel is prompt (the call would take 10 s)")
 end)
+
+test("keys: an unset api_key_env fails naming it, api_key_env = false needs none", function()
+  local m = model{ name = "needs_key", api_key_env = "PS_LUA_SURELY_UNSET_KEY" }
+  fails("model needs_key: $PS_LUA_SURELY_UNSET_KEY is not set", m.chat, m, { prompt = "hi" })
+  raises("PS_LUA_SURELY_UNSET_KEY is not set", m.chat_many, m, { "a", "b" })
+  local free = model{ name = "no_key", api_key_env = false }
+  eq(assert(free:chat{ prompt = "no key here" }).text, "reply to: no key here")
+  fails("api_key_env must name a variable, or be false", ps.model,
+        { base_url = fake_llm(), model = "fake-model", api_key_env = true })
+  -- a server elsewhere must say how it authenticates
+  fails("not on this machine and no key is configured", ps.model,
+        { base_url = "https://llm.example.com/v1", model = "x" })
+  ok(ps.model{ base_url = "https://llm.example.com/v1", model = "x", api_key_env = false })
+end)
+
+test("a base_url with credentials is refused without repeating them", function()
+  local r, msg = ps.model{ base_url = "http://ann:pw-LUA-SECRET@127.0.0.1:9/v1", model = "x" }
+  eq(r, nil)
+  ok(msg:find("base_url http://***@127.0.0.1:9 holds credentials", 1, true), msg)
+  ok(not msg:find("LUA-SECRET", 1, true) and not msg:find("ann", 1, true), msg)
+end)
+
+test("cache_id keeps the cache when the server moves", function()
+  local a = model{ name = "cid_a", cache_id = "lua-box" }
+  local p = "cache id lua " .. os.time() .. " " .. math.random(1e9)  -- fresh per run
+  local r = assert(a:chat{ prompt = p })
+  eq(r.cached, false)
+  -- the same server under another spelling of its URL: a different base_url
+  local b = model{ name = "cid_b", cache_id = "lua-box", base_url = fake_llm():gsub("127.0.0.1", "localhost") }
+  eq(assert(b:chat{ prompt = p }).cached, true)
+  local c = model{ name = "cid_c", base_url = fake_llm():gsub("127.0.0.1", "localhost") }
+  eq(assert(c:chat{ prompt = p }).cached, false)
+  fails("cache_id must be a string", ps.model, { base_url = fake_llm(), model = "x", cache_id = 3 })
+end)

@@ -31,16 +31,18 @@ keep_result(void *ud, struct llm_result *res)
 }
 
 static struct llm_model *
-add_model(struct llm_engine *eng, const char *name, int priced, int concurrency)
+add_model_at(struct llm_engine *eng, const char *name, int priced, int concurrency, int port,
+             const char *cache_id, const char *model_id)
 {
     struct llm_model_cfg c;
     memset(&c, 0, sizeof c);
     llm_model_cfg_defaults(&c);
     c.name = (char *)name;
-    char *urls[1] = {fake.url[0]};
+    c.cache_id = (char *)cache_id;
+    char *urls[1] = {fake.url[port]};
     c.base_urls = urls;
     c.n_base_urls = 1;
-    c.model = "fake-model";
+    c.model = (char *)(model_id ? model_id : "fake-model");
     c.concurrency = concurrency;
     c.max_retries = 0;
     c.api_key_env = "PS_TEST_CACHE_KEY";
@@ -59,12 +61,17 @@ add_model(struct llm_engine *eng, const char *name, int priced, int concurrency)
     return m;
 }
 
-static struct llm_result *
-chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample, int stream,
-     int no_cache)
+static struct llm_model *
+add_model(struct llm_engine *eng, const char *name, int priced, int concurrency)
+{
+    return add_model_at(eng, name, priced, concurrency, 0, NULL, NULL);
+}
+
+static uint64_t
+submit_chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample, int stream,
+            int no_cache, struct slot *s)
 {
     struct llm_msg msg = {"user", prompt};
-    struct slot s = {NULL};
     struct llm_request req;
     memset(&req, 0, sizeof req);
     req.kind = LLM_CHAT;
@@ -74,9 +81,18 @@ chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample
     req.p.stream = stream;
     req.no_cache = no_cache;
     req.on_done = keep_result;
-    req.ud = &s;
+    req.ud = s;
     struct ps_err err;
-    if (!llm_submit(eng, m, &req, &err))
+    return llm_submit(eng, m, &req, &err);
+}
+
+static struct llm_result *
+chat(struct llm_engine *eng, struct llm_model *m, const char *prompt, int sample, int stream,
+     int no_cache)
+{
+    struct slot s = {NULL};
+    struct ps_err err;
+    if (!submit_chat(eng, m, prompt, sample, stream, no_cache, &s))
         return NULL;
     llm_engine_run(eng, NULL, &err);
     return s.res;
@@ -236,6 +252,134 @@ test_cache(void)
              0);
 }
 
+/* Identical requests in flight at once are sent once; the others wait and get its
+ * answer (cached, the same call row) or its error.  A cancelled leader hands its
+ * place to a follower; no_cache requests are never folded. */
+#define N_TWINS 6
+
+static void
+test_twins(void)
+{
+    struct store *st;
+    struct ps_err err;
+    CHECK_EQ(store_open(&st, ws, &err), PS_OK);
+    struct llm_engine *eng;
+    CHECK_EQ(llm_engine_new(&eng, st, &err), PS_OK);
+    struct llm_model *m = add_model(eng, "twins", 1, 8);
+    fake_llm_reset(&fake);
+    struct slot s[N_TWINS + 1];
+    memset(s, 0, sizeof s);
+    const char *p = "@@delay:300@@ twins";
+    for (int i = 0; i < N_TWINS; i++) /* streamed and not: the same key */
+        CHECK(submit_chat(eng, m, p, 0, i % 2, 0, &s[i]) > 0);
+    CHECK(submit_chat(eng, m, p, 0, 0, 1, &s[N_TWINS]) > 0); /* no_cache: its own call */
+    llm_engine_run(eng, NULL, &err);
+    CHECK_EQ(prompt_count(p), 2);
+    int cached = 0;
+    for (int i = 0; i <= N_TWINS; i++) {
+        CHECK(s[i].res && s[i].res->ok);
+        if (!s[i].res)
+            continue;
+        CHECK_STREQ(s[i].res->text, "reply to: @@delay:300@@ twins");
+        CHECK(s[i].res->prompt_tokens > 0 && s[0].res &&
+              s[i].res->prompt_tokens == s[0].res->prompt_tokens);
+        CHECK(s[i].res->call_id > 0);
+        cached += s[i].res->cached;
+        if (i > 0 && i < N_TWINS) {
+            CHECK_EQ(s[i].res->cached, 1);
+            CHECK_EQ(s[i].res->attempts, 0);
+            CHECK_EQ(s[i].res->call_id, s[0].res ? s[0].res->call_id : -1);
+            CHECK(s[i].res->has_cost);
+        }
+    }
+    CHECK_EQ(cached, N_TWINS - 1);
+    CHECK(s[N_TWINS].res && s[0].res && s[N_TWINS].res->call_id != s[0].res->call_id);
+    for (int i = 0; i <= N_TWINS; i++)
+        llm_result_free(s[i].res);
+
+    /* the leader fails: every follower gets its error, nothing is sent twice */
+    memset(s, 0, sizeof s);
+    p = "@@fail:1:400@@ @@delay:200@@ twin error";
+    for (int i = 0; i < 3; i++)
+        submit_chat(eng, m, p, 0, 0, 0, &s[i]);
+    llm_engine_run(eng, NULL, &err);
+    CHECK_EQ(prompt_count(p), 1);
+    for (int i = 0; i < 3; i++) {
+        CHECK(s[i].res && !s[i].res->ok && s[i].res->err.http_status == 400);
+        if (s[i].res)
+            CHECK_CONTAINS(s[i].res->err.message, "injected 400");
+        llm_result_free(s[i].res);
+    }
+
+    /* the leader is cancelled: the next one is sent in its place; a cancelled
+     * follower is just cancelled */
+    memset(s, 0, sizeof s);
+    p = "@@delay:200@@ twin cancel";
+    uint64_t id0 = submit_chat(eng, m, p, 0, 0, 0, &s[0]);
+    submit_chat(eng, m, p, 0, 0, 0, &s[1]);
+    uint64_t id2 = submit_chat(eng, m, p, 0, 0, 0, &s[2]);
+    submit_chat(eng, m, p, 0, 0, 0, &s[3]);
+    CHECK_EQ(llm_cancel(eng, id2), 1);
+    CHECK_EQ(llm_cancel(eng, id0), 1);
+    llm_engine_run(eng, NULL, &err);
+    CHECK_EQ(prompt_count(p), 1);
+    CHECK(s[0].res && s[0].res->err.kind == LLM_E_CANCELLED);
+    CHECK(s[2].res && s[2].res->err.kind == LLM_E_CANCELLED);
+    CHECK(s[1].res && s[1].res->ok && !s[1].res->cached);
+    CHECK(s[3].res && s[3].res->ok && s[3].res->cached);
+    if (s[1].res && s[3].res)
+        CHECK_EQ(s[3].res->call_id, s[1].res->call_id);
+    for (int i = 0; i < 4; i++)
+        llm_result_free(s[i].res);
+    struct llm_stats stats;
+    llm_engine_stats(eng, &stats);
+    CHECK_EQ(stats.cancelled, 2);
+    CHECK_EQ(stats.in_flight + stats.queued, 0);
+    llm_engine_free(eng);
+    store_close(st);
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'twins'"), 4);
+}
+
+/* cache_id replaces provider and base URL in the key: the cache survives a server
+ * that moved to another port; without it, or with another model id, it does not. */
+static void
+test_cache_id(void)
+{
+    struct store *st;
+    struct ps_err err;
+    CHECK_EQ(store_open(&st, ws, &err), PS_OK);
+    struct llm_engine *eng;
+    CHECK_EQ(llm_engine_new(&eng, st, &err), PS_OK);
+    struct llm_model *a = add_model_at(eng, "box-a", 0, 2, 0, "gpu-box", NULL);
+    struct llm_model *b = add_model_at(eng, "box-b", 0, 2, 1, "gpu-box", NULL);
+    struct llm_model *plain = add_model_at(eng, "plain-b", 0, 2, 1, NULL, NULL);
+    struct llm_model *other = add_model_at(eng, "other-b", 0, 2, 1, "gpu-box", "other-model");
+    CHECK(a && b && plain && other);
+    if (!a || !b || !plain || !other)
+        return;
+    fake_llm_reset(&fake);
+    const char *p = "moved server";
+    struct llm_result *r1 = chat(eng, a, p, 0, 0, 0);
+    struct llm_result *r2 = chat(eng, b, p, 0, 0, 0);
+    CHECK(r1 && r1->ok && !r1->cached);
+    CHECK(r2 && r2->ok && r2->cached);
+    if (r1 && r2)
+        CHECK_EQ(r2->call_id, r1->call_id);
+    CHECK_EQ(prompt_count(p), 1);
+    struct llm_result *r3 = chat(eng, plain, p, 0, 0, 0);
+    CHECK(r3 && r3->ok && !r3->cached);
+    struct llm_result *r4 = chat(eng, other, p, 0, 0, 0);
+    CHECK(r4 && r4->ok && !r4->cached);
+    CHECK_EQ(prompt_count(p), 3);
+    CHECK_EQ(fake_llm_port_count(&fake, 1), 2);
+    llm_result_free(r1);
+    llm_result_free(r2);
+    llm_result_free(r3);
+    llm_result_free(r4);
+    llm_engine_free(eng);
+    store_close(st);
+}
+
 #define N_RESUME 30
 
 static int
@@ -312,13 +456,15 @@ int
 main(void)
 {
     setenv("PS_TEST_CACHE_KEY", SENTINEL, 1);
-    const char *args[] = {NULL};
+    const char *args[] = {"--ports", "2", NULL};
     if (fake_llm_start(&fake, args) != 0) {
         fprintf(stderr, "SKIP: cannot start the fake server\n");
         return 77;
     }
     snprintf(ws, sizeof ws, "%s/ws.db", test_tmpdir());
     test_cache();
+    test_twins();
+    test_cache_id();
     test_kill_resume();
     fake_llm_stop(&fake);
     return test_summary();

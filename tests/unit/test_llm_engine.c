@@ -572,18 +572,26 @@ test_fanout(struct llm_engine *eng, struct llm_model *an, struct llm_model *non)
     free(log);
 }
 
+/* A config for "fake-model" on the fake server's first port; urls[1] is the caller's. */
+static void
+fake_cfg(struct llm_model_cfg *c, char **urls, const char *name)
+{
+    memset(c, 0, sizeof *c);
+    llm_model_cfg_defaults(c);
+    urls[0] = fake.url[0];
+    c->name = (char *)name;
+    c->base_urls = urls;
+    c->n_base_urls = 1;
+    c->model = "fake-model";
+}
+
 /* rpm and tpm hold starts back: a burst of one second's worth, then the rate. */
 static void
 test_rate_limits(struct llm_engine *eng)
 {
     struct llm_model_cfg c;
-    memset(&c, 0, sizeof c);
-    llm_model_cfg_defaults(&c);
-    char *urls[1] = {fake.url[0]};
-    c.name = "limited";
-    c.base_urls = urls;
-    c.n_base_urls = 1;
-    c.model = "fake-model";
+    char *urls[1];
+    fake_cfg(&c, urls, "limited");
     c.concurrency = 16;
     c.rpm = 600; /* 10/s, burst 10 */
     struct llm_model *m = NULL, *t = NULL;
@@ -641,6 +649,153 @@ test_ratelimit_headers(struct llm_engine *eng, struct llm_model *m)
     llm_result_free(r);
 }
 
+/* The stall detector fires stall_timeout after the last byte, not after curl's
+ * averaging window (about 5 s late), and not while bytes keep coming.  Margins: the
+ * bound is 2.5 s for a 1 s stall (curl took ~6 s), so a loaded machine passes. */
+static struct llm_model *
+stall_model(struct llm_engine *eng, struct llm_model *base, const char *name, double stall)
+{
+    /* a long per-attempt timeout: it must not be what fires */
+    struct llm_model_cfg c;
+    llm_model_cfg_copy(&c, llm_model_config(base));
+    free(c.name);
+    c.name = strdup(name);
+    c.stall_timeout_s = stall;
+    c.timeout_s = 30;
+    struct llm_model *m = NULL;
+    struct ps_err err;
+    CHECK_EQ(llm_engine_add_model(eng, &c, &m, &err), PS_OK);
+    llm_model_cfg_free(&c);
+    return m;
+}
+
+static void
+test_stall(struct llm_engine *eng, struct llm_model *base)
+{
+    struct llm_model *m = stall_model(eng, base, "stall1", 1);
+    struct llm_model *m3 = stall_model(eng, base, "stall03", 0.3);
+    CHECK(m && m3);
+    if (!m || !m3)
+        return;
+    double t0 = mono_s();
+    struct llm_result *r = chat1(eng, m, "@@trickle:9@@ exact stall", 1);
+    double dt = mono_s() - t0;
+    fprintf(stderr, "stall_timeout 1: fired after %.3f s\n", dt);
+    CHECK(r && !r->ok && r->err.kind == LLM_E_TIMEOUT);
+    if (r)
+        CHECK_CONTAINS(r->err.message, "no data for 1 s (stall_timeout)");
+    CHECK(dt >= 0.95 && dt < 2.5);
+    llm_result_free(r);
+    t0 = mono_s();
+    r = chat1(eng, m3, "@@trickle:9@@ fractional stall", 1);
+    dt = mono_s() - t0;
+    fprintf(stderr, "stall_timeout 0.3: fired after %.3f s\n", dt);
+    CHECK(r && !r->ok && r->err.kind == LLM_E_TIMEOUT);
+    CHECK(dt >= 0.28 && dt < 1.5); /* curl rounded it up to 1 s, then averaged */
+    llm_result_free(r);
+    /* tokens 0.4 s apart for ~2.5 s: slow but alive, never a stall */
+    t0 = mono_s();
+    r = chat1(eng, m, "@@drip:0.4@@ slow but alive stream", 1);
+    dt = mono_s() - t0;
+    CHECK(r && r->ok);
+    CHECK(dt > 1.5); /* it really dripped past the 1 s stall limit */
+    if (r)
+        CHECK_STREQ(r->text, "reply to: @@drip:0.4@@ slow but alive stream");
+    llm_result_free(r);
+    /* non-streamed answers have no stall detector: silent until done */
+    r = chat1(eng, m, "@@stall:1:1.5@@ silent then whole", 0);
+    CHECK(r && r->ok);
+    llm_result_free(r);
+}
+
+/* Keys: an unset api_key_env variable fails the request before anything is sent,
+ * naming the variable; api_key_env = false (no_key) sends none; base URLs with
+ * credentials are refused without repeating them; a server elsewhere must say how
+ * it authenticates. */
+static void
+test_keys(struct llm_engine *eng)
+{
+    struct ps_err err;
+    struct llm_model_cfg c;
+    char *urls[1];
+    fake_cfg(&c, urls, "unset");
+    c.api_key_env = "PS_TEST_SURELY_UNSET_VAR";
+    unsetenv(c.api_key_env);
+    struct llm_model *m = NULL;
+    CHECK_EQ(llm_engine_add_model(eng, &c, &m, &err), PS_OK);
+    CHECK(m && llm_model_missing_key(m));
+    fake_llm_reset(&fake);
+    struct llm_msg msg;
+    struct slot s = {NULL};
+    struct llm_request req = chat_req(&msg, "keyless", &s);
+    CHECK_EQ(m ? llm_submit(eng, m, &req, &err) : 1, 0);
+    CHECK_CONTAINS(err.msg, "model unset: $PS_TEST_SURELY_UNSET_VAR is not set");
+    req.p.n = 3; /* fan-out on no_n goes through the same door */
+    CHECK_EQ(m ? llm_submit(eng, m, &req, &err) : 1, 0);
+    CHECK_EQ(llm_engine_pending(eng), 0);
+    CHECK_EQ(fake_llm_stat(&fake, "requests"), 0);
+    /* no_key: the same variable is not needed, and no Authorization goes out */
+    c.name = "nokey";
+    c.no_key = 1;
+    CHECK_EQ(llm_engine_add_model(eng, &c, &m, &err), PS_OK);
+    CHECK(m && !llm_model_missing_key(m));
+    struct llm_result *r = m ? chat1(eng, m, "no key needed", 0) : NULL;
+    CHECK(r && r->ok);
+    llm_result_free(r);
+    char *log = fake_llm_http(&fake, "GET", "/_requests");
+    CHECK(log && !strstr(log, "authorization"));
+    free(log);
+
+    static const struct {
+        const char *url;
+        int no_key;
+        const char *header;
+        int ok;
+        const char *msg;
+    } cases[] = {
+        {"http://bob:pw-SENTINEL-1@127.0.0.1:8000/v1", 1, NULL, 0,
+         "http://***@127.0.0.1:8000 holds"},
+        {"https://pw-SENTINEL-2@api.example.com/v1", 0, NULL, 0,
+         "https://***@api.example.com holds"},
+        {"http://a:b@c:pw-SENTINEL-3@h/v1?x=@", 1, NULL, 0, "http://***@h holds"},
+        {"ftp://127.0.0.1/v1", 1, NULL, 0, "must start with http"},
+        {"https://api.example.com/v1", 0, NULL, 0, "not on this machine and no key"},
+        {"http://10.0.0.7:8000/v1", 0, NULL, 0, "api_key_env = false"},
+        {"http://127.0.0.1.example.com/v1", 0, NULL, 0, "not on this machine"},
+        {"https://api.example.com/v1", 1, NULL, 1, NULL},
+        {"https://api.example.com/v1", 0, "Authorization: Bearer x", 1, NULL},
+        {"https://api.example.com/v1", 0, "x-api-key: x", 1, NULL},
+        {"https://api.example.com/v1", 0, "X-Other: x", 0, "no key"},
+        {"http://localhost:8000/v1", 0, NULL, 1, NULL},
+        {"http://LOCALHOST/v1", 0, NULL, 1, NULL},
+        {"http://127.0.0.2:1/v1", 0, NULL, 1, NULL},
+        {"http://[::1]:8000/v1", 0, NULL, 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct llm_model_cfg k;
+        memset(&k, 0, sizeof k);
+        llm_model_cfg_defaults(&k);
+        char *u[1] = {(char *)cases[i].url};
+        char *h[1] = {(char *)cases[i].header};
+        k.name = "k";
+        k.model = "m";
+        k.base_urls = u;
+        k.n_base_urls = 1;
+        k.no_key = cases[i].no_key;
+        k.headers = h;
+        k.n_headers = cases[i].header ? 1 : 0;
+        memset(&err, 0, sizeof err);
+        int rc = llm_model_cfg_check(&k, &err);
+        if ((rc == PS_OK) != cases[i].ok)
+            fprintf(stderr, "case %s: %s\n", cases[i].url, err.msg);
+        CHECK_EQ(rc == PS_OK, cases[i].ok);
+        if (!cases[i].ok) {
+            CHECK_CONTAINS(err.msg, cases[i].msg);
+            CHECK(!strstr(err.msg, "SENTINEL") && !strstr(err.msg, "bob"));
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -679,6 +834,8 @@ main(void)
     test_fanout(eng, an, non);
     test_rate_limits(eng);
     test_ratelimit_headers(eng, m);
+    test_stall(eng, m0);
+    test_keys(eng);
     /* Anthropic: 529 overloaded is retried; a 401 is not, with its typed error */
     struct llm_model *an3 =
         add_model(eng, "claude3", LLM_PROVIDER_ANTHROPIC, 1, 2, 3, "claude-fake");
