@@ -283,12 +283,15 @@ list_clamp(struct list_pos *lp, int64_t count, int height)
 }
 
 int
-list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
+list_motion(struct tui *tui, struct list_pos *lp, enum tui_cmd cmd, const char *arg, int64_t count,
+            int height)
 {
-    int64_t page = height > 1 ? height - 1 : 1, half = height / 2 > 0 ? height / 2 : 1;
+    int64_t rep = tui->rep > 1 ? tui->rep : 1;
+    int64_t page = (height > 1 ? height - 1 : 1) * rep;
+    int64_t half = (height / 2 > 0 ? height / 2 : 1) * rep;
     switch (cmd) {
-    case CMD_MOVE_DOWN: lp->cur++; break;
-    case CMD_MOVE_UP: lp->cur--; break;
+    case CMD_MOVE_DOWN: lp->cur += rep; break;
+    case CMD_MOVE_UP: lp->cur -= rep; break;
     case CMD_PAGE_DOWN:
         lp->cur += page;
         lp->top += page;
@@ -307,6 +310,17 @@ list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
         break;
     case CMD_FIRST: lp->cur = 0; break;
     case CMD_LAST: lp->cur = count - 1; break;
+    case CMD_GOTO: {
+        if (!arg)
+            return 0;
+        long long n = atoll(arg);
+        if (n < 1 || n > count) {
+            tui_err(tui, "goto: give a number between 1 and %lld", (long long)count);
+            return 1;
+        }
+        lp->cur = n - 1;
+        break;
+    }
     default: return 0;
     }
     list_clamp(lp, count, height);

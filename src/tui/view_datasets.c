@@ -105,7 +105,6 @@ datasets_draw(struct tui *tui, struct view *v)
 static int
 datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
-    (void)arg;
     struct datasets *d = v->priv;
     if (!d->loaded) {
         /* A key typed before the first repaint. */
@@ -113,7 +112,7 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
         if (datasets_load(tui, d, &err) != PS_OK)
             tui_err(tui, "%s", err.msg);
     }
-    if (list_motion(&d->pos, cmd, d->n, v->area.h - 2))
+    if (list_motion(tui, &d->pos, cmd, arg, d->n, v->area.h - 2))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     if (cmd == CMD_ENTER) {
         if (d->n == 0)
