@@ -696,6 +696,7 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
         return ps_error(err, PS_ERR_USAGE, "the terminal UI needs a terminal (stdin and stdout)");
     const char *codeset = nl_langinfo(CODESET);
     tui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+    snprintf(tui->codeset, sizeof tui->codeset, "%s", codeset && *codeset ? codeset : "unknown");
     if (!getenv("ESCDELAY"))
         set_escdelay(25);
     if (!newterm(NULL, stdout, stdin))
@@ -807,6 +808,10 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     if (opts->notice)
         tui_err(tui, "%s", opts->notice);
+    else if (!tui->utf8)
+        /* Once, at start: everything non-ASCII will show as `?`. */
+        tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
+                tui->codeset);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);

@@ -174,7 +174,8 @@ struct tui {
     char annotator[160]; /* "human:<user>" */
     struct theme theme;
     enum theme_tier tier;
-    int utf8; /* the locale is UTF-8 */
+    int utf8;         /* the locale is UTF-8 */
+    char codeset[32]; /* the locale's character set, for the warning */
     int rows, cols;
     struct view *stack[TUI_MAX_VIEWS];
     int depth;

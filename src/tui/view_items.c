@@ -30,7 +30,8 @@ struct items {
     int64_t win_start;
     int win_n, win_cap;
     int height;
-    char *agreement; /* cached agreement line, NULL = stale */
+    char *agreement;    /* cached agreement line, NULL = stale */
+    int64_t n_feedback; /* C3PO feedback records, read when there are no items */
 };
 
 static int items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err);
@@ -432,6 +433,15 @@ items_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     snprintf(s->name, sizeof s->name, "%s", a->name ? a->name : "?");
     if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, err) != PS_OK)
         return err->code;
+    if (s->count == 0) {
+        /* No items: say what the dataset holds instead (C3PO feedback lists).
+         * Loading the record is cheap here: there are no judgments to aggregate. */
+        struct store_dataset d;
+        if (store_dataset_get(tui->st, s->dataset_id, &d, err) != PS_OK)
+            return err->code;
+        s->n_feedback = d.n_feedback;
+        store_dataset_free(&d);
+    }
     return items_ensure(tui, s, 0, 64, err);
 }
 
@@ -462,6 +472,41 @@ items_verdict_cell(struct tui *tui, int y, int x, int sel, enum store_verdict v)
     draw_text(tui, y, x, 4, sel && v == STORE_VERDICT_NONE ? ROLE_SEL : items_label_role(v), t,
               strlen(t), 0);
     return 5;
+}
+
+/* A dataset without items that holds C3PO feedback statements (not preference
+ * pairs): say so, and how to see them. */
+static void
+items_draw_feedback(struct tui *tui, const struct items *s, struct rect a)
+{
+    /* A C3PO feedback list: feedback statements, not preference pairs. */
+    draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DEFAULT,
+                "This dataset holds %lld C3PO feedback record%s and no preference items.",
+                (long long)s->n_feedback, s->n_feedback == 1 ? "" : "s");
+    draw_printf(tui, a.y + 4, a.x + 2, a.w - 2, ROLE_DIM,
+                "Each is a piece of verbal feedback (with its domain and effect) for "
+                "generating critiques.");
+    draw_printf(tui, a.y + 6, a.x + 2, a.w - 2, ROLE_DEFAULT, "See them with:");
+    /* The name as a shell word, so the command can be pasted. */
+    struct strbuf q = STRBUF_INIT;
+    if (s->name[strspn(s->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789._-+:@/")] == '\0') {
+        sb_puts(&q, s->name);
+    } else {
+        sb_putc(&q, '\'');
+        for (const char *c = s->name; *c; c++) {
+            if (*c == '\'')
+                sb_puts(&q, "'\\''");
+            else
+                sb_putc(&q, *c);
+        }
+        sb_putc(&q, '\'');
+    }
+    draw_printf(tui, a.y + 7, a.x + 4, a.w - 4, ROLE_ACCENT, "prefscope critique ls %s",
+                sb_str(&q));
+    draw_printf(tui, a.y + 8, a.x + 4, a.w - 4, ROLE_ACCENT, "prefscope critique show %s N",
+                sb_str(&q));
+    sb_free(&q);
 }
 
 static void
@@ -496,10 +541,13 @@ items_draw(struct tui *tui, struct view *v)
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
-    if (s->count == 0)
+    if (s->count == 0 && !s->filter_desc[0] && s->n_feedback > 0) {
+        items_draw_feedback(tui, s, a);
+    } else if (s->count == 0) {
         draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DIM, "%s",
                     s->filter_desc[0] ? "No item matches the filter (f off clears it)."
                                       : "This dataset is empty.");
+    }
     for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
         const struct browse_row *r = items_row(s, s->pos.top + i);
         if (!r)
