@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "store/annotate.h"
 #include "store/browse.h"
 #include "store/store.h"
 #include "tui/view.h"
