@@ -18,6 +18,7 @@
 #include "formats/export.h"
 #include "formats/import.h"
 #include "lua/l_internal.h"
+#include "store/annotate.h"
 #include "store/browse.h"
 #include "store/join.h"
 #include "store/script.h"

@@ -1,6 +1,6 @@
 /* The queries behind the TUI's item list and pair view: keyset paging through a
- * dataset under filters and sorts, full-text search, labels (with undo), tags,
- * notes and live agreement.
+ * dataset under filters and sorts, full-text search and live agreement (labels,
+ * tags and notes are in annotate.h).
  *
  * Nothing here loads a whole dataset.  Paging is keyset-based (WHERE (key, seq) >
  * (last key, last seq) ORDER BY key, seq LIMIT n) over the table item_stat, which
@@ -41,20 +41,9 @@
 
 #include "core/err.h"
 #include "core/strbuf.h"
+#include "store/annotate.h"
 
 struct store;
-
-enum store_verdict {
-    STORE_VERDICT_NONE = 0, /* no judgment */
-    STORE_VERDICT_A,
-    STORE_VERDICT_B,
-    STORE_VERDICT_TIE,
-};
-
-/* "A", "B", "tie" or "" for NONE. */
-const char *store_verdict_str(enum store_verdict v);
-/* Parse "A"/"a", "B"/"b", "tie"; anything else (incl. NULL, "invalid") is NONE. */
-enum store_verdict store_verdict_parse(const char *s);
 
 enum browse_label {
     BROWSE_LABEL_ANY = 0,   /* no label filter */
@@ -154,54 +143,6 @@ int store_fts_query(const char *user, struct strbuf *out, struct ps_err *err);
  * caller wraps around by searching again from -1. */
 int store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
                       int dir, int64_t *seq, struct ps_err *err);
-
-/* ---- labels ---- */
-
-/* Record `annotator`'s verdict on the pair (resp_a, resp_b) of item `item_id` (the
- * verdict is relative to that order): one judgment per (item, annotator, unordered
- * pair), replaced if it exists.  STORE_VERDICT_NONE removes it (as
- * store_label_clear).  *prev (may be NULL) receives the verdict that was there
- * before, relative to the same order, so that calling again with it undoes. */
-int store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
-                    const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
-                    struct ps_err *err);
-int store_label_clear(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
-                      const char *annotator, enum store_verdict *prev, struct ps_err *err);
-/* The verdict of `annotator` on the pair (NONE when absent), relative to (a, b). */
-int store_label_get(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
-                    const char *annotator, enum store_verdict *out, struct ps_err *err);
-
-/* ---- tags and notes ---- */
-
-/* Add a tag to an item (no-op when present).  *added (may be NULL) is 1 when it
- * was new, so an undo knows whether to remove it. */
-int store_tag_add(struct store *st, int64_t item_id, const char *tag, int *added,
-                  struct ps_err *err);
-/* Remove a tag; *removed (may be NULL) is 1 when it was there. */
-int store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *removed,
-                     struct ps_err *err);
-/* The tags of an item, sorted.  *out is a caller-owned array of *n strings; free
- * with store_strings_free. */
-int store_tag_list(struct store *st, int64_t item_id, char ***out, int *n, struct ps_err *err);
-/* Every distinct tag used in a dataset with its item count (for completion and the
- * filter menu), sorted by tag.  counts may be NULL. */
-int store_tag_names(struct store *st, int64_t dataset_id, char ***out, int64_t **counts, int *n,
-                    struct ps_err *err);
-void store_strings_free(char **v, int n);
-
-struct store_note {
-    int64_t id;
-    char *author, *text, *created_at;
-};
-
-/* Add a note (author may be NULL); its id goes to *id (may be NULL). */
-int store_note_add(struct store *st, int64_t item_id, const char *author, const char *text,
-                   int64_t *id, struct ps_err *err);
-int store_note_delete(struct store *st, int64_t note_id, struct ps_err *err);
-/* The notes of an item, oldest first; free with store_notes_free. */
-int store_note_list(struct store *st, int64_t item_id, struct store_note **out, int *n,
-                    struct ps_err *err);
-void store_notes_free(struct store_note *v, int n);
 
 /* ---- agreement ---- */
 

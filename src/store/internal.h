@@ -43,6 +43,8 @@ extern const int store_n_migrations;
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id, struct ps_err *err);
 /* Report the connection's last error as PS_ERR_DB with a context prefix. */
 int store_dberr(struct store *st, struct ps_err *err, const char *what);
+/* Prepare one statement; on failure *s is NULL and err says why (PS_ERR_DB). */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct ps_err *err);
 /* Step `s` once (no row, or one ignored row), finalize it, and report a failure as
  * PS_ERR_DB naming `what`. Takes ownership of `s`. */
 int store_step_finalize(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what);

@@ -1,6 +1,6 @@
 /* Store queries and single-row edits used by the Lua API (src/lua): filtered keyset
  * paging over items, and adding responses, judgments, ratings, tags and notes to an
- * existing item (judgments: store_add_judgment in join.h; tags and notes: browse.h).
+ * existing item (judgments: store_add_judgment in join.h; tags and notes: annotate.h).
  *
  * Every function returns PS_OK or an error status with a message in `err`.  Writes
  * are not wrapped in transactions here: the caller decides (the Lua API runs them in

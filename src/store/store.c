@@ -34,6 +34,14 @@ store_dberr(struct store *st, struct ps_err *err, const char *what)
 }
 
 int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct ps_err *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "browse");
+    return PS_OK;
+}
+
+int
 store_step_finalize(struct store *st, sqlite3_stmt *s, struct ps_err *err, const char *what)
 {
     int rc = sqlite3_step(s);

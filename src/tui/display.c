@@ -319,12 +319,16 @@ tui_draw_status(struct tui *tui)
     if (tui->progress[0]) {
         /* Right-aligned, left of any pending keys. */
         int w = draw_width(tui->progress, strlen(tui->progress));
-        int px = tui->cols - w - (tui->n_pend ? 12 : 1);
+        int px = tui->cols - w - (tui->n_pend || tui->counting ? 20 : 1);
         if (px > x + 2)
             draw_text(tui, y, px, w, ROLE_ACCENT, tui->progress, strlen(tui->progress), 0);
     }
-    if (tui->n_pend) {
-        char keys[32] = "Keys: ";
+    if (tui->n_pend || tui->counting) {
+        char keys[48] = "Keys: ";
+        if (tui->counting && tui->count)
+            snprintf(keys + 6, sizeof keys - 6, "%lld", (long long)tui->count);
+        else if (tui->counting)
+            snprintf(keys + 6, sizeof keys - 6, "#");
         for (int i = 0; i < tui->n_pend && i < KEY_SEQ_MAX; i++) {
             size_t l = strlen(keys);
             keys[l] = tui->pend[i] < 127 && tui->pend[i] >= 32 ? (char)tui->pend[i] : '?';
@@ -463,8 +467,13 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_UNDO: return tui_undo(tui);
     case CMD_STATS:
     case CMD_RANK: return view_eval_open(tui, cmd, arg);
+    case CMD_COUNT:
+        tui->counting = 1;
+        tui->count = 0;
+        return TUI_R_HANDLED;
     case CMD_CANCEL:
         tui->n_pend = 0;
+        tui->counting = 0;
         tui_msg(tui, "cancelled");
         /* Lua tasks started from the REPL pane stop too (the pane interrupts them). */
         if (tui->pane && tui->pane->ops->request)
@@ -508,6 +517,84 @@ tui_mouse(struct tui *tui)
         tui_dispatch(tui, cmd, NULL);
 }
 
+/* 1 when a key of `km` (or generic) is a digit: there digits are label keys. */
+static int
+tui_digits_bound(enum tui_keymap km)
+{
+    for (int d = '0'; d <= '9'; d++) {
+        int seq[1] = {d};
+        if (keys_lookup(km, seq, 1) != CMD_NONE)
+            return 1;
+    }
+    return 0;
+}
+
+/* Counts before motions (docs/keys.md "Counts").  A label key acts at once,
+ * always, so a digit bound to a command is never taken for a count: bare digits
+ * start a count only in views without digit bindings (5j, 10G in the dataset list,
+ * help, stats); elsewhere `#` starts one (#10G), and digits after it are the
+ * count's.  Returns 1 when the key was consumed here. */
+static int
+tui_count_key(struct tui *tui, struct view *v, int key)
+{
+    int digit = key >= '0' && key <= '9';
+    if (tui->counting) {
+        if (digit) {
+            if (tui->count < 100000000000LL)
+                tui->count = tui->count * 10 + (key - '0');
+            return 1;
+        }
+        if (key == 27 || key == 3 || key == 7) { /* Esc, Ctrl-C, Ctrl-G */
+            tui->counting = 0;
+            tui->count = 0;
+            tui_msg(tui, "count cancelled");
+            return 1;
+        }
+        if (key == KEYC_FN(KEY_BACKSPACE) || key == 127 || key == 8) {
+            tui->count /= 10;
+            return 1;
+        }
+        return 0;
+    }
+    if (!digit)
+        return 0;
+    enum tui_keymap km = v ? v->ops->keymap : KM_GENERIC;
+    int seq[1] = {key};
+    if (keys_lookup(km, seq, 1) != CMD_NONE || key == '0')
+        return 0;
+    if (tui_digits_bound(km)) {
+        tui_msg(tui,
+                "digits label here: type a count as #%c then the motion (#%cj), or :N to go "
+                "to item N",
+                key, key);
+        return 1;
+    }
+    tui->counting = 1;
+    tui->count = key - '0';
+    return 1;
+}
+
+/* Run a command from a key, with the count typed before it. */
+static void
+tui_dispatch_counted(struct tui *tui, enum tui_cmd cmd)
+{
+    int64_t count = tui->counting ? tui->count : 0;
+    tui->counting = 0;
+    tui->count = 0;
+    if (count > 0 && (cmd == CMD_FIRST || cmd == CMD_LAST)) {
+        /* 10G and 10gg go to item (line) 10, as in vim. */
+        char arg[32];
+        snprintf(arg, sizeof arg, "%lld", (long long)count);
+        tui_dispatch(tui, CMD_GOTO, arg);
+        return;
+    }
+    if (count > 0 && !keys_cmd_counts(cmd) && cmd != CMD_COUNT)
+        tui_msg(tui, "%s takes no count (ignored)", keys_cmd_info(cmd)->name);
+    tui->rep = count > 0 && keys_cmd_counts(cmd) ? count : 1;
+    tui_dispatch(tui, cmd, NULL);
+    tui->rep = 1;
+}
+
 static void
 tui_key(struct tui *tui, int key)
 {
@@ -533,6 +620,10 @@ tui_key(struct tui *tui, int key)
             return;
         }
     }
+    if (!tui->n_pend && tui_count_key(tui, v, key)) {
+        tui->dirty = 1;
+        return;
+    }
     if (tui->n_pend >= KEY_SEQ_MAX)
         tui->n_pend = 0;
     tui->pend[tui->n_pend++] = key;
@@ -553,7 +644,7 @@ tui_key(struct tui *tui, int key)
         return;
     }
     tui->msg[0] = '\0';
-    tui_dispatch(tui, (enum tui_cmd)cmd, NULL);
+    tui_dispatch_counted(tui, (enum tui_cmd)cmd);
     tui->dirty = 1;
 }
 
@@ -605,6 +696,7 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
         return ps_error(err, PS_ERR_USAGE, "the terminal UI needs a terminal (stdin and stdout)");
     const char *codeset = nl_langinfo(CODESET);
     tui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+    snprintf(tui->codeset, sizeof tui->codeset, "%s", codeset && *codeset ? codeset : "unknown");
     if (!getenv("ESCDELAY"))
         set_escdelay(25);
     if (!newterm(NULL, stdout, stdin))
@@ -674,6 +766,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     struct tui *tui = xcalloc(1, sizeof *tui);
     tui->st = st;
     tui->opts = opts;
+    tui->rep = 1;
     snprintf(tui->annotator, sizeof tui->annotator, "human:%s", opts->user ? opts->user : "me");
     const char *bench = getenv("PS_TUI_BENCH");
     if (bench && *bench)
@@ -715,6 +808,10 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     if (opts->notice)
         tui_err(tui, "%s", opts->notice);
+    else if (!tui->utf8)
+        /* Once, at start: everything non-ASCII will show as `?`. */
+        tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
+                tui->codeset);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);

@@ -43,6 +43,37 @@ draw_preview(const char *s, size_t n, size_t max_bytes, struct strbuf *out)
     text_sanitize(s, n, out, TEXT_SAN_ONELINE);
 }
 
+/* ASCII stand-ins for the non-ASCII glyphs of prefscope's own screens (separators,
+ * ellipsis, bars), used when the locale is not UTF-8. */
+static const struct {
+    uint32_t cp;
+    char ascii;
+} draw_ascii[] = {
+    {0x00B7, '.'}, {0x2026, '~'}, {0x2014, '-'}, {0x2500, '-'}, {0x2502, '|'}, {0x2524, '|'},
+    {0x2588, '#'}, {0x2589, '+'}, {0x258A, '+'}, {0x258B, '+'}, {0x258C, '+'}, {0x258D, '+'},
+    {0x258E, '+'}, {0x258F, '+'}, {0x27E8, '<'}, {0x27E9, '>'}, {0x21AA, '>'}, {0x2713, '*'},
+};
+
+/* A cluster for a terminal whose locale is not UTF-8, where ncursesw cannot
+ * draw anything but ASCII (it would leave blanks and stray bytes): ASCII as is
+ * (combining marks dropped), our own glyphs as ASCII stand-ins, anything else as
+ * one `?` per character in the placeholder role, padded to the character's
+ * width so columns stay aligned. */
+static void
+draw_cluster_ascii(const char *s, size_t n, int w, attr_t attr, attr_t ph)
+{
+    uint32_t cp;
+    text_decode(s, n, &cp);
+    char c = cp < 0x80 ? (char)cp : 0;
+    for (size_t i = 0; !c && i < sizeof draw_ascii / sizeof draw_ascii[0]; i++)
+        if (draw_ascii[i].cp == cp)
+            c = draw_ascii[i].ascii;
+    attrset(c ? attr : ph);
+    addch((chtype)(unsigned char)(c ? c : '?'));
+    for (int k = 1; k < w; k++)
+        addch(' ');
+}
+
 /* Put one cluster (already clean) at the cursor as a single cell. */
 static void
 draw_cluster(const char *s, size_t n, attr_t attr)
@@ -99,7 +130,11 @@ draw_spans(struct tui *tui, int y, int x, int maxw, enum tui_role role, const ch
                 hk++;
             int in_hl = hl && hk < hl->n && hl->v[hk].off <= base + off;
             move(y, x + col);
-            draw_cluster(s + off, len, in_mark ? ph : in_hl ? sattr : battr);
+            attr_t at = in_mark ? ph : in_hl ? sattr : battr;
+            if (tui->utf8 || ((unsigned char)s[off] < 0x80 && len == 1))
+                draw_cluster(s + off, len, at);
+            else
+                draw_cluster_ascii(s + off, len, w, at, ph);
             col += w;
         }
         off += len;
@@ -283,12 +318,15 @@ list_clamp(struct list_pos *lp, int64_t count, int height)
 }
 
 int
-list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
+list_motion(struct tui *tui, struct list_pos *lp, enum tui_cmd cmd, const char *arg, int64_t count,
+            int height)
 {
-    int64_t page = height > 1 ? height - 1 : 1, half = height / 2 > 0 ? height / 2 : 1;
+    int64_t rep = tui->rep > 1 ? tui->rep : 1;
+    int64_t page = (height > 1 ? height - 1 : 1) * rep;
+    int64_t half = (height / 2 > 0 ? height / 2 : 1) * rep;
     switch (cmd) {
-    case CMD_MOVE_DOWN: lp->cur++; break;
-    case CMD_MOVE_UP: lp->cur--; break;
+    case CMD_MOVE_DOWN: lp->cur += rep; break;
+    case CMD_MOVE_UP: lp->cur -= rep; break;
     case CMD_PAGE_DOWN:
         lp->cur += page;
         lp->top += page;
@@ -307,6 +345,17 @@ list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height)
         break;
     case CMD_FIRST: lp->cur = 0; break;
     case CMD_LAST: lp->cur = count - 1; break;
+    case CMD_GOTO: {
+        if (!arg)
+            return 0;
+        long long n = atoll(arg);
+        if (n < 1 || n > count) {
+            tui_err(tui, "goto: give a number between 1 and %lld", (long long)count);
+            return 1;
+        }
+        lp->cur = n - 1;
+        break;
+    }
     default: return 0;
     }
     list_clamp(lp, count, height);

@@ -71,6 +71,29 @@ keys_cmd_by_name(const char *name)
     return CMD_NONE;
 }
 
+int
+keys_cmd_counts(enum tui_cmd cmd)
+{
+    switch (cmd) {
+    case CMD_MOVE_DOWN:
+    case CMD_MOVE_UP:
+    case CMD_PAGE_DOWN:
+    case CMD_PAGE_UP:
+    case CMD_HALF_DOWN:
+    case CMD_HALF_UP:
+    case CMD_FIRST:
+    case CMD_LAST:
+    case CMD_ITEM_NEXT:
+    case CMD_ITEM_PREV:
+    case CMD_NEXT_UNLABELED:
+    case CMD_PREV_UNLABELED:
+    case CMD_SEARCH_NEXT:
+    case CMD_SEARCH_PREV:
+    case CMD_NEXT_CHANGE: return 1;
+    default: return 0;
+    }
+}
+
 const char *
 keys_keymap_name(enum tui_keymap km)
 {

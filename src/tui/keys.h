@@ -18,7 +18,9 @@
     _(HALF_UP, "half-page-up", "Motion", 0, "move up half a page") \
     _(FIRST, "move-first", "Motion", 0, "go to the first line") \
     _(LAST, "move-last", "Motion", 0, "go to the last line") \
-    _(GOTO, "goto", "Motion", 1, "go to item number N (1-based)") \
+    _(GOTO, "goto", "Motion", 1, "go to item number N (1-based); in other lists, line N") \
+    _(COUNT, "count", "Motion", 0, \
+      "type a count for the next motion: #10G goes to item 10, #5j moves 5 down") \
     _(ENTER, "enter", "Views", 0, "open the selected entry") \
     _(CLOSE, "view-close", "Views", 0, "close this view (back)") \
     _(QUIT, "quit", "Views", 0, "quit prefscope") \
@@ -111,6 +113,7 @@ enum tui_keymap {
     _(GENERIC, "<Home>", FIRST) \
     _(GENERIC, "G", LAST) \
     _(GENERIC, "<End>", LAST) \
+    _(GENERIC, "#", COUNT) \
     _(GENERIC, "<Enter>", ENTER) \
     _(GENERIC, "q", CLOSE) \
     _(GENERIC, "<Esc>", CLOSE) \
@@ -180,6 +183,9 @@ enum tui_keymap {
     _(PAIR, "t", TAG) \
     _(PAIR, "T", UNTAG) \
     _(PAIR, "e", NOTE)
+
+/* Commands that take a count typed before their key (5j, #10G). */
+int keys_cmd_counts(enum tui_cmd cmd);
 
 /* Longest key sequence (e.g. "gg"). */
 #define KEY_SEQ_MAX 2

@@ -119,10 +119,22 @@ const char *theme_role_name(enum tui_role role);
 
 enum undo_kind { UNDO_LABEL, UNDO_TAG_ADD, UNDO_TAG_DEL, UNDO_NOTE };
 
+/* What a label applies to, and how to name it in messages. */
+struct label_target {
+    int64_t item_id, seq;   /* seq: the item's 0-based import position */
+    int64_t resp_a, resp_b; /* response ids, in stored order (verdict A = resp_a) */
+    int idx_a, idx_b;       /* their 0-based response numbers */
+    /* Where resp_a and resp_b are on screen ("left", "right", "top", "bottom"),
+     * or NULL in the item list. */
+    const char *where_a, *where_b;
+};
+
 struct undo_entry {
     enum undo_kind kind;
-    int64_t item_id, resp_a, resp_b, note_id;
-    char prev[16]; /* previous verdict ("" = none) */
+    int64_t item_id, seq, resp_a, resp_b, note_id;
+    int idx_a, idx_b;
+    char prev[16]; /* the verdict before the change ("" = none), relative to (a, b) */
+    char next[16]; /* the verdict the change set */
     char *text;    /* tag name (owned) */
 };
 
@@ -162,7 +174,8 @@ struct tui {
     char annotator[160]; /* "human:<user>" */
     struct theme theme;
     enum theme_tier tier;
-    int utf8; /* the locale is UTF-8 */
+    int utf8;         /* the locale is UTF-8 */
+    char codeset[32]; /* the locale's character set, for the warning */
     int rows, cols;
     struct view *stack[TUI_MAX_VIEWS];
     int depth;
@@ -176,6 +189,11 @@ struct tui {
     int msg_err;
     int pend[KEY_SEQ_MAX];
     int n_pend;
+    /* Counts (5j, #10G; docs/keys.md "Counts"): `counting` while digits are being
+     * typed, their value in `count`; `rep` is the count handed to the command being
+     * dispatched (1 when none was typed), for the views to read. */
+    int counting;
+    int64_t count, rep;
     struct prompt prompt;
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
@@ -240,9 +258,12 @@ struct list_pos {
     int64_t cur, top;
 };
 
-/* Apply a motion command (move-*, page-*, half-page-*); returns 1 when `cmd`
- * was a motion.  Keeps cur visible within [top, top + height). */
-int list_motion(struct list_pos *lp, enum tui_cmd cmd, int64_t count, int height);
+/* Apply a motion command (move-*, page-*, half-page-*, move-first/last, and goto
+ * with arg "N" for line N), repeated tui->rep times; returns 1 when `cmd` was a
+ * motion (a bad goto is reported on the status line).  Keeps cur visible within
+ * [top, top + height). */
+int list_motion(struct tui *tui, struct list_pos *lp, enum tui_cmd cmd, const char *arg,
+                int64_t count, int height);
 void list_clamp(struct list_pos *lp, int64_t count, int height);
 
 /* ---- prompt (prompt.c) ---- */
@@ -298,11 +319,15 @@ int64_t view_items_count(struct view *items);
 void view_items_notes(struct tui *tui, struct view *items, int64_t item_id, struct strbuf *out);
 /* Append one line: my agreement with each other annotator of this dataset. */
 void view_items_agreement(struct tui *tui, struct view *items, struct strbuf *out);
-int view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only);
-/* Apply a label/tag/note command to item_id (shared by both views); returns
- * TUI_R_* effects. */
-int view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t resp_a,
-                     int64_t resp_b, enum tui_cmd cmd, const char *arg);
+/* Move the list's cursor by delta items, or (unlabeled_only) to the tui->rep-th
+ * next (delta > 0) or previous item I have not labeled.  PS_OK, or an error with
+ * the reason on the status line (the cursor stays). */
+int view_items_step(struct tui *tui, struct view *items, int64_t delta, int unlabeled_only);
+/* Apply a label/tag/note command to the target (shared by both views; label
+ * commands are in stored order: CMD_LABEL_A prefers t->resp_a); returns TUI_R_*
+ * effects.  `t` is borrowed. */
+int view_items_label(struct tui *tui, struct view *items, const struct label_target *t,
+                     enum tui_cmd cmd, const char *arg);
 /* Undo the last change (labels, tags, notes). */
 int tui_undo(struct tui *tui);
 

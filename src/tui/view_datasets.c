@@ -55,6 +55,17 @@ datasets_resume(struct tui *tui, struct view *v)
     d->pos.cur = keep;
 }
 
+/* Display columns of untrusted text once sanitized (as draw_text shows it). */
+static int
+datasets_width(const char *s)
+{
+    struct strbuf sb = STRBUF_INIT;
+    draw_sanitize(s ? s : "", s ? strlen(s) : 0, &sb);
+    int w = draw_width(sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return w;
+}
+
 static void
 datasets_draw(struct tui *tui, struct view *v)
 {
@@ -70,9 +81,18 @@ datasets_draw(struct tui *tui, struct view *v)
                 tui->opts->workspace ? tui->opts->workspace : "", d->n, d->n == 1 ? "" : "s");
     if (a.h < 3)
         return;
-    int wname = a.w - 60;
-    if (wname < 16)
-        wname = 16;
+    /* The name column is as wide as the widest name (display columns, so CJK
+     * and emoji count double), within what the counts leave; longer names and
+     * the annotator list are cut with an ellipsis. */
+    int wname = draw_width("dataset", 7);
+    for (int i = 0; i < d->n; i++) {
+        int w = datasets_width(d->ds[i].name);
+        wname = w > wname ? w : wname;
+    }
+    /* 43 columns of cursor, counts and gaps; the annotators keep at least 24. */
+    int room = a.w - 43 - 24;
+    if (wname > (room < 16 ? 16 : room))
+        wname = room < 16 ? 16 : room;
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
     draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %-*s %9s %9s %9s %8s  %s", wname, "dataset",
                 "items", "responses", "judgments", "ratings", "annotators");
@@ -97,7 +117,13 @@ datasets_draw(struct tui *tui, struct view *v)
         x += draw_printf(tui, y, x, a.w - x, role, "%9lld %9lld %9lld %8lld  ",
                          (long long)ds->n_items, (long long)ds->n_responses,
                          (long long)ds->n_judgments, (long long)ds->n_ratings);
+        char fb[96] = "";
         const char *ann = ds->annotators ? ds->annotators : "";
+        if (ds->n_items == 0 && ds->n_feedback > 0) {
+            snprintf(fb, sizeof fb, "%lld C3PO feedback record%s", (long long)ds->n_feedback,
+                     ds->n_feedback == 1 ? "" : "s");
+            ann = fb;
+        }
         draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_DIM, ann, strlen(ann), 1);
     }
 }
@@ -105,7 +131,6 @@ datasets_draw(struct tui *tui, struct view *v)
 static int
 datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
-    (void)arg;
     struct datasets *d = v->priv;
     if (!d->loaded) {
         /* A key typed before the first repaint. */
@@ -113,7 +138,7 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
         if (datasets_load(tui, d, &err) != PS_OK)
             tui_err(tui, "%s", err.msg);
     }
-    if (list_motion(&d->pos, cmd, d->n, v->area.h - 2))
+    if (list_motion(tui, &d->pos, cmd, arg, d->n, v->area.h - 2))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     if (cmd == CMD_ENTER) {
         if (d->n == 0)

@@ -129,15 +129,23 @@ help_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
     struct help *h = v->priv;
     int rows = v->area.h - 1;
+    int64_t rep = tui->rep > 1 ? tui->rep : 1;
     switch (cmd) {
-    case CMD_MOVE_DOWN: h->pos.top++; break;
-    case CMD_MOVE_UP: h->pos.top--; break;
-    case CMD_PAGE_DOWN: h->pos.top += rows - 1; break;
-    case CMD_PAGE_UP: h->pos.top -= rows - 1; break;
-    case CMD_HALF_DOWN: h->pos.top += rows / 2; break;
-    case CMD_HALF_UP: h->pos.top -= rows / 2; break;
+    case CMD_MOVE_DOWN: h->pos.top += rep; break;
+    case CMD_MOVE_UP: h->pos.top -= rep; break;
+    case CMD_PAGE_DOWN: h->pos.top += (rows - 1) * rep; break;
+    case CMD_PAGE_UP: h->pos.top -= (rows - 1) * rep; break;
+    case CMD_HALF_DOWN: h->pos.top += rows / 2 * rep; break;
+    case CMD_HALF_UP: h->pos.top -= rows / 2 * rep; break;
     case CMD_FIRST: h->pos.top = 0; break;
     case CMD_LAST: h->pos.top = h->n; break;
+    case CMD_GOTO:
+        if (!arg || atoll(arg) < 1 || atoll(arg) > h->n) {
+            tui_err(tui, "goto: give a line number between 1 and %d", h->n);
+            return TUI_R_HANDLED;
+        }
+        h->pos.top = atoll(arg) - 1;
+        break;
     case CMD_HELP: return TUI_R_HANDLED | TUI_R_CLOSE;
     case CMD_SEARCH:
         if (!arg) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "store/annotate.h"
 #include "store/browse.h"
 #include "store/store.h"
 #include "tui/view.h"
@@ -30,7 +31,8 @@ struct items {
     int64_t win_start;
     int win_n, win_cap;
     int height;
-    char *agreement; /* cached agreement line, NULL = stale */
+    char *agreement;    /* cached agreement line, NULL = stale */
+    int64_t n_feedback; /* C3PO feedback records, read when there are no items */
 };
 
 static int items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err);
@@ -432,6 +434,15 @@ items_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     snprintf(s->name, sizeof s->name, "%s", a->name ? a->name : "?");
     if (store_browse_count(tui->st, s->dataset_id, &s->f, &s->count, err) != PS_OK)
         return err->code;
+    if (s->count == 0) {
+        /* No items: say what the dataset holds instead (C3PO feedback lists).
+         * Loading the record is cheap here: there are no judgments to aggregate. */
+        struct store_dataset d;
+        if (store_dataset_get(tui->st, s->dataset_id, &d, err) != PS_OK)
+            return err->code;
+        s->n_feedback = d.n_feedback;
+        store_dataset_free(&d);
+    }
     return items_ensure(tui, s, 0, 64, err);
 }
 
@@ -462,6 +473,41 @@ items_verdict_cell(struct tui *tui, int y, int x, int sel, enum store_verdict v)
     draw_text(tui, y, x, 4, sel && v == STORE_VERDICT_NONE ? ROLE_SEL : items_label_role(v), t,
               strlen(t), 0);
     return 5;
+}
+
+/* A dataset without items that holds C3PO feedback statements (not preference
+ * pairs): say so, and how to see them. */
+static void
+items_draw_feedback(struct tui *tui, const struct items *s, struct rect a)
+{
+    /* A C3PO feedback list: feedback statements, not preference pairs. */
+    draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DEFAULT,
+                "This dataset holds %lld C3PO feedback record%s and no preference items.",
+                (long long)s->n_feedback, s->n_feedback == 1 ? "" : "s");
+    draw_printf(tui, a.y + 4, a.x + 2, a.w - 2, ROLE_DIM,
+                "Each is a piece of verbal feedback (with its domain and effect) for "
+                "generating critiques.");
+    draw_printf(tui, a.y + 6, a.x + 2, a.w - 2, ROLE_DEFAULT, "See them with:");
+    /* The name as a shell word, so the command can be pasted. */
+    struct strbuf q = STRBUF_INIT;
+    if (s->name[strspn(s->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789._-+:@/")] == '\0') {
+        sb_puts(&q, s->name);
+    } else {
+        sb_putc(&q, '\'');
+        for (const char *c = s->name; *c; c++) {
+            if (*c == '\'')
+                sb_puts(&q, "'\\''");
+            else
+                sb_putc(&q, *c);
+        }
+        sb_putc(&q, '\'');
+    }
+    draw_printf(tui, a.y + 7, a.x + 4, a.w - 4, ROLE_ACCENT, "prefscope critique ls %s",
+                sb_str(&q));
+    draw_printf(tui, a.y + 8, a.x + 4, a.w - 4, ROLE_ACCENT, "prefscope critique show %s N",
+                sb_str(&q));
+    sb_free(&q);
 }
 
 static void
@@ -496,10 +542,13 @@ items_draw(struct tui *tui, struct view *v)
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
-    if (s->count == 0)
+    if (s->count == 0 && !s->filter_desc[0] && s->n_feedback > 0) {
+        items_draw_feedback(tui, s, a);
+    } else if (s->count == 0) {
         draw_printf(tui, a.y + 3, a.x + 2, a.w - 2, ROLE_DIM, "%s",
                     s->filter_desc[0] ? "No item matches the filter (f off clears it)."
                                       : "This dataset is empty.");
+    }
     for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
         const struct browse_row *r = items_row(s, s->pos.top + i);
         if (!r)
@@ -627,18 +676,33 @@ view_items_goto_seq(struct tui *tui, struct view *items, int64_t seq)
     return items_goto(tui, s, pos);
 }
 
+/* `>`/`<` with a count: the count-th next/previous unlabeled item. */
+static int
+items_nth_unlabeled(struct tui *tui, struct items *s, int dir)
+{
+    int rc = PS_OK;
+    for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && rc == PS_OK; k++) {
+        rc = items_next_unlabeled(tui, s, dir);
+        if (rc != PS_OK && k > 0)
+            return PS_OK; /* fewer than asked: stay on the last one found */
+    }
+    return rc;
+}
+
 int
-view_items_step(struct tui *tui, struct view *items, int delta, int unlabeled_only)
+view_items_step(struct tui *tui, struct view *items, int64_t delta, int unlabeled_only)
 {
     struct items *s = items->priv;
     if (unlabeled_only)
-        return items_next_unlabeled(tui, s, delta);
+        return items_nth_unlabeled(tui, s, delta > 0 ? 1 : -1);
     int64_t i = s->pos.cur + delta;
-    if (i < 0 || i >= s->count) {
+    /* A count past the end stops at the end, as in vim; one step past it says so. */
+    if ((i < 0 || i >= s->count) && (delta == 1 || delta == -1 || s->count == 0 ||
+                                     s->pos.cur == (delta > 0 ? s->count - 1 : 0))) {
         tui_msg(tui, "%s of the list", delta > 0 ? "end" : "start");
         return PS_ERR_NOTFOUND;
     }
-    return items_goto(tui, s, i);
+    return items_goto(tui, s, i < 0 ? 0 : i >= s->count ? s->count - 1 : i);
 }
 
 /* `/`, n, N: jump among the items whose text matches, in import order. */
@@ -719,15 +783,37 @@ items_cmd_verdict(enum tui_cmd cmd)
     }
 }
 
+/* "response #2 (left) better", "a tie of #1 and #2", "no label": a verdict in words
+ * that cannot be misread whichever side is shown where. */
+static void
+items_verdict_words(const struct label_target *t, const char *verdict, struct strbuf *out)
+{
+    enum store_verdict v = store_verdict_parse(verdict);
+    if (v == STORE_VERDICT_A || v == STORE_VERDICT_B) {
+        int a = v == STORE_VERDICT_A;
+        const char *where = a ? t->where_a : t->where_b;
+        if (where)
+            sb_printf(out, "the %s response (#%d) better", where, (a ? t->idx_a : t->idx_b) + 1);
+        else
+            sb_printf(out, "response #%d better", (a ? t->idx_a : t->idx_b) + 1);
+    } else if (v == STORE_VERDICT_TIE) {
+        sb_printf(out, "a tie of #%d and #%d", t->idx_a + 1, t->idx_b + 1);
+    } else {
+        sb_puts(out, "no label");
+    }
+}
+
 int
-view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t resp_a,
-                 int64_t resp_b, enum tui_cmd cmd, const char *arg)
+view_items_label(struct tui *tui, struct view *items, const struct label_target *t,
+                 enum tui_cmd cmd, const char *arg)
 {
     struct items *s = items->priv;
     struct ps_err err = {0, ""};
     struct undo_entry e;
     memset(&e, 0, sizeof e);
-    e.item_id = item_id;
+    e.item_id = t->item_id;
+    e.seq = t->seq;
+    int64_t item_id = t->item_id;
     int was = items_member(tui, s, item_id);
     switch (cmd) {
     case CMD_LABEL_A:
@@ -735,20 +821,26 @@ view_items_label(struct tui *tui, struct view *items, int64_t item_id, int64_t r
     case CMD_LABEL_TIE:
     case CMD_LABEL_CLEAR: {
         enum store_verdict v = items_cmd_verdict(cmd), prev;
-        if (store_label_set(tui->st, item_id, resp_a, resp_b, tui->annotator, v, &prev, &err) !=
-            PS_OK) {
+        if (store_label_set(tui->st, item_id, t->resp_a, t->resp_b, tui->annotator, v, &prev,
+                            &err) != PS_OK) {
             tui_err(tui, "%s", err.msg);
             return TUI_R_HANDLED;
         }
         e.kind = UNDO_LABEL;
-        e.resp_a = resp_a;
-        e.resp_b = resp_b;
+        e.resp_a = t->resp_a;
+        e.resp_b = t->resp_b;
+        e.idx_a = t->idx_a;
+        e.idx_b = t->idx_b;
         snprintf(e.prev, sizeof e.prev, "%s", store_verdict_str(prev));
+        snprintf(e.next, sizeof e.next, "%s", store_verdict_str(v));
         undo_push(tui, e);
+        struct strbuf sb = STRBUF_INIT;
+        items_verdict_words(t, e.next, &sb);
         if (v == STORE_VERDICT_NONE)
-            tui_msg(tui, "label cleared (u undoes)");
+            tui_msg(tui, "label cleared on item %lld (u undoes)", (long long)t->seq + 1);
         else
-            tui_msg(tui, "labeled %s as %s (u undoes)", store_verdict_str(v), tui->annotator);
+            tui_msg(tui, "labeled %s, as %s (u undoes)", sb_str(&sb), tui->annotator);
+        sb_free(&sb);
         break;
     }
     case CMD_TAG:
@@ -807,26 +899,37 @@ tui_undo(struct tui *tui)
     struct view *iv = items_find_view(tui);
     int was = iv ? items_member(tui, iv->priv, e.item_id) : 0;
     switch (e.kind) {
-    case UNDO_LABEL:
+    case UNDO_LABEL: {
         rc = store_label_set(tui->st, e.item_id, e.resp_a, e.resp_b, tui->annotator,
                              store_verdict_parse(e.prev), NULL, &err);
+        /* Name both states by response number: the sides may have been swapped
+         * since, and the item may not be on screen. */
+        struct label_target t = {e.item_id, e.seq,   e.resp_a, e.resp_b,
+                                 e.idx_a,   e.idx_b, NULL,     NULL};
+        struct strbuf was_sb = STRBUF_INIT, now_sb = STRBUF_INIT;
+        items_verdict_words(&t, e.next, &was_sb);
+        items_verdict_words(&t, e.prev, &now_sb);
         if (rc == PS_OK)
-            tui_msg(tui, "undone: label %s", e.prev[0] ? e.prev : "cleared");
+            tui_msg(tui, "undone on item %lld: back to %s (was %s)", (long long)e.seq + 1,
+                    sb_str(&now_sb), sb_str(&was_sb));
+        sb_free(&was_sb);
+        sb_free(&now_sb);
         break;
+    }
     case UNDO_TAG_ADD:
         rc = store_tag_remove(tui->st, e.item_id, e.text, NULL, &err);
         if (rc == PS_OK)
-            tui_msg(tui, "undone: tag #%s removed", e.text);
+            tui_msg(tui, "undone: tag #%s removed from item %lld", e.text, (long long)e.seq + 1);
         break;
     case UNDO_TAG_DEL:
         rc = store_tag_add(tui->st, e.item_id, e.text, NULL, &err);
         if (rc == PS_OK)
-            tui_msg(tui, "undone: tag #%s restored", e.text);
+            tui_msg(tui, "undone: tag #%s restored on item %lld", e.text, (long long)e.seq + 1);
         break;
     case UNDO_NOTE:
         rc = store_note_delete(tui->st, e.note_id, &err);
         if (rc == PS_OK)
-            tui_msg(tui, "undone: note removed");
+            tui_msg(tui, "undone: note removed from item %lld", (long long)e.seq + 1);
         break;
     }
     free(e.text);
@@ -892,7 +995,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
     struct ps_err lerr = {0, ""};
     if (s->count > 0 && items_ensure(tui, s, s->pos.cur, 1, &lerr) != PS_OK)
         tui_err(tui, "%s", lerr.msg);
-    if (list_motion(&s->pos, cmd, s->count, h))
+    if (cmd != CMD_GOTO && list_motion(tui, &s->pos, cmd, arg, s->count, h))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     switch (cmd) {
     case CMD_ENTER:
@@ -917,8 +1020,15 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         }
         snprintf(tui->search, sizeof tui->search, "%s", arg);
         return items_search(tui, s, tui->search, 1);
-    case CMD_SEARCH_NEXT: return items_search(tui, s, tui->search, 1);
-    case CMD_SEARCH_PREV: return items_search(tui, s, tui->search, -1);
+    case CMD_SEARCH_NEXT:
+    case CMD_SEARCH_PREV: {
+        /* With a count, the count-th match (the last message names it). */
+        int r = TUI_R_HANDLED;
+        tui->msg_err = 0;
+        for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && !tui->msg_err; k++)
+            r = items_search(tui, s, tui->search, cmd == CMD_SEARCH_NEXT ? 1 : -1);
+        return r;
+    }
     case CMD_FILTER:
         if (!arg) {
             prompt_open(tui, "filter: ", CMD_FILTER, NULL);
@@ -933,7 +1043,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         return items_set_sort(tui, s, arg);
     case CMD_NEXT_UNLABELED:
     case CMD_PREV_UNLABELED:
-        items_next_unlabeled(tui, s, cmd == CMD_NEXT_UNLABELED ? 1 : -1);
+        items_nth_unlabeled(tui, s, cmd == CMD_NEXT_UNLABELED ? 1 : -1);
         return TUI_R_HANDLED | TUI_R_REDRAW;
     case CMD_LABEL_A:
     case CMD_LABEL_B:
@@ -942,30 +1052,32 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
     case CMD_TAG:
     case CMD_UNTAG:
     case CMD_NOTE: {
-        int64_t id = view_items_current(v);
-        if (id <= 0)
+        const struct browse_row *row = items_row(s, s->pos.cur);
+        if (!row)
             return TUI_R_HANDLED;
-        int64_t ra = 0, rb = 0;
+        struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL};
         if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
             cmd == CMD_LABEL_CLEAR) {
             /* From the list, labels compare the item's first two responses. */
             struct store_item it;
             struct ps_err err = {0, ""};
-            if (store_item_get_by_id(tui->st, id, &it, &err) != PS_OK) {
+            if (store_item_get_by_id(tui->st, t.item_id, &it, &err) != PS_OK) {
                 tui_err(tui, "%s", err.msg);
                 return TUI_R_HANDLED;
             }
             if (it.n_resp >= 2) {
-                ra = it.resp[0].id;
-                rb = it.resp[1].id;
+                t.resp_a = it.resp[0].id;
+                t.resp_b = it.resp[1].id;
+                t.idx_a = it.resp[0].idx;
+                t.idx_b = it.resp[1].idx;
             }
             store_item_free(&it);
-            if (!ra) {
+            if (!t.resp_a) {
                 tui_err(tui, "this item has fewer than two responses: nothing to compare");
                 return TUI_R_HANDLED;
             }
         }
-        return view_items_label(tui, v, id, ra, rb, cmd, arg);
+        return view_items_label(tui, v, &t, cmd, arg);
     }
     default: return TUI_R_IGNORED;
     }

@@ -68,8 +68,10 @@ struct pair {
     int64_t last_change; /* line `@` last jumped to, -1 = none */
     int resp_line;       /* first line of the responses section */
     int fresh;           /* item just loaded: choose the initial scroll */
-    char my_label[16];   /* my stored verdict for (ia, ib), "" when none */
-    char search[512];    /* the search the document was highlighted for */
+    int anchor;          /* after the rebuild, top = resp_line + anchor_off */
+    int64_t anchor_off;
+    char my_label[16]; /* my stored verdict for (ia, ib), "" when none */
+    char search[512];  /* the search the document was highlighted for */
 };
 
 /* ---- building the document ---- */
@@ -209,15 +211,41 @@ pair_display_label(const struct pair *p)
     return p->my_label;
 }
 
+/* The number of earlier turns in the item's history. */
+static int
+pair_history_turns(const struct store_item *it)
+{
+    if (!it->history || !*it->history)
+        return 0;
+    cJSON *h = cJSON_Parse(it->history);
+    int n = cJSON_IsArray(h) ? cJSON_GetArraySize(h) : 0;
+    cJSON_Delete(h);
+    return n;
+}
+
+/* The system prompt and the history (only with context_on: `p` hides them), then
+ * the final prompt, always. */
 static void
 pair_context(struct pair *p, int w)
 {
     struct store_item *it = &p->it;
-    if (it->system && *it->system) {
+    if (!p->context_on) {
+        int turns = pair_history_turns(it), sys = it->system && *it->system;
+        if (turns || sys) {
+            char line[160];
+            snprintf(line, sizeof line, "(%s%s%.0d%s hidden: p shows %s)",
+                     sys ? "system prompt" : "", sys && turns ? " and " : "", turns,
+                     turns == 1 ? " earlier turn"
+                     : turns    ? " earlier turns"
+                                : "",
+                     sys + (turns > 0) > 1 || turns > 1 ? "them" : "it");
+            pair_text(p, ROLE_DIM, 0, line);
+        }
+    } else if (it->system && *it->system) {
         pair_text(p, ROLE_SECTION, 0, "SYSTEM");
         pair_block(p, pair_src(p, it->system, strlen(it->system)), 2, w - 2, ROLE_DIM);
     }
-    if (it->history && *it->history) {
+    if (p->context_on && it->history && *it->history) {
         cJSON *h = cJSON_Parse(it->history);
         const cJSON *m;
         cJSON_ArrayForEach(m, h)
@@ -360,8 +388,7 @@ pair_build(struct tui *tui, struct pair *p, int w)
                   p->src[1].text.len, &dopts, &p->diff);
         p->have_diff = 1;
     }
-    if (p->context_on)
-        pair_context(p, w);
+    pair_context(p, w);
     struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT;
     if (it->n_resp > 0)
         pair_resp_title(p, left, 'A', &ta);
@@ -542,6 +569,14 @@ pair_draw(struct tui *tui, struct view *v)
     }
     if (p->built_w != a.w)
         pair_build(tui, p, a.w);
+    if (p->anchor) {
+        /* Hidden context: from the top when the prompt is short enough for the
+         * responses to start in the upper half, else keep them where they were. */
+        p->anchor = 0;
+        p->top = p->resp_line + p->anchor_off;
+        if (p->top < 0 || (!p->context_on && p->resp_line <= (a.h - 1) / 2))
+            p->top = 0;
+    }
     if (p->fresh) {
         /* A long conversation would push the responses off screen: start with
          * the final prompt at the top (k scrolls back to the history). */
@@ -621,7 +656,7 @@ pair_reload(struct tui *tui, struct pair *p, int follow)
 }
 
 static int
-pair_label(struct tui *tui, struct pair *p, enum tui_cmd cmd, const char *arg)
+pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char *arg)
 {
     if (!p->loaded)
         return TUI_R_HANDLED;
@@ -636,9 +671,17 @@ pair_label(struct tui *tui, struct pair *p, enum tui_cmd cmd, const char *arg)
         cmd = CMD_LABEL_B;
     else if (p->swapped && cmd == CMD_LABEL_B)
         cmd = CMD_LABEL_A;
-    int64_t ra = p->it.n_resp > 1 ? p->it.resp[p->ia].id : 0;
-    int64_t rb = p->it.n_resp > 1 ? p->it.resp[p->ib].id : 0;
-    int r = view_items_label(tui, p->items, p->item_id, ra, rb, cmd, arg);
+    int two = p->it.n_resp > 1, side = pair_is_side(p, w);
+    const char *first = side ? "left" : "top", *second = side ? "right" : "bottom";
+    struct label_target t = {p->item_id,
+                             p->it.seq,
+                             two ? p->it.resp[p->ia].id : 0,
+                             two ? p->it.resp[p->ib].id : 0,
+                             two ? p->it.resp[p->ia].idx : 0,
+                             two ? p->it.resp[p->ib].idx : 1,
+                             p->swapped ? second : first,
+                             p->swapped ? first : second};
+    int r = view_items_label(tui, p->items, &t, cmd, arg);
     pair_reload(tui, p, 0);
     return r | TUI_R_HANDLED | TUI_R_REDRAW;
 }
@@ -710,14 +753,16 @@ pair_next_change(struct tui *tui, struct pair *p)
 }
 
 static int
-pair_step(struct tui *tui, struct pair *p, int delta, int unlabeled)
+pair_step(struct tui *tui, struct pair *p, int64_t delta, int unlabeled)
 {
     /* Under a filter such as label=none the item just labeled leaves the list
      * and the cursor already stands on the next one: that is "next". */
     if (delta > 0 && !unlabeled && view_items_count(p->items) > 0 &&
         view_items_current(p->items) != p->item_id) {
-        pair_reload(tui, p, 1);
-        return TUI_R_HANDLED | TUI_R_REDRAW;
+        if (--delta == 0) {
+            pair_reload(tui, p, 1);
+            return TUI_R_HANDLED | TUI_R_REDRAW;
+        }
     }
     if (view_items_step(tui, p->items, delta, unlabeled) != PS_OK)
         return TUI_R_HANDLED | TUI_R_REDRAW;
@@ -730,19 +775,28 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
     struct pair *p = v->priv;
     int rows = v->area.h - 1, page = rows > 2 ? rows - 1 : 1;
+    int64_t rep = tui->rep > 1 ? tui->rep : 1;
     switch (cmd) {
-    case CMD_MOVE_DOWN: p->top++; break;
-    case CMD_MOVE_UP: p->top--; break;
-    case CMD_PAGE_DOWN: p->top += page; break;
-    case CMD_PAGE_UP: p->top -= page; break;
-    case CMD_HALF_DOWN: p->top += rows / 2; break;
-    case CMD_HALF_UP: p->top -= rows / 2; break;
+    case CMD_MOVE_DOWN: p->top += rep; break;
+    case CMD_MOVE_UP: p->top -= rep; break;
+    case CMD_PAGE_DOWN: p->top += page * rep; break;
+    case CMD_PAGE_UP: p->top -= page * rep; break;
+    case CMD_HALF_DOWN: p->top += rows / 2 * rep; break;
+    case CMD_HALF_UP: p->top -= rows / 2 * rep; break;
     case CMD_FIRST: p->top = 0; break;
     case CMD_LAST: p->top = p->nlines; break;
-    case CMD_ITEM_NEXT: return pair_step(tui, p, 1, 0);
-    case CMD_ITEM_PREV: return pair_step(tui, p, -1, 0);
+    case CMD_ITEM_NEXT: return pair_step(tui, p, rep, 0);
+    case CMD_ITEM_PREV: return pair_step(tui, p, -rep, 0);
     case CMD_NEXT_UNLABELED: return pair_step(tui, p, 1, 1);
     case CMD_PREV_UNLABELED: return pair_step(tui, p, -1, 1);
+    case CMD_GOTO: {
+        /* :N and #NG: the list's item N, shown here. */
+        if (!arg)
+            return TUI_R_IGNORED;
+        int r = p->items->ops->request(tui, p->items, cmd, arg);
+        pair_reload(tui, p, 1);
+        return r | TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     case CMD_SEARCH:
     case CMD_SEARCH_NEXT:
     case CMD_SEARCH_PREV: {
@@ -769,10 +823,21 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         tui_msg(tui, "word diff %s", p->diff_on ? "on" : "off");
         break;
     case CMD_CONTEXT:
+        /* Keep what is at the top relative to the responses, so hiding the
+         * context never leaves the responses above the screen. */
         p->context_on = !p->context_on;
+        p->anchor = 1;
+        p->anchor_off = p->top - p->resp_line;
         p->built_w = -1;
+        tui_msg(tui, "system prompt and history %s",
+                p->context_on ? "shown" : "hidden (p shows them)");
         break;
-    case CMD_NEXT_CHANGE: return pair_next_change(tui, p);
+    case CMD_NEXT_CHANGE: {
+        int r = pair_next_change(tui, p), any = r;
+        for (int64_t k = 1; k < rep && (r & TUI_R_REDRAW); k++)
+            any |= r = pair_next_change(tui, p);
+        return any;
+    }
     case CMD_IGNORE_WS:
         p->ignore_ws = !p->ignore_ws;
         p->built_w = -1;
@@ -809,7 +874,7 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_LABEL_CLEAR:
     case CMD_TAG:
     case CMD_UNTAG:
-    case CMD_NOTE: return pair_label(tui, p, cmd, arg);
+    case CMD_NOTE: return pair_label(tui, p, v->area.w, cmd, arg);
     case CMD_UNDO: {
         int r = tui_undo(tui);
         pair_reload(tui, p, 0);

@@ -127,10 +127,8 @@ rank_draw(struct tui *tui, struct view *v)
 static int
 rank_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
-    (void)tui;
-    (void)arg;
     struct rank_view *rv = v->priv;
-    if (list_motion(&rv->pos, cmd, rv->doc.n, v->area.h - 1))
+    if (list_motion(tui, &rv->pos, cmd, arg, rv->doc.n, v->area.h - 1))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     return TUI_R_IGNORED;
 }

@@ -353,7 +353,7 @@ static int
 stats_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
     struct stats_view *s = v->priv;
-    if (list_motion(&s->pos, cmd, s->doc.n, v->area.h - 1))
+    if (list_motion(tui, &s->pos, cmd, arg, s->doc.n, v->area.h - 1))
         return TUI_R_HANDLED | TUI_R_REDRAW;
     if (cmd == CMD_REFERENCE)
         return stats_set_reference(tui, s, arg && *arg ? arg : NULL);

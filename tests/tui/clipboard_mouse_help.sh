@@ -1,6 +1,6 @@
 #!/bin/bash
-# y copies the selected response with OSC 52 (DCS-wrapped for tmux when $TMUX is
-# set, plain otherwise), checked on the raw bytes; the mouse wheel scrolls; ?
+# y copies the selected response with OSC 52 (DCS-wrapped inside tmux with
+# allow-passthrough on, plain outside tmux), checked on the raw bytes; the mouse wheel scrolls; ?
 # shows help generated from the key tables.
 . "$PS_TESTS/tui/lib.bash"
 tui_setup
@@ -21,8 +21,10 @@ RUN
     tmux -S "$SOCK" set-option -g status off >/dev/null
 }
 
-# Inside tmux ($TMUX set by tmux): DCS passthrough.
+# Inside tmux ($TMUX set by tmux) with allow-passthrough on: DCS passthrough
+# (tests/tui/clipboard_tmux.sh covers set-clipboard on and neither).
 start_recorded ""
+tmux -S "$SOCK" set-option -g allow-passthrough on
 wait_for "[items] 1/60"
 keys Enter
 wait_for "pair 1/60"

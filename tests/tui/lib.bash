@@ -143,3 +143,19 @@ gen_pairs() {
         }
     }' > "$1"
 }
+
+# require CMD...: skip the test (exit 77) when a tool is missing.
+require() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || { echo "SKIP: $c not installed"; exit 77; }
+    done
+}
+
+# pairs_workspace N: gen_pairs N items into $T/pairs.jsonl and import them as the
+# dataset "pairs" of the workspace $WS (= $T/ws.db).
+pairs_workspace() {
+    gen_pairs "$T/pairs.jsonl" "$1"
+    WS="$T/ws.db"
+    "$PS_BIN" -w "$WS" import --name pairs "$T/pairs.jsonl" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
+}

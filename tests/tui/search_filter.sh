@@ -32,7 +32,7 @@ wait_for "nosuchwordanywhere: no match"
 
 # Label two items from the list, then filter by my labels.
 keys g g 1 j 2
-wait_for "labeled B as human:tester"
+wait_for "labeled response #2 better, as human:tester"
 keys f ; type_text "label=none" ; keys Enter
 wait_for "[filter: label=none]"
 wait_for "[items] 1/38"
@@ -45,7 +45,7 @@ wait_for "[items] 1/1"
 # Relabel item 2 as A to create a disagreement.
 keys f ; type_text "off" ; keys Enter
 keys j 1
-wait_for "labeled A"
+wait_for "labeled response #1 better"
 keys f ; type_text "disagree" ; keys Enter
 wait_for "[items] 1/1"
 assert_screen_has "question number 2 about topic2"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/record.h"
+#include "store/annotate.h"
 #include "store/browse.h"
 #include "store/internal.h"
 #include "store/store.h"
