@@ -227,6 +227,54 @@ const char *const store_migrations[] = {
     "r.idx)),'')"
     "  AS responses FROM item i;"
     "INSERT INTO item_fts (item_fts) VALUES ('rebuild');",
+    /* 5: the critique workbench (C3PO, src/store/critique.c).  Feedback gets scope,
+     * type and a metric (DSL text, src/core/metric.h) as columns, filled from the
+     * imported meta; categories are rows; critique items get their category by id,
+     * a dedupe key, the baseline methods' answers, a split, an error; every edit of
+     * a feedback or critique is a row of critique_edit (the generated original is the
+     * first edit's old value); evaluation results are rows of critique_eval. */
+    "ALTER TABLE feedback ADD COLUMN scope TEXT;"
+    "ALTER TABLE feedback ADD COLUMN type TEXT;"
+    "ALTER TABLE feedback ADD COLUMN metric TEXT;"
+    "UPDATE feedback SET scope = json_extract(meta, '$.scope'),"
+    "  type = json_extract(meta, '$.type') WHERE json_valid(meta);"
+    "CREATE TRIGGER feedback_meta_cols AFTER INSERT ON feedback"
+    "  WHEN new.meta IS NOT NULL AND json_valid(new.meta) BEGIN"
+    "  UPDATE feedback SET scope = coalesce(scope, json_extract(new.meta, '$.scope')),"
+    "    type = coalesce(type, json_extract(new.meta, '$.type')) WHERE id = new.id;"
+    "END;"
+    "CREATE TABLE critique_category ("
+    "  id INTEGER PRIMARY KEY,"
+    "  feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,"
+    "  text TEXT NOT NULL, meta TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "  UNIQUE (feedback_id, text));"
+    "ALTER TABLE critique ADD COLUMN category_id INTEGER;"
+    "ALTER TABLE critique ADD COLUMN prompt_key TEXT;"
+    "ALTER TABLE critique ADD COLUMN in_context TEXT;"
+    "ALTER TABLE critique ADD COLUMN cot TEXT;"
+    "ALTER TABLE critique ADD COLUMN split TEXT NOT NULL DEFAULT 'train';"
+    "ALTER TABLE critique ADD COLUMN error TEXT;"
+    "ALTER TABLE critique ADD COLUMN updated_at TEXT;"
+    "UPDATE critique SET prompt_key = lower(trim(prompt));"
+    "CREATE UNIQUE INDEX critique_prompt ON critique(feedback_id, prompt_key);"
+    "CREATE INDEX critique_fb_scope ON critique(feedback_id, scope, id);"
+    "CREATE TABLE critique_edit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  target TEXT NOT NULL CHECK (target IN ('feedback','critique')),"
+    "  target_id INTEGER NOT NULL, field TEXT NOT NULL,"
+    "  old_value TEXT, new_value TEXT, author TEXT NOT NULL,"
+    "  undone INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
+    "CREATE INDEX critique_edit_target ON critique_edit(target, target_id, id);"
+    "CREATE TABLE critique_eval ("
+    "  id INTEGER PRIMARY KEY,"
+    "  critique_id INTEGER NOT NULL REFERENCES critique(id) ON DELETE CASCADE,"
+    "  run TEXT NOT NULL, candidate TEXT, kind TEXT NOT NULL,"
+    "  swap INTEGER NOT NULL DEFAULT 0, score REAL, success INTEGER,"
+    "  baseline_metric REAL, candidate_metric REAL, rationale TEXT, judge TEXT, meta TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "  UNIQUE (critique_id, run, swap));",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
