@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential cmake pkg-config
 libncurses-dev libreadline-dev liblua5.4-dev lua5.4 libcurl4-openssl-dev libcjson-dev
-libsqlite3-dev sqlite3 zlib1g-dev
+libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev
 tmux python3 git time"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
