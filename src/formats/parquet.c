@@ -570,6 +570,7 @@ parse_kv(struct pq_file *f, struct tc *t)
     if (et != TC_STRUCT)
         return -1;
     f->kv = xcalloc(n ? n : 1, sizeof *f->kv);
+    f->nkv = (int)n; /* zeroed entries free as NULL if parsing stops midway */
     for (uint32_t i = 0; i < n; i++) {
         int16_t last = 0, id;
         int ty, r;
@@ -588,7 +589,6 @@ parse_kv(struct pq_file *f, struct tc *t)
         }
         if (r < 0)
             return -1;
-        f->nkv = (int)i + 1;
     }
     return 0;
 }
@@ -632,7 +632,7 @@ parse_footer(struct pq_file *f, const uint8_t *buf, uint32_t n, struct ps_err *e
             }
             if (r < 0)
                 break;
-        } else if (id == 5 && ty == TC_LIST) {
+        } else if (id == 5 && ty == TC_LIST && !f->kv) {
             if (parse_kv(f, &t))
                 break;
         } else if (tc_skip(&t, ty)) {
@@ -805,6 +805,12 @@ pq_meta(const struct pq_file *f, const char *key)
 int
 pq_is_parquet(const char *path)
 {
+    /* a pipe cannot be peeked without losing its bytes: go by the name */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        size_t n = strlen(path);
+        return n >= 8 && !strcmp(path + n - 8, ".parquet");
+    }
     FILE *fp = fopen(path, "rb");
     char magic[4] = {0};
     int yes = 0;

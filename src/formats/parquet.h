@@ -40,7 +40,8 @@ int64_t pq_row_index(const struct pq_file *f);
  * valid until pq_close), or NULL. */
 const char *pq_meta(const struct pq_file *f, const char *key);
 
-/* Non-zero when the file starts with Parquet's magic "PAR1". */
+/* Non-zero when the file starts with Parquet's magic "PAR1" (for a pipe, which
+ * cannot be peeked: when its name ends in .parquet). */
 int pq_is_parquet(const char *path);
 
 #endif
