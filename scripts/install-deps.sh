@@ -4,8 +4,12 @@
 set -e
 PKGS="build-essential cmake pkg-config
 libncurses-dev libreadline-dev liblua5.4-dev lua5.4 libcurl4-openssl-dev libcjson-dev
-libsqlite3-dev sqlite3 zlib1g-dev
+libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev
 tmux python3 git time"
+# node and npm run the Parquet interoperability tests (tests/e2e/parquet_*.sh, which
+# npm-install hyparquet and hyparquet-writer into the build directory)
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null 2>&1 && SUDO=sudo

@@ -55,7 +55,8 @@ struct fmt_job {
     const struct import_format *fmt;
     const char *path;             /* the file, as given */
     const char *base;             /* its basename without data extensions ("annotations") */
-    long line;                    /* line of the current source record */
+    long line;                    /* line of the current source record (row for tables) */
+    int rows;                     /* the source is a table (Parquet): messages say "row N" */
     long index;                   /* 0-based index of the current source record */
     const struct csv_row *header; /* CSV only */
     const struct field_map *map;  /* --map, for the generic format */
@@ -82,7 +83,10 @@ int fmt_get_str(struct fmt_job *job, const cJSON *obj, const char *key, int requ
 /* Get obj[key] as a number; strings holding numbers are accepted. */
 int fmt_get_num(struct fmt_job *job, const cJSON *obj, const char *key, int required, double *out,
                 int *present, struct ps_err *err);
-/* Report an error about the current record: "file:line: <msg>". */
+/* Where the current record is, for messages: "file:line", or "file: row N" for
+ * tables (job-owned, like fmt_tmp). */
+const char *fmt_where(struct fmt_job *job);
+/* Report an error about the current record: "file:line: <msg>" ("file: row N: <msg>"). */
 int fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...) PS_PRINTF(3, 4);
 /* JSON type name for messages ("string", "number", "array", ...). */
 const char *fmt_json_type(const cJSON *v);

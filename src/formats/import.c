@@ -2,12 +2,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/progress.h"
 #include "core/xalloc.h"
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
 #include "formats/jsonstream.h"
+#include "formats/parquet.h"
 #include "store/store.h"
 
 static int
@@ -23,12 +26,23 @@ import_default_name(const char *path, char *out, size_t size)
     const char *slash = strrchr(path, '/');
     snprintf(out, size, "%s", slash ? slash + 1 : path);
     /* ".dataset" too: LLMBar's X.dataset.json is the dataset X */
-    static const char *const exts[] = {".gz",  ".jsonl",  ".json",   ".csv",
-                                       ".tsv", ".ndjson", ".dataset"};
+    static const char *const exts[] = {".gz",  ".jsonl",  ".json",    ".csv",
+                                       ".tsv", ".ndjson", ".parquet", ".dataset"};
     for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
             if (has_suffix(out, exts[i]) && strlen(out) > strlen(exts[i]))
                 out[strlen(out) - strlen(exts[i])] = '\0';
+    /* shards as the hub names them: train-00000-of-00003 -> train */
+    char *dash = strstr(out, "-of-");
+    size_t len = strlen(out);
+    if (dash && dash > out + 1 &&
+        strspn(dash + 4, "0123456789") == len - (size_t)(dash + 4 - out) && dash[4]) {
+        char *d = dash;
+        while (d > out && d[-1] >= '0' && d[-1] <= '9')
+            d--;
+        if (d < dash && d > out + 1 && d[-1] == '-')
+            d[-1] = '\0';
+    }
 }
 
 static int
@@ -79,21 +93,6 @@ list_keys(const cJSON *o, char *out, size_t size)
     }
 }
 
-/* Parquet starts with the magic "PAR1".  Until src/formats/parquet.c exists it is
- * refused by name instead of being reported as malformed JSON. */
-static int
-is_parquet(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char magic[4] = {0};
-    int yes = 0;
-    if (f) {
-        yes = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "PAR1", 4);
-        fclose(f);
-    }
-    return yes;
-}
-
 /* Choose the format of one file from its first record. */
 static int
 detect(const char *path, const struct import_opts *opts, const struct import_format **out,
@@ -113,12 +112,7 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
     }
     int best = 0;
     *out = NULL;
-    if (is_parquet(path))
-        return ps_error(err, PS_ERR_PARSE,
-                        "%s: a Parquet file; prefscope cannot read Parquet yet (convert it to "
-                        "JSON Lines first)",
-                        path);
-    if (is_csv_path(path)) {
+    if (!pq_is_parquet(path) && is_csv_path(path)) {
         struct csv_reader c;
         struct csv_row hdr = {0};
         if (csv_open(&c, path, csv_sep(path), err) != PS_OK)
@@ -153,18 +147,31 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
         csv_row_free(&hdr);
         return *out ? PS_OK : PS_ERR_PARSE;
     }
-    struct json_stream js;
-    if (js_open(&js, path, err) != PS_OK)
-        return err->code;
     cJSON *first = NULL;
-    int rc = js_next(&js, &first, err);
-    int mode = js.mode;
-    long first_line = js.rec_line ? js.rec_line : 1;
-    js_close(&js);
+    int rc, mode = JS_LINES, parquet = pq_is_parquet(path);
+    long first_line = 1;
+    if (parquet) {
+        /* a Parquet row is a record, as a JSON line would be */
+        struct pq_file *pq;
+        if (pq_open(path, &pq, err) != PS_OK)
+            return err->code;
+        rc = pq_next(pq, &first, err);
+        pq_close(pq);
+        if (rc == 0)
+            return ps_error(err, PS_ERR_PARSE, "%s: no rows (an empty Parquet file)", path);
+    } else {
+        struct json_stream js;
+        if (js_open(&js, path, err) != PS_OK)
+            return err->code;
+        rc = js_next(&js, &first, err);
+        mode = js.mode;
+        first_line = js.rec_line ? js.rec_line : 1;
+        js_close(&js);
+        if (rc == 0)
+            return ps_error(err, PS_ERR_PARSE, "%s: no records (empty JSON array)", path);
+    }
     if (rc < 0)
         return err->code;
-    if (rc == 0)
-        return ps_error(err, PS_ERR_PARSE, "%s: no records (empty JSON array)", path);
     for (int i = 0; all[i]; i++) {
         int s = 0;
         /* Document formats are candidates unless the file is an array of records:
@@ -183,10 +190,16 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
             list_keys(first, keys, sizeof keys);
         else
             snprintf(keys, sizeof keys, "not an object");
-        ps_error(err, PS_ERR_PARSE,
-                 "%s:%ld: cannot detect the format of the first record (fields: %s);"
-                 " use --map prompt=FIELD,a=FIELD,b=FIELD,label=FIELD or --format",
-                 path, first_line, keys);
+        if (parquet)
+            ps_error(err, PS_ERR_PARSE,
+                     "%s: row 1: cannot detect the format of the first row (columns: %s);"
+                     " use --map prompt=COLUMN,a=COLUMN,b=COLUMN,label=COLUMN or --format",
+                     path, keys);
+        else
+            ps_error(err, PS_ERR_PARSE,
+                     "%s:%ld: cannot detect the format of the first record (fields: %s);"
+                     " use --map prompt=FIELD,a=FIELD,b=FIELD,label=FIELD or --format",
+                     path, first_line, keys);
     }
     cJSON_Delete(first);
     return *out ? PS_OK : PS_ERR_PARSE;
@@ -222,6 +235,48 @@ run_json(struct fmt_job *job, struct ps_err *err)
         rc = err->code ? err->code : PS_ERR_PARSE;
     job->sink->n_records += 0;
     js_close(&js);
+    return rc;
+}
+
+/* Rows of a Parquet file, each converted as the JSON object it becomes.  A progress
+ * bar shows on a terminal: the footer knows the row count. */
+static int
+run_parquet(struct fmt_job *job, struct ps_err *err)
+{
+    struct pq_file *pq;
+    if (pq_open(job->path, &pq, err) != PS_OK)
+        return err->code;
+    if (!job->fmt->json_record) {
+        pq_close(pq);
+        return ps_error(err, PS_ERR_USAGE,
+                        "%s: format '%s' reads one JSON document, not rows of a table", job->path,
+                        job->fmt->name);
+    }
+    job->rows = 1;
+    struct progress pg;
+    struct progress_counts pc = {0};
+    progress_init(&pg, "import", pq_num_rows(pq));
+    int live = pg.mode == 2 && !job->sink->dry_run;
+    int rc = PS_OK, got;
+    cJSON *obj;
+    while (!job->stop && (got = pq_next(pq, &obj, err)) > 0) {
+        job->index = pq_row_index(pq);
+        job->line = job->index + 1;
+        job->field_prefix = NULL;
+        rc = job->fmt->json_record(job, obj, err);
+        cJSON_Delete(obj);
+        job_tmp_reset(job);
+        if (rc != PS_OK)
+            break;
+        pc.done = job->line;
+        if (live && (pc.done & 1023) == 0)
+            progress_update(&pg, &pc);
+    }
+    if (rc == PS_OK && !job->stop && got < 0)
+        rc = err->code ? err->code : PS_ERR_PARSE;
+    if (live)
+        progress_finish(&pg, &pc);
+    pq_close(pq);
     return rc;
 }
 
@@ -284,7 +339,9 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
             sb_free(&sb);
         }
     }
-    int rc = is_csv_path(path) ? run_csv(&job, err) : run_json(&job, err);
+    int rc = pq_is_parquet(path) ? run_parquet(&job, err)
+             : is_csv_path(path) ? run_csv(&job, err)
+                                 : run_json(&job, err);
     (void)bytes;
     job_done(&job);
     return rc;

@@ -30,6 +30,13 @@ fmt_json_type(const cJSON *v)
 /* The nested-object prefix of field names in messages. */
 #define FP(job) ((job)->field_prefix ? (job)->field_prefix : "")
 
+const char *
+fmt_where(struct fmt_job *job)
+{
+    return job->rows ? fmt_tmp_printf(job, "%s: row %ld", job->path, job->line)
+                     : fmt_tmp_printf(job, "%s:%ld", job->path, job->line);
+}
+
 int
 fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...)
 {
@@ -43,7 +50,7 @@ fmt_fail(struct fmt_job *job, struct ps_err *err, const char *fmt, ...)
     for (char *p = msg; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
-    return ps_error(err, PS_ERR_PARSE, "%s:%ld: %s", job->path, job->line, msg);
+    return ps_error(err, PS_ERR_PARSE, "%s: %s", fmt_where(job), msg);
 }
 
 int
@@ -148,8 +155,8 @@ fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err)
         char *txt = pretty ? cJSON_Print(pretty) : NULL;
         struct strbuf safe = STRBUF_INIT;
         fmt_json_for_terminal(txt ? txt : sb_str(&sb), &safe);
-        fprintf(sink->out, "first record (%s:%ld) as it would be stored:\n%s\n", job->path,
-                job->line, sb_str(&safe));
+        fprintf(sink->out, "first record (%s) as it would be stored:\n%s\n", fmt_where(job),
+                sb_str(&safe));
         sb_free(&safe);
         cJSON_free(txt);
         cJSON_Delete(pretty);
@@ -159,14 +166,14 @@ fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err)
         return PS_OK;
     }
     if (store_put_record(sink->st, sink->dataset_id, rec, err) != PS_OK)
-        return ps_error_prefix(err, "%s:%ld: ", job->path, job->line);
+        return ps_error_prefix(err, "%s: ", fmt_where(job));
     sink->n_records++;
     return PS_OK;
 }
 
 int
-fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
-                  const char *effect, const char *meta_json, struct ps_err *err)
+fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain, const char *effect,
+                  const char *meta_json, struct ps_err *err)
 {
     struct import_sink *sink = job->sink;
     if (sink->dry_run) {
@@ -184,15 +191,16 @@ fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
         else
             sb_puts(&sb, "null");
         sb_puts(&sb, "}");
-        fprintf(sink->out, "first record (%s:%ld) as it would be stored (a feedback record):\n%s\n",
-                job->path, job->line, sb_str(&sb));
+        fprintf(sink->out, "first record (%s) as it would be stored (a feedback record):\n%s\n",
+                fmt_where(job), sb_str(&sb));
         sb_free(&sb);
         sink->n_feedback++;
         job->stop = 1;
         return PS_OK;
     }
-    if (store_put_feedback(sink->st, sink->dataset_id, feedback, domain, effect, meta_json, err) != PS_OK)
-        return ps_error_prefix(err, "%s:%ld: ", job->path, job->line);
+    if (store_put_feedback(sink->st, sink->dataset_id, feedback, domain, effect, meta_json, err) !=
+        PS_OK)
+        return ps_error_prefix(err, "%s: ", fmt_where(job));
     sink->n_feedback++;
     return PS_OK;
 }

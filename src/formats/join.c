@@ -119,9 +119,9 @@ fmt_emit_join(struct fmt_job *job, const char *key, const char *what,
         cJSON *judg = cJSON_DetachItemFromObjectCaseSensitive(v, "judgments");
         char *txt = judg ? cJSON_Print(judg) : NULL;
         fprintf(sink->out,
-                "first record (%s:%ld) adds these judgments to the item with key \"%s\""
+                "first record (%s) adds these judgments to the item with key \"%s\""
                 " (responses by position: 0 = the first response):\n%s\n",
-                job->path, job->line, key, txt ? txt : "[]");
+                fmt_where(job), key, txt ? txt : "[]");
         cJSON_free(txt);
         cJSON_Delete(judg);
         cJSON_Delete(v);
@@ -138,10 +138,10 @@ fmt_emit_join(struct fmt_job *job, const char *key, const char *what,
                         " pairs first: in the same command, or earlier and then --append)",
                         what, key);
     if (rc != PS_OK)
-        return ps_error_prefix(err, "%s:%ld: ", job->path, job->line);
+        return ps_error_prefix(err, "%s: ", fmt_where(job));
     for (int i = 0; i < n; i++)
         if (store_add_judgment(sink->st, item, &j[i], err) != PS_OK)
-            return ps_error_prefix(err, "%s:%ld: %s: ", job->path, job->line, what);
+            return ps_error_prefix(err, "%s: %s: ", fmt_where(job), what);
     sink->n_records++;
     return PS_OK;
 }

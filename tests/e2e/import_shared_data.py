@@ -415,9 +415,31 @@ NOT_PREFERENCE = {  # Parquet reader fixtures and their dumps (parquet_fixtures/
     # no pairs, no judgments; refused with one line naming the file
     "parquet_fixtures/ifbench_test.expected.jsonl": "cannot detect the format",
     "parquet_fixtures/smollm2_customs_train.expected.jsonl": "cannot detect the format",
-    "parquet_fixtures/ifbench_test.parquet": "Parquet",
-    "parquet_fixtures/smollm2_customs_train.parquet": "Parquet",
+    "parquet_fixtures/ifbench_test.parquet": "cannot detect the format",
+    "parquet_fixtures/smollm2_customs_train.parquet": "cannot detect the format",
 }
+
+
+# ---- Parquet fixtures (not preference data: read through --map) -------------
+def test_parquet_fixtures():
+    """Each Parquet fixture imported through --map gives exactly the items its
+    DuckDB dump (.expected.jsonl) gives with the same map: same rows, same texts."""
+    maps = {
+        "ifbench_test": "prompt=prompt,a=messages[1].content,b=messages[0].content,id=key",
+        "smollm2_customs_train": "prompt=prompt,a=response,b=system_prompt",
+    }
+    for base, spec in maps.items():
+        pq, dump = data("parquet_fixtures", base + ".parquet"), data("parquet_fixtures", base + ".expected.jsonl")
+        imp("pq_" + base, pq, extra=("--map", spec))
+        imp("js_" + base, dump, extra=("--map", spec))
+        want = [json.loads(line) for line in open(dump, encoding="utf-8")]
+        got, ref = items("pq_" + base), items("js_" + base)
+        eq(len(got), len(want), f"{base}: items from the Parquet file")
+        strip = lambda it: {k: v for k, v in it.items() if k not in ("id", "index", "meta")}
+        eq([strip(x) for x in got], [strip(x) for x in ref], f"{base}: items equal those of the dump")
+        eq([it["prompt"] for it in got], [r["prompt"] for r in want], f"{base}: prompts in row order")
+        p = run("import", "--dry-run", "--map", spec, pq)
+        check(f"first record ({pq}: row 1)" in p.stdout, f"{base}: dry run names row 1")
 
 
 def test_every_file():
@@ -446,7 +468,7 @@ def test_every_file():
 
 
 TESTS = [test_hh, test_llamafactory, test_alpaca_eval, test_pandalm, test_llmbar, test_arena,
-         test_icai, test_annotated_pairs, test_c3po, test_every_file]
+         test_icai, test_annotated_pairs, test_c3po, test_parquet_fixtures, test_every_file]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Preference-shaped Parquet written by an independent writer (npm hyparquet-writer):
+# every encoding and codec it can produce, read back by the independent reader
+# (npm hyparquet) and by prefscope, compared field by field; imports with the right
+# counts, equal to the same rows as JSON Lines; shards as one dataset; a pipe and a
+# damaged file refused atomically.  Skipped (77) without node/npm or when npm cannot
+# install the packages (offline); they install once into the build directory.
+set -euo pipefail
+: "${PS_BIN:?PS_BIN not set}"
+HERE=$(cd "$(dirname "$0")" && pwd)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "SKIP: node and npm are needed (scripts/install-deps.sh installs them)"
+    exit 77
+fi
+NPMDIR="$(dirname "$PS_BIN")/npm-parquet"
+if [ ! -d "$NPMDIR/node_modules/hyparquet-writer" ] || [ ! -d "$NPMDIR/node_modules/hyparquet" ]; then
+    mkdir -p "$NPMDIR"
+    if ! (cd "$NPMDIR" && npm install --no-audit --no-fund --silent \
+        hyparquet-writer@0.17.0 hyparquet@1.33.0 >/dev/null 2>&1); then
+        echo "SKIP: npm could not install hyparquet-writer and hyparquet (offline?)"
+        exit 77
+    fi
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+# node resolves packages next to the script, so it runs from the npm directory
+cp "$HERE/parquet_writer.mjs" "$NPMDIR/"
+for seed in 7 20261204; do
+    mkdir -p "$WORK/$seed"
+    node "$NPMDIR/parquet_writer.mjs" "$WORK/$seed" "$seed"
+done
+export PS_BIN WORK
+export PQ_DUMP="$(dirname "$PS_BIN")/tests/test_parquet"
+python3 "$HERE/parquet_writer.py"
