@@ -28,8 +28,10 @@ tui_on_fatal(int sig)
 {
     /* endwin is not async-signal-safe, but leaving the terminal in raw mode
      * after a crash is worse; this is what htop and tig do too. */
-    if (tui_screen_active)
+    if (tui_screen_active) {
         endwin();
+        tui_term_wipe();
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -40,6 +42,7 @@ tui_restore_atexit(void)
     if (tui_screen_active) {
         tui_screen_active = 0;
         endwin();
+        tui_term_wipe();
     }
 }
 
@@ -605,6 +608,8 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
         return ps_error(err, PS_ERR_USAGE, "the terminal UI needs a terminal (stdin and stdout)");
     const char *codeset = nl_langinfo(CODESET);
     tui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+    if (tui_term_check(err) != PS_OK)
+        return err->code;
     if (!getenv("ESCDELAY"))
         set_escdelay(25);
     if (!newterm(NULL, stdout, stdin))
@@ -664,6 +669,7 @@ tui_done(struct tui *tui)
     if (tui_screen_active) {
         tui_screen_active = 0;
         endwin();
+        tui_term_wipe();
     }
 }
 
