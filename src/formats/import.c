@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
@@ -223,6 +224,30 @@ run_json(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* Every column the format needs must be in the header: name the first missing one and
+ * what the header has (sanitized: column names are data). */
+static int
+check_csv_columns(struct fmt_job *job, const struct csv_row *hdr, struct ps_err *err)
+{
+    const char *const *need = job->fmt->csv_columns;
+    for (int i = 0; need && need[i]; i++) {
+        if (csv_col(hdr, need[i]) >= 0)
+            continue;
+        struct strbuf found = STRBUF_INIT;
+        for (int c = 0; c < hdr->n && found.len < 200; c++) {
+            if (c)
+                sb_puts(&found, ", ");
+            text_sanitize(hdr->field[c], strlen(hdr->field[c]), &found, TEXT_SAN_ONELINE);
+        }
+        int rc = ps_error(err, PS_ERR_PARSE,
+                          "%s:%ld: format '%s' needs the column '%s' in the CSV header (found: %s)",
+                          job->path, hdr->line, job->fmt->name, need[i], sb_str(&found));
+        sb_free(&found);
+        return rc;
+    }
+    return PS_OK;
+}
+
 static int
 run_csv(struct fmt_job *job, struct ps_err *err)
 {
@@ -238,6 +263,8 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     else if (!job->fmt->csv_record)
         rc = ps_error(err, PS_ERR_USAGE, "%s: format '%s' does not read CSV", job->path,
                       job->fmt->name);
+    else
+        rc = check_csv_columns(job, &hdr, err);
     job->header = &hdr;
     while (rc == PS_OK && !job->stop && (got = csv_next(&c, &row, err)) > 0) {
         job->line = row.line;
