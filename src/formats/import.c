@@ -9,6 +9,7 @@
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
 #include "formats/jsonstream.h"
+#include "formats/spool.h"
 #include "store/store.h"
 
 static int
@@ -22,7 +23,7 @@ void
 import_default_name(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    snprintf(out, size, "%s", strcmp(path, "<stdin>") == 0 ? "stdin" : slash ? slash + 1 : path);
     static const char *const exts[] = {".gz", ".jsonl", ".json", ".csv", ".tsv", ".ndjson"};
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
@@ -285,22 +286,25 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* `path` is what to open, `name` the input as the user gave it (they differ for a
+ * spooled pipe: spool.h). */
 static int
-import_one(struct import_sink *sink, const char *path, const struct import_format *fmt,
-           const struct field_map *map, long long *bytes, struct ps_err *err)
+import_one(struct import_sink *sink, const char *path, const char *name,
+           const struct import_format *fmt, const struct field_map *map, long long *bytes,
+           struct ps_err *err)
 {
     struct fmt_job job;
     memset(&job, 0, sizeof job);
     job.fmt = fmt;
     job.path = path;
     char base[256];
-    import_default_name(path, base, sizeof base);
+    import_default_name(name, base, sizeof base);
     job.base = base;
     job.map = map;
     job.sink = sink;
     job.index = -1;
     if (sink->dry_run) {
-        fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", path, fmt->name,
+        fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", name, fmt->name,
                 fmt->summary, fmt->mapping);
         if (map) {
             struct strbuf sb = STRBUF_INIT;
@@ -315,15 +319,15 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
     return rc;
 }
 
-int
-import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
-             struct import_result *res, struct ps_err *err)
+/* import_files on prepared inputs: files[i] is opened, names[i] is shown. */
+static int
+import_run(struct store *st, const char *const *files, const char *const *names, int n,
+           const struct import_opts *opts, struct import_result *res, struct ps_err *err)
 {
-    memset(res, 0, sizeof *res);
     if (opts->name)
         snprintf(res->name, sizeof res->name, "%s", opts->name);
     else
-        import_default_name(files[0], res->name, sizeof res->name);
+        import_default_name(names[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
     if (opts->map && fieldmap_parse(opts->map, &map, err) != PS_OK)
         return err->code;
@@ -342,12 +346,12 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     /* the default name comes from the first file with pairs, not from a judge file */
     for (int i = 0; rc == PS_OK && !opts->name && i < n; i++)
         if (!fmts[i]->joins) {
-            import_default_name(files[i], res->name, sizeof res->name);
+            import_default_name(names[i], res->name, sizeof res->name);
             break;
         }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            rc = import_one(&sink, files[i], fmts[i], map, &res->bytes, err);
+            rc = import_one(&sink, files[i], names[i], fmts[i], map, &res->bytes, err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
@@ -365,7 +369,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     int have = store_dataset_find(st, res->name, &existing, NULL) == PS_OK;
     struct strbuf sources = STRBUF_INIT;
     for (int i = 0; i < n; i++)
-        sb_printf(&sources, "%s%s", i ? ", " : "", files[i]);
+        sb_printf(&sources, "%s%s", i ? ", " : "", names[i]);
     if (have && opts->append) {
         sink.dataset_id = existing;
     } else {
@@ -381,14 +385,14 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         const struct import_format *used = fmts[i];
         if ((k < n) == (used->joins != 0))
             continue;
-        rc = import_one(&sink, files[i], used, map, &res->bytes, err);
+        rc = import_one(&sink, files[i], names[i], used, map, &res->bytes, err);
         if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
         }
     }
     if (rc == PS_OK && sink.n_records == 0 && sink.n_feedback == 0)
-        rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", files[0]);
+        rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", names[0]);
     if (rc == PS_OK)
         rc = store_dataset_refresh_counts(st, sink.dataset_id, err);
     if (rc == PS_OK) {
@@ -413,5 +417,35 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     res->feedback = sink.n_feedback;
     res->skipped = sink.n_skipped;
     res->repaired = sink.n_repaired;
+    return rc;
+}
+
+int
+import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+             struct import_result *res, struct ps_err *err)
+{
+    memset(res, 0, sizeof *res);
+    struct spool *sp = xcalloc((size_t)n, sizeof *sp);
+    const char **open = xcalloc((size_t)n, sizeof *open);
+    const char **names = xcalloc((size_t)n, sizeof *names);
+    int rc = PS_OK, nstdin = 0, ready = 0;
+    for (int i = 0; i < n && rc == PS_OK; i++, ready++) {
+        if (strcmp(files[i], "-") == 0 && nstdin++)
+            rc = ps_error(err, PS_ERR_USAGE, "'-' (standard input) can be given only once");
+        else
+            rc = spool_prepare(&sp[i], files[i], err);
+        open[i] = spool_open_path(&sp[i]);
+        names[i] = sp[i].name;
+    }
+    if (rc == PS_OK)
+        rc = import_run(st, open, names, n, opts, res, err);
+    for (int i = 0; i < ready; i++) {
+        if (rc != PS_OK)
+            spool_fix_message(&sp[i], err);
+        spool_done(&sp[i]);
+    }
+    free(sp);
+    free(open);
+    free(names);
     return rc;
 }
