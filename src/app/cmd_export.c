@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "core/outfile.h"
 #include "formats/export.h"
 #include "store/store.h"
 
@@ -22,11 +23,22 @@ static const char export_usage[] =
     "\n"
     "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
     "                      else the first annotator)\n"
+    "  -o, --output FILE   write to FILE (complete or not at all: a temporary file is\n"
+    "                      renamed over it at the end) instead of stdout; - is stdout\n"
+    "  -w, --workspace F   workspace file\n"
     "\n"
     "Whatever a format cannot hold (ties in trl, ratings, groups of more than two\n"
-    "responses...) is counted on stderr.\n"
-    "  -o, --output FILE   write to FILE instead of stdout\n"
-    "  -w, --workspace F   workspace file\n";
+    "responses...) is counted on stderr.\n";
+
+/* Report app->err (which names the output path) as an export error. */
+static int
+export_fail(struct app *app)
+{
+    char msg[PS_ERR_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", app->err.msg);
+    snprintf(app->err.msg, sizeof app->err.msg, "export: %.1000s", msg);
+    return app_fail(app);
+}
 
 int
 cmd_export(struct app *app, int argc, char **argv)
@@ -70,13 +82,18 @@ cmd_export(struct app *app, int argc, char **argv)
     int64_t id;
     if (store_dataset_find(st, argv[optind], &id, &app->err) != PS_OK)
         return app_fail(app);
-    FILE *out = stdout;
-    if (output && !(out = fopen(output, "w")))
-        return app_failf(app, "export: %s: %s", output, strerror(errno));
+    struct outfile of;
+    if (outfile_open(&of, output ? output : "-", &app->err) != PS_OK)
+        return export_fail(app);
     struct export_result res;
-    int rc = export_dataset(st, id, &o, out, &res, &app->err);
-    if (out != stdout && fclose(out) != 0 && rc == PS_OK)
-        rc = ps_error(&app->err, PS_ERR_IO, "export: %s: write error", output);
+    int rc = export_dataset(st, id, &o, of.f, &res, &app->err);
+    if (rc != PS_OK && rc != PS_ERR_IO) {
+        outfile_abort(&of);
+        return app_fail(app);
+    }
+    /* On a write error the commit fails too, and says which path and why. */
+    if (outfile_commit(&of, &app->err) != PS_OK)
+        return export_fail(app);
     if (rc != PS_OK)
         return app_fail(app);
     export_report(&res, o.format, stderr);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "app/app.h"
+#include "core/datadir.h"
 #include "core/judge.h"
 #include "core/progress.h"
 #include "core/stats.h"
@@ -256,8 +257,8 @@ on_answer(void *ud, struct llm_result *res)
     llm_result_free(res);
 }
 
-/* The template file: a path, or NAME under prefscope/templates/judge/ in the source
- * tree, the installed data directory, then ~/.config/prefscope/templates/judge/. */
+/* The template file: a path, or NAME under prefscope/templates/judge/ in the shipped
+ * lua-modules (core/datadir.h), then ~/.config/prefscope/templates/judge/. */
 static char *
 find_template(const char *name)
 {
@@ -268,22 +269,20 @@ find_template(const char *name)
         return NULL;
     char path[4096];
     const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-    const char *dirs[3] = {PS_SOURCE_LUA_DIR "/prefscope/templates/judge",
-                           PS_INSTALL_DATA_DIR "/lua-modules/prefscope/templates/judge", NULL};
-    char user[2048] = "";
-    if (xdg && *xdg)
-        snprintf(user, sizeof user, "%s/prefscope/templates/judge", xdg);
-    else if (home && *home)
-        snprintf(user, sizeof user, "%s/.config/prefscope/templates/judge", home);
-    dirs[2] = user;
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i][0])
-            continue;
-        snprintf(path, sizeof path, "%s/%s.txt", dirs[i], name);
-        if (stat(path, &sb) == 0)
+    char dirs[DATADIR_MAX][DATADIR_PATH];
+    int n = datadir_list("lua-modules", dirs);
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(path, sizeof path, "%s/prefscope/templates/judge/%s.txt", dirs[i], name);
+        if (w > 0 && (size_t)w < sizeof path && stat(path, &sb) == 0)
             return xstrdup(path);
     }
-    return NULL;
+    if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/prefscope/templates/judge/%s.txt", xdg, name);
+    else if (home && *home)
+        snprintf(path, sizeof path, "%s/.config/prefscope/templates/judge/%s.txt", home, name);
+    else
+        return NULL;
+    return stat(path, &sb) == 0 ? xstrdup(path) : NULL;
 }
 
 static char *

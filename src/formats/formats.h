@@ -32,6 +32,9 @@ struct import_format {
     /* Convert one record; call fmt_emit (or fmt_emit_feedback) for each output. */
     int (*json_record)(struct fmt_job *job, const cJSON *obj, struct ps_err *err);
     int (*csv_record)(struct fmt_job *job, const struct csv_row *row, struct ps_err *err);
+    /* CSV formats: the header columns csv_record relies on (NULL-terminated), checked
+     * before the first row so a converter never meets a missing column.  NULL = none. */
+    const char *const *csv_columns;
     /* Formats whose file is one JSON document (not an array or lines). */
     int (*json_document)(struct fmt_job *job, const cJSON *doc, struct ps_err *err);
     /* Non-zero for formats whose records only add judgments to items imported before

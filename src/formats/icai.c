@@ -125,4 +125,5 @@ const struct import_format format_icai = {
         " text_a -> A, text_b -> B, tie / tie (bothbad) -> tie by 'dataset'; index -> id",
     .detect_csv = icai_detect,
     .csv_record = icai_record,
+    .csv_columns = (const char *const[]){"text_a", "text_b", "preferred_text", NULL},
 };

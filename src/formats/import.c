@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include "core/progress.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
 #include "formats/jsonstream.h"
 #include "formats/parquet.h"
+#include "formats/spool.h"
 #include "store/store.h"
 
 static int
@@ -24,7 +26,7 @@ void
 import_default_name(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    snprintf(out, size, "%s", strcmp(path, "<stdin>") == 0 ? "stdin" : slash ? slash + 1 : path);
     /* ".dataset" too: LLMBar's X.dataset.json is the dataset X */
     static const char *const exts[] = {".gz",  ".jsonl",  ".json",    ".csv",
                                        ".tsv", ".ndjson", ".parquet", ".dataset"};
@@ -280,6 +282,30 @@ run_parquet(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* Every column the format needs must be in the header: name the first missing one and
+ * what the header has (sanitized: column names are data). */
+static int
+check_csv_columns(struct fmt_job *job, const struct csv_row *hdr, struct ps_err *err)
+{
+    const char *const *need = job->fmt->csv_columns;
+    for (int i = 0; need && need[i]; i++) {
+        if (csv_col(hdr, need[i]) >= 0)
+            continue;
+        struct strbuf found = STRBUF_INIT;
+        for (int c = 0; c < hdr->n && found.len < 200; c++) {
+            if (c)
+                sb_puts(&found, ", ");
+            text_sanitize(hdr->field[c], strlen(hdr->field[c]), &found, TEXT_SAN_ONELINE);
+        }
+        int rc = ps_error(err, PS_ERR_PARSE,
+                          "%s:%ld: format '%s' needs the column '%s' in the CSV header (found: %s)",
+                          job->path, hdr->line, job->fmt->name, need[i], sb_str(&found));
+        sb_free(&found);
+        return rc;
+    }
+    return PS_OK;
+}
+
 static int
 run_csv(struct fmt_job *job, struct ps_err *err)
 {
@@ -295,6 +321,8 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     else if (!job->fmt->csv_record)
         rc = ps_error(err, PS_ERR_USAGE, "%s: format '%s' does not read CSV", job->path,
                       job->fmt->name);
+    else
+        rc = check_csv_columns(job, &hdr, err);
     job->header = &hdr;
     while (rc == PS_OK && !job->stop && (got = csv_next(&c, &row, err)) > 0) {
         job->line = row.line;
@@ -315,22 +343,25 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* `path` is what to open, `name` the input as the user gave it (they differ for a
+ * spooled pipe: spool.h). */
 static int
-import_one(struct import_sink *sink, const char *path, const struct import_format *fmt,
-           const struct field_map *map, long long *bytes, struct ps_err *err)
+import_one(struct import_sink *sink, const char *path, const char *name,
+           const struct import_format *fmt, const struct field_map *map, long long *bytes,
+           struct ps_err *err)
 {
     struct fmt_job job;
     memset(&job, 0, sizeof job);
     job.fmt = fmt;
     job.path = path;
     char base[256];
-    import_default_name(path, base, sizeof base);
+    import_default_name(name, base, sizeof base);
     job.base = base;
     job.map = map;
     job.sink = sink;
     job.index = -1;
     if (sink->dry_run) {
-        fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", path, fmt->name,
+        fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", name, fmt->name,
                 fmt->summary, fmt->mapping);
         if (map) {
             struct strbuf sb = STRBUF_INIT;
@@ -347,15 +378,15 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
     return rc;
 }
 
-int
-import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
-             struct import_result *res, struct ps_err *err)
+/* import_files on prepared inputs: files[i] is opened, names[i] is shown. */
+static int
+import_run(struct store *st, const char *const *files, const char *const *names, int n,
+           const struct import_opts *opts, struct import_result *res, struct ps_err *err)
 {
-    memset(res, 0, sizeof *res);
     if (opts->name)
         snprintf(res->name, sizeof res->name, "%s", opts->name);
     else
-        import_default_name(files[0], res->name, sizeof res->name);
+        import_default_name(names[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
     if (opts->map && fieldmap_parse(opts->map, &map, err) != PS_OK)
         return err->code;
@@ -374,12 +405,12 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     /* the default name comes from the first file with pairs, not from a judge file */
     for (int i = 0; rc == PS_OK && !opts->name && i < n; i++)
         if (!fmts[i]->joins) {
-            import_default_name(files[i], res->name, sizeof res->name);
+            import_default_name(names[i], res->name, sizeof res->name);
             break;
         }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            rc = import_one(&sink, files[i], fmts[i], map, &res->bytes, err);
+            rc = import_one(&sink, files[i], names[i], fmts[i], map, &res->bytes, err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
@@ -397,7 +428,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     int have = store_dataset_find(st, res->name, &existing, NULL) == PS_OK;
     struct strbuf sources = STRBUF_INIT;
     for (int i = 0; i < n; i++)
-        sb_printf(&sources, "%s%s", i ? ", " : "", files[i]);
+        sb_printf(&sources, "%s%s", i ? ", " : "", names[i]);
     if (have && opts->append) {
         sink.dataset_id = existing;
     } else {
@@ -413,14 +444,14 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         const struct import_format *used = fmts[i];
         if ((k < n) == (used->joins != 0))
             continue;
-        rc = import_one(&sink, files[i], used, map, &res->bytes, err);
+        rc = import_one(&sink, files[i], names[i], used, map, &res->bytes, err);
         if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
         }
     }
     if (rc == PS_OK && sink.n_records == 0 && sink.n_feedback == 0)
-        rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", files[0]);
+        rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", names[0]);
     if (rc == PS_OK)
         rc = store_dataset_refresh_counts(st, sink.dataset_id, err);
     if (rc == PS_OK) {
@@ -445,5 +476,35 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     res->feedback = sink.n_feedback;
     res->skipped = sink.n_skipped;
     res->repaired = sink.n_repaired;
+    return rc;
+}
+
+int
+import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+             struct import_result *res, struct ps_err *err)
+{
+    memset(res, 0, sizeof *res);
+    struct spool *sp = xcalloc((size_t)n, sizeof *sp);
+    const char **open = xcalloc((size_t)n, sizeof *open);
+    const char **names = xcalloc((size_t)n, sizeof *names);
+    int rc = PS_OK, nstdin = 0, ready = 0;
+    for (int i = 0; i < n && rc == PS_OK; i++, ready++) {
+        if (strcmp(files[i], "-") == 0 && nstdin++)
+            rc = ps_error(err, PS_ERR_USAGE, "'-' (standard input) can be given only once");
+        else
+            rc = spool_prepare(&sp[i], files[i], err);
+        open[i] = spool_open_path(&sp[i]);
+        names[i] = sp[i].name;
+    }
+    if (rc == PS_OK)
+        rc = import_run(st, open, names, n, opts, res, err);
+    for (int i = 0; i < ready; i++) {
+        if (rc != PS_OK)
+            spool_fix_message(&sp[i], err);
+        spool_done(&sp[i]);
+    }
+    free(sp);
+    free(open);
+    free(names);
     return rc;
 }

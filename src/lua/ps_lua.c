@@ -10,6 +10,7 @@
 
 #include <lualib.h>
 
+#include "core/datadir.h"
 #include "core/xalloc.h"
 #include "lua/l_internal.h"
 #include "store/store.h"
@@ -284,15 +285,21 @@ user_lua_dir(char *buf, size_t size)
     return buf;
 }
 
-/* package.path: $PS_LUA_PATH, the shipped lua-modules (source tree, then installed),
- * the user's ~/.config/prefscope/lua, then Lua's default.  ps.module_dirs lists the
- * same directories for template lookup. */
+/* package.path: $PS_LUA_PATH, the shipped lua-modules (next to the binary, then the
+ * source tree and the install prefix: core/datadir.h), the user's
+ * ~/.config/prefscope/lua, then Lua's default.  ps.module_dirs lists the same
+ * directories for template lookup. */
 static void
 set_module_path(lua_State *L)
 {
     char user[4096];
-    const char *dirs[4] = {PS_SOURCE_LUA_DIR, PS_INSTALL_DATA_DIR "/lua-modules",
-                           user_lua_dir(user, sizeof user), NULL};
+    char shipped[DATADIR_MAX][DATADIR_PATH];
+    int nshipped = datadir_list("lua-modules", shipped);
+    const char *dirs[DATADIR_MAX + 1];
+    int ndirs = 0;
+    for (int i = 0; i < nshipped; i++)
+        dirs[ndirs++] = shipped[i];
+    dirs[ndirs++] = user_lua_dir(user, sizeof user);
     luaL_Buffer b;
     lua_getglobal(L, "package");
     luaL_buffinit(L, &b);
@@ -301,7 +308,7 @@ set_module_path(lua_State *L)
         luaL_addstring(&b, env);
         luaL_addchar(&b, ';');
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < ndirs; i++)
         path_add(&b, dirs[i]);
     lua_getfield(L, -2, "path");
     luaL_addvalue(&b);
@@ -313,7 +320,7 @@ set_module_path(lua_State *L)
     lua_getglobal(L, "ps");
     lua_newtable(L);
     int n = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < ndirs; i++) {
         if (dirs[i] && dir_exists(dirs[i])) {
             lua_pushstring(L, dirs[i]);
             lua_rawseti(L, -2, ++n);

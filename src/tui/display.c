@@ -28,8 +28,10 @@ tui_on_fatal(int sig)
 {
     /* endwin is not async-signal-safe, but leaving the terminal in raw mode
      * after a crash is worse; this is what htop and tig do too. */
-    if (tui_screen_active)
+    if (tui_screen_active) {
         endwin();
+        tui_term_wipe();
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -40,6 +42,7 @@ tui_restore_atexit(void)
     if (tui_screen_active) {
         tui_screen_active = 0;
         endwin();
+        tui_term_wipe();
     }
 }
 
@@ -697,6 +700,8 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
     const char *codeset = nl_langinfo(CODESET);
     tui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
     snprintf(tui->codeset, sizeof tui->codeset, "%s", codeset && *codeset ? codeset : "unknown");
+    if (tui_term_check(err) != PS_OK)
+        return err->code;
     if (!getenv("ESCDELAY"))
         set_escdelay(25);
     if (!newterm(NULL, stdout, stdin))
@@ -756,6 +761,7 @@ tui_done(struct tui *tui)
     if (tui_screen_active) {
         tui_screen_active = 0;
         endwin();
+        tui_term_wipe();
     }
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/datadir.h"
 #include "core/xalloc.h"
 #include "tui/view.h"
 
@@ -267,14 +268,14 @@ theme_find(const char *name, char *path, size_t size)
             return 0;
     const char *env = getenv("PREFSCOPE_THEME_DIR");
     const char *home = getenv("HOME");
-    char dirs[4][1024];
+    char dirs[2 + DATADIR_MAX][DATADIR_PATH];
     int nd = 0;
     if (env && *env)
         snprintf(dirs[nd++], sizeof dirs[0], "%s", env);
     if (home && *home)
         snprintf(dirs[nd++], sizeof dirs[0], "%s/.config/prefscope/themes", home);
-    snprintf(dirs[nd++], sizeof dirs[0], "%s", PS_SOURCE_THEME_DIR);
-    snprintf(dirs[nd++], sizeof dirs[0], "%s/themes", PS_INSTALL_DATA_DIR);
+    int ns = datadir_list("themes", dirs + nd);
+    nd += ns;
     for (int i = 0; i < nd; i++) {
         int w = snprintf(path, size, "%s/%s.lua", dirs[i], name);
         if (w > 0 && (size_t)w < size && stat(path, &sb) == 0)
@@ -391,13 +392,16 @@ theme_list(char ***names)
     int n = 0, cap = 0;
     char **out = NULL;
     /* The same places theme_find looks in. */
-    char user[1024] = "", inst[1024];
+    char user[1024] = "";
     const char *home = getenv("HOME");
     if (home && *home)
         snprintf(user, sizeof user, "%s/.config/prefscope/themes", home);
-    snprintf(inst, sizeof inst, "%s/themes", PS_INSTALL_DATA_DIR);
-    const char *dirs[4] = {getenv("PREFSCOPE_THEME_DIR"), user, PS_SOURCE_THEME_DIR, inst};
-    for (int d = 0; d < 4; d++) {
+    char shipped[DATADIR_MAX][DATADIR_PATH];
+    int ns = datadir_list("themes", shipped);
+    const char *dirs[2 + DATADIR_MAX] = {getenv("PREFSCOPE_THEME_DIR"), user};
+    for (int i = 0; i < ns; i++)
+        dirs[2 + i] = shipped[i];
+    for (int d = 0; d < 2 + ns; d++) {
         if (!dirs[d] || !*dirs[d])
             continue;
         DIR *dir = opendir(dirs[d]);

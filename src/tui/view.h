@@ -204,6 +204,19 @@ struct tui {
     FILE *bench; /* PS_TUI_BENCH log, or NULL */
 };
 
+/* ---- terminal capabilities (term.c) ---- */
+
+/* Before curses starts: check that $TERM names a terminal the full-screen UI can
+ * drive (known to terminfo, here or in a portable bundle's share/terminfo, and able
+ * to address the cursor).  Returns PS_OK, or PS_ERR_USAGE with a one-line message
+ * saying what to do; nothing is written to the terminal. */
+int tui_term_check(struct ps_err *err);
+
+/* After endwin(): leave a clean screen on terminals without an alternate screen
+ * (vt100, linux), where the last frame would otherwise stay behind.  Writes only
+ * the terminal's own clear sequence; a no-op where the alternate screen exists. */
+void tui_term_wipe(void);
+
 /* ---- view stack (display.c) ---- */
 
 /* Open a view of `ops` with `arg` on top of the stack; on failure shows the

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Build the portable bundle (-DPREFSCOPE_PORTABLE=ON, in build-portable/) and check
+# it as a GPU box would meet it: scripts/verify-bundle.sh unpacks it into an empty
+# directory and runs it with `env -i` and an empty LD_LIBRARY_PATH (ldd, --version,
+# import, stats, run, judge over loopback HTTP, the TUI under several TERMs).
+# docs/remote.md explains the bundle.  CI runs this (.ci/run).
+set -e
+cd "$(dirname "$0")/.."
+cmake -S . -B build-portable -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFSCOPE_PORTABLE=ON >/dev/null
+cmake --build build-portable -j"$(nproc)"
+tarball=$(ls -t build-portable/prefscope-*-linux-*.tar.gz | head -1)
+exec bash scripts/verify-bundle.sh "$tarball" .
