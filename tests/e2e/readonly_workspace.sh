@@ -4,20 +4,13 @@
 # told once (on stderr) that it is read-only, writing commands fail with a clear
 # message, and the file is not changed.  As root (CI containers) the commands run as
 # `nobody` through setpriv, since root ignores permissions.
-set -u
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
+. "$PS_TESTS/e2e/checks.bash"
 chmod 755 "$T"
 as_user() { "$@"; }
 if [ "$(id -u)" = 0 ]; then
     command -v setpriv >/dev/null || { echo "SKIP: root without setpriv"; exit 77; }
     as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 fi
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
 mkdir "$T/ro" "$T/rw"
 for d in ro rw; do
     "$PS_BIN" import -w "$T/$d/ws.db" --name tour "$PS_SRC/samples/tour.jsonl" 2>/dev/null || fail "import $d"
@@ -44,5 +37,4 @@ done
 # Without a writer's -wal/-shm files sqlite reads the file as immutable, so a change
 # by another writer would not be seen: the notice says so.
 as_user "$PS_BIN" ls -w "$T/ro/ws.db" 2>&1 >/dev/null | grep -q "not seen" || fail "ro: caveat missing"
-[ $fails = 0 ] && echo ok
-[ $fails = 0 ]
+checks_done
