@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "store/store.h"
 
 struct app_command {
@@ -47,9 +49,22 @@ usage(FILE *f)
 struct store *
 app_store(struct app *app)
 {
-    if (!app->store &&
-        store_open(&app->store, store_default_path(app->workspace), &app->err) != PS_OK)
+    if (app->store)
+        return app->store;
+    if (store_open(&app->store, store_default_path(app->workspace), &app->err) != PS_OK)
         return NULL;
+    if (store_readonly(app->store)) {
+        /* Said once, when the workspace is opened, on stderr so that stdout stays clean
+         * for --json and exports. */
+        struct strbuf path = STRBUF_INIT;
+        const char *p = store_path(app->store);
+        text_sanitize(p, strlen(p), &path, TEXT_SAN_ONELINE);
+        fprintf(stderr, "prefscope: %s: no write access, workspace opened read-only%s\n",
+                sb_str(&path),
+                store_readonly(app->store) == 2 ? " (changes made meanwhile by others are not seen)"
+                                                : "");
+        sb_free(&path);
+    }
     return app->store;
 }
 

@@ -1,5 +1,6 @@
 #include "formats/jsonstream.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "core/utf8.h"
@@ -35,6 +36,23 @@ js_check_text(const char *path, long first_line, const char *s, size_t n, struct
         return ps_error(err, PS_ERR_PARSE,
                         "%s:%ld: invalid UTF-8 (byte 0x%02x); expected UTF-8 text", path,
                         line_at(first_line, s, bad), (unsigned char)s[bad]);
+    return PS_OK;
+}
+
+/* cJSON turns the escape \u0000 into a NUL that would silently cut the string short:
+ * refuse it, naming the line.  Backslashes occur only inside strings, and skipping the
+ * escaped character keeps "\\u0000" (a backslash, then text) apart. */
+static int
+check_nul_escape(const char *path, long first_line, const char *s, size_t n, struct ps_err *err)
+{
+    for (const char *p = memchr(s, '\\', n); p; p = memchr(p, '\\', (size_t)(s + n - p))) {
+        if ((size_t)(s + n - p) >= 6 && memcmp(p, "\\u0000", 6) == 0)
+            return ps_error(err, PS_ERR_PARSE,
+                            "%s:%ld: a string holds \\u0000 (a NUL character), which prefscope "
+                            "cannot store without cutting the text; remove or replace it",
+                            path, line_at(first_line, s, (size_t)(p - s)));
+        p += (size_t)(s + n - p) >= 2 ? 2 : 1;
+    }
     return PS_OK;
 }
 
@@ -118,12 +136,15 @@ excerpt(const char *s, size_t n, size_t off, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* Does s[0..n) end inside a string or with brackets still open?  (Only used to word
- * an error: cJSON's error position alone does not tell a cut record from a typo.) */
+/* Does s[0..n) end inside a string or with brackets still open?  *max_depth gets the
+ * deepest nesting of brackets.  (Only used to word an error: cJSON's error position
+ * alone does not tell a cut record from a typo or from too deep a nesting.) */
 static int
-ends_open(const char *s, size_t n)
+ends_open(const char *s, size_t n, long *max_depth)
 {
-    int depth = 0, in_str = 0, esc = 0;
+    long depth = 0;
+    int in_str = 0, esc = 0;
+    *max_depth = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (in_str) {
@@ -136,7 +157,8 @@ ends_open(const char *s, size_t n)
         } else if (c == '"') {
             in_str = 1;
         } else if (c == '{' || c == '[') {
-            depth++;
+            if (++depth > *max_depth)
+                *max_depth = depth;
         } else if (c == '}' || c == ']') {
             depth--;
         }
@@ -147,10 +169,29 @@ ends_open(const char *s, size_t n)
 static int
 parse_buf(struct json_stream *js, cJSON **out, struct ps_err *err)
 {
-    if (js_check_text(js->rd.path, js->rec_line, js->buf.p, js->buf.len, err) != PS_OK)
+    if (js_check_text(js->rd.path, js->rec_line, js->buf.p, js->buf.len, err) != PS_OK ||
+        check_nul_escape(js->rd.path, js->rec_line, js->buf.p, js->buf.len, err) != PS_OK)
         return -1;
     const char *end = NULL;
+    errno = 0;
     cJSON *v = cJSON_ParseWithLengthOpts(js->buf.p, js->buf.len, &end, 0);
+    long depth = 0;
+    int cut = v ? 0 : ends_open(js->buf.p, js->buf.len, &depth);
+    /* cJSON answers NULL for a failed allocation too; malloc then set ENOMEM. */
+    if (!v && errno == ENOMEM) {
+        ps_error(err, PS_ERR_NOMEM,
+                 "%s:%ld: out of memory while parsing the %zu-byte JSON record that starts "
+                 "here (a record must fit in memory about three times over)",
+                 js->rd.path, js->rec_line, js->buf.len);
+        return -1;
+    }
+    if (!v && depth > CJSON_NESTING_LIMIT) {
+        ps_error(err, PS_ERR_PARSE,
+                 "%s:%ld: the JSON record nests %ld levels deep (objects and arrays inside each "
+                 "other); at most %d are read",
+                 js->rd.path, js->rec_line, depth, CJSON_NESTING_LIMIT);
+        return -1;
+    }
     if (!v) {
         size_t off = end && end >= js->buf.p ? (size_t)(end - js->buf.p) : 0;
         const char *e = cJSON_GetErrorPtr();
@@ -158,7 +199,6 @@ parse_buf(struct json_stream *js, cJSON **out, struct ps_err *err)
             off = (size_t)(e - js->buf.p);
         if (off > js->buf.len)
             off = js->buf.len;
-        int cut = ends_open(js->buf.p, js->buf.len);
         if (cut) {
             /* point at where the text stops */
             off = js->buf.len;

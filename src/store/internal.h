@@ -31,6 +31,7 @@ struct store {
      * statement at the end instead of row by row; 0 when off. */
     int64_t fts_from;
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
+    int readonly;                /* store_readonly() */
 };
 
 /* Release the count cache of browse.c (NULL is fine). */

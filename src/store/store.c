@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 static const char *const stmt_sql[STMT__COUNT] = {
@@ -109,6 +111,11 @@ store_migrate(struct store *st, struct ps_err *err)
         return ps_error(err, PS_ERR_DB,
                         "%s: workspace schema version %d is newer than this prefscope (%d)",
                         st->path, version, store_n_migrations);
+    if (st->readonly && version < store_n_migrations)
+        return ps_error(err, PS_ERR_DB,
+                        "%s: workspace schema version %d needs an upgrade to %d, which needs "
+                        "write access; open it once where it is writable",
+                        st->path, version, store_n_migrations);
     for (int v = version; v < store_n_migrations; v++) {
         char pragma[64];
         if (store_begin(st, err) != PS_OK)
@@ -126,13 +133,76 @@ store_migrate(struct store *st, struct ps_err *err)
     return PS_OK;
 }
 
+/* Can this process write the workspace, including the -wal and -shm files beside it
+ * that WAL mode needs?  Only asked about a file that exists. */
+static int
+store_writable(const char *path)
+{
+    if (access(path, W_OK) != 0)
+        return 0;
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir] = '\0';
+    int ok = access(slash ? dir : ".", W_OK) == 0;
+    free(dir);
+    if (ok)
+        return 1;
+    /* An unwritable directory is fine while both side files exist and are writable. */
+    size_t n = strlen(path) + 8;
+    char *side = xmalloc(n);
+    snprintf(side, n, "%s-wal", path);
+    ok = access(side, W_OK) == 0;
+    snprintf(side, n, "%s-shm", path);
+    ok = ok && access(side, W_OK) == 0;
+    free(side);
+    return ok;
+}
+
+/* Open `path` read-only through a URI ("file:" + path with '%', '?' and '#' escaped):
+ * mode=ro, or with `immutable` also without the -shm file a read-only directory
+ * cannot hold (sqlite then assumes nobody writes the file meanwhile). */
+static int
+store_open_ro(struct store *st, const char *path, int immutable)
+{
+    struct strbuf uri = STRBUF_INIT;
+    sb_puts(&uri, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            sb_printf(&uri, "%%%02X", (unsigned char)*p);
+        else
+            sb_putc(&uri, *p);
+    }
+    sb_puts(&uri, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+    int rc = sqlite3_open_v2(sb_str(&uri), &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    sb_free(&uri);
+    /* WAL recovery needs the -shm file; the first read says whether it works. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(st->db);
+        st->db = NULL;
+    }
+    return rc;
+}
+
 int
 store_open(struct store **out, const char *path, struct ps_err *err)
 {
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
     st->seq_dataset = -1;
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc;
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) == 0 && !store_writable(path)) {
+        st->readonly = 1;
+        rc = store_open_ro(st, path, 0);
+        if (rc != SQLITE_OK) {
+            st->readonly = 2;
+            rc = store_open_ro(st, path, 1);
+        }
+    } else {
+        rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    }
     if (rc != SQLITE_OK) {
         ps_error(err, PS_ERR_DB, "%s: cannot open workspace: %s", path,
                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -147,8 +217,9 @@ store_open(struct store **out, const char *path, struct ps_err *err)
      * import transaction, and once it spilled to a temporary file every record cost
      * ~45 pwrite calls, halving the import rate. */
     if (store_exec(st,
-                   "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
-                   " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+                   st->readonly ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+                                : "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                                  " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
                    err) != PS_OK ||
         store_migrate(st, err) != PS_OK) {
         if (!strstr(err->msg, path))
@@ -178,6 +249,12 @@ const char *
 store_path(const struct store *st)
 {
     return st->path;
+}
+
+int
+store_readonly(const struct store *st)
+{
+    return st->readonly;
 }
 
 int

@@ -25,6 +25,13 @@ int store_open(struct store **out, const char *path, struct ps_err *err);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 
+/* 0 for a normal workspace.  A workspace this process cannot write (the file, or the
+ * directory that must hold its -wal/-shm files) is opened read-only instead of
+ * failing: 1 when sqlite's shared memory works, 2 when not even the -shm file can be
+ * made and the file is read as immutable (a concurrent writer's changes are then not
+ * seen).  Writes then fail with "attempt to write a readonly database". */
+int store_readonly(const struct store *st);
+
 /* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
  * else "./prefscope.db".  Returns a static or borrowed string. */
 const char *store_default_path(const char *explicit_path);

@@ -8,20 +8,9 @@
 #     /dev/full, a missing directory) names the path and errno, keeps the previous
 #     file and leaves no temporary file; kill -9 in the middle leaves the previous
 #     file or the new one, never a truncated one.
-set -u
-T=$(mktemp -d)
+. "$PS_TESTS/e2e/checks.bash"
 export TMPDIR=$T/tmp
 mkdir -p "$TMPDIR"
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-W=$T/ws.db
-S=$PS_SRC/samples
-fails=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-P() { "$PS_BIN" "$@"; }
 # The dataset as exported, for comparison.
 dump() { P export -w "$W" "$1" --format jsonl 2>/dev/null | python3 -c '
 import json, sys
@@ -117,5 +106,4 @@ P export -w "$W" big -o keep.jsonl 2>/dev/null || fail "export big"
 umask 022
 P export -w "$W" ref -o fresh.jsonl 2>/dev/null
 [ "$(stat -c %a fresh.jsonl)" = 644 ] || fail "new file mode: $(stat -c %a fresh.jsonl)"
-[ $fails = 0 ] && echo "ok"
-[ $fails = 0 ]
+checks_done

@@ -32,6 +32,17 @@ for term in xterm-256color screen-256color tmux-256color vt100 linux; do
     tui_stop
 done
 
+# Killed (SIGTERM, as a closing terminal or `kill` sends) on a terminal without an
+# alternate screen: the screen is still cleaned.
+TUI_ENV="TERM=vt100" tui_start 100 30 tui -w "$WS" -d pairs
+wait_for "[items] 1/5"
+pid=$(pgrep -P "$(tmux -S "$SOCK" display-message -p -t t '#{pane_pid}')" prefscope)
+[ -n "$pid" ] || fail "no prefscope process under the pane"
+kill -TERM "$pid"
+wait_for "[exited"
+screen | grep -qE "question number|\[items\]" && fail "SIGTERM under vt100 left the TUI on screen"
+tui_stop
+
 expect_refusal() { # TERM-VALUE MESSAGE-PART
     local want=$2
     TUI_ENV="TERM=$1" tui_start 100 30 tui -w "$WS" -d pairs
