@@ -77,6 +77,41 @@ stats_rng_below(struct stats_rng *r, uint64_t n)
     return x % n;
 }
 
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 rng_u128;
+#endif
+
+void
+stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts)
+{
+    if (n == 0)
+        return;
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
+#ifdef __SIZEOF_INT128__
+    /* x % n without a division: q = floor(x * floor((2^64-1)/n) / 2^64) falls short
+     * of floor(x/n) by at most 2, which the corrections below restore exactly */
+    uint64_t m = UINT64_MAX / n;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t x;
+        do
+            x = stats_rng_next(r);
+        while (x >= limit);
+        uint64_t q = (uint64_t)(((rng_u128)x * m) >> 64), rem = x - q * n;
+        while (rem >= n)
+            rem -= n;
+        counts[map ? (uint64_t)map[rem] : rem]++;
+    }
+#else
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t x;
+        do
+            x = stats_rng_next(r);
+        while (x >= limit);
+        counts[map ? (uint64_t)map[x % n] : x % n]++;
+    }
+#endif
+}
+
 double
 stats_rng_double(struct stats_rng *r)
 {

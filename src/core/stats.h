@@ -32,6 +32,12 @@ void stats_rng_seed(struct stats_rng *r, uint64_t seed);
 uint64_t stats_rng_next(struct stats_rng *r);
 /* Uniform integer in [0, n) without modulo bias (n > 0). */
 uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
+/* One bootstrap resample of n items: n draws of stats_rng_below(r, n), each adding 1
+ * to counts[draw], or to counts[map[draw]] when map is given (items grouped into
+ * classes; the caller sizes and zeroes counts).  The same stream and the same draws
+ * as the loop over stats_rng_below, several times faster: the two divisions per draw
+ * are done once. */
+void stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts);
 /* Uniform double in [0, 1). */
 double stats_rng_double(struct stats_rng *r);
 
