@@ -541,24 +541,15 @@ stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double c
     return converged && exists ? it : -1;
 }
 
-static void
-elo_step(double *rating, int i, int j, double s, double k)
-{
-    /* 10^(d/400) as exp: pow is several times slower and this runs per battle per resample */
-    double e = 1 / (1 + exp((rating[j] - rating[i]) * (M_LN10 / 400)));
-    rating[i] += k * (s - e);
-    rating[j] -= k * (s - e);
-}
-
 void
 stats_elo_update(double *rating, const struct stats_battle *b, double k)
 {
     /* A weight w counts as floor(w) repeated battles plus one scaled step. */
     double w = b->weight;
     for (; w >= 1; w -= 1)
-        elo_step(rating, b->i, b->j, b->score, k);
+        stats_elo_step(rating, b->i, b->j, b->score, k);
     if (w > 1e-12)
-        elo_step(rating, b->i, b->j, b->score, k * w);
+        stats_elo_step(rating, b->i, b->j, b->score, k * w);
 }
 
 void

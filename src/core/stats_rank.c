@@ -80,8 +80,13 @@ rate(struct rank_ctx *c, const int *mult, int nr, double *bt, double *elo)
                 games[c->pair[k]] += w;
             }
             for (int x = 0; x < times; x++)
-                for (int k = k0; k < k1; k++)
-                    stats_elo_update(er, &c->bat[k], k_elo);
+                for (int k = k0; k < k1; k++) {
+                    const struct stats_battle *b = &c->bat[k];
+                    if (b->weight == 1)
+                        stats_elo_step(er, b->i, b->j, b->score, k_elo);
+                    else
+                        stats_elo_update(er, b, k_elo);
+                }
         }
     }
     int its = 0;
