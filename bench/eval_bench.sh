@@ -6,7 +6,7 @@
 # PS_BIN is the binary (default build/prefscope).  PS_BIN_BEFORE, when set, is a
 # second binary (e.g. a build of an older commit) timed alternately with the first
 # on the same workspace, so both see the same machine load.  Each figure is the
-# median wall time of 3 runs (and the peak RSS).  The issue-16 targets:
+# median of 3 runs (wall and CPU time) and the peak RSS.  The issue-16 targets:
 #   bench/eval_bench.sh 300000 1 20   rank: 300k battles between 20 models
 #   bench/eval_bench.sh 100000 3 8    stats: 300k judgments
 set -eu
@@ -31,14 +31,19 @@ for i in range(n):
         {"text": "y" * rng.randint(5, 500), "model": "model%d" % b}], "judgments": js}))
 PY
 "$BIN" -w "$T/ws.db" import --name bench "$T/d.jsonl" 2>/dev/null
-# median wall seconds and max RSS (KB) of 3 runs of "$@"
+# median wall and CPU (user + sys) seconds, max RSS of 3 runs of "$@" (on a shared
+# machine the CPU time is the steadier figure)
 measure() {
-  local out
+  local out=""
   for _ in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null
+    /usr/bin/time -f "%e %U %S %M" -o "$T/time" "$@" >/dev/null
     out+="$(cat "$T/time")"$'\n'
   done
-  printf '%s' "$out" | sort -n | awk 'NR == 2 {w = $1} {if ($2 > r) r = $2} END {printf "%6.2f s %7.1f MB", w, r / 1024}'
+  local w c r
+  w=$(printf '%s' "$out" | awk '{print $1}' | sort -n | sed -n 2p)
+  c=$(printf '%s' "$out" | awk '{print $2 + $3}' | sort -n | sed -n 2p)
+  r=$(printf '%s' "$out" | awk '{print $4}' | sort -n | tail -1)
+  printf 'wall %6.2f s  cpu %6.2f s  rss %6.1f MB' "$w" "$c" "$(echo "$r / 1024" | bc -l)"
 }
 bins=("$BIN"); names=(after)
 if [ -n "${PS_BIN_BEFORE:-}" ]; then bins=("$PS_BIN_BEFORE" "$BIN"); names=(before after); fi
