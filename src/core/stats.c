@@ -77,6 +77,41 @@ stats_rng_below(struct stats_rng *r, uint64_t n)
     return x % n;
 }
 
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 rng_u128;
+#endif
+
+void
+stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts)
+{
+    if (n == 0)
+        return;
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
+#ifdef __SIZEOF_INT128__
+    /* x % n without a division: q = floor(x * floor((2^64-1)/n) / 2^64) falls short
+     * of floor(x/n) by at most 2, which the corrections below restore exactly */
+    uint64_t m = UINT64_MAX / n;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t x;
+        do
+            x = stats_rng_next(r);
+        while (x >= limit);
+        uint64_t q = (uint64_t)(((rng_u128)x * m) >> 64), rem = x - q * n;
+        while (rem >= n)
+            rem -= n;
+        counts[map ? (uint64_t)map[rem] : rem]++;
+    }
+#else
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t x;
+        do
+            x = stats_rng_next(r);
+        while (x >= limit);
+        counts[map ? (uint64_t)map[x % n] : x % n]++;
+    }
+#endif
+}
+
 double
 stats_rng_double(struct stats_rng *r)
 {
@@ -506,24 +541,15 @@ stats_bt(const struct stats_battle *b, size_t nb, int np, double prior, double c
     return converged && exists ? it : -1;
 }
 
-static void
-elo_step(double *rating, int i, int j, double s, double k)
-{
-    /* 10^(d/400) as exp: pow is several times slower and this runs per battle per resample */
-    double e = 1 / (1 + exp((rating[j] - rating[i]) * (M_LN10 / 400)));
-    rating[i] += k * (s - e);
-    rating[j] -= k * (s - e);
-}
-
 void
 stats_elo_update(double *rating, const struct stats_battle *b, double k)
 {
     /* A weight w counts as floor(w) repeated battles plus one scaled step. */
     double w = b->weight;
     for (; w >= 1; w -= 1)
-        elo_step(rating, b->i, b->j, b->score, k);
+        stats_elo_step(rating, b->i, b->j, b->score, k);
     if (w > 1e-12)
-        elo_step(rating, b->i, b->j, b->score, k * w);
+        stats_elo_step(rating, b->i, b->j, b->score, k * w);
 }
 
 void

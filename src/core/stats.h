@@ -10,6 +10,7 @@
 #ifndef PS_CORE_STATS_H
 #define PS_CORE_STATS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,12 @@ void stats_rng_seed(struct stats_rng *r, uint64_t seed);
 uint64_t stats_rng_next(struct stats_rng *r);
 /* Uniform integer in [0, n) without modulo bias (n > 0). */
 uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
+/* One bootstrap resample of n items: n draws of stats_rng_below(r, n), each adding 1
+ * to counts[draw], or to counts[map[draw]] when map is given (items grouped into
+ * classes; the caller sizes and zeroes counts).  The same stream and the same draws
+ * as the loop over stats_rng_below, several times faster: the two divisions per draw
+ * are done once. */
+void stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts);
 /* Uniform double in [0, 1). */
 double stats_rng_double(struct stats_rng *r);
 
@@ -126,5 +133,15 @@ void stats_elo(const struct stats_battle *b, size_t nb, int n_players, double k,
                double *rating);
 /* One battle of stats_elo (weight rule included) applied to rating[] in place. */
 void stats_elo_update(double *rating, const struct stats_battle *b, double k);
+
+/* One Elo step of weight 1 with step size k (inline: bootstraps run it per battle per
+ * resample).  10^(d/400) as exp: pow is several times slower. */
+static inline void
+stats_elo_step(double *rating, int i, int j, double s, double k)
+{
+    double e = 1 / (1 + exp((rating[j] - rating[i]) * (M_LN10 / 400)));
+    rating[i] += k * (s - e);
+    rating[j] -= k * (s - e);
+}
 
 #endif

@@ -1,4 +1,4 @@
-/* Leaderboards from pairwise judgments: Bradley-Terry (MLE by MM) and online Elo,
+/* Leaderboards from pairwise judgments: Bradley-Terry (MLE by Newton's method) and online Elo,
  * with item-level bootstrap intervals.  Battles are the valid judgments whose two
  * responses carry different model names; a tie is half a win for each side and a
  * judgment's weight counts as that many battles.  Pure C over a struct stats_table. */

@@ -425,6 +425,148 @@ eval_all(struct ctx *c, const double *mult, double *out, struct stats_report *re
     }
 }
 
+/* ---- items grouped into classes ----
+ *
+ * Every figure is a function of sums over items of mult[item] x (what the item's
+ * judgments add), so items whose judgments are alike in everything the report reads
+ * (annotator, verdict, score, weight, order, models, which response is longer, and
+ * which judgments share a pair) add the same and can be counted together: a resample
+ * is rated from per-class counts, over one representative item per class.  Arena
+ * style data (a few models, discrete verdicts) has a few thousand classes for
+ * hundreds of thousands of items. */
+
+struct row_key { /* what eval_all and ctx_init read of a row; padding zeroed */
+    int unit_local, annot, cls, reversed, model_lo, model_hi, len_order;
+    int pad;
+    uint64_t p_bits, w_bits;
+};
+
+struct item_classes {
+    struct stats_table t; /* one item per class (names borrowed from the source table) */
+    int *class_of;        /* [source n_items] */
+    double *size;         /* [n_classes] items in the class */
+    int n;
+};
+
+static uint64_t
+double_bits(double v)
+{
+    uint64_t b;
+    if (isnan(v))
+        v = NAN;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static void
+classes_build(const struct stats_table *t, struct item_classes *ic)
+{
+    memset(ic, 0, sizeof *ic);
+    int NI = t->n_items;
+    /* the rows of each item, in table order (a counting sort) */
+    int *first = xcalloc((size_t)NI + 2, sizeof *first);
+    for (int i = 0; i < t->n_rows; i++)
+        first[t->rows[i].item + 1]++;
+    for (int it = 0; it < NI; it++)
+        first[it + 1] += first[it];
+    int *order = xmalloc(((size_t)t->n_rows + 1) * sizeof *order);
+    int *fill = xcalloc((size_t)NI + 1, sizeof *fill);
+    for (int i = 0; i < t->n_rows; i++)
+        order[first[t->rows[i].item] + fill[t->rows[i].item]++] = i;
+    free(fill);
+    struct row_key *key = xcalloc((size_t)t->n_rows + 1, sizeof *key);
+    int *n_units = xcalloc((size_t)NI + 1, sizeof *n_units);
+    for (int it = 0; it < NI; it++)
+        for (int k = first[it]; k < first[it + 1]; k++) {
+            const struct stats_jrow *r = &t->rows[order[k]];
+            int ul = 0; /* the unit's rank of first appearance within the item */
+            while (ul < n_units[it] && key[first[it] + ul].pad != r->unit)
+                ul++;
+            struct row_key *x = &key[k];
+            memset(x, 0, sizeof *x);
+            x->unit_local = ul;
+            x->annot = r->annot;
+            x->cls = r->cls;
+            x->reversed = r->reversed;
+            x->model_lo = r->model_lo;
+            x->model_hi = r->model_hi;
+            x->len_order = r->len_lo < 0 || r->len_hi < 0 ? 3
+                           : r->len_lo > r->len_hi        ? 1
+                           : r->len_lo < r->len_hi        ? 2
+                                                          : 0;
+            x->p_bits = double_bits(r->p_lo);
+            x->w_bits = double_bits(r->weight);
+            if (ul == n_units[it])
+                n_units[it]++;
+            /* remember unit ids in the pad of the item's first keys while building */
+            key[first[it] + ul].pad = r->unit;
+        }
+    for (int k = 0; k < t->n_rows; k++)
+        key[k].pad = 0;
+    /* hash the items' key runs into classes */
+    size_t cap = 16;
+    while (cap < 2 * (size_t)NI + 2)
+        cap *= 2;
+    int *slot = xmalloc(cap * sizeof *slot);
+    for (size_t i = 0; i < cap; i++)
+        slot[i] = -1;
+    int *rep = xmalloc(((size_t)NI + 1) * sizeof *rep); /* class -> representative item */
+    ic->class_of = xmalloc(((size_t)NI + 1) * sizeof *ic->class_of);
+    ic->size = xcalloc((size_t)NI + 1, sizeof *ic->size);
+    for (int it = 0; it < NI; it++) {
+        size_t len = (size_t)(first[it + 1] - first[it]) * sizeof *key;
+        const unsigned char *bytes = (const unsigned char *)(key + first[it]);
+        uint64_t h = 1469598103934665603ULL ^ len;
+        for (size_t b = 0; b < len; b++)
+            h = (h ^ bytes[b]) * 1099511628211ULL;
+        size_t pos = (size_t)(h & (cap - 1));
+        int cls = -1;
+        for (; slot[pos] >= 0; pos = (pos + 1) & (cap - 1)) {
+            int o = rep[slot[pos]];
+            if ((size_t)(first[o + 1] - first[o]) * sizeof *key == len &&
+                memcmp(key + first[o], key + first[it], len) == 0) {
+                cls = slot[pos];
+                break;
+            }
+        }
+        if (cls < 0) {
+            cls = ic->n++;
+            slot[pos] = cls;
+            rep[cls] = it;
+            /* the representative's rows, renumbered: item = class, units dense */
+            int base = ic->t.n_units;
+            for (int k = first[it]; k < first[it + 1]; k++) {
+                struct stats_jrow r = t->rows[order[k]];
+                r.item = cls;
+                r.unit = base + key[k].unit_local;
+                stats_table_add(&ic->t, &r);
+            }
+            ic->t.n_units = base + n_units[it];
+        }
+        ic->class_of[it] = cls;
+        ic->size[cls] += 1;
+    }
+    ic->t.n_items = ic->n;
+    ic->t.annotators = t->annotators;
+    ic->t.n_annot = t->n_annot;
+    ic->t.models = t->models;
+    ic->t.n_models = t->n_models;
+    free(slot);
+    free(rep);
+    free(key);
+    free(n_units);
+    free(order);
+    free(first);
+}
+
+static void
+classes_free(struct item_classes *ic)
+{
+    free(ic->t.rows);
+    free(ic->class_of);
+    free(ic->size);
+}
+
 static struct stats_est
 est(const double *point, const double *lo, const double *hi, int k)
 {
@@ -507,8 +649,10 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
     out->opts = *o;
     if (out->opts.level <= 0 || out->opts.level >= 1)
         out->opts.level = 0.95;
+    struct item_classes ic;
+    classes_build(t, &ic);
     struct ctx c;
-    ctx_init(&c, t, &out->opts);
+    ctx_init(&c, &ic.t, &out->opts);
     out->n_annot = c.NS;
     out->annot = xcalloc((size_t)c.NS + 1, sizeof *out->annot);
     for (int s = 0; s < c.NS; s++) {
@@ -524,11 +668,10 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
             out->pairs[k].a = s1;
             out->pairs[k].b = s2;
         }
-    size_t ni = (size_t)t->n_items, nm = (size_t)c.n_metrics;
-    double *mult = xmalloc((ni + 1) * sizeof *mult);
+    size_t ni = (size_t)t->n_items, nc = (size_t)ic.n, nm = (size_t)c.n_metrics;
+    double *mult = xmalloc((nc + 1) * sizeof *mult); /* per class */
     double *point = xmalloc(nm * sizeof *point);
-    for (size_t i = 0; i < ni; i++)
-        mult[i] = 1;
+    memcpy(mult, ic.size, nc * sizeof *mult);
     eval_all(&c, mult, point, out);
     /* mean response length per model (AlpacaEval's avg_length), valid or not */
     double *lsum = xcalloc((size_t)c.NS * (size_t)c.NM + 1, sizeof *lsum);
@@ -563,14 +706,17 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
         double *tmp = xmalloc(nm * sizeof *tmp);
         struct stats_rng rng;
         stats_rng_seed(&rng, out->opts.seed);
+        int *draws = xmalloc((nc + 1) * sizeof *draws);
         for (int b = 0; b < B; b++) {
-            memset(mult, 0, ni * sizeof *mult);
-            for (size_t i = 0; i < ni; i++)
-                mult[stats_rng_below(&rng, ni)] += 1;
+            memset(draws, 0, nc * sizeof *draws);
+            stats_rng_counts(&rng, ni, ic.class_of, draws);
+            for (size_t i = 0; i < nc; i++)
+                mult[i] = draws[i];
             eval_all(&c, mult, tmp, NULL);
             for (size_t k = 0; k < nm; k++)
                 boot[k * (size_t)B + (size_t)b] = tmp[k];
         }
+        free(draws);
         lo = xmalloc(nm * sizeof *lo);
         hi = xmalloc(nm * sizeof *hi);
         for (size_t k = 0; k < nm; k++)
@@ -613,6 +759,7 @@ stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
     free(point);
     free(mult);
     ctx_free(&c);
+    classes_free(&ic);
 }
 
 void

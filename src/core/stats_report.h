@@ -135,7 +135,9 @@ struct stats_report {
 };
 
 /* Compute the report.  `t` and the arrays in `o` must outlive `out`.  Free with
- * stats_report_free.  Cost: O(bootstrap * (rows + units * annotators^2)). */
+ * stats_report_free.  Items whose judgments are alike are counted together, so the
+ * cost is O(items * bootstrap) random draws plus O(bootstrap * (rows + units *
+ * annotators^2)) over one representative item per class of alike items. */
 void stats_report_compute(const struct stats_table *t, const struct stats_opts *o,
                           struct stats_report *out);
 void stats_report_free(struct stats_report *r);

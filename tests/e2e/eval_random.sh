@@ -106,6 +106,69 @@ def close(x, y, tol=1e-7):
     return abs(x - y) <= tol * max(1.0, abs(y))
 
 
+# ---------------------------------------------------------------- bootstrap
+M64 = (1 << 64) - 1
+
+
+class Rng:
+    """xoshiro256** seeded through splitmix64, integers without modulo bias."""
+
+    def __init__(self, seed):
+        self.s = []
+        x = seed
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & M64
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+            self.s.append(z ^ (z >> 31))
+
+    def next(self):
+        s = self.s
+        rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M64
+        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def below(self, n):
+        limit = M64 - (M64 % n)
+        while True:
+            x = self.next()
+            if x < limit:
+                return x % n
+
+
+def resamples(n_items, rounds, seed):
+    rng = Rng(seed)
+    for _ in range(rounds):
+        mult = [0] * n_items
+        for _ in range(n_items):
+            mult[rng.below(n_items)] += 1
+        yield mult
+
+
+def percentile_ci(vals, level=0.95):
+    v = sorted(x for x in vals if x is not None and not math.isnan(x))
+    if not v:
+        return None, None
+    def q(p):
+        pos = p * (len(v) - 1)
+        i = int(pos)
+        return v[-1] if i + 1 >= len(v) else v[i] + (v[i + 1] - v[i]) * (pos - i)
+    return q((1 - level) / 2), q((1 + level) / 2)
+
+
+def item_index(items):
+    """Dense indices of the items that have judgments (the table's items)."""
+    idx, k = {}, 0
+    for it, item in enumerate(items):
+        if item["judgments"]:
+            idx[it] = k; k += 1
+    return idx, k
+
+
 # ---------------------------------------------------------------- rank
 def sig(x):
     return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
@@ -165,13 +228,16 @@ def bt_newton(games, players, prior):
     return {p: r[idx[p]] - mean + 1000 for p in players}
 
 
-def rank_expect(rows, prior, k=4.0):
+def rank_expect(rows, prior, k=4.0, mult=None, idx=None):
     battles, score, games, order = {}, {}, {}, []
     for x in rows:
         if x["cls"] == 3 or not x["mlo"] or not x["mhi"] or x["mlo"] == x["mhi"]:
             continue
-        i, j, s, w = x["mlo"], x["mhi"], x["s"], x["w"]
-        order.append((i, j, s, w))
+        times = 1 if mult is None else mult[idx[x["item"]]]
+        if times == 0:
+            continue
+        i, j, s, w = x["mlo"], x["mhi"], x["s"], x["w"] * times
+        order.append((i, j, s, x["w"], x["item"], times))
         for m, sc in ((i, s), (j, 1 - s)):
             battles[m] = battles.get(m, 0) + w
             score[m] = score.get(m, 0) + w * sc
@@ -188,11 +254,20 @@ def rank_expect(rows, prior, k=4.0):
         e = 1 / (1 + 10 ** ((elo[j] - elo[i]) / 400))
         elo[i] += kk * (s - e); elo[j] -= kk * (s - e)
 
-    for i, j, s, w in order:
-        while w >= 1:
-            step(i, j, s, k); w -= 1
-        if w > 1e-12:
-            step(i, j, s, k * w)
+    # group the battles by item, then replay each item's battles `times` times
+    groups = []
+    for b in order:
+        if groups and groups[-1][0] == b[4]:
+            groups[-1][1].append(b)
+        else:
+            groups.append((b[4], [b]))
+    for _, bs in groups:
+        for _ in range(bs[0][5]):
+            for i, j, s, w, _, _ in bs:
+                while w >= 1:
+                    step(i, j, s, k); w -= 1
+                if w > 1e-12:
+                    step(i, j, s, k * w)
     return {m: dict(battles=battles[m], winrate=score[m] / battles[m], bt=bt[m], elo=elo[m])
             for m in battles}
 
@@ -234,6 +309,24 @@ def check_rank(seed, ws, name, items):
             fail(seed, "rank %s bt interval %r" % (m, e["bt"]["ci"]))
         if lb["bootstrap"] and not (1 <= e["rank_range"][0] <= e["rank_range"][1] <= len(want)):
             fail(seed, "rank %s rank range %r" % (m, e["rank_range"]))
+    # the intervals: the same seeded resamples of items (xoshiro256** above), each
+    # rated independently here; percentile of the finite values
+    B = lb["bootstrap"]
+    if B:
+        idx, n_items = item_index(items)
+        rows = rows_of(items, only)
+        draws = {m: ([], []) for m in want}
+        for mult in resamples(n_items, B, 1):
+            got_b = rank_expect(rows, prior, mult=mult, idx=idx) or {}
+            for m in want:
+                draws[m][0].append(got_b[m]["bt"] if m in got_b else None)
+                draws[m][1].append(got_b[m]["elo"] if m in got_b else None)
+        for m in want:
+            for key, vals, tol in (("bt", draws[m][0], 1e-3), ("elo", draws[m][1], 1e-6)):
+                lo, hi = percentile_ci(vals)
+                glo, ghi = got[m][key]["ci"]
+                if not (close(glo, lo, tol) and close(ghi, hi, tol)):
+                    fail(seed, "rank %s %s ci [%r, %r], want [%r, %r]" % (m, key, glo, ghi, lo, hi))
     # best first by BT rating
     bts = [e["bt"]["value"] for e in lb["models"]]
     if bts != sorted(bts, reverse=True):
@@ -461,7 +554,22 @@ def check_stats(seed, ws, name, items):
         fail(seed, "fleiss without common units: %r" % fk)
     if len(annots) < 2 and fk.get("reason") != "needs two annotators":
         fail(seed, "fleiss with one annotator: %r" % fk)
-    # resampling, text output, a reference that is the majority of several
+    # the intervals of the win rates: the same seeded resamples of items, recomputed
+    bs = json.loads(run("-w", ws, "stats", name, "--json", "--bootstrap", "40", "--seed",
+                        str(seed), "--min-n", "0").stdout)["report"]
+    idx, n_items = item_index(items)
+    per = {a: [] for a in annots}
+    for mult in resamples(n_items, 40, seed):
+        for a in annots:
+            V = [(mult[idx[x["item"]]] * x["w"], x) for x in rows if x["annot"] == a and x["cls"] != 3]
+            per[a].append(ratio(sum(w * (x["s"] if x["rev"] else 1 - x["s"]) for w, x in V),
+                                sum(w for w, _ in V)))
+    for a in bs["annotators"]:
+        lo, hi = percentile_ci(per[a["annotator"]])
+        glo, ghi = a["winrate_b"]["ci"]
+        if not (close(glo, lo) and close(ghi, hi)):
+            fail(seed, "stats %s winrate_b ci [%r, %r], want [%r, %r]" % (a["annotator"], glo, ghi, lo, hi))
+    # text output, a reference that is the majority of several
     run("-w", ws, "stats", name, "--bootstrap", "40", "--seed", str(seed))
     run("-w", ws, "stats", name, "--json", "--bootstrap", "40", "--against",
         "majority:" + ",".join(annots[:3]), "--invalid", "tie")
