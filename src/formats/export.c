@@ -21,7 +21,7 @@ struct export_state {
     enum export_kind kind;
     const char *annotator;
     int only_annotator; /* CSV: --annotator given, so only that annotator's rows */
-    int trl_messages;   /* trl: some item has a system prompt (kto: or a history), so every
+    int trl_messages;   /* trl/kto: some item has a system prompt or a history, so every
                            prompt is a message list (TRL's conversational layout) */
     FILE *out;
     struct export_result *res;
@@ -82,39 +82,6 @@ prompt_messages(struct strbuf *sb, const struct store_item *it)
         sb_putc(sb, '}');
     }
     sb_putc(sb, ']');
-}
-
-/* Flatten the prompt to one string for the standard (non-conversational) layout:
- * history turns are kept in HH's "\n\nHuman: / \n\nAssistant:" transcript style. */
-static void
-prompt_flat(struct strbuf *sb, const struct store_item *it)
-{
-    struct strbuf t = STRBUF_INIT;
-    int has_history = 0;
-    if (it->history) {
-        cJSON *h = cJSON_Parse(it->history);
-        const cJSON *m;
-        cJSON_ArrayForEach(m, h)
-        {
-            const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
-            const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-            if (!cJSON_IsString(role) || !cJSON_IsString(content) ||
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "after_prompt")))
-                continue;
-            sb_printf(&t, "\n\n%s: %s",
-                      strcmp(role->valuestring, "assistant") ? "Human" : "Assistant",
-                      content->valuestring);
-            has_history = 1;
-        }
-        cJSON_Delete(h);
-    }
-    if (has_history) {
-        sb_printf(&t, "\n\nHuman: %s\n\nAssistant:", it->prompt ? it->prompt : "");
-        put_str(sb, sb_str(&t));
-    } else {
-        put_str(sb, it->prompt ? it->prompt : "");
-    }
-    sb_free(&t);
 }
 
 static void
@@ -466,7 +433,7 @@ trl_prompt(struct export_state *x, const struct store_item *it)
     if (x->kind == EX_TRL_CONV || x->trl_messages)
         prompt_messages(&x->sb, it);
     else
-        prompt_flat(&x->sb, it);
+        put_str(&x->sb, it->prompt ? it->prompt : "");
 }
 
 enum { side_label_false, side_label_true };
@@ -578,7 +545,7 @@ export_item(void *ud, const struct store_item *it, struct ps_err *err)
         return 0;
     }
     count_unkept(x, it);
-    if (x->trl_messages && (it->system || (x->kind == EX_KTO && it->history)))
+    if (x->trl_messages && (it->system || it->history))
         x->res->messages_for_context++;
     if (x->kind == EX_CSV)
         csv_item(x, it);
@@ -589,21 +556,15 @@ export_item(void *ud, const struct store_item *it, struct ps_err *err)
     return 0;
 }
 
-struct context_probe {
-    int history; /* count history as context too (kto), not only a system prompt */
-    int found;
-};
-
-/* store_item_foreach callback: stop at the first item with a system prompt (or, for
- * KTO, a history). */
+/* store_item_foreach callback: stop at the first item with a system prompt or a
+ * history. */
 static int
 find_context(void *ud, const struct store_item *it, struct ps_err *err)
 {
-    struct context_probe *p = ud;
     (void)err;
-    if (!it->system && !(p->history && it->history))
+    if (!it->system && !it->history)
         return 0;
-    p->found = 1;
+    *(int *)ud = 1;
     return 1;
 }
 
@@ -614,9 +575,9 @@ export_report(const struct export_result *res, const char *format, FILE *f)
             res->annotator);
     if (res->messages_for_context)
         fprintf(f,
-                "%s: %ld items have a system prompt%s: every prompt is written as a message"
-                " list (TRL's conversational layout) so that it is kept\n",
-                format, res->messages_for_context, strcmp(format, "kto") ? "" : " or a history");
+                "%s: %ld items have a system prompt or a history: every prompt is written as"
+                " a message list (TRL's conversational layout) so that they are kept\n",
+                format, res->messages_for_context);
     static const struct {
         size_t off;
         const char *what;
@@ -691,15 +652,12 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
     x.res = res;
     x.first = 1;
     if (x.kind == EX_TRL || x.kind == EX_KTO) {
-        /* TRL's standard layout has no place for a system prompt (trl keeps earlier
-         * turns in the prompt as an HH transcript; KTO keeps them as messages); its
-         * conversational layout does.  One layout per file, so one such item switches
-         * them all. */
-        struct context_probe probe = {x.kind == EX_KTO, 0};
-        int rc = store_item_foreach(st, dataset_id, find_context, &probe, err);
-        if (rc != PS_OK && !probe.found)
+        /* TRL's standard layout (strings) has no place for a system prompt or earlier
+         * turns; its conversational layout (message lists) does.  One layout per file,
+         * so one such item switches them all. */
+        int rc = store_item_foreach(st, dataset_id, find_context, &x.trl_messages, err);
+        if (rc != PS_OK && !x.trl_messages)
             return rc;
-        x.trl_messages = probe.found;
     }
     if (x.kind == EX_CSV)
         fputs("index,id,system,history,prompt,response_a,response_b,model_a,model_b,verdict,p_a,"

@@ -110,7 +110,7 @@ import json, sys
 print(sum(1 for l in sys.stdin for j in json.loads(l)["judgments"] if j["annotator"] == "human:bob" and j["verdict"] in ("A", "B")))')
 [ "$(wc -l < bob.jsonl)" = "$want" ] || bad "export --annotator human:bob: $(wc -l < bob.jsonl) rows, expected $want"
 # tour has system prompts, so trl writes TRL's conversational layout and keeps them
-grep -q "items have a system prompt: every prompt is written as a message list" "$T/err" ||
+grep -q "items have a system prompt or a history: every prompt is written as a message list" "$T/err" ||
     bad "trl export does not say why its prompts are message lists: $(cat "$T/err")"
 ps export tour --format jsonl 2> /dev/null > tour.native.jsonl
 python3 - bob.jsonl tour.native.jsonl <<'PY' || bad "trl export rows do not keep the system prompts"

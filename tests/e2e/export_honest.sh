@@ -3,7 +3,7 @@
 #  - annotated-pairs: ties as pref null (reason "tie"), every annotator's vote on every
 #    judged pair, both orders of a swapped judge as separate annotators in the order
 #    shown, no duplicate keys, history and system kept; what it cannot hold is counted
-#  - trl keeps system prompts (conversational layout), kto keeps the conversation,
+#  - trl and kto keep system prompts and histories (conversational layout),
 #    csv keeps every response in its place; each names what it left out, with counts
 #  - --map with one message list for prompt and response: the completion is the
 #    response, never part of the history
@@ -169,8 +169,8 @@ for r, (it, x, y) in zip(rows, want):
     sysm = [m["content"] for m in msgs if m["role"] == "system"]
     assert sysm == ([it["system"]] if it["system"] else []), (sysm, it["system"])
     assert msgs[-1] == {"role": "user", "content": it["prompt"]}
+    assert msgs[1 if it["system"] else 0:-1] == it["history"]  # the conversation is kept
     if fmt == "kto":
-        assert msgs[1 if it["system"] else 0:-1] == it["history"]  # kto keeps the conversation
         assert r["completion"] == [{"role": "assistant", "content": x}] and r["label"] is y
     else:
         assert r["chosen"][0]["content"] == x and r["rejected"][0]["content"] == y
