@@ -256,6 +256,7 @@ llm_model_cfg_copy(struct llm_model_cfg *dst, const struct llm_model_cfg *src)
     dst->model = src->model ? xstrdup(src->model) : NULL;
     dst->api_key_env = src->api_key_env ? xstrdup(src->api_key_env) : NULL;
     dst->cache_id = src->cache_id ? xstrdup(src->cache_id) : NULL;
+    dst->ca_file = src->ca_file ? xstrdup(src->ca_file) : NULL;
     dst->base_urls = dup_strv(src->base_urls, src->n_base_urls);
     dst->headers = dup_strv(src->headers, src->n_headers);
 }
@@ -267,6 +268,7 @@ llm_model_cfg_free(struct llm_model_cfg *c)
     free(c->model);
     free(c->api_key_env);
     free(c->cache_id);
+    free(c->ca_file);
     for (int i = 0; i < c->n_base_urls; i++)
         free(c->base_urls[i]);
     free(c->base_urls);
@@ -1270,6 +1272,12 @@ start_req(struct llm_engine *e, struct llm_req *r)
      * says h2 during the handshake; on plain http the wait lasts until the first
      * answer (an HTTP/1.1 server), so a first batch would take two round trips. */
     curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 ? 1L : 0L);
+    /* explicit, whatever the handle did before: verification is on unless the model
+     * opts out (tls_verify = false) */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, m->cfg.tls_insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, m->cfg.tls_insecure ? 0L : 2L);
+    if (m->cfg.ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, m->cfg.ca_file);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(m->cfg.connect_timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
     /* The stall detector (streams only: a non-streamed generation is legitimately
@@ -1293,6 +1301,8 @@ release_slot(struct llm_engine *e, struct llm_req *r)
         list_remove(&e->running, r);
     if (r->easy) {
         curl_multi_remove_handle(e->multi, r->easy);
+        if (r->m->cfg.ca_file)
+            curl_easy_reset(r->easy); /* the next user gets the system's CAs back */
         pool_put(e, r->easy);
         r->easy = NULL;
         r->m->in_flight--;

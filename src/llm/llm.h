@@ -78,16 +78,18 @@ struct llm_model_cfg {
     enum llm_provider provider;
     char **base_urls; /* >= 1, e.g. "http://127.0.0.1:8000/v1" (no trailing /) */
     int n_base_urls;
-    char *model;                /* model id sent to the server */
-    int concurrency;            /* requests in flight, default 8 */
-    double rpm, tpm;            /* requests / tokens per minute, 0 = unlimited */
-    double timeout_s;           /* per attempt, default 600 */
-    double connect_timeout_s;   /* default 5 */
-    double stall_timeout_s;     /* streams: fail when no byte arrives for this long, default 60 */
-    int max_retries;            /* default 2 */
-    char *api_key_env;          /* name of the env var holding the key, or NULL */
-    int no_key;                 /* api_key_env = false: the server needs no key */
-    char *cache_id;             /* replaces provider and base URLs in the cache key, or NULL */
+    char *model;              /* model id sent to the server */
+    int concurrency;          /* requests in flight, default 8 */
+    double rpm, tpm;          /* requests / tokens per minute, 0 = unlimited */
+    double timeout_s;         /* per attempt, default 600 */
+    double connect_timeout_s; /* default 5 */
+    double stall_timeout_s;   /* streams: fail when no byte arrives for this long, default 60 */
+    int max_retries;          /* default 2 */
+    char *api_key_env;        /* name of the env var holding the key, or NULL */
+    int no_key;               /* api_key_env = false: the server needs no key */
+    char *cache_id;           /* replaces provider and base URLs in the cache key, or NULL */
+    int tls_insecure;         /* tls_verify = false: no certificate or host name check */
+    char *ca_file;            /* CA bundle (PEM) to verify the server with, or NULL: the system's */
     double price_in, price_out; /* currency per 1M input / output tokens */
     int has_price;              /* cost is NULL (has_cost = 0) unless a price is configured */
     char **headers;             /* extra "Name: value" headers (never logged) */

@@ -3,14 +3,8 @@
 # server (reachable, served ids, logprobs, scoring; a dead server; a missing key).
 set -eu
 T=$(mktemp -d)
-mkfifo "$T/in"   # the fake server's stdin: it exits when fd 9 closes
-python3 "$PS_TESTS/e2e/fake_llm.py" --models fake-model,llamacpp <"$T/in" >"$T/ports" &
-SERVER=$!
-exec 9>"$T/in"
-trap 'exec 9>&-; kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do [ -s "$T/ports" ] && break; sleep 0.1; done
-P=$(awk '{print $2}' "$T/ports")
-[ -n "$P" ] || { echo "fake server did not start"; exit 1; }
+. "$PS_TESTS/e2e/fake_llm.bash"
+fake_llm_start --models fake-model,llamacpp
 fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$T/ws"
