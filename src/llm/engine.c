@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,6 +93,7 @@ struct llm_engine {
     uint64_t next_id;
     struct req_list delayed, done, running, twins;
     struct llm_req **leads; /* leaders by cache key (chained), n_leads of cap_leads */
+    FILE *capture;          /* llm_engine_capture: requests go here instead */
     size_t n_leads, cap_leads;
     int n_pending;
     struct pollfd *sfds;
@@ -217,9 +219,9 @@ llm_err_kind_str(enum llm_err_kind k)
 const char *
 llm_err_kind_id(enum llm_err_kind k)
 {
-    static const char *const ids[] = {"none",       "connect",     "timeout",   "http",
-                                      "rate_limit", "server",      "parse",     "stream",
-                                      "truncated",  "unsupported", "cancelled", "config"};
+    static const char *const ids[] = {"none",      "connect", "timeout", "http",      "rate_limit",
+                                      "server",    "parse",   "stream",  "truncated", "unsupported",
+                                      "cancelled", "config",  "deferred"};
     return (unsigned)k < sizeof ids / sizeof ids[0] ? ids[k] : "?";
 }
 
@@ -642,7 +644,10 @@ llm_engine_new(struct llm_engine **out, struct store *st, struct ps_err *err)
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     e->st = st;
-    if (st && llm_log_open(st, &e->log, err) != PS_OK) {
+    const char *cap = getenv("PREFSCOPE_BATCH_CAPTURE");
+    if ((st && llm_log_open(st, &e->log, err) != PS_OK) ||
+        (cap && *cap && llm_engine_capture(e, cap, err) != PS_OK)) {
+        llm_log_close(e->log);
         curl_multi_cleanup(e->multi);
         free(e);
         curl_global_cleanup();
@@ -709,6 +714,8 @@ llm_engine_free(struct llm_engine *e)
     free(e->models);
     free(e->sfds);
     free(e->leads);
+    if (e->capture)
+        fclose(e->capture);
     llm_log_close(e->log);
     free(e);
     curl_global_cleanup();
@@ -1101,6 +1108,40 @@ group_child_done(void *ud, struct llm_result *res)
 static uint64_t submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
                            struct ps_err *err);
 
+static void finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res);
+
+/* Capture mode: the request becomes one line of the capture file and completes as
+ * deferred (see llm_engine_capture). */
+static void
+capture_req(struct llm_engine *e, struct llm_req *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *prov = llm_provider_name(r->m->cfg.provider);
+    sb_puts(&sb, "{\"custom_id\":\"");
+    sb_puts(&sb, r->key);
+    sb_printf(&sb, "\",\"provider\":\"%s\",\"model_name\":", prov);
+    sb_json_str(&sb, r->m->cfg.name, strlen(r->m->cfg.name));
+    sb_printf(&sb, ",\"path\":\"%s\",\"body\":%s}\n", r->pr.path, r->pr.key_body);
+    int bad = fwrite(sb.p, 1, sb.len, e->capture) != sb.len || fflush(e->capture) != 0;
+    sb_free(&sb);
+    struct llm_result *res = result_new(r);
+    result_error(res, LLM_E_DEFERRED, 0, NULL,
+                 bad ? "cannot write the batch capture file" : "deferred to a batch file");
+    finish(e, r, res);
+}
+
+int
+llm_engine_capture(struct llm_engine *e, const char *path, struct ps_err *err)
+{
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return ps_error(err, PS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    if (e->capture)
+        fclose(e->capture);
+    e->capture = f;
+    return PS_OK;
+}
+
 static uint64_t
 submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
              struct ps_err *err)
@@ -1184,9 +1225,13 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     cache_key(m, r, r->key);
     e->n_pending++;
     e->stats.submitted++;
+    if (e->log && !r->no_log && !r->no_cache && serve_from_cache(e, r))
+        return r->id;
+    if (e->capture && !r->no_log) {
+        capture_req(e, r);
+        return r->id;
+    }
     if (e->log && !r->no_log && !r->no_cache) {
-        if (serve_from_cache(e, r))
-            return r->id;
         /* the cache extended to answers still on their way */
         struct llm_req *l = lead_find(e, r->key);
         if (l) {
@@ -1390,7 +1435,8 @@ finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
     }
     result_cost(r->m, res);
     r->res = res;
-    r->needs_log = !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED;
+    r->needs_log =
+        !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED && res->err.kind != LLM_E_DEFERRED;
     push_done(e, r);
     if (r->is_leader)
         lead_remove(e, r);

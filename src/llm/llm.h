@@ -185,7 +185,8 @@ struct llm_request {
     _(LLM_E_TRUNCATED, "stream ended early") \
     _(LLM_E_UNSUPPORTED, "unsupported by the server") \
     _(LLM_E_CANCELLED, "cancelled") \
-    _(LLM_E_CONFIG, "configuration error")
+    _(LLM_E_CONFIG, "configuration error") \
+    _(LLM_E_DEFERRED, "deferred to a batch file")
 
 enum llm_err_kind {
 #define LLM_ERRK_ENUM(id, msg) id,
@@ -282,6 +283,15 @@ const struct llm_model_cfg *llm_model_config(const struct llm_model *m);
 /* 1 when the model needs a key (api_key_env names a variable) and the variable is
  * empty or absent; llm_submit then refuses its requests. */
 int llm_model_missing_key(const struct llm_model *m);
+
+/* Capture mode (`prefscope batch export`): from now on every request that the cache
+ * cannot answer (and that may be logged) is not sent but appended to the file at
+ * `path` as one JSON line {"custom_id": cache key, "provider", "model_name", "path",
+ * "body"}, and completes with LLM_E_DEFERRED (not logged, so a rerun after
+ * `prefscope batch import` finds it in the cache).  llm_engine_new turns it on by
+ * itself when $PREFSCOPE_BATCH_CAPTURE names a file, so a whole subcommand run under
+ * `batch export` is captured whatever engines it creates. */
+int llm_engine_capture(struct llm_engine *eng, const char *path, struct ps_err *err);
 
 /* Override max_retries for every model (batch jobs); -1 restores the configs'. */
 void llm_engine_set_max_retries(struct llm_engine *eng, int max_retries);
