@@ -4,7 +4,8 @@
 set -eu
 T=$(mktemp -d)
 . "$PS_TESTS/e2e/fake_llm.bash"
-fake_llm_start --models fake-model,llamacpp
+# the third id is hostile: the server's words must never reach the terminal raw
+fake_llm_start --models "fake-model,llamacpp,$(printf 'evil\033]0;pwned\007\033[2J')"
 fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$T/ws"
@@ -34,7 +35,7 @@ m = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 assert sorted(m) == ["claude", "dead", "llama", "local", "typo"], sorted(m)
 l = m["local"]
 assert l["reachable"] and l["chat"] and l["logprobs"] is True and l["scoring"] is True, l
-assert l["served"] == ["fake-model", "llamacpp"] and l["model_listed"] is True and l["concurrency"] == 4, l
+assert l["served"][:2] == ["fake-model", "llamacpp"] and l["served"][2].startswith("evil\x1b") and l["model_listed"] is True and l["concurrency"] == 4, l
 assert m["llama"]["scoring"] is False and m["llama"]["base_urls"][0].endswith("/v1"), m["llama"]
 c = m["claude"]
 # an unset key variable: nothing is sent, the error names the variable
@@ -53,6 +54,8 @@ HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models typo local >"$T/t.txt" || fail "usabl
 grep -q "^typo .*NOT LISTED: the server does not list 'fake-modle'; it serves fake-model, llamacpp" "$T/t.txt" \
     || fail "typo not flagged: $(cat "$T/t.txt")"
 grep "^local " "$T/t.txt" | grep -q "NOT LISTED" && fail "local flagged"
+grep -q "evil" "$T/t.txt" || fail "hostile id not shown at all"
+LC_ALL=C grep -q "$(printf '\033')" "$T/t.txt" && fail "an escape sequence from the server reached the output"
 if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models dead >/dev/null 2>&1; then fail "dead model exits 0"; fi
 PS_E2E_UNSET_KEY=sk-now-set HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >/dev/null \
     || fail "a set key still fails"
