@@ -743,6 +743,17 @@ llm_model_missing_key(const struct llm_model *m)
 }
 
 int
+llm_model_check_key(const struct llm_model *m, struct ps_err *err)
+{
+    if (!m->missing_key)
+        return PS_OK;
+    return ps_error(err, PS_ERR_USAGE,
+                    "model %s: $%s is not set (api_key_env); export the key, or set "
+                    "api_key_env = false if the server needs none",
+                    m->cfg.name, m->cfg.api_key_env);
+}
+
+int
 llm_engine_add_model(struct llm_engine *e, const struct llm_model_cfg *cfg, struct llm_model **out,
                      struct ps_err *err)
 {
@@ -1184,15 +1195,10 @@ uint64_t
 llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
            struct ps_err *err)
 {
-    if (m->missing_key) {
-        /* sending without the key would only earn a 401 per request, or worse, work
-         * against a server that should not have been reached without one */
-        ps_error(err, PS_ERR_USAGE,
-                 "model %s: $%s is not set (api_key_env); export the key, or set "
-                 "api_key_env = false if the server needs none",
-                 m->cfg.name, m->cfg.api_key_env);
+    /* sending without the key would only earn a 401 per request, or worse, work
+     * against a server that should not have been reached without one */
+    if (llm_model_check_key(m, err) != PS_OK)
         return 0;
-    }
     if (req->p.n > 1 && (req->kind == LLM_CHAT || req->kind == LLM_COMPLETE) &&
         (m->cfg.provider == LLM_PROVIDER_ANTHROPIC || m->cfg.no_n))
         return submit_group(e, m, req, err);

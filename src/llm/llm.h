@@ -283,6 +283,9 @@ const struct llm_model_cfg *llm_model_config(const struct llm_model *m);
 /* 1 when the model needs a key (api_key_env names a variable) and the variable is
  * empty or absent; llm_submit then refuses its requests. */
 int llm_model_missing_key(const struct llm_model *m);
+/* PS_OK, or (when llm_model_missing_key) PS_ERR_USAGE with the message llm_submit
+ * gives, naming the variable: for commands that should stop before they start. */
+int llm_model_check_key(const struct llm_model *m, struct ps_err *err);
 
 /* Capture mode (`prefscope batch export`): from now on every request that the cache
  * cannot answer (and that may be logged) is not sent but appended to the file at

@@ -64,6 +64,15 @@ if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >"$T/t.txt" 2>/d
 fi
 grep -q '\$PS_E2E_UNSET_KEY is not set' "$T/t.txt" || fail "--no-probe: unset key not shown"
 
+# judge stops before it starts when the model's key variable is unset
+printf '{"prompt":"Q","responses":[{"text":"a","model":"m1"},{"text":"b","model":"m2"}]}\n' >"$T/d.jsonl"
+HOME="$T" "$PS_BIN" -w "$T/ws/w.db" import --name d "$T/d.jsonl" 2>/dev/null
+curl -s -X POST "http://127.0.0.1:$P/_reset" >/dev/null
+if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" judge d --model claude >"$T/out" 2>"$T/err"; then fail "judge ran without its key"; fi
+[ "$(cat "$T/err")" = 'prefscope: model claude: $PS_E2E_UNSET_KEY is not set (api_key_env); export the key, or set api_key_env = false if the server needs none' ] \
+    || fail "judge without key: $(cat "$T/err")"
+curl -s "http://127.0.0.1:$P/_stats" | grep -q '"requests": 0' || fail "judge sent requests without its key"
+
 # credentials in a base_url: refused, and the password is never printed
 cat >"$T/cred.lua" <<'LUA'
 models = { x = { base_url = "http://bob:hunter2-PASSWORD-SENTINEL@127.0.0.1:9/v1", model = "m" } }
