@@ -57,7 +57,9 @@ json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_pr
     sb_printf(sb, "],\"concurrency\":%d,\"max_retries\":%d,\"timeout\":%g,\"rpm\":%g,\"tpm\":%g",
               c->concurrency, c->max_retries, c->timeout_s, c->rpm, c->tpm);
     sb_puts(sb, ",\"api_key_env\":");
-    if (c->api_key_env)
+    if (c->no_key)
+        sb_puts(sb, "false"); /* as in the config: no key, explicitly */
+    else if (c->api_key_env)
         sb_json_str(sb, c->api_key_env, strlen(c->api_key_env));
     else
         sb_puts(sb, "null");

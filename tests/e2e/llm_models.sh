@@ -88,6 +88,8 @@ grep -q "remote.lua: model gpu: its server is not on this machine and no key is 
     || fail "remote message: $(cat "$T/err")"
 echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false } }' >"$T/remote.lua"
 "$PS_BIN" models --no-probe --config "$T/remote.lua" >"$T/t.txt" || fail "api_key_env = false refused"
+"$PS_BIN" models --no-probe --json --config "$T/remote.lua" | python3 -c 'import json,sys; m=json.load(sys.stdin)[0]; assert m["api_key_env"] is False and m["api_key_set"] is None, m' \
+    || fail "api_key_env = false in --json"
 grep -q "^gpu " "$T/t.txt" || fail "api_key_env = false: $(cat "$T/t.txt")"
 # explicit --config wins; PREFSCOPE_CONFIG is honoured; NAME filters
 cp "$T/ws/prefscope.lua" "$T/other.lua"
