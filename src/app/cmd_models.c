@@ -64,6 +64,11 @@ json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_pr
     else
         sb_puts(sb, "null");
     sb_printf(sb, ",\"tls_verify\":%s", c->tls_insecure ? "false" : "true");
+    sb_puts(sb, ",\"cache_id\":");
+    if (c->cache_id)
+        sb_json_str(sb, c->cache_id, strlen(c->cache_id));
+    else
+        sb_puts(sb, "null");
     sb_printf(sb, ",\"api_key_set\":%s",
               c->api_key_env ? (missing_key ? "false" : "true") : "null");
     if (c->has_price)

@@ -86,9 +86,9 @@ echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m" } }' 
 if "$PS_BIN" models --no-probe --config "$T/remote.lua" 2>"$T/err"; then fail "remote without key accepted"; fi
 grep -q "remote.lua: model gpu: its server is not on this machine and no key is configured" "$T/err" \
     || fail "remote message: $(cat "$T/err")"
-echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false } }' >"$T/remote.lua"
+echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false, cache_id = "box\"1" } }' >"$T/remote.lua"
 "$PS_BIN" models --no-probe --config "$T/remote.lua" >"$T/t.txt" || fail "api_key_env = false refused"
-"$PS_BIN" models --no-probe --json --config "$T/remote.lua" | python3 -c 'import json,sys; m=json.load(sys.stdin)[0]; assert m["api_key_env"] is False and m["api_key_set"] is None, m' \
+"$PS_BIN" models --no-probe --json --config "$T/remote.lua" | python3 -c 'import json,sys; m=json.load(sys.stdin)[0]; assert m["api_key_env"] is False and m["api_key_set"] is None and m["cache_id"] == "box\"1", m' \
     || fail "api_key_env = false in --json"
 grep -q "^gpu " "$T/t.txt" || fail "api_key_env = false: $(cat "$T/t.txt")"
 # explicit --config wins; PREFSCOPE_CONFIG is honoured; NAME filters
