@@ -1120,6 +1120,7 @@ static uint64_t submit_one(struct llm_engine *e, struct llm_model *m, const stru
                            struct ps_err *err);
 
 static void finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res);
+static void twin_answer(struct llm_engine *e, struct llm_req *f, const struct llm_result *res);
 
 /* Capture mode: the request becomes one line of the capture file and completes as
  * deferred (see llm_engine_capture). */
@@ -1240,6 +1241,12 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     if (e->log && !r->no_log && !r->no_cache) {
         /* the cache extended to answers still on their way */
         struct llm_req *l = lead_find(e, r->key);
+        if (l && l->where == RQ_DONE) {
+            /* finished, its row not committed yet: the same answer, in the same flush */
+            r->leader = l;
+            twin_answer(e, r, l->res);
+            return r->id;
+        }
         if (l) {
             struct llm_req **pp = &l->twins;
             while (*pp)
@@ -1377,6 +1384,34 @@ reset_attempt(struct llm_req *r)
     r->t_first_byte = 0;
 }
 
+/* Follower f gets its leader's answer `res` (as if from the cache) or its error, and
+ * goes to the done list, in the same flush as its leader (which is there already). */
+static void
+twin_answer(struct llm_engine *e, struct llm_req *f, const struct llm_result *res)
+{
+    struct llm_result *fr =
+        res->ok && res->response_json ? result_from_answer(f, res->response_json) : NULL;
+    if (fr) {
+        if (res->request_id)
+            fr->request_id = xstrdup(res->request_id);
+        if (res->prompt_tokens >= 0)
+            fr->prompt_tokens = res->prompt_tokens;
+        if (res->completion_tokens >= 0)
+            fr->completion_tokens = res->completion_tokens;
+        result_cost(f->m, fr);
+    } else {
+        fr = result_new(f);
+        result_error(fr, res->ok ? LLM_E_PARSE : res->err.kind, res->err.http_status, res->err.type,
+                     res->err.message);
+        fr->err.retries = res->err.retries;
+    }
+    if (res->response_json && !fr->response_json)
+        fr->response_json = xstrdup(res->response_json);
+    f->res = fr;
+    f->needs_log = 0; /* f->leader stays set: flush_done copies the leader's row id */
+    push_done(e, f);
+}
+
 /* The leader r finished with res: its followers get the same answer (as if from the
  * cache) or the same error, right behind it in the done list.  A cancelled leader
  * hands its place to the first follower, which is then sent instead. */
@@ -1401,27 +1436,7 @@ twins_settle(struct llm_engine *e, struct llm_req *r, const struct llm_result *r
         struct llm_req *next = f->twin_next;
         list_remove(&e->twins, f);
         f->twin_next = NULL;
-        struct llm_result *fr =
-            res->ok && res->response_json ? result_from_answer(f, res->response_json) : NULL;
-        if (fr) {
-            if (res->request_id)
-                fr->request_id = xstrdup(res->request_id);
-            if (res->prompt_tokens >= 0)
-                fr->prompt_tokens = res->prompt_tokens;
-            if (res->completion_tokens >= 0)
-                fr->completion_tokens = res->completion_tokens;
-            result_cost(f->m, fr);
-        } else {
-            fr = result_new(f);
-            result_error(fr, res->ok ? LLM_E_PARSE : res->err.kind, res->err.http_status,
-                         res->err.type, res->err.message);
-            fr->err.retries = res->err.retries;
-        }
-        if (res->response_json && !fr->response_json)
-            fr->response_json = xstrdup(res->response_json);
-        f->res = fr;
-        f->needs_log = 0; /* f->leader stays set: flush_done copies the leader's row id */
-        push_done(e, f);
+        twin_answer(e, f, res);
         f = next;
     }
 }
@@ -1444,7 +1459,9 @@ finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
     r->needs_log =
         !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED && res->err.kind != LLM_E_DEFERRED;
     push_done(e, r);
-    if (r->is_leader)
+    /* A leader with an answer stays findable until flush_done has committed its row
+     * (from then on the cache answers): a twin submitted in between shares it too. */
+    if (r->is_leader && (res->err.kind == LLM_E_CANCELLED || res->err.kind == LLM_E_DEFERRED))
         lead_remove(e, r);
     if (r->twins)
         twins_settle(e, r, res);
@@ -1707,6 +1724,10 @@ flush_done(struct llm_engine *e)
         free(rows);
         free(ids);
     }
+    /* committed: the cache answers these keys from now on */
+    for (struct llm_req *l = batch.head; l; l = l->next)
+        if (l->is_leader)
+            lead_remove(e, l);
     struct llm_req *r = batch.head;
     while (r) {
         struct llm_req *next = r->next;
