@@ -209,7 +209,7 @@ const char *
 llm_err_kind_str(enum llm_err_kind k)
 {
     static const char *const msgs[] = {
-#define LLM_ERRK_MSG(id, msg) msg,
+#define LLM_ERRK_MSG(kind, id, msg) msg,
         LLM_ERR_KINDS(LLM_ERRK_MSG)
 #undef LLM_ERRK_MSG
     };
@@ -219,9 +219,11 @@ llm_err_kind_str(enum llm_err_kind k)
 const char *
 llm_err_kind_id(enum llm_err_kind k)
 {
-    static const char *const ids[] = {"none",      "connect", "timeout", "http",      "rate_limit",
-                                      "server",    "parse",   "stream",  "truncated", "unsupported",
-                                      "cancelled", "config",  "deferred"};
+    static const char *const ids[] = {
+#define LLM_ERRK_ID(kind, id, msg) id,
+        LLM_ERR_KINDS(LLM_ERRK_ID)
+#undef LLM_ERRK_ID
+    };
     return (unsigned)k < sizeof ids / sizeof ids[0] ? ids[k] : "?";
 }
 

@@ -173,23 +173,24 @@ struct llm_request {
 
 /* ---------------------------------------------------------------- results */
 
+/* kind, stable id (logs, Lua's res.kind), message */
 #define LLM_ERR_KINDS(_) \
-    _(LLM_E_NONE, "ok") \
-    _(LLM_E_CONNECT, "connection failed") \
-    _(LLM_E_TIMEOUT, "timed out") \
-    _(LLM_E_HTTP, "HTTP error") \
-    _(LLM_E_RATE_LIMIT, "rate limited") \
-    _(LLM_E_SERVER, "server error") \
-    _(LLM_E_PARSE, "malformed response") \
-    _(LLM_E_STREAM, "error inside the stream") \
-    _(LLM_E_TRUNCATED, "stream ended early") \
-    _(LLM_E_UNSUPPORTED, "unsupported by the server") \
-    _(LLM_E_CANCELLED, "cancelled") \
-    _(LLM_E_CONFIG, "configuration error") \
-    _(LLM_E_DEFERRED, "deferred to a batch file")
+    _(LLM_E_NONE, "none", "ok") \
+    _(LLM_E_CONNECT, "connect", "connection failed") \
+    _(LLM_E_TIMEOUT, "timeout", "timed out") \
+    _(LLM_E_HTTP, "http", "HTTP error") \
+    _(LLM_E_RATE_LIMIT, "rate_limit", "rate limited") \
+    _(LLM_E_SERVER, "server", "server error") \
+    _(LLM_E_PARSE, "parse", "malformed response") \
+    _(LLM_E_STREAM, "stream", "error inside the stream") \
+    _(LLM_E_TRUNCATED, "truncated", "stream ended early") \
+    _(LLM_E_UNSUPPORTED, "unsupported", "unsupported by the server") \
+    _(LLM_E_CANCELLED, "cancelled", "cancelled") \
+    _(LLM_E_CONFIG, "config", "configuration error") \
+    _(LLM_E_DEFERRED, "deferred", "deferred to a batch file")
 
 enum llm_err_kind {
-#define LLM_ERRK_ENUM(id, msg) id,
+#define LLM_ERRK_ENUM(kind, id, msg) kind,
     LLM_ERR_KINDS(LLM_ERRK_ENUM)
 #undef LLM_ERRK_ENUM
 };
