@@ -2,6 +2,7 @@
  * per-model FIFO queues with a concurrency cap, replicas, token-bucket rate limits,
  * retries with backoff, the cache lookup at submit and the call log at completion.
  * See llm.h for the contract. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
@@ -300,20 +301,31 @@ llm_url_is_loopback(const char *url)
     const char *a, *z;
     if (!url_authority(url, &a, &z) || memchr(a, '@', (size_t)(z - a)))
         return 0;
+    /* the host: "[v6]" or up to the port */
+    char host[64];
     size_t n;
-    if (*a == '[') {
+    int bracketed = *a == '[';
+    if (bracketed) {
+        a++;
         n = strcspn(a, "]");
-        return n == 4 && strncmp(a, "[::1", 4) == 0;
-    }
-    n = strcspn(a, ":/?#");
-    if (n == 9 && strncasecmp(a, "localhost", 9) == 0)
-        return 1;
-    if (n < 4 || strncmp(a, "127.", 4) != 0)
-        return 0;
-    for (size_t i = 4; i < n; i++)
-        if (!(a[i] == '.' || (a[i] >= '0' && a[i] <= '9')))
+        if (a + n >= z)
             return 0;
-    return 1;
+    } else {
+        n = strcspn(a, ":/?#");
+    }
+    if (n == 0 || n >= sizeof host)
+        return 0;
+    memcpy(host, a, n);
+    host[n] = '\0';
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    /* only canonical addresses: curl's other spellings (127.1, 0x7f.1) count as
+     * remote, which asks for an explicit key setting and never skips one */
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, host, ip) == 1)
+        return ip[0] == 127;
+    struct in6_addr v6;
+    return bracketed && inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 static int
