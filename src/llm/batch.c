@@ -130,11 +130,34 @@ id_ok(const cJSON *id)
                                    "0123456789_-") == n;
 }
 
-/* Call fn on each non-blank line of path (1-based line numbers). */
+typedef int (*line_fn)(void *ud, const char *line, size_t n, long lineno, struct ps_err *err);
+
+/* Call fn on each non-blank line of text[0..len) (CR LF or LF); *lineno counts the
+ * lines (1-based for fn) and carries on across calls. */
 static int
-each_line(const char *path,
-          int (*fn)(void *ud, const char *line, size_t n, long lineno, struct ps_err *err),
-          void *ud, struct ps_err *err)
+each_line_buf(const char *text, size_t len, line_fn fn, void *ud, long *lineno, struct ps_err *err)
+{
+    int rc = PS_OK;
+    for (size_t at = 0; rc == PS_OK && at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (text + at)) : len - at, next = at + n + 1;
+        ++*lineno;
+        while (n > 0 && text[at + n - 1] == '\r')
+            n--;
+        size_t blank = 0;
+        while (blank < n && (text[at + blank] == ' ' || text[at + blank] == '\t'))
+            blank++;
+        if (blank < n)
+            rc = fn(ud, text + at, n, *lineno, err);
+        at = next;
+    }
+    return rc;
+}
+
+/* The same over a file read once, line by line (results files are big; a pipe or
+ * FIFO works). */
+static int
+each_line(const char *path, line_fn fn, void *ud, struct ps_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -144,15 +167,8 @@ each_line(const char *path,
     ssize_t got;
     long lineno = 0;
     int rc = PS_OK;
-    while (rc == PS_OK && (got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t n = (size_t)got;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            n--;
-        if (strspn(line, " \t") >= n)
-            continue;
-        rc = fn(ud, line, n, lineno, err);
-    }
+    while (rc == PS_OK && (got = getline(&line, &cap, f)) >= 0)
+        rc = each_line_buf(line, (size_t)got, fn, ud, &lineno, err);
     if (rc == PS_OK && ferror(f))
         rc = ps_error(err, PS_ERR_IO, "%s: read error: %s", path, strerror(errno));
     free(line);
@@ -341,10 +357,13 @@ read_requests(struct imp_ctx *c, const char *path, struct ps_err *err)
             breqs_add(&c->reqs, id->valuestring, "anthropic", "/messages", params);
         }
     }
+    int jsonl = !cJSON_IsArray(reqs);
     cJSON_Delete(doc);
+    if (rc == PS_OK && jsonl) {
+        long lineno = 0;
+        rc = each_line_buf(sb.p ? sb.p : "", sb.len, request_line, c, &lineno, err);
+    }
     sb_free(&sb);
-    if (rc == PS_OK && !cJSON_IsArray(reqs))
-        rc = each_line(path, request_line, c, err);
     if (rc == PS_OK && c->reqs.n == 0)
         rc = ps_error(err, PS_ERR_PARSE, "%s: no requests", path);
     breqs_unique(&c->reqs);

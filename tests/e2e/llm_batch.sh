@@ -98,8 +98,8 @@ grep -q "1 result is not in" "$T/err" || fail "foreign result: $(cat "$T/err")"
     || fail "ok rows"
 [ "$(sqlite3 "$W" "SELECT count(*) FROM llm_call WHERE status='error' AND http_status=400 AND error LIKE '%bad things%'")" = 1 ] \
     || fail "error row"
-# importing again adds nothing
-"$PS_BIN" -w "$W" batch import --requests "$T/b.jsonl" "$T/results.jsonl" >"$T/out" 2>/dev/null || true
+# importing again adds nothing; both files may be pipes
+"$PS_BIN" -w "$W" batch import --requests <(cat "$T/b.jsonl") /dev/stdin <"$T/results.jsonl" >"$T/out" 2>/dev/null || true
 grep -q "0 ok, 1 failed (logged as errors), 3 already in the log" "$T/out" || fail "re-import: $(cat "$T/out")"
 # the rerun: 1 (warm-up) + 3 (batch) from the cache, 2 live (expired, failed)
 "$PS_BIN" -w "$W" run "$T/job.lua" gpt 6 >"$T/out" 2>&1 || fail "rerun: $(cat "$T/out")"
@@ -143,7 +143,8 @@ with open(sys.argv[2], "w") as f:
         f.write(json.dumps(o) + "\n")
 PY
 before=$(sent)
-"$PS_BIN" -w "$W" batch import --requests "$T/a.json" --model claude "$T/ares.jsonl" >"$T/out" || fail "import anthropic"
+cat "$T/ares.jsonl" | "$PS_BIN" -w "$W" batch import --requests <(cat "$T/a.json") --model claude /dev/stdin >"$T/out" \
+    || fail "import anthropic"
 grep -q "batch import: 1 ok, 1 failed (logged as errors), 0 already in the log, 1 not answered" "$T/out" || fail "$(cat "$T/out")"
 "$PS_BIN" -w "$W" run "$T/job.lua" claude 3 >"$T/out" 2>&1 || fail "rerun claude: $(cat "$T/out")"
 grep -q "^3 cached claude batch says question 3$" "$T/out" || fail "claude rerun: $(cat "$T/out")"
