@@ -512,6 +512,8 @@ cmd_judge(struct app *app, int argc, char **argv)
     int rc = llm_engine_new(&eng, r.st, &app->err);
     if (rc == PS_OK)
         rc = llm_engine_add_model(eng, &cfg, &m, &app->err);
+    if (rc == PS_OK)
+        rc = llm_model_check_key(m, &app->err); /* before any progress bar */
     llm_model_cfg_free(&cfg);
     if (rc != PS_OK) {
         app_fail(app);

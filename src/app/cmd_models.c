@@ -57,8 +57,16 @@ json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_pr
     sb_printf(sb, "],\"concurrency\":%d,\"max_retries\":%d,\"timeout\":%g,\"rpm\":%g,\"tpm\":%g",
               c->concurrency, c->max_retries, c->timeout_s, c->rpm, c->tpm);
     sb_puts(sb, ",\"api_key_env\":");
-    if (c->api_key_env)
+    if (c->no_key)
+        sb_puts(sb, "false"); /* as in the config: no key, explicitly */
+    else if (c->api_key_env)
         sb_json_str(sb, c->api_key_env, strlen(c->api_key_env));
+    else
+        sb_puts(sb, "null");
+    sb_printf(sb, ",\"tls_verify\":%s", c->tls_insecure ? "false" : "true");
+    sb_puts(sb, ",\"cache_id\":");
+    if (c->cache_id)
+        sb_json_str(sb, c->cache_id, strlen(c->cache_id));
     else
         sb_puts(sb, "null");
     sb_printf(sb, ",\"api_key_set\":%s",
@@ -177,6 +185,8 @@ cmd_models(struct app *app, int argc, char **argv)
             struct strbuf detail = STRBUF_INIT, raw = STRBUF_INIT;
             if (llm_model_missing_key(m) && !(probe && pr.error))
                 sb_printf(&raw, "$%s is not set", mc->api_key_env);
+            if (mc->tls_insecure)
+                sb_puts(&raw, "TLS NOT VERIFIED (tls_verify = false); ");
             if (probe && pr.model_listed == 0)
                 sb_printf(&raw, "NOT LISTED: the server does not list '%s'; it serves ", mc->model);
             if (probe && pr.error)

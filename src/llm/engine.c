@@ -2,9 +2,11 @@
  * per-model FIFO queues with a concurrency cap, replicas, token-bucket rate limits,
  * retries with backoff, the cache lookup at submit and the call log at completion.
  * See llm.h for the contract. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,6 +94,7 @@ struct llm_engine {
     uint64_t next_id;
     struct req_list delayed, done, running, twins;
     struct llm_req **leads; /* leaders by cache key (chained), n_leads of cap_leads */
+    FILE *capture;          /* llm_engine_capture: requests go here instead */
     size_t n_leads, cap_leads;
     int n_pending;
     struct pollfd *sfds;
@@ -207,7 +210,7 @@ const char *
 llm_err_kind_str(enum llm_err_kind k)
 {
     static const char *const msgs[] = {
-#define LLM_ERRK_MSG(id, msg) msg,
+#define LLM_ERRK_MSG(kind, id, msg) msg,
         LLM_ERR_KINDS(LLM_ERRK_MSG)
 #undef LLM_ERRK_MSG
     };
@@ -217,9 +220,11 @@ llm_err_kind_str(enum llm_err_kind k)
 const char *
 llm_err_kind_id(enum llm_err_kind k)
 {
-    static const char *const ids[] = {"none",       "connect",     "timeout",   "http",
-                                      "rate_limit", "server",      "parse",     "stream",
-                                      "truncated",  "unsupported", "cancelled", "config"};
+    static const char *const ids[] = {
+#define LLM_ERRK_ID(kind, id, msg) id,
+        LLM_ERR_KINDS(LLM_ERRK_ID)
+#undef LLM_ERRK_ID
+    };
     return (unsigned)k < sizeof ids / sizeof ids[0] ? ids[k] : "?";
 }
 
@@ -256,6 +261,7 @@ llm_model_cfg_copy(struct llm_model_cfg *dst, const struct llm_model_cfg *src)
     dst->model = src->model ? xstrdup(src->model) : NULL;
     dst->api_key_env = src->api_key_env ? xstrdup(src->api_key_env) : NULL;
     dst->cache_id = src->cache_id ? xstrdup(src->cache_id) : NULL;
+    dst->ca_file = src->ca_file ? xstrdup(src->ca_file) : NULL;
     dst->base_urls = dup_strv(src->base_urls, src->n_base_urls);
     dst->headers = dup_strv(src->headers, src->n_headers);
 }
@@ -267,6 +273,7 @@ llm_model_cfg_free(struct llm_model_cfg *c)
     free(c->model);
     free(c->api_key_env);
     free(c->cache_id);
+    free(c->ca_file);
     for (int i = 0; i < c->n_base_urls; i++)
         free(c->base_urls[i]);
     free(c->base_urls);
@@ -294,20 +301,31 @@ llm_url_is_loopback(const char *url)
     const char *a, *z;
     if (!url_authority(url, &a, &z) || memchr(a, '@', (size_t)(z - a)))
         return 0;
+    /* the host: "[v6]" or up to the port */
+    char host[64];
     size_t n;
-    if (*a == '[') {
+    int bracketed = *a == '[';
+    if (bracketed) {
+        a++;
         n = strcspn(a, "]");
-        return n == 4 && strncmp(a, "[::1", 4) == 0;
-    }
-    n = strcspn(a, ":/?#");
-    if (n == 9 && strncasecmp(a, "localhost", 9) == 0)
-        return 1;
-    if (n < 4 || strncmp(a, "127.", 4) != 0)
-        return 0;
-    for (size_t i = 4; i < n; i++)
-        if (!(a[i] == '.' || (a[i] >= '0' && a[i] <= '9')))
+        if (a + n >= z)
             return 0;
-    return 1;
+    } else {
+        n = strcspn(a, ":/?#");
+    }
+    if (n == 0 || n >= sizeof host)
+        return 0;
+    memcpy(host, a, n);
+    host[n] = '\0';
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    /* only canonical addresses: curl's other spellings (127.1, 0x7f.1) count as
+     * remote, which asks for an explicit key setting and never skips one */
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, host, ip) == 1)
+        return ip[0] == 127;
+    struct in6_addr v6;
+    return bracketed && inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 static int
@@ -640,7 +658,10 @@ llm_engine_new(struct llm_engine **out, struct store *st, struct ps_err *err)
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     e->st = st;
-    if (st && llm_log_open(st, &e->log, err) != PS_OK) {
+    const char *cap = getenv("PREFSCOPE_BATCH_CAPTURE");
+    if ((st && llm_log_open(st, &e->log, err) != PS_OK) ||
+        (cap && *cap && llm_engine_capture(e, cap, err) != PS_OK)) {
+        llm_log_close(e->log);
         curl_multi_cleanup(e->multi);
         free(e);
         curl_global_cleanup();
@@ -707,6 +728,8 @@ llm_engine_free(struct llm_engine *e)
     free(e->models);
     free(e->sfds);
     free(e->leads);
+    if (e->capture)
+        fclose(e->capture);
     llm_log_close(e->log);
     free(e);
     curl_global_cleanup();
@@ -731,6 +754,17 @@ int
 llm_model_missing_key(const struct llm_model *m)
 {
     return m->missing_key;
+}
+
+int
+llm_model_check_key(const struct llm_model *m, struct ps_err *err)
+{
+    if (!m->missing_key)
+        return PS_OK;
+    return ps_error(err, PS_ERR_USAGE,
+                    "model %s: $%s is not set (api_key_env); export the key, or set "
+                    "api_key_env = false if the server needs none",
+                    m->cfg.name, m->cfg.api_key_env);
 }
 
 int
@@ -1102,6 +1136,41 @@ group_child_done(void *ud, struct llm_result *res)
 static uint64_t submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
                            struct ps_err *err);
 
+static void finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res);
+static void twin_answer(struct llm_engine *e, struct llm_req *f, const struct llm_result *res);
+
+/* Capture mode: the request becomes one line of the capture file and completes as
+ * deferred (see llm_engine_capture). */
+static void
+capture_req(struct llm_engine *e, struct llm_req *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *prov = llm_provider_name(r->m->cfg.provider);
+    sb_puts(&sb, "{\"custom_id\":\"");
+    sb_puts(&sb, r->key);
+    sb_printf(&sb, "\",\"provider\":\"%s\",\"model_name\":", prov);
+    sb_json_str(&sb, r->m->cfg.name, strlen(r->m->cfg.name));
+    sb_printf(&sb, ",\"path\":\"%s\",\"body\":%s}\n", r->pr.path, r->pr.key_body);
+    int bad = fwrite(sb.p, 1, sb.len, e->capture) != sb.len || fflush(e->capture) != 0;
+    sb_free(&sb);
+    struct llm_result *res = result_new(r);
+    result_error(res, LLM_E_DEFERRED, 0, NULL,
+                 bad ? "cannot write the batch capture file" : "deferred to a batch file");
+    finish(e, r, res);
+}
+
+int
+llm_engine_capture(struct llm_engine *e, const char *path, struct ps_err *err)
+{
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return ps_error(err, PS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    if (e->capture)
+        fclose(e->capture);
+    e->capture = f;
+    return PS_OK;
+}
+
 static uint64_t
 submit_group(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
              struct ps_err *err)
@@ -1144,15 +1213,10 @@ uint64_t
 llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
            struct ps_err *err)
 {
-    if (m->missing_key) {
-        /* sending without the key would only earn a 401 per request, or worse, work
-         * against a server that should not have been reached without one */
-        ps_error(err, PS_ERR_USAGE,
-                 "model %s: $%s is not set (api_key_env); export the key, or set "
-                 "api_key_env = false if the server needs none",
-                 m->cfg.name, m->cfg.api_key_env);
+    /* sending without the key would only earn a 401 per request, or worse, work
+     * against a server that should not have been reached without one */
+    if (llm_model_check_key(m, err) != PS_OK)
         return 0;
-    }
     if (req->p.n > 1 && (req->kind == LLM_CHAT || req->kind == LLM_COMPLETE) &&
         (m->cfg.provider == LLM_PROVIDER_ANTHROPIC || m->cfg.no_n))
         return submit_group(e, m, req, err);
@@ -1185,11 +1249,21 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     cache_key(m, r, r->key);
     e->n_pending++;
     e->stats.submitted++;
+    if (e->log && !r->no_log && !r->no_cache && serve_from_cache(e, r))
+        return r->id;
+    if (e->capture && !r->no_log) {
+        capture_req(e, r);
+        return r->id;
+    }
     if (e->log && !r->no_log && !r->no_cache) {
-        if (serve_from_cache(e, r))
-            return r->id;
         /* the cache extended to answers still on their way */
         struct llm_req *l = lead_find(e, r->key);
+        if (l && l->where == RQ_DONE) {
+            /* finished, its row not committed yet: the same answer, in the same flush */
+            r->leader = l;
+            twin_answer(e, r, l->res);
+            return r->id;
+        }
         if (l) {
             struct llm_req **pp = &l->twins;
             while (*pp)
@@ -1273,6 +1347,12 @@ start_req(struct llm_engine *e, struct llm_req *r)
      * says h2 during the handshake; on plain http the wait lasts until the first
      * answer (an HTTP/1.1 server), so a first batch would take two round trips. */
     curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(r->url, "https:", 6) == 0 ? 1L : 0L);
+    /* explicit, whatever the handle did before: verification is on unless the model
+     * opts out (tls_verify = false) */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, m->cfg.tls_insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, m->cfg.tls_insecure ? 0L : 2L);
+    if (m->cfg.ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, m->cfg.ca_file);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(m->cfg.connect_timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(r->timeout_s * 1000));
     /* The stall detector (streams only: a non-streamed generation is legitimately
@@ -1296,6 +1376,8 @@ release_slot(struct llm_engine *e, struct llm_req *r)
         list_remove(&e->running, r);
     if (r->easy) {
         curl_multi_remove_handle(e->multi, r->easy);
+        if (r->m->cfg.ca_file)
+            curl_easy_reset(r->easy); /* the next user gets the system's CAs back */
         pool_put(e, r->easy);
         r->easy = NULL;
         r->m->in_flight--;
@@ -1317,6 +1399,34 @@ reset_attempt(struct llm_req *r)
     r->rl_pause_s = 0;
     r->rl_reset_s = -1;
     r->t_first_byte = 0;
+}
+
+/* Follower f gets its leader's answer `res` (as if from the cache) or its error, and
+ * goes to the done list, in the same flush as its leader (which is there already). */
+static void
+twin_answer(struct llm_engine *e, struct llm_req *f, const struct llm_result *res)
+{
+    struct llm_result *fr =
+        res->ok && res->response_json ? result_from_answer(f, res->response_json) : NULL;
+    if (fr) {
+        if (res->request_id)
+            fr->request_id = xstrdup(res->request_id);
+        if (res->prompt_tokens >= 0)
+            fr->prompt_tokens = res->prompt_tokens;
+        if (res->completion_tokens >= 0)
+            fr->completion_tokens = res->completion_tokens;
+        result_cost(f->m, fr);
+    } else {
+        fr = result_new(f);
+        result_error(fr, res->ok ? LLM_E_PARSE : res->err.kind, res->err.http_status, res->err.type,
+                     res->err.message);
+        fr->err.retries = res->err.retries;
+    }
+    if (res->response_json && !fr->response_json)
+        fr->response_json = xstrdup(res->response_json);
+    f->res = fr;
+    f->needs_log = 0; /* f->leader stays set: flush_done copies the leader's row id */
+    push_done(e, f);
 }
 
 /* The leader r finished with res: its followers get the same answer (as if from the
@@ -1343,27 +1453,7 @@ twins_settle(struct llm_engine *e, struct llm_req *r, const struct llm_result *r
         struct llm_req *next = f->twin_next;
         list_remove(&e->twins, f);
         f->twin_next = NULL;
-        struct llm_result *fr =
-            res->ok && res->response_json ? result_from_answer(f, res->response_json) : NULL;
-        if (fr) {
-            if (res->request_id)
-                fr->request_id = xstrdup(res->request_id);
-            if (res->prompt_tokens >= 0)
-                fr->prompt_tokens = res->prompt_tokens;
-            if (res->completion_tokens >= 0)
-                fr->completion_tokens = res->completion_tokens;
-            result_cost(f->m, fr);
-        } else {
-            fr = result_new(f);
-            result_error(fr, res->ok ? LLM_E_PARSE : res->err.kind, res->err.http_status,
-                         res->err.type, res->err.message);
-            fr->err.retries = res->err.retries;
-        }
-        if (res->response_json && !fr->response_json)
-            fr->response_json = xstrdup(res->response_json);
-        f->res = fr;
-        f->needs_log = 0; /* f->leader stays set: flush_done copies the leader's row id */
-        push_done(e, f);
+        twin_answer(e, f, res);
         f = next;
     }
 }
@@ -1383,9 +1473,12 @@ finish(struct llm_engine *e, struct llm_req *r, struct llm_result *res)
     }
     result_cost(r->m, res);
     r->res = res;
-    r->needs_log = !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED;
+    r->needs_log =
+        !r->no_log && e->log && res->err.kind != LLM_E_CANCELLED && res->err.kind != LLM_E_DEFERRED;
     push_done(e, r);
-    if (r->is_leader)
+    /* A leader with an answer stays findable until flush_done has committed its row
+     * (from then on the cache answers): a twin submitted in between shares it too. */
+    if (r->is_leader && (res->err.kind == LLM_E_CANCELLED || res->err.kind == LLM_E_DEFERRED))
         lead_remove(e, r);
     if (r->twins)
         twins_settle(e, r, res);
@@ -1648,6 +1741,10 @@ flush_done(struct llm_engine *e)
         free(rows);
         free(ids);
     }
+    /* committed: the cache answers these keys from now on */
+    for (struct llm_req *l = batch.head; l; l = l->next)
+        if (l->is_leader)
+            lead_remove(e, l);
     struct llm_req *r = batch.head;
     while (r) {
         struct llm_req *next = r->next;

@@ -78,16 +78,18 @@ struct llm_model_cfg {
     enum llm_provider provider;
     char **base_urls; /* >= 1, e.g. "http://127.0.0.1:8000/v1" (no trailing /) */
     int n_base_urls;
-    char *model;                /* model id sent to the server */
-    int concurrency;            /* requests in flight, default 8 */
-    double rpm, tpm;            /* requests / tokens per minute, 0 = unlimited */
-    double timeout_s;           /* per attempt, default 600 */
-    double connect_timeout_s;   /* default 5 */
-    double stall_timeout_s;     /* streams: fail when no byte arrives for this long, default 60 */
-    int max_retries;            /* default 2 */
-    char *api_key_env;          /* name of the env var holding the key, or NULL */
-    int no_key;                 /* api_key_env = false: the server needs no key */
-    char *cache_id;             /* replaces provider and base URLs in the cache key, or NULL */
+    char *model;              /* model id sent to the server */
+    int concurrency;          /* requests in flight, default 8 */
+    double rpm, tpm;          /* requests / tokens per minute, 0 = unlimited */
+    double timeout_s;         /* per attempt, default 600 */
+    double connect_timeout_s; /* default 5 */
+    double stall_timeout_s;   /* streams: fail when no byte arrives for this long, default 60 */
+    int max_retries;          /* default 2 */
+    char *api_key_env;        /* name of the env var holding the key, or NULL */
+    int no_key;               /* api_key_env = false: the server needs no key */
+    char *cache_id;           /* replaces provider and base URLs in the cache key, or NULL */
+    int tls_insecure;         /* tls_verify = false: no certificate or host name check */
+    char *ca_file;            /* CA bundle (PEM) to verify the server with, or NULL: the system's */
     double price_in, price_out; /* currency per 1M input / output tokens */
     int has_price;              /* cost is NULL (has_cost = 0) unless a price is configured */
     char **headers;             /* extra "Name: value" headers (never logged) */
@@ -171,22 +173,24 @@ struct llm_request {
 
 /* ---------------------------------------------------------------- results */
 
+/* kind, stable id (logs, Lua's res.kind), message */
 #define LLM_ERR_KINDS(_) \
-    _(LLM_E_NONE, "ok") \
-    _(LLM_E_CONNECT, "connection failed") \
-    _(LLM_E_TIMEOUT, "timed out") \
-    _(LLM_E_HTTP, "HTTP error") \
-    _(LLM_E_RATE_LIMIT, "rate limited") \
-    _(LLM_E_SERVER, "server error") \
-    _(LLM_E_PARSE, "malformed response") \
-    _(LLM_E_STREAM, "error inside the stream") \
-    _(LLM_E_TRUNCATED, "stream ended early") \
-    _(LLM_E_UNSUPPORTED, "unsupported by the server") \
-    _(LLM_E_CANCELLED, "cancelled") \
-    _(LLM_E_CONFIG, "configuration error")
+    _(LLM_E_NONE, "none", "ok") \
+    _(LLM_E_CONNECT, "connect", "connection failed") \
+    _(LLM_E_TIMEOUT, "timeout", "timed out") \
+    _(LLM_E_HTTP, "http", "HTTP error") \
+    _(LLM_E_RATE_LIMIT, "rate_limit", "rate limited") \
+    _(LLM_E_SERVER, "server", "server error") \
+    _(LLM_E_PARSE, "parse", "malformed response") \
+    _(LLM_E_STREAM, "stream", "error inside the stream") \
+    _(LLM_E_TRUNCATED, "truncated", "stream ended early") \
+    _(LLM_E_UNSUPPORTED, "unsupported", "unsupported by the server") \
+    _(LLM_E_CANCELLED, "cancelled", "cancelled") \
+    _(LLM_E_CONFIG, "config", "configuration error") \
+    _(LLM_E_DEFERRED, "deferred", "deferred to a batch file")
 
 enum llm_err_kind {
-#define LLM_ERRK_ENUM(id, msg) id,
+#define LLM_ERRK_ENUM(kind, id, msg) kind,
     LLM_ERR_KINDS(LLM_ERRK_ENUM)
 #undef LLM_ERRK_ENUM
 };
@@ -280,6 +284,18 @@ const struct llm_model_cfg *llm_model_config(const struct llm_model *m);
 /* 1 when the model needs a key (api_key_env names a variable) and the variable is
  * empty or absent; llm_submit then refuses its requests. */
 int llm_model_missing_key(const struct llm_model *m);
+/* PS_OK, or (when llm_model_missing_key) PS_ERR_USAGE with the message llm_submit
+ * gives, naming the variable: for commands that should stop before they start. */
+int llm_model_check_key(const struct llm_model *m, struct ps_err *err);
+
+/* Capture mode (`prefscope batch export`): from now on every request that the cache
+ * cannot answer (and that may be logged) is not sent but appended to the file at
+ * `path` as one JSON line {"custom_id": cache key, "provider", "model_name", "path",
+ * "body"}, and completes with LLM_E_DEFERRED (not logged, so a rerun after
+ * `prefscope batch import` finds it in the cache).  llm_engine_new turns it on by
+ * itself when $PREFSCOPE_BATCH_CAPTURE names a file, so a whole subcommand run under
+ * `batch export` is captured whatever engines it creates. */
+int llm_engine_capture(struct llm_engine *eng, const char *path, struct ps_err *err);
 
 /* Override max_retries for every model (batch jobs); -1 restores the configs'. */
 void llm_engine_set_max_retries(struct llm_engine *eng, int max_retries);

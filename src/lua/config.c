@@ -6,9 +6,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 /* The fields a model entry may have; anything else is refused so a typo like
@@ -17,7 +20,8 @@
 #define CONFIG_MODEL_FIELDS(_) \
     _(name) _(provider) _(base_url) _(model) _(concurrency) _(rpm) _(tpm) _(timeout) \
     _(connect_timeout) _(stall_timeout) _(max_retries) _(api_key_env) _(price_in) \
-    _(price_out) _(headers) _(no_n) _(backoff) _(backoff_max) _(cache_id)
+    _(price_out) _(headers) _(no_n) _(backoff) _(backoff_max) _(cache_id) \
+    _(tls_verify) _(ca_file)
 /* clang-format on */
 
 static const char *const config_model_fields[] = {
@@ -238,6 +242,14 @@ read_model(lua_State *L, int t, struct llm_model_cfg *c, struct ps_err *err)
     if (rc == PS_OK)
         rc = opt_string(L, t, "cache_id", &c->cache_id, model, err);
     if (rc == PS_OK)
+        rc = opt_string(L, t, "ca_file", &c->ca_file, model, err);
+    lua_getfield(L, t, "tls_verify");
+    if (rc == PS_OK && !lua_isnil(L, -1) && !lua_isboolean(L, -1))
+        rc = ps_error(err, PS_ERR_USAGE, "model %s: tls_verify must be true or false", model);
+    /* only an explicit false turns verification off */
+    c->tls_insecure = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (rc == PS_OK)
         rc = opt_number(L, t, "concurrency", &conc, model, err);
     if (rc == PS_OK)
         rc = opt_number(L, t, "max_retries", &retries, model, err);
@@ -324,6 +336,90 @@ config_model_from_lua(lua_State *L, int idx, const char *name, struct llm_model_
     return rc;
 }
 
+/* ---- keys held by the file ---- */
+
+/* Shapes of provider keys (a prefix, then at least `min` key characters): such a
+ * string anywhere in the file, comments included, is a key the file holds. */
+static const struct {
+    const char *prefix;
+    size_t min;
+} config_key_shapes[] = {
+    {"sk-", 20}, {"hf_", 30}, {"gsk_", 30}, {"xai-", 30}, {"AIza", 30},
+};
+
+static int
+key_char(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           ch == '-' || ch == '_';
+}
+
+static const char *
+find_bytes(const char *hay, size_t n, const char *needle, size_t k)
+{
+    for (size_t i = 0; k > 0 && i + k <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* A header whose value is a credential, judged by its name. */
+static int
+header_is_secret(const char *h)
+{
+    static const char *const words[] = {"auth", "key", "token", "secret", "password", "cookie"};
+    size_t n = strcspn(h, ":");
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t k = strlen(words[w]);
+        for (size_t i = 0; i + k <= n; i++)
+            if (strncasecmp(h + i, words[w], k) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Does the file's text hold a key?  Either a credential header's value written in
+ * the file itself (not read with os.getenv), or a string shaped like a provider key.
+ * `what` says which, never the key itself. */
+static int
+config_held_key(const char *text, size_t n, const struct config *c, char *what, size_t wn)
+{
+    for (int i = 0; i < c->n_models; i++)
+        for (int h = 0; h < c->models[i].n_headers; h++) {
+            const char *hd = c->models[i].headers[h];
+            if (!header_is_secret(hd))
+                continue;
+            const char *v = hd + strcspn(hd, ":");
+            v += *v ? 1 : 0;
+            v += strspn(v, " \t");
+            if (strncasecmp(v, "Bearer ", 7) == 0 || strncasecmp(v, "Basic ", 6) == 0)
+                v += strcspn(v, " ") + 1;
+            if (strlen(v) >= 8 && find_bytes(text, n, v, strlen(v))) {
+                snprintf(what, wn, "the value of header %.*s of model %s", (int)strcspn(hd, ":"),
+                         hd, c->models[i].name);
+                return 1;
+            }
+        }
+    for (size_t k = 0; k < sizeof config_key_shapes / sizeof config_key_shapes[0]; k++) {
+        const char *pre = config_key_shapes[k].prefix, *p = text;
+        size_t pl = strlen(pre);
+        while ((p = find_bytes(p, n - (size_t)(p - text), pre, pl))) {
+            size_t run = 0;
+            while (p + pl + run < text + n && key_char((unsigned char)p[pl + run]))
+                run++;
+            if (run >= config_key_shapes[k].min && (p == text || !key_char((unsigned char)p[-1]))) {
+                int line = 1;
+                for (const char *q = text; q < p; q++)
+                    line += *q == '\n';
+                snprintf(what, wn, "a string shaped like an API key (%s...) on line %d", pre, line);
+                return 1;
+            }
+            p += pl;
+        }
+    }
+    return 0;
+}
+
 /* ---- the file ---- */
 
 static int
@@ -342,9 +438,34 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
     struct config *c = xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
     int rc = PS_OK;
+    /* One read: the text that runs is the text whose mode and secrets are checked. */
+    struct strbuf text = STRBUF_INIT;
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f || fstat(fileno(f), &st) != 0) {
+        rc = ps_error(err, PS_ERR_IO, "config: cannot open %s: %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        goto done;
+    }
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_append(&text, buf, got);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        rc = ps_error(err, PS_ERR_IO, "config: cannot read %s", path);
+        goto done;
+    }
     /* Assignments land in a fresh environment (reads fall through to the standard
-     * library), so every top-level setting the file made can be listed. */
-    if (luaL_loadfile(L, path) != LUA_OK) {
+     * library), so every top-level setting the file made can be listed.  Text only:
+     * precompiled Lua chunks are refused. */
+    struct strbuf chunk = STRBUF_INIT;
+    sb_printf(&chunk, "@%s", path);
+    int lrc = luaL_loadbufferx(L, text.p ? text.p : "", text.len, sb_str(&chunk), "t");
+    sb_free(&chunk);
+    if (lrc != LUA_OK) {
         rc = ps_error(err, PS_ERR_PARSE, "config: %s", lua_tostring(L, -1));
         goto done;
     }
@@ -383,7 +504,8 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
             c->models[c->n_models++] = m;
             lua_pop(L, 1);
         }
-        qsort(c->models, (size_t)c->n_models, sizeof *c->models, cmp_model);
+        if (c->n_models > 1) /* models = {}: no array to sort */
+            qsort(c->models, (size_t)c->n_models, sizeof *c->models, cmp_model);
     }
     lua_pop(L, 1);
     lua_pushnil(L);
@@ -396,7 +518,18 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
         }
         lua_pop(L, 1);
     }
+    char what[256];
+    if ((st.st_mode & (S_IRGRP | S_IROTH)) &&
+        config_held_key(text.p ? text.p : "", text.len, c, what, sizeof what)) {
+        rc = ps_error(err, PS_ERR_USAGE,
+                      "%s holds an API key (%s) and is readable by group or others (mode %04o): "
+                      "chmod 600 %s, or keep the key in an environment variable (api_key_env, "
+                      "os.getenv)",
+                      path, what, (unsigned)(st.st_mode & 07777), path);
+        goto done;
+    }
 done:
+    sb_free(&text);
     lua_close(L);
     if (rc != PS_OK) {
         config_free(c);

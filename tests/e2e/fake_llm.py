@@ -5,7 +5,7 @@ Speaks the OpenAI-compatible API (/v1/chat/completions, /v1/completions,
 /v1/embeddings, /v1/models) and Anthropic's Messages API (/v1/messages), plain and
 streamed (SSE), HTTP/1.1 keep-alive, one thread per connection, 127.0.0.1 only.
 
-Usage: fake_llm.py [--ports N] [--delay MS] [--models a,b]
+Usage: fake_llm.py [--ports N] [--delay MS] [--models a,b] [--tls CERT.pem,KEY.pem]
 Prints "PORTS p1 p2 ..." on stdout once listening (N listeners share all state, so
 replica spreading can be observed per port).
 
@@ -510,7 +510,13 @@ def main():
     ap.add_argument("--delay", type=float, default=0.0, help="milliseconds before every answer")
     ap.add_argument("--models", default="fake-model")
     ap.add_argument("--responder", help="a .py file defining reply(prompt, body)")
+    ap.add_argument("--tls", help="CERT.pem,KEY.pem: serve HTTPS")
     a = ap.parse_args()
+    ctx = None
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*a.tls.split(","))
     if a.responder:
         import importlib.util
         spec = importlib.util.spec_from_file_location("responder", a.responder)
@@ -520,6 +526,10 @@ def main():
     servers = []
     for _ in range(a.ports):
         s = Server(("127.0.0.1", 0), Handler)
+        if ctx:
+            # a client that refuses the certificate fails the handshake in accept(),
+            # an OSError the server loop ignores
+            s.socket = ctx.wrap_socket(s.socket, server_side=True)
         s.delay = a.delay / 1000.0
         s.models = a.models.split(",")
         servers.append(s)

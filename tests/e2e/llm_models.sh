@@ -3,14 +3,9 @@
 # server (reachable, served ids, logprobs, scoring; a dead server; a missing key).
 set -eu
 T=$(mktemp -d)
-mkfifo "$T/in"   # the fake server's stdin: it exits when fd 9 closes
-python3 "$PS_TESTS/e2e/fake_llm.py" --models fake-model,llamacpp <"$T/in" >"$T/ports" &
-SERVER=$!
-exec 9>"$T/in"
-trap 'exec 9>&-; kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do [ -s "$T/ports" ] && break; sleep 0.1; done
-P=$(awk '{print $2}' "$T/ports")
-[ -n "$P" ] || { echo "fake server did not start"; exit 1; }
+. "$PS_TESTS/e2e/fake_llm.bash"
+# the third id is hostile: the server's words must never reach the terminal raw
+fake_llm_start --models "fake-model,llamacpp,$(printf 'evil\033]0;pwned\007\033[2J')"
 fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$T/ws"
@@ -40,7 +35,7 @@ m = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 assert sorted(m) == ["claude", "dead", "llama", "local", "typo"], sorted(m)
 l = m["local"]
 assert l["reachable"] and l["chat"] and l["logprobs"] is True and l["scoring"] is True, l
-assert l["served"] == ["fake-model", "llamacpp"] and l["model_listed"] is True and l["concurrency"] == 4, l
+assert l["served"][:2] == ["fake-model", "llamacpp"] and l["served"][2].startswith("evil\x1b") and l["model_listed"] is True and l["concurrency"] == 4, l
 assert m["llama"]["scoring"] is False and m["llama"]["base_urls"][0].endswith("/v1"), m["llama"]
 c = m["claude"]
 # an unset key variable: nothing is sent, the error names the variable
@@ -59,6 +54,8 @@ HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models typo local >"$T/t.txt" || fail "usabl
 grep -q "^typo .*NOT LISTED: the server does not list 'fake-modle'; it serves fake-model, llamacpp" "$T/t.txt" \
     || fail "typo not flagged: $(cat "$T/t.txt")"
 grep "^local " "$T/t.txt" | grep -q "NOT LISTED" && fail "local flagged"
+grep -q "evil" "$T/t.txt" || fail "hostile id not shown at all"
+LC_ALL=C grep -q "$(printf '\033')" "$T/t.txt" && fail "an escape sequence from the server reached the output"
 if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models dead >/dev/null 2>&1; then fail "dead model exits 0"; fi
 PS_E2E_UNSET_KEY=sk-now-set HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >/dev/null \
     || fail "a set key still fails"
@@ -66,6 +63,15 @@ if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" models --no-probe claude >"$T/t.txt" 2>/d
     fail "--no-probe: unset key exits 0"
 fi
 grep -q '\$PS_E2E_UNSET_KEY is not set' "$T/t.txt" || fail "--no-probe: unset key not shown"
+
+# judge stops before it starts when the model's key variable is unset
+printf '{"prompt":"Q","responses":[{"text":"a","model":"m1"},{"text":"b","model":"m2"}]}\n' >"$T/d.jsonl"
+HOME="$T" "$PS_BIN" -w "$T/ws/w.db" import --name d "$T/d.jsonl" 2>/dev/null
+curl -s -X POST "http://127.0.0.1:$P/_reset" >/dev/null
+if HOME="$T" "$PS_BIN" -w "$T/ws/w.db" judge d --model claude >"$T/out" 2>"$T/err"; then fail "judge ran without its key"; fi
+[ "$(cat "$T/err")" = 'prefscope: model claude: $PS_E2E_UNSET_KEY is not set (api_key_env); export the key, or set api_key_env = false if the server needs none' ] \
+    || fail "judge without key: $(cat "$T/err")"
+curl -s "http://127.0.0.1:$P/_stats" | grep -q '"requests": 0' || fail "judge sent requests without its key"
 
 # credentials in a base_url: refused, and the password is never printed
 cat >"$T/cred.lua" <<'LUA'
@@ -80,8 +86,10 @@ echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m" } }' 
 if "$PS_BIN" models --no-probe --config "$T/remote.lua" 2>"$T/err"; then fail "remote without key accepted"; fi
 grep -q "remote.lua: model gpu: its server is not on this machine and no key is configured" "$T/err" \
     || fail "remote message: $(cat "$T/err")"
-echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false } }' >"$T/remote.lua"
+echo 'models = { gpu = { base_url = "http://10.1.2.3:8000/v1", model = "m", api_key_env = false, cache_id = "box\"1" } }' >"$T/remote.lua"
 "$PS_BIN" models --no-probe --config "$T/remote.lua" >"$T/t.txt" || fail "api_key_env = false refused"
+"$PS_BIN" models --no-probe --json --config "$T/remote.lua" | python3 -c 'import json,sys; m=json.load(sys.stdin)[0]; assert m["api_key_env"] is False and m["api_key_set"] is None and m["cache_id"] == "box\"1", m' \
+    || fail "api_key_env = false in --json"
 grep -q "^gpu " "$T/t.txt" || fail "api_key_env = false: $(cat "$T/t.txt")"
 # explicit --config wins; PREFSCOPE_CONFIG is honoured; NAME filters
 cp "$T/ws/prefscope.lua" "$T/other.lua"

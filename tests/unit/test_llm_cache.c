@@ -331,13 +331,36 @@ test_twins(void)
         CHECK_EQ(s[3].res->call_id, s[1].res->call_id);
     for (int i = 0; i < 4; i++)
         llm_result_free(s[i].res);
+    /* a twin submitted after its leader finished but before its row is committed
+     * (the log waits up to 20 ms for more rows while another call runs) shares it */
+    memset(s, 0, sizeof s);
+    p = "@@delay:50@@ window";
+    submit_chat(eng, m, "@@delay:1500@@ keeps the log waiting", 0, 0, 0, &s[0]);
+    submit_chat(eng, m, p, 0, 0, 0, &s[1]);
+    struct llm_stats wst;
+    int in_window = 0;
+    for (int i = 0; i < 5000 && !in_window; i++) {
+        llm_engine_poll(eng, NULL, 0, 1, &err);
+        llm_engine_stats(eng, &wst);
+        in_window = wst.in_flight == 1 && s[1].res == NULL;
+    }
+    CHECK(in_window);
+    submit_chat(eng, m, p, 0, 0, 0, &s[2]);
+    llm_engine_run(eng, NULL, &err);
+    CHECK_EQ(prompt_count(p), 1);
+    CHECK(s[1].res && s[1].res->ok && !s[1].res->cached);
+    CHECK(s[2].res && s[2].res->ok && s[2].res->cached);
+    if (s[1].res && s[2].res)
+        CHECK_EQ(s[2].res->call_id, s[1].res->call_id);
+    for (int i = 0; i < 3; i++)
+        llm_result_free(s[i].res);
     struct llm_stats stats;
     llm_engine_stats(eng, &stats);
     CHECK_EQ(stats.cancelled, 2);
     CHECK_EQ(stats.in_flight + stats.queued, 0);
     llm_engine_free(eng);
     store_close(st);
-    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'twins'"), 4);
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE model_name = 'twins'"), 6);
 }
 
 /* cache_id replaces provider and base URL in the key: the cache survives a server

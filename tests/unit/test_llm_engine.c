@@ -796,6 +796,45 @@ test_keys(struct llm_engine *eng)
     }
 }
 
+/* The loopback rule as a class: random IPv4 hosts (octets 0..299, the first often
+ * 127, sometimes a domain suffix), ports and paths, judged by what the generator
+ * knows; plus the IPv6 spellings of ::1 and its neighbours. */
+static void
+test_loopback_class(void)
+{
+    srand(7);
+    for (int i = 0; i < 2000; i++) {
+        int o[4], valid = 1;
+        for (int k = 0; k < 4; k++)
+            o[k] = rand() % 300;
+        if (rand() % 2)
+            o[0] = 127;
+        for (int k = 0; k < 4; k++)
+            valid &= o[k] <= 255;
+        int suffix = rand() % 5 == 0;
+        char url[160];
+        snprintf(url, sizeof url, "%s://%d.%d.%d.%d%s%s%s", rand() % 2 ? "http" : "https", o[0],
+                 o[1], o[2], o[3], suffix ? ".example.com" : "", rand() % 2 ? ":8000" : "",
+                 rand() % 2 ? "/v1" : "");
+        int want = valid && o[0] == 127 && !suffix;
+        if (llm_url_is_loopback(url) != want)
+            fprintf(stderr, "loopback(%s) != %d\n", url, want);
+        CHECK_EQ(llm_url_is_loopback(url), want);
+    }
+    static const struct {
+        const char *url;
+        int want;
+    } v6[] = {
+        {"http://[::1]:8000/v1", 1}, {"http://[0:0:0:0:0:0:0:1]/v1", 1},
+        {"http://[::2]/v1", 0},      {"http://[::ffff:127.0.0.1]/v1", 0},
+        {"http://::1/v1", 0},        {"http://[::1/v1", 0},
+        {"http://localhost./v1", 0}, {"http://127.1/v1", 0},
+        {"http://0x7f000001/v1", 0}, {"http://user@127.0.0.1/v1", 0},
+    };
+    for (size_t i = 0; i < sizeof v6 / sizeof v6[0]; i++)
+        CHECK_EQ(llm_url_is_loopback(v6[i].url), v6[i].want);
+}
+
 int
 main(void)
 {
@@ -836,6 +875,7 @@ main(void)
     test_ratelimit_headers(eng, m);
     test_stall(eng, m0);
     test_keys(eng);
+    test_loopback_class();
     /* Anthropic: 529 overloaded is retried; a 401 is not, with its typed error */
     struct llm_model *an3 =
         add_model(eng, "claude3", LLM_PROVIDER_ANTHROPIC, 1, 2, 3, "claude-fake");
