@@ -527,6 +527,8 @@ items_draw(struct tui *tui, struct view *v)
                                                       : "promptlen");
     if (tui->search[0])
         sb_printf(&sb, "  [/%s]", tui->search);
+    if (tui->advance)
+        sb_puts(&sb, "  [advance]");
     draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     sb_free(&sb);
     if (a.h < 3)
@@ -625,12 +627,13 @@ items_goto(struct tui *tui, struct items *s, int64_t i)
     return PS_OK;
 }
 
-/* Move to the first item after (dir > 0) or before the cursor that I have not
- * labeled, in the list's order and under its filter. */
+/* Move to the first item after (dir > 0) or before the item at `from` (a seq; -2:
+ * the cursor's) that I have not labeled, in the list's order and under its filter. */
 static int
-items_next_unlabeled(struct tui *tui, struct items *s, int dir)
+items_next_unlabeled(struct tui *tui, struct items *s, int dir, int64_t from)
 {
     const struct browse_row *cur = items_row(s, s->pos.cur);
+    int64_t anchor = from != -2 ? from : cur ? cur->seq : -1;
     struct browse_filter f = s->f;
     f.annotator = tui->annotator;
     if (f.label != BROWSE_LABEL_ANY && f.label != BROWSE_LABEL_UNLABELED) {
@@ -641,10 +644,9 @@ items_next_unlabeled(struct tui *tui, struct items *s, int dir)
     struct browse_row *rows;
     int got;
     struct ps_err err = {0, ""};
-    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows,
-                                         &got, &err)
-                     : store_browse_rows_before(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1,
-                                                &rows, &got, &err);
+    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, anchor, 1, &rows, &got, &err)
+                     : store_browse_rows_before(tui->st, s->dataset_id, &f, anchor, 1, &rows, &got,
+                                                &err);
     if (rc != PS_OK) {
         tui_err(tui, "%s", err.msg);
         return rc;
@@ -682,7 +684,7 @@ items_nth_unlabeled(struct tui *tui, struct items *s, int dir)
 {
     int rc = PS_OK;
     for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && rc == PS_OK; k++) {
-        rc = items_next_unlabeled(tui, s, dir);
+        rc = items_next_unlabeled(tui, s, dir, -2);
         if (rc != PS_OK && k > 0)
             return PS_OK; /* fewer than asked: stay on the last one found */
     }
@@ -839,7 +841,8 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
         if (v == STORE_VERDICT_NONE)
             tui_msg(tui, "label cleared on item %lld (u undoes)", (long long)t->seq + 1);
         else
-            tui_msg(tui, "labeled %s, as %s (u undoes)", sb_str(&sb), tui->annotator);
+            tui_msg(tui, "labeled %s on item %lld, as %s (u undoes)", sb_str(&sb),
+                    (long long)t->seq + 1, tui->annotator);
         sb_free(&sb);
         break;
     }
@@ -883,12 +886,25 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
     }
     s->count += items_member(tui, s, item_id) - was;
     items_reload(tui, s);
+    if (tui->advance && cmd != CMD_LABEL_CLEAR && cmd != CMD_TAG && cmd != CMD_UNTAG &&
+        cmd != CMD_NOTE) {
+        /* Label and advance: on to the next item I have not labeled after this one,
+         * in the list's filter and order; the label's message stays. */
+        char msg[sizeof tui->msg];
+        snprintf(msg, sizeof msg, "%s", tui->msg);
+        if (items_next_unlabeled(tui, s, 1, t->seq) == PS_OK)
+            tui_msg(tui, "%s", msg);
+        else
+            tui_msg(tui, "%.400s; no unlabeled item below", msg);
+    }
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
 int
-tui_undo(struct tui *tui)
+tui_undo(struct tui *tui, int64_t *item_id)
 {
+    if (item_id)
+        *item_id = 0;
     if (tui->n_undo == 0) {
         tui_msg(tui, "nothing to undo");
         return TUI_R_HANDLED;
@@ -936,10 +952,15 @@ tui_undo(struct tui *tui)
     if (rc != PS_OK)
         tui_err(tui, "undo failed: %s", err.msg);
     if (iv) {
+        /* As in vim, the cursor goes to the change (label and advance moved on). */
         struct items *s = iv->priv;
         s->count += items_member(tui, s, e.item_id) - was;
         items_reload(tui, s);
+        if (rc == PS_OK && view_items_current(iv) != e.item_id)
+            view_items_goto_seq(tui, iv, e.seq);
     }
+    if (item_id && rc == PS_OK)
+        *item_id = e.item_id;
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
