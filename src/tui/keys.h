@@ -59,6 +59,9 @@
     _(LABEL_TIE, "label-tie", "Label", 0, "label: tie") \
     _(LABEL_CLEAR, "label-clear", "Label", 0, "clear my label") \
     _(UNDO, "undo", "Label", 0, "undo the last label/tag/note change (and go to its item)") \
+    _(QUEUE, "queue", "Label", 1, \
+      "labeling queue: queue N [stratified by model|disagree|responses] [seed S] [name NAME]; " \
+      "queue resumes it, queue drop removes it") \
     _(ADVANCE, "advance", "Label", 1, \
       "label and advance: after a label, go to the next unlabeled item (advance on|off)") \
     _(TAG, "tag", "Label", 1, "add a tag to the item") \

@@ -329,6 +329,9 @@ int view_items_step(struct tui *tui, struct view *items, int64_t delta, int unla
  * effects.  `t` is borrowed. */
 int view_items_label(struct tui *tui, struct view *items, const struct label_target *t,
                      enum tui_cmd cmd, const char *arg);
+/* 1 when the list shows a labeling queue (:queue): *done of its *total items are
+ * labeled by me. */
+int view_items_queue_progress(struct tui *tui, struct view *items, int64_t *done, int64_t *total);
 /* Undo the last change (labels, tags, notes) and move the item list's cursor to
  * its item; *item_id (may be NULL) receives that item (0 when nothing was undone). */
 int tui_undo(struct tui *tui, int64_t *item_id);

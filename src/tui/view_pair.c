@@ -601,6 +601,9 @@ pair_draw(struct tui *tui, struct view *v)
     if (p->loaded && p->it.n_resp > 2)
         sb_printf(&sb, "  #%d vs #%d of %d", p->ia + 1, p->ib + 1, p->it.n_resp);
     sb_printf(&sb, "  my label: %s", p->my_label[0] ? pair_display_label(p) : "-");
+    int64_t qdone, qtotal;
+    if (view_items_queue_progress(tui, p->items, &qdone, &qtotal))
+        sb_printf(&sb, "  queue %lld/%lld", (long long)qdone, (long long)qtotal);
     sb_printf(&sb, "  [%s%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
               p->swapped ? " swapped" : "", p->diff_on ? " diff" : "", p->ignore_ws ? " -w" : "",
               p->escapes ? " escapes" : "", p->context_on ? "" : " no-context",
@@ -792,6 +795,13 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_ITEM_PREV: return pair_step(tui, p, -rep, 0);
     case CMD_NEXT_UNLABELED: return pair_step(tui, p, 1, 1);
     case CMD_PREV_UNLABELED: return pair_step(tui, p, -1, 1);
+    case CMD_QUEUE: {
+        /* The queue is the list's: it moves the list's cursor, the pair follows. */
+        int r = p->items->ops->request(tui, p->items, cmd, arg);
+        if (view_items_current(p->items) > 0)
+            pair_reload(tui, p, 1);
+        return r | TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     case CMD_GOTO: {
         /* :N and #NG: the list's item N, shown here. */
         if (!arg)
