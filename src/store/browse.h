@@ -29,7 +29,10 @@
  *   - store_browse_position: O(1) by seq without a filter; otherwise it counts the
  *     rows before the item (100 ms at the middle of a sorted 1M list), so call it
  *     after jumps and track the position while moving row by row;
- *   - labels: 0.1 ms; store_agreement for a human's few hundred labels: 0.1 ms.
+ *   - labels: 0.1 ms; store_agreement for a human's few hundred labels: 0.1 ms;
+ *   - store_browse_sample (:queue) reads every matching row twice: on 200,000 items
+ *     (bench/browse_bench.sh build 200000) 0.31 s, stratified by model 0.56 s,
+ *     by disagree 0.37 s — linear, so a few seconds on a million, once per queue.
  *   Peak RSS of all these queries together: 15 MB (the 1M-match search).
  *
  * Verdicts are normalized to the pair's order by response id (response.idx order
