@@ -324,6 +324,22 @@ main(int argc, char **argv)
     store_agreement(st, ds, "dataset", &ag, &nag, &err);
     printf("%-46s %8.2f ms\n", "agreement of 'dataset' (1M judgments)", now_ms() - c0);
     store_agreement_free(ag, nag);
+    /* :queue's sample (one run each: two passes over every row). */
+    static const struct {
+        enum browse_stratum st;
+        const char *name;
+    } strata[] = {{BROWSE_STRATUM_NONE, "sample 100 (queue)"},
+                  {BROWSE_STRATUM_MODEL, "sample 100 stratified by model"},
+                  {BROWSE_STRATUM_DISAGREE, "sample 100 stratified by disagree"}};
+    for (size_t i = 0; i < sizeof strata / sizeof strata[0]; i++) {
+        int64_t *ids;
+        int nid;
+        c0 = now_ms();
+        if (store_browse_sample(st, ds, NULL, 100, strata[i].st, 7, &ids, &nid, &err) != PS_OK)
+            die("sample");
+        printf("%-46s %8.2f ms\n", strata[i].name, now_ms() - c0);
+        free(ids);
+    }
     store_label_clear(st, it.id, it.resp[0].id, it.resp[1].id, "human:bench", &prev, &err);
     store_item_free(&it);
     store_close(st);

@@ -264,6 +264,45 @@ store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *remove
     return PS_OK;
 }
 
+int
+store_tag_add_many(struct store *st, const int64_t *item_ids, int n, const char *tag, int *added,
+                   struct ps_err *err)
+{
+    int count = 0, rc = PS_OK;
+    if (store_exec(st, "SAVEPOINT tag_many", err) != PS_OK)
+        return err->code;
+    for (int i = 0; i < n && rc == PS_OK; i++) {
+        int one = 0;
+        rc = store_tag_add(st, item_ids[i], tag, &one, err);
+        count += one;
+    }
+    if (rc != PS_OK)
+        sqlite3_exec(st->db, "ROLLBACK TO tag_many", NULL, NULL, NULL);
+    sqlite3_exec(st->db, "RELEASE tag_many", NULL, NULL, NULL);
+    if (added)
+        *added = rc == PS_OK ? count : 0;
+    return rc;
+}
+
+int
+store_tag_drop(struct store *st, int64_t dataset_id, const char *tag, int *removed,
+               struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (store_prepare(st,
+                      "DELETE FROM tag WHERE tag = ?2 AND item_id IN"
+                      " (SELECT id FROM item WHERE dataset_id = ?1)",
+                      &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    store_bind_text(s, 2, tag ? tag : "");
+    if (store_step_finalize(st, s, err, "tag") != PS_OK)
+        return err->code;
+    if (removed)
+        *removed = sqlite3_changes(st->db);
+    return PS_OK;
+}
+
 /* Collect column 0 (text) and optionally column 1 (integer) of every row. */
 static int
 collect_strings(struct store *st, sqlite3_stmt *s, char ***out, int64_t **counts, int *n,

@@ -51,6 +51,13 @@ int store_tag_add(struct store *st, int64_t item_id, const char *tag, int *added
 /* Remove a tag; *removed (may be NULL) is 1 when it was there. */
 int store_tag_remove(struct store *st, int64_t item_id, const char *tag, int *removed,
                      struct ps_err *err);
+/* Add `tag` to each of n items in one transaction (all or none); *added (may be
+ * NULL) counts the items that did not have it. */
+int store_tag_add_many(struct store *st, const int64_t *item_ids, int n, const char *tag,
+                       int *added, struct ps_err *err);
+/* Remove `tag` from every item of a dataset; *removed (may be NULL) counts them. */
+int store_tag_drop(struct store *st, int64_t dataset_id, const char *tag, int *removed,
+                   struct ps_err *err);
 /* The tags of an item, sorted.  *out is a caller-owned array of *n strings; free
  * with store_strings_free. */
 int store_tag_list(struct store *st, int64_t item_id, char ***out, int *n, struct ps_err *err);

@@ -714,6 +714,167 @@ store_browse_position(struct store *st, int64_t dataset_id, const struct browse_
     return count_where(st, dataset_id, f, extra, key, seq, pos, err);
 }
 
+/* ---- sampling ---- */
+
+static const char *
+stratum_expr(enum browse_stratum st)
+{
+    switch (st) {
+    case BROWSE_STRATUM_MODEL: return "coalesce(s.models, '')";
+    case BROWSE_STRATUM_DISAGREE: return "s.disagree";
+    case BROWSE_STRATUM_RESPONSES: return "s.n_resp";
+    default: return "0";
+    }
+}
+
+static uint64_t
+sample_next(uint64_t *x)
+{
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 0x2545F4914F6CDD1DULL;
+}
+
+static int
+sample_cmp_seq(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b; /* (seq, id) pairs */
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The matching rows' strata (pass 1: with counts; pass 2: with ids), in stratum order. */
+static int
+sample_query(struct store *st, int64_t dataset_id, const struct browse_filter *f,
+             enum browse_stratum stratum, int counts, sqlite3_stmt **s, struct strbuf *scratch,
+             struct ps_err *err)
+{
+    struct strbuf q = STRBUF_INIT;
+    const char *ex = stratum_expr(stratum);
+    if (counts)
+        sb_printf(&q, "SELECT %s, count(*)", ex);
+    else
+        sb_printf(&q, "SELECT %s, s.item_id, s.seq", ex);
+    sb_puts(&q, " FROM item_stat s WHERE s.dataset_id = ?1");
+    append_filters(&q, f);
+    sb_printf(&q, counts ? " GROUP BY 1 ORDER BY 1" : " ORDER BY 1, s.seq");
+    int rc = store_prepare(st, q.p, s, err);
+    sb_free(&q);
+    if (rc == PS_OK)
+        rc = bind_params(*s, dataset_id, f, 0, 0, 0, scratch, err);
+    return rc;
+}
+
+int
+store_browse_sample(struct store *st, int64_t dataset_id, const struct browse_filter *f, int n,
+                    enum browse_stratum stratum, uint64_t seed, int64_t **ids, int *n_ids,
+                    struct ps_err *err)
+{
+    *ids = NULL;
+    *n_ids = 0;
+    struct strbuf scratch = STRBUF_INIT;
+    sqlite3_stmt *s = NULL;
+    int64_t *size = NULL, total = 0;
+    int nstrata = 0, cap = 0, rc;
+    /* Pass 1: stratum sizes. */
+    if ((rc = sample_query(st, dataset_id, f, stratum, 1, &s, &scratch, err)) != PS_OK)
+        goto out;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        size = xgrow(size, sizeof *size, nstrata, &cap, 16);
+        size[nstrata++] = sqlite3_column_int64(s, 1);
+        total += size[nstrata - 1];
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (rc != SQLITE_DONE) {
+        rc = step_error(st, f, err);
+        goto out;
+    }
+    int want = n < 0 ? 0 : total < n ? (int)total : n;
+    /* Proportional allocation, largest remainders first. */
+    int *alloc = xcalloc((size_t)(nstrata ? nstrata : 1), sizeof *alloc);
+    double *rem = xcalloc((size_t)(nstrata ? nstrata : 1), sizeof *rem);
+    int given = 0;
+    for (int i = 0; i < nstrata; i++) {
+        double share = total ? (double)want * (double)size[i] / (double)total : 0;
+        alloc[i] = (int)share;
+        rem[i] = share - alloc[i];
+        given += alloc[i];
+    }
+    while (given < want) {
+        int best = -1;
+        for (int i = 0; i < nstrata; i++)
+            if (alloc[i] < size[i] && (best < 0 || rem[i] > rem[best]))
+                best = i;
+        if (best < 0)
+            break;
+        alloc[best]++;
+        rem[best] = -1;
+        given++;
+    }
+    /* Pass 2: a reservoir per stratum, strata in the same order as pass 1. */
+    int64_t *res = xcalloc((size_t)(want ? want : 1), 2 * sizeof *res); /* (seq, id) */
+    uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL;
+    if (!x)
+        x = 1;
+    if ((rc = sample_query(st, dataset_id, f, stratum, 0, &s, &scratch, err)) == PS_OK) {
+        int k = -1, base = 0, nbase = 0;
+        int64_t seen = 0;
+        sqlite3_value *prev = NULL;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            sqlite3_value *v = sqlite3_column_value(s, 0);
+            int same = prev && sqlite3_value_type(prev) == sqlite3_value_type(v) &&
+                       sqlite3_value_bytes(prev) == sqlite3_value_bytes(v) &&
+                       (sqlite3_value_type(v) == SQLITE_INTEGER
+                            ? sqlite3_value_int64(prev) == sqlite3_value_int64(v)
+                            : memcmp(sqlite3_value_blob(prev), sqlite3_value_blob(v),
+                                     (size_t)sqlite3_value_bytes(v)) == 0);
+            if (!same) {
+                base += nbase;
+                k++;
+                nbase = 0;
+                seen = 0;
+                sqlite3_value_free(prev);
+                prev = sqlite3_value_dup(v);
+            }
+            if (k >= nstrata)
+                break; /* the data changed between the passes */
+            int64_t row[2] = {sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 1)};
+            if (seen < alloc[k]) {
+                memcpy(res + 2 * (base + seen), row, sizeof row);
+                nbase++;
+            } else {
+                uint64_t j = sample_next(&x) % (uint64_t)(seen + 1);
+                if (j < (uint64_t)alloc[k])
+                    memcpy(res + 2 * (base + (int)j), row, sizeof row);
+            }
+            seen++;
+        }
+        sqlite3_value_free(prev);
+        sqlite3_finalize(s);
+        s = NULL;
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+            int got = base + nbase;
+            qsort(res, (size_t)got, 2 * sizeof *res, sample_cmp_seq);
+            *ids = xcalloc((size_t)(got ? got : 1), sizeof **ids);
+            for (int i = 0; i < got; i++)
+                (*ids)[i] = res[2 * i + 1];
+            *n_ids = got;
+            rc = PS_OK;
+        } else {
+            rc = step_error(st, f, err);
+        }
+    }
+    free(res);
+    free(alloc);
+    free(rem);
+out:
+    sqlite3_finalize(s);
+    free(size);
+    sb_free(&scratch);
+    return rc;
+}
+
 /* ---- search ---- */
 
 int

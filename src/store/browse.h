@@ -29,7 +29,10 @@
  *   - store_browse_position: O(1) by seq without a filter; otherwise it counts the
  *     rows before the item (100 ms at the middle of a sorted 1M list), so call it
  *     after jumps and track the position while moving row by row;
- *   - labels: 0.1 ms; store_agreement for a human's few hundred labels: 0.1 ms.
+ *   - labels: 0.1 ms; store_agreement for a human's few hundred labels: 0.1 ms;
+ *   - store_browse_sample (:queue) reads every matching row twice: on 200,000 items
+ *     (bench/browse_bench.sh build 200000) 0.31 s, stratified by model 0.56 s,
+ *     by disagree 0.37 s — linear, so a few seconds on a million, once per queue.
  *   Peak RSS of all these queries together: 15 MB (the 1M-match search).
  *
  * Verdicts are normalized to the pair's order by response id (response.idx order
@@ -121,6 +124,26 @@ int store_browse_count(struct store *st, int64_t dataset_id, const struct browse
  * (the number of matching items before it; the item itself need not match). */
 int store_browse_position(struct store *st, int64_t dataset_id, const struct browse_filter *f,
                           int64_t seq, int64_t *pos, struct ps_err *err);
+
+/* ---- sampling (labeling queues) ---- */
+
+enum browse_stratum {
+    BROWSE_STRATUM_NONE = 0,
+    BROWSE_STRATUM_MODEL,     /* the item's response models (browse_row.models) */
+    BROWSE_STRATUM_DISAGREE,  /* whether annotators disagree */
+    BROWSE_STRATUM_RESPONSES, /* the number of responses */
+};
+
+/* A random sample of up to n items of the dataset matching f (NULL = all),
+ * stratified by `stratum`: each stratum gets n times its share of the matching
+ * items (largest remainders, so the sizes add up to n), and within a stratum every
+ * item is equally likely (reservoir sampling, xorshift64* seeded by `seed`: a
+ * seed always gives the same sample).  Two passes over the matching rows (their
+ * counts per stratum, then their ids); memory O(n + strata).  On success *ids is a
+ * caller-owned array of *n_ids item ids (min(n, matches)), in import order. */
+int store_browse_sample(struct store *st, int64_t dataset_id, const struct browse_filter *f, int n,
+                        enum browse_stratum stratum, uint64_t seed, int64_t **ids, int *n_ids,
+                        struct ps_err *err);
 
 /* ---- search ---- */
 

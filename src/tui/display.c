@@ -467,7 +467,16 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
             tui->dirty = 1;
         }
         return TUI_R_HANDLED;
-    case CMD_UNDO: return tui_undo(tui);
+    case CMD_UNDO: return tui_undo(tui, NULL);
+    case CMD_ADVANCE:
+        if (arg && *arg && strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+            tui_err(tui, "advance: on or off (no argument toggles)");
+            return TUI_R_HANDLED;
+        }
+        tui->advance = arg && *arg ? strcmp(arg, "on") == 0 : !tui->advance;
+        tui_msg(tui, "label and advance %s",
+                tui->advance ? "on: a label moves to the next unlabeled item" : "off");
+        return TUI_R_HANDLED | TUI_R_REDRAW;
     case CMD_STATS:
     case CMD_RANK: return view_eval_open(tui, cmd, arg);
     case CMD_COUNT:

@@ -58,7 +58,12 @@
     _(LABEL_B, "label-b", "Label", 0, "label: B is better") \
     _(LABEL_TIE, "label-tie", "Label", 0, "label: tie") \
     _(LABEL_CLEAR, "label-clear", "Label", 0, "clear my label") \
-    _(UNDO, "undo", "Label", 0, "undo the last label/tag/note change") \
+    _(UNDO, "undo", "Label", 0, "undo the last label/tag/note change (and go to its item)") \
+    _(QUEUE, "queue", "Label", 1, \
+      "labeling queue: queue N [stratified by model|disagree|responses] [seed S] [name NAME]; " \
+      "queue resumes it, queue drop removes it") \
+    _(ADVANCE, "advance", "Label", 1, \
+      "label and advance: after a label, go to the next unlabeled item (advance on|off)") \
     _(TAG, "tag", "Label", 1, "add a tag to the item") \
     _(UNTAG, "untag", "Label", 1, "remove a tag from the item") \
     _(NOTE, "note", "Label", 1, "add a free-text note to the item") \
@@ -147,6 +152,7 @@ enum tui_keymap {
     _(ITEMS, "=", LABEL_TIE) \
     _(ITEMS, "0", LABEL_CLEAR) \
     _(ITEMS, "u", UNDO) \
+    _(ITEMS, "L", ADVANCE) \
     _(ITEMS, "t", TAG) \
     _(ITEMS, "T", UNTAG) \
     _(ITEMS, "e", NOTE) \
@@ -180,6 +186,9 @@ enum tui_keymap {
     _(PAIR, "=", LABEL_TIE) \
     _(PAIR, "0", LABEL_CLEAR) \
     _(PAIR, "u", UNDO) \
+    _(PAIR, "L", ADVANCE) \
+    _(PAIR, "S", STATS) \
+    _(PAIR, "R", RANK) \
     _(PAIR, "t", TAG) \
     _(PAIR, "T", UNTAG) \
     _(PAIR, "e", NOTE)

@@ -194,6 +194,7 @@ struct tui {
      * dispatched (1 when none was typed), for the views to read. */
     int counting;
     int64_t count, rep;
+    int advance; /* label and advance: after a label, go to the next unlabeled item */
     struct prompt prompt;
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
@@ -341,7 +342,11 @@ int view_items_step(struct tui *tui, struct view *items, int64_t delta, int unla
  * effects.  `t` is borrowed. */
 int view_items_label(struct tui *tui, struct view *items, const struct label_target *t,
                      enum tui_cmd cmd, const char *arg);
-/* Undo the last change (labels, tags, notes). */
-int tui_undo(struct tui *tui);
+/* 1 when the list shows a labeling queue (:queue): *done of its *total items are
+ * labeled by me. */
+int view_items_queue_progress(struct tui *tui, struct view *items, int64_t *done, int64_t *total);
+/* Undo the last change (labels, tags, notes) and move the item list's cursor to
+ * its item; *item_id (may be NULL) receives that item (0 when nothing was undone). */
+int tui_undo(struct tui *tui, int64_t *item_id);
 
 #endif

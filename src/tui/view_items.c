@@ -36,6 +36,7 @@ struct items {
 };
 
 static int items_ensure(struct tui *tui, struct items *s, int64_t first, int n, struct ps_err *err);
+static int items_queue_progress(struct tui *tui, struct items *s, int64_t *done, int64_t *total);
 
 /* ---- the row window ---- */
 
@@ -527,6 +528,11 @@ items_draw(struct tui *tui, struct view *v)
                                                       : "promptlen");
     if (tui->search[0])
         sb_printf(&sb, "  [/%s]", tui->search);
+    int64_t qdone, qtotal;
+    if (items_queue_progress(tui, s, &qdone, &qtotal))
+        sb_printf(&sb, "  [queue %lld/%lld]", (long long)qdone, (long long)qtotal);
+    if (tui->advance)
+        sb_puts(&sb, "  [advance]");
     draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     sb_free(&sb);
     if (a.h < 3)
@@ -625,12 +631,13 @@ items_goto(struct tui *tui, struct items *s, int64_t i)
     return PS_OK;
 }
 
-/* Move to the first item after (dir > 0) or before the cursor that I have not
- * labeled, in the list's order and under its filter. */
+/* Move to the first item after (dir > 0) or before the item at `from` (a seq; -2:
+ * the cursor's) that I have not labeled, in the list's order and under its filter. */
 static int
-items_next_unlabeled(struct tui *tui, struct items *s, int dir)
+items_next_unlabeled(struct tui *tui, struct items *s, int dir, int64_t from)
 {
     const struct browse_row *cur = items_row(s, s->pos.cur);
+    int64_t anchor = from != -2 ? from : cur ? cur->seq : -1;
     struct browse_filter f = s->f;
     f.annotator = tui->annotator;
     if (f.label != BROWSE_LABEL_ANY && f.label != BROWSE_LABEL_UNLABELED) {
@@ -641,10 +648,9 @@ items_next_unlabeled(struct tui *tui, struct items *s, int dir)
     struct browse_row *rows;
     int got;
     struct ps_err err = {0, ""};
-    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1, &rows,
-                                         &got, &err)
-                     : store_browse_rows_before(tui->st, s->dataset_id, &f, cur ? cur->seq : -1, 1,
-                                                &rows, &got, &err);
+    int rc = dir > 0 ? store_browse_rows(tui->st, s->dataset_id, &f, anchor, 1, &rows, &got, &err)
+                     : store_browse_rows_before(tui->st, s->dataset_id, &f, anchor, 1, &rows, &got,
+                                                &err);
     if (rc != PS_OK) {
         tui_err(tui, "%s", err.msg);
         return rc;
@@ -682,7 +688,7 @@ items_nth_unlabeled(struct tui *tui, struct items *s, int dir)
 {
     int rc = PS_OK;
     for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && rc == PS_OK; k++) {
-        rc = items_next_unlabeled(tui, s, dir);
+        rc = items_next_unlabeled(tui, s, dir, -2);
         if (rc != PS_OK && k > 0)
             return PS_OK; /* fewer than asked: stay on the last one found */
     }
@@ -703,6 +709,163 @@ view_items_step(struct tui *tui, struct view *items, int64_t delta, int unlabele
         return PS_ERR_NOTFOUND;
     }
     return items_goto(tui, s, i < 0 ? 0 : i >= s->count ? s->count - 1 : i);
+}
+
+/* ---- labeling queues ---- */
+
+/* 1 when the list shows a queue (filter tag=queue:NAME): *done of *total labeled. */
+static int
+items_queue_progress(struct tui *tui, struct items *s, int64_t *done, int64_t *total)
+{
+    if (!s->f.tag || strncmp(s->f.tag, "queue:", 6) != 0)
+        return 0;
+    struct browse_filter f = {0};
+    f.annotator = tui->annotator;
+    f.tag = s->f.tag;
+    struct ps_err err = {0, ""};
+    if (store_browse_count(tui->st, s->dataset_id, &f, total, &err) != PS_OK)
+        return 0;
+    f.label = BROWSE_LABEL_LABELED;
+    return store_browse_count(tui->st, s->dataset_id, &f, done, &err) == PS_OK;
+}
+
+int
+view_items_queue_progress(struct tui *tui, struct view *items, int64_t *done, int64_t *total)
+{
+    return items_queue_progress(tui, items->priv, done, total);
+}
+
+/* Show only the queue's items (the sort stays), with label and advance on, at the
+ * first one I have not labeled. */
+static int
+items_queue_show(struct tui *tui, struct items *s, const char *tag)
+{
+    struct browse_filter f = {0};
+    f.sort = s->f.sort;
+    f.desc = s->f.desc;
+    f.annotator = tui->annotator;
+    snprintf(s->tag, sizeof s->tag, "%s", tag);
+    f.tag = s->tag;
+    s->f = f;
+    s->pos.cur = s->pos.top = 0;
+    items_describe(s);
+    items_refresh(tui, s);
+    tui->advance = 1;
+    int64_t done = 0, total = 0;
+    items_queue_progress(tui, s, &done, &total);
+    if (done < total)
+        items_next_unlabeled(tui, s, 1, -1);
+    tui_msg(tui, "%s %lld/%lld labeled%s · advance on · :queue drop removes it", tag,
+            (long long)done, (long long)total, done == total ? " (complete)" : "");
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+/* :queue [N] [stratified by model|disagree|responses] [seed S] [name NAME], or
+ * :queue drop [name NAME].  A queue is the tag queue:NAME (NAME defaults to my
+ * user name) on a random sample of the list's items, so it lives in the workspace:
+ * :queue alone resumes it, after a restart too. */
+static int
+items_queue(struct tui *tui, struct items *s, const char *arg)
+{
+    static const char usage[] = "queue N [stratified by model|disagree|responses] [seed S] "
+                                "[name NAME] | queue [name NAME] | queue drop [name NAME]";
+    long long n = 0;
+    unsigned long long seed = 1;
+    enum browse_stratum strat = BROWSE_STRATUM_NONE;
+    const char *strat_name = NULL;
+    char name[96] = "", buf[512], *tok[16];
+    int ntok = 0, drop = 0;
+    snprintf(buf, sizeof buf, "%s", arg ? arg : "");
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && ntok < 16;
+         t = strtok_r(NULL, " ", &save))
+        tok[ntok++] = t;
+    for (int i = 0; i < ntok; i++) {
+        const char *t = tok[i], *val = i + 1 < ntok ? tok[i + 1] : NULL;
+        char *end;
+        if (strcmp(t, "drop") == 0) {
+            drop = 1;
+        } else if (strtoll(t, &end, 10) > 0 && *end == '\0') {
+            n = strtoll(t, NULL, 10);
+        } else if (strcmp(t, "seed") == 0 && val) {
+            seed = strtoull(val, &end, 10);
+            if (*end || *val == '-') {
+                tui_err(tui, "queue: seed is a number, not '%s'", val);
+                return TUI_R_HANDLED;
+            }
+            i++;
+        } else if (strcmp(t, "name") == 0 && val) {
+            snprintf(name, sizeof name, "%s", val);
+            i++;
+        } else if (strcmp(t, "stratified") == 0 && val) {
+            if (strcmp(val, "by") == 0 && i + 2 < ntok)
+                val = tok[++i + 1];
+            if (strcmp(val, "model") == 0 || strcmp(val, "models") == 0)
+                strat = BROWSE_STRATUM_MODEL, strat_name = "model";
+            else if (strcmp(val, "disagree") == 0)
+                strat = BROWSE_STRATUM_DISAGREE, strat_name = "disagree";
+            else if (strcmp(val, "responses") == 0)
+                strat = BROWSE_STRATUM_RESPONSES, strat_name = "responses";
+            else {
+                tui_err(tui, "queue: stratified by model, disagree or responses, not '%s'", val);
+                return TUI_R_HANDLED;
+            }
+            i++;
+        } else {
+            tui_err(tui, "queue: unexpected '%s' (%s)", t, usage);
+            return TUI_R_HANDLED;
+        }
+    }
+    char tag[128];
+    const char *user =
+        strncmp(tui->annotator, "human:", 6) == 0 ? tui->annotator + 6 : tui->annotator;
+    snprintf(tag, sizeof tag, "queue:%.96s", name[0] ? name : user);
+    struct ps_err err = {0, ""};
+    if (drop) {
+        int removed = 0;
+        if (store_tag_drop(tui->st, s->dataset_id, tag, &removed, &err) != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        if (s->f.tag && strcmp(s->f.tag, tag) == 0)
+            items_set_filter(tui, s, "off");
+        else
+            items_refresh(tui, s);
+        tui_msg(tui, "%s dropped (%d item%s; labels stay)", tag, removed, removed == 1 ? "" : "s");
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
+    struct browse_filter qf = {0};
+    qf.annotator = tui->annotator;
+    qf.tag = tag;
+    int64_t existing = 0;
+    if (store_browse_count(tui->st, s->dataset_id, &qf, &existing, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return TUI_R_HANDLED;
+    }
+    if (existing > 0)
+        return items_queue_show(tui, s, tag);
+    if (n <= 0) {
+        tui_err(tui, "no %s yet: %s", tag, usage);
+        return TUI_R_HANDLED;
+    }
+    int64_t *ids;
+    int got;
+    if (store_browse_sample(tui->st, s->dataset_id, &s->f, n > 1000000 ? 1000000 : (int)n, strat,
+                            seed, &ids, &got, &err) != PS_OK) {
+        tui_err(tui, "%s", err.msg);
+        return TUI_R_HANDLED;
+    }
+    int rc = got ? store_tag_add_many(tui->st, ids, got, tag, NULL, &err) : PS_OK;
+    free(ids);
+    if (rc != PS_OK || got == 0) {
+        tui_err(tui, "queue: %s", rc != PS_OK ? err.msg : "no item to sample here");
+        return TUI_R_HANDLED;
+    }
+    items_queue_show(tui, s, tag);
+    char msg[sizeof tui->msg];
+    snprintf(msg, sizeof msg, "%s", tui->msg);
+    tui_msg(tui, "sampled %d item%s%s%s (seed %llu) · %.300s", got, got == 1 ? "" : "s",
+            strat_name ? " stratified by " : "", strat_name ? strat_name : "", seed, msg);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
 /* `/`, n, N: jump among the items whose text matches, in import order. */
@@ -839,7 +1002,8 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
         if (v == STORE_VERDICT_NONE)
             tui_msg(tui, "label cleared on item %lld (u undoes)", (long long)t->seq + 1);
         else
-            tui_msg(tui, "labeled %s, as %s (u undoes)", sb_str(&sb), tui->annotator);
+            tui_msg(tui, "labeled %s on item %lld, as %s (u undoes)", sb_str(&sb),
+                    (long long)t->seq + 1, tui->annotator);
         sb_free(&sb);
         break;
     }
@@ -883,12 +1047,25 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
     }
     s->count += items_member(tui, s, item_id) - was;
     items_reload(tui, s);
+    if (tui->advance && cmd != CMD_LABEL_CLEAR && cmd != CMD_TAG && cmd != CMD_UNTAG &&
+        cmd != CMD_NOTE) {
+        /* Label and advance: on to the next item I have not labeled after this one,
+         * in the list's filter and order; the label's message stays. */
+        char msg[sizeof tui->msg];
+        snprintf(msg, sizeof msg, "%s", tui->msg);
+        if (items_next_unlabeled(tui, s, 1, t->seq) == PS_OK)
+            tui_msg(tui, "%s", msg);
+        else
+            tui_msg(tui, "%.400s; no unlabeled item below", msg);
+    }
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
 int
-tui_undo(struct tui *tui)
+tui_undo(struct tui *tui, int64_t *item_id)
 {
+    if (item_id)
+        *item_id = 0;
     if (tui->n_undo == 0) {
         tui_msg(tui, "nothing to undo");
         return TUI_R_HANDLED;
@@ -936,10 +1113,15 @@ tui_undo(struct tui *tui)
     if (rc != PS_OK)
         tui_err(tui, "undo failed: %s", err.msg);
     if (iv) {
+        /* As in vim, the cursor goes to the change (label and advance moved on). */
         struct items *s = iv->priv;
         s->count += items_member(tui, s, e.item_id) - was;
         items_reload(tui, s);
+        if (rc == PS_OK && view_items_current(iv) != e.item_id)
+            view_items_goto_seq(tui, iv, e.seq);
     }
+    if (item_id && rc == PS_OK)
+        *item_id = e.item_id;
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -1041,6 +1223,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
             return TUI_R_HANDLED;
         }
         return items_set_sort(tui, s, arg);
+    case CMD_QUEUE: return items_queue(tui, s, arg);
     case CMD_NEXT_UNLABELED:
     case CMD_PREV_UNLABELED:
         items_nth_unlabeled(tui, s, cmd == CMD_NEXT_UNLABELED ? 1 : -1);

@@ -601,9 +601,13 @@ pair_draw(struct tui *tui, struct view *v)
     if (p->loaded && p->it.n_resp > 2)
         sb_printf(&sb, "  #%d vs #%d of %d", p->ia + 1, p->ib + 1, p->it.n_resp);
     sb_printf(&sb, "  my label: %s", p->my_label[0] ? pair_display_label(p) : "-");
-    sb_printf(&sb, "  [%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
+    int64_t qdone, qtotal;
+    if (view_items_queue_progress(tui, p->items, &qdone, &qtotal))
+        sb_printf(&sb, "  queue %lld/%lld", (long long)qdone, (long long)qtotal);
+    sb_printf(&sb, "  [%s%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
               p->swapped ? " swapped" : "", p->diff_on ? " diff" : "", p->ignore_ws ? " -w" : "",
-              p->escapes ? " escapes" : "", p->context_on ? "" : " no-context");
+              p->escapes ? " escapes" : "", p->context_on ? "" : " no-context",
+              tui->advance ? " advance" : "");
     int x = draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     const char *lab = pair_display_label(p);
     if (lab[0] && x + 12 < a.w) {
@@ -682,7 +686,9 @@ pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char 
                              p->swapped ? second : first,
                              p->swapped ? first : second};
     int r = view_items_label(tui, p->items, &t, cmd, arg);
-    pair_reload(tui, p, 0);
+    /* Label and advance moved the list's cursor on: show that item. */
+    int64_t cur = view_items_current(p->items);
+    pair_reload(tui, p, tui->advance && cur > 0 && cur != p->item_id);
     return r | TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -789,6 +795,13 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_ITEM_PREV: return pair_step(tui, p, -rep, 0);
     case CMD_NEXT_UNLABELED: return pair_step(tui, p, 1, 1);
     case CMD_PREV_UNLABELED: return pair_step(tui, p, -1, 1);
+    case CMD_QUEUE: {
+        /* The queue is the list's: it moves the list's cursor, the pair follows. */
+        int r = p->items->ops->request(tui, p->items, cmd, arg);
+        if (view_items_current(p->items) > 0)
+            pair_reload(tui, p, 1);
+        return r | TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     case CMD_GOTO: {
         /* :N and #NG: the list's item N, shown here. */
         if (!arg)
@@ -876,8 +889,12 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     case CMD_UNTAG:
     case CMD_NOTE: return pair_label(tui, p, v->area.w, cmd, arg);
     case CMD_UNDO: {
-        int r = tui_undo(tui);
-        pair_reload(tui, p, 0);
+        /* Show the item whose change was undone (label and advance moved on). */
+        int64_t id;
+        int r = tui_undo(tui, &id);
+        struct ps_err err = {0, ""};
+        if (pair_load(tui, p, id > 0 ? id : p->item_id, &err) != PS_OK)
+            tui_err(tui, "%s", err.msg);
         return r | TUI_R_HANDLED | TUI_R_REDRAW;
     }
     default: return TUI_R_IGNORED;

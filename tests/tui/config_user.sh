@@ -17,7 +17,7 @@ tui_start 120 40 tui -w "$WS" -d pairs
 wait_for "[items] 1/5"
 wait_for_e $'48;5;25m pairs'
 keys 2
-wait_for "labeled response #2 better, as human:cfguser"
+wait_for "labeled response #2 better on item 1, as human:cfguser"
 keys Q
 wait_for "[exited 0]"
 "$PS_BIN" -w "$WS" show --json pairs 1 | grep -q '"human:cfguser"' || { echo "FAIL: config user not used"; exit 1; }
@@ -27,7 +27,7 @@ tui_stop
 tui_start 120 40 tui -w "$WS" -d pairs --user flaguser
 wait_for "[items] 1/5"
 keys j 1
-wait_for "labeled response #1 better, as human:flaguser"
+wait_for "labeled response #1 better on item 2, as human:flaguser"
 keys Q
 wait_for "[exited 0]"
 

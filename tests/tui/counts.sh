@@ -85,13 +85,13 @@ wait_for "pair 1/40"
 keys '#' 3 J
 wait_for "pair 4/40"
 wait_for "alpha answer 4 "
-keys : ; type_text "12" ; keys Enter
+cmdline "12"
 wait_for "pair 12/40"
 wait_for "question number 12 about topic12"
-keys : ; type_text "goto 30" ; keys Enter
+cmdline "goto 30"
 wait_for "pair 30/40"
 wait_for "alpha answer 30 "
-keys : ; type_text "goto 99" ; keys Enter
+cmdline "goto 99"
 wait_for "goto: give a number between 1 and 40"
 assert_screen_has "pair 30/40"
 keys '#' 7 G

@@ -7,11 +7,6 @@
 tui_setup
 require sqlite3
 pairs_workspace 5
-# verdict K: my stored verdict on item kK, in the stored order of its pair.
-verdict() {
-    sqlite3 "$WS" "SELECT coalesce(group_concat(j.verdict), '-') FROM judgment j
-        JOIN item i ON i.id = j.item_id WHERE i.key = 'k$1' AND j.annotator = 'human:tester'"
-}
 
 tui_start 120 40 tui -w "$WS" -d pairs
 wait_for "[items] 1/5"
@@ -21,22 +16,22 @@ keys x
 wait_for "[side swapped diff]"
 keys 1
 wait_for "my label: A"
-wait_for "labeled the left response (#2) better, as human:tester"
-[ "$(verdict 1)" = B ] || fail "swapped 1 stored $(verdict 1), expected B (#2 better)"
+wait_for "labeled the left response (#2) better on item 1, as human:tester"
+expect_verdict 1 B
 keys 2
 wait_for "my label: B"
 wait_for "labeled the right response (#1) better"
-[ "$(verdict 1)" = A ] || fail "swapped 2 stored $(verdict 1)"
+expect_verdict 1 A
 
 # Undo: back to the previous label, named by response number.
 keys u
 wait_for "undone on item 1: back to response #2 better (was response #1 better)"
 wait_for "my label: A"
-[ "$(verdict 1)" = B ] || fail "undo left $(verdict 1)"
+expect_verdict 1 B
 keys u
 wait_for "undone on item 1: back to no label (was response #2 better)"
 wait_for "my label: -"
-[ "$(verdict 1)" = - ] || fail "second undo left $(verdict 1)"
+expect_verdict 1 -
 keys u
 wait_for "nothing to undo"
 
@@ -51,20 +46,20 @@ keys 0
 wait_for "label cleared on item 1"
 keys u
 wait_for "undone on item 1: back to a tie of #1 and #2 (was no label)"
-[ "$(verdict 1)" = tie ] || fail "undo of clear left $(verdict 1)"
+expect_verdict 1 tie
 
 # From the list (no sides on screen): by response number; a tag's undo names the item.
 keys q
 wait_for "[items] 1/5"
 keys j 2
-wait_for "labeled response #2 better, as human:tester"
+wait_for "labeled response #2 better on item 2, as human:tester"
 keys t ; type_text "odd" ; keys Enter
 wait_for "tagged #odd"
 keys u
 wait_for "undone: tag #odd removed from item 2"
 keys u
 wait_for "undone on item 2: back to no label (was response #2 better)"
-[ "$(verdict 2)" = - ] || fail "list undo left $(verdict 2)"
+expect_verdict 2 -
 keys Q
 wait_for "[exited 0]"
 echo PASS

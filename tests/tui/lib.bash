@@ -159,3 +159,24 @@ pairs_workspace() {
     WS="$T/ws.db"
     "$PS_BIN" -w "$WS" import --name pairs "$T/pairs.jsonl" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
 }
+
+# cmdline TEXT: run TEXT on the `:` command line.
+cmdline() {
+    keys :
+    type_text "$1"
+    keys Enter
+}
+
+# my_verdict K: the verdicts human:tester stored on item kK of $WS ("-" for none),
+# read from the workspace with sqlite3 (callers `require sqlite3`).
+my_verdict() {
+    sqlite3 "$WS" "SELECT coalesce(group_concat(j.verdict), '-') FROM judgment j
+        JOIN item i ON i.id = j.item_id WHERE i.key = 'k$1' AND j.annotator = 'human:tester'"
+}
+
+# expect_verdict K V: fail unless my verdict on item kK is V.
+expect_verdict() {
+    local got
+    got=$(my_verdict "$1")
+    [ "$got" = "$2" ] || fail "item $1: my verdict is $got, expected $2"
+}

@@ -44,7 +44,7 @@ wait_for "pair 1/50"
 # Label A, undo, label B; then the next pair with 2 (B), tie on the third.
 keys 1
 wait_for "my label: A"
-wait_for "labeled the left response (#1) better, as human:tester"
+wait_for "labeled the left response (#1) better on item 1, as human:tester"
 keys u
 wait_for "my label: -"
 keys 2

@@ -32,7 +32,7 @@ wait_for "nosuchwordanywhere: no match"
 
 # Label two items from the list, then filter by my labels.
 keys g g 1 j 2
-wait_for "labeled response #2 better, as human:tester"
+wait_for "labeled response #2 better on item 2, as human:tester"
 keys f ; type_text "label=none" ; keys Enter
 wait_for "[filter: label=none]"
 wait_for "[items] 1/38"
