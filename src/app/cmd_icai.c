@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <lua.h>
 
 #include "app/app.h"
 #include "app/icai_out.h"
@@ -26,6 +27,7 @@
 #include "core/stats.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "lua/config.h"
 #include "lua/ps_lua.h"
 #include "store/constitution.h"
 #include "store/store.h"
@@ -438,6 +440,17 @@ out:
     return status;
 }
 
+static void
+pass_opt(struct icai_opts *o, const char *name, const char *value)
+{
+    o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
+    o->pass[o->n_pass++] = xstrdup(name);
+    if (value) {
+        o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
+        o->pass[o->n_pass++] = xstrdup(value);
+    }
+}
+
 /* ---- the LLM pipeline: lua-modules/prefscope/icai_cli.lua ---- */
 
 static volatile sig_atomic_t icai_sigint_count;
@@ -457,9 +470,33 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     char script[4096];
     if (icai_find_module_file("icai_cli.lua", script, sizeof script) != 0)
         return app_failf(app, "icai: the Lua pipeline (prefscope/icai_cli.lua) is not installed");
+    struct store *st = app_store(app);
+    int64_t ds;
+    if (!st || store_dataset_find(st, dataset, &ds, &app->err) != PS_OK)
+        return icai_fail(app, NULL);
+    /* the model's price, for the dry run's cost estimate */
+    struct config *conf = NULL;
+    if (config_load(&conf, app->config, store_path(st), &app->err) != PS_OK)
+        return icai_fail(app, NULL);
+    const struct llm_model_cfg *cfg = config_model(conf, o->model);
+    if (!cfg) {
+        app_failf(app, "icai: no model '%.200s' in %s (see prefscope models)", o->model,
+                  conf->path ? conf->path : "the config (no config file found)");
+        config_free(conf);
+        return 1;
+    }
+    if (cfg->has_price) {
+        char v[64];
+        snprintf(v, sizeof v, "%.17g", cfg->price_in);
+        pass_opt(o, "price-in", v);
+        snprintf(v, sizeof v, "%.17g", cfg->price_out);
+        pass_opt(o, "price-out", v);
+    }
+    config_free(conf);
     struct ps_lua_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.workspace = app->workspace;
+    lo.store = st;
     lo.config = app->config;
     struct ps_lua *pl;
     if (ps_lua_new(&pl, &lo, &app->err) != PS_OK)
@@ -475,6 +512,10 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     sigaction(SIGINT, &sa, &old);
     int code = 1;
     int rc = ps_lua_run_file(pl, script, o->n_pass + 1, args, &code, &app->err);
+    lua_State *L = ps_lua_state(pl);
+    lua_getglobal(L, "ICAI_RESULT_ID");
+    int64_t cid = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
     ps_lua_free(pl);
     sigaction(SIGINT, &old, NULL);
     free(args);
@@ -482,6 +523,17 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     if (rc != PS_OK) {
         app_fail(app);
         return code ? code : 1;
+    }
+    if (cid > 0) {
+        char idref[32];
+        struct store_constitution c;
+        snprintf(idref, sizeof idref, "%lld", (long long)cid);
+        if (store_constitution_find(st, idref, &c, &app->err) != PS_OK)
+            return icai_fail(app, NULL);
+        int prc = icai_print(app, st, &c, o->json, 0, stdout);
+        store_constitution_free(&c);
+        if (prc && !code)
+            code = prc;
     }
     return code;
 }
@@ -574,17 +626,6 @@ icai_compare(struct app *app, int nref, char **refs, const struct icai_opts *o)
     }
     store_constitution_free(&c[0]);
     return rc;
-}
-
-static void
-pass_opt(struct icai_opts *o, const char *name, const char *value)
-{
-    o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
-    o->pass[o->n_pass++] = xstrdup(name);
-    if (value) {
-        o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
-        o->pass[o->n_pass++] = xstrdup(value);
-    }
 }
 
 int
