@@ -590,6 +590,8 @@ function M.run(opts)
   if type(model) == "string" or (type(model) == "table" and getmetatable(model) == nil) then
     model = assert(ps.model(model))
   end
+  -- as many calls in flight as the model allows (ps.map's default is 16)
+  opts.concurrency = opts.concurrency or model.concurrency or 16
   local function stage(name, info)
     -- a failed call leaves a hole: stop before storing anything; a rerun resumes
     -- from the cache and sends only the calls that did not finish
@@ -659,6 +661,7 @@ function M.run(opts)
     top = opts.top }
   params.model = type(opts.model) == "string" and opts.model or tostring(model.name)
   params.embed_model = type(opts.embed_model) == "string" and opts.embed_model or nil
+  params.calls_detail = report.calls
   params.calls = calls
   local id, err = ps.icai.save(ds, { name = name, method = "llm", params = params, principles = rows })
   if not id then error("icai.run: " .. tostring(err)) end
