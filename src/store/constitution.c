@@ -62,6 +62,30 @@ store_icai_pairs(struct store *st, int64_t dataset_id, const char *annotator, in
     return PS_OK;
 }
 
+struct label_walk {
+    signed char *labels;
+    int64_t n;
+};
+
+static int
+take_label(void *ud, const struct store_icai_pair *pp, struct ps_err *err)
+{
+    (void)err;
+    struct label_walk *w = ud;
+    if (pp->seq >= 0 && pp->seq < w->n)
+        w->labels[pp->seq] = (signed char)pp->label;
+    return 0;
+}
+
+int
+store_icai_labels(struct store *st, int64_t dataset_id, const char *annotator, signed char *labels,
+                  int64_t n, struct ps_err *err)
+{
+    memset(labels, -1, (size_t)n);
+    struct label_walk w = {labels, n};
+    return store_icai_pairs(st, dataset_id, annotator, 0, take_label, &w, err);
+}
+
 int
 store_icai_annotators(struct store *st, int64_t dataset_id, char ***names, int64_t **counts, int *n,
                       struct ps_err *err)

@@ -30,6 +30,12 @@ typedef int (*store_icai_pair_fn)(void *ud, const struct store_icai_pair *p, str
 int store_icai_pairs(struct store *st, int64_t dataset_id, const char *annotator, int with_text,
                      store_icai_pair_fn fn, void *ud, struct ps_err *err);
 
+/* The labels of `annotator` by item position: labels[seq] for seq < n (the label
+ * codes above; items without two responses or a judgment keep -1).  labels[] is
+ * caller-owned. */
+int store_icai_labels(struct store *st, int64_t dataset_id, const char *annotator,
+                      signed char *labels, int64_t n, struct ps_err *err);
+
 /* The dataset's reference annotator when none is named: "dataset" when present,
  * else the one with most judgments.  *out is caller-owned; PS_ERR_NOTFOUND when the
  * dataset has no judgments. */

@@ -463,6 +463,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_UNDO: return tui_undo(tui);
     case CMD_STATS:
     case CMD_RANK: return view_eval_open(tui, cmd, arg);
+    case CMD_CONSTITUTION: return view_constitution_open(tui, arg);
     case CMD_CANCEL:
         tui->n_pend = 0;
         tui_msg(tui, "cancelled");
@@ -793,6 +794,10 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
         tui_dispatch(tui, view[0] == 's' ? CMD_STATS : CMD_RANK, arg);
         return PS_OK;
     }
+    if (strcmp(view, "constitution") == 0) {
+        tui_dispatch(tui, CMD_CONSTITUTION, arg);
+        return PS_OK;
+    }
     if (strcmp(view, "items") == 0) {
         int64_t id;
         if (!arg || store_dataset_find(tui->st, arg, &id, err) != PS_OK)
@@ -823,7 +828,8 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
                    : ps_error(err, PS_ERR, "%s", tui->msg);
     }
     return ps_error(err, PS_ERR_USAGE,
-                    "unknown view '%s' (datasets, items, pair, help, stats, rank)", view);
+                    "unknown view '%s' (datasets, items, pair, help, stats, rank, constitution)",
+                    view);
 }
 
 void

@@ -65,6 +65,8 @@
       "statistics of this dataset (or: stats DATASET): win rates, agreement, length bias") \
     _(RANK, "rank", "Evaluate", 1, \
       "Bradley-Terry / Elo leaderboard of this dataset (or: rank DATASET)") \
+    _(CONSTITUTION, "constitution", "Evaluate", 1, \
+      "ICAI constitution of this dataset (or: constitution ID|NAME): principles and metrics") \
     _(REFERENCE, "reference", "Evaluate", 1, \
       "stats: next reference annotator, or: reference NAME|majority:A,B,C|none") \
     _(CANCEL, "cancel", "Display", 0, "cancel the running job / pending keys")
@@ -126,8 +128,10 @@ enum tui_keymap {
     _(GENERIC, "<C-c>", CANCEL) \
     _(DATASETS, "S", STATS) \
     _(DATASETS, "R", RANK) \
+    _(DATASETS, "C", CONSTITUTION) \
     _(ITEMS, "S", STATS) \
     _(ITEMS, "R", RANK) \
+    _(ITEMS, "C", CONSTITUTION) \
     _(EVAL, "r", REFERENCE) \
     _(EVAL, "S", STATS) \
     _(EVAL, "R", RANK) \
