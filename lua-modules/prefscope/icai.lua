@@ -95,7 +95,9 @@ local function normalize_principle(p)
   if type(p) ~= "string" then return nil end
   p = p:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
   if p == "" then return nil end
-  if p:sub(1, #PREFIX):lower() ~= PREFIX:lower() then
+  -- "Select the response that/whose/which ..." stays as written; anything else
+  -- gets the prefix
+  if p:sub(1, 19):lower() ~= "select the response" then
     p = PREFIX .. " " .. p:sub(1, 1):lower() .. p:sub(2)
   end
   return p
@@ -602,22 +604,54 @@ function M.run(opts)
     if hooks.stage then hooks.stage(name, info) end
   end
 
-  local candidates = generate(model, opts, train, report)
+  local candidates = {}
+  if opts.generate ~= false then candidates = generate(model, opts, train, report) end
   stage("generate", candidates)
   for _, extra in ipairs(opts.principles or {}) do candidates[#candidates + 1] = { text = extra, extra = true } end
   if hooks.principles then candidates = hooks.principles(candidates, { dataset = ds, train = train }) or candidates end
-  local principles = cluster(model, opts, candidates, report)
+  local principles
+  if opts.generate == false then
+    -- Feedback Forensics' mode: test the given principles as they are
+    principles = {}
+    for _, c in ipairs(candidates) do principles[#principles + 1] = { text = c.text, extra = c.extra, cluster_size = 1 } end
+    report.candidates, report.unique, report.clusters = #candidates, #candidates, nil
+  else
+    principles = cluster(model, opts, candidates, report)
+  end
+  if #principles == 0 then error("icai.run: no principles to test (every generation reply failed to parse?)", 0) end
   stage("cluster", principles)
   vote(model, opts, principles, train, report)
   stage("vote", principles)
   local counts = {}
   for i, p in ipairs(principles) do counts[i] = count_votes(p, train) end
+  local recluster = opts.recluster and opts.top > 0
   local ranks, reasons = ps.icai.rank(counts, {
     more_for = opts.more_for, min_relevance = opts.min_relevance, relevance_for = opts.relevance_for,
-    max_invalid = opts.max_invalid, top = opts.top,
+    max_invalid = opts.max_invalid, top = recluster and math.ceil(opts.top * 1.5) or opts.top,
   })
   for i, p in ipairs(principles) do
     p.rank, p.reason, p.counts = ranks[i], reasons[i] or nil, counts[i]
+  end
+  if recluster then
+    -- ICAI's last step: the top 1.5 n into n clusters, the best-ranked of each kept
+    local kept = {}
+    for _, p in ipairs(principles) do if p.rank > 0 then kept[#kept + 1] = p end end
+    table.sort(kept, function(x, y) return x.rank < y.rank end)
+    if #kept > opts.top then
+      local texts = {}
+      for j, p in ipairs(kept) do texts[j] = p.text end
+      local assign = ps.icai.cluster(texts, opts.top, opts.seed)
+      local taken, r = {}, 0
+      for j, p in ipairs(kept) do
+        if taken[assign[j]] then
+          p.rank, p.reason = 0, "merged by re-clustering"
+        else
+          taken[assign[j]] = true
+          r = r + 1
+          p.rank = r
+        end
+      end
+    end
   end
   if hooks.filter then hooks.filter(principles, { dataset = ds, train = train, counts = counts }) end
   local ranked = {}

@@ -11,7 +11,8 @@ local NUM = { ["per-pair"] = "per_pair", clusters = "clusters", top = "top", see
   ["price-in"] = "price_in", ["price-out"] = "price_out" }
 local STR = { model = "model", ["embed-model"] = "embed_model", combine = "combine",
   templates = "templates", annotator = "annotator", name = "name" }
-local FLAG = { ["relevance-for"] = "relevance_for", ["dry-run"] = "dry_run", json = "json" }
+local FLAG = { ["relevance-for"] = "relevance_for", ["dry-run"] = "dry_run", json = "json",
+  summarize = "summarize", recluster = "recluster" }
 local json = false
 local i = 2
 while i <= #args do
@@ -29,6 +30,16 @@ while i <= #args do
   elseif k == "keep-against" then
     opts.more_for = false
     i = i + 1
+  elseif k == "no-generate" then
+    opts.generate = false
+    i = i + 1
+  elseif k == "principles" then
+    opts.principles = {}
+    for line in io.lines(args[i + 1]) do
+      line = line:gsub("^%s+", ""):gsub("%s+$", "")
+      if line ~= "" and not line:find("^#") then opts.principles[#opts.principles + 1] = line end
+    end
+    i = i + 2
   else
     i = i + 1 -- options that only matter to the C side (offline, format, ...)
   end

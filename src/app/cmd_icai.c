@@ -57,6 +57,10 @@ static const char icai_usage[] =
     "  --test-split F        fraction of labelled pairs held out for evaluation (0.2)\n"
     "  --seed S              the run's seed: sampling, splits, shuffles, flips (default 1)\n"
     "  --templates DIR       template files replacing the defaults by file name\n"
+    "  --principles FILE     more principles to test, one per line\n"
+    "  --no-generate         test only the --principles (no generation, no clustering)\n"
+    "  --summarize           an LLM summary represents each cluster (not a member)\n"
+    "  --recluster           cluster the top 1.5 x N ranked principles into N\n"
     "  -a, --annotator A     whose labels to explain (default: dataset, else the most\n"
     "                        frequent annotator)\n"
     "  --name NAME           name of the constitution (default METHOD-N)\n"
@@ -91,6 +95,10 @@ enum {
     OPT_METRIC,
     OPT_CONCURRENCY,
     OPT_MAX_TOKENS,
+    OPT_SUMMARIZE,
+    OPT_RECLUSTER,
+    OPT_PRINCIPLES,
+    OPT_NO_GENERATE,
 };
 
 struct icai_opts {
@@ -661,6 +669,10 @@ cmd_icai(struct app *app, int argc, char **argv)
         {"metric", required_argument, NULL, OPT_METRIC},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
         {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+        {"summarize", no_argument, NULL, OPT_SUMMARIZE},
+        {"recluster", no_argument, NULL, OPT_RECLUSTER},
+        {"principles", required_argument, NULL, OPT_PRINCIPLES},
+        {"no-generate", no_argument, NULL, OPT_NO_GENERATE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -763,6 +775,18 @@ cmd_icai(struct app *app, int argc, char **argv)
             if (int_opt(app, "--max-tokens", optarg, 1, 1000000, &o.max_tokens))
                 goto out;
             break;
+        case OPT_SUMMARIZE:
+        case OPT_RECLUSTER:
+        case OPT_NO_GENERATE: break; /* for the Lua pipeline (passed on below) */
+        case OPT_PRINCIPLES: {
+            FILE *f = fopen(optarg, "r");
+            if (!f) {
+                app_failf(app, "icai: cannot read the principles file '%.200s'", optarg);
+                goto out;
+            }
+            fclose(f);
+            break;
+        }
         case 'h':
             fputs(icai_usage, stdout);
             status = 0;

@@ -439,3 +439,38 @@ store_votes_foreach(struct store *st, int64_t constitution_id, int64_t principle
         return store_dberr(st, err, "votes");
     return PS_OK;
 }
+
+int
+store_item_votes(struct store *st, int64_t dataset_id, int64_t item_id, int64_t *constitution_id,
+                 store_item_vote_fn fn, void *ud, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *constitution_id = 0;
+    if (prepare(st, "SELECT max(id) FROM constitution WHERE dataset_id = ?1", &s, err,
+                "item votes") != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *constitution_id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (!*constitution_id)
+        return PS_OK;
+    if (prepare(st,
+                "SELECT p.text, coalesce(p.rank, 0), v.vote FROM principle p"
+                " JOIN principle_vote v ON v.principle_id = p.id AND v.item_id = ?2"
+                " WHERE p.constitution_id = ?1 ORDER BY coalesce(p.rank, 0) = 0, p.rank, p.id",
+                &s, err, "item votes") != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, *constitution_id);
+    sqlite3_bind_int64(s, 2, item_id);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = fn(ud, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+                  (const char *)sqlite3_column_text(s, 2));
+    sqlite3_finalize(s);
+    if (stop)
+        return stop;
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, err, "item votes");
+    return PS_OK;
+}

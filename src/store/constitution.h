@@ -102,4 +102,11 @@ typedef int (*store_vote_fn)(void *ud, int64_t principle_id, int64_t item_id, in
 int store_votes_foreach(struct store *st, int64_t constitution_id, int64_t principle_id,
                         store_vote_fn fn, void *ud, struct ps_err *err);
 
+/* The votes on one item of the newest constitution of its dataset: fn(ud, text,
+ * rank, vote) for each principle that voted, ranked ones first.  *constitution_id
+ * receives that constitution's id (0 when the dataset has none; fn is not called). */
+typedef int (*store_item_vote_fn)(void *ud, const char *text, int rank, const char *vote);
+int store_item_votes(struct store *st, int64_t dataset_id, int64_t item_id,
+                     int64_t *constitution_id, store_item_vote_fn fn, void *ud, struct ps_err *err);
+
 #endif

@@ -279,6 +279,11 @@ extern const struct view_ops view_principle_ops;
 /* Run `constitution` (view_constitution.c): the constitution named by arg, else the
  * newest one of the dataset in view. */
 int view_constitution_open(struct tui *tui, const char *arg);
+/* Append how each principle of the dataset's newest constitution voted on item_id,
+ * one line per principle (rank, "prefers #1"/"prefers #2"/both/neither, text;
+ * untrusted text, sanitized by the caller's drawing), or nothing. */
+void view_constitution_votes(struct tui *tui, int64_t dataset_id, int64_t item_id,
+                             struct strbuf *out);
 
 /* The dataset under the cursor of the dataset list (-1 when empty). */
 int64_t view_datasets_current(struct view *datasets);

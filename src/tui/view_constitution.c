@@ -421,6 +421,38 @@ const struct view_ops view_principle_ops = {
     .done = pr_done,
 };
 
+/* ---- the pair view's PRINCIPLES section ---- */
+
+static int
+add_vote_line(void *ud, const char *text, int rank, const char *vote)
+{
+    struct strbuf *out = ud;
+    int v = icai_vote_parse(vote);
+    const char *what = v == ICAI_VOTE_A         ? "prefers #1"
+                       : v == ICAI_VOTE_B       ? "prefers #2"
+                       : v == ICAI_VOTE_BOTH    ? "both     "
+                       : v == ICAI_VOTE_NEITHER ? "neither  "
+                                                : "invalid  ";
+    if (rank > 0)
+        sb_printf(out, "%2d ", rank);
+    else
+        sb_puts(out, " - ");
+    sb_printf(out, "%s  %s\n", what, text ? text : "");
+    return 0;
+}
+
+void
+view_constitution_votes(struct tui *tui, int64_t dataset_id, int64_t item_id, struct strbuf *out)
+{
+    struct ps_err err = {0, ""};
+    int64_t cid;
+    size_t from = out->len;
+    if (store_item_votes(tui->st, dataset_id, item_id, &cid, add_vote_line, out, &err) != PS_OK)
+        out->len = from; /* the pair view shows nothing rather than half a list */
+    if (out->p)
+        out->p[out->len] = 0;
+}
+
 /* ---- opening ---- */
 
 int

@@ -122,6 +122,52 @@ assert not any("Selected sample:" in t for t in texts), "generation was sent aga
 assert not any("Output (a):" in t for t in texts), "evaluation was sent again"
 P
 
+# re-clustering the top 1.5n into n merges the wordings of one rule: with 12 clusters
+# the top 5 are wordings of two rules only; re-clustering the top 8 into 5 brings
+# the third rule in
+for rc in norc rc; do
+  "${PS[@]}" icai orth --model fake --clusters 12 --top 5 $([ $rc = rc ] && echo --recluster) --seed 3 \
+    --name $rc --json >"$T/$rc.json" 2>"$T/$rc.err" || { cat "$T/$rc.err"; exit 1; }
+done
+python3 - "$T/norc.json" "$T/rc.json" <<'P'
+import json, sys
+def kept(path):
+    c = json.load(open(path))
+    return c, " ".join(p["text"].lower() for p in c["principles"] if p["rank"])
+c0, t0 = kept(sys.argv[1])
+c1, t1 = kept(sys.argv[2])
+assert "blue" not in t0, t0
+assert "cat" in t1 and "blue" in t1 and "lemon" in t1, t1
+assert sum(1 for p in c1["principles"] if p["rank"]) == 5
+assert any(p["stats"].get("reason") == "merged by re-clustering" for p in c1["principles"])
+P
+
+# an embedding model instead of TF-IDF (the fake server's vectors are arbitrary: this
+# checks the path, not the clusters)
+"${PS[@]}" icai orth --model fake --embed-model fake --clusters 6 --seed 3 --name emb --json >"$T/emb.json" 2>"$T/emb.err" \
+  || { cat "$T/emb.err"; exit 1; }
+python3 -c "import json,sys; p = json.load(open(sys.argv[1]))['params']; assert p['representation'] == 'embeddings' and p['clusters'] == 6, p" "$T/emb.json"
+
+# Feedback Forensics' mode: only the given principles, no generation, no clustering
+printf '%s\n' "# planted and one distractor" "Select the response that features a cat instead of a dog" \
+  "Select the response that picks lemon over raspberry" "Select the response that is longer" >"$T/p.txt"
+python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:$PORT/_reset', method='POST'))"
+"${PS[@]}" icai orth --model fake --no-generate --principles "$T/p.txt" --top 0 --keep-against --min-relevance 0 \
+  --name ff --json >"$T/ff.json" 2>"$T/ff.err" || { cat "$T/ff.err"; exit 1; }
+python3 - "$T/ff.json" "$PORT" <<'P'
+import json, sys, urllib.request
+c = json.load(open(sys.argv[1]))
+assert sorted(p["text"] for p in c["principles"]) == sorted([
+    "Select the response that features a cat instead of a dog",
+    "Select the response that picks lemon over raspberry", "Select the response that is longer"])
+assert all(p["kind"] == "user" for p in c["principles"])
+reqs = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_requests" % sys.argv[2]))
+texts = [q["body"]["messages"][-1]["content"] for q in reqs if isinstance(q.get("body"), dict) and "messages" in q["body"]]
+assert not any("Selected sample:" in t for t in texts), "generation ran"
+P
+"$PS_BIN" -w "$W" icai --principles "$T/nosuch.txt" orth --model fake 2>&1 | grep -q "cannot read the principles file" \
+  || { echo "missing principles file"; exit 1; }
+
 # kill -9 in the middle of the voting stage, then resume
 W2="$T/ws2.db"
 "$PS_BIN" -w "$W2" import --name orth "$DATA" >/dev/null 2>&1

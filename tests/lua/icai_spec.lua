@@ -17,6 +17,8 @@ test("generation replies: JSON, fences, text around, Python dicts, bare lines", 
     local got = assert(icai.parse_principles(r), "reply " .. i)
     eq(got, want)
   end
+  eq(icai.parse_principles('{"principles": ["Select the response whose pet is a cat"]}')[1],
+     "Select the response whose pet is a cat")
   local none, why = icai.parse_principles("I cannot help with that.")
   eq(none, nil)
   ok(why:find("no principles", 1, true))

@@ -2,7 +2,7 @@
 # The ICAI constitution view in a real terminal (tmux): C opens the dataset's newest
 # constitution with metric bars, r adds a second annotator side by side with the
 # difference marked, Enter lists the pairs a principle decides (for / against the
-# label), Enter there opens the pair view.  Principle text and annotator names are
+# label), Enter there opens the pair view, which lists each principle's vote.  Principle text and annotator names are
 # hostile (escape sequences): they must reach the screen as placeholders.
 set -eu
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
@@ -52,6 +52,9 @@ wait_for "principle  Select the response that is longer"
 wait_for "decides 8 pairs: 8 for the preferred response, 0 against"
 tmux send-keys -t "$S" j Enter
 wait_for "question 1"
+# the pair view lists how each principle voted on the pair on screen
+wait_for "PRINCIPLES of the newest constitution"
+wait_for " 1 prefers #2  Select the response that is longer"
 tmux send-keys -t "$S" q q q
 wait_for "scored against dataset"
 tmux send-keys -t "$S" Q
