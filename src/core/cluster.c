@@ -122,7 +122,8 @@ cluster_tfidf(const char *const *texts, int n, struct cluster_vec *out, int *dim
     for (int i = 0; i < n; i++) {
         struct tf_state t = {&v, NULL, 0, 0};
         each_word(texts[i] ? texts[i] : "", add_word, &t);
-        qsort(t.cols, (size_t)t.n, sizeof *t.cols, int_cmp);
+        if (t.n)
+            qsort(t.cols, (size_t)t.n, sizeof *t.cols, int_cmp);
         struct cluster_vec *o = &out[i];
         o->idx = xmalloc(((size_t)t.n + 1) * sizeof *o->idx);
         o->val = xmalloc(((size_t)t.n + 1) * sizeof *o->val);

@@ -103,7 +103,13 @@ assert len(first) >= 24 and None not in first, first
 n = sum(first)
 assert 0.2 * len(first) <= n <= 0.8 * len(first), (n, len(first))
 P
-"${PS[@]}" icai show base | grep -q "agreement with the labels" || { echo "show"; exit 1; }
+"${PS[@]}" icai show base --all >"$T/show.txt"
+grep -q "agreement with the labels" "$T/show.txt" || { echo "show"; exit 1; }
+# a proposed principle carrying terminal escapes is shown as placeholders
+grep -q "rhymes" "$T/show.txt" || { echo "the hostile principle was not tested"; cat "$T/show.txt"; exit 1; }
+"${PS[@]}" icai export base --format md >>"$T/show.txt"
+"${PS[@]}" icai compare base >>"$T/show.txt"
+if LC_ALL=C grep -q $'\x1b' "$T/show.txt"; then echo "escape reached the output"; cat -v "$T/show.txt"; exit 1; fi
 
 # user templates: only vote.txt replaced; generation replays from the cache
 mkdir "$T/tpl"

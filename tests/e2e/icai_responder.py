@@ -20,6 +20,7 @@ TOPICS = {
                                        "Select the response that prefers lemon to raspberry flavour",
                                        "Select the response that picks lemon over raspberry"]),
 }
+HOSTILE = "Select the response that \u001b]0;pwned\u0007 rhymes \u001b[2J"
 DISTRACTORS = ["Select the response that is longer",
                "Select the response that uses a more cheerful tone",
                "Select the response that mentions a specific name"]
@@ -86,6 +87,9 @@ def generate(prompt):
         out.append(TOPICS[topic][2][h(prompt) % 3])
     out.append(DISTRACTORS[h(prompt + "d") % 3])
     out.append(DISTRACTORS[h(prompt + "e") % 3])
+    if "pet" in request.lower() and h(prompt) % 5 == 0:
+        # a hostile proposal: terminal escapes must never reach a terminal
+        out.insert(1, HOSTILE)
     return shape({"principles": out[:3]}, prompt)
 
 
