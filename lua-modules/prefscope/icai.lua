@@ -434,7 +434,9 @@ local function vote_seed(model, opts, principles, pairs_, s, report, b)
   return votes
 end
 
-local function combine(list, how)
+--- Combine one pair's votes from several seeds: "unanimous" keeps a vote all seeds
+--- agree on, else "neither"; "majority" keeps the most frequent, "neither" on a tie.
+function M.combine(list, how)
   if #list == 1 then return list[1] end
   local count, best, n = {}, nil, 0
   for _, v in ipairs(list) do count[v] = (count[v] or 0) + 1 end
@@ -462,7 +464,7 @@ local function vote(model, opts, principles, train, report)
       for s = 1, opts.seeds do
         if seeds[s][i][pair.id] then list[#list + 1] = seeds[s][i][pair.id] end
       end
-      if #list > 0 then p.votes[pair.id] = combine(list, opts.combine) end
+      if #list > 0 then p.votes[pair.id] = M.combine(list, opts.combine) end
     end
   end
 end

@@ -128,6 +128,25 @@ assert not any("Selected sample:" in t for t in texts), "generation was sent aga
 assert not any("Output (a):" in t for t in texts), "evaluation was sent again"
 P
 
+# several voting seeds: 3 x the vote calls; the responder's "cheerful" distractor
+# depends on which text is shown first, so unanimity turns its disagreements into
+# "neither", while the planted rules (position-free) keep every vote
+"${PS[@]}" icai orth --model fake --clusters 6 --seed 3 --seeds 3 --name seeds3 --json >"$T/s3.json" 2>"$T/s3.err" \
+  || { cat "$T/s3.err"; exit 1; }
+python3 - "$T/base.json" "$T/s3.json" <<'P'
+import json, sys
+one, three = (json.load(open(f)) for f in sys.argv[1:3])
+assert three["params"]["calls_detail"]["vote"] == 3 * one["params"]["calls_detail"]["vote"], three["params"]["calls_detail"]
+def by_text(c):
+    return {p["text"]: p["stats"] for p in c["principles"]}
+a, b = by_text(one), by_text(three)
+cheer = [t for t in a if "cheerful" in t][0]
+assert a[cheer]["neither"] == 0 and b[cheer]["neither"] > 0, (a[cheer], b[cheer])
+for t, s in b.items():
+    if any(w in t.lower() for w in ("cat", "blue", "lemon")):
+        assert s["against"] == 0 and s["for"] == a[t]["for"], (t, s, a[t])
+P
+
 # re-clustering the top 1.5n into n merges the wordings of one rule: with 12 clusters
 # the top 5 are wordings of two rules only; re-clustering the top 8 into 5 brings
 # the third rule in

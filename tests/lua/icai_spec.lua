@@ -48,6 +48,15 @@ test("vote replies: integer or string keys, every shape, missing and unknown val
   eq(icai.parse_choice("both are fine"), "invalid")
 end)
 
+test("votes of several seeds combine unanimously or by majority", function()
+  eq(icai.combine({ "A" }, "unanimous"), "A")
+  eq(icai.combine({ "A", "A", "A" }, "unanimous"), "A")
+  eq(icai.combine({ "A", "A", "B" }, "unanimous"), "neither")
+  eq(icai.combine({ "A", "A", "B" }, "majority"), "A")
+  eq(icai.combine({ "A", "B" }, "majority"), "neither")
+  eq(icai.combine({ "both", "invalid", "both" }, "majority"), "both")
+end)
+
 test("metrics, rank and agreement from the C core", function()
   local m = ps.icai.metrics{ ["for"] = 6, against = 2, both = 1, neither = 1 }
   eq(m.relevance, 0.8)
