@@ -48,7 +48,8 @@
     _(IGNORE_WS, "ignore-space", "Pair", 0, "word diff: ignore whitespace differences on/off") \
     _(ESCAPES, "escapes-toggle", "Pair", 0, \
       "show control characters as escapes (\\e[31m) instead of placeholders") \
-    _(COMPARE, "compare", "Pair", 1, "choose the two responses to compare: compare I J") \
+    _(COMPARE, "compare", "Pair", 1, \
+      "compare I J: the two responses of the pair; in the constitution view: compare REF") \
     _(SIDE_A, "side-a", "Pair", 0, "select side A (left/top) for yank") \
     _(SIDE_B, "side-b", "Pair", 0, "select side B (right/bottom) for yank") \
     _(YANK, "yank", "Pair", 0, "copy the selected response to the clipboard (OSC 52)") \

@@ -3,7 +3,8 @@
  * view_constitution_ops: every principle a constitution tested, ranked ones first,
  * with relevance, accuracy, kappa and strength as bars, scored against the
  * annotator the constitution explains and, side by side, against a second
- * annotator of the dataset (`r` cycles it) with the difference marked.  Enter opens
+ * annotator of the dataset (`r` cycles it), or against a second constitution
+ * (`:compare REF`, principles matched by text), with the differences marked.  Enter opens
  * view_principle_ops: the pairs the principle decides (votes A or B), for and
  * against the reference label; Enter there jumps to the pair view.
  *
@@ -34,6 +35,11 @@ struct cons_view {
     struct icai_counts *k; /* np x 2: against ref, against other */
     int *order;            /* rows: principles, ranked first */
     struct list_pos pos;
+    /* `:compare REF`: a second constitution, its principles matched by text */
+    struct store_constitution oc;
+    int has_oc;
+    int *orank;        /* [np]: rank there, 0 not kept, -1 not tested there */
+    double *ostrength; /* [np]: strength there (its own annotator), NaN if absent */
 };
 
 struct vote_walk {
@@ -132,6 +138,49 @@ cons_done(struct tui *tui, struct view *v)
     free(cv->votes);
     free(cv->k);
     free(cv->order);
+    store_constitution_free(&cv->oc);
+    free(cv->orank);
+    free(cv->ostrength);
+}
+
+/* Load constitution `ref` as the second column; NULL/"none" clears it. */
+static int
+compare_with(struct tui *tui, struct cons_view *cv, const char *ref, struct ps_err *err)
+{
+    store_constitution_free(&cv->oc);
+    cv->has_oc = 0;
+    if (!ref || !*ref || strcmp(ref, "none") == 0)
+        return PS_OK;
+    struct store_principle *q;
+    int nq;
+    if (store_constitution_find(tui->st, ref, &cv->oc, err) != PS_OK)
+        return err->code;
+    if (store_principle_list(tui->st, cv->oc.id, &q, &nq, err) != PS_OK) {
+        store_constitution_free(&cv->oc);
+        return err->code;
+    }
+    if (!cv->orank) {
+        cv->orank = xcalloc((size_t)cv->np + 1, sizeof *cv->orank);
+        cv->ostrength = xcalloc((size_t)cv->np + 1, sizeof *cv->ostrength);
+    }
+    for (int i = 0; i < cv->np; i++) {
+        cv->orank[i] = -1;
+        cv->ostrength[i] = NAN;
+        for (int j = 0; j < nq; j++)
+            if (strcmp(cv->p[i].text, q[j].text) == 0) {
+                cv->orank[i] = q[j].rank;
+                cJSON *st = q[j].stats ? cJSON_Parse(q[j].stats) : NULL;
+                const cJSON *x = cJSON_GetObjectItemCaseSensitive(st, "strength");
+                if (cJSON_IsNumber(x))
+                    cv->ostrength[i] = x->valuedouble;
+                cJSON_Delete(st);
+                break;
+            }
+    }
+    store_principle_list_free(q, nq);
+    cv->has_oc = 1;
+    cv->other = -1; /* one comparison at a time */
+    return PS_OK;
 }
 
 /* A bar of `w` cells for v in [-1, 1] (negative values in the dim role). */
@@ -168,11 +217,18 @@ cons_draw(struct tui *tui, struct view *v)
         x += draw_text(tui, y, a.x + x, a.w - x, ROLE_DIM, "   vs ", 6, 0);
         draw_text(tui, y, a.x + x, a.w - x, ROLE_ACCENT, cv->annots[cv->other],
                   strlen(cv->annots[cv->other]), 1);
+    } else if (cv->has_oc) {
+        x += draw_printf(tui, y, a.x + x, a.w - x, ROLE_DIM, "   vs constitution %lld ",
+                         (long long)cv->oc.id);
+        draw_text(tui, y, a.x + x, a.w - x, ROLE_ACCENT, cv->oc.name, strlen(cv->oc.name), 1);
     }
     y++;
-    int cmp = cv->other >= 0;
+    int cmp = cv->other >= 0 || cv->has_oc;
     draw_printf(tui, y, a.x, a.w, ROLE_HEADER, "%4s %-10s %5s %6s %6s %-10s %7s%s  %s", "rank",
-                "relevance", "acc", "kappa", "", "strength", "", cmp ? "   other   diff" : "",
+                "relevance", "acc", "kappa", "", "strength", "",
+                cv->has_oc ? "   other   diff  rank"
+                : cmp      ? "   other   diff"
+                           : "",
                 "principle");
     int h = a.h - 3;
     list_clamp(&cv->pos, cv->np, h);
@@ -194,11 +250,19 @@ cons_draw(struct tui *tui, struct view *v)
         c += bar(tui, yy, a.x + c, 6, m.strength);
         c += draw_printf(tui, yy, a.x + c, a.w - c, role, " %+8.3f", m.strength);
         if (cmp) {
-            double d = mo.strength - m.strength;
-            c += draw_printf(tui, yy, a.x + c, a.w - c, role, " %+8.3f", mo.strength);
-            c += draw_printf(tui, yy, a.x + c, a.w - c,
-                             fabs(d) >= 0.1 && !sel ? ROLE_STATUS_ERR : role, " %+6.3f%s", d,
-                             fabs(d) >= 0.1 ? "*" : " ");
+            double os = cv->has_oc ? cv->ostrength[i] : mo.strength, d = os - m.strength;
+            int mark =
+                isnan(d) || fabs(d) >= 0.1 || (cv->has_oc && (cv->orank[i] > 0) != (p->rank > 0));
+            c += draw_printf(tui, yy, a.x + c, a.w - c, role, " %+8.3f", os);
+            c += draw_printf(tui, yy, a.x + c, a.w - c, mark && !sel ? ROLE_STATUS_ERR : role,
+                             " %+6.3f%s", d, mark ? "*" : " ");
+            if (cv->has_oc) {
+                if (cv->orank[i] > 0)
+                    c += draw_printf(tui, yy, a.x + c, a.w - c, role, " %4d", cv->orank[i]);
+                else
+                    c += draw_printf(tui, yy, a.x + c, a.w - c, role, " %4s",
+                                     cv->orank[i] < 0 ? "n/a" : "-");
+            }
         }
         c += draw_text(tui, yy, a.x + c, a.w - c, role, "  ", 2, 0);
         draw_text(tui, yy, a.x + c, a.w - c, role, p->text, strlen(p->text), 1);
@@ -244,12 +308,17 @@ cons_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
                 next = -1;
         }
         cv->other = next;
+        compare_with(tui, cv, NULL, &err);
         if (score(tui, cv, cv->other, 1, &err) != PS_OK)
             tui_err(tui, "%s", err.msg);
         else if (cv->other < 0)
             tui_msg(tui, "one annotator");
         return TUI_R_HANDLED | TUI_R_REDRAW;
     }
+    case CMD_COMPARE:
+        if (compare_with(tui, cv, arg, &err) != PS_OK)
+            tui_err(tui, "%s", err.msg);
+        return TUI_R_HANDLED | TUI_R_REDRAW;
     default: return TUI_R_IGNORED;
     }
 }
@@ -259,7 +328,7 @@ cons_status(struct tui *tui, struct view *v, struct strbuf *out)
 {
     (void)tui;
     struct cons_view *cv = v->priv;
-    sb_printf(out, "%lld/%d principles, %d kept\tEnter pairs · r compare annotator · q back",
+    sb_printf(out, "%lld/%d principles, %d kept\tEnter pairs · r annotator · :compare REF · q back",
               (long long)(cv->np ? cv->pos.cur + 1 : 0), cv->np, cv->c.n_ranked);
 }
 

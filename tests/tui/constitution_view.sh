@@ -24,6 +24,7 @@ for i in range(8):
 P
 W="$T/ws.db"
 "$PS_BIN" -w "$W" import --name lens "$T/d.jsonl" >/dev/null 2>&1
+"$PS_BIN" -w "$W" icai lens --offline --test-split 0 -a $'evil\e]0;pwned\a' --name byevil >/dev/null 2>&1
 "$PS_BIN" -w "$W" icai lens --offline --test-split 0 >/dev/null 2>&1
 tmux new-session -d -s "$S" -x 140 -y 40 "env TERM=xterm-256color LC_ALL=C.UTF-8 NO_COLOR=1 '$PS_BIN' -w '$W'"
 wait_for() { # text
@@ -36,7 +37,7 @@ wait_for() { # text
 }
 wait_for "lens"
 tmux send-keys -t "$S" C
-wait_for "constitution 1  offline-1  of lens"
+wait_for "constitution 2  offline-1  of lens"
 wait_for "scored against dataset"
 # "longer" is ranked first, agrees on all 8 pairs: relevance and strength bars full
 grep -E "^ +1 ########## +1\.00 +\+1\.00 ###### +\+1\.000  Select the response that is longer" "$T/screen" >/dev/null \
@@ -47,6 +48,14 @@ grep -qF "evil␛]0;pwned" "$T/screen" || { echo "annotator not shown as a place
 # against the other annotator longer has strength -1: the difference -2 is marked
 grep -E "Select the response that is longer" "$T/screen" | grep -qE "\-1\.000 +-2\.000\*" \
     || { echo "difference column"; cat "$T/screen"; exit 1; }
+# a second constitution side by side: the one explaining the other annotator, where
+# "longer" has strength -1 and is not kept
+tmux send-keys -t "$S" ":compare byevil" Enter
+wait_for "vs constitution 1 byevil"
+grep -E "Select the response that is longer" "$T/screen" | grep -qE "\-1\.000 +-2\.000\* +- " \
+    || { echo "constitution comparison"; cat "$T/screen"; exit 1; }
+grep -E "Select the response that is shorter" "$T/screen" | grep -qE "\+1\.000 +\+2\.000\* +1 " \
+    || { echo "constitution comparison (shorter)"; cat "$T/screen"; exit 1; }
 tmux send-keys -t "$S" Enter
 wait_for "principle  Select the response that is longer"
 wait_for "decides 8 pairs: 8 for the preferred response, 0 against"
