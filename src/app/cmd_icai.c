@@ -804,6 +804,21 @@ cmd_icai(struct app *app, int argc, char **argv)
         status = 2;
         goto out;
     }
+    /* nothing here creates a workspace as a side effect */
+    const char *path = store_default_path(app->workspace);
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+        if (strcmp(args[0], "ls") == 0) {
+            if (o.json)
+                puts("[]");
+            else
+                printf("no workspace at %s (try: prefscope import FILE)\n", path);
+            status = 0;
+        } else {
+            status = app_failf(
+                app, "icai: no workspace at %s (import a file first, or choose one with -w)", path);
+        }
+        goto out;
+    }
     if (strcmp(args[0], "ls") == 0) {
         status = nargs <= 2 ? icai_ls(app, nargs == 2 ? args[1] : NULL, o.json)
                             : app_failf(app, "icai ls: expected at most one DATASET");

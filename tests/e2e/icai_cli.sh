@@ -118,4 +118,9 @@ check_fail "--metric expects" "$PS_BIN" -w "$W" icai compare byhuman --metric vi
 check_fail "nosuch" "$PS_BIN" -w "$W" icai nosuch --offline
 check_fail "unknown option" "$PS_BIN" -w "$W" icai d --bogus
 check_fail "no judgments to learn from" "$PS_BIN" -w "$W" icai nolabel --offline
+# no workspace: nothing is created
+[ "$("$PS_BIN" -w "$T/none.db" icai ls --json)" = "[]" ] || { echo "ls without a workspace"; exit 1; }
+check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai show 1
+check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai d --offline
+[ ! -e "$T/none.db" ] || { echo "a workspace was created"; exit 1; }
 echo ok
