@@ -367,11 +367,19 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
     int rank[FEAT__COUNT];
     int kept = icai_rank(counts, FEAT__COUNT, &o->filter, rank);
     if (o->dry_run) {
-        if (o->json)
-            printf("{\"dataset\":\"%s\",\"method\":\"offline\",\"pairs\":%d,\"labelled\":%d,"
-                   "\"ties\":%d,\"calls\":0,\"tokens\":0,\"cost\":0}\n",
-                   "", r.n, n_lab, n_tie);
-        else
+        if (o->json) {
+            struct strbuf js = STRBUF_INIT;
+            sb_puts(&js, "{\"dataset\":");
+            sb_json_str(&js, dataset, strlen(dataset));
+            sb_puts(&js, ",\"annotator\":");
+            sb_json_str(&js, annot, strlen(annot));
+            sb_printf(&js,
+                      ",\"method\":\"offline\",\"pairs\":%d,\"labelled\":%d,\"ties\":%d,"
+                      "\"calls\":0,\"tokens\":0,\"cost\":0}\n",
+                      r.n, n_lab, n_tie);
+            fputs(sb_str(&js), stdout);
+            sb_free(&js);
+        } else
             printf("offline constitution of %d pairs (%d labelled, %d ties skipped): 0 LLM calls, "
                    "0 tokens, no cost\n",
                    r.n, n_lab, n_tie);

@@ -26,6 +26,10 @@ P
 "$PS_BIN" -w "$W" import --name d "$T/d.jsonl" >/dev/null 2>&1
 "$PS_BIN" icai --help | grep -q "usage: prefscope icai" || { echo "icai --help"; exit 1; }
 "$PS_BIN" -w "$W" icai d --offline --dry-run | grep -q "0 LLM calls" || { echo "dry run"; exit 1; }
+"$PS_BIN" -w "$W" icai d --offline --dry-run --json -a $'gpt\e]0;pwned\a' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["dataset"] == "d" and d["annotator"] == "gpt\x1b]0;pwned\x07" and d["calls"] == 0 and d["pairs"] == 60, d'
 [ "$("$PS_BIN" -w "$W" icai ls --json)" = "[]" ] || { echo "dry run stored something"; exit 1; }
 "$PS_BIN" -w "$W" icai d --offline -a human --test-split 0 --name byhuman >"$T/show.txt" 2>/dev/null
 grep -q "6 ties skipped" "$T/show.txt" || { echo "ties not counted"; cat "$T/show.txt"; exit 1; }
