@@ -428,7 +428,10 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
         for (int i = 0; i < r.n && rc == PS_OK; i++)
             rc = store_votes_put(votes, pid[f], r.p[i].item_id, icai_vote_name(r.p[i].vote[f]),
                                  &app->err);
-    store_votes_close(votes);
+    if (rc == PS_OK)
+        rc = store_votes_close(votes, &app->err);
+    else
+        store_votes_close(votes, NULL);
     votes = NULL;
     if (rc == PS_OK)
         rc = store_commit(st, &app->err);
@@ -450,7 +453,7 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
 out:
     if (in_tx)
         store_rollback(st);
-    store_votes_close(votes);
+    store_votes_close(votes, NULL);
     free(r.p);
     free(annot);
     return status;

@@ -350,7 +350,10 @@ l_save(lua_State *L)
         }
         lua_settop(L, e - 1);
     }
-    store_votes_close(votes);
+    if (rc == PS_OK)
+        rc = store_votes_close(votes, &err);
+    else
+        store_votes_close(votes, NULL);
     if (rc == PS_OK)
         rc = store_commit(st, &err);
     if (rc != PS_OK) {

@@ -87,13 +87,16 @@ int store_principle_add(struct store *st, int64_t constitution_id, const char *t
 int store_principle_update(struct store *st, int64_t principle_id, int rank, const char *stats_json,
                            struct ps_err *err);
 
-/* Writing votes in bulk (call inside a transaction): open, put many, close. */
+/* Writing votes in bulk (call inside a transaction): open, put many, close.  Rows
+ * are written in batches, so an error may surface on a later put or on close. */
 struct store_votes;
 int store_votes_open(struct store *st, struct store_votes **out, struct ps_err *err);
-/* vote: "A", "B", "both", "neither" or "invalid"; replaces an earlier vote. */
+/* vote: "A", "B", "both", "neither" or "invalid" (copied); replaces an earlier vote. */
 int store_votes_put(struct store_votes *v, int64_t principle_id, int64_t item_id, const char *vote,
                     struct ps_err *err);
-void store_votes_close(struct store_votes *v);
+/* Write the rows still buffered and release v (NULL is fine).  With err == NULL the
+ * buffered rows are dropped (after an error, before a rollback). */
+int store_votes_close(struct store_votes *v, struct ps_err *err);
 
 /* Visit the votes of a constitution's principles (principle_id == 0: all of them),
  * with the item's seq, ordered by principle then seq. */
