@@ -365,7 +365,7 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
             for (int f = 0; f < FEAT__COUNT; f++)
                 icai_count(&counts[f], r.p[i].vote[f], r.p[i].label);
     int rank[FEAT__COUNT];
-    int kept = icai_rank(counts, FEAT__COUNT, &o->filter, rank);
+    icai_rank(counts, FEAT__COUNT, &o->filter, rank);
     if (o->dry_run) {
         if (o->json) {
             struct strbuf js = STRBUF_INIT;
@@ -440,7 +440,6 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
         goto out;
     }
     in_tx = 0;
-    (void)kept;
     struct store_constitution c;
     char idref[32];
     snprintf(idref, sizeof idref, "%lld", (long long)cid);

@@ -172,8 +172,6 @@ print_eval_line(FILE *out, const char *split, const cJSON *e)
         return;
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(e, "constitutional_ci");
     const cJSON *bci = cJSON_GetObjectItemCaseSensitive(e, "baseline_ci");
-    double lo = cJSON_IsArray(ci) ? jnum(cJSON_GetArrayItem(ci, 0), NULL) : NAN;
-    (void)lo;
     const cJSON *l0 = cJSON_GetArrayItem(ci, 0), *l1 = cJSON_GetArrayItem(ci, 1);
     const cJSON *b0 = cJSON_GetArrayItem(bci, 0), *b1 = cJSON_GetArrayItem(bci, 1);
     fprintf(out,

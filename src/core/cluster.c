@@ -31,7 +31,6 @@ is_stop(const char *w)
 struct vocab {
     char **word;
     int *col;
-    int *df;
     size_t cap;
     int n;
 };
@@ -41,7 +40,7 @@ vocab_get(struct vocab *v, const char *w, int add)
 {
     if ((size_t)(v->n + 1) * 2 > v->cap) {
         struct vocab nv = {xcalloc(v->cap * 2, sizeof(char *)), xcalloc(v->cap * 2, sizeof(int)),
-                           NULL, v->cap * 2, v->n};
+                           v->cap * 2, v->n};
         for (size_t i = 0; i < v->cap; i++)
             if (v->word[i]) {
                 size_t j = hash_fnv64(v->word[i], strlen(v->word[i]), HASH_FNV_SEED) & (nv.cap - 1);
@@ -117,7 +116,7 @@ int_cmp(const void *a, const void *b)
 void
 cluster_tfidf(const char *const *texts, int n, struct cluster_vec *out, int *dim)
 {
-    struct vocab v = {xcalloc(64, sizeof(char *)), xcalloc(64, sizeof(int)), NULL, 64, 0};
+    struct vocab v = {xcalloc(64, sizeof(char *)), xcalloc(64, sizeof(int)), 64, 0};
     int *df = NULL, cap_df = 0;
     for (int i = 0; i < n; i++) {
         struct tf_state t = {&v, NULL, 0, 0};
