@@ -224,4 +224,6 @@ function M.jury(opts)
 end
 
 M.VERDICTS = VERDICTS
+--- The request as the annotator saw it (system prompt, earlier turns, final prompt).
+M.instruction = instruction
 return M

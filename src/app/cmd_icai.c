@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <lua.h>
 
 #include "app/app.h"
 #include "app/icai_out.h"
@@ -26,6 +27,7 @@
 #include "core/stats.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "lua/config.h"
 #include "lua/ps_lua.h"
 #include "store/constitution.h"
 #include "store/store.h"
@@ -55,6 +57,10 @@ static const char icai_usage[] =
     "  --test-split F        fraction of labelled pairs held out for evaluation (0.2)\n"
     "  --seed S              the run's seed: sampling, splits, shuffles, flips (default 1)\n"
     "  --templates DIR       template files replacing the defaults by file name\n"
+    "  --principles FILE     more principles to test, one per line\n"
+    "  --no-generate         test only the --principles (no generation, no clustering)\n"
+    "  --summarize           an LLM summary represents each cluster (not a member)\n"
+    "  --recluster           cluster the top 1.5 x N ranked principles into N\n"
     "  -a, --annotator A     whose labels to explain (default: dataset, else the most\n"
     "                        frequent annotator)\n"
     "  --name NAME           name of the constitution (default METHOD-N)\n"
@@ -89,6 +95,10 @@ enum {
     OPT_METRIC,
     OPT_CONCURRENCY,
     OPT_MAX_TOKENS,
+    OPT_SUMMARIZE,
+    OPT_RECLUSTER,
+    OPT_PRINCIPLES,
+    OPT_NO_GENERATE,
 };
 
 struct icai_opts {
@@ -355,13 +365,21 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
             for (int f = 0; f < FEAT__COUNT; f++)
                 icai_count(&counts[f], r.p[i].vote[f], r.p[i].label);
     int rank[FEAT__COUNT];
-    int kept = icai_rank(counts, FEAT__COUNT, &o->filter, rank);
+    icai_rank(counts, FEAT__COUNT, &o->filter, rank);
     if (o->dry_run) {
-        if (o->json)
-            printf("{\"dataset\":\"%s\",\"method\":\"offline\",\"pairs\":%d,\"labelled\":%d,"
-                   "\"ties\":%d,\"calls\":0,\"tokens\":0,\"cost\":0}\n",
-                   "", r.n, n_lab, n_tie);
-        else
+        if (o->json) {
+            struct strbuf js = STRBUF_INIT;
+            sb_puts(&js, "{\"dataset\":");
+            sb_json_str(&js, dataset, strlen(dataset));
+            sb_puts(&js, ",\"annotator\":");
+            sb_json_str(&js, annot, strlen(annot));
+            sb_printf(&js,
+                      ",\"method\":\"offline\",\"pairs\":%d,\"labelled\":%d,\"ties\":%d,"
+                      "\"calls\":0,\"tokens\":0,\"cost\":0}\n",
+                      r.n, n_lab, n_tie);
+            fputs(sb_str(&js), stdout);
+            sb_free(&js);
+        } else
             printf("offline constitution of %d pairs (%d labelled, %d ties skipped): 0 LLM calls, "
                    "0 tokens, no cost\n",
                    r.n, n_lab, n_tie);
@@ -410,7 +428,10 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
         for (int i = 0; i < r.n && rc == PS_OK; i++)
             rc = store_votes_put(votes, pid[f], r.p[i].item_id, icai_vote_name(r.p[i].vote[f]),
                                  &app->err);
-    store_votes_close(votes);
+    if (rc == PS_OK)
+        rc = store_votes_close(votes, &app->err);
+    else
+        store_votes_close(votes, NULL);
     votes = NULL;
     if (rc == PS_OK)
         rc = store_commit(st, &app->err);
@@ -419,7 +440,6 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
         goto out;
     }
     in_tx = 0;
-    (void)kept;
     struct store_constitution c;
     char idref[32];
     snprintf(idref, sizeof idref, "%lld", (long long)cid);
@@ -432,10 +452,21 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
 out:
     if (in_tx)
         store_rollback(st);
-    store_votes_close(votes);
+    store_votes_close(votes, NULL);
     free(r.p);
     free(annot);
     return status;
+}
+
+static void
+pass_opt(struct icai_opts *o, const char *name, const char *value)
+{
+    o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
+    o->pass[o->n_pass++] = xstrdup(name);
+    if (value) {
+        o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
+        o->pass[o->n_pass++] = xstrdup(value);
+    }
 }
 
 /* ---- the LLM pipeline: lua-modules/prefscope/icai_cli.lua ---- */
@@ -457,9 +488,33 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     char script[4096];
     if (icai_find_module_file("icai_cli.lua", script, sizeof script) != 0)
         return app_failf(app, "icai: the Lua pipeline (prefscope/icai_cli.lua) is not installed");
+    struct store *st = app_store(app);
+    int64_t ds;
+    if (!st || store_dataset_find(st, dataset, &ds, &app->err) != PS_OK)
+        return icai_fail(app, NULL);
+    /* the model's price, for the dry run's cost estimate */
+    struct config *conf = NULL;
+    if (config_load(&conf, app->config, store_path(st), &app->err) != PS_OK)
+        return icai_fail(app, NULL);
+    const struct llm_model_cfg *cfg = config_model(conf, o->model);
+    if (!cfg) {
+        app_failf(app, "icai: no model '%.200s' in %s (see prefscope models)", o->model,
+                  conf->path ? conf->path : "the config (no config file found)");
+        config_free(conf);
+        return 1;
+    }
+    if (cfg->has_price) {
+        char v[64];
+        snprintf(v, sizeof v, "%.17g", cfg->price_in);
+        pass_opt(o, "price-in", v);
+        snprintf(v, sizeof v, "%.17g", cfg->price_out);
+        pass_opt(o, "price-out", v);
+    }
+    config_free(conf);
     struct ps_lua_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.workspace = app->workspace;
+    lo.store = st;
     lo.config = app->config;
     struct ps_lua *pl;
     if (ps_lua_new(&pl, &lo, &app->err) != PS_OK)
@@ -475,6 +530,10 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     sigaction(SIGINT, &sa, &old);
     int code = 1;
     int rc = ps_lua_run_file(pl, script, o->n_pass + 1, args, &code, &app->err);
+    lua_State *L = ps_lua_state(pl);
+    lua_getglobal(L, "ICAI_RESULT_ID");
+    int64_t cid = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
     ps_lua_free(pl);
     sigaction(SIGINT, &old, NULL);
     free(args);
@@ -482,6 +541,17 @@ icai_llm(struct app *app, const char *dataset, struct icai_opts *o)
     if (rc != PS_OK) {
         app_fail(app);
         return code ? code : 1;
+    }
+    if (cid > 0) {
+        char idref[32];
+        struct store_constitution c;
+        snprintf(idref, sizeof idref, "%lld", (long long)cid);
+        if (store_constitution_find(st, idref, &c, &app->err) != PS_OK)
+            return icai_fail(app, NULL);
+        int prc = icai_print(app, st, &c, o->json, 0, stdout);
+        store_constitution_free(&c);
+        if (prc && !code)
+            code = prc;
     }
     return code;
 }
@@ -576,17 +646,6 @@ icai_compare(struct app *app, int nref, char **refs, const struct icai_opts *o)
     return rc;
 }
 
-static void
-pass_opt(struct icai_opts *o, const char *name, const char *value)
-{
-    o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
-    o->pass[o->n_pass++] = xstrdup(name);
-    if (value) {
-        o->pass = xgrow(o->pass, sizeof *o->pass, o->n_pass, &o->cap_pass, 16);
-        o->pass[o->n_pass++] = xstrdup(value);
-    }
-}
-
 int
 cmd_icai(struct app *app, int argc, char **argv)
 {
@@ -620,6 +679,10 @@ cmd_icai(struct app *app, int argc, char **argv)
         {"metric", required_argument, NULL, OPT_METRIC},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
         {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+        {"summarize", no_argument, NULL, OPT_SUMMARIZE},
+        {"recluster", no_argument, NULL, OPT_RECLUSTER},
+        {"principles", required_argument, NULL, OPT_PRINCIPLES},
+        {"no-generate", no_argument, NULL, OPT_NO_GENERATE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -722,6 +785,18 @@ cmd_icai(struct app *app, int argc, char **argv)
             if (int_opt(app, "--max-tokens", optarg, 1, 1000000, &o.max_tokens))
                 goto out;
             break;
+        case OPT_SUMMARIZE:
+        case OPT_RECLUSTER:
+        case OPT_NO_GENERATE: break; /* for the Lua pipeline (passed on below) */
+        case OPT_PRINCIPLES: {
+            FILE *f = fopen(optarg, "r");
+            if (!f) {
+                app_failf(app, "icai: cannot read the principles file '%.200s'", optarg);
+                goto out;
+            }
+            fclose(f);
+            break;
+        }
         case 'h':
             fputs(icai_usage, stdout);
             status = 0;
@@ -737,6 +812,21 @@ cmd_icai(struct app *app, int argc, char **argv)
         app_failf(app, "icai: expected a DATASET or ls|show|export|compare (see prefscope icai "
                        "--help)");
         status = 2;
+        goto out;
+    }
+    /* nothing here creates a workspace as a side effect */
+    const char *path = store_default_path(app->workspace);
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+        if (strcmp(args[0], "ls") == 0) {
+            if (o.json)
+                puts("[]");
+            else
+                printf("no workspace at %s (try: prefscope import FILE)\n", path);
+            status = 0;
+        } else {
+            status = app_failf(
+                app, "icai: no workspace at %s (import a file first, or choose one with -w)", path);
+        }
         goto out;
     }
     if (strcmp(args[0], "ls") == 0) {

@@ -172,8 +172,6 @@ print_eval_line(FILE *out, const char *split, const cJSON *e)
         return;
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(e, "constitutional_ci");
     const cJSON *bci = cJSON_GetObjectItemCaseSensitive(e, "baseline_ci");
-    double lo = cJSON_IsArray(ci) ? jnum(cJSON_GetArrayItem(ci, 0), NULL) : NAN;
-    (void)lo;
     const cJSON *l0 = cJSON_GetArrayItem(ci, 0), *l1 = cJSON_GetArrayItem(ci, 1);
     const cJSON *b0 = cJSON_GetArrayItem(bci, 0), *b1 = cJSON_GetArrayItem(bci, 1);
     fprintf(out,
@@ -562,21 +560,6 @@ metric_value(const struct icai_counts *c, int metric)
     }
 }
 
-struct label_walk {
-    signed char *labels;
-    int64_t n;
-};
-
-static int
-take_label(void *ud, const struct store_icai_pair *pp, struct ps_err *err)
-{
-    (void)err;
-    struct label_walk *w = ud;
-    if (pp->seq >= 0 && pp->seq < w->n)
-        w->labels[pp->seq] = (signed char)pp->label;
-    return 0;
-}
-
 struct cmp_row {
     int p;
     double diff;
@@ -626,9 +609,7 @@ icai_compare_annotators(struct app *app, struct store *st, const struct store_co
     labels = xmalloc((size_t)g.n_items + 1);
     n_lab = xcalloc((size_t)na, sizeof *n_lab);
     for (int a = 0; a < na; a++) {
-        memset(labels, -1, (size_t)g.n_items + 1);
-        struct label_walk w = {labels, g.n_items};
-        if (store_icai_pairs(st, c->dataset_id, names[a], 0, take_label, &w, &app->err) != PS_OK) {
+        if (store_icai_labels(st, c->dataset_id, names[a], labels, g.n_items, &app->err) != PS_OK) {
             app_fail(app);
             goto out;
         }

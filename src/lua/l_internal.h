@@ -142,6 +142,7 @@ void l_open_stats(lua_State *L);     /* l_stats.c: ps.stats */
 void l_open_evalstats(lua_State *L); /* l_evalstats.c: ps.stats evaluation functions */
 void l_open_model(lua_State *L);     /* l_model.c: ps.model */
 void l_open_critique(lua_State *L);  /* l_critique.c: ps.c3po */
+void l_open_icai(lua_State *L);      /* l_icai.c: ps.icai */
 
 /* ---- JSON (l_json.c) ---- */
 /* Push the Lua value decoded from JSON text; on malformed text push nothing and

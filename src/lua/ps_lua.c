@@ -378,6 +378,7 @@ l_init(lua_State *L)
     l_open_evalstats(L);
     l_open_model(L);
     l_open_critique(L);
+    l_open_icai(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ps");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);

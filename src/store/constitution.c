@@ -1,9 +1,11 @@
 /* ICAI constitutions in the workspace (see constitution.h). */
 #include "store/constitution.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
 
@@ -60,6 +62,30 @@ store_icai_pairs(struct store *st, int64_t dataset_id, const char *annotator, in
     if (rc != SQLITE_DONE)
         return store_dberr(st, err, "icai pairs");
     return PS_OK;
+}
+
+struct label_walk {
+    signed char *labels;
+    int64_t n;
+};
+
+static int
+take_label(void *ud, const struct store_icai_pair *pp, struct ps_err *err)
+{
+    (void)err;
+    struct label_walk *w = ud;
+    if (pp->seq >= 0 && pp->seq < w->n)
+        w->labels[pp->seq] = (signed char)pp->label;
+    return 0;
+}
+
+int
+store_icai_labels(struct store *st, int64_t dataset_id, const char *annotator, signed char *labels,
+                  int64_t n, struct ps_err *err)
+{
+    memset(labels, -1, (size_t)n);
+    struct label_walk w = {labels, n};
+    return store_icai_pairs(st, dataset_id, annotator, 0, take_label, &w, err);
 }
 
 int
@@ -346,9 +372,17 @@ store_principle_update(struct store *st, int64_t principle_id, int rank, const c
     return store_step_finalize(st, s, err, "update principle");
 }
 
+/* Votes are written VOTES_BATCH rows per statement: one multi-row INSERT runs
+ * noticeably faster than as many single-row ones on millions of rows. */
+enum { VOTES_BATCH = 64 };
+
 struct store_votes {
     struct store *st;
-    sqlite3_stmt *ins;
+    sqlite3_stmt *one, *many;
+    int64_t pid[VOTES_BATCH], item[VOTES_BATCH];
+    const char *vote[VOTES_BATCH]; /* static strings or caller-kept; see the header */
+    char buf[VOTES_BATCH][8];
+    int n;
 };
 
 int
@@ -356,10 +390,19 @@ store_votes_open(struct store *st, struct store_votes **out, struct ps_err *err)
 {
     struct store_votes *v = xcalloc(1, sizeof *v);
     v->st = st;
-    if (prepare(st,
-                "INSERT OR REPLACE INTO principle_vote (principle_id, item_id, vote)"
-                " VALUES (?1, ?2, ?3)",
-                &v->ins, err, "votes") != PS_OK) {
+    struct strbuf sql = STRBUF_INIT;
+    sb_puts(&sql, "INSERT OR REPLACE INTO principle_vote (principle_id, item_id, vote) VALUES ");
+    for (int i = 0; i < VOTES_BATCH; i++)
+        sb_puts(&sql, i ? ",(?,?,?)" : "(?,?,?)");
+    int rc = prepare(st,
+                     "INSERT OR REPLACE INTO principle_vote (principle_id, item_id, vote)"
+                     " VALUES (?1, ?2, ?3)",
+                     &v->one, err, "votes");
+    if (rc == PS_OK)
+        rc = prepare(st, sb_str(&sql), &v->many, err, "votes");
+    sb_free(&sql);
+    if (rc != PS_OK) {
+        sqlite3_finalize(v->one);
         free(v);
         return err->code;
     }
@@ -367,27 +410,55 @@ store_votes_open(struct store *st, struct store_votes **out, struct ps_err *err)
     return PS_OK;
 }
 
-int
-store_votes_put(struct store_votes *v, int64_t principle_id, int64_t item_id, const char *vote,
-                struct ps_err *err)
+static int
+votes_flush(struct store_votes *v, struct ps_err *err)
 {
-    sqlite3_bind_int64(v->ins, 1, principle_id);
-    sqlite3_bind_int64(v->ins, 2, item_id);
-    store_bind_text(v->ins, 3, vote);
-    int rc = sqlite3_step(v->ins);
-    sqlite3_reset(v->ins);
+    int rc = SQLITE_DONE;
+    if (v->n == VOTES_BATCH) {
+        for (int i = 0; i < v->n; i++) {
+            sqlite3_bind_int64(v->many, 3 * i + 1, v->pid[i]);
+            sqlite3_bind_int64(v->many, 3 * i + 2, v->item[i]);
+            sqlite3_bind_text(v->many, 3 * i + 3, v->buf[i], -1, SQLITE_STATIC);
+        }
+        rc = sqlite3_step(v->many);
+        sqlite3_reset(v->many);
+    } else {
+        for (int i = 0; i < v->n && rc == SQLITE_DONE; i++) {
+            sqlite3_bind_int64(v->one, 1, v->pid[i]);
+            sqlite3_bind_int64(v->one, 2, v->item[i]);
+            sqlite3_bind_text(v->one, 3, v->buf[i], -1, SQLITE_STATIC);
+            rc = sqlite3_step(v->one);
+            sqlite3_reset(v->one);
+        }
+    }
+    v->n = 0;
     if (rc != SQLITE_DONE)
         return store_dberr(v->st, err, "store vote");
     return PS_OK;
 }
 
-void
-store_votes_close(struct store_votes *v)
+int
+store_votes_put(struct store_votes *v, int64_t principle_id, int64_t item_id, const char *vote,
+                struct ps_err *err)
+{
+    v->pid[v->n] = principle_id;
+    v->item[v->n] = item_id;
+    snprintf(v->buf[v->n], sizeof v->buf[v->n], "%s", vote ? vote : "invalid");
+    if (++v->n == VOTES_BATCH)
+        return votes_flush(v, err);
+    return PS_OK;
+}
+
+int
+store_votes_close(struct store_votes *v, struct ps_err *err)
 {
     if (!v)
-        return;
-    sqlite3_finalize(v->ins);
+        return PS_OK;
+    int rc = err ? votes_flush(v, err) : PS_OK;
+    sqlite3_finalize(v->one);
+    sqlite3_finalize(v->many);
     free(v);
+    return rc;
 }
 
 int
@@ -413,5 +484,40 @@ store_votes_foreach(struct store *st, int64_t constitution_id, int64_t principle
         return stop;
     if (rc != SQLITE_DONE)
         return store_dberr(st, err, "votes");
+    return PS_OK;
+}
+
+int
+store_item_votes(struct store *st, int64_t dataset_id, int64_t item_id, int64_t *constitution_id,
+                 store_item_vote_fn fn, void *ud, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *constitution_id = 0;
+    if (prepare(st, "SELECT max(id) FROM constitution WHERE dataset_id = ?1", &s, err,
+                "item votes") != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *constitution_id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (!*constitution_id)
+        return PS_OK;
+    if (prepare(st,
+                "SELECT p.text, coalesce(p.rank, 0), v.vote FROM principle p"
+                " JOIN principle_vote v ON v.principle_id = p.id AND v.item_id = ?2"
+                " WHERE p.constitution_id = ?1 ORDER BY coalesce(p.rank, 0) = 0, p.rank, p.id",
+                &s, err, "item votes") != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, *constitution_id);
+    sqlite3_bind_int64(s, 2, item_id);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        stop = fn(ud, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+                  (const char *)sqlite3_column_text(s, 2));
+    sqlite3_finalize(s);
+    if (stop)
+        return stop;
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, err, "item votes");
     return PS_OK;
 }

@@ -30,6 +30,12 @@ typedef int (*store_icai_pair_fn)(void *ud, const struct store_icai_pair *p, str
 int store_icai_pairs(struct store *st, int64_t dataset_id, const char *annotator, int with_text,
                      store_icai_pair_fn fn, void *ud, struct ps_err *err);
 
+/* The labels of `annotator` by item position: labels[seq] for seq < n (the label
+ * codes above; items without two responses or a judgment keep -1).  labels[] is
+ * caller-owned. */
+int store_icai_labels(struct store *st, int64_t dataset_id, const char *annotator,
+                      signed char *labels, int64_t n, struct ps_err *err);
+
 /* The dataset's reference annotator when none is named: "dataset" when present,
  * else the one with most judgments.  *out is caller-owned; PS_ERR_NOTFOUND when the
  * dataset has no judgments. */
@@ -81,13 +87,16 @@ int store_principle_add(struct store *st, int64_t constitution_id, const char *t
 int store_principle_update(struct store *st, int64_t principle_id, int rank, const char *stats_json,
                            struct ps_err *err);
 
-/* Writing votes in bulk (call inside a transaction): open, put many, close. */
+/* Writing votes in bulk (call inside a transaction): open, put many, close.  Rows
+ * are written in batches, so an error may surface on a later put or on close. */
 struct store_votes;
 int store_votes_open(struct store *st, struct store_votes **out, struct ps_err *err);
-/* vote: "A", "B", "both", "neither" or "invalid"; replaces an earlier vote. */
+/* vote: "A", "B", "both", "neither" or "invalid" (copied); replaces an earlier vote. */
 int store_votes_put(struct store_votes *v, int64_t principle_id, int64_t item_id, const char *vote,
                     struct ps_err *err);
-void store_votes_close(struct store_votes *v);
+/* Write the rows still buffered and release v (NULL is fine).  With err == NULL the
+ * buffered rows are dropped (after an error, before a rollback). */
+int store_votes_close(struct store_votes *v, struct ps_err *err);
 
 /* Visit the votes of a constitution's principles (principle_id == 0: all of them),
  * with the item's seq, ordered by principle then seq. */
@@ -95,5 +104,12 @@ typedef int (*store_vote_fn)(void *ud, int64_t principle_id, int64_t item_id, in
                              const char *vote);
 int store_votes_foreach(struct store *st, int64_t constitution_id, int64_t principle_id,
                         store_vote_fn fn, void *ud, struct ps_err *err);
+
+/* The votes on one item of the newest constitution of its dataset: fn(ud, text,
+ * rank, vote) for each principle that voted, ranked ones first.  *constitution_id
+ * receives that constitution's id (0 when the dataset has none; fn is not called). */
+typedef int (*store_item_vote_fn)(void *ud, const char *text, int rank, const char *vote);
+int store_item_votes(struct store *st, int64_t dataset_id, int64_t item_id,
+                     int64_t *constitution_id, store_item_vote_fn fn, void *ud, struct ps_err *err);
 
 #endif

@@ -483,6 +483,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         tui->counting = 1;
         tui->count = 0;
         return TUI_R_HANDLED;
+    case CMD_CONSTITUTION: return view_constitution_open(tui, arg);
     case CMD_CANCEL:
         tui->n_pend = 0;
         tui->counting = 0;
@@ -905,6 +906,10 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
         tui_dispatch(tui, view[0] == 's' ? CMD_STATS : CMD_RANK, arg);
         return PS_OK;
     }
+    if (strcmp(view, "constitution") == 0) {
+        tui_dispatch(tui, CMD_CONSTITUTION, arg);
+        return PS_OK;
+    }
     if (strcmp(view, "items") == 0) {
         int64_t id;
         if (!arg || store_dataset_find(tui->st, arg, &id, err) != PS_OK)
@@ -935,7 +940,8 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
                    : ps_error(err, PS_ERR, "%s", tui->msg);
     }
     return ps_error(err, PS_ERR_USAGE,
-                    "unknown view '%s' (datasets, items, pair, help, stats, rank)", view);
+                    "unknown view '%s' (datasets, items, pair, help, stats, rank, constitution)",
+                    view);
 }
 
 void

@@ -50,7 +50,8 @@
     _(IGNORE_WS, "ignore-space", "Pair", 0, "word diff: ignore whitespace differences on/off") \
     _(ESCAPES, "escapes-toggle", "Pair", 0, \
       "show control characters as escapes (\\e[31m) instead of placeholders") \
-    _(COMPARE, "compare", "Pair", 1, "choose the two responses to compare: compare I J") \
+    _(COMPARE, "compare", "Pair", 1, \
+      "compare I J: the two responses of the pair; in the constitution view: compare REF") \
     _(SIDE_A, "side-a", "Pair", 0, "select side A (left/top) for yank") \
     _(SIDE_B, "side-b", "Pair", 0, "select side B (right/bottom) for yank") \
     _(YANK, "yank", "Pair", 0, "copy the selected response to the clipboard (OSC 52)") \
@@ -72,6 +73,8 @@
       "statistics of this dataset (or: stats DATASET): win rates, agreement, length bias") \
     _(RANK, "rank", "Evaluate", 1, \
       "Bradley-Terry / Elo leaderboard of this dataset (or: rank DATASET)") \
+    _(CONSTITUTION, "constitution", "Evaluate", 1, \
+      "ICAI constitution of this dataset (or: constitution ID|NAME): principles and metrics") \
     _(REFERENCE, "reference", "Evaluate", 1, \
       "stats: next reference annotator, or: reference NAME|majority:A,B,C|none") \
     _(CANCEL, "cancel", "Display", 0, "cancel the running job / pending keys")
@@ -134,8 +137,10 @@ enum tui_keymap {
     _(GENERIC, "<C-c>", CANCEL) \
     _(DATASETS, "S", STATS) \
     _(DATASETS, "R", RANK) \
+    _(DATASETS, "C", CONSTITUTION) \
     _(ITEMS, "S", STATS) \
     _(ITEMS, "R", RANK) \
+    _(ITEMS, "C", CONSTITUTION) \
     _(EVAL, "r", REFERENCE) \
     _(EVAL, "S", STATS) \
     _(EVAL, "R", RANK) \

@@ -307,8 +307,24 @@ extern const struct view_ops view_help_ops;
 extern const struct view_ops view_stats_ops; /* arg: const int64_t *dataset_id */
 extern const struct view_ops view_rank_ops;  /* arg: const int64_t *dataset_id */
 
+/* The ICAI constitution view (arg: a constitution id or name) and the pairs of one
+ * principle (opened from it). */
+extern const struct view_ops view_constitution_ops;
+extern const struct view_ops view_principle_ops;
+/* Run `constitution` (view_constitution.c): the constitution named by arg, else the
+ * newest one of the dataset in view. */
+int view_constitution_open(struct tui *tui, const char *arg);
+/* Append how each principle of the dataset's newest constitution voted on item_id,
+ * one line per principle (rank, "prefers #1"/"prefers #2"/both/neither, text;
+ * untrusted text, sanitized by the caller's drawing), or nothing. */
+void view_constitution_votes(struct tui *tui, int64_t dataset_id, int64_t item_id,
+                             struct strbuf *out);
+
 /* The dataset under the cursor of the dataset list (-1 when empty). */
 int64_t view_datasets_current(struct view *datasets);
+/* The dataset of the nearest dataset list, item list, stats or rank view on the
+ * stack; -1 when none. */
+int64_t view_dataset_here(struct tui *tui);
 /* Run `stats` / `rank` (cmd): open the view for the dataset named by arg, else for
  * the dataset of the nearest dataset list or item list on the stack. */
 int view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg);

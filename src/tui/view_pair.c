@@ -333,6 +333,12 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         pair_block(p, pair_src(p, sb_str(&sb), sb.len), 2, w - 2, ROLE_DEFAULT);
     }
     sb_reset(&sb);
+    view_constitution_votes(tui, it->dataset_id, p->item_id, &sb);
+    if (sb.len) {
+        pair_text(p, ROLE_SECTION, 0, "PRINCIPLES of the newest constitution (:constitution)");
+        pair_block(p, pair_src(p, sb_str(&sb), sb.len), 2, w - 2, ROLE_DEFAULT);
+    }
+    sb_reset(&sb);
     view_items_agreement(tui, p->items, &sb);
     pair_blank(p);
     pair_text(p, ROLE_SECTION, 0, "AGREEMENT of my labels with each annotator");

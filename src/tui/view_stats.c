@@ -15,6 +15,29 @@
 
 /* ---- opening from the stack ---- */
 
+int64_t
+view_dataset_here(struct tui *tui)
+{
+    struct ps_err err = {0, ""};
+    int64_t ds = -1;
+    for (int i = tui->depth - 1; i >= 0 && ds < 0; i--) {
+        struct view *v = tui->stack[i];
+        if (v->ops == &view_datasets_ops) {
+            ds = view_datasets_current(v);
+        } else if (v->ops == &view_items_ops) {
+            struct store_item it;
+            int64_t id = view_items_current(v);
+            if (id > 0 && store_item_get_by_id(tui->st, id, &it, &err) == PS_OK) {
+                ds = it.dataset_id;
+                store_item_free(&it);
+            }
+        } else if (v->ops == &view_stats_ops || v->ops == &view_rank_ops) {
+            ds = *(const int64_t *)v->priv; /* both keep the dataset id first */
+        }
+    }
+    return ds;
+}
+
 int
 view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg)
 {
@@ -27,21 +50,7 @@ view_eval_open(struct tui *tui, enum tui_cmd cmd, const char *arg)
             return TUI_R_HANDLED;
         }
     } else {
-        for (int i = tui->depth - 1; i >= 0 && ds < 0; i--) {
-            struct view *v = tui->stack[i];
-            if (v->ops == &view_datasets_ops) {
-                ds = view_datasets_current(v);
-            } else if (v->ops == &view_items_ops) {
-                struct store_item it;
-                int64_t id = view_items_current(v);
-                if (id > 0 && store_item_get_by_id(tui->st, id, &it, &err) == PS_OK) {
-                    ds = it.dataset_id;
-                    store_item_free(&it);
-                }
-            } else if (v->ops == &view_stats_ops || v->ops == &view_rank_ops) {
-                ds = *(const int64_t *)v->priv; /* both keep the dataset id first */
-            }
-        }
+        ds = view_dataset_here(tui);
     }
     if (ds < 0) {
         tui_err(tui, "%s: no dataset here (try :%s DATASET)", keys_cmd_info(cmd)->name,

@@ -26,6 +26,10 @@ P
 "$PS_BIN" -w "$W" import --name d "$T/d.jsonl" >/dev/null 2>&1
 "$PS_BIN" icai --help | grep -q "usage: prefscope icai" || { echo "icai --help"; exit 1; }
 "$PS_BIN" -w "$W" icai d --offline --dry-run | grep -q "0 LLM calls" || { echo "dry run"; exit 1; }
+"$PS_BIN" -w "$W" icai d --offline --dry-run --json -a $'gpt\e]0;pwned\a' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["dataset"] == "d" and d["annotator"] == "gpt\x1b]0;pwned\x07" and d["calls"] == 0 and d["pairs"] == 60, d'
 [ "$("$PS_BIN" -w "$W" icai ls --json)" = "[]" ] || { echo "dry run stored something"; exit 1; }
 "$PS_BIN" -w "$W" icai d --offline -a human --test-split 0 --name byhuman >"$T/show.txt" 2>/dev/null
 grep -q "6 ties skipped" "$T/show.txt" || { echo "ties not counted"; cat "$T/show.txt"; exit 1; }
@@ -90,6 +94,17 @@ for c in ap["comparisons"]:
     for a in c["annotations"].values():
         assert a["pref"] in ("a", "b", None) and (a["pref"] or a["no_pref_reason"] in ("both", "neither", "invalid", "tie"))
 P
+# --sample: N pairs drawn with the seed, the same ones for the same seed
+"$PS_BIN" -w "$W" icai d --offline --sample 10 --seed 4 --name s1 --json >"$T/s1.json" 2>/dev/null
+"$PS_BIN" -w "$W" icai d --offline --sample 10 --seed 4 --name s2 --json >"$T/s2.json" 2>/dev/null
+python3 - "$T/s1.json" "$T/s2.json" <<'P'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["params"]["pairs"] == 10 and a["params"]["train"] + a["params"]["test"] == a["params"]["labelled"]
+assert [p["stats"] for p in a["principles"]] == [p["stats"] for p in b["principles"]]
+P
+printf '%s\n' '{"prompt":"p","responses":[{"text":"a"},{"text":"b"}]}' >"$T/nolabel.jsonl"
+"$PS_BIN" -w "$W" import --name nolabel "$T/nolabel.jsonl" >/dev/null 2>&1
 # errors: one line on stderr, non-zero exit
 check_fail() { # expected-substring, command...
   local want="$1"; shift
@@ -106,4 +121,10 @@ check_fail "--format expects" "$PS_BIN" -w "$W" icai export byhuman --format xml
 check_fail "--metric expects" "$PS_BIN" -w "$W" icai compare byhuman --metric vibes
 check_fail "nosuch" "$PS_BIN" -w "$W" icai nosuch --offline
 check_fail "unknown option" "$PS_BIN" -w "$W" icai d --bogus
+check_fail "no judgments to learn from" "$PS_BIN" -w "$W" icai nolabel --offline
+# no workspace: nothing is created
+[ "$("$PS_BIN" -w "$T/none.db" icai ls --json)" = "[]" ] || { echo "ls without a workspace"; exit 1; }
+check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai show 1
+check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai d --offline
+[ ! -e "$T/none.db" ] || { echo "a workspace was created"; exit 1; }
 echo ok
