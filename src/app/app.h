@@ -29,6 +29,7 @@ struct app {
     _(rank, "Bradley-Terry and Elo leaderboard of the models in a dataset") \
     _(models, "list the configured LLM models and probe what each server supports") \
     _(judge, "LLM-as-judge over a dataset's pairs (both orders with --swap)") \
+    _(critique, "C3PO critiques: feedback -> scoped prompts, revisions, review, export, eval") \
     _(run, "run a Lua script with the ps API (headless)") \
     _(repl, "interactive Lua prompt with the ps API") \
     _(tui, "open the terminal UI (the default when no command is given)")

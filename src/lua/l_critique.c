@@ -221,9 +221,9 @@ l_regex_search(lua_State *L)
 /* ---------------------------------------------------------------- rows */
 
 static const char *const numeric_cols[] = {
-    "id",        "feedback_id", "category_id", "n_in",         "n_near",  "n_out", "accepted",
-    "rejected",  "pending",     "failed",      "n_categories", "n_edits", "swap",  "success",
-    "target_id", "undone",      NULL};
+    "id",       "feedback_id", "category_id", "n_in",   "n_near",       "n_out",
+    "accepted", "rejected",    "pending",     "failed", "n_categories", "n_edits",
+    "swap",     "success",     "target_id",   "undone", "critique_id",  NULL};
 static const char *const float_cols[] = {"score", "baseline_metric", "candidate_metric", NULL};
 
 static int
