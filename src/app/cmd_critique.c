@@ -1092,11 +1092,11 @@ crit_review(struct app *app, int argc, char **argv)
             app_failf(app, "critique review: items given without an action (--accept, ...)");
             goto out;
         }
-        /* the TUI on the feedback list, this feedback selected */
+        /* the TUI on the feedback list, this feedback's critique view open */
         char idbuf[32];
-        snprintf(idbuf, sizeof idbuf, "critique:%lld", (long long)fb);
-        char *targv[3] = {"tui", idbuf, NULL};
-        status = cmd_tui(app, 2, targv);
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)fb);
+        char *targv[4] = {"tui", "--feedback", idbuf, NULL};
+        status = cmd_tui(app, 3, targv);
         goto out;
     }
     struct kv items = {NULL, 0, 0};

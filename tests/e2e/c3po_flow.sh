@@ -168,6 +168,25 @@ assert(e[3].author == "undo:human:bob" and e[3].new_value == "first edit")
 assert(e[1].created_at:match("^%d%d%d%d%-%d%d%-%d%dT"))
 L
 ps run edits.lua || bad "edit history"
+# regenerate one item: a fresh sample (not the cached answer), the old texts kept in
+# the history, the item back to pending
+ps critique review "$FB1" "$ITEM" --accept > /dev/null
+ps critique review "$FB1" "$ITEM" --regenerate --model fake --author human:ann > regen.out 2> regen.err \
+    || bad "regenerate: $(cat regen.err)"
+grep -q "^item $ITEM: regenerated" regen.out || bad "regenerate output: $(cat regen.out)"
+cat > regen.lua <<L
+local it = ps.c3po.item($ITEM)
+assert(it.status == "pending", it.status)
+assert(it.revised:find("^REVISED %(use sports analogies%) "), it.revised)
+local seen = {}
+for _, e in ipairs(ps.c3po.edits("critique", $ITEM)) do
+  if e.author == "regenerate:human:ann" then seen[e.field] = e end
+end
+assert(seen.baseline and seen.revised and seen.critique and seen.status, "regeneration not in the history")
+assert(seen.revised.old_value == "first edit")
+L
+ps run regen.lua || bad "regenerate history"
+ps critique review "$FB1" "$ITEM" --set "revised=first edit" --author human:ann > /dev/null
 fails_with() { # STATUS REGEX CMD...
     local want=$1 re=$2
     shift 2
