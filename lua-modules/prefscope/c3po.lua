@@ -73,13 +73,14 @@ end
 local function list_items(s)
   local items, numbered = {}, false
   for line in (s .. "\n"):gmatch("([^\n]*)\n") do
-    if line:match("^%s*%(?%d+[%.%):]%s+%S") or line:match("^%s*[%-%*•]%s+%S") then
+    if line:match("^%s*%(?%d+[%.%):]%s+%S") or line:match("^%s*[%-%*]%s+%S") or line:match("^%s*•%s*%S") then
       numbered = true
       break
     end
   end
   for line in (s .. "\n"):gmatch("([^\n]*)\n") do
-    local body = line:match("^%s*%(?%d+[%.%):]%s+(.-)%s*$") or line:match("^%s*[%-%*•]%s+(.-)%s*$")
+    local body = line:match("^%s*%(?%d+[%.%):]%s+(.-)%s*$") or line:match("^%s*[%-%*]%s+(.-)%s*$")
+      or line:match("^%s*•%s*(.-)%s*$")
     if body then
       items[#items + 1] = clean_item(body)
     elseif numbered and #items > 0 and line:match("%S") then
@@ -170,14 +171,47 @@ local function template_name(run, name)
   return "c3po/" .. name
 end
 
+-- A template's sections, read once per run: { system = text|nil, user = text }, the
+-- same split as ps.template (lines "--- name ---"; one newline before a header is
+-- trimmed; a blank part before the first header is dropped).
+local function template_parts(run, tn)
+  local parts = run.tcache[tn]
+  if parts then return parts end
+  local text = assert(ps.template.load(tn))
+  local secs, order, cur, buf = {}, {}, "", {}
+  local function flush()
+    local body = table.concat(buf, "\n")
+    if cur ~= "" or body:match("%S") then secs[cur] = body; order[#order + 1] = cur end
+  end
+  local lines = {}
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
+  for _, line in ipairs(lines) do
+    local name = line:gsub("\r$", ""):match("^%-%-%- ([%w_%-%.]+) %-%-%-$")
+    if name then
+      flush()
+      cur, buf = name, {}
+    else
+      buf[#buf + 1] = line
+    end
+  end
+  flush()
+  parts = { system = secs.system, user = secs.user or secs[""] }
+  if not parts.user then error("c3po: template " .. tn .. " has no user part", 0) end
+  run.tcache[tn] = parts
+  return parts
+end
+
 local function render(run, name, vars)
   local tn = template_name(run, name)
-  local sections = assert(ps.template.sections(tn))
-  local has = {}
-  for _, s in ipairs(sections) do has[s] = true end
-  local system = has.system and assert(ps.template.render(tn, vars, "system")) or nil
-  local user = assert(ps.template.render(tn, vars, has.user and "user" or nil))
-  return system, user, tn
+  local parts = template_parts(run, tn)
+  local system = parts.system and ps.template.render_string(parts.system, vars) or nil
+  return system, ps.template.render_string(parts.user, vars), tn
+end
+
+--- The system and user messages of template `name` (c3po/<name>, or DIR/<name>.txt
+--- with `templates`) for `vars`, as the pipeline sends them.
+function M.render(name, vars, templates)
+  return render({ templates = templates, tcache = {} }, name, vars)
 end
 
 local function fnv(s)
@@ -196,7 +230,8 @@ local function new_run(opts)
     opts = opts, templates = opts.templates, concurrency = opt(opts, "concurrency"),
     test_fraction = opt(opts, "test_fraction"), max_topups = opt(opts, "max_topups"),
     calls = 0, cached = 0, errors = 0, tokens = 0, cost = 0, has_cost = false,
-    t0 = ps.now(), failures = {}, stage = "", stage_total = 0, stage_done = 0,
+    t0 = ps.now(), failures = {}, stage = "", stage_total = 0, stage_done = 0, stages = {},
+    tcache = {},
   }
   return run
 end
@@ -214,9 +249,21 @@ local function progress(run)
   ps.ui.progress(run.stage_done, run.stage_total, label)
 end
 
+-- Start a stage: the progress bar's label and total, and the time per stage
+-- (summary.stages) so a slow stage shows.
 local function stage(run, name, total)
+  local now = ps.now()
+  local last = run.stages[#run.stages]
+  if last and not last.seconds then last.seconds = (now - last.t0) / 1000; last.t0 = nil; last.calls = run.calls - last.calls end
+  run.stages[#run.stages + 1] = { stage = name, t0 = now, calls = run.calls }
   run.stage, run.stage_total, run.stage_done = name, total, 0
   if total > 0 then progress(run) end
+end
+
+local function stages_done(run)
+  stage(run, "end", 0)
+  run.stages[#run.stages] = nil
+  return run.stages
 end
 
 -- One chat call.  Returns text, provenance | nil, error message (class: message).
@@ -332,30 +379,41 @@ local function quotas(cats, total)
   return q
 end
 
-local function count_by_category(fb, scope)
-  local n = {}
-  for _, it in ipairs(c3po.items(fb.id, { scope = scope })) do
-    if it.category_id then n[it.category_id] = (n[it.category_id] or 0) + 1 end
-  end
-  return n
+-- Add parsed prompts (up to `need` new ones) in one transaction; returns the new
+-- prompts.  Duplicates of any prompt of the feedback are skipped by the store.
+local function add_prompts(run, fb, scope, cat_id, items, need, prov)
+  local added = {}
+  ps.transaction(function()
+    for _, p in ipairs(items) do
+      if #added >= need then break end
+      local _, is_new = assert(c3po.item_add{ feedback = fb.id, scope = scope, category = cat_id, prompt = p,
+                                              split = split_of(run, p), meta = { provenance = { prompt = prov } } })
+      if is_new then added[#added + 1] = p end
+    end
+  end)
+  return added
 end
 
 local function stage_scoped_prompts(run, fb, cats, scope)
   local total = opt(run.opts, scope == "in" and "in_scope" or "near_scope")
   local tmpl = scope == "in" and "in_prompts" or "near_prompts"
   local q = quotas(cats, total)
-  local have = count_by_category(fb, scope)
+  local mine_by = {}
+  for _, it in ipairs(c3po.items(fb.id, { scope = scope })) do
+    if it.category_id then
+      mine_by[it.category_id] = mine_by[it.category_id] or {}
+      table.insert(mine_by[it.category_id], it.prompt)
+    end
+  end
   local todo = {}
   for _, c in ipairs(cats) do
-    if (have[c.id] or 0) < q[c.id] then todo[#todo + 1] = c end
+    mine_by[c.id] = mine_by[c.id] or {}
+    if #mine_by[c.id] < q[c.id] then todo[#todo + 1] = c end
   end
   stage(run, scope .. "-scope prompts", #todo)
   ps.map(todo, function(c)
+    local mine = mine_by[c.id]
     for attempt = 0, run.max_topups do
-      local mine = {}
-      for _, it in ipairs(c3po.items(fb.id, { scope = scope })) do
-        if it.category_id == c.id then mine[#mine + 1] = it.prompt end
-      end
       local need = q[c.id] - #mine
       if need <= 0 then return end
       if attempt > 0 then run.stage_total = run.stage_total + 1 end
@@ -366,21 +424,11 @@ local function stage_scoped_prompts(run, fb, cats, scope)
         count = tostring(need), avoid = avoid_text(mine) }, sampling)
       if not text then fail(run, scope .. " prompts", "category " .. c.id, prov); return end
       local items = M.parse_list(text, { "REVISED_PROMPTS", "PROMPTS" })
-      local added = 0
-      for _, p in ipairs(items) do
-        if added >= need then break end
-        local _, is_new = assert(c3po.item_add{ feedback = fb.id, scope = scope, category = c.id, prompt = p,
-                                                split = split_of(run, p), meta = { provenance = { prompt = prov } } })
-        if is_new then added = added + 1 end
-      end
+      for _, p in ipairs(add_prompts(run, fb, scope, c.id, items, need, prov)) do mine[#mine + 1] = p end
     end
-    local n = 0
-    for _, it in ipairs(c3po.items(fb.id, { scope = scope })) do
-      if it.category_id == c.id then n = n + 1 end
-    end
-    if n < q[c.id] then
+    if #mine < q[c.id] then
       fail(run, scope .. " prompts", "category " .. c.id,
-           string.format("short list: %d of %d prompts after %d follow-up calls", n, q[c.id], run.max_topups))
+           string.format("short list: %d of %d prompts after %d follow-up calls", #mine, q[c.id], run.max_topups))
     end
   end, { concurrency = run.concurrency })
 end
@@ -393,46 +441,65 @@ local function stage_out_prompts(run, fb)
     -- sampled from a dataset's prompts (seeded); the list is the same for every
     -- feedback given the same dataset and seed, the responses are per feedback
     local ds = run.opts.out_from
-    if type(ds) == "string" then ds = assert(ps.dataset(ds)) end
+    if type(ds) == "string" then
+      local d, err = ps.dataset(ds)
+      if not d then fail(run, "out prompts", "dataset " .. ds, err); return end
+      ds = d
+    end
     local seqs = {}
     for i = 1, #ds do seqs[i] = i - 1 end
     local util = require "prefscope.util"
     seqs = util.shuffle(seqs, run.opts.seed or 42)
     stage(run, "out-of-scope prompts", 0)
-    for _, seq in ipairs(seqs) do
-      if have >= total then break end
-      local it = ds:item(seq)
-      if it and it.prompt and it.prompt:match("%S") then
-        local _, is_new = assert(c3po.item_add{ feedback = fb.id, scope = "out", prompt = it.prompt,
-                                                split = split_of(run, it.prompt),
-                                                meta = { provenance = { prompt = { dataset = ds.name, item = it.id } } } })
-        if is_new then have = have + 1 end
+    ps.transaction(function()
+      for _, seq in ipairs(seqs) do
+        if have >= total then break end
+        local it = ds:item(seq)
+        if it and it.prompt and it.prompt:match("%S") then
+          local _, is_new = assert(c3po.item_add{ feedback = fb.id, scope = "out", prompt = it.prompt,
+                                                  split = split_of(run, it.prompt),
+                                                  meta = { provenance = { prompt = { dataset = ds.name, item = it.id } } } })
+          if is_new then have = have + 1 end
+        end
       end
-    end
+    end)
     if have < total then
       fail(run, "out prompts", "dataset " .. ds.name, string.format("only %d usable prompts of %d wanted", have, total))
     end
     return
   end
-  -- generated in batches; the requests do not mention the feedback, so the list is
-  -- shared through the cache by every feedback of the workspace
+  -- generated in batches: batch k is the request with sample index k, the same for
+  -- every feedback (the requests do not mention it), so the list is shared through
+  -- the cache; the first batches go out at once, top-ups follow one by one
   local batch = opt(run.opts, "out_batch")
-  local calls = math.ceil(total / batch)
-  stage(run, "out-of-scope prompts", math.ceil((total - have) / batch))
-  local k = 0
-  while have < total and k < calls + run.max_topups do
+  local first = math.ceil(total / batch)
+  local function ask(k)
     local sampling = list_sampling(run)
     sampling.sample = k > 0 and k or nil
     local text, prov = call(run, run.model, "out_prompts", { count = tostring(batch), avoid = "(none)" }, sampling)
-    k = k + 1
-    if not text then fail(run, "out prompts", "batch " .. k, prov); return end
-    for _, p in ipairs(M.parse_list(text, { "REVISED_PROMPTS", "PROMPTS" })) do
-      if have >= total then break end
-      local _, is_new = assert(c3po.item_add{ feedback = fb.id, scope = "out", prompt = p, split = split_of(run, p),
-                                              meta = { provenance = { prompt = prov } } })
-      if is_new then have = have + 1 end
+    return { text = text, prov = prov }
+  end
+  local ks = {}
+  for k = 0, first - 1 do ks[#ks + 1] = k end
+  stage(run, "out-of-scope prompts", #ks)
+  local res = ps.map(ks, ask, { concurrency = run.concurrency })
+  local k = first
+  local i = 1
+  while have < total do
+    local r
+    if i <= #res then
+      r = res[i]
+      i = i + 1
+    elseif k < first + run.max_topups then
+      run.stage_total = run.stage_total + 1
+      r = ask(k)
+      k = k + 1
+    else
+      break
     end
-    if have < total and k >= math.ceil(total / batch) then run.stage_total = run.stage_total + 1 end
+    if not r.text then fail(run, "out prompts", "feedback " .. fb.id, r.prov); return end
+    local items = M.parse_list(r.text, { "REVISED_PROMPTS", "PROMPTS" })
+    have = have + #add_prompts(run, fb, "out", nil, items, total - have, r.prov)
   end
   if have < total then
     fail(run, "out prompts", "feedback " .. fb.id,
@@ -631,6 +698,7 @@ function M.generate(opts)
   out.calls, out.cached, out.errors, out.tokens = run.calls, run.cached, run.errors, run.tokens
   if run.has_cost then out.cost = run.cost end
   out.seconds = (ps.now() - run.t0) / 1000
+  if not opts.dry_run then out.stages = stages_done(run) end
   return out
 end
 

@@ -4,9 +4,11 @@ exact.  Magic words in the feedback steer it:
   SHORTCATS   the first categories answer has half the asked count (a top-up follows)
   FAILONE     one in-scope prompt carries @@fail:1:400@@ (its calls fail once)
 """
+import itertools
 import re
 
 NUMBER_SAMPLES = False
+OUT_CALLS = itertools.count()  # out-of-scope batches differ from call to call
 
 
 def field(prompt, label):
@@ -55,8 +57,8 @@ def reply(prompt, body):
             ps[0] = ps[0] + " @@fail:1:400@@"
         return "PROMPTS:\n" + numbered(ps) + "\n\nREVISED_PROMPTS:\n" + numbered(ps, 2)
     if "REVISED_PROMPTS:" in prompt:
-        n = count(prompt)
-        ps = ["General question number %d?" % i for i in range(n)]
+        n, k = count(prompt), next(OUT_CALLS)
+        ps = ["General question number %d?" % (k * n + i) for i in range(n)]
         return "PROMPTS:\n" + numbered(ps) + "\nREVISED_PROMPTS:\n" + numbered(ps)
     if "IMPROVED_RESPONSE:" in prompt:
         prev, fb = field(prompt, "PREVIOUS_RESPONSE"), field(prompt, "FEEDBACK")
