@@ -374,7 +374,7 @@ crit_new(struct app *app, int argc, char **argv)
     }
     struct store *st = app_store(app);
     int64_t id = 0;
-    if (!st || store_crit_feedback_add(st, text, domain, effect, scope, type, norm, NULL, &id,
+    if (!st || store_crit_feedback_add(st, 0, text, domain, effect, scope, type, norm, NULL, &id,
                                        &app->err) != PS_OK) {
         free(norm);
         return app_fail(app);

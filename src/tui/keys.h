@@ -36,6 +36,18 @@
     _(FILTER, "filter", "Search", 1, \
       "filter: label=A|B|tie|none|labeled|any disagree tag=T model=M len>N len<N match=TEXT off") \
     _(SORT, "sort", "Search", 1, "sort: seq, lendiff, promptlen (-x descending)") \
+    _(FB_NEW, "feedback-new", "Critique", 1, "write a new feedback: feedback-new TEXT") \
+    _(FB_DOMAIN, "feedback-domain", "Critique", 1, \
+      "edit the feedback's domain (where it applies)") \
+    _(FB_EFFECT, "feedback-effect", "Critique", 1, "edit the feedback's effect (what to do)") \
+    _(FB_SCOPE, "feedback-scope", "Critique", 1, \
+      "cycle the feedback's scope, or: global|regional|local") \
+    _(FB_TYPE, "feedback-type", "Critique", 0, \
+      "toggle the feedback's type: qualitative / quantitative") \
+    _(FB_METRIC, "feedback-metric", "Critique", 1, \
+      "set the quantitative metric (DSL, e.g. length() <=; docs/critiques.md)") \
+    _(CRIT_SCORES, "critique-scoreboard", "Critique", 0, \
+      "show/hide the evaluation scoreboard (critique eval results)") \
     _(CRIT_ACCEPT, "critique-accept", "Critique", 0, "accept the item (exported)") \
     _(CRIT_REJECT, "critique-reject", "Critique", 0, "reject the item (not exported)") \
     _(CRIT_PENDING, "critique-pending", "Critique", 0, "set the item back to pending") \
@@ -101,7 +113,8 @@ enum tui_cmd {
     _(PAIR, "pair") \
     _(HELP, "help") \
     _(EVAL, "eval") \
-    _(CRITIQUE, "critique")
+    _(CRITIQUE, "critique") \
+    _(FEEDBACK, "feedback")
 
 enum tui_keymap {
 #define TUI_KEYMAP_ENUM(id, name) KM_##id,
@@ -209,7 +222,15 @@ enum tui_keymap {
     _(CRITIQUE, "R", CRIT_REGEN) \
     _(CRITIQUE, "u", UNDO) \
     _(CRITIQUE, "J", ITEM_NEXT) \
-    _(CRITIQUE, "K", ITEM_PREV)
+    _(CRITIQUE, "K", ITEM_PREV) \
+    _(CRITIQUE, "v", CRIT_SCORES) \
+    _(FEEDBACK, "n", FB_NEW) \
+    _(FEEDBACK, "d", FB_DOMAIN) \
+    _(FEEDBACK, "e", FB_EFFECT) \
+    _(FEEDBACK, "S", FB_SCOPE) \
+    _(FEEDBACK, "T", FB_TYPE) \
+    _(FEEDBACK, "m", FB_METRIC) \
+    _(FEEDBACK, "u", UNDO)
 
 /* Longest key sequence (e.g. "gg"). */
 #define KEY_SEQ_MAX 2

@@ -393,6 +393,116 @@ draw_item(struct tui *tui, struct view *v, struct crit *c, const struct citem *i
     }
 }
 
+/* ---- the scoreboard (critique eval results) ---- */
+
+struct score_acc {
+    char run[64], kind[16], candidate[64];
+    long n[3], ok[3], ties[3];
+    double sum[3];
+    /* qualitative: per item, the two orders' directions (-1/0/1, 9 = missing) */
+    long consistent[3], pairs[3];
+};
+
+struct score_ctx {
+    struct score_acc *v;
+    int n, cap;
+    int64_t last_item;
+    int last_dir, last_scope;
+    char last_run[64];
+};
+
+static int
+score_row(void *ud, const struct store_row *r)
+{
+    struct score_ctx *x = ud;
+    const char *run = store_row_get(r, "run"), *sc = store_row_get(r, "scope");
+    const char *kind = store_row_get(r, "kind"), *score = store_row_get(r, "score");
+    const char *succ = store_row_get(r, "success"), *cand = store_row_get(r, "candidate");
+    int si = sc && strcmp(sc, "in") == 0 ? 0 : sc && strcmp(sc, "near") == 0 ? 1 : 2;
+    struct score_acc *a = NULL;
+    for (int i = 0; i < x->n; i++)
+        if (strcmp(x->v[i].run, run ? run : "") == 0)
+            a = &x->v[i];
+    if (!a) {
+        x->v = xgrow(x->v, sizeof *x->v, x->n, &x->cap, 4);
+        a = &x->v[x->n++];
+        memset(a, 0, sizeof *a);
+        snprintf(a->run, sizeof a->run, "%s", run ? run : "");
+        snprintf(a->kind, sizeof a->kind, "%s", kind ? kind : "");
+        snprintf(a->candidate, sizeof a->candidate, "%s", cand ? cand : "");
+    }
+    if (!succ) /* a failed judgment */
+        return 0;
+    a->n[si]++;
+    a->ok[si] += strcmp(succ, "1") == 0;
+    if (kind && strcmp(kind, "qualitative") == 0 && score) {
+        double v = strtod(score, NULL);
+        a->sum[si] += v;
+        a->ties[si] += v == 3;
+        int dir = v > 3 ? 1 : v < 3 ? -1 : 0;
+        int64_t item = strtoll(store_row_get(r, "critique_id"), NULL, 10);
+        if (item == x->last_item && strcmp(x->last_run, a->run) == 0) {
+            a->pairs[si]++;
+            a->consistent[si] += dir == x->last_dir;
+            x->last_item = 0;
+        } else {
+            x->last_item = item;
+            x->last_dir = dir;
+            snprintf(x->last_run, sizeof x->last_run, "%s", a->run);
+        }
+    }
+    return 0;
+}
+
+static void
+build_scores(struct tui *tui, struct crit *c, int w)
+{
+    doc_free(c);
+    c->built_w = w;
+    c->built_item = -2;
+    struct score_ctx x;
+    memset(&x, 0, sizeof x);
+    struct ps_err err = {0, ""};
+    if (store_crit_eval_list(tui->st, c->fb, NULL, score_row, &x, &err) != PS_OK)
+        tui_err(tui, "%s", err.msg);
+    add_title(c,
+              "SCOREBOARD  (prefscope critique eval; rate = share of successes, ties count for "
+              "metrics)",
+              ROLE_SECTION);
+    add_title(c, "", ROLE_DEFAULT);
+    if (x.n == 0)
+        add_title(c, "No evaluation yet: prefscope critique eval ID --judge M", ROLE_DIM);
+    char line[512];
+    for (int i = 0; i < x.n; i++) {
+        const struct score_acc *a = &x.v[i];
+        snprintf(line, sizeof line, "run %.60s  (candidate %.60s, %s)", a->run, a->candidate,
+                 a->kind);
+        struct crow *r = add_row(c);
+        r->role = ROLE_HEADER;
+        r->off = c->doc.len;
+        text_sanitize(line, strlen(line), &c->doc, TEXT_SAN_ONELINE);
+        r->len = c->doc.len - r->off;
+        const char *names[3] = {"in   (adherence)", "near (overgeneralization)",
+                                "out  (overgeneralization)"};
+        for (int k = 0; k < 3; k++) {
+            int q = strcmp(a->kind, "qualitative") == 0;
+            int len = snprintf(line, sizeof line, "  %-27s n %4ld  rate %s", names[k], a->n[k],
+                               a->n[k] ? "" : "-");
+            if (a->n[k])
+                len += snprintf(line + len, sizeof line - (size_t)len, "%.3f",
+                                (double)a->ok[k] / (double)a->n[k]);
+            if (q && a->n[k])
+                snprintf(line + len, sizeof line - (size_t)len,
+                         "  mean %.2f  ties %ld  consistency %s%.3f", a->sum[k] / (double)a->n[k],
+                         a->ties[k], a->pairs[k] ? "" : "-",
+                         a->pairs[k] ? (double)a->consistent[k] / (double)a->pairs[k] : 0.0);
+            add_title(c, line, ROLE_DEFAULT);
+        }
+        add_title(c, "", ROLE_DEFAULT);
+    }
+    free(x.v);
+}
+
 static void
 crit_draw(struct tui *tui, struct view *v)
 {
@@ -414,6 +524,14 @@ crit_draw(struct tui *tui, struct view *v)
     sb_free(&sb);
     if (c->mode == 1 && it) {
         draw_item(tui, v, c, it);
+        return;
+    }
+    if (c->mode == 2) {
+        if (c->built_w != a.w || c->built_item != -2)
+            build_scores(tui, c, a.w);
+        for (int i = 0; i < a.h - 1 && i < c->n_rows; i++)
+            draw_clean(tui, a.y + 1 + i, a.x, a.w, c->rows[i].role,
+                       sb_str(&c->doc) + c->rows[i].off, c->rows[i].len);
         return;
     }
     c->mode = 0;
@@ -656,6 +774,15 @@ crit_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
 {
     struct crit *c = v->priv;
     struct citem *it = current(c);
+    if (c->mode == 2 && (cmd == CMD_CLOSE || cmd == CMD_CRIT_SCORES)) {
+        c->mode = 0;
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
+    if (cmd == CMD_CRIT_SCORES) {
+        c->mode = 2;
+        c->built_w = -1;
+        return TUI_R_HANDLED | TUI_R_REDRAW;
+    }
     if (c->mode == 1) {
         /* item view: j/k scroll, J/K next/previous item, q back to the list */
         switch (cmd) {

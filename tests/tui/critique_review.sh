@@ -25,6 +25,14 @@ for _, r in ipairs(rows) do
   local id = assert(ps.c3po.item_add{ feedback = fb, scope = r[1], prompt = r[2] })
   ps.c3po.item_set(id, "baseline", r[3]); ps.c3po.item_set(id, "revised", r[4]); ps.c3po.item_set(id, "critique", r[5])
 end
+-- two evaluation runs for the scoreboard: a qualitative one (judged in both orders)
+local its = ps.c3po.items(fb)
+for _, it in ipairs(its) do
+  ps.c3po.eval_put{ critique = it.id, run = "rev", candidate = "revised", kind = "qualitative", swap = false,
+                    score = 5, success = true, judge = "j" }
+  ps.c3po.eval_put{ critique = it.id, run = "rev", candidate = "revised", kind = "qualitative", swap = true,
+                    score = it.scope == "in" and 4 or 2, success = it.scope == "in", judge = "j" }
+end
 print(fb)
 L
 FB=$("$PS_BIN" -w "$WS" run "$T/items.lua") || fail "fixture"
@@ -57,14 +65,42 @@ wait_for "critique edited"
 wait_for "Add a football analogy."
 keys a
 wait_for "accepted 1"
+# the scoreboard: 3 in-scope items judged 5 and 4 (rate 1, consistent); near/out 5 and 2
+keys v
+wait_for "SCOREBOARD"
+wait_for "run rev (candidate revised, qualitative)"
+assert_screen_has "in   (adherence)            n    6  rate 1.000  mean 4.50  ties 0  consistency 1.000"
+assert_screen_has "near (overgeneralization)   n    2  rate 0.500  mean 3.50  ties 0  consistency 0.000"
+keys v
 # the near-scope list
-keys q
 wait_for "Write a pep talk for the sales team."
 keys ]
 wait_for "[near] all 1"
 assert_screen_has "Write a thank-you email to a client."
+# back in the feedback list: write a feedback and give it a domain
+keys q
+wait_for "feedback  2  fbs"
+keys n
+wait_for "new feedback:"
+type_text "Use British spelling"
+keys Enter
+wait_for "feedback 3 written"
+wait_for "feedback  3  fbs"
+keys d
+wait_for "domain:"
+type_text "letters to the editor"
+keys Enter
+wait_for "domain set"
+wait_for "letters to the editor"
+keys T
+wait_for "type set"
 keys Q
 tui_stop
+"$PS_BIN" -w "$WS" critique show 3 --json | python3 -c '
+import json, sys
+f = json.load(sys.stdin)["feedback"]
+assert (f["feedback"], f["domain"], f["type"], f["dataset"]) == ("Use British spelling", "letters to the editor", "quantitative", "fbs"), f
+' || fail "feedback written in the TUI"
 
 "$PS_BIN" -w "$WS" critique show "$FB" --edits > "$T/show.txt" || fail "show"
 grep -q "accepted" "$T/show.txt" || fail "accept not stored: $(cat "$T/show.txt")"
