@@ -108,7 +108,7 @@ static const char review_usage[] =
     "  --edit FIELD                    edit a field in $EDITOR\n"
     "  --undo                          revert the item's latest edit\n"
     "  --regenerate --model M          new baseline and revision (the old ones stay\n"
-    "                                  in the edit history)\n"
+    "                                  in the edit history); --dry-run counts the calls\n"
     "Every edit is stored with its author (default human:$USER) and time.\n";
 
 static const char export_usage[] =
@@ -578,7 +578,14 @@ print_fb(void *ud, const struct store_row *r)
     const char *k[] = {"feedback", "domain", "effect", "metric"};
     for (int i = 0; i < 4; i++) {
         printf("  %-9s", k[i]);
-        put_text(G(k[i]) ? G(k[i]) : "-", 1);
+        const char *val = G(k[i]);
+        const char *meta = G("meta");
+        if (!val && i == 3 && meta && strstr(meta, "\"metric\"")) {
+            /* an imported record: the reference's fields, as stored */
+            printf("(from the record) ");
+            val = meta;
+        }
+        put_text(val ? val : "-", 1);
         putchar('\n');
     }
     printf("  items     %s in / %s near / %s out; %s accepted, %s rejected, %s pending, %s "
@@ -1031,10 +1038,11 @@ crit_review(struct app *app, int argc, char **argv)
         {"base-url", required_argument, NULL, OPT_BASE_URL},
         {"author", required_argument, NULL, OPT_AUTHOR},
         {"all-pending", no_argument, NULL, OPT_ALL_PENDING},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int action = 0, c, all_pending = 0;
+    int action = 0, c, all_pending = 0, dry = 0;
     const char *set = NULL, *edit = NULL, *author = NULL;
     struct kv lkv = {NULL, 0, 0};
     optind = 1;
@@ -1061,6 +1069,7 @@ crit_review(struct app *app, int argc, char **argv)
             kv_add(&lkv, "author", optarg);
             break;
         case OPT_ALL_PENDING: all_pending = 1; break;
+        case OPT_DRY_RUN: dry = 1; break;
         case 'm':
         case OPT_COMPLETION:
         case OPT_TEMPLATES:
@@ -1128,6 +1137,11 @@ crit_review(struct app *app, int argc, char **argv)
         author = who;
     }
     status = 0;
+    if (action == OPT_REGENERATE && dry) {
+        printf("%d items: %d calls (a baseline and a revision each)\n", items.n, 2 * items.n);
+        kv_free(&items);
+        goto out;
+    }
     if (action == OPT_REGENERATE) {
         int has_model = 0;
         for (int i = 0; i < lkv.n; i++)

@@ -171,6 +171,8 @@ ps run edits.lua || bad "edit history"
 # regenerate one item: a fresh sample (not the cached answer), the old texts kept in
 # the history, the item back to pending
 ps critique review "$FB1" "$ITEM" --accept > /dev/null
+ps critique review "$FB1" "$ITEM" --regenerate --dry-run | grep -qx "1 items: 2 calls (a baseline and a revision each)" \
+    || bad "regenerate --dry-run"
 ps critique review "$FB1" "$ITEM" --regenerate --model fake --author human:ann > regen.out 2> regen.err \
     || bad "regenerate: $(cat regen.err)"
 grep -q "^item $ITEM: regenerated" regen.out || bad "regenerate output: $(cat regen.out)"
@@ -317,6 +319,26 @@ for s in ("in", "near", "out"):
     assert a["scopes"][s]["rate"] == 1 and a["scopes"][s]["ties"] == 0, a["scopes"][s]
     # the cot answers lack the string like the baselines: ties, counted as success
     assert b["scopes"][s]["rate"] == 1 and b["scopes"][s]["ties"] == b["scopes"][s]["n"] == 2, b["scopes"][s]
+PY
+
+# 6b. an imported record in the paper's Feedback shape: its metric fields are used
+cat > paper.json <<'J'
+[{"content": "Mark revisions", "domain": "marked answers", "effect": "mark it", "scope": "regional",
+  "categories": ["manual"], "type": "quantitative", "metric": ["contains_all_strings", "contains_none_strings"],
+  "metric_value": [["revised ("], ["@@never@@"]], "comparison": "greater_eq_than"}]
+J
+ps import --name paper paper.json > /dev/null 2>&1 || bad "import paper-shape feedback"
+FB6=$(ps critique ls --json | json '[f["id"] for f in d if f["dataset"] == "paper"][0]')
+ps critique ls | grep -Eq "^ +$FB6 +regional quantitative" || bad "imported scope/type: $(ps critique ls)"
+ps critique show "$FB6" | grep -q "metric   (from the record) " || bad "show: imported metric"
+ps critique gen "$FB6" --model fake --categories 1 --in 2 --near 1 --out 1 --out-batch 10 > /dev/null 2>&1 || bad "gen imported"
+ps critique eval "$FB6" --split all --json > ev6.json || bad "eval imported metric"
+python3 - ev6.json <<'PY' || bad "eval of the imported metric"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["kind"] == "quantitative", r
+assert [r["scopes"][s]["n"] for s in ("in", "near", "out")] == [2, 1, 1], r["scopes"]
+assert all(r["scopes"][s]["rate"] == 1 for s in ("in", "near", "out")), r["scopes"]
 PY
 
 # 7. kill -9 in the middle of a run loses nothing: the rerun finishes from the cache
