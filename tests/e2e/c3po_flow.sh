@@ -152,19 +152,26 @@ ORIG=$(python3 -c "import json; print([i['revised'] for i in json.load(open('sho
 ps critique review "$FB1" "$ITEM" --set "revised=first edit" --author human:ann > /dev/null || bad "review --set"
 printf 'second edit\nfrom a file' > edit.txt
 ps critique review "$FB1" "$ITEM" --set "revised=@edit.txt" --author human:bob > /dev/null || bad "review --set @file"
+# a value from a pipe, then undone
+printf 'from a pipe\n' | ps critique review "$FB1" "$ITEM" --set "critique=@/dev/stdin" --author human:bob > /dev/null \
+    || bad "review --set from a pipe"
+[ "$(ps run - <<< "io.write(ps.c3po.item($ITEM).critique)")" = "from a pipe" ] || bad "value from a pipe"
+ps critique review "$FB1" "$ITEM" --undo --author human:bob | grep -q "undid the edit of critique" || bad "undo (pipe)"
 ps critique review "$FB1" "$ITEM" --undo --author human:bob | grep -q "undid the edit of revised" || bad "undo"
 ps critique show "$FB1" --json | python3 -c "
 import json, sys
 it = [i for i in json.load(sys.stdin)['items'] if i['id'] == $ITEM][0]
 assert it['revised'] == 'first edit', it['revised']
-assert it['n_edits'] == 2, it['n_edits']   # the first edit and the undo (the undone one is marked)
+assert it['n_edits'] == 3, it['n_edits']   # the first edit and two undos (the undone ones are marked)
 " || bad "after undo"
 cat > edits.lua <<L
 local e = ps.c3po.edits("critique", $ITEM)
-assert(#e == 3, #e)
+assert(#e == 5, #e)
 assert(e[1].author == "human:ann" and e[1].old_value == [[$ORIG]] and e[1].new_value == "first edit")
 assert(e[2].author == "human:bob" and e[2].new_value == "second edit\nfrom a file" and e[2].undone == 1)
-assert(e[3].author == "undo:human:bob" and e[3].new_value == "first edit")
+assert(e[3].field == "critique" and e[3].new_value == "from a pipe\n" and e[3].undone == 1)
+assert(e[4].author == "undo:human:bob" and e[4].field == "critique")
+assert(e[5].author == "undo:human:bob" and e[5].new_value == "first edit")
 assert(e[1].created_at:match("^%d%d%d%d%-%d%d%-%d%dT"))
 L
 ps run edits.lua || bad "edit history"
@@ -348,7 +355,7 @@ ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --
 GEN=$!
 sleep 2
 kill -9 $GEN 2> /dev/null
-wait $GEN 2> /dev/null
+{ wait $GEN; } 2> /dev/null
 ps critique show "$FB4" --json | json 'sum(1 for i in d["items"] if i["revised"])' > partial.txt
 ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 --json > gen5.json 2> gen5.err \
     || bad "resume after kill -9: $(cat gen5.err)"

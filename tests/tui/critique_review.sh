@@ -36,7 +36,18 @@ end
 print(fb)
 L
 FB=$("$PS_BIN" -w "$WS" run "$T/items.lua") || fail "fixture"
-TUI_ENV="PREFSCOPE_USER=tester"
+# a fake LLM for `R` (regenerate runs prefscope critique review --regenerate)
+mkfifo "$T/fake_in"
+python3 "$PS_TESTS/e2e/fake_llm.py" --ports 1 --responder "$PS_TESTS/e2e/c3po_responder.py" \
+    < "$T/fake_in" > "$T/ports" 2> "$T/fake.err" &
+FAKE=$!
+exec 7> "$T/fake_in"
+trap 'exec 7>&-; kill $FAKE 2> /dev/null; tui_cleanup' EXIT
+for _ in $(seq 1 100); do grep -q PORTS "$T/ports" 2> /dev/null && break; sleep 0.05; done
+PORT=$(awk '/PORTS/ {print $2}' "$T/ports")
+[ -n "$PORT" ] || fail "fake server did not start"
+echo "models = { fake = { base_url = 'http://127.0.0.1:$PORT/v1', model = 'fake' } }" > "$T/cfg.lua"
+TUI_ENV="PREFSCOPE_USER=tester PREFSCOPE_CONFIG=$T/cfg.lua PREFSCOPE_C3PO_MODEL=fake"
 tui_start 140 40 -w "$WS"
 wait_for "fbs"
 keys Enter
@@ -65,6 +76,14 @@ wait_for "critique edited"
 wait_for "Add a football analogy."
 keys a
 wait_for "accepted 1"
+# regenerate the next item (accept moved there): asked for the model, done in a child
+wait_for "Email the team about Q3 targets."
+keys R
+wait_for "regenerate with model: fake"
+keys Enter
+wait_for "regenerated"
+wait_for "Baseline answer to: Email the team about Q3 targets."
+wait_for "REVISED (use sports analogies) Baseline answer"
 # the scoreboard: 3 in-scope items judged 5 and 4 (rate 1, consistent); near/out 5 and 2
 keys v
 wait_for "SCOREBOARD"
@@ -107,6 +126,8 @@ grep -q "accepted" "$T/show.txt" || fail "accept not stored: $(cat "$T/show.txt"
 grep -q "edit .* critique by human:tester: No sports analogy.  ->  Add a football analogy." "$T/show.txt" \
     || fail "edit history: $(grep edit "$T/show.txt")"
 grep -q "edit .* status by human:tester: pending  ->  accepted" "$T/show.txt" || fail "status edit history"
+grep -q "edit .* baseline by regenerate:human:tester: Targets are up 10%.  ->  Baseline answer to: Email the team" \
+    "$T/show.txt" || fail "regeneration history: $(grep regenerate "$T/show.txt")"
 
 # critique review ID reopens the view; u undoes the latest edit (the accept)
 tui_start 140 40 -w "$WS" critique review "$FB"
