@@ -31,6 +31,7 @@ struct app {
     _(judge, "LLM-as-judge over a dataset's pairs (both orders with --swap)") \
     _(icai, "ICAI constitutions: the principles behind the preferences, offline or by LLM") \
     _(batch, "a run's pending LLM calls to a provider batch file; its results back") \
+    _(critique, "C3PO critiques: feedback -> scoped prompts, revisions, review, export, eval") \
     _(run, "run a Lua script with the ps API (headless)") \
     _(repl, "interactive Lua prompt with the ps API") \
     _(tui, "open the terminal UI (the default when no command is given)")

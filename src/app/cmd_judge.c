@@ -285,21 +285,6 @@ find_template(const char *name)
     return stat(path, &sb) == 0 ? xstrdup(path) : NULL;
 }
 
-static char *
-read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_append(&sb, buf, n);
-    fclose(f);
-    return sb_take(&sb);
-}
-
 /* Choose `want` of n item positions uniformly without replacement (partial
  * Fisher-Yates on a seeded stream), as a membership array. */
 static char *
@@ -445,7 +430,7 @@ cmd_judge(struct app *app, int argc, char **argv)
     }
     int status = 1;
     struct llm_engine *eng = NULL;
-    char *tpath = find_template(r.template_name), *ttext = tpath ? read_all(tpath) : NULL;
+    char *tpath = find_template(r.template_name), *ttext = tpath ? sb_read_file(tpath) : NULL;
     if (!ttext) {
         app_failf(app, "judge: template '%s' not found (see prefscope judge --help)",
                   r.template_name);

@@ -28,6 +28,7 @@ static const char tui_usage[] =
     "\n"
     "  -w, --workspace F   workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
     "  -d, --dataset NAME  open this dataset's item list\n"
+    "  --feedback ID       open the critique view of feedback ID (C3PO review)\n"
     "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16;\n"
     "                      default $PREFSCOPE_THEME, the config's theme = \"NAME\", dark)\n"
     "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, the config's\n"
@@ -40,7 +41,7 @@ static const char tui_usage[] =
  * does not include curses. */
 extern const struct view_ops view_repl_ops;
 
-enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER, TUI_OPT_KEYS };
+enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER, TUI_OPT_KEYS, TUI_OPT_FEEDBACK };
 
 /* 1 when path is an sqlite database (by its header), 0 otherwise. */
 static int
@@ -133,6 +134,7 @@ cmd_tui(struct app *app, int argc, char **argv)
         {"workspace", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, APP_OPT_CONFIG},
         {"dataset", required_argument, NULL, 'd'},
+        {"feedback", required_argument, NULL, TUI_OPT_FEEDBACK},
         {"theme", required_argument, NULL, TUI_OPT_THEME},
         {"user", required_argument, NULL, TUI_OPT_USER},
         {"print-keys", no_argument, NULL, TUI_OPT_KEYS},
@@ -141,6 +143,7 @@ cmd_tui(struct app *app, int argc, char **argv)
     };
     long long t0 = tui_clock_ms();
     const char *dataset = NULL, *theme = NULL, *user = NULL;
+    long long feedback = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:d:h", opts, NULL)) != -1) {
@@ -148,6 +151,11 @@ cmd_tui(struct app *app, int argc, char **argv)
             continue;
         switch (c) {
         case 'd': dataset = optarg; break;
+        case TUI_OPT_FEEDBACK:
+            feedback = atoll(optarg);
+            if (feedback <= 0)
+                return app_failf(app, "tui: --feedback expects a feedback id, not '%s'", optarg);
+            break;
         case TUI_OPT_THEME: theme = optarg; break;
         case TUI_OPT_USER: user = optarg; break;
         case TUI_OPT_KEYS: tui_print_keys(stdout); return 0;
@@ -222,6 +230,7 @@ cmd_tui(struct app *app, int argc, char **argv)
     to.user = uname;
     to.theme = theme;
     to.dataset = dataset;
+    to.feedback = feedback;
     to.t0_ms = t0;
     to.notice = cerr.msg[0] ? cerr.msg : NULL;
     /* The REPL pane (src/tui/view_repl.c) runs on this engine, bound to the UI's

@@ -1,6 +1,8 @@
 /* Output of `prefscope icai` (see icai_out.h). */
 #include "app/icai_out.h"
 
+#include "core/datadir.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,15 +81,9 @@ icai_metric_index(const char *name)
 int
 icai_find_module_file(const char *name, char *buf, size_t n)
 {
-    const char *dirs[] = {PS_SOURCE_LUA_DIR "/prefscope",
-                          PS_INSTALL_DATA_DIR "/lua-modules/prefscope"};
-    struct stat sb;
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(buf, n, "%s/%s", dirs[i], name);
-        if (stat(buf, &sb) == 0)
-            return 0;
-    }
-    return -1;
+    char rel[512];
+    snprintf(rel, sizeof rel, "prefscope/%s", name);
+    return datadir_find("lua-modules", rel, buf, n);
 }
 
 static void

@@ -70,3 +70,19 @@ datadir_list(const char *sub, char dirs[][DATADIR_PATH])
 #endif
     return n;
 }
+
+int
+datadir_find(const char *sub, const char *rel, char *buf, size_t size)
+{
+    char dirs[DATADIR_MAX][DATADIR_PATH];
+    int n = datadir_list(sub, dirs);
+    struct stat sb;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(buf, size, "%s/%s", dirs[i], rel);
+        if (w > 0 && (size_t)w < size && stat(buf, &sb) == 0)
+            return 0;
+    }
+    if (size)
+        buf[0] = '\0';
+    return -1;
+}

@@ -19,6 +19,11 @@
  * duplicates.  Returns how many were written (0 when none exists). */
 int datadir_list(const char *sub, char dirs[][DATADIR_PATH]);
 
+/* Find the shipped file SUB/REL (e.g. "lua-modules", "prefscope/c3po_cli.lua") in the
+ * directories datadir_list gives, in order.  On success write its path to buf
+ * (caller-owned, `size` bytes) and return 0; else return -1 with buf empty. */
+int datadir_find(const char *sub, const char *rel, char *buf, size_t size);
+
 /* Write to buf (caller-owned, `size` bytes) the path EXEDIR/../REL, where EXEDIR is
  * the running binary's directory, and return buf; NULL when the binary cannot be
  * located, the path does not fit or does not exist.  E.g. "share/terminfo". */

@@ -119,3 +119,20 @@ sb_take(struct strbuf *sb)
     sb->len = sb->cap = 0;
     return p;
 }
+
+char *
+sb_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_append(&sb, buf, n);
+    fclose(f);
+    sb_putc(&sb, 0); /* an empty file is "" rather than NULL */
+    sb.len--;
+    return sb_take(&sb);
+}

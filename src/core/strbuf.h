@@ -34,4 +34,8 @@ const char *sb_str(struct strbuf *sb);
 /* Hands the buffer to the caller (free with free()) and resets sb. Never NULL. */
 char *sb_take(struct strbuf *sb);
 
+/* Read a whole file into a new NUL-terminated string (the caller frees); NULL when it
+ * cannot be opened. */
+char *sb_read_file(const char *path);
+
 #endif

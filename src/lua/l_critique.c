@@ -221,9 +221,9 @@ l_regex_search(lua_State *L)
 /* ---------------------------------------------------------------- rows */
 
 static const char *const numeric_cols[] = {
-    "id",        "feedback_id", "category_id", "n_in",         "n_near",  "n_out", "accepted",
-    "rejected",  "pending",     "failed",      "n_categories", "n_edits", "swap",  "success",
-    "target_id", "undone",      NULL};
+    "id",       "feedback_id", "category_id", "n_in",   "n_near",       "n_out",
+    "accepted", "rejected",    "pending",     "failed", "n_categories", "n_edits",
+    "swap",     "success",     "target_id",   "undone", "critique_id",  NULL};
 static const char *const float_cols[] = {"score", "baseline_metric", "candidate_metric", NULL};
 
 static int
@@ -289,17 +289,21 @@ opt_json(lua_State *L, int idx)
 static int
 l_feedback_add(lua_State *L)
 {
-    static const char *const keys[] = {"feedback", "domain", "effect", "scope",
-                                       "type",     "metric", "meta",   NULL};
+    static const char *const keys[] = {"feedback", "domain", "effect",  "scope", "type",
+                                       "metric",   "meta",   "dataset", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     l_check_keys(L, 1, keys);
     struct store *st = need_store(L);
+    int64_t id = 0, ds = 0;
+    lua_getfield(L, 1, "dataset");
+    if (!lua_isnil(L, -1))
+        l_check_dataset(L, lua_gettop(L), &ds);
+    lua_pop(L, 1);
     lua_getfield(L, 1, "meta");
     const char *meta = opt_json(L, lua_gettop(L));
-    int64_t id = 0;
     struct ps_err err = {0, ""};
     if (store_crit_feedback_add(
-            st, l_opt_field_str(L, 1, "feedback", NULL), l_opt_field_str(L, 1, "domain", NULL),
+            st, ds, l_opt_field_str(L, 1, "feedback", NULL), l_opt_field_str(L, 1, "domain", NULL),
             l_opt_field_str(L, 1, "effect", NULL), l_opt_field_str(L, 1, "scope", "regional"),
             l_opt_field_str(L, 1, "type", "qualitative"), l_opt_field_str(L, 1, "metric", NULL),
             meta, &id, &err) != PS_OK)

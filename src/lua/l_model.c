@@ -688,6 +688,15 @@ model_index(lua_State *L)
             lua_pushinteger(L, c->concurrency);
         return 1;
     }
+    if (strcmp(k, "price_in") == 0 || strcmp(k, "price_out") == 0) {
+        /* per 1M tokens; nil when no price is configured (dry runs estimate cost) */
+        const struct llm_model_cfg *c = llm_model_config(check_model(L, 1, NULL));
+        if (c->has_price)
+            lua_pushnumber(L, k[6] == 'i' ? c->price_in : c->price_out);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
     luaL_getmetatable(L, LMODEL_MT);
     lua_getfield(L, -1, "methods");
     if (lua_getfield(L, -1, k) != LUA_TNIL)

@@ -76,24 +76,29 @@ exec_sql(struct store *st, const char *sql, struct ps_err *err, const char *what
 }
 
 int
-store_crit_feedback_add(struct store *st, const char *text, const char *domain, const char *effect,
-                        const char *scope, const char *type, const char *metric,
+store_crit_feedback_add(struct store *st, int64_t dataset_id, const char *text, const char *domain,
+                        const char *effect, const char *scope, const char *type, const char *metric,
                         const char *meta_json, int64_t *id, struct ps_err *err)
 {
     if (!text || !*text)
         return ps_error(err, PS_ERR_USAGE, "feedback: the text is empty");
     sqlite3_stmt *s = prep(st,
                            "INSERT INTO feedback (feedback, domain, effect, scope, type, metric, "
-                           "meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           "meta, dataset_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                            err, "add feedback");
     if (!s)
         return err->code;
     const char *v[7] = {text, domain, effect, scope, type, metric, meta_json};
     for (int i = 0; i < 7; i++)
         store_bind_text(s, i + 1, v[i]);
+    if (dataset_id > 0)
+        sqlite3_bind_int64(s, 8, dataset_id);
     int rc = store_step_finalize(st, s, err, "add feedback");
-    if (rc == PS_OK)
+    if (rc == PS_OK) {
         *id = sqlite3_last_insert_rowid(st->db);
+        if (dataset_id > 0)
+            rc = store_dataset_refresh_counts(st, dataset_id, err);
+    }
     return rc;
 }
 
@@ -514,7 +519,7 @@ store_crit_eval_list(struct store *st, int64_t feedback_id, const char *run, sto
                            " e.swap, e.score, e.success, e.baseline_metric, e.candidate_metric,"
                            " e.rationale, e.judge, e.meta, e.created_at FROM critique_eval e"
                            " JOIN critique c ON c.id = e.critique_id WHERE c.feedback_id = ?1"
-                           " AND (?2 IS NULL OR e.run = ?2) ORDER BY e.critique_id, e.swap",
+                           " AND (?2 IS NULL OR e.run = ?2) ORDER BY e.run, e.critique_id, e.swap",
                            err, "list evaluation");
     if (!s)
         return err->code;

@@ -30,11 +30,12 @@ typedef int (*store_row_fn)(void *ud, const struct store_row *row);
 /* The value of a column by name, or NULL. */
 const char *store_row_get(const struct store_row *row, const char *name);
 
-/* A new feedback (dataset NULL).  Strings are borrowed; *id receives the row id. */
-int store_crit_feedback_add(struct store *st, const char *text, const char *domain,
-                            const char *effect, const char *scope, const char *type,
-                            const char *metric, const char *meta_json, int64_t *id,
-                            struct ps_err *err);
+/* A new feedback of dataset `dataset_id` (0 = none).  Strings are borrowed; *id
+ * receives the row id. */
+int store_crit_feedback_add(struct store *st, int64_t dataset_id, const char *text,
+                            const char *domain, const char *effect, const char *scope,
+                            const char *type, const char *metric, const char *meta_json,
+                            int64_t *id, struct ps_err *err);
 
 /* Feedback rows (id 0 = all, in id order) with counts: n_in, n_near, n_out,
  * accepted, rejected, pending, failed, n_categories; and dataset (name). */

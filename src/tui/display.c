@@ -822,6 +822,12 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         } else
             tui_err(tui, "%s", terr.msg);
     }
+    if (opts->feedback > 0) {
+        struct view_feedback_arg fa = {NULL, opts->feedback};
+        int64_t fid = opts->feedback;
+        if (tui_view_push(tui, &view_feedback_ops, &fa) == PS_OK)
+            tui_view_push(tui, &view_critique_ops, &fid);
+    }
     if (opts->notice)
         tui_err(tui, "%s", opts->notice);
     else if (!tui->utf8)

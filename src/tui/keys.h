@@ -38,6 +38,35 @@
     _(FILTER, "filter", "Search", 1, \
       "filter: label=A|B|tie|none|labeled|any disagree tag=T model=M len>N len<N match=TEXT off") \
     _(SORT, "sort", "Search", 1, "sort: seq, lendiff, promptlen (-x descending)") \
+    _(FB_NEW, "feedback-new", "Critique", 1, "write a new feedback: feedback-new TEXT") \
+    _(FB_DOMAIN, "feedback-domain", "Critique", 1, \
+      "edit the feedback's domain (where it applies)") \
+    _(FB_EFFECT, "feedback-effect", "Critique", 1, "edit the feedback's effect (what to do)") \
+    _(FB_SCOPE, "feedback-scope", "Critique", 1, \
+      "cycle the feedback's scope, or: global|regional|local") \
+    _(FB_TYPE, "feedback-type", "Critique", 0, \
+      "toggle the feedback's type: qualitative / quantitative") \
+    _(FB_METRIC, "feedback-metric", "Critique", 1, \
+      "set the quantitative metric (DSL, e.g. length() <=; docs/critiques.md)") \
+    _(CRIT_SCORES, "critique-scoreboard", "Critique", 0, \
+      "show/hide the evaluation scoreboard (critique eval results)") \
+    _(CRIT_ACCEPT, "critique-accept", "Critique", 0, "accept the item (exported)") \
+    _(CRIT_REJECT, "critique-reject", "Critique", 0, "reject the item (not exported)") \
+    _(CRIT_PENDING, "critique-pending", "Critique", 0, "set the item back to pending") \
+    _(CRIT_SCOPE, "critique-scope", "Critique", 1, \
+      "next scope list: in, near, out (- = previous)") \
+    _(CRIT_SCOPE_PREV, "critique-scope-prev", "Critique", 0, "previous scope list") \
+    _(CRIT_FILTER, "critique-filter", "Critique", 1, \
+      "cycle the status filter, or: critique-filter all|pending|accepted|rejected|failed") \
+    _(CRIT_FIELD, "critique-field", "Critique", 0, \
+      "choose the field to edit: prompt, baseline, revised, critique") \
+    _(CRIT_INLINE, "critique-edit-inline", "Critique", 0, \
+      "edit the chosen field in place (one-line fields; else $EDITOR)") \
+    _(CRIT_EDIT, "critique-edit", "Critique", 1, \
+      "edit the chosen field (or: critique-edit FIELD) in $EDITOR") \
+    _(CRIT_SET, "critique-set", "Critique", 1, "set the chosen field to TEXT") \
+    _(CRIT_REGEN, "critique-regenerate", "Critique", 1, \
+      "new baseline and revision for the item: critique-regenerate MODEL") \
     _(ITEM_NEXT, "item-next", "Pair", 0, "next pair (stays in the pair view)") \
     _(ITEM_PREV, "item-prev", "Pair", 0, "previous pair (stays in the pair view)") \
     _(NEXT_UNLABELED, "next-unlabeled", "Pair", 0, "jump to the next pair I have not labeled") \
@@ -78,7 +107,6 @@
     _(REFERENCE, "reference", "Evaluate", 1, \
       "stats: next reference annotator, or: reference NAME|majority:A,B,C|none") \
     _(CANCEL, "cancel", "Display", 0, "cancel the running job / pending keys")
-
 enum tui_cmd {
     CMD_NONE = 0,
 #define TUI_CMD_ENUM(id, name, group, arg, help) CMD_##id,
@@ -94,7 +122,9 @@ enum tui_cmd {
     _(ITEMS, "items") \
     _(PAIR, "pair") \
     _(HELP, "help") \
-    _(EVAL, "eval")
+    _(EVAL, "eval") \
+    _(CRITIQUE, "critique") \
+    _(FEEDBACK, "feedback")
 
 enum tui_keymap {
 #define TUI_KEYMAP_ENUM(id, name) KM_##id,
@@ -196,7 +226,28 @@ enum tui_keymap {
     _(PAIR, "R", RANK) \
     _(PAIR, "t", TAG) \
     _(PAIR, "T", UNTAG) \
-    _(PAIR, "e", NOTE)
+    _(PAIR, "e", NOTE) \
+    _(CRITIQUE, "a", CRIT_ACCEPT) \
+    _(CRITIQUE, "x", CRIT_REJECT) \
+    _(CRITIQUE, "p", CRIT_PENDING) \
+    _(CRITIQUE, "]", CRIT_SCOPE) \
+    _(CRITIQUE, "[", CRIT_SCOPE_PREV) \
+    _(CRITIQUE, "s", CRIT_FILTER) \
+    _(CRITIQUE, "f", CRIT_FIELD) \
+    _(CRITIQUE, "i", CRIT_INLINE) \
+    _(CRITIQUE, "e", CRIT_EDIT) \
+    _(CRITIQUE, "R", CRIT_REGEN) \
+    _(CRITIQUE, "u", UNDO) \
+    _(CRITIQUE, "J", ITEM_NEXT) \
+    _(CRITIQUE, "K", ITEM_PREV) \
+    _(CRITIQUE, "v", CRIT_SCORES) \
+    _(FEEDBACK, "n", FB_NEW) \
+    _(FEEDBACK, "d", FB_DOMAIN) \
+    _(FEEDBACK, "e", FB_EFFECT) \
+    _(FEEDBACK, "S", FB_SCOPE) \
+    _(FEEDBACK, "T", FB_TYPE) \
+    _(FEEDBACK, "m", FB_METRIC) \
+    _(FEEDBACK, "u", UNDO)
 
 /* Commands that take a count typed before their key (5j, #10G). */
 int keys_cmd_counts(enum tui_cmd cmd);

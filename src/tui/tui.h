@@ -59,6 +59,7 @@ struct tui_opts {
     const char *user;                /* judgments are stored as "human:<user>"; borrowed */
     const char *theme;               /* theme name or path; NULL = $PREFSCOPE_THEME, else "dark" */
     const char *dataset;             /* open this dataset's item list directly; NULL = list */
+    long long feedback;              /* > 0: open this feedback's critique view (C3PO) */
     const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
     void *repl_ctx;                  /* handed to repl_ops->open as its argument */
     long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */

@@ -306,6 +306,14 @@ extern const struct view_ops view_pair_ops;
 extern const struct view_ops view_help_ops;
 extern const struct view_ops view_stats_ops; /* arg: const int64_t *dataset_id */
 extern const struct view_ops view_rank_ops;  /* arg: const int64_t *dataset_id */
+/* The critique workbench: the feedback list (arg: const struct view_feedback_arg *,
+ * may be NULL) and one feedback's items (arg: const int64_t *feedback_id). */
+extern const struct view_ops view_feedback_ops;
+extern const struct view_ops view_critique_ops;
+struct view_feedback_arg {
+    const char *dataset;   /* only this dataset's feedback, or NULL */
+    int64_t open_feedback; /* > 0: put the cursor on this feedback */
+};
 
 /* The ICAI constitution view (arg: a constitution id or name) and the pairs of one
  * principle (opened from it). */

@@ -143,7 +143,14 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
     if (cmd == CMD_ENTER) {
         if (d->n == 0)
             return TUI_R_HANDLED;
-        struct view_items_arg ia = {d->ds[d->pos.cur].id, d->ds[d->pos.cur].name};
+        const struct store_dataset *ds = &d->ds[d->pos.cur];
+        if (ds->n_items == 0 && ds->n_feedback > 0) {
+            /* a feedback list (C3PO): the critique workbench */
+            struct view_feedback_arg fa = {ds->name, 0};
+            tui_view_push(tui, &view_feedback_ops, &fa);
+            return TUI_R_HANDLED | TUI_R_REDRAW;
+        }
+        struct view_items_arg ia = {ds->id, ds->name};
         tui_view_push(tui, &view_items_ops, &ia);
         return TUI_R_HANDLED | TUI_R_REDRAW;
     }
