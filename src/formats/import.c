@@ -9,6 +9,7 @@
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
+#include "formats/hfcache.h"
 #include "formats/jsonstream.h"
 #include "formats/parquet.h"
 #include "store/store.h"
@@ -23,6 +24,14 @@ has_suffix(const char *s, const char *suf)
 void
 import_default_name(const char *path, char *out, size_t size)
 {
+    if (hf_is_ref(path)) { /* hf:OWNER/NAME[:SPLIT] -> NAME[-SPLIT] */
+        const char *name = strchr(path, '/');
+        snprintf(out, size, "%s", name ? name + 1 : path + 3);
+        char *colon = strchr(out, ':');
+        if (colon)
+            *colon = '-';
+        return;
+    }
     const char *slash = strrchr(path, '/');
     snprintf(out, size, "%s", slash ? slash + 1 : path);
     static const char *const exts[] = {".gz",  ".jsonl",  ".json",   ".csv",
@@ -346,13 +355,15 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
     return rc;
 }
 
-int
-import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
-             struct import_result *res, struct ps_err *err)
+/* import_files on a list without hf: references; `name` (NULL: derived from the
+ * files) is the default dataset name. */
+static int
+import_list(struct store *st, char *const *files, int n, const struct import_opts *opts,
+            const char *name, struct import_result *res, struct ps_err *err)
 {
     memset(res, 0, sizeof *res);
-    if (opts->name)
-        snprintf(res->name, sizeof res->name, "%s", opts->name);
+    if (opts->name || name)
+        snprintf(res->name, sizeof res->name, "%s", opts->name ? opts->name : name);
     else
         import_default_name(files[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
@@ -371,7 +382,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     for (int i = 0; i < n && rc == PS_OK; i++)
         rc = detect(files[i], opts, &fmts[i], err);
     /* the default name comes from the first file with pairs, not from a judge file */
-    for (int i = 0; rc == PS_OK && !opts->name && i < n; i++)
+    for (int i = 0; rc == PS_OK && !opts->name && !name && i < n; i++)
         if (!fmts[i]->joins) {
             import_default_name(files[i], res->name, sizeof res->name);
             break;
@@ -444,5 +455,38 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     res->feedback = sink.n_feedback;
     res->skipped = sink.n_skipped;
     res->repaired = sink.n_repaired;
+    return rc;
+}
+
+int
+import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+             struct import_result *res, struct ps_err *err)
+{
+    int refs = 0;
+    for (int i = 0; i < n; i++)
+        refs += hf_is_ref(files[i]);
+    if (!refs)
+        return import_list(st, files, n, opts, NULL, res, err);
+    /* hf:OWNER/NAME[:SPLIT] stands for its files in the local hub cache */
+    char **all = NULL, name[256];
+    int n_all = 0, rc = PS_OK;
+    for (int i = 0; i < n && rc == PS_OK; i++) {
+        char **got = NULL;
+        int n_got = 0;
+        if (!hf_is_ref(files[i])) {
+            got = xmalloc(sizeof *got);
+            got[n_got++] = xstrdup(files[i]);
+        } else {
+            rc = hf_resolve(files[i], &got, &n_got, name, i == 0 ? sizeof name : 0, err);
+        }
+        all = xrealloc(all, (size_t)(n_all + n_got + 1) * sizeof *all);
+        for (int k = 0; k < n_got; k++)
+            all[n_all++] = got[k];
+        free(got);
+    }
+    if (rc == PS_OK) {
+        rc = import_list(st, all, n_all, opts, hf_is_ref(files[0]) ? name : NULL, res, err);
+    }
+    hf_files_free(all, n_all);
     return rc;
 }
