@@ -64,4 +64,10 @@ if [ "$BIG" != 0 ]; then
     UNIQUE=1 node "$DIR/npm/parquet_gen.mjs" "$HH" "$BIG" "$DIR/pqbench_big.parquet"
     echo "a large file (texts made unique, so no dictionary):"
     measure parquet-big "$DIR/pqbench_big.parquet" "$BIG"
+    # the reader alone (rows to JSON, no workspace): tests/test_parquet --dump
+    DUMP=$(dirname "$PS_BIN")/tests/test_parquet
+    if [ -x "$DUMP" ]; then
+        /usr/bin/time -v "$DUMP" --dump "$DIR/pqbench_big.parquet" 2> "$DIR/pqbench_read.time" >/dev/null
+        echo "reader only: $(grep -E 'Elapsed|Maximum resident' "$DIR/pqbench_read.time" | sed 's/^\s*//' | tr '\n' ' ')"
+    fi
 fi
