@@ -20,6 +20,9 @@ static const char export_usage[] =
     "  jsonl               prefscope's own lossless layout (import reads it back)\n"
     "  csv                 one row per judgment: prompt, responses, models, verdict\n"
     "  annotated-pairs     AnnotatedPairs v2 JSON (ICAI / feedback-forensics)\n"
+    "  parquet             TRL's layout as Parquet (SNAPPY, dictionary strings, the\n"
+    "                      `datasets` features): strings, or message lists when any\n"
+    "                      item has a system prompt or history\n"
     "\n"
     "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
     "                      else the first annotator)\n"
@@ -82,6 +85,8 @@ cmd_export(struct app *app, int argc, char **argv)
     int64_t id;
     if (store_dataset_find(st, argv[optind], &id, &app->err) != PS_OK)
         return app_fail(app);
+    if (!output && o.format && !strcmp(o.format, "parquet") && isatty(STDOUT_FILENO))
+        return app_failf(app, "export: Parquet is binary; write it with -o FILE or to a pipe");
     struct outfile of;
     if (outfile_open(&of, output ? output : "-", &app->err) != PS_OK)
         return export_fail(app);

@@ -7,6 +7,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "formats/formats.h"
+#include "formats/parquet_write.h"
 #include "store/store.h"
 
 enum export_kind { EX_TRL, EX_TRL_CONV, EX_KTO, EX_JSONL, EX_CSV, EX_AP };
@@ -621,6 +622,8 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
     } kinds[] = {{"trl", EX_TRL}, {"trl-conversational", EX_TRL_CONV},
                  {"kto", EX_KTO}, {"jsonl", EX_JSONL},
                  {"csv", EX_CSV}, {"annotated-pairs", EX_AP}};
+    if (!strcmp(opts->format, "parquet"))
+        return parquet_export(st, dataset_id, opts, out, res, err);
     struct export_state x;
     memset(&x, 0, sizeof x);
     memset(res, 0, sizeof *res);

@@ -10,7 +10,7 @@
 
 struct store;
 
-#define EXPORT_FORMATS "trl, trl-conversational, kto, jsonl, csv, annotated-pairs"
+#define EXPORT_FORMATS "trl, trl-conversational, kto, jsonl, csv, annotated-pairs, parquet"
 
 struct export_opts {
     const char *format;    /* one of EXPORT_FORMATS */

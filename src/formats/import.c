@@ -10,6 +10,7 @@
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
+#include "formats/hfcache.h"
 #include "formats/jsonstream.h"
 #include "formats/parquet.h"
 #include "formats/spool.h"
@@ -25,6 +26,14 @@ has_suffix(const char *s, const char *suf)
 void
 import_default_name(const char *path, char *out, size_t size)
 {
+    if (hf_is_ref(path)) { /* hf:OWNER/NAME[:SPLIT] -> NAME[-SPLIT] */
+        const char *name = strchr(path, '/');
+        snprintf(out, size, "%s", name ? name + 1 : path + 3);
+        char *colon = strchr(out, ':');
+        if (colon)
+            *colon = '-';
+        return;
+    }
     const char *slash = strrchr(path, '/');
     snprintf(out, size, "%s", strcmp(path, "<stdin>") == 0 ? "stdin" : slash ? slash + 1 : path);
     /* ".dataset" too: LLMBar's X.dataset.json is the dataset X */
@@ -378,13 +387,15 @@ import_one(struct import_sink *sink, const char *path, const char *name,
     return rc;
 }
 
-/* import_files on prepared inputs: files[i] is opened, names[i] is shown. */
+/* import_files on prepared inputs: files[i] is opened, names[i] is shown; `name`
+ * (NULL: derived from the files) is the default dataset name. */
 static int
 import_run(struct store *st, const char *const *files, const char *const *names, int n,
-           const struct import_opts *opts, struct import_result *res, struct ps_err *err)
+           const struct import_opts *opts, const char *name, struct import_result *res,
+           struct ps_err *err)
 {
-    if (opts->name)
-        snprintf(res->name, sizeof res->name, "%s", opts->name);
+    if (opts->name || name)
+        snprintf(res->name, sizeof res->name, "%s", opts->name ? opts->name : name);
     else
         import_default_name(names[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
@@ -403,7 +414,7 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     for (int i = 0; i < n && rc == PS_OK; i++)
         rc = detect(files[i], opts, &fmts[i], err);
     /* the default name comes from the first file with pairs, not from a judge file */
-    for (int i = 0; rc == PS_OK && !opts->name && i < n; i++)
+    for (int i = 0; rc == PS_OK && !opts->name && !name && i < n; i++)
         if (!fmts[i]->joins) {
             import_default_name(names[i], res->name, sizeof res->name);
             break;
@@ -479,11 +490,12 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     return rc;
 }
 
-int
-import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
-             struct import_result *res, struct ps_err *err)
+/* import_files on a list without hf: references: pipes, FIFOs and '-' are spooled
+ * (spool.h) so that every input can be read twice (detection, then import). */
+static int
+import_spooled(struct store *st, char *const *files, int n, const struct import_opts *opts,
+               const char *name, struct import_result *res, struct ps_err *err)
 {
-    memset(res, 0, sizeof *res);
     struct spool *sp = xcalloc((size_t)n, sizeof *sp);
     const char **open = xcalloc((size_t)n, sizeof *open);
     const char **names = xcalloc((size_t)n, sizeof *names);
@@ -497,7 +509,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         names[i] = sp[i].name;
     }
     if (rc == PS_OK)
-        rc = import_run(st, open, names, n, opts, res, err);
+        rc = import_run(st, open, names, n, opts, name, res, err);
     for (int i = 0; i < ready; i++) {
         if (rc != PS_OK)
             spool_fix_message(&sp[i], err);
@@ -506,5 +518,38 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     free(sp);
     free(open);
     free(names);
+    return rc;
+}
+
+int
+import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
+             struct import_result *res, struct ps_err *err)
+{
+    memset(res, 0, sizeof *res);
+    int refs = 0;
+    for (int i = 0; i < n; i++)
+        refs += hf_is_ref(files[i]);
+    if (!refs)
+        return import_spooled(st, files, n, opts, NULL, res, err);
+    /* hf:OWNER/NAME[:SPLIT] stands for its files in the local hub cache */
+    char **all = NULL, name[256];
+    int n_all = 0, rc = PS_OK;
+    for (int i = 0; i < n && rc == PS_OK; i++) {
+        char **got = NULL;
+        int n_got = 0;
+        if (!hf_is_ref(files[i])) {
+            got = xmalloc(sizeof *got);
+            got[n_got++] = xstrdup(files[i]);
+        } else {
+            rc = hf_resolve(files[i], &got, &n_got, name, i == 0 ? sizeof name : 0, err);
+        }
+        all = xrealloc(all, (size_t)(n_all + n_got + 1) * sizeof *all);
+        for (int k = 0; k < n_got; k++)
+            all[n_all++] = got[k];
+        free(got);
+    }
+    if (rc == PS_OK)
+        rc = import_spooled(st, all, n_all, opts, hf_is_ref(files[0]) ? name : NULL, res, err);
+    hf_files_free(all, n_all);
     return rc;
 }

@@ -27,11 +27,15 @@ struct import_result {
 
 /* Import `files` (n >= 1) into one dataset in a single transaction: on any error
  * the workspace is left exactly as it was and err names file:line.  The files
- * are only borrowed. */
+ * are only borrowed.  A file may be an hf:OWNER/NAME[:SPLIT] reference to a dataset
+ * in the local Hugging Face cache (formats/hfcache.h), which stands for its files
+ * and names the dataset NAME (NAME-SPLIT). */
 int import_files(struct store *st, char *const *files, int n, const struct import_opts *opts,
                  struct import_result *res, struct ps_err *err);
 
-/* Derive a dataset name from a file path: basename without .gz/.json/.jsonl/.csv. */
+/* Derive a dataset name from a file path: basename without .gz/.json/.jsonl/.csv/
+ * .parquet and without a shard suffix (train-00000-of-00003 -> train); NAME[-SPLIT]
+ * for an hf: reference. */
 void import_default_name(const char *path, char *out, size_t size);
 
 #endif

@@ -1,5 +1,7 @@
 #include "formats/thrift_compact.h"
 
+#include <string.h>
+
 static int
 bad(struct tc *t, const char *why)
 {
@@ -216,4 +218,113 @@ tc_skip(struct tc *t, int type)
     }
     default: return bad(t, "unknown type");
     }
+}
+
+/* ---- writing ---- */
+
+void
+tc_put_varint(struct strbuf *o, uint64_t v)
+{
+    while (v >= 0x80) {
+        sb_putc(o, (char)(v | 0x80));
+        v >>= 7;
+    }
+    sb_putc(o, (char)v);
+}
+
+static uint64_t
+zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+void
+tcw_init(struct tcw *w, struct strbuf *out)
+{
+    w->out = out;
+    w->depth = 0;
+    w->last[0] = 0;
+}
+
+static void
+field(struct tcw *w, int id, int type)
+{
+    int d = id - w->last[w->depth];
+    if (d > 0 && d <= 15) {
+        sb_putc(w->out, (char)(d << 4 | type));
+    } else {
+        sb_putc(w->out, (char)type);
+        tc_put_varint(w->out, zigzag(id));
+    }
+    w->last[w->depth] = (int16_t)id;
+}
+
+void
+tcw_i32(struct tcw *w, int id, int32_t v)
+{
+    field(w, id, TC_I32);
+    tc_put_varint(w->out, zigzag(v));
+}
+
+void
+tcw_i64(struct tcw *w, int id, int64_t v)
+{
+    field(w, id, TC_I64);
+    tc_put_varint(w->out, zigzag(v));
+}
+
+void
+tcw_binary(struct tcw *w, int id, const char *s, size_t n)
+{
+    field(w, id, TC_BINARY);
+    tc_put_varint(w->out, n);
+    sb_append(w->out, s, n);
+}
+
+void
+tcw_str(struct tcw *w, int id, const char *s)
+{
+    tcw_binary(w, id, s, strlen(s));
+}
+
+void
+tcw_begin(struct tcw *w, int id)
+{
+    if (id)
+        field(w, id, TC_STRUCT);
+    if (w->depth + 1 < TC_MAX_DEPTH)
+        w->last[++w->depth] = 0;
+}
+
+void
+tcw_end(struct tcw *w)
+{
+    sb_putc(w->out, 0);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void
+tcw_list(struct tcw *w, int id, int etype, uint32_t n)
+{
+    field(w, id, TC_LIST);
+    if (n < 15) {
+        sb_putc(w->out, (char)(n << 4 | (uint32_t)etype));
+    } else {
+        sb_putc(w->out, (char)(0xf0 | etype));
+        tc_put_varint(w->out, n);
+    }
+}
+
+void
+tcw_elem_str(struct tcw *w, const char *s)
+{
+    tc_put_varint(w->out, strlen(s));
+    sb_puts(w->out, s);
+}
+
+void
+tcw_elem_i32(struct tcw *w, int32_t v)
+{
+    tc_put_varint(w->out, zigzag(v));
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/strbuf.h"
+
 /* Compact protocol type codes (field headers and list element types). */
 enum tc_type {
     TC_STOP = 0,
@@ -54,5 +56,30 @@ int tc_list(struct tc *t, int *etype, uint32_t *n);
 int tc_bool_elem(struct tc *t, int *out);
 /* Skip one value of `type` (for fields this reader does not use). */
 int tc_skip(struct tc *t, int type);
+
+/* ---- writing (for the Parquet writer) ----
+ * Fields are written in increasing id order within each struct; `last` tracks the
+ * previous id per nesting level (up to TC_MAX_DEPTH). */
+struct tcw {
+    struct strbuf *out; /* borrowed */
+    int16_t last[TC_MAX_DEPTH];
+    int depth;
+};
+
+void tcw_init(struct tcw *w, struct strbuf *out);
+/* An unsigned LEB128 varint (also the length prefix Parquet's RLE runs use). */
+void tc_put_varint(struct strbuf *o, uint64_t v);
+void tcw_i32(struct tcw *w, int id, int32_t v);
+void tcw_i64(struct tcw *w, int id, int64_t v);
+void tcw_binary(struct tcw *w, int id, const char *s, size_t n);
+void tcw_str(struct tcw *w, int id, const char *s);
+/* Open a struct field (id > 0) or a struct list element (id == 0); close with tcw_end. */
+void tcw_begin(struct tcw *w, int id);
+void tcw_end(struct tcw *w);
+/* A list field header of n elements of etype; the elements follow (structs with
+ * tcw_begin(w, 0), strings with tcw_elem_str, i32 with tcw_elem_i32). */
+void tcw_list(struct tcw *w, int id, int etype, uint32_t n);
+void tcw_elem_str(struct tcw *w, const char *s);
+void tcw_elem_i32(struct tcw *w, int32_t v);
 
 #endif

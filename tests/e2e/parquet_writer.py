@@ -106,6 +106,11 @@ for seed in sorted(os.listdir(WORK)):
     p = run("import", "-w", ws, *shards)
     check("into dataset 'train'" in p.stderr, f"seed {seed}: shards named 'train' ({p.stderr.strip()})")
     check(items(ws, "train") == ref, f"seed {seed}: three shards give the rows of one file, in order")
+    # progress: the footer knows the row count (forced here: stderr is not a terminal)
+    p = subprocess.run([BIN, "import", "-w", ws, "--name", "progress", os.path.join(d, "dict_snappy.parquet")],
+                       capture_output=True, text=True, env={**os.environ, "PREFSCOPE_PROGRESS": "1"})
+    check(p.returncode == 0 and "import [" in p.stderr and "257/257 100%" in p.stderr,
+          f"seed {seed}: progress bar with the footer's row count ({p.stderr.strip()[:200]})")
     # 4. dry run, bare-file form
     p = run("import", "--dry-run", os.path.join(d, "dict_snappy.parquet"))
     check("format:  trl " in p.stdout and "first record (" in p.stdout and ": row 1)" in p.stdout,

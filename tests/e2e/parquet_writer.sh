@@ -8,19 +8,8 @@
 set -euo pipefail
 : "${PS_BIN:?PS_BIN not set}"
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "SKIP: node and npm are needed (scripts/install-deps.sh installs them)"
-    exit 77
-fi
-NPMDIR="$(dirname "$PS_BIN")/npm-parquet"
-if [ ! -d "$NPMDIR/node_modules/hyparquet-writer" ] || [ ! -d "$NPMDIR/node_modules/hyparquet" ]; then
-    mkdir -p "$NPMDIR"
-    if ! (cd "$NPMDIR" && npm install --no-audit --no-fund --silent \
-        hyparquet-writer@0.17.0 hyparquet@1.33.0 >/dev/null 2>&1); then
-        echo "SKIP: npm could not install hyparquet-writer and hyparquet (offline?)"
-        exit 77
-    fi
-fi
+# shellcheck source=parquet_npm.bash
+. "$HERE/parquet_npm.bash"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 # node resolves packages next to the script, so it runs from the npm directory
