@@ -23,7 +23,7 @@ make(struct store *st, const char *name, int n, unsigned *rng, int *nresp, int64
     CHECK_EQ(store_begin(st, &err), PS_OK);
     for (int k = 0; k < n; k++) {
         struct ps_record r;
-        char key[16], text[4][16];
+        char key[16], text[4][32];
         ps_record_clear(&r);
         snprintf(key, sizeof key, "k%d", k);
         r.key = key;
