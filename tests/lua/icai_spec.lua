@@ -130,3 +130,40 @@ test("save, get and list a constitution; a bad vote stores nothing", function()
   eq(#ps.icai.list(ds), 1) -- nothing of the bad one was stored
   ws:close()
 end)
+
+test("run with hooks: a custom principle source, a filter and the stages", function()
+  local ws = assert(ps.open(":memory:"))
+  ps.use(ws)
+  local ds = assert(ps.create_dataset("h"))
+  for i = 1, 6 do
+    local it = assert(ds:add_item{ prompt = "q" .. i, responses = { "short", "a longer answer " .. i } })
+    assert(it:judge{ verdict = "B", annotator = "dataset" })
+  end
+  local m = assert(ps.model{ name = "fake", base_url = fake_llm(), model = "fake-model", max_retries = 0 })
+  local stages, seen = {}, nil
+  local r = ps.icai.run{
+    dataset = ds, model = m, test_split = 0, progress = false, top = 0,
+    hooks = {
+      principles = function(candidates, ctx)
+        seen = #ctx.train
+        ok(type(candidates) == "table")
+        -- whatever the (echoing) fake server proposed, the hook's principles are tested
+        return { { text = "Select the response that is longer" }, { text = "Select the response that is shorter" } }
+      end,
+      filter = function(list)
+        for _, p in ipairs(list) do p.rank = p.text:find("longer", 1, true) and 1 or 0 end
+      end,
+      stage = function(name) stages[#stages + 1] = name end,
+    },
+  }
+  eq(seen, 6)
+  eq(stages, { "generate", "cluster", "vote", "filter", "evaluate" })
+  eq(r.constitution, { "Select the response that is longer" })
+  local c = assert(ps.icai.get(r.id))
+  eq(#c.principles, 2)
+  eq(c.principles[1].rank, 1)
+  eq(c.principles[1].text, "Select the response that is longer")
+  eq(c.principles[1].stats.total, 6) -- one vote per training pair
+  eq(c.params.train, 6)
+  ws:close()
+end)
