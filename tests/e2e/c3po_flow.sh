@@ -174,7 +174,7 @@ assert(e[4].author == "undo:human:bob" and e[4].field == "critique")
 assert(e[5].author == "undo:human:bob" and e[5].new_value == "first edit")
 assert(e[1].created_at:match("^%d%d%d%d%-%d%d%-%d%dT"))
 L
-ps run edits.lua || bad "edit history"
+ps run edits.lua || { bad "edit history"; ps run - <<< "print(ps.inspect(ps.c3po.edits(\"critique\", $ITEM), {depth = 4}))"; echo "ORIG=$ORIG"; }
 # regenerate one item: a fresh sample (not the cached answer), the old texts kept in
 # the history, the item back to pending
 ps critique review "$FB1" "$ITEM" --accept > /dev/null
