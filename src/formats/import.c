@@ -2,11 +2,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/xalloc.h"
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
+#include "formats/joinfile.h"
 #include "formats/jsonstream.h"
 #include "store/store.h"
 
@@ -260,9 +262,43 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* Source records of a file (CSV rows, JSON records), or -1 for what cannot be read a
+ * second time (a pipe) or fails to read. */
+static long
+count_records(const char *path)
+{
+    struct stat stt;
+    struct ps_err ignored = {0, ""};
+    long n = 0;
+    if (stat(path, &stt) != 0 || !S_ISREG(stt.st_mode))
+        return -1;
+    if (is_csv_path(path)) {
+        struct csv_reader c;
+        struct csv_row row = {0};
+        if (csv_open(&c, path, csv_sep(path), &ignored) != PS_OK)
+            return -1;
+        while (csv_next(&c, &row, &ignored) > 0)
+            n++;
+        csv_row_free(&row);
+        csv_close(&c);
+        return n > 0 ? n - 1 : 0; /* the header is not a record */
+    }
+    struct json_stream js;
+    cJSON *o;
+    if (js_open(&js, path, &ignored) != PS_OK)
+        return -1;
+    while (js_next(&js, &o, &ignored) > 0) {
+        cJSON_Delete(o);
+        n++;
+    }
+    js_close(&js);
+    return n;
+}
+
 static int
 import_one(struct import_sink *sink, const char *path, const struct import_format *fmt,
-           const struct field_map *map, long long *bytes, struct ps_err *err)
+           const struct field_map *map, struct fmt_joins *joins, long long *bytes,
+           struct ps_err *err)
 {
     struct fmt_job job;
     memset(&job, 0, sizeof job);
@@ -272,6 +308,7 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
     import_default_name(path, base, sizeof base);
     job.base = base;
     job.map = map;
+    job.joins = joins;
     job.sink = sink;
     job.index = -1;
     if (sink->dry_run) {
@@ -283,6 +320,13 @@ import_one(struct import_sink *sink, const char *path, const struct import_forma
             fprintf(sink->out, "fields:  %s\n", sb_str(&sb));
             sb_free(&sb);
         }
+    }
+    if (sink->dry_run) {
+        long n = count_records(path);
+        if (n >= 0)
+            fprintf(sink->out, "records: %ld\n", n);
+        else
+            fprintf(sink->out, "records: not counted (%s cannot be read twice)\n", path);
     }
     int rc = is_csv_path(path) ? run_csv(&job, err) : run_json(&job, err);
     (void)bytes;
@@ -300,8 +344,16 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     else
         import_default_name(files[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
+    if (opts->n_joins && !opts->map)
+        return ps_error(err, PS_ERR_USAGE,
+                        "--join needs --map: map the joined fields as $ALIAS.PATH");
     if (opts->map && fieldmap_parse(opts->map, &map, err) != PS_OK)
         return err->code;
+    struct fmt_joins *joins = NULL;
+    if (opts->n_joins && fmt_joins_load(opts->joins, opts->n_joins, &joins, err) != PS_OK) {
+        fieldmap_free(map);
+        return err->code;
+    }
 
     struct import_sink sink;
     memset(&sink, 0, sizeof sink);
@@ -322,18 +374,20 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            rc = import_one(&sink, files[i], fmts[i], map, &res->bytes, err);
+            rc = import_one(&sink, files[i], fmts[i], map, joins, &res->bytes, err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
         free(fmts);
         fieldmap_free(map);
+        fmt_joins_free(joins);
         return rc;
     }
 
     if (store_begin(st, err) != PS_OK) {
         free(fmts);
         fieldmap_free(map);
+        fmt_joins_free(joins);
         return err->code;
     }
     int64_t existing;
@@ -356,12 +410,17 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
         const struct import_format *used = fmts[i];
         if ((k < n) == (used->joins != 0))
             continue;
-        rc = import_one(&sink, files[i], used, map, &res->bytes, err);
+        rc = import_one(&sink, files[i], used, map, joins, &res->bytes, err);
         if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
         }
     }
+    struct strbuf notes = STRBUF_INIT;
+    if (rc == PS_OK && joins)
+        rc = fmt_joins_check(joins, &notes, err);
+    snprintf(res->notes, sizeof res->notes, "%s", sb_str(&notes));
+    sb_free(&notes);
     if (rc == PS_OK && sink.n_records == 0 && sink.n_feedback == 0)
         rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", files[0]);
     if (rc == PS_OK)
@@ -384,6 +443,7 @@ import_files(struct store *st, char *const *files, int n, const struct import_op
     sb_free(&sources);
     free(fmts);
     fieldmap_free(map);
+    fmt_joins_free(joins);
     res->records = sink.n_records;
     res->feedback = sink.n_feedback;
     res->skipped = sink.n_skipped;
