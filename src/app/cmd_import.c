@@ -12,7 +12,8 @@ static void
 import_usage(FILE *f)
 {
     fputs("usage: prefscope import [-w WORKSPACE] [--name N] [--format F] [--map SPEC]\n"
-          "                        [--replace | --append] [--dry-run] FILE...\n"
+          "                        [--join A=FILE:KEY]... [--replace | --append] [--dry-run]\n"
+          "                        FILE...\n"
           "\n"
           "Import preference data.  All FILEs go into one dataset (named after the first\n"
           "file unless --name is given) in one transaction: on any error nothing changes.\n"
@@ -27,6 +28,10 @@ import_usage(FILE *f)
           "                      prompt=question,a=answers[0],b=answers[1],label=pref,\n"
           "                      label.a=first,label.b=second,label.tie=same\n"
           "                      (targets and path syntax: docs/formats.md)\n"
+          "  --join A=FILE:KEY[=MAINKEY]\n"
+          "                      the records of FILE with the same KEY (fields joined by\n"
+          "                      '+'; '#' = by position) as $A in --map paths, e.g.\n"
+          "                      --join q=questions.jsonl:question_id --map prompt=$q.text,...\n"
           "  --replace           replace an existing dataset of that name\n"
           "  --append            add the records to an existing dataset of that name\n"
           "  --dry-run           show the detected format, the mapping and the first record\n"
@@ -43,7 +48,7 @@ import_usage(FILE *f)
 int
 cmd_import(struct app *app, int argc, char **argv)
 {
-    enum { OPT_REPLACE = APP_OPT_FIRST_FREE, OPT_APPEND, OPT_DRY };
+    enum { OPT_REPLACE = APP_OPT_FIRST_FREE, OPT_APPEND, OPT_DRY, OPT_JOIN };
     static const struct option opts[] = {
         {"workspace", required_argument, NULL, 'w'},
         {"config", required_argument, NULL, APP_OPT_CONFIG},
@@ -53,11 +58,14 @@ cmd_import(struct app *app, int argc, char **argv)
         {"replace", no_argument, NULL, OPT_REPLACE},
         {"append", no_argument, NULL, OPT_APPEND},
         {"dry-run", no_argument, NULL, OPT_DRY},
+        {"join", required_argument, NULL, OPT_JOIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct import_opts o;
+    const char *joins[8];
     memset(&o, 0, sizeof o);
+    o.joins = joins;
     o.out = stdout;
     int c;
     optind = 1;
@@ -72,6 +80,11 @@ cmd_import(struct app *app, int argc, char **argv)
         case OPT_REPLACE: o.replace = 1; break;
         case OPT_APPEND: o.append = 1; break;
         case OPT_DRY: o.dry_run = 1; break;
+        case OPT_JOIN:
+            if (o.n_joins == (int)(sizeof joins / sizeof joins[0]))
+                return app_failf(app, "import: at most 8 --join options");
+            joins[o.n_joins++] = optarg;
+            break;
         case 'h': import_usage(stdout); return 0;
         default: return app_bad_option("import", argv);
         }
@@ -104,6 +117,8 @@ cmd_import(struct app *app, int argc, char **argv)
         if (res.skipped)
             fprintf(stderr, "; %ld skipped", res.skipped);
         fprintf(stderr, "\n");
+        if (res.notes[0])
+            fprintf(stderr, "%s\n", res.notes);
     }
     return 0;
 }

@@ -6,8 +6,10 @@
  * conversation_a/conversation_b the two responses carry only their model names;
  * with them, the shared leading turns become the prompt and history and each side's
  * remaining turns its response text.  winner model_a -> A, model_b -> B, tie and
- * "tie (bothbad)" -> tie, by "dataset".  Every other field (question_id, judge,
- * turn, language, tstamp, ...) goes into the item meta. */
+ * "tie (bothbad)" -> tie, by "dataset", or by the record's `judge` when it names one
+ * (Chatbot Arena conversations, MT-Bench human judgments): "human:<judge>", or
+ * "llm:<judge>" for MT-Bench's GPT-4 judge ("gpt4_pair").  Every other field
+ * (question_id, judge, turn, language, tstamp, ...) goes into the item meta. */
 #include <string.h>
 
 #include "formats/formats.h"
@@ -73,7 +75,13 @@ arena_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                         "field 'winner': expected model_a, model_b, tie or"
                         " \"tie (bothbad)\", found \"%.40s\"",
                         winner);
-    int k = ps_record_add_judgment(&rec, 0, 1, "dataset", verdict,
+    const cJSON *judge = cJSON_GetObjectItemCaseSensitive(o, "judge");
+    const char *annotator = "dataset";
+    if (cJSON_IsString(judge) && *judge->valuestring)
+        annotator =
+            fmt_tmp_printf(job, "%s:%s", strncmp(judge->valuestring, "gpt", 3) ? "human" : "llm",
+                           judge->valuestring);
+    int k = ps_record_add_judgment(&rec, 0, 1, annotator, verdict,
                                    *verdict == 'A'   ? 1.0
                                    : *verdict == 'B' ? 0.0
                                                      : 0.5,

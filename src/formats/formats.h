@@ -63,6 +63,7 @@ struct fmt_job {
     long index;                   /* 0-based index of the current source record */
     const struct csv_row *header; /* CSV only */
     const struct field_map *map;  /* --map, for the generic format */
+    struct fmt_joins *joins;      /* --join files for the generic format, or NULL */
     struct import_sink *sink;
     int stop;                 /* set by fmt_emit in dry-run mode after the first record */
     const char *field_prefix; /* "judgments[2]." while a converter reads a nested object:
@@ -107,6 +108,11 @@ const char *fmt_tmp_printf(struct fmt_job *job, const char *fmt, ...) PS_PRINTF(
 int fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err);
 int fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
                       const char *effect, const char *meta_json, struct ps_err *err);
+
+/* Convert one record with job->map (the generic format; also the shapes of shapes.c,
+ * which set job->map to their built-in mapping).  The caller releases the map's
+ * temporary arrays (fieldmap_release) after each record. */
+int fmt_generic_record(struct fmt_job *job, const cJSON *o, struct ps_err *err);
 
 /* ---- registry ---- */
 

@@ -8,6 +8,8 @@
 #include "formats/csv.h"
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
+#include "formats/join.h"
+#include "formats/joinfile.h"
 #include "formats/jsonstream.h"
 
 /* Text of a mapped field: strings as is, numbers and booleans printed. */
@@ -216,7 +218,7 @@ record_unlabeled(const struct field_map *m, const cJSON *o)
 }
 
 /* Does a response target (response, a, chosen) read the same message list as the
- * prompt?  Then that list ends with the response: see generic_object. */
+ * prompt?  Then that list ends with the response: see fmt_generic_record. */
 static int
 response_in_prompt(const struct field_map *m, const cJSON *o, const cJSON *pv)
 {
@@ -242,8 +244,159 @@ last_assistant(const cJSON *msgs)
     return last;
 }
 
+/* A number from a JSON number or a numeric string; 0 = absent (null, "", missing), 1 =
+ * read, -1 = not a number (error set). */
 static int
-generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
+mapped_number(struct fmt_job *job, const cJSON *v, const char *source, const char *target,
+              double *out, struct ps_err *err)
+{
+    static const char *const missing[] = {"", "N/A", "n/a", "NA", "null", "None", "-"};
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    for (size_t i = 0; cJSON_IsString(v) && i < sizeof missing / sizeof missing[0]; i++)
+        if (!strcmp(v->valuestring, missing[i]))
+            return 0; /* a missing value, as UltraFeedback's "N/A" ratings */
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+        return 1;
+    }
+    if (cJSON_IsString(v)) {
+        char *end;
+        *out = strtod(v->valuestring, &end);
+        if (end != v->valuestring && !*end)
+            return 1;
+        fmt_fail(job, err, "field '%s': expected a number for %s, found \"%.40s\"", source, target,
+                 v->valuestring);
+        return -1;
+    }
+    fmt_fail(job, err, "field '%s': expected a number for %s, found %s", source, target,
+             fmt_json_type(v));
+    return -1;
+}
+
+/* responses=LIST (with models=LIST): every element a response (a string, a message, or
+ * a list of messages: the last one's content). */
+static int
+list_responses(struct fmt_job *job, const cJSON *o, struct ps_record *rec, struct ps_err *err)
+{
+    const struct field_map_entry *e = fieldmap_get(job->map, "responses");
+    const cJSON *rv = fieldmap_resolve(e->path, o);
+    if (!rv || cJSON_IsNull(rv))
+        return fmt_fail(job, err, "field '%s' (responses) is missing or null", e->source);
+    if (!cJSON_IsArray(rv))
+        return fmt_fail(job, err, "field '%s' (responses): expected a list, found %s", e->source,
+                        fmt_json_type(rv));
+    const struct field_map_entry *me = fieldmap_get(job->map, "models");
+    const cJSON *models = me ? fieldmap_resolve(me->path, o) : NULL;
+    int i = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, rv)
+    {
+        const char *text = NULL;
+        if (!cJSON_IsNull(x) && fmt_response_text(job, x, e->source, &text, err))
+            return err->code;
+        const cJSON *mv = cJSON_IsArray(models) ? cJSON_GetArrayItem(models, i) : NULL;
+        if (ps_record_add_response(rec, text, cJSON_IsString(mv) ? mv->valuestring : NULL) < 0)
+            return fmt_fail(job, err, "field '%s': more than %d responses in one record", e->source,
+                            PS_REC_MAX_RESP);
+        i++;
+    }
+    return PS_OK;
+}
+
+/* One derived judgment of (a, b) from two values where higher is better: A when
+ * va - vb > margin, B when vb - va > margin, else a tie.  Its meta names the rule. */
+static int
+derived_judgment(struct fmt_job *job, struct ps_record *rec, int a, int b, double va, double vb,
+                 double margin, const char *rule, const char *annotator, struct ps_err *err)
+{
+    const char *v = va - vb > margin ? "A" : vb - va > margin ? "B" : "tie";
+    int k = ps_record_add_judgment(rec, a, b, annotator, v,
+                                   *v == 'A'   ? 1.0
+                                   : *v == 'B' ? 0.0
+                                               : 0.5,
+                                   NULL);
+    if (k < 0)
+        return fmt_fail(job, err, "more than %d derived pairs in one record (try pairs=best)",
+                        PS_REC_MAX_JUDG);
+    rec->judg[k].meta_json =
+        fmt_tmp_printf(job, "{\"derived\":\"%s\",\"margin\":%g}", rule, margin);
+    return PS_OK;
+}
+
+/* Per-response lists parallel to responses=: ratings.ASPECT=, ranks= (1 = best) and
+ * scores= are kept as ratings; ranks (and scores, with pairs=) become judgments of all
+ * pairs or of the best against each other (pairs=best). */
+static int
+list_ratings(struct fmt_job *job, const cJSON *o, struct ps_record *rec, const char *annotator,
+             struct ps_err *err)
+{
+    const struct field_map *m = job->map;
+    double val[PS_REC_MAX_RESP];
+    int have[PS_REC_MAX_RESP], derive = 0;
+    double margin = fieldmap_get(m, "margin") ? atof(fieldmap_get(m, "margin")->source) : 0;
+    const char *rule = NULL;
+    for (int i = 0; i < m->n; i++) {
+        const char *t = m->e[i].target, *aspect;
+        int sign = 1;
+        if (!strncmp(t, "ratings.", 8))
+            aspect = t + 8;
+        else if (!strcmp(t, "ranks"))
+            aspect = "rank", sign = -1;
+        else if (!strcmp(t, "scores"))
+            aspect = "score";
+        else
+            continue;
+        const cJSON *lv = fieldmap_resolve(m->e[i].path, o);
+        if (!lv || cJSON_IsNull(lv))
+            continue;
+        if (!cJSON_IsArray(lv))
+            return fmt_fail(job, err, "field '%s' (%s): expected a list, found %s", m->e[i].source,
+                            t, fmt_json_type(lv));
+        int takes = !strcmp(t, "ranks") ||
+                    (!strcmp(t, "scores") && fieldmap_get(m, "pairs") && !fieldmap_get(m, "ranks"));
+        for (int r = 0; r < rec->n_resp; r++) {
+            double d;
+            int got = mapped_number(job, cJSON_GetArrayItem(lv, r), m->e[i].source, t, &d, err);
+            if (got < 0)
+                return err->code;
+            if (got)
+                ps_record_add_rating(rec, r, aspect, d, annotator);
+            if (takes) {
+                have[r] = got;
+                val[r] = sign * d;
+            }
+        }
+        if (takes) {
+            derive = 1;
+            rule = aspect;
+        }
+    }
+    if (!derive)
+        return PS_OK;
+    const struct field_map_entry *pe = fieldmap_get(m, "pairs");
+    if (pe && !strcmp(pe->source, "best")) {
+        int best = -1;
+        for (int r = 0; r < rec->n_resp; r++)
+            if (have[r] && (best < 0 || val[r] > val[best]))
+                best = r;
+        for (int r = 0; best >= 0 && r < rec->n_resp; r++)
+            if (r != best && have[r] &&
+                derived_judgment(job, rec, best, r, val[best], val[r], margin, rule, annotator,
+                                 err))
+                return err->code;
+        return PS_OK;
+    }
+    for (int a = 0; a < rec->n_resp; a++)
+        for (int b = a + 1; b < rec->n_resp; b++)
+            if (have[a] && have[b] &&
+                derived_judgment(job, rec, a, b, val[a], val[b], margin, rule, annotator, err))
+                return err->code;
+    return PS_OK;
+}
+
+int
+fmt_generic_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
     const struct field_map *m = job->map;
     struct ps_record rec;
@@ -257,6 +410,15 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
      * CSV has one row per judgment. */
     if (rec.ext_id && *rec.ext_id)
         rec.key = fmt_tmp_printf(job, "id:%s", rec.ext_id);
+    /* group=: records with the same value (e.g. the prompt) are one item, as with id=,
+     * without storing the value as the id */
+    const char *group;
+    if (mapped_opt(job, o, "group", &group, err))
+        return err->code;
+    if (group && !rec.key) {
+        const char *parts[] = {group};
+        rec.key = fmt_hash_key(job, "group", parts, 1);
+    }
     const struct field_map_entry *pe = fieldmap_get(m, "prompt");
     const cJSON *pv = pe ? fieldmap_resolve(pe->path, o) : NULL;
     /* prompt and response read one message list (a KTO file's `messages` that end with
@@ -318,11 +480,14 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
             b = NULL; /* a row with one response (export --format csv writes them) */
         else if (fieldmap_get(m, "b") && require(job, "b", b, err))
             return err->code;
-    } else {
+    } else if (fieldmap_get(m, "response")) {
         if (mapped_text(job, o, "response", &single, err) || require(job, "response", single, err))
             return err->code;
         a = single;
-    }
+    } else if (fieldmap_get(m, "responses")) {
+        if (list_responses(job, o, &rec, err))
+            return err->code;
+    } /* else a prompt-only record: an item without responses, ready for generation */
     if (cut >= 0) {
         const char *t = fmt_message_content(job, cJSON_GetArrayItem(pv, cut));
         if (single)
@@ -334,8 +499,9 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     const char *ma, *mb;
     if (mapped_opt(job, o, "model.a", &ma, err) || mapped_opt(job, o, "model.b", &mb, err))
         return err->code;
-    ps_record_add_response(&rec, a, ma);
-    if (b || (!single && mb))
+    if (a)
+        ps_record_add_response(&rec, a, ma);
+    if (b || (a && !single && mb))
         ps_record_add_response(&rec, b, mb);
 
     const char *annotator = label_list(m, "annotator.name", "dataset"), *av;
@@ -389,6 +555,24 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         ps_record_add_rating(&rec, 0, "label", v, annotator);
     } else if (rec.n_resp == 2 && chosen_form) {
         ps_record_add_judgment(&rec, 0, 1, annotator, "A", 1.0, rationale);
+    } else if (rec.n_resp == 2 && fieldmap_get(m, "score.a")) {
+        /* two scores, higher better: kept as ratings; both present give a verdict */
+        double sc[2];
+        int got[2];
+        for (int side = 0; side < 2; side++) {
+            const struct field_map_entry *se = fieldmap_get(m, side ? "score.b" : "score.a");
+            got[side] = mapped_number(job, fieldmap_resolve(se->path, o), se->source, se->target,
+                                      &sc[side], err);
+            if (got[side] < 0)
+                return err->code;
+            if (got[side])
+                ps_record_add_rating(&rec, side, "score", sc[side], annotator);
+        }
+        const struct field_map_entry *me = fieldmap_get(m, "margin");
+        if (got[0] && got[1] &&
+            derived_judgment(job, &rec, 0, 1, sc[0], sc[1], me ? atof(me->source) : 0, "score",
+                             annotator, err))
+            return err->code;
     } else if (rec.n_resp == 2 && pae && p_numeric) {
         if (!(p_val >= 0 && p_val <= 1))
             return fmt_fail(job, err,
@@ -420,6 +604,8 @@ generic_object(struct fmt_job *job, const cJSON *o, struct ps_err *err)
                 "label \"%.40s\" matches none of label.a (%s), label.b (%s), label.tie (%s)", label,
                 la, lb, lt);
     }
+    if (fieldmap_get(m, "responses") && list_ratings(job, o, &rec, annotator, err))
+        return err->code;
     for (int i = 0; i < m->n; i++) {
         const char *t = m->e[i].target;
         int resp;
@@ -472,7 +658,11 @@ generic_json(struct fmt_job *job, const cJSON *o, struct ps_err *err)
 {
     if (!job->map)
         return fmt_fail(job, err, "the generic format needs --map (see docs/formats.md)");
-    return generic_object(job, o, err);
+    cJSON *w = job->joins ? fmt_joins_wrap(job->joins, o, job->index) : NULL;
+    int rc = fmt_generic_record(job, w ? w : o, err);
+    fieldmap_release(job->map);
+    cJSON_Delete(w);
+    return rc;
 }
 
 static int
@@ -483,7 +673,10 @@ generic_csv(struct fmt_job *job, const struct csv_row *row, struct ps_err *err)
     cJSON *o = cJSON_CreateObject();
     for (int i = 0; i < row->n; i++)
         cJSON_AddItemToObject(o, job->header->field[i], cJSON_CreateString(row->field[i]));
-    int rc = generic_object(job, o, err);
+    cJSON *w = job->joins ? fmt_joins_wrap(job->joins, o, job->index) : NULL;
+    int rc = fmt_generic_record(job, w ? w : o, err);
+    fieldmap_release(job->map);
+    cJSON_Delete(w);
     cJSON_Delete(o);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/progress.h"
 #include "core/sanitize.h"
@@ -11,6 +12,7 @@
 #include "formats/fieldmap.h"
 #include "formats/formats.h"
 #include "formats/hfcache.h"
+#include "formats/joinfile.h"
 #include "formats/jsonstream.h"
 #include "formats/parquet.h"
 #include "formats/spool.h"
@@ -352,11 +354,53 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     return rc;
 }
 
+/* Source records of a file (CSV rows, JSON records, Parquet rows), or -1 when it cannot
+ * be read (pipes are spooled to a regular file before this: spool.h). */
+static long
+count_records(const char *path)
+{
+    struct stat stt;
+    struct ps_err ignored = {0, ""};
+    long n = 0;
+    if (stat(path, &stt) != 0 || !S_ISREG(stt.st_mode))
+        return -1;
+    if (pq_is_parquet(path)) {
+        struct pq_file *pq;
+        if (pq_open(path, &pq, &ignored) != PS_OK)
+            return -1;
+        n = (long)pq_num_rows(pq);
+        pq_close(pq);
+        return n;
+    }
+    if (is_csv_path(path)) {
+        struct csv_reader c;
+        struct csv_row row = {0};
+        if (csv_open(&c, path, csv_sep(path), &ignored) != PS_OK)
+            return -1;
+        while (csv_next(&c, &row, &ignored) > 0)
+            n++;
+        csv_row_free(&row);
+        csv_close(&c);
+        return n > 0 ? n - 1 : 0; /* the header is not a record */
+    }
+    struct json_stream js;
+    cJSON *o;
+    if (js_open(&js, path, &ignored) != PS_OK)
+        return -1;
+    while (js_next(&js, &o, &ignored) > 0) {
+        cJSON_Delete(o);
+        n++;
+    }
+    js_close(&js);
+    return n;
+}
+
 /* `path` is what to open, `name` the input as the user gave it (they differ for a
  * spooled pipe: spool.h). */
 static int
 import_one(struct import_sink *sink, const char *path, const char *name,
-           const struct import_format *fmt, const struct field_map *map, long long *bytes,
+           const struct import_format *fmt, const struct field_map *map,
+           struct fmt_joins *joins, long long *bytes,
            struct ps_err *err)
 {
     struct fmt_job job;
@@ -367,6 +411,7 @@ import_one(struct import_sink *sink, const char *path, const char *name,
     import_default_name(name, base, sizeof base);
     job.base = base;
     job.map = map;
+    job.joins = joins;
     job.sink = sink;
     job.index = -1;
     if (sink->dry_run) {
@@ -378,6 +423,13 @@ import_one(struct import_sink *sink, const char *path, const char *name,
             fprintf(sink->out, "fields:  %s\n", sb_str(&sb));
             sb_free(&sb);
         }
+    }
+    if (sink->dry_run) {
+        long n = count_records(path);
+        if (n >= 0)
+            fprintf(sink->out, "records: %ld\n", n);
+        else
+            fprintf(sink->out, "records: not counted (%s could not be read)\n", name);
     }
     int rc = pq_is_parquet(path) ? run_parquet(&job, err)
              : is_csv_path(path) ? run_csv(&job, err)
@@ -399,8 +451,16 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     else
         import_default_name(names[0], res->name, sizeof res->name);
     struct field_map *map = NULL;
+    if (opts->n_joins && !opts->map)
+        return ps_error(err, PS_ERR_USAGE,
+                        "--join needs --map: map the joined fields as $ALIAS.PATH");
     if (opts->map && fieldmap_parse(opts->map, &map, err) != PS_OK)
         return err->code;
+    struct fmt_joins *joins = NULL;
+    if (opts->n_joins && fmt_joins_load(opts->joins, opts->n_joins, &joins, err) != PS_OK) {
+        fieldmap_free(map);
+        return err->code;
+    }
 
     struct import_sink sink;
     memset(&sink, 0, sizeof sink);
@@ -421,18 +481,20 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            rc = import_one(&sink, files[i], names[i], fmts[i], map, &res->bytes, err);
+            rc = import_one(&sink, files[i], names[i], fmts[i], map, joins, &res->bytes, err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
         free(fmts);
         fieldmap_free(map);
+        fmt_joins_free(joins);
         return rc;
     }
 
     if (store_begin(st, err) != PS_OK) {
         free(fmts);
         fieldmap_free(map);
+        fmt_joins_free(joins);
         return err->code;
     }
     int64_t existing;
@@ -455,12 +517,17 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         const struct import_format *used = fmts[i];
         if ((k < n) == (used->joins != 0))
             continue;
-        rc = import_one(&sink, files[i], names[i], used, map, &res->bytes, err);
+        rc = import_one(&sink, files[i], names[i], used, map, joins, &res->bytes, err);
         if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
         }
     }
+    struct strbuf notes = STRBUF_INIT;
+    if (rc == PS_OK && joins)
+        rc = fmt_joins_check(joins, &notes, err);
+    snprintf(res->notes, sizeof res->notes, "%s", sb_str(&notes));
+    sb_free(&notes);
     if (rc == PS_OK && sink.n_records == 0 && sink.n_feedback == 0)
         rc = ps_error(err, PS_ERR_PARSE, "%s: no records found", names[0]);
     if (rc == PS_OK)
@@ -483,6 +550,7 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     sb_free(&sources);
     free(fmts);
     fieldmap_free(map);
+    fmt_joins_free(joins);
     res->records = sink.n_records;
     res->feedback = sink.n_feedback;
     res->skipped = sink.n_skipped;

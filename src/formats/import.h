@@ -15,6 +15,8 @@ struct import_opts {
     int replace;        /* replace an existing dataset of that name */
     int append;         /* add to an existing dataset of that name */
     int dry_run;        /* detect and print the first record; change nothing */
+    const char *const *joins; /* --join specs (formats/joinfile.h), n_joins of them */
+    int n_joins;
     FILE *out;          /* where dry runs and summaries print (stdout) */
 };
 
@@ -23,6 +25,7 @@ struct import_result {
     long records, feedback, skipped, repaired;
     long long bytes;   /* uncompressed bytes read */
     char formats[256]; /* formats used, comma-separated */
+    char notes[1024];  /* what the summary should add (joins with misses), or "" */
 };
 
 /* Import `files` (n >= 1) into one dataset in a single transaction: on any error

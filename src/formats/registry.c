@@ -18,6 +18,14 @@
     _(icai) \
     _(annotated_pairs) \
     _(c3po) \
+    _(ultrafeedback) \
+    _(helpsteer2) \
+    _(nectar) \
+    _(shp) \
+    _(kto_messages) \
+    _(pku_saferlhf) \
+    _(mtbench_pair) \
+    _(oasst_trees) \
     _(generic)
 
 #define FORMAT_EXTERN(name) extern const struct import_format format_##name;

@@ -144,8 +144,9 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
 
     /* Validate before writing anything, so a refused record leaves no trace even
      * when the caller keeps the transaction. */
-    if (rec->n_resp < 1)
-        return ps_error(err, PS_ERR_PARSE, "record has no responses");
+    /* a record without responses is a prompt-only item (ready for generation) */
+    if (rec->n_resp < 1 && !rec->prompt)
+        return ps_error(err, PS_ERR_PARSE, "record has neither a prompt nor responses");
     for (int i = 0; i < rec->n_judg; i++) {
         const struct ps_rec_judgment *j = &rec->judg[i];
         if (j->a < 0 || j->a >= rec->n_resp || j->b < 0 || j->b >= rec->n_resp)

@@ -128,10 +128,10 @@ q thumbs 2 '[x["value"] for x in it["ratings"]]' "[0]"
 
 # ---- wrong mappings: one clear line each, nothing written ----
 expect_err unknown_target "^prefscope: --map: unknown target 'answer'" nested.json 'prompt=x,answer=y'
-expect_err no_response "^prefscope: --map: needs at least a response field" nested.json 'prompt=conversation'
+expect_err no_response "^prefscope: --map: needs a prompt or a response field" nested.json 'id=conversation'
 expect_err mixed "^prefscope: --map: use one of a=,b= or chosen=,rejected= or response=" nested.json 'a=x,chosen=y,rejected=z'
 expect_err twice "^prefscope: --map: target 'a' is mapped twice" nested.json 'a=x,a=y'
-expect_err bad_path "^prefscope: --map: expected a number or a quoted key inside \[\] in 'outputs\[first\]'" nested.json 'a=outputs[first]'
+expect_err bad_path "^prefscope: --map: expected a number \(-1 is the last\), a slice \[a:b\], \[\*\] or a quoted key inside \[\] in 'outputs\[first\]'" nested.json 'a=outputs[first]'
 expect_err missing_field "^prefscope: nested\.json:2: field 'outputs\[0\]\.text' \(mapped to a\) is missing or null" nested.json 'prompt=conversation["user query"],a=outputs[0].text'
 expect_err bad_label "^prefscope: nested\.jsonl:1: label \"left\" matches none of label\.a \(L\)" nested.jsonl 'a=outputs[0].final text,b=outputs[1].final text,label=judge.winner,label.a=L,label.b=R'
 expect_err bad_rating "^prefscope: votes\.csv:2: field 'why': expected a number for rating\.a\.score, found \"calm\"" votes.csv 'prompt=question,a=left answer,b=right answer,rating.a.score=why'

@@ -1,5 +1,5 @@
 """Driver of roundtrip_fields.sh: every export format over every dataset of
-../shared/data and samples/, exported, imported back and compared field by field
+../shared/data, samples/ and samples/formats/, exported, imported back and compared field by field
 with the source (the native export): items, responses, verdicts (ties included),
 history, system, ratings and tags.  What a format cannot hold must be exactly what its
 stderr summary counts; everything else must come back.
@@ -102,14 +102,16 @@ def check_csv(name, src):
 
 def check_ap(name, src):
     out, err = export(name, "annotated-pairs")
-    run("import", "--name", name + "_rt_ap", out)
-    back = native(name + "_rt_ap")
     want = []
     for it in src:
         if len(it["responses"]) < 2:
             continue
         pairs = sorted({tuple(sorted((j["a"], j["b"]))) for j in it["judgments"]}) or [(0, 1)]
         want += [(it, p) for p in pairs]
+    back = []
+    if want:  # else no comparison at all (items with one response)
+        run("import", "--name", name + "_rt_ap", out)
+        back = native(name + "_rt_ap")
     if not check(len(back) == len(want), f"{name} annotated-pairs: {len(back)} comparisons, want {len(want)}"):
         return
     for (it, (lo, hi)), y in zip(want, back):
@@ -132,8 +134,10 @@ def check_ap(name, src):
 def check_pairs(name, src, fmt):
     out, err = export(name, fmt)
     deciding = re.search(r"verdicts of '([^']*)'", err).group(1)
-    run("import", "--name", f"{name}_rt_{fmt}", "--format", "kto" if fmt == "kto" else "trl", out)
-    back = native(f"{name}_rt_{fmt}")
+    back = []
+    if os.path.getsize(out):  # nothing decisive: an empty file
+        run("import", "--name", f"{name}_rt_{fmt}", "--format", "kto" if fmt == "kto" else "trl", out)
+        back = native(f"{name}_rt_{fmt}")
     rows = []  # (item, chosen text, rejected text) or (item, text, good) for kto
     ties = inv = 0
     for it in src:
@@ -194,6 +198,10 @@ def main():
         "rating.a.helpfulness=helpfulness 1,rating.b.helpfulness=helpfulness 2,label=better,"
         "label.a=first,label.b=second,label.tie=same,annotator=rater")
     names = ["tour", "conv", "ratings"]
+    for path in sorted(glob.glob(os.path.join(SRC, "samples", "formats", "*.json*"))):
+        name = "shape_" + os.path.basename(path).split(".")[0]
+        run("import", "--name", name, path)
+        names.append(name)
     d = DATA
     shared = {
         "hh": [f"{d}/hh_rlhf_harmless_test/harmless-base_test.jsonl.gz"],

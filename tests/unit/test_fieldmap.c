@@ -137,13 +137,26 @@ test_errors(void)
     CHECK_EQ(fieldmap_parse("a=x[\"open", &m, &err), PS_ERR_USAGE);
     CHECK_CONTAINS(err.msg, "unterminated");
     CHECK_EQ(fieldmap_parse("a=x[one]", &m, &err), PS_ERR_USAGE);
-    CHECK_CONTAINS(err.msg, "expected a number or a quoted key inside []");
-    CHECK_EQ(fieldmap_parse("a=x[-1]", &m, &err), PS_ERR_USAGE);
+    CHECK_CONTAINS(err.msg,
+                   "expected a number (-1 is the last), a slice [a:b], [*] or a quoted key");
+    CHECK_EQ(fieldmap_parse("a=x[1:2:3]", &m, &err), PS_ERR_USAGE);
+    CHECK_EQ(fieldmap_parse("a=x[-1],b=y[1:],prompt=z[*].t", &m, &err), PS_OK);
+    fieldmap_free(m);
+    m = NULL;
+    CHECK_EQ(fieldmap_parse("id=x", &m, &err), PS_ERR_USAGE);
+    CHECK_CONTAINS(err.msg, "needs a prompt or a response field");
+    CHECK_EQ(fieldmap_parse("prompt=q,models=m", &m, &err), PS_ERR_USAGE);
+    CHECK_CONTAINS(err.msg, "parallel to responses=");
+    CHECK_EQ(fieldmap_parse("prompt=q,responses=r,pairs=some", &m, &err), PS_ERR_USAGE);
+    CHECK_CONTAINS(err.msg, "pairs= is 'all' or 'best'");
+    CHECK_EQ(fieldmap_parse("prompt=q,a=x,b=y,score.a=s,score.b=t,margin=-1", &m, &err),
+             PS_ERR_USAGE);
+    CHECK_CONTAINS(err.msg, "margin= takes a number >= 0");
     CHECK_EQ(fieldmap_parse("a=x..y", &m, &err), PS_ERR_USAGE);
     CHECK_CONTAINS(err.msg, "empty field name");
     CHECK_EQ(fieldmap_parse("a=x[0", &m, &err), PS_ERR_USAGE);
     CHECK_EQ(fieldmap_parse("prompt=q,b=y", &m, &err), PS_ERR_USAGE);
-    CHECK_CONTAINS(err.msg, "needs at least a response field");
+    CHECK_CONTAINS(err.msg, "b= needs a=");
     CHECK_EQ(fieldmap_parse("", &m, &err), PS_ERR_USAGE);
     CHECK_EQ(fieldmap_parse("a=x,a=y", &m, &err), PS_ERR_USAGE);
     CHECK_CONTAINS(err.msg, "'a' is mapped twice");
