@@ -68,6 +68,10 @@ static const char *const prompt_filter_words[] = {
 static const char *const prompt_sort_words[] = {"seq",       "-seq",       "lendiff", "-lendiff",
                                                 "promptlen", "-promptlen", NULL};
 
+static const char *const prompt_queue_words[] = {
+    "stratified", "by", "model", "disagree", "responses", "seed", "name", "drop", NULL};
+static const char *const prompt_onoff_words[] = {"on", "off", NULL};
+
 struct cands {
     char **v;
     int n, cap;
@@ -131,9 +135,12 @@ prompt_complete(struct tui *tui)
                                                 "stats",    "rank",  NULL};
             for (int i = 0; views[i]; i++)
                 cands_add(&c, views[i], prefix);
-        } else if (cmd == CMD_SORT) {
-            for (int i = 0; prompt_sort_words[i]; i++)
-                cands_add(&c, prompt_sort_words[i], prefix);
+        } else if (cmd == CMD_SORT || cmd == CMD_QUEUE || cmd == CMD_ADVANCE) {
+            const char *const *words = cmd == CMD_SORT    ? prompt_sort_words
+                                       : cmd == CMD_QUEUE ? prompt_queue_words
+                                                          : prompt_onoff_words;
+            for (int i = 0; words[i]; i++)
+                cands_add(&c, words[i], prefix);
         }
     }
     if (c.n == 0) {

@@ -682,12 +682,20 @@ view_items_goto_seq(struct tui *tui, struct view *items, int64_t seq)
     return items_goto(tui, s, pos);
 }
 
+/* The count for commands that repeat a query (n, >): each step is a query, so a
+ * mistyped #100000n stops at a thousand. */
+static int64_t
+items_rep(const struct tui *tui)
+{
+    return tui->rep < 1 ? 1 : tui->rep > 1000 ? 1000 : tui->rep;
+}
+
 /* `>`/`<` with a count: the count-th next/previous unlabeled item. */
 static int
 items_nth_unlabeled(struct tui *tui, struct items *s, int dir)
 {
     int rc = PS_OK;
-    for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && rc == PS_OK; k++) {
+    for (int64_t k = 0; k < items_rep(tui) && rc == PS_OK; k++) {
         rc = items_next_unlabeled(tui, s, dir, -2);
         if (rc != PS_OK && k > 0)
             return PS_OK; /* fewer than asked: stay on the last one found */
@@ -1207,7 +1215,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         /* With a count, the count-th match (the last message names it). */
         int r = TUI_R_HANDLED;
         tui->msg_err = 0;
-        for (int64_t k = 0; k < (tui->rep > 1 ? tui->rep : 1) && !tui->msg_err; k++)
+        for (int64_t k = 0; k < items_rep(tui) && !tui->msg_err; k++)
             r = items_search(tui, s, tui->search, cmd == CMD_SEARCH_NEXT ? 1 : -1);
         return r;
     }

@@ -232,14 +232,16 @@ pair_context(struct pair *p, int w)
     if (!p->context_on) {
         int turns = pair_history_turns(it), sys = it->system && *it->system;
         if (turns || sys) {
-            char line[160];
-            snprintf(line, sizeof line, "(%s%s%.0d%s hidden: p shows %s)",
-                     sys ? "system prompt" : "", sys && turns ? " and " : "", turns,
-                     turns == 1 ? " earlier turn"
-                     : turns    ? " earlier turns"
-                                : "",
-                     sys + (turns > 0) > 1 || turns > 1 ? "them" : "it");
-            pair_text(p, ROLE_DIM, 0, line);
+            /* "(system prompt and 2 earlier turns hidden: p shows them)" */
+            struct strbuf sb = STRBUF_INIT;
+            sb_puts(&sb, "(");
+            if (sys)
+                sb_puts(&sb, turns ? "system prompt and " : "system prompt");
+            if (turns)
+                sb_printf(&sb, "%d earlier turn%s", turns, turns == 1 ? "" : "s");
+            sb_printf(&sb, " hidden: p shows %s)", sys + turns == 1 ? "it" : "them");
+            pair_text(p, ROLE_DIM, 0, sb_str(&sb));
+            sb_free(&sb);
         }
     } else if (it->system && *it->system) {
         pair_text(p, ROLE_SECTION, 0, "SYSTEM");

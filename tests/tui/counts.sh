@@ -78,6 +78,16 @@ keys '#' 3 =                    # a label key that is not a digit acts, the coun
 wait_for "labeled a tie of #1 and #2"
 [ "$(mine 40)" = 1 ] || fail "= after a count did not label"
 keys g g
+wait_for "[items] 1/40"
+keys '#' 2 '>'                  # the second next unlabeled item
+wait_for "[items] 3/40"
+keys /
+type_text "quokka"
+keys Enter
+wait_for "[items] 7/40"
+keys g g '#' 2 n                # the second next match: items 7, then 21
+wait_for "[items] 21/40"
+keys g g
 
 # Pair view: #3J moves three items, :N and :goto N open item N, 1 labels at once.
 keys Enter

@@ -64,6 +64,12 @@ wait_for "dropped"
 cmdline "queue 12 seed 8"
 wait_for "sampled 12 items (seed 8)"
 [ "$(queued)" != "$first" ] || fail "seed 8 sampled the same items as seed 7"
+# Tab completes the queue's words.
+keys :
+type_text "queue 5 strat"
+keys Tab
+wait_for ":queue 5 stratified"
+keys Escape
 # Errors are one clear line.
 cmdline "queue drop"
 wait_for "dropped"
