@@ -32,6 +32,7 @@ sb_grow(struct strbuf *sb, size_t extra)
         cap *= 2;
     sb->p = xrealloc(sb->p, cap);
     sb->cap = cap;
+    sb->p[sb->len] = '\0'; /* a fresh buffer reads as "" even if nothing is appended */
 }
 
 void

@@ -816,9 +816,18 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     }
     if (opts->dataset) {
         int64_t id;
-        if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK) {
-            struct view_items_arg ia = {id, opts->dataset};
-            tui_view_push(tui, &view_items_ops, &ia);
+        struct store_dataset ds = {0};
+        if (store_dataset_find(st, opts->dataset, &id, &terr) == PS_OK &&
+            store_dataset_get(st, id, &ds, &terr) == PS_OK) {
+            /* a feedback list (C3PO) opens where the dataset list's Enter would */
+            if (ds.n_items == 0 && ds.n_feedback > 0) {
+                struct view_feedback_arg fa = {opts->dataset, 0};
+                tui_view_push(tui, &view_feedback_ops, &fa);
+            } else {
+                struct view_items_arg ia = {id, opts->dataset};
+                tui_view_push(tui, &view_items_ops, &ia);
+            }
+            store_dataset_free(&ds);
         } else
             tui_err(tui, "%s", terr.msg);
     }

@@ -52,19 +52,19 @@ screen | grep -F "many " | grep -qE "…$" || fail "long annotator list not cut 
 # The feedback list says what it holds.
 screen | grep -F "my feedback" | grep -qF "2 C3PO feedback records" || fail "feedback count missing"
 
-# Opened, it explains itself and names the commands, with the name quoted for a shell.
+# Opened, it is the critique workbench's feedback list (docs/critiques.md), not an
+# empty item list.
 keys 4 G
 wait_for "[datasets] 4/6"
 keys Enter
-wait_for "This dataset holds 2 C3PO feedback records and no preference items."
-assert_screen_has "prefscope critique ls 'my feedback'"
-assert_screen_has "prefscope critique show 'my feedback' N"
+wait_for "[feedback] 1/2"
+assert_screen_has "my feedback"
 assert_screen_lacks "This dataset is empty."
+keys q
+wait_for "[datasets] 4/6"
 
 # At 80 columns the name column shrinks; rows stay aligned.
 resize 80 20
-wait_for "[items] 0/0"
-keys q
 wait_for "[datasets] 4/6"
 e1=$(count_end "pairs"); e2=$(count_end "$cjk")
 [ -n "$e1" ] && [ "$e1" = "$e2" ] || fail "counts misaligned at 80 columns: $e1 $e2"
@@ -76,7 +76,8 @@ f="${PS_DATA:-}/c3po_feedback/collie_feedback.json"
 if [ -r "$f" ]; then
     tui_stop
     tui_start 100 20 -w "$T/ws2.db" "$f"
-    wait_for "C3PO feedback records and no preference items"
-    assert_screen_has "prefscope critique ls collie_feedback"
+    wait_for "[feedback] 1/100"
+    assert_screen_has "collie_feedback"
+    assert_screen_lacks "This dataset is empty."
 fi
 echo PASS

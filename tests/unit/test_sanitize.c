@@ -173,6 +173,7 @@ main(void)
     struct strbuf e = STRBUF_INIT;
     text_sanitize("", 0, &e, 0);
     CHECK(e.p != NULL && e.len == 0);
+    CHECK(strcmp(sb_str(&e), "") == 0); /* ASan: reads past an unterminated buffer */
     sb_free(&e);
 
     /* Escape visualisation */
