@@ -138,6 +138,7 @@ check_fail "--metric expects" "$PS_BIN" -w "$W" icai compare byhuman --metric vi
 check_fail "nosuch" "$PS_BIN" -w "$W" icai nosuch --offline
 check_fail "unknown option" "$PS_BIN" -w "$W" icai d --bogus
 check_fail "no judgments to learn from" "$PS_BIN" -w "$W" icai nolabel --offline
+check_fail "no pairs labelled A or B by 'nobody'" "$PS_BIN" -w "$W" icai d --offline -a nobody
 # no workspace: nothing is created
 [ "$("$PS_BIN" -w "$T/none.db" icai ls --json)" = "[]" ] || { echo "ls without a workspace"; exit 1; }
 check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai show 1
