@@ -300,6 +300,7 @@ local function generate(model, opts, train, report)
       -- a reply that does not parse is recorded and retried once in a fresh cache slot
       report.generate_parse_failures = report.generate_parse_failures + 1
       local again = chat(model, opts, system, user, opts.max_tokens, 1)
+      report.calls.generate_retry = (report.calls.generate_retry or 0) + 1
       if again then list = M.parse_principles(again.text) end
     end
     b.add(res)
