@@ -300,6 +300,7 @@ local function generate(model, opts, train, report)
       -- a reply that does not parse is recorded and retried once in a fresh cache slot
       report.generate_parse_failures = report.generate_parse_failures + 1
       local again = chat(model, opts, system, user, opts.max_tokens, 1)
+      report.calls.generate_retry = (report.calls.generate_retry or 0) + 1
       if again then list = M.parse_principles(again.text) end
     end
     b.add(res)
@@ -390,47 +391,45 @@ local FLIP = { A = "B", B = "A", both = "both", neither = "neither", invalid = "
 
 -- votes[p][pair id] for one seed: relative to response 1 ("A") and 2 ("B").
 local function vote_seed(model, opts, principles, pairs_, s, report, b)
+  -- tasks hold only (pair, chunk start): the shuffled order is recomputed inside the
+  -- call from the seed, and votes are recorded as replies arrive, so memory stays
+  -- proportional to the votes themselves
   local tasks = {}
   for _, p in ipairs(pairs_) do
-    local order = {}
-    for i = 1, #principles do order[i] = i end
-    order = util.shuffle(order, mix(opts.seed, s, p.id))
-    for c = 1, #order, opts.batch do
-      local chunk = {}
-      for i = c, math.min(c + opts.batch - 1, #order) do chunk[#chunk + 1] = order[i] end
-      tasks[#tasks + 1] = { pair = p, chunk = chunk, flip = mix(opts.seed, s, p.id, c, 7) % 2 == 1 }
-    end
+    for c = 1, #principles, opts.batch do tasks[#tasks + 1] = { pair = p, c = c } end
   end
   local votes = {}
   for i = 1, #principles do votes[i] = {} end
-  local results = ps.map(tasks, function(t)
+  ps.map(tasks, function(t)
     local p = t.pair
-    local texts = {}
-    for k, i in ipairs(t.chunk) do texts[k] = principles[i].text end
+    local order = {}
+    for i = 1, #principles do order[i] = i end
+    order = util.shuffle(order, mix(opts.seed, s, p.id))
+    local chunk, texts = {}, {}
+    for i = t.c, math.min(t.c + opts.batch - 1, #order) do
+      chunk[#chunk + 1] = order[i]
+      texts[#texts + 1] = principles[order[i]].text
+    end
+    local flip = mix(opts.seed, s, p.id, t.c, 7) % 2 == 1
     local system, user = render(opts, "vote", {
       instruction = p.instruction, rules = rules_json(texts),
-      a = t.flip and p.b or p.a, b = t.flip and p.a or p.b,
+      a = flip and p.b or p.a, b = flip and p.a or p.b,
     })
     local res, err = chat(model, opts, system, user, opts.vote_max_tokens)
     b.add(res)
-    if not res then return { error = err } end
-    local list, any = M.parse_votes(res.text, #t.chunk)
-    return { votes = list, parsed = any, truncated = res.truncated }
-  end, { concurrency = opts.concurrency })
-  for ti, r in ipairs(results) do
-    local t = tasks[ti]
-    if r.error then
+    if not res then
       report.errors = report.errors + 1
-      report.first_error = report.first_error or r.error
-    else
-      if not r.parsed then report.vote_parse_failures = report.vote_parse_failures + 1 end
-      if r.truncated then report.truncated = report.truncated + 1 end
-      for k, i in ipairs(t.chunk) do
-        local v = r.votes[k]
-        votes[i][t.pair.id] = t.flip and FLIP[v] or v -- undo the position flip
-      end
+      report.first_error = report.first_error or err
+      return
     end
-  end
+    local list, any = M.parse_votes(res.text, #chunk)
+    if not any then report.vote_parse_failures = report.vote_parse_failures + 1 end
+    if res.truncated then report.truncated = report.truncated + 1 end
+    for k, i in ipairs(chunk) do
+      local v = list[k]
+      votes[i][p.id] = flip and FLIP[v] or v -- undo the position flip
+    end
+  end, { concurrency = opts.concurrency })
   return votes
 end
 

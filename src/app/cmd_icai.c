@@ -350,6 +350,14 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
         else
             n_unlab++;
     }
+    if (n_lab == 0) {
+        app_failf(app,
+                  "icai: %.200s: no pairs labelled A or B by '%.200s' (%d ties, %d unjudged; "
+                  "choose another with --annotator)",
+                  dataset, annot, n_tie, n_unlab);
+        free(lab);
+        goto out;
+    }
     int n_test = (int)floor(o->test_split * n_lab + 0.5);
     if (n_test >= n_lab)
         n_test = 0; /* nothing left to learn from: evaluate on the training pairs */

@@ -246,6 +246,14 @@ icai_print(struct app *app, struct store *st, const struct store_constitution *c
             if (isfinite(calls))
                 fprintf(out, ", %.0f LLM calls", calls);
             fputc('\n', out);
+            double gf = jnum(params, "generate_parse_failures"),
+                   vf = jnum(params, "vote_parse_failures"), tr = jnum(params, "truncated");
+            if (gf > 0 || vf > 0 || tr > 0)
+                fprintf(out,
+                        "  unparseable replies: %.0f generation, %.0f voting; %.0f cut off by the "
+                        "token "
+                        "limit (--max-tokens)\n",
+                        gf > 0 ? gf : 0, vf > 0 ? vf : 0, tr > 0 ? tr : 0);
             const cJSON *f = cJSON_GetObjectItemCaseSensitive(params, "filter");
             if (f)
                 fprintf(out, "  filter: %srelevance %s >= %g, invalid <= %g, top %.0f\n",

@@ -105,6 +105,22 @@ assert [p["stats"] for p in a["principles"]] == [p["stats"] for p in b["principl
 P
 printf '%s\n' '{"prompt":"p","responses":[{"text":"a"},{"text":"b"}]}' >"$T/nolabel.jsonl"
 "$PS_BIN" -w "$W" import --name nolabel "$T/nolabel.jsonl" >/dev/null 2>&1
+# the AnnotatedPairs file reads back through prefscope's own AP importer: every A/B
+# vote becomes a judgment of a principle annotator, the reference (read back as the
+# default annotator, "dataset") keeps its labels
+"$PS_BIN" -w "$T/rt.db" import --name rt "$T/ap.json" >/dev/null 2>&1
+python3 - "$W" "$T/rt.db" <<'P'
+import sqlite3, sys
+src, rt = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+(cid,) = src.execute("SELECT id FROM constitution WHERE name = 'byhuman'").fetchone()
+votes = dict(src.execute("""SELECT p.text, count(*) FROM principle p JOIN principle_vote v ON v.principle_id = p.id
+    WHERE p.constitution_id = ? AND v.vote IN ('A', 'B') GROUP BY p.text""", (cid,)).fetchall())
+back = dict(rt.execute("""SELECT annotator, count(*) FROM judgment WHERE verdict IN ('A', 'B')
+    AND annotator LIKE 'principle:%' GROUP BY annotator""").fetchall())
+assert {"principle:" + t: n for t, n in votes.items()} == back, (votes, back)
+ref = dict(rt.execute("SELECT verdict, count(*) FROM judgment WHERE annotator = 'dataset' GROUP BY verdict").fetchall())
+assert ref.get("A", 0) + ref.get("B", 0) == 54, ref
+P
 # errors: one line on stderr, non-zero exit
 check_fail() { # expected-substring, command...
   local want="$1"; shift
@@ -122,6 +138,7 @@ check_fail "--metric expects" "$PS_BIN" -w "$W" icai compare byhuman --metric vi
 check_fail "nosuch" "$PS_BIN" -w "$W" icai nosuch --offline
 check_fail "unknown option" "$PS_BIN" -w "$W" icai d --bogus
 check_fail "no judgments to learn from" "$PS_BIN" -w "$W" icai nolabel --offline
+check_fail "no pairs labelled A or B by 'nobody'" "$PS_BIN" -w "$W" icai d --offline -a nobody
 # no workspace: nothing is created
 [ "$("$PS_BIN" -w "$T/none.db" icai ls --json)" = "[]" ] || { echo "ls without a workspace"; exit 1; }
 check_fail "no workspace at" "$PS_BIN" -w "$T/none.db" icai show 1

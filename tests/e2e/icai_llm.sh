@@ -167,6 +167,18 @@ assert sum(1 for p in c1["principles"] if p["rank"]) == 5
 assert any(p["stats"].get("reason") == "merged by re-clustering" for p in c1["principles"])
 P
 
+# --summarize: an LLM summary of each cluster replaces the member nearest its centre
+"${PS[@]}" icai orth --model fake --clusters 6 --seed 3 --summarize --name summ --json >"$T/summ.json" 2>"$T/summ.err" \
+  || { cat "$T/summ.err"; exit 1; }
+python3 - "$T/summ.json" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+top = sorted(p["text"] for p in c["principles"] if 0 < p["rank"] <= 3)
+assert top == sorted(["Select the response about a cat rather than a dog",
+                      "Select the response choosing blue rather than green",
+                      "Select the response choosing lemon rather than raspberry"]), top
+P
+
 # an embedding model instead of TF-IDF (the fake server's vectors are arbitrary: this
 # checks the path, not the clusters)
 "${PS[@]}" icai orth --model fake --embed-model fake --clusters 6 --seed 3 --name emb --json >"$T/emb.json" 2>"$T/emb.err" \

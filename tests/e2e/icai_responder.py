@@ -133,7 +133,25 @@ def judge(prompt):
     return "Output (a)" if h(a + b) % 2 else "Output (b)"
 
 
+SUMMARIES = {"pet": "Select the response about a cat rather than a dog",
+             "colour": "Select the response choosing blue rather than green",
+             "flavour": "Select the response choosing lemon rather than raspberry"}
+
+
+def summarize(prompt):
+    rules = section(prompt, "Rules:", ["Answer with"])
+    topics = [topic_of_rule(line) for line in rules.splitlines() if line.strip()]
+    topics = [t for t in topics if t]
+    if topics:
+        text = SUMMARIES[max(set(topics), key=topics.count)]
+    else:
+        text = rules.splitlines()[0].lstrip("- ").strip()
+    return shape({"principle": text}, prompt)
+
+
 def reply(prompt, body):
+    if "mean roughly the same thing" in prompt:
+        return summarize(prompt)
     if "Selected sample:" in prompt:
         return generate(prompt)
     if "Sample A:" in prompt and "Rules:" in prompt:
