@@ -951,6 +951,15 @@ crit_lua_cmd(struct app *app, int argc, char **argv, const char *sub, const char
         app_fail(app);
         goto out;
     }
+    for (int i = 0; i < kv.n; i++)
+        if (strncmp(kv.v[i], "out_from=", 9) == 0) {
+            int64_t ds;
+            if (store_dataset_find(app_store(app), kv.v[i] + 9, &ds, &app->err) != PS_OK) {
+                ps_error_prefix(&app->err, "critique gen: --out-from: ");
+                app_fail(app);
+                goto out;
+            }
+        }
     status = run_lua(app, sub, &kv);
 out:
     kv_free(&kv);

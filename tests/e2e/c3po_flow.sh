@@ -348,6 +348,41 @@ assert [r["scopes"][s]["n"] for s in ("in", "near", "out")] == [2, 1, 1], r["sco
 assert all(r["scopes"][s]["rate"] == 1 for s in ("in", "near", "out")), r["scopes"]
 PY
 
+# 6c. the LLM proposes domain and effect (recorded as an edit by llm:<model>);
+#     out-of-scope prompts sampled from a dataset; a model as the evaluated candidate
+printf '%s\n' '{"prompt": "Name a river.", "chosen": "Nile", "rejected": "x"}' \
+    '{"prompt": "Two plus two?", "chosen": "4", "rejected": "5"}' \
+    '{"prompt": "Spell cat.", "chosen": "c-a-t", "rejected": "k"}' > general.jsonl
+ps import --name general general.jsonl > /dev/null 2>&1 || bad "import general"
+ps critique new "Write haiku when describing the weather" --json > new7.json
+FB7=$(json 'd["id"]' < new7.json)
+ps critique gen "$FB7" --model fake --stage split > /dev/null 2>&1 || bad "split stage"
+cat > split.lua <<L
+local f = ps.c3po.feedback($FB7)
+assert(f.domain == "the domain of Write haiku when describing th" and f.effect == "the effect of Write haiku when describing th", f.domain)
+local e = ps.c3po.edits("feedback", $FB7)
+assert(#e == 2 and e[1].author == "llm:fake" and e[1].old_value == nil, #e)
+L
+ps run split.lua || bad "LLM-proposed domain/effect"
+ps critique gen "$FB7" --model fake --categories 1 --in 1 --near 1 --out 3 --out-from general --json > gen7.json 2> gen7.err \
+    || bad "gen --out-from: $(cat gen7.err)"
+ps critique show "$FB7" --scope out --json > out7.json
+python3 - out7.json <<'PY' || bad "out-of-scope prompts from a dataset"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(i["prompt"] for i in d["items"]) == ["Name a river.", "Spell cat.", "Two plus two?"], d["items"]
+assert all(i["meta"]["provenance"]["prompt"]["dataset"] == "general" for i in d["items"])
+PY
+ps critique eval "$FB7" --split all --candidate model:fake --judge fake --json > ev7.json || bad "eval model candidate"
+python3 - ev7.json <<'PY' || bad "model candidate scores"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["candidate"] == "model:fake" and [r["scopes"][s]["n"] for s in ("in", "near", "out")] == [1, 1, 3], r
+# the model answers like the baseline: the fake judge prefers response 1 in both orders
+assert all(r["scopes"][s]["consistency"] == 0 for s in ("in", "near", "out")), r["scopes"]
+PY
+fails_with 1 "no dataset|nope" ps critique gen "$FB7" --model fake --out 9 --out-from nope
+
 # 7. kill -9 in the middle of a run loses nothing: the rerun finishes from the cache
 ps critique new "Resume me" --domain "resume domain" --effect "resume effect" --json > new4.json
 FB4=$(json 'd["id"]' < new4.json)
