@@ -50,6 +50,13 @@ ps() { "$PS_BIN" -w "$T/ws.db" --config "$T/cfg.lua" "$@"; }
 export PREFSCOPE_PROGRESS=0
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+for sub in new ls show gen review export eval; do
+    ps critique $sub --help > help.txt 2> help.err || bad "critique $sub --help: exit $?"
+    head -1 help.txt | grep -q "^usage: prefscope critique $sub" || bad "critique $sub --help: $(head -1 help.txt)"
+    [ -s help.err ] && bad "critique $sub --help wrote to stderr"
+done
+"$PS_BIN" --help | grep -q "^  critique " || bad "critique missing from prefscope --help"
+
 # 1. a feedback whose first category answer is short: topped up, never aborted
 ps critique new "Use sports analogies in motivational emails" --domain "motivational emails SHORTCATS" \
     --effect "use sports analogies" --json > new1.json || bad "critique new"
@@ -386,11 +393,16 @@ fails_with 1 "no dataset|nope" ps critique gen "$FB7" --model fake --out 9 --out
 # 7. kill -9 in the middle of a run loses nothing: the rerun finishes from the cache
 ps critique new "Resume me" --domain "resume domain" --effect "resume effect" --json > new4.json
 FB4=$(json 'd["id"]' < new4.json)
-ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 > /dev/null 2>&1 &
-GEN=$!
+# (in a subshell, so the shell's "Killed" notice goes to /dev/null)
+(
+    ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 > /dev/null 2>&1 &
+    echo $! > gen.pid
+    wait
+) 2> /dev/null &
+OUTER=$!
 sleep 2
-kill -9 $GEN 2> /dev/null
-{ wait $GEN; } 2> /dev/null
+kill -9 "$(cat gen.pid)" 2> /dev/null
+wait $OUTER 2> /dev/null
 ps critique show "$FB4" --json | json 'sum(1 for i in d["items"] if i["revised"])' > partial.txt
 ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 --json > gen5.json 2> gen5.err \
     || bad "resume after kill -9: $(cat gen5.err)"
