@@ -107,6 +107,8 @@ static const char review_usage[] =
     "                                  in_context or cot (FIELD=@FILE reads a file)\n"
     "  --edit FIELD                    edit a field in $EDITOR\n"
     "  --undo                          revert the item's latest edit\n"
+    "  --set-feedback FIELD=VALUE      edit the feedback itself: feedback, domain, effect,\n"
+    "                                  scope, type or metric (no items)\n"
     "  --regenerate --model M          new baseline and revision (the old ones stay\n"
     "                                  in the edit history); --dry-run counts the calls\n"
     "Every edit is stored with its author (default human:$USER) and time.\n";
@@ -185,6 +187,7 @@ enum {
     OPT_JUDGE,
     OPT_LIMIT,
     OPT_RUN,
+    OPT_SET_FB,
 };
 
 static int
@@ -1048,6 +1051,7 @@ crit_review(struct app *app, int argc, char **argv)
         {"author", required_argument, NULL, OPT_AUTHOR},
         {"all-pending", no_argument, NULL, OPT_ALL_PENDING},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"set-feedback", required_argument, NULL, OPT_SET_FB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1066,6 +1070,7 @@ crit_review(struct app *app, int argc, char **argv)
         case OPT_UNDO:
         case OPT_REGENERATE: action = c; break;
         case OPT_SET:
+        case OPT_SET_FB:
             action = c;
             set = optarg;
             break;
@@ -1103,6 +1108,54 @@ crit_review(struct app *app, int argc, char **argv)
     struct store *st = app_store(app);
     if (!st) {
         app_fail(app);
+        goto out;
+    }
+    if (action == OPT_SET_FB) {
+        /* an edit of the feedback itself (the LLM's domain/effect proposal, ...) */
+        const char *eq = strchr(set, '=');
+        if (!eq || optind + 1 != argc) {
+            app_failf(app, "critique review: --set-feedback expects FIELD=VALUE and no items");
+            goto out;
+        }
+        char *field = xstrndup(set, (size_t)(eq - set));
+        char *val = eq[1] == '@' ? sb_read_file(eq + 2) : xstrdup(eq + 1);
+        char who[256];
+        const char *u = getenv("PREFSCOPE_USER");
+        if (!u || !*u)
+            u = getenv("USER");
+        snprintf(who, sizeof who, "human:%s", u && *u ? u : "me");
+        int rc = PS_OK;
+        if (!val)
+            rc = ps_error(&app->err, PS_ERR_IO, "critique review: cannot read '%.200s'", eq + 2);
+        if (rc == PS_OK && strcmp(field, "metric") == 0 && *val) {
+            struct metric_spec ms;
+            rc = metric_spec_parse(val, &ms, &app->err);
+            metric_spec_free(&ms);
+        }
+        if (rc == PS_OK && (strcmp(field, "meta") == 0 || strcmp(field, "status") == 0))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: --set-feedback edits feedback, domain, effect, scope, "
+                          "type or metric");
+        if (rc == PS_OK && strcmp(field, "scope") == 0 && strcmp(val, "global") &&
+            strcmp(val, "regional") && strcmp(val, "local"))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: scope is global, regional "
+                          "or local");
+        if (rc == PS_OK && strcmp(field, "type") == 0 && strcmp(val, "qualitative") &&
+            strcmp(val, "quantitative"))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: type is qualitative or quantitative");
+        if (rc == PS_OK)
+            rc = store_crit_feedback_set(st, fb, field, *val ? val : NULL, author ? author : who,
+                                         &app->err);
+        free(field);
+        free(val);
+        if (rc != PS_OK) {
+            app_fail(app);
+            goto out;
+        }
+        printf("feedback %lld updated\n", (long long)fb);
+        status = 0;
         goto out;
     }
     if (!action) {

@@ -371,6 +371,12 @@ local e = ps.c3po.edits("feedback", $FB7)
 assert(#e == 2 and e[1].author == "llm:fake" and e[1].old_value == nil, #e)
 L
 ps run split.lua || bad "LLM-proposed domain/effect"
+ps critique review "$FB7" --set-feedback "domain=describing the weather" --author human:ann > /dev/null \
+    || bad "--set-feedback"
+[ "$(ps run - <<< "local e = ps.c3po.edits('feedback', $FB7); io.write(e[3].author, '|', e[3].old_value, '|', ps.c3po.feedback($FB7).domain)")" \
+    = "human:ann|the domain of Write haiku when describing th|describing the weather" ] || bad "feedback edit history"
+fails_with 1 "metric spec" ps critique review "$FB7" --set-feedback 'metric=length('
+fails_with 1 "global, regional" ps critique review "$FB7" --set-feedback 'scope=everywhere' 
 ps critique gen "$FB7" --model fake --categories 1 --in 1 --near 1 --out 3 --out-from general --json > gen7.json 2> gen7.err \
     || bad "gen --out-from: $(cat gen7.err)"
 ps critique show "$FB7" --scope out --json > out7.json
