@@ -4,6 +4,7 @@
  * gen, eval, export and review --regenerate run the Lua pipeline
  * (lua-modules/prefscope/c3po.lua, through c3po_cli.lua) with the options checked
  * here.  docs/critiques.md is the user documentation. */
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -402,6 +403,35 @@ put_text(const char *s, int oneline)
     sb_free(&sb);
 }
 
+/* Columns printed as JSON numbers; every other column is a string (a prompt or a
+ * baseline may well be "4"). */
+static int
+is_numeric_col(const char *name)
+{
+    static const char *const cols[] = {
+        "id",        "feedback_id", "category_id",     "n_in",
+        "n_near",    "n_out",       "accepted",        "rejected",
+        "pending",   "failed",      "n_categories",    "n_edits",
+        "target_id", "undone",      "critique_id",     "swap",
+        "success",   "score",       "baseline_metric", "candidate_metric",
+        NULL};
+    for (int i = 0; cols[i]; i++)
+        if (strcmp(name, cols[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* meta is written by our encoders, but a script may store any text there. */
+static int
+is_json(const char *v)
+{
+    if (*v != '{' && *v != '[')
+        return 0;
+    cJSON *j = cJSON_Parse(v);
+    cJSON_Delete(j);
+    return j != NULL;
+}
+
 static void
 json_row(struct strbuf *sb, const struct store_row *row)
 {
@@ -414,10 +444,9 @@ json_row(struct strbuf *sb, const struct store_row *row)
         const char *v = row->vals[i];
         if (!v)
             sb_puts(sb, "null");
-        else if (strcmp(row->names[i], "meta") == 0 && (*v == '{' || *v == '['))
-            sb_puts(sb, v); /* stored by sqlite's json functions or our encoder: valid JSON */
-        else if (strspn(v, "0123456789") == strlen(v) && *v && strcmp(row->names[i], "prompt") &&
-                 strcmp(row->names[i], "feedback") && strcmp(row->names[i], "text"))
+        else if (strcmp(row->names[i], "meta") == 0 && is_json(v))
+            sb_puts(sb, v);
+        else if (is_numeric_col(row->names[i]) && *v && strspn(v, "0123456789.-e") == strlen(v))
             sb_puts(sb, v);
         else
             sb_json_str(sb, v, strlen(v));

@@ -182,6 +182,17 @@ assert(e[5].author == "undo:human:bob" and e[5].new_value == "first edit")
 assert(e[1].created_at:match("^%d%d%d%d%-%d%d%-%d%dT"))
 L
 ps run edits.lua || { bad "edit history"; ps run - <<< "print(ps.inspect(ps.c3po.edits(\"critique\", $ITEM), {depth = 4}))"; echo "ORIG=$ORIG"; }
+# digits stay strings in show --json; a meta that is not JSON is a string
+ps critique review "$FB1" "$ITEM" --set "critique=42" > /dev/null
+ps run - <<< "ps.c3po.feedback_edit($FB1, 'meta', '{not json')" || bad "meta edit"
+ps critique show "$FB1" --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d['feedback']['meta'] == '{not json' and isinstance(d['feedback']['id'], int), d['feedback']
+it = [i for i in d['items'] if i['id'] == $ITEM][0]
+assert it['critique'] == '42', it['critique']
+" || bad "show --json types"
+ps critique review "$FB1" "$ITEM" --undo > /dev/null
 # regenerate one item: a fresh sample (not the cached answer), the old texts kept in
 # the history, the item back to pending
 ps critique review "$FB1" "$ITEM" --accept > /dev/null
