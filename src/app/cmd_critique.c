@@ -4,6 +4,7 @@
  * gen, eval, export and review --regenerate run the Lua pipeline
  * (lua-modules/prefscope/c3po.lua, through c3po_cli.lua) with the options checked
  * here.  docs/critiques.md is the user documentation. */
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,6 +109,8 @@ static const char review_usage[] =
     "                                  in_context or cot (FIELD=@FILE reads a file)\n"
     "  --edit FIELD                    edit a field in $EDITOR\n"
     "  --undo                          revert the item's latest edit\n"
+    "  --set-feedback FIELD=VALUE      edit the feedback itself: feedback, domain, effect,\n"
+    "                                  scope, type or metric (no items)\n"
     "  --regenerate --model M          new baseline and revision (the old ones stay\n"
     "                                  in the edit history); --dry-run counts the calls\n"
     "Every edit is stored with its author (default human:$USER) and time.\n";
@@ -186,6 +189,7 @@ enum {
     OPT_JUDGE,
     OPT_LIMIT,
     OPT_RUN,
+    OPT_SET_FB,
 };
 
 static int
@@ -396,6 +400,35 @@ put_text(const char *s, int oneline)
     sb_free(&sb);
 }
 
+/* Columns printed as JSON numbers; every other column is a string (a prompt or a
+ * baseline may well be "4"). */
+static int
+is_numeric_col(const char *name)
+{
+    static const char *const cols[] = {
+        "id",        "feedback_id", "category_id",     "n_in",
+        "n_near",    "n_out",       "accepted",        "rejected",
+        "pending",   "failed",      "n_categories",    "n_edits",
+        "target_id", "undone",      "critique_id",     "swap",
+        "success",   "score",       "baseline_metric", "candidate_metric",
+        NULL};
+    for (int i = 0; cols[i]; i++)
+        if (strcmp(name, cols[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* meta is written by our encoders, but a script may store any text there. */
+static int
+is_json(const char *v)
+{
+    if (*v != '{' && *v != '[')
+        return 0;
+    cJSON *j = cJSON_Parse(v);
+    cJSON_Delete(j);
+    return j != NULL;
+}
+
 static void
 json_row(struct strbuf *sb, const struct store_row *row)
 {
@@ -408,10 +441,9 @@ json_row(struct strbuf *sb, const struct store_row *row)
         const char *v = row->vals[i];
         if (!v)
             sb_puts(sb, "null");
-        else if (strcmp(row->names[i], "meta") == 0 && (*v == '{' || *v == '['))
-            sb_puts(sb, v); /* stored by sqlite's json functions or our encoder: valid JSON */
-        else if (strspn(v, "0123456789") == strlen(v) && *v && strcmp(row->names[i], "prompt") &&
-                 strcmp(row->names[i], "feedback") && strcmp(row->names[i], "text"))
+        else if (strcmp(row->names[i], "meta") == 0 && is_json(v))
+            sb_puts(sb, v);
+        else if (is_numeric_col(row->names[i]) && *v && strspn(v, "0123456789.-e") == strlen(v))
             sb_puts(sb, v);
         else
             sb_json_str(sb, v, strlen(v));
@@ -948,6 +980,15 @@ crit_lua_cmd(struct app *app, int argc, char **argv, const char *sub, const char
         app_fail(app);
         goto out;
     }
+    for (int i = 0; i < kv.n; i++)
+        if (strncmp(kv.v[i], "out_from=", 9) == 0) {
+            int64_t ds;
+            if (store_dataset_find(app_store(app), kv.v[i] + 9, &ds, &app->err) != PS_OK) {
+                ps_error_prefix(&app->err, "critique gen: --out-from: ");
+                app_fail(app);
+                goto out;
+            }
+        }
     status = run_lua(app, sub, &kv);
 out:
     kv_free(&kv);
@@ -1036,6 +1077,7 @@ crit_review(struct app *app, int argc, char **argv)
         {"author", required_argument, NULL, OPT_AUTHOR},
         {"all-pending", no_argument, NULL, OPT_ALL_PENDING},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"set-feedback", required_argument, NULL, OPT_SET_FB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1054,6 +1096,7 @@ crit_review(struct app *app, int argc, char **argv)
         case OPT_UNDO:
         case OPT_REGENERATE: action = c; break;
         case OPT_SET:
+        case OPT_SET_FB:
             action = c;
             set = optarg;
             break;
@@ -1091,6 +1134,54 @@ crit_review(struct app *app, int argc, char **argv)
     struct store *st = app_store(app);
     if (!st) {
         app_fail(app);
+        goto out;
+    }
+    if (action == OPT_SET_FB) {
+        /* an edit of the feedback itself (the LLM's domain/effect proposal, ...) */
+        const char *eq = strchr(set, '=');
+        if (!eq || optind + 1 != argc) {
+            app_failf(app, "critique review: --set-feedback expects FIELD=VALUE and no items");
+            goto out;
+        }
+        char *field = xstrndup(set, (size_t)(eq - set));
+        char *val = eq[1] == '@' ? sb_read_file(eq + 2) : xstrdup(eq + 1);
+        char who[256];
+        const char *u = getenv("PREFSCOPE_USER");
+        if (!u || !*u)
+            u = getenv("USER");
+        snprintf(who, sizeof who, "human:%s", u && *u ? u : "me");
+        int rc = PS_OK;
+        if (!val)
+            rc = ps_error(&app->err, PS_ERR_IO, "critique review: cannot read '%.200s'", eq + 2);
+        if (rc == PS_OK && strcmp(field, "metric") == 0 && *val) {
+            struct metric_spec ms;
+            rc = metric_spec_parse(val, &ms, &app->err);
+            metric_spec_free(&ms);
+        }
+        if (rc == PS_OK && (strcmp(field, "meta") == 0 || strcmp(field, "status") == 0))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: --set-feedback edits feedback, domain, effect, scope, "
+                          "type or metric");
+        if (rc == PS_OK && strcmp(field, "scope") == 0 && strcmp(val, "global") &&
+            strcmp(val, "regional") && strcmp(val, "local"))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: scope is global, regional "
+                          "or local");
+        if (rc == PS_OK && strcmp(field, "type") == 0 && strcmp(val, "qualitative") &&
+            strcmp(val, "quantitative"))
+            rc = ps_error(&app->err, PS_ERR_USAGE,
+                          "critique review: type is qualitative or quantitative");
+        if (rc == PS_OK)
+            rc = store_crit_feedback_set(st, fb, field, *val ? val : NULL, author ? author : who,
+                                         &app->err);
+        free(field);
+        free(val);
+        if (rc != PS_OK) {
+            app_fail(app);
+            goto out;
+        }
+        printf("feedback %lld updated\n", (long long)fb);
+        status = 0;
         goto out;
     }
     if (!action) {

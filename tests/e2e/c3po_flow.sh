@@ -50,6 +50,13 @@ ps() { "$PS_BIN" -w "$T/ws.db" --config "$T/cfg.lua" "$@"; }
 export PREFSCOPE_PROGRESS=0
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+for sub in new ls show gen review export eval; do
+    ps critique $sub --help > help.txt 2> help.err || bad "critique $sub --help: exit $?"
+    head -1 help.txt | grep -q "^usage: prefscope critique $sub" || bad "critique $sub --help: $(head -1 help.txt)"
+    [ -s help.err ] && bad "critique $sub --help wrote to stderr"
+done
+"$PS_BIN" --help | grep -q "^  critique " || bad "critique missing from prefscope --help"
+
 # 1. a feedback whose first category answer is short: topped up, never aborted
 ps critique new "Use sports analogies in motivational emails" --domain "motivational emails SHORTCATS" \
     --effect "use sports analogies" --json > new1.json || bad "critique new"
@@ -175,6 +182,17 @@ assert(e[5].author == "undo:human:bob" and e[5].new_value == "first edit")
 assert(e[1].created_at:match("^%d%d%d%d%-%d%d%-%d%dT"))
 L
 ps run edits.lua || { bad "edit history"; ps run - <<< "print(ps.inspect(ps.c3po.edits(\"critique\", $ITEM), {depth = 4}))"; echo "ORIG=$ORIG"; }
+# digits stay strings in show --json; a meta that is not JSON is a string
+ps critique review "$FB1" "$ITEM" --set "critique=42" > /dev/null
+ps run - <<< "ps.c3po.feedback_edit($FB1, 'meta', '{not json')" || bad "meta edit"
+ps critique show "$FB1" --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d['feedback']['meta'] == '{not json' and isinstance(d['feedback']['id'], int), d['feedback']
+it = [i for i in d['items'] if i['id'] == $ITEM][0]
+assert it['critique'] == '42', it['critique']
+" || bad "show --json types"
+ps critique review "$FB1" "$ITEM" --undo > /dev/null
 # regenerate one item: a fresh sample (not the cached answer), the old texts kept in
 # the history, the item back to pending
 ps critique review "$FB1" "$ITEM" --accept > /dev/null
@@ -348,14 +366,60 @@ assert [r["scopes"][s]["n"] for s in ("in", "near", "out")] == [2, 1, 1], r["sco
 assert all(r["scopes"][s]["rate"] == 1 for s in ("in", "near", "out")), r["scopes"]
 PY
 
+# 6c. the LLM proposes domain and effect (recorded as an edit by llm:<model>);
+#     out-of-scope prompts sampled from a dataset; a model as the evaluated candidate
+printf '%s\n' '{"prompt": "Name a river.", "chosen": "Nile", "rejected": "x"}' \
+    '{"prompt": "Two plus two?", "chosen": "4", "rejected": "5"}' \
+    '{"prompt": "Spell cat.", "chosen": "c-a-t", "rejected": "k"}' > general.jsonl
+ps import --name general general.jsonl > /dev/null 2>&1 || bad "import general"
+ps critique new "Write haiku when describing the weather" --json > new7.json
+FB7=$(json 'd["id"]' < new7.json)
+ps critique gen "$FB7" --model fake --stage split > /dev/null 2>&1 || bad "split stage"
+cat > split.lua <<L
+local f = ps.c3po.feedback($FB7)
+assert(f.domain == "the domain of Write haiku when describing th" and f.effect == "the effect of Write haiku when describing th", f.domain)
+local e = ps.c3po.edits("feedback", $FB7)
+assert(#e == 2 and e[1].author == "llm:fake" and e[1].old_value == nil, #e)
+L
+ps run split.lua || bad "LLM-proposed domain/effect"
+ps critique review "$FB7" --set-feedback "domain=describing the weather" --author human:ann > /dev/null \
+    || bad "--set-feedback"
+[ "$(ps run - <<< "local e = ps.c3po.edits('feedback', $FB7); io.write(e[3].author, '|', e[3].old_value, '|', ps.c3po.feedback($FB7).domain)")" \
+    = "human:ann|the domain of Write haiku when describing th|describing the weather" ] || bad "feedback edit history"
+fails_with 1 "metric spec" ps critique review "$FB7" --set-feedback 'metric=length('
+fails_with 1 "global, regional" ps critique review "$FB7" --set-feedback 'scope=everywhere' 
+ps critique gen "$FB7" --model fake --categories 1 --in 1 --near 1 --out 3 --out-from general --json > gen7.json 2> gen7.err \
+    || bad "gen --out-from: $(cat gen7.err)"
+ps critique show "$FB7" --scope out --json > out7.json
+python3 - out7.json <<'PY' || bad "out-of-scope prompts from a dataset"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(i["prompt"] for i in d["items"]) == ["Name a river.", "Spell cat.", "Two plus two?"], d["items"]
+assert all(i["meta"]["provenance"]["prompt"]["dataset"] == "general" for i in d["items"])
+PY
+ps critique eval "$FB7" --split all --candidate model:fake --judge fake --json > ev7.json || bad "eval model candidate"
+python3 - ev7.json <<'PY' || bad "model candidate scores"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["candidate"] == "model:fake" and [r["scopes"][s]["n"] for s in ("in", "near", "out")] == [1, 1, 3], r
+# the model answers like the baseline: the fake judge prefers response 1 in both orders
+assert all(r["scopes"][s]["consistency"] == 0 for s in ("in", "near", "out")), r["scopes"]
+PY
+fails_with 1 "no dataset|nope" ps critique gen "$FB7" --model fake --out 9 --out-from nope
+
 # 7. kill -9 in the middle of a run loses nothing: the rerun finishes from the cache
 ps critique new "Resume me" --domain "resume domain" --effect "resume effect" --json > new4.json
 FB4=$(json 'd["id"]' < new4.json)
-ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 > /dev/null 2>&1 &
-GEN=$!
+# (in a subshell, so the shell's "Killed" notice goes to /dev/null)
+(
+    ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 > /dev/null 2>&1 &
+    echo $! > gen.pid
+    wait
+) 2> /dev/null &
+OUTER=$!
 sleep 2
-kill -9 $GEN 2> /dev/null
-{ wait $GEN; } 2> /dev/null
+kill -9 "$(cat gen.pid)" 2> /dev/null
+wait $OUTER 2> /dev/null
 ps critique show "$FB4" --json | json 'sum(1 for i in d["items"] if i["revised"])' > partial.txt
 ps critique gen "$FB4" --model slow --categories 2 --in 40 --near 40 --out 40 --out-batch 40 --json > gen5.json 2> gen5.err \
     || bad "resume after kill -9: $(cat gen5.err)"
