@@ -21,7 +21,7 @@ static const char export_usage[] =
     "  annotated-pairs     AnnotatedPairs v2 JSON (ICAI / feedback-forensics)\n"
     "\n"
     "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
-    "                      else the first annotator)\n"
+    "                      else the first annotator that judged)\n"
     "\n"
     "Whatever a format cannot hold (ties in trl, ratings, groups of more than two\n"
     "responses...) is counted on stderr.\n"
