@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "formats/formats.h"
@@ -572,8 +573,11 @@ find_context(void *ud, const struct store_item *it, struct ps_err *err)
 void
 export_report(const struct export_result *res, const char *format, FILE *f)
 {
+    struct strbuf who = STRBUF_INIT; /* an annotator name comes from the data */
+    text_sanitize(res->annotator, strlen(res->annotator), &who, TEXT_SAN_ONELINE);
     fprintf(f, "exported %ld rows from %ld items (verdicts of '%s')\n", res->rows, res->items,
-            res->annotator);
+            sb_str(&who));
+    sb_free(&who);
     if (res->messages_for_context)
         fprintf(f,
                 "%s: %ld items have a system prompt or a history: every prompt is written as"

@@ -97,6 +97,11 @@ check(p.returncode != 0, "missing b")
 p = run("import", "--name", "miss4", "--join", "a=answers.jsonl:question_id+model",
         "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "reviews_miss.jsonl")
 check("--join a: 1 record without a match (first keys: \"999+zz\")" in p.stderr, f"miss note: {p.stderr}")
+# a hostile key is shown without its terminal controls
+write("hostile.jsonl", rev[:2] + [{"question_id": 7, "model": "\x1b[31mred\x07", "score": 1}])
+p = run("import", "--name", "hostile", "--join", "a=answers.jsonl:question_id+model",
+        "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "hostile.jsonl")
+check("1 record without a match" in p.stderr and "\x1b" not in p.stderr and "\x07" not in p.stderr, f"hostile key: {p.stderr!r}")
 write("nomatch.jsonl", [{"question_id": 1, "model": "x"}, {"question_id": 2, "model": "y"}])
 p = run("import", "--name", "none", "--join", "a=answers.jsonl:question_id+model",
         "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "nomatch.jsonl", ok=False)
