@@ -25,7 +25,7 @@ static const char export_usage[] =
     "                      item has a system prompt or history\n"
     "\n"
     "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
-    "                      else the first annotator)\n"
+    "                      else the first annotator that judged)\n"
     "  -o, --output FILE   write to FILE (complete or not at all: a temporary file is\n"
     "                      renamed over it at the end) instead of stdout; - is stdout\n"
     "  -w, --workspace F   workspace file\n"

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "formats/formats.h"
 #include "formats/parquet_write.h"
+#include "store/judgments.h"
 #include "store/store.h"
 
 enum export_kind { EX_TRL, EX_TRL_CONV, EX_KTO, EX_JSONL, EX_CSV, EX_AP };
@@ -572,8 +574,11 @@ find_context(void *ud, const struct store_item *it, struct ps_err *err)
 void
 export_report(const struct export_result *res, const char *format, FILE *f)
 {
+    struct strbuf who = STRBUF_INIT; /* an annotator name comes from the data */
+    text_sanitize(res->annotator, strlen(res->annotator), &who, TEXT_SAN_ONELINE);
     fprintf(f, "exported %ld rows from %ld items (verdicts of '%s')\n", res->rows, res->items,
-            res->annotator);
+            sb_str(&who));
+    sb_free(&who);
     if (res->messages_for_context)
         fprintf(f,
                 "%s: %ld items have a system prompt or a history: every prompt is written as"
@@ -612,6 +617,15 @@ export_report(const struct export_result *res, const char *format, FILE *f)
     sb_free(&sb);
 }
 
+/* store_judgment_keys callback: note that there is one, and stop. */
+static int
+any_judgment(void *ud, int64_t item_id, int64_t resp_a, int64_t resp_b)
+{
+    (void)item_id, (void)resp_a, (void)resp_b;
+    *(int *)ud = 1;
+    return 1;
+}
+
 int
 export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *opts, FILE *out,
                struct export_result *res, struct ps_err *err)
@@ -639,14 +653,32 @@ export_dataset(struct store *st, int64_t dataset_id, const struct export_opts *o
     struct store_dataset d;
     if (store_dataset_get(st, dataset_id, &d, err) != PS_OK)
         return err->code;
-    /* whose verdicts decide: the requested annotator, else 'dataset', else the first one */
+    /* whose verdicts decide: the requested annotator, else 'dataset', else the first one
+     * (of those that judged: an annotator with only ratings decides nothing) */
     if (opts->annotator) {
         snprintf(res->annotator, sizeof res->annotator, "%s", opts->annotator);
-    } else if (strstr(d.annotators, "dataset")) {
-        snprintf(res->annotator, sizeof res->annotator, "dataset");
     } else {
-        size_t n = strcspn(d.annotators, ",");
-        snprintf(res->annotator, sizeof res->annotator, "%.*s", (int)n, d.annotators);
+        char first[128] = "";
+        const char *a = d.annotators;
+        while (*a) {
+            size_t n = strcspn(a, ",");
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)n, a);
+            int judged = 0;
+            if (store_judgment_keys(st, dataset_id, name, any_judgment, &judged, err) != PS_OK &&
+                !judged) {
+                store_dataset_free(&d);
+                return err->code;
+            }
+            if (judged && !first[0])
+                snprintf(first, sizeof first, "%s", name);
+            if (judged && !strcmp(name, "dataset")) {
+                snprintf(first, sizeof first, "dataset");
+                break;
+            }
+            a += n + (a[n] == ',');
+        }
+        snprintf(res->annotator, sizeof res->annotator, "%s", first[0] ? first : "dataset");
     }
     store_dataset_free(&d);
     x.annotator = res->annotator;

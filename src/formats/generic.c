@@ -514,6 +514,13 @@ fmt_generic_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
         return err->code;
 
     const char *label;
+    const struct field_map_entry *lbe = fieldmap_get(m, "label");
+    const cJSON *lbv = lbe ? fieldmap_resolve(lbe->path, o) : NULL;
+    if (cJSON_IsObject(lbv) || cJSON_IsArray(lbv))
+        return fmt_fail(job, err,
+                        "field '%s' (label): expected a string, a number or a boolean,"
+                        " found %s",
+                        lbe->source, fmt_json_type(lbv));
     if (mapped_text(job, o, "label", &label, err))
         return err->code;
     if (label && !*label)

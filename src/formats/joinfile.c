@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "formats/fieldmap.h"
@@ -248,11 +249,15 @@ fmt_joins_wrap(struct fmt_joins *js, const cJSON *o, long index)
         }
         j->unmatched++;
         if (j->n_shown < JOIN_SHOWN) {
-            char *p = j->shown[j->n_shown++];
-            snprintf(p, sizeof j->shown[0], "%s", sb.len ? sb_str(&sb) : "(no key)");
-            for (; *p; p++)
-                if (*p == '\x1f')
-                    *p = '+';
+            /* keys come from the data: shown sanitized (no terminal controls) */
+            for (size_t k = 0; k < sb.len; k++)
+                if (sb.p[k] == '\x1f')
+                    sb.p[k] = '+';
+            struct strbuf clean = STRBUF_INIT;
+            text_sanitize(sb_str(&sb), sb.len, &clean, TEXT_SAN_ONELINE);
+            snprintf(j->shown[j->n_shown++], sizeof j->shown[0], "%s",
+                     sb.len ? sb_str(&clean) : "(no key)");
+            sb_free(&clean);
         }
     }
     sb_free(&sb);

@@ -17,6 +17,7 @@ enum store_stmt_id {
     STMT_FTS_INSERT,
     STMT_TAG_INSERT,
     STMT_FTS_DELETE_ITEM,
+    STMT_ITEM_FILL,
     STMT__COUNT
 };
 

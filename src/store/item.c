@@ -203,6 +203,20 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
     int indexed = !(st->fts_from && item_id >= st->fts_from);
     if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
         return err->code;
+    if (existing && (rec->prompt || rec->system || rec->history_json || rec->ext_id)) {
+        /* a record merging into an item fills what the item lacks (a prompt imported
+         * after the answers); what the item has is kept */
+        sqlite3_stmt *s = store_stmt(st, STMT_ITEM_FILL, err);
+        if (!s)
+            return err->code;
+        sqlite3_bind_int64(s, 1, item_id);
+        store_bind_text(s, 2, rec->prompt);
+        store_bind_text(s, 3, rec->system);
+        store_bind_text(s, 4, rec->history_json);
+        store_bind_text(s, 5, rec->ext_id);
+        if (step_done(st, s, err, "fill item") != PS_OK)
+            return err->code;
+    }
     if (put_responses(st, item_id, existing, rec, ids, &added, err) != PS_OK)
         return err->code;
     if (indexed && fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)

@@ -27,6 +27,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_TAG_INSERT] = "INSERT OR IGNORE INTO tag (item_id, tag) VALUES (?1, ?2)",
     [STMT_FTS_DELETE_ITEM] = "INSERT INTO item_fts (item_fts, rowid, prompt, responses)"
                              " SELECT 'delete', id, prompt, responses FROM item_text WHERE id = ?1",
+    [STMT_ITEM_FILL] =
+        "UPDATE item SET prompt = coalesce(prompt, ?2), system = coalesce(system, ?3),"
+        " history = coalesce(history, ?4), ext_id = coalesce(ext_id, ?5)"
+        " WHERE id = ?1",
 };
 
 int

@@ -188,6 +188,13 @@ assert fmt == "trl-conversational" or "system prompt" in err, err
 EOF
 done
 
+# a hostile annotator name is printed without its terminal controls
+printf '%s\n' '{"prompt": "p", "responses": [{"text": "a"}, {"text": "b"}], "judgments": [{"a": 0, "b": 1, "annotator": "human:\u001b[31mevil\u0007", "verdict": "A"}]}' > evil.jsonl
+ps import --name evil evil.jsonl 2> /dev/null || bad "import evil.jsonl"
+ps export evil --format trl 2> "$T/err" > /dev/null || bad "export evil"
+grep -q $'\x1b' "$T/err" && bad "export summary printed a raw ESC"
+grep -q "verdicts of 'human:" "$T/err" || bad "export summary: $(cat "$T/err")"
+
 # ---- csv: every response in its place, every judgment ----
 CSV_MAP='id=index,system=system,history=history,prompt=prompt,a=response_a,b=response_b,model.a=model_a,model.b=model_b,label=verdict,label.a=A,label.b=B,label.tie=tie,label.invalid=invalid,p_a=p_a,annotator=annotator,rationale=rationale'
 ps export src --format csv -o src.csv 2> csv.err || bad "export csv"

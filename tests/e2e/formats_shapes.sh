@@ -94,6 +94,12 @@ for r, it in zip(src, items):
         check(verdicts(it, ann) == [(0, 1, "A" if r[key] == 0 else "B")], f"pku {ann}")
     check(ratings(it, "safe") == {0: int(r["is_response_0_safe"]), 1: int(r["is_response_1_safe"])}, "pku safe")
 
+# export: an annotator with only ratings ('dataset' here) decides nothing; the first
+# that judged does
+p = run("export", "pku_saferlhf", "--format", "trl", "-o", "pku.trl")
+check("verdicts of 'dataset:better'" in p.stderr and len(open("pku.trl").readlines()) == len(src),
+      f"pku trl export: {p.stderr}")
+
 # SHP: labels 1 -> A, 0 -> B; scores kept
 src = load("shp.jsonl")
 items, _ = imp("shp.jsonl", "shp")

@@ -68,6 +68,21 @@ for it, r, pr in zip(both, pairs, preds):
     check([(j["a"], j["b"], j["verdict"]) for j in it["judgments"]] == [(0, 1, pr["orig"]), (1, 0, pr["swapped"])],
           "both orders: judgments in the order shown")
 
+# --append fills what an item lacks: answers first (no prompt), the questions later
+run("import", "--name", "late", "--map", "id=question_id,response=choices[0].turns[0],model.a=model", "answers.jsonl")
+before = items("late")
+check(all(it["prompt"] is None for it in before), "answers alone have no prompt")
+run("import", "--name", "late", "--append", "--map", "id=question_id,prompt=turns[0]", "questions.jsonl")
+after = items("late")
+asked = {a["question_id"] for a in ans}
+check(len(after) == len(before) + len([q for q in qs if q["question_id"] not in asked]), "questions without answers are new items")
+for b, a in zip(before, after):
+    q = next(q for q in qs if str(q["question_id"]) == b["id"])
+    check(a["prompt"] == q["turns"][0] and a["responses"] == b["responses"], f"prompt filled in, responses unchanged: {a['id']}")
+# what an item has is kept
+run("import", "--name", "late", "--append", "--map", "id=question_id,prompt=model,response=model", "answers.jsonl")
+check([it["prompt"] for it in items("late")] == [it["prompt"] for it in after], "a second prompt does not overwrite")
+
 # misses: counted with the first keys; nothing matched is an error
 write("reviews_miss.jsonl", rev[:3] + [{"question_id": 999, "model": "zz", "score": 1}])
 p = run("import", "--name", "miss", "--join", "a=answers.jsonl:question_id+model",
@@ -82,6 +97,11 @@ check(p.returncode != 0, "missing b")
 p = run("import", "--name", "miss4", "--join", "a=answers.jsonl:question_id+model",
         "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "reviews_miss.jsonl")
 check("--join a: 1 record without a match (first keys: \"999+zz\")" in p.stderr, f"miss note: {p.stderr}")
+# a hostile key is shown without its terminal controls
+write("hostile.jsonl", rev[:2] + [{"question_id": 7, "model": "\x1b[31mred\x07", "score": 1}])
+p = run("import", "--name", "hostile", "--join", "a=answers.jsonl:question_id+model",
+        "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "hostile.jsonl")
+check("1 record without a match" in p.stderr and "\x1b" not in p.stderr and "\x07" not in p.stderr, f"hostile key: {p.stderr!r}")
 write("nomatch.jsonl", [{"question_id": 1, "model": "x"}, {"question_id": 2, "model": "y"}])
 p = run("import", "--name", "none", "--join", "a=answers.jsonl:question_id+model",
         "--map", "prompt=model,response=model,rating.response.score=$a.question_id", "nomatch.jsonl", ok=False)

@@ -73,6 +73,14 @@ check(json.loads(run("ls", "--json").stdout)[-1]["name"] != "" , "ls works with 
 write("miss.jsonl", [{"q": "x", "r": ["a"]}, {"q": "y"}])
 p = run("import", "--name", "miss", "--map", "prompt=q,responses=r", "miss.jsonl", ok=False)
 check(p.returncode != 0 and "miss.jsonl:2: field 'r' (responses) is missing or null" in p.stderr, f"missing required: {p.stderr}")
+# a label must be a value, not an object or a list
+write("objlabel.jsonl", [{"q": "x", "a": "1", "b": "2", "lab": {"winner": "a"}}])
+p = run("import", "--name", "objlabel", "--map", "prompt=q,a=a,b=b,label=lab", "objlabel.jsonl", ok=False)
+check(p.returncode != 0 and "objlabel.jsonl:1: field 'lab' (label): expected a string, a number or a boolean, found an object" in p.stderr, f"object label: {p.stderr}")
+# booleans map like strings
+write("boollabel.jsonl", [{"q": "x", "a": "1", "b": "2", "lab": True}, {"q": "y", "a": "1", "b": "2", "lab": False}])
+run("import", "--name", "boollabel", "--map", "prompt=q,a=a,b=b,label=lab,label.a=true,label.b=false", "boollabel.jsonl")
+check([[j["verdict"] for j in it["judgments"]] for it in items("boollabel")] == [["A"], ["B"]], "boolean labels")
 # bad paths are usage errors
 p = run("import", "--name", "bad", "--map", "prompt=q,a=x[1:2:3]", "po.jsonl", ok=False)
 check(p.returncode != 0 and "expected a number (-1 is the last), a slice" in p.stderr, f"bad slice: {p.stderr}")
