@@ -447,7 +447,7 @@ local function stage_out_prompts(run, fb)
       ds = d
     end
     local seqs = {}
-    for i = 1, #ds do seqs[i] = i - 1 end
+    for i = 1, #ds do seqs[i] = i end
     local util = require "prefscope.util"
     seqs = util.shuffle(seqs, run.opts.seed or 42)
     stage(run, "out-of-scope prompts", 0)

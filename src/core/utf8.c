@@ -72,6 +72,15 @@ utf8_valid(const char *s, size_t n, size_t *bad_off)
     return 1;
 }
 
+size_t
+utf8_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 int
 utf8_encode(uint32_t cp, char *out)
 {

@@ -15,6 +15,12 @@ int utf8_valid(const char *s, size_t n, size_t *bad_off);
  * *cp = 0xFFFD. */
 int utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* The number of characters (code points) in s[0..n): the bytes that do not continue
+ * a sequence, which is how sqlite's length() counts text.  This is the one length
+ * unit users see ("chars": the item list's len columns, the pair view's titles,
+ * len>N filters). */
+size_t utf8_count(const char *s, size_t n);
+
 /* Encode cp into out (at least 4 bytes); returns the number of bytes written. */
 int utf8_encode(uint32_t cp, char *out);
 

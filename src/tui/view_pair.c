@@ -13,6 +13,7 @@
 
 #include "core/diff.h"
 #include "core/sanitize.h"
+#include "core/utf8.h"
 #include "core/wrap.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -169,7 +170,7 @@ pair_resp_title(struct pair *p, int resp, char side, struct strbuf *out)
     if (r->model)
         sb_printf(out, " · %s", r->model);
     if (r->text)
-        sb_printf(out, " · %zu chars", strlen(r->text));
+        sb_printf(out, " · %zu chars", utf8_count(r->text, strlen(r->text)));
     for (int k = 0; k < p->it.n_rating; k++)
         if (p->it.rating[k].resp == resp)
             sb_printf(out, " · %s=%g", p->it.rating[k].aspect, p->it.rating[k].value);
@@ -312,7 +313,8 @@ pair_panel(struct tui *tui, struct pair *p, int w)
                 sb_printf(&sb, "#%d ", r + 1);
             sb_printf(&sb, "%s", it->resp[r].model ? it->resp[r].model : "(no model)");
             if (it->resp[r].text)
-                sb_printf(&sb, " · %zu chars", strlen(it->resp[r].text));
+                sb_printf(&sb, " · %zu chars",
+                          utf8_count(it->resp[r].text, strlen(it->resp[r].text)));
             for (int k = 0; k < it->n_rating; k++)
                 if (it->rating[k].resp == r)
                     sb_printf(&sb, " · %s=%g (%s)", it->rating[k].aspect, it->rating[k].value,

@@ -205,10 +205,39 @@ test_hash(void)
     CHECK_STREQ(hex, "0000000000000001");
 }
 
+/* utf8_count against an independent count: random code points of every length
+ * (1-4 bytes) are encoded and the count must be how many were written; stray
+ * continuation bytes count as nothing, lead bytes as one, as in sqlite's length(). */
+static void
+test_utf8_count(void)
+{
+    uint32_t seed = 20261204;
+    char buf[4 * 64 + 1];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = 0, cps = 0;
+        int want = (int)(seed % 64);
+        for (int k = 0; k < want; k++) {
+            seed = seed * 1103515245u + 12345u;
+            static const uint32_t top[] = {0x7F, 0x7FF, 0xFFFF, 0x10FFFF};
+            uint32_t cp = (seed >> 8) % (top[(seed >> 4) & 3] + 1);
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 'x';
+            n += (size_t)utf8_encode(cp, buf + n);
+            cps++;
+        }
+        seed = seed * 1103515245u + 12345u;
+        CHECK(utf8_count(buf, n) == cps);
+    }
+    CHECK(utf8_count("", 0) == 0);
+    CHECK(utf8_count("\xe6\x97\xa5\xe6\x9c\xac", 6) == 2);
+    CHECK(utf8_count("\x80\x80" "a", 3) == 1);
+}
+
 int
 main(void)
 {
     test_utf8_valid();
+    test_utf8_count();
     test_utf8_decode();
     test_strbuf();
     test_record();
