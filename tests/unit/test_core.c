@@ -230,7 +230,9 @@ test_utf8_count(void)
     }
     CHECK(utf8_count("", 0) == 0);
     CHECK(utf8_count("\xe6\x97\xa5\xe6\x9c\xac", 6) == 2);
-    CHECK(utf8_count("\x80\x80" "a", 3) == 1);
+    CHECK(utf8_count("\x80\x80"
+                     "a",
+                     3) == 1);
 }
 
 int
