@@ -7,6 +7,8 @@
 #ifndef PS_APP_APP_H
 #define PS_APP_APP_H
 
+#include <stdio.h>
+
 #include "core/err.h"
 
 struct store;
@@ -45,6 +47,11 @@ struct store *app_store(struct app *app);
 /* Print "prefscope: <msg>" on stderr and return 1 (the subcommand's exit status). */
 int app_fail(struct app *app);
 int app_failf(struct app *app, const char *fmt, ...) PS_PRINTF(2, 3);
+
+/* Write the NUL-terminated report `s` (borrowed) to `f` through the sanitizer, keeping
+ * newlines and tabs: for text reports that quote names from data (dataset, models,
+ * annotators), so no escape sequence reaches the terminal. */
+void app_print_clean(FILE *f, const char *s);
 
 /* For a getopt_long loop run with opterr = 0 that returned '?' or ':': print one
  * line ("prefscope: show: unknown option '--x' (see prefscope show --help)") and

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "formats/import.h"
 #include "lua/config.h"
 #include "lua/ps_lua.h"
@@ -109,8 +111,11 @@ tui_import(struct app *app, const char *file, char *name, size_t size)
     if (import_files(st, files, 1, &io, &res, &app->err) != PS_OK)
         return app->err.code;
     snprintf(name, size, "%s", res.name);
-    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records, res.name,
-            store_path(st));
+    struct strbuf n1 = STRBUF_INIT, n2 = STRBUF_INIT;
+    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records,
+            text_clean(&n1, res.name), text_clean(&n2, store_path(st)));
+    sb_free(&n1);
+    sb_free(&n2);
     return PS_OK;
 }
 
