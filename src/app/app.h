@@ -19,6 +19,7 @@ struct app {
     const char *config;    /* --config / PREFSCOPE_CONFIG */
     struct store *store;   /* opened lazily by app_store() */
     struct ps_err err;
+    double wait_said; /* app_long_writer: seconds waited when last said, -1 = not yet */
 };
 
 /*  name       summary                                                    */
@@ -47,6 +48,12 @@ struct store *app_store(struct app *app);
 /* Print "prefscope: <msg>" on stderr and return 1 (the subcommand's exit status). */
 int app_fail(struct app *app);
 int app_failf(struct app *app, const char *fmt, ...) PS_PRINTF(2, 3);
+
+/* Announce a long write (`what`, e.g. "import of data.jsonl", copied) on the app's
+ * store: other processes name it when they find the workspace busy, and this one
+ * waits for another writer instead of failing, saying on stderr who holds the
+ * workspace and for how long (at once, then every 10 s). */
+void app_long_writer(struct app *app, const char *what);
 
 /* Write the NUL-terminated report `s` (borrowed) to `f` through the sanitizer, keeping
  * newlines and tabs: for text reports that quote names from data (dataset, models,

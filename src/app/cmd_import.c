@@ -91,6 +91,11 @@ cmd_import(struct app *app, int argc, char **argv)
     struct store *st = NULL;
     if (!o.dry_run && !(st = app_store(app)))
         return app_fail(app);
+    if (st) {
+        char what[600];
+        snprintf(what, sizeof what, "import of %.500s", argv[optind]);
+        app_long_writer(app, what);
+    }
     /* A dry run quotes paths, keys and columns: its report is collected and printed
      * through the sanitizer (the record itself is JSON with \\u escapes already). */
     char *report = NULL;

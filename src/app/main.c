@@ -81,6 +81,28 @@ app_fail(struct app *app)
     return 1;
 }
 
+static int
+app_wait_progress(void *ud, const char *holder, double waited)
+{
+    struct app *app = ud;
+    if (app->wait_said >= 0 && waited - app->wait_said < 10)
+        return 0;
+    app->wait_said = waited;
+    struct strbuf clean = STRBUF_INIT;
+    fprintf(stderr, "prefscope: waiting for the workspace: %s holds it (%.0f s; Ctrl-C stops)\n",
+            text_clean(&clean, holder), waited);
+    sb_free(&clean);
+    return 0;
+}
+
+void
+app_long_writer(struct app *app, const char *what)
+{
+    app->wait_said = -1;
+    if (app->store)
+        store_set_writer(app->store, what, app_wait_progress, app);
+}
+
 void
 app_print_clean(FILE *f, const char *s)
 {

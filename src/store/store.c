@@ -32,6 +32,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 int
 store_dberr(struct store *st, struct ps_err *err, const char *what)
 {
+    int code = sqlite3_errcode(st->db) & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+        char holder[300];
+        store_lock_holder(st, holder, sizeof holder);
+        return ps_error(err, PS_ERR_BUSY, "%s: workspace busy: %s is writing to it", what, holder);
+    }
     return ps_error(err, PS_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
@@ -239,6 +245,8 @@ store_close(struct store *st)
     for (int i = 0; i < STMT__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     store_browse_cache_free(st->browse);
+    store_lockinfo_remove(st);
+    free(st->writer_what);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -262,6 +270,11 @@ store_exec(struct store *st, const char *sql, struct ps_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = sqlite3_errcode(st->db) & 0xff;
+        if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+            sqlite3_free(msg);
+            return store_dberr(st, err, "write");
+        }
         ps_error(err, PS_ERR_DB, "%s", msg ? msg : sqlite3_errmsg(st->db));
         sqlite3_free(msg);
         return PS_ERR_DB;
@@ -274,7 +287,7 @@ store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;
     st->fts_from = 0; /* bulk mode lives inside one transaction */
-    return store_exec(st, "BEGIN IMMEDIATE", err);
+    return store_begin_immediate(st, err);
 }
 
 int
@@ -314,7 +327,10 @@ store_commit(struct store *st, struct ps_err *err)
 {
     if (st->fts_from && store_bulk_end(st, err) != PS_OK)
         return err->code;
-    return store_exec(st, "COMMIT", err);
+    if (store_exec(st, "COMMIT", err) != PS_OK)
+        return err->code;
+    store_lockinfo_remove(st);
+    return PS_OK;
 }
 
 void
@@ -324,4 +340,5 @@ store_rollback(struct store *st)
     st->fts_from = 0;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_lockinfo_remove(st);
 }
