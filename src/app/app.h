@@ -35,6 +35,7 @@ struct app {
     _(icai, "ICAI constitutions: the principles behind the preferences, offline or by LLM") \
     _(run, "run a Lua script with the ps API (headless)") \
     _(repl, "interactive Lua prompt with the ps API") \
+    _(trust, "allow the prefscope.lua that came with a folder to run (after review)") \
     _(tui, "open the terminal UI (the default when no command is given)")
 
 #define PS_CMD_DECL(name, summary) int cmd_##name(struct app *app, int argc, char **argv);

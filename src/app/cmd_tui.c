@@ -215,6 +215,9 @@ cmd_tui(struct app *app, int argc, char **argv)
     struct ps_err cerr = {0, ""};
     if (config_load(&cfg, app->config, store_path(st), &cerr) != PS_OK)
         cfg = NULL;
+    /* Asked (or not) once, before the screen is taken: later loads of the config
+     * (models from the REPL pane) must not prompt over the UI. */
+    setenv("PREFSCOPE_NO_TRUST_PROMPT", "1", 1);
     char uname[128];
     tui_user(user, cfg, uname, sizeof uname);
     if (!theme || !*theme)
