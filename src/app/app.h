@@ -7,6 +7,8 @@
 #ifndef PS_APP_APP_H
 #define PS_APP_APP_H
 
+#include <stdio.h>
+
 #include "core/err.h"
 
 struct store;
@@ -17,6 +19,7 @@ struct app {
     const char *config;    /* --config / PREFSCOPE_CONFIG */
     struct store *store;   /* opened lazily by app_store() */
     struct ps_err err;
+    double wait_said; /* app_long_writer: seconds waited when last said, -1 = not yet */
 };
 
 /*  name       summary                                                    */
@@ -34,6 +37,7 @@ struct app {
     _(critique, "C3PO critiques: feedback -> scoped prompts, revisions, review, export, eval") \
     _(run, "run a Lua script with the ps API (headless)") \
     _(repl, "interactive Lua prompt with the ps API") \
+    _(trust, "allow the prefscope.lua that came with a folder to run (after review)") \
     _(tui, "open the terminal UI (the default when no command is given)")
 
 #define PS_CMD_DECL(name, summary) int cmd_##name(struct app *app, int argc, char **argv);
@@ -47,6 +51,17 @@ struct store *app_store(struct app *app);
 /* Print "prefscope: <msg>" on stderr and return 1 (the subcommand's exit status). */
 int app_fail(struct app *app);
 int app_failf(struct app *app, const char *fmt, ...) PS_PRINTF(2, 3);
+
+/* Announce a long write (`what`, e.g. "import of data.jsonl", copied) on the app's
+ * store: other processes name it when they find the workspace busy, and this one
+ * waits for another writer instead of failing, saying on stderr who holds the
+ * workspace and for how long (at once, then every 10 s). */
+void app_long_writer(struct app *app, const char *what);
+
+/* Write the NUL-terminated report `s` (borrowed) to `f` through the sanitizer, keeping
+ * newlines and tabs: for text reports that quote names from data (dataset, models,
+ * annotators), so no escape sequence reaches the terminal. */
+void app_print_clean(FILE *f, const char *s);
 
 /* For a getopt_long loop run with opterr = 0 that returned '?' or ':': print one
  * line ("prefscope: show: unknown option '--x' (see prefscope show --help)") and

@@ -1,9 +1,12 @@
 /* prefscope import: files -> one dataset, atomically. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "formats/formats.h"
 #include "formats/import.h"
 #include "store/store.h"
@@ -103,14 +106,34 @@ cmd_import(struct app *app, int argc, char **argv)
     struct store *st = NULL;
     if (!o.dry_run && !(st = app_store(app)))
         return app_fail(app);
-    if (import_files(st, argv + optind, argc - optind, &o, &res, &app->err) != PS_OK)
+    if (st) {
+        char what[600];
+        snprintf(what, sizeof what, "import of %.500s", argv[optind]);
+        app_long_writer(app, what);
+    }
+    /* A dry run quotes paths, keys and columns: its report is collected and printed
+     * through the sanitizer (the record itself is JSON with \\u escapes already). */
+    char *report = NULL;
+    size_t report_len = 0;
+    if (o.dry_run && !(o.out = open_memstream(&report, &report_len)))
+        return app_failf(app, "import: out of memory");
+    int rc = import_files(st, argv + optind, argc - optind, &o, &res, &app->err);
+    if (o.dry_run) {
+        fclose(o.out);
+        app_print_clean(stdout, report);
+        free(report);
+    }
+    if (rc != PS_OK)
         return app_fail(app);
     if (!o.dry_run) {
+        struct strbuf clean = STRBUF_INIT;
         fprintf(stderr, "imported %ld record%s", res.records, res.records == 1 ? "" : "s");
         if (res.feedback)
             fprintf(stderr, " and %ld feedback record%s", res.feedback,
                     res.feedback == 1 ? "" : "s");
-        fprintf(stderr, " into dataset '%s' (%s)", res.name, res.formats);
+        fprintf(stderr, " into dataset '%s'", text_clean(&clean, res.name));
+        fprintf(stderr, " (%s)", text_clean(&clean, res.formats));
+        sb_free(&clean);
         if (res.repaired)
             fprintf(stderr, "; %ld irregular record%s repaired (see the item meta)", res.repaired,
                     res.repaired == 1 ? "" : "s");

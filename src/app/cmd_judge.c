@@ -583,7 +583,7 @@ cmd_judge(struct app *app, int argc, char **argv)
         if (has_cost)
             sb_printf(&sb, ", $%.4f not spent again", es.cached_cost);
         sb_putc(&sb, '\n');
-        fputs(sb_str(&sb), stdout);
+        app_print_clean(stdout, sb_str(&sb));
         sb_free(&sb);
     }
     if (rc == PS_ERR_CANCELLED) {

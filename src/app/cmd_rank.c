@@ -94,7 +94,7 @@ print_text(const struct stats_rank *r, const struct stats_table *t, const char *
         stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
         sb_putc(&sb, '\n');
     }
-    fputs(sb_str(&sb), stdout);
+    app_print_clean(stdout, sb_str(&sb));
     sb_free(&sb);
 }
 

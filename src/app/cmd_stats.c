@@ -212,7 +212,7 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         fmt_est(&sb, r->alpha, 1, 4);
         sb_putc(&sb, '\n');
     }
-    fputs(sb_str(&sb), stdout);
+    app_print_clean(stdout, sb_str(&sb));
     sb_free(&sb);
 }
 

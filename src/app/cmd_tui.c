@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "formats/import.h"
 #include "lua/config.h"
 #include "lua/ps_lua.h"
@@ -110,8 +112,11 @@ tui_import(struct app *app, const char *file, char *name, size_t size)
     if (import_files(st, files, 1, &io, &res, &app->err) != PS_OK)
         return app->err.code;
     snprintf(name, size, "%s", res.name);
-    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records, res.name,
-            store_path(st));
+    struct strbuf n1 = STRBUF_INIT, n2 = STRBUF_INIT;
+    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records,
+            text_clean(&n1, res.name), text_clean(&n2, store_path(st)));
+    sb_free(&n1);
+    sb_free(&n2);
     return PS_OK;
 }
 
@@ -218,6 +223,9 @@ cmd_tui(struct app *app, int argc, char **argv)
     struct ps_err cerr = {0, ""};
     if (config_load(&cfg, app->config, store_path(st), &cerr) != PS_OK)
         cfg = NULL;
+    /* Asked (or not) once, before the screen is taken: later loads of the config
+     * (models from the REPL pane) must not prompt over the UI. */
+    setenv("PREFSCOPE_NO_TRUST_PROMPT", "1", 1);
     char uname[128];
     tui_user(user, cfg, uname, sizeof uname);
     if (!theme || !*theme)

@@ -71,9 +71,45 @@ app_store(struct app *app)
 int
 app_fail(struct app *app)
 {
-    fprintf(stderr, "prefscope: %s\n",
-            app->err.msg[0] ? app->err.msg : ps_status_str(app->err.code));
+    /* Messages quote names, paths and values from data: every one goes through the
+     * sanitizer here, once (newlines and tabs of multi-line messages are kept). */
+    const char *m = app->err.msg[0] ? app->err.msg : ps_status_str(app->err.code);
+    struct strbuf clean = STRBUF_INIT;
+    text_sanitize(m, strlen(m), &clean, 0);
+    fprintf(stderr, "prefscope: %s\n", sb_str(&clean));
+    sb_free(&clean);
     return 1;
+}
+
+static int
+app_wait_progress(void *ud, const char *holder, double waited)
+{
+    struct app *app = ud;
+    if (app->wait_said >= 0 && waited - app->wait_said < 10)
+        return 0;
+    app->wait_said = waited;
+    struct strbuf clean = STRBUF_INIT;
+    fprintf(stderr, "prefscope: waiting for the workspace: %s holds it (%.0f s; Ctrl-C stops)\n",
+            text_clean(&clean, holder), waited);
+    sb_free(&clean);
+    return 0;
+}
+
+void
+app_long_writer(struct app *app, const char *what)
+{
+    app->wait_said = -1;
+    if (app->store)
+        store_set_writer(app->store, what, app_wait_progress, app);
+}
+
+void
+app_print_clean(FILE *f, const char *s)
+{
+    struct strbuf clean = STRBUF_INIT;
+    text_sanitize(s, strlen(s), &clean, 0);
+    fwrite(sb_str(&clean), 1, clean.len, f);
+    sb_free(&clean);
 }
 
 int
@@ -94,9 +130,11 @@ app_bad_option(const char *cmd, char **argv)
     const char *word = optind > 0 ? argv[optind - 1] : NULL;
     if (!word || word[0] != '-')
         word = "?";
+    struct strbuf clean = STRBUF_INIT;
     fprintf(stderr,
             "prefscope: %s: unknown option or missing value: '%s' (see prefscope %s --help)\n", cmd,
-            word, cmd);
+            text_clean(&clean, word), cmd);
+    sb_free(&clean);
     return 2;
 }
 
@@ -157,7 +195,10 @@ main(int argc, char **argv)
     if (cmd) {
         rc = cmd->fn(&app, argc - i, argv + i);
     } else if (i < argc && argv[i][0] == '-') {
-        fprintf(stderr, "prefscope: unknown option '%s' (see prefscope --help)\n", argv[i]);
+        struct strbuf clean = STRBUF_INIT;
+        fprintf(stderr, "prefscope: unknown option '%s' (see prefscope --help)\n",
+                text_clean(&clean, argv[i]));
+        sb_free(&clean);
         rc = 2;
     } else {
         /* No command: open the TUI on what remains (a data file or a workspace). */
@@ -166,7 +207,10 @@ main(int argc, char **argv)
         if (i < argc)
             targv[targc++] = argv[i];
         if (i + 1 < argc) {
-            fprintf(stderr, "prefscope: unknown command '%s' (see prefscope --help)\n", argv[i]);
+            struct strbuf clean = STRBUF_INIT;
+            fprintf(stderr, "prefscope: unknown command '%s' (see prefscope --help)\n",
+                    text_clean(&clean, argv[i]));
+            sb_free(&clean);
             return 2;
         }
         rc = cmd_tui(&app, targc, targv);

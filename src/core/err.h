@@ -19,7 +19,8 @@
     _(PS_ERR_USAGE, "usage error") \
     _(PS_ERR_DB, "workspace error") \
     _(PS_ERR_CANCELLED, "cancelled") \
-    _(PS_ERR_HTTP, "request failed")
+    _(PS_ERR_HTTP, "request failed") \
+    _(PS_ERR_BUSY, "workspace busy")
 
 enum ps_status {
 #define PS_STATUS_ENUM(id, msg) id,

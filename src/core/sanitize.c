@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/utf8.h"
 #include "core/width.h"
@@ -446,4 +447,13 @@ text_escape_visual(const char *str, size_t n, struct strbuf *out)
     }
     if (!out->p)
         sb_append(out, "", 0);
+}
+
+const char *
+text_clean(struct strbuf *tmp, const char *s)
+{
+    sb_reset(tmp);
+    if (s)
+        text_sanitize(s, strlen(s), tmp, TEXT_SAN_ONELINE);
+    return sb_str(tmp);
 }

@@ -65,6 +65,11 @@ void text_sanitize_marked(const char *s, size_t n, struct strbuf *out, unsigned 
  * newlines are kept.  The result is safe to draw as is. */
 void text_escape_visual(const char *s, size_t n, struct strbuf *out);
 
+/* One-line sanitized copy of the NUL-terminated `s` for a message: resets `tmp`
+ * (caller-owned), fills it, and returns its string (valid until `tmp` changes).
+ * NULL gives "". */
+const char *text_clean(struct strbuf *tmp, const char *s);
+
 void text_spans_free(struct text_spans *sp);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 void
@@ -81,6 +82,18 @@ sb_printf(struct strbuf *sb, const char *fmt, ...)
 }
 
 void
+sb_json_u(struct strbuf *sb, uint32_t cp)
+{
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        sb_printf(sb, "\\u%04x\\u%04x", (unsigned)(0xd800 + (cp >> 10)),
+                  (unsigned)(0xdc00 + (cp & 0x3ff)));
+    } else {
+        sb_printf(sb, "\\u%04x", (unsigned)cp);
+    }
+}
+
+void
 sb_json_str(struct strbuf *sb, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -98,6 +111,18 @@ sb_json_str(struct strbuf *sb, const char *s, size_t n)
             if (c < 0x20 || c == 0x7f) {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 sb_append(sb, esc, 6);
+            } else if (c >= 0x80) {
+                /* Characters a terminal acts on (C1, bidi, tags) are written as \u
+                 * escapes: the JSON value is the same, the output is safe to print. */
+                uint32_t cp;
+                int len = utf8_decode(s + i, n - i, &cp);
+                if (len > 1 && utf8_terminal_active(cp))
+                    sb_json_u(sb, cp);
+                else if (len == 1) /* invalid UTF-8 (a file name): JSON text is UTF-8 */
+                    sb_json_u(sb, 0xfffd);
+                else
+                    sb_append(sb, s + i, (size_t)len);
+                i += (size_t)len - 1;
             } else {
                 sb_putc(sb, (char)c);
             }

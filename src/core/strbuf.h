@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -27,8 +28,12 @@ void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) PS_PRINTF(2, 3);
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
-/* Append `s` as a JSON string literal (with quotes). */
+/* Append `s` as a JSON string literal (with quotes).  Control characters and the
+ * characters a terminal acts on (utf8_terminal_active: C1, bidi, tags) are written
+ * as \u escapes, so the literal is safe to print and decodes to the same value. */
 void sb_json_str(struct strbuf *sb, const char *s, size_t n);
+/* Append code point cp as a JSON \u escape (a surrogate pair above U+FFFF). */
+void sb_json_u(struct strbuf *sb, uint32_t cp);
 /* Returns the contents (never NULL; "" when empty).  Borrowed: valid until the next mutation. */
 const char *sb_str(struct strbuf *sb);
 /* Hands the buffer to the caller (free with free()) and resets sb. Never NULL. */

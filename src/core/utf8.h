@@ -24,4 +24,10 @@ size_t utf8_count(const char *s, size_t n);
 /* Encode cp into out (at least 4 bytes); returns the number of bytes written. */
 int utf8_encode(uint32_t cp, char *out);
 
+/* Returns 1 for a code point a terminal may act on or that hides or reorders text
+ * when printed raw: DEL, the C1 controls U+0080-009F, the bidi controls (U+061C,
+ * U+200E, U+200F, U+202A-202E, U+2066-2069), U+2028/2029 and the tag characters
+ * U+E0000-E007F.  C0 controls are not included (callers handle them their way). */
+int utf8_terminal_active(uint32_t cp);
+
 #endif

@@ -238,8 +238,10 @@ ap_comparison(struct export_state *x, const struct store_item *it, int ra, int r
         sb_puts(sb, ",\"system\":");
         put_str(sb, it->system);
     }
-    if (it->history)
-        sb_printf(sb, ",\"history\":%s", it->history);
+    if (it->history) {
+        sb_puts(sb, ",\"history\":");
+        fmt_json_for_terminal(it->history, sb);
+    }
     for (int side = 0; side < 2; side++) {
         const struct store_response *r = &it->resp[side ? rb : ra];
         sb_puts(sb, side ? "},\"response_b\":{\"text\":" : ",\"response_a\":{\"text\":");
@@ -574,11 +576,10 @@ find_context(void *ud, const struct store_item *it, struct ps_err *err)
 void
 export_report(const struct export_result *res, const char *format, FILE *f)
 {
-    struct strbuf who = STRBUF_INIT; /* an annotator name comes from the data */
-    text_sanitize(res->annotator, strlen(res->annotator), &who, TEXT_SAN_ONELINE);
+    struct strbuf annot = STRBUF_INIT;
     fprintf(f, "exported %ld rows from %ld items (verdicts of '%s')\n", res->rows, res->items,
-            sb_str(&who));
-    sb_free(&who);
+            text_clean(&annot, res->annotator));
+    sb_free(&annot);
     if (res->messages_for_context)
         fprintf(f,
                 "%s: %ld items have a system prompt or a history: every prompt is written as"

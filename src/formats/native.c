@@ -24,7 +24,9 @@ key_raw(struct strbuf *sb, const char *key, const char *json)
 {
     sb_json_str(sb, key, strlen(key));
     sb_putc(sb, ':');
-    sb_puts(sb, json && *json ? json : "null");
+    /* raw JSON from the workspace (history, meta): C1, bidi and tag characters are
+     * written as \\u escapes like sb_json_str's, the same value */
+    fmt_json_for_terminal(json && *json ? json : "null", sb);
 }
 
 static void
@@ -172,13 +174,6 @@ fmt_item_to_json(const struct store_item *it, struct strbuf *sb)
     tail_json(sb, (const char *const *)it->tags, it->n_tags, it->meta);
 }
 
-static int
-terminal_active(uint32_t cp)
-{
-    return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
-           cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 void
 fmt_json_for_terminal(const char *json, struct strbuf *out)
 {
@@ -186,10 +181,8 @@ fmt_json_for_terminal(const char *json, struct strbuf *out)
     while (i < n) {
         uint32_t cp;
         int len = utf8_decode(json + i, n - i, &cp);
-        if (len > 1 && terminal_active(cp))
-            sb_printf(out, "\\u%04x", (unsigned)cp);
-        else if (len == 1 && (unsigned char)json[i] == 0x7f)
-            sb_puts(out, "\\u007f");
+        if ((len > 1 || cp == 0x7f) && utf8_terminal_active(cp))
+            sb_json_u(out, cp);
         else
             sb_append(out, json + i, (size_t)len);
         i += (size_t)len;

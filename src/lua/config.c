@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "core/strbuf.h"
+#include "core/trust.h"
 #include "core/xalloc.h"
 
 /* The fields a model entry may have; anything else is refused so a typo like
@@ -51,7 +52,7 @@ config_find(const char *explicit_path, const char *workspace_path, char *buf, si
         else
             snprintf(buf, n, "prefscope.lua");
         if (file_exists(buf))
-            return 1;
+            return 2; /* came with the folder: runs only when trusted (core/trust.h) */
     }
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
@@ -544,10 +545,13 @@ config_load(struct config **out, const char *explicit_path, const char *workspac
             struct ps_err *err)
 {
     char path[4096];
-    if (!config_find(explicit_path, workspace_path, path, sizeof path)) {
+    int found = config_find(explicit_path, workspace_path, path, sizeof path);
+    if (!found) {
         *out = xcalloc(1, sizeof **out);
         return PS_OK;
     }
+    if (found == 2 && trust_check(path, err) != PS_OK)
+        return err->code;
     if (explicit_path && *explicit_path && !file_exists(path))
         return ps_error(err, PS_ERR_NOTFOUND, "config file %s does not exist", path);
     return config_load_file(out, path, err);

@@ -5,6 +5,8 @@
  *   1. --config FILE (main() also folds $PREFSCOPE_CONFIG into it): must exist;
  *   2. prefscope.lua next to the workspace file;
  *   3. $XDG_CONFIG_HOME/prefscope/config.lua, else ~/.config/prefscope/config.lua.
+ * A prefscope.lua next to the workspace came with the folder: it runs only once the
+ * user trusted it with its content (core/trust.h, `prefscope trust`).
  * The file is the user's own and trusted: it runs with the standard Lua libraries
  * (os.getenv is handy for base URLs).  API keys are refused in it: a model names the
  * environment variable that holds its key (api_key_env). */
@@ -36,7 +38,8 @@ int config_load(struct config **out, const char *explicit_path, const char *work
 int config_load_file(struct config **out, const char *path, struct ps_err *err);
 void config_free(struct config *c);
 
-/* Which file config_load would read (into buf); 0 when none exists. */
+/* Which file config_load would read (into buf); 0 when none exists, 2 for the
+ * prefscope.lua next to the workspace (run only when trusted: core/trust.h), else 1. */
 int config_find(const char *explicit_path, const char *workspace_path, char *buf, size_t n);
 
 /* A model by name (borrowed), or NULL. */

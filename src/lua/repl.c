@@ -3,9 +3,21 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "lua/l_internal.h"
 
 #define REPL_CHUNKNAME "=stdin"
+
+/* Results and error values echo data (error(item.prompt)): they are written through
+ * the sanitizer, so an escape sequence in a value never reaches the terminal. */
+static void
+repl_out(struct ps_lua *pl, const char *s, size_t n)
+{
+    struct strbuf clean = STRBUF_INIT;
+    text_sanitize(s, n, &clean, 0);
+    l_write(pl, sb_str(&clean), clean.len);
+    sb_free(&clean);
+}
 
 static int
 incomplete(lua_State *L, int status)
@@ -57,7 +69,7 @@ feed(lua_State *L)
         lua_concat(L, 2);
         size_t len;
         const char *m = lua_tolstring(L, -1, &len);
-        l_write(pl, m, len);
+        repl_out(pl, m, len);
         lua_pop(L, 1);
         lua_pushinteger(L, PS_LUA_FEED_DONE);
     }
@@ -84,7 +96,7 @@ ps_lua_repl_feed(struct ps_lua *pl, const char *line)
     if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
         size_t len;
         const char *m = lua_tolstring(L, -1, &len);
-        l_write(pl, m ? m : "error", m ? len : 5);
+        repl_out(pl, m ? m : "error", m ? len : 5);
         l_write(pl, "\n", 1);
     } else {
         r = (enum ps_lua_feed)lua_tointeger(L, -1);
@@ -128,7 +140,7 @@ show_results(lua_State *L)
     lua_concat(L, 2);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    l_write(pl, s, len);
+    repl_out(pl, s, len);
     return 0;
 }
 
@@ -148,14 +160,14 @@ ps_lua_repl_task_done(struct ps_lua *pl, struct ltask *t)
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
             size_t len;
             const char *m = lua_tolstring(L, -1, &len);
-            l_write(pl, m, len);
+            repl_out(pl, m, len);
             l_write(pl, "\n", 1);
             lua_pop(L, 1);
         }
     } else {
         size_t len;
         const char *m = lua_tolstring(L, -1, &len);
-        l_write(pl, m ? m : "error", m ? len : 5);
+        repl_out(pl, m ? m : "error", m ? len : 5);
         l_write(pl, "\n", 1);
         lua_pop(L, 1);
     }

@@ -33,7 +33,21 @@ struct store {
     int64_t fts_from;
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
+    /* store_set_writer: what this process writes (lock-info file while a transaction
+     * of store_begin is open) and how it waits for another writer */
+    char *writer_what;
+    store_wait_fn wait;
+    void *wait_ud;
+    int lockinfo_written;
 };
+
+/* lock.c: write/remove the lock-info file "<workspace>-writer" around a write
+ * transaction (no-op without store_set_writer or for ":memory:"). */
+void store_lockinfo_write(struct store *st);
+void store_lockinfo_remove(struct store *st);
+/* BEGIN IMMEDIATE, waiting through st->wait when set; a busy workspace is
+ * PS_ERR_BUSY with the holder named. */
+int store_begin_immediate(struct store *st, struct ps_err *err);
 
 /* Release the count cache of browse.c (NULL is fine). */
 void store_browse_cache_free(struct browse_cache *c);

@@ -12,8 +12,13 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ITEM_FIND_KEY] = "SELECT id FROM item WHERE dataset_id = ?1 AND key = ?2",
     [STMT_ITEM_MAX_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM item WHERE dataset_id = ?1",
     [STMT_ITEM_INSERT] =
-        "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta,"
+        " history_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        /* schema migration 6: the text of the turns, in one pass (CASE: json_type
+         * must not see invalid JSON) */
+        " CASE WHEN json_valid(?6) THEN CASE WHEN json_type(?6) = 'array' THEN"
+        " (SELECT group_concat(json_extract(value, '$.content'), ' ') FROM json_each(?6))"
+        " END END)",
     [STMT_RESP_INSERT] =
         "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
     [STMT_RESP_LIST] = "SELECT id, idx, text, model FROM response WHERE item_id = ?1 ORDER BY idx",
@@ -36,6 +41,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 int
 store_dberr(struct store *st, struct ps_err *err, const char *what)
 {
+    int code = sqlite3_errcode(st->db) & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+        char holder[300];
+        store_lock_holder(st, holder, sizeof holder);
+        return ps_error(err, PS_ERR_BUSY, "%s: workspace busy: %s is writing to it", what, holder);
+    }
     return ps_error(err, PS_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
@@ -243,6 +254,8 @@ store_close(struct store *st)
     for (int i = 0; i < STMT__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     store_browse_cache_free(st->browse);
+    store_lockinfo_remove(st);
+    free(st->writer_what);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -266,6 +279,11 @@ store_exec(struct store *st, const char *sql, struct ps_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = sqlite3_errcode(st->db) & 0xff;
+        if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+            sqlite3_free(msg);
+            return store_dberr(st, err, "write");
+        }
         ps_error(err, PS_ERR_DB, "%s", msg ? msg : sqlite3_errmsg(st->db));
         sqlite3_free(msg);
         return PS_ERR_DB;
@@ -278,7 +296,7 @@ store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;
     st->fts_from = 0; /* bulk mode lives inside one transaction */
-    return store_exec(st, "BEGIN IMMEDIATE", err);
+    return store_begin_immediate(st, err);
 }
 
 int
@@ -318,7 +336,10 @@ store_commit(struct store *st, struct ps_err *err)
 {
     if (st->fts_from && store_bulk_end(st, err) != PS_OK)
         return err->code;
-    return store_exec(st, "COMMIT", err);
+    if (store_exec(st, "COMMIT", err) != PS_OK)
+        return err->code;
+    store_lockinfo_remove(st);
+    return PS_OK;
 }
 
 void
@@ -328,4 +349,5 @@ store_rollback(struct store *st)
     st->fts_from = 0;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_lockinfo_remove(st);
 }

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
@@ -35,6 +35,24 @@ int store_readonly(const struct store *st);
 /* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
  * else "./prefscope.db".  Returns a static or borrowed string. */
 const char *store_default_path(const char *explicit_path);
+
+/* ---- the write lock ----
+ * One process writes at a time (sqlite's lock).  A long writer says what it is with
+ * store_set_writer: while its transaction is open the file "<workspace>-writer" names
+ * it ("import of 'x' by pid N"), so that others can say who holds the workspace.
+ * Writes that find the workspace busy fail with PS_ERR_BUSY and a message naming the
+ * holder, unless a wait function is set: store_begin then calls it about every
+ * 250 ms with the holder and the seconds waited, and keeps waiting while it returns
+ * 0 (nonzero: give up with PS_ERR_BUSY). */
+typedef int (*store_wait_fn)(void *ud, const char *holder, double waited_s);
+/* `what` is copied (NULL: none); `wait` and `ud` are borrowed. */
+void store_set_writer(struct store *st, const char *what, store_wait_fn wait, void *ud);
+/* How long one statement waits for the lock before PS_ERR_BUSY (default 5000 ms);
+ * the TUI uses a short wait so that a label key never blocks. */
+void store_busy_timeout(struct store *st, int ms);
+/* Describe who holds the write lock into buf: "import of 'x' by pid N" from the
+ * lock-info file when its process is alive, else "another process". */
+void store_lock_holder(struct store *st, char *buf, size_t size);
 
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); not nestable. */
 int store_begin(struct store *st, struct ps_err *err);

@@ -4,11 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 #include "tui/view.h"
@@ -303,6 +305,8 @@ tui_draw_status(struct tui *tui)
     struct view *v = tui_focused(tui);
     if (v) {
         sb_printf(&sb, "[%s] ", v->ops->name);
+        if (tui->n_pending)
+            sb_printf(&sb, "[%d label%s pending] ", tui->n_pending, tui->n_pending == 1 ? "" : "s");
         if (v->ops->status)
             v->ops->status(tui, v, &sb);
     }
@@ -757,6 +761,7 @@ tui_done(struct tui *tui)
     free(tui->fds);
     free(tui->timers);
     free(tui->yank);
+    free(tui->pending);
     if (tui->bench) {
         /* Peak resident memory, for bench/tui_bench.sh. */
         FILE *f = fopen("/proc/self/status", "r");
@@ -885,10 +890,29 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_run_timers(tui);
     }
     free(pfd);
+    /* Leaving with labels still pending: wait for the workspace, saying so; labels
+     * that cannot be saved are named on stderr after the screen is restored. */
+    struct strbuf lost = STRBUF_INIT;
+    while (tui->n_pending && !tui_sig_quit) {
+        char holder[300];
+        store_lock_holder(tui->st, holder, sizeof holder);
+        tui_err(tui, "saving %d pending label%s: waiting for the workspace (%s holds it)",
+                tui->n_pending, tui->n_pending == 1 ? "" : "s", holder);
+        tui_paint(tui);
+        tui_pending_flush(tui, 1000, &lost);
+    }
+    tui_pending_describe(tui, &lost);
     if (opts->on_stop)
         opts->on_stop(tui, opts->hook_ud);
     tui_done(tui);
     free(tui);
+    if (lost.len) {
+        struct strbuf clean = STRBUF_INIT;
+        text_sanitize(lost.p, lost.len, &clean, TEXT_SAN_ONELINE);
+        fprintf(stderr, "prefscope: labels NOT saved: %s\n", sb_str(&clean));
+        sb_free(&clean);
+    }
+    sb_free(&lost);
     return PS_OK;
 }
 

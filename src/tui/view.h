@@ -198,6 +198,11 @@ struct tui {
     struct prompt prompt;
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
+    /* Labels made while another process held the workspace's write lock: kept here
+     * (kind UNDO_LABEL, `next` = the verdict), shown as pending on the status line
+     * and retried by a timer until they are saved (view_items.c). */
+    struct undo_entry *pending;
+    int n_pending, cap_pending, pending_timer;
     char search[512];  /* last search query */
     char progress[96]; /* tui_progress label + percentage, "" when none */
     char *yank;        /* internal register (owned) */
@@ -372,5 +377,12 @@ int view_items_queue_progress(struct tui *tui, struct view *items, int64_t *done
 /* Undo the last change (labels, tags, notes) and move the item list's cursor to
  * its item; *item_id (may be NULL) receives that item (0 when nothing was undone). */
 int tui_undo(struct tui *tui, int64_t *item_id);
+/* Save the pending labels now, each attempt waiting up to wait_ms for the workspace
+ * (at exit): returns how many are still pending (busy).  A label that fails for
+ * another reason is dropped and named in `lost` (caller-owned), for the caller to
+ * print. */
+int tui_pending_flush(struct tui *tui, int wait_ms, struct strbuf *lost);
+/* Append the pending labels ("item 3: A (responses #1, #2); ...") to `out`. */
+void tui_pending_describe(struct tui *tui, struct strbuf *out);
 
 #endif

@@ -943,6 +943,130 @@ undo_push(struct tui *tui, struct undo_entry e)
     tui->undo[tui->n_undo++] = e;
 }
 
+/* ---- labels the workspace could not take yet ----
+ * A label key acts at once: a label waits at most LABEL_TRY_MS for the write lock,
+ * and when another process (an import) holds it, the label is queued, shown as
+ * pending and retried every PENDING_RETRY_MS until it is saved. */
+enum { LABEL_TRY_MS = 50, PENDING_RETRY_MS = 500 };
+
+static int
+label_try(struct tui *tui, const struct undo_entry *e, int wait_ms, enum store_verdict *prev,
+          struct ps_err *err)
+{
+    store_busy_timeout(tui->st, wait_ms);
+    int rc = store_label_set(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
+                             store_verdict_parse(e->next), prev, err);
+    store_busy_timeout(tui->st, 5000);
+    return rc;
+}
+
+static void
+pending_drop(struct tui *tui, const struct undo_entry *e)
+{
+    for (int i = 0; i < tui->n_pending; i++) {
+        const struct undo_entry *p = &tui->pending[i];
+        if (p->item_id == e->item_id && ((p->resp_a == e->resp_a && p->resp_b == e->resp_b) ||
+                                         (p->resp_a == e->resp_b && p->resp_b == e->resp_a))) {
+            memmove(&tui->pending[i], &tui->pending[i + 1],
+                    (size_t)(tui->n_pending - i - 1) * sizeof *tui->pending);
+            tui->n_pending--;
+            i--;
+        }
+    }
+}
+
+static void pending_retry(struct tui *tui, void *ud);
+
+static void
+pending_add(struct tui *tui, const struct undo_entry *e)
+{
+    if (tui->n_pending == tui->cap_pending) {
+        tui->cap_pending = tui->cap_pending ? 2 * tui->cap_pending : 16;
+        tui->pending = xrealloc(tui->pending, (size_t)tui->cap_pending * sizeof *tui->pending);
+    }
+    tui->pending[tui->n_pending++] = *e;
+    if (!tui->pending_timer)
+        tui->pending_timer = tui_timer_add(tui, PENDING_RETRY_MS, pending_retry, NULL);
+}
+
+/* Try to save every pending label, oldest first; stops at the first busy answer.
+ * Returns the number saved; a non-busy error is reported in `err` and its label
+ * stays queued. */
+static int
+pending_save(struct tui *tui, int wait_ms, struct ps_err *err)
+{
+    int saved = 0;
+    while (tui->n_pending) {
+        struct undo_entry e = tui->pending[0];
+        enum store_verdict prev;
+        if (label_try(tui, &e, wait_ms, &prev, err) != PS_OK)
+            break;
+        snprintf(e.prev, sizeof e.prev, "%s", store_verdict_str(prev));
+        undo_push(tui, e);
+        memmove(tui->pending, tui->pending + 1, (size_t)(tui->n_pending - 1) * sizeof e);
+        tui->n_pending--;
+        saved++;
+    }
+    return saved;
+}
+
+static void
+pending_retry(struct tui *tui, void *ud)
+{
+    (void)ud;
+    tui->pending_timer = 0;
+    struct ps_err err = {0, ""};
+    int saved = pending_save(tui, LABEL_TRY_MS, &err);
+    if (saved) {
+        struct view *iv = items_find_view(tui);
+        if (iv)
+            items_reload(tui, iv->priv);
+        tui->dirty = 1;
+    }
+    if (tui->n_pending) {
+        if (err.code != PS_ERR_BUSY)
+            tui_err(tui, "%d label%s pending: %s", tui->n_pending, tui->n_pending == 1 ? "" : "s",
+                    err.msg);
+        tui->pending_timer = tui_timer_add(tui, PENDING_RETRY_MS, pending_retry, NULL);
+        if (saved || err.code != PS_ERR_BUSY)
+            tui->dirty = 1;
+    } else if (saved) {
+        tui_msg(tui, "saved %d pending label%s (u undoes)", saved, saved == 1 ? "" : "s");
+    }
+}
+
+static void
+pending_describe(const struct undo_entry *p, const char *why, struct strbuf *out)
+{
+    sb_printf(out, "%sitem %lld: %s (responses #%d, #%d)%s%s", out->len ? "; " : "",
+              (long long)p->seq + 1, p->next[0] ? p->next : "no label", p->idx_a + 1, p->idx_b + 1,
+              why ? ": " : "", why ? why : "");
+}
+
+int
+tui_pending_flush(struct tui *tui, int wait_ms, struct strbuf *lost)
+{
+    for (;;) {
+        struct ps_err err = {0, ""};
+        pending_save(tui, wait_ms, &err);
+        if (!tui->n_pending || err.code == PS_ERR_BUSY)
+            break;
+        /* not a busy workspace (the item was deleted meanwhile): name it, go on */
+        pending_describe(&tui->pending[0], err.msg, lost);
+        memmove(tui->pending, tui->pending + 1,
+                (size_t)(tui->n_pending - 1) * sizeof *tui->pending);
+        tui->n_pending--;
+    }
+    return tui->n_pending;
+}
+
+void
+tui_pending_describe(struct tui *tui, struct strbuf *out)
+{
+    for (int i = 0; i < tui->n_pending; i++)
+        pending_describe(&tui->pending[i], NULL, out);
+}
+
 static enum store_verdict
 items_cmd_verdict(enum tui_cmd cmd)
 {
@@ -992,18 +1116,32 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
     case CMD_LABEL_TIE:
     case CMD_LABEL_CLEAR: {
         enum store_verdict v = items_cmd_verdict(cmd), prev;
-        if (store_label_set(tui->st, item_id, t->resp_a, t->resp_b, tui->annotator, v, &prev,
-                            &err) != PS_OK) {
-            tui_err(tui, "%s", err.msg);
-            return TUI_R_HANDLED;
-        }
         e.kind = UNDO_LABEL;
         e.resp_a = t->resp_a;
         e.resp_b = t->resp_b;
         e.idx_a = t->idx_a;
         e.idx_b = t->idx_b;
-        snprintf(e.prev, sizeof e.prev, "%s", store_verdict_str(prev));
         snprintf(e.next, sizeof e.next, "%s", store_verdict_str(v));
+        /* The newest label of a pair wins: an older pending one must not overwrite it
+         * when it is retried. */
+        pending_drop(tui, &e);
+        int rc = label_try(tui, &e, LABEL_TRY_MS, &prev, &err);
+        if (rc == PS_ERR_BUSY) {
+            pending_add(tui, &e);
+            struct strbuf sb = STRBUF_INIT;
+            items_verdict_words(t, e.next, &sb);
+            char holder[300];
+            store_lock_holder(tui->st, holder, sizeof holder);
+            tui_err(tui, "label pending (%s): %s holds the workspace; saved when it frees",
+                    sb_str(&sb), holder);
+            sb_free(&sb);
+            return TUI_R_HANDLED | TUI_R_REDRAW;
+        }
+        if (rc != PS_OK) {
+            tui_err(tui, "%s", err.msg);
+            return TUI_R_HANDLED;
+        }
+        snprintf(e.prev, sizeof e.prev, "%s", store_verdict_str(prev));
         undo_push(tui, e);
         struct strbuf sb = STRBUF_INIT;
         items_verdict_words(t, e.next, &sb);

@@ -21,6 +21,8 @@ models = {
 }
 annotator = "alice"
 LUA
+# code next to a workspace runs once trusted (docs/security.md)
+HOME="$T" "$PS_BIN" -w "$T/ws/w.db" trust 2>/dev/null || fail "trust"
 # the workspace-adjacent prefscope.lua is found through -w
 unset PREFSCOPE_CONFIG
 # dead (unreachable) and claude (key unset) make the exit status 1

@@ -25,6 +25,7 @@ models = {
   claude = { provider = "anthropic", base_url = "http://127.0.0.1:$P/v1", model = "c", api_key_env = "PS_E2E_KEY" },
 }
 LUA
+"$PS_BIN" -w "$T/ws/w.db" trust 2>/dev/null || { echo "FAIL: trust"; exit 1; }
 cat >"$T/job.lua" <<'LUA'
 local m = assert(ps.model("fake"))
 local c = assert(ps.model("claude"))
