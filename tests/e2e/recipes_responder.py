@@ -1,0 +1,56 @@
+"""Answers of the fake LLM for the recipe tests (fake_llm.py --responder).  Every
+answer is a pure function of the request, so reruns agree with the cache and the
+tests recompute the expected results independently from the same rules.
+
+Judges (pairwise template: "# Reply A ... # Reply B ..."), by the request's model:
+  fair     the longer reply wins, equal lengths tie (consistent in both orders)
+  firsty   always [[A]]: the first slot
+  secondy  always [[B]]
+  mixed    the longer reply, except when the request's crc32 % 3 == 0: [[A]]
+  noisy    [[A]] or [[B]] by crc32 of the request text (a coin)
+  broken   no verdict at all
+"""
+import re
+import zlib
+
+REPLY = re.compile(r"# Reply A\n(.*)\n\n# Reply B\n(.*)\Z", re.S)
+
+
+def crc(s):
+    return zlib.crc32(s.encode("utf-8"))
+
+
+def longer(a, b):
+    if len(a) > len(b):
+        return "[[A]]"
+    if len(b) > len(a):
+        return "[[B]]"
+    return "[[tie]]"
+
+
+def judge(model, prompt):
+    m = REPLY.search(prompt)
+    if not m:
+        return None
+    a, b = m.group(1), m.group(2).rstrip("\n")
+    if model == "fair":
+        return longer(a, b)
+    if model == "firsty":
+        return "[[A]]"
+    if model == "secondy":
+        return "[[B]]"
+    if model == "mixed":
+        return "[[A]]" if crc(prompt) % 3 == 0 else longer(a, b)
+    if model == "noisy":
+        return "[[A]]" if crc(prompt) % 2 == 0 else "[[B]]"
+    if model == "broken":
+        return "I cannot decide."
+    return None
+
+
+def reply(prompt, body):
+    model = body.get("model", "")
+    v = judge(model, prompt)
+    if v is not None:
+        return v
+    return None
