@@ -411,6 +411,11 @@ function M.pairs_of(ds, n, seed)
     local r = it.responses
     if #r >= 2 and r[1].text and r[2].text then items[#items + 1] = it end
   end
+  return M.sample_list(items, n, seed)
+end
+
+--- A seeded sample of n elements of a list, kept in list order (n = 0 or nil: all).
+function M.sample_list(items, n, seed)
   if n and n > 0 and n < #items then
     local rnd = M.rng(seed)
     local idx = {}
@@ -441,6 +446,48 @@ end
 function M.verdict_p(v)
   if v == "A" then return 1 elseif v == "B" then return 0 elseif v == "tie" then return 0.5 end
   return nil
+end
+
+--- A rating in an answer: the last "Rating: N" (any case; "N/A" gives nil, "n/a"),
+--- else the last "[[N]]"; nil, "none" when there is none and nil, "range" outside
+--- lo..hi.
+function M.parse_rating(text, lo, hi)
+  local last
+  for v in text:gmatch("[Rr][Aa][Tt][Ii][Nn][Gg]%s*:%s*%**%s*([%w/%.]+)") do last = v end
+  if not last then
+    for v in text:gmatch("%[%[%s*([%d%.]+)%s*%]%]") do last = v end
+  end
+  if not last then return nil, "none" end
+  if last:upper() == "N/A" or last:upper() == "NA" then return nil, "n/a" end
+  local n = tonumber((last:gsub("%.$", "")))
+  if not n then return nil, "none" end
+  if n < lo or n > hi then return nil, "range" end
+  return n
+end
+
+--- The chat request that continues an item's conversation (system, earlier turns,
+--- the prompt), with the fields of `extra`.
+function M.chat_request(item, extra)
+  local msgs = {}
+  for _, turn in ipairs(type(item.history) == "table" and item.history or {}) do
+    if type(turn) == "table" and type(turn.content) == "string" then
+      msgs[#msgs + 1] = { role = turn.role == "assistant" and "assistant" or "user", content = turn.content }
+    end
+  end
+  msgs[#msgs + 1] = { role = "user", content = item.prompt or "" }
+  local req = { messages = msgs }
+  if item.system and item.system ~= "" then req.system = item.system end
+  for k, v in pairs(extra or {}) do req[k] = v end
+  return req
+end
+
+--- The items of a dataset with a prompt, optionally a seeded sample (see pairs_of).
+function M.prompts_of(ds, n, seed)
+  local items = {}
+  for it in ds:items() do
+    if it.prompt and it.prompt ~= "" then items[#items + 1] = it end
+  end
+  return M.sample_list(items, n, seed)
 end
 
 --- The annotator name of a judge model: pattern with {model} replaced.

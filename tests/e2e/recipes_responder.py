@@ -9,6 +9,10 @@ Judges (pairwise template: "# Reply A ... # Reply B ..."), by the request's mode
   mixed    the longer reply, except when the request's crc32 % 3 == 0: [[A]]
   noisy    [[A]] or [[B]] by crc32 of the request text (a coin)
   broken   no verdict at all
+Generators gen1, gen2, gen3: "answer of MODEL seed S" and a tail of z's whose length
+  is crc32(prompt + seed) % 25 (gen_text).
+Scorer "scorer" (template recipes/score: "# Reply\n..."): "Rating: crc32(reply) % 10 + 1",
+  or no rating when crc32(reply) % 13 == 0 (score_of).
 """
 import re
 import zlib
@@ -48,8 +52,26 @@ def judge(model, prompt):
     return None
 
 
+SCORED = re.compile(r"# Reply\n(.*)\Z", re.S)
+
+
+def gen_text(model, prompt, seed):
+    return "answer of %s seed %s %s" % (model, seed, "z" * (crc(prompt + str(seed)) % 25))
+
+
+def score_of(reply_text):
+    c = crc(reply_text)
+    return None if c % 13 == 0 else c % 10 + 1
+
+
 def reply(prompt, body):
     model = body.get("model", "")
+    if model.startswith("gen"):
+        return gen_text(model, prompt, body.get("seed"))
+    if model == "scorer":
+        m = SCORED.search(prompt)
+        s = score_of(m.group(1).rstrip("\n")) if m else None
+        return "Looks fine.\nRating: %d" % s if s else "I cannot rate this."
     v = judge(model, prompt)
     if v is not None:
         return v
