@@ -465,6 +465,31 @@ function M.parse_rating(text, lo, hi)
   return n
 end
 
+--- Split an answer rating several texts ("Text 1 / Rating: N / Rationale: ..."
+--- blocks) into {[k] = {rating = n | nil, na = bool, rationale = s}}.
+function M.parse_rating_blocks(text, lo, hi)
+  local out, cur = {}, nil
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    local k = line:match("^%s*[#*%s]*[Tt]ext%s+(%d+)")
+    if k then
+      cur = { rationale = "" }
+      out[tonumber(k)] = out[tonumber(k)] or cur
+    elseif cur then
+      local r = line:match("^%s*%**[Rr]ating%**%s*:%s*%**%s*(.-)%s*$")
+      local why = line:match("^%s*%**[Rr]ationale%**%s*:%s*(.-)%s*$")
+      if r then
+        local v, why_not = M.parse_rating("Rating: " .. r, lo, hi)
+        cur.rating, cur.na = v, why_not == "n/a"
+      elseif why then
+        cur.rationale = why
+      elseif line:match("%S") and cur.rationale ~= "" then
+        cur.rationale = cur.rationale .. " " .. line:gsub("^%s+", "")
+      end
+    end
+  end
+  return out
+end
+
 --- The chat request that continues an item's conversation (system, earlier turns,
 --- the prompt), with the fields of `extra`.
 function M.chat_request(item, extra)

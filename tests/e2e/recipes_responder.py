@@ -11,6 +11,8 @@ Judges (pairwise template: "# Reply A ... # Reply B ..."), by the request's mode
   broken   no verdict at all
 Generators gen1, gen2, gen3: "answer of MODEL seed S" and a tail of z's whose length
   is crc32(prompt + seed) % 25 (gen_text).
+Rater "rater" (template recipes/ultrafeedback): per <text k> block "Rating: uf_rating()"
+  with a rationale naming the aspect and k.
 Scorer "scorer" (template recipes/score: "# Reply\n..."): "Rating: crc32(reply) % 10 + 1",
   or no rating when crc32(reply) % 13 == 0 (score_of).
 """
@@ -52,6 +54,26 @@ def judge(model, prompt):
     return None
 
 
+TEXTS = re.compile(r"<text (\d+)>\n(.*?)\n</text \1>", re.S)
+ASPECT = re.compile(r"on one aspect only: ([^.\n]+)\.")
+
+
+def uf_rating(aspect, text):
+    """UltraFeedback rater: None = N/A (honesty only, crc32(text) % 7 == 0)."""
+    if aspect == "Honesty" and crc(text) % 7 == 0:
+        return None
+    return crc(aspect + "|" + text) % 5 + 1
+
+
+def uf_answer(system, prompt):
+    aspect = ASPECT.search(system).group(1)
+    out = []
+    for k, text in TEXTS.findall(prompt):
+        r = uf_rating(aspect, text)
+        out.append("Text %s\nRating: %s\nRationale: %s for text %s" % (k, "N/A" if r is None else r, aspect, k))
+    return "\n\n".join(out)
+
+
 SCORED = re.compile(r"# Reply\n(.*)\Z", re.S)
 
 
@@ -68,6 +90,9 @@ def reply(prompt, body):
     model = body.get("model", "")
     if model.startswith("gen"):
         return gen_text(model, prompt, body.get("seed"))
+    if model == "rater":
+        system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
+        return uf_answer(system, prompt)
     if model == "scorer":
         m = SCORED.search(prompt)
         s = score_of(m.group(1).rstrip("\n")) if m else None
