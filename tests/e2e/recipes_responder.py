@@ -13,6 +13,7 @@ Generators gen1, gen2, gen3: "answer of MODEL seed S" and a tail of z's whose le
   is crc32(prompt + seed) % 25 (gen_text).
 Rater "rater" (template recipes/ultrafeedback): per <text k> block "Rating: uf_rating()"
   with a rationale naming the aspect and k.
+Explainer "explainer" (template recipes/rationale): explain().
 Scorer "scorer" (template recipes/score: "# Reply\n..."): "Rating: crc32(reply) % 10 + 1",
   or no rating when crc32(reply) % 13 == 0 (score_of).
 """
@@ -74,6 +75,18 @@ def uf_answer(system, prompt):
     return "\n\n".join(out)
 
 
+PREFERRED = re.compile(r"# Reply A\n(.*)\n\n# Reply B\n(.*)\n\nThe preferred reply is reply ([AB])\.", re.S)
+
+
+def explain(prompt):
+    """Explainer: names the preferred slot and quotes the start of that reply."""
+    m = PREFERRED.search(prompt)
+    if not m:
+        return None
+    a, b, slot = m.groups()
+    return "  Reply %s is better: it starts with '%s'.\n" % (slot, (a if slot == "A" else b)[:12])
+
+
 SCORED = re.compile(r"# Reply\n(.*)\Z", re.S)
 
 
@@ -90,6 +103,8 @@ def reply(prompt, body):
     model = body.get("model", "")
     if model.startswith("gen"):
         return gen_text(model, prompt, body.get("seed"))
+    if model == "explainer":
+        return explain(prompt)
     if model == "rater":
         system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
         return uf_answer(system, prompt)
