@@ -374,24 +374,30 @@ ws_dataset(lua_State *L)
     return 1;
 }
 
-/* ws:create_dataset(name [, {source=, format=}]) -> Dataset | nil, msg */
+static const char *json_field(lua_State *L, int idx, const char *key);
+
+/* ws:create_dataset(name [, {source=, format=, meta=}]) -> Dataset | nil, msg
+ * meta (a table or JSON text) is the dataset's provenance, e.g. a recipe's parameters. */
 static int
 ws_create_dataset(lua_State *L)
 {
-    static const char *const keys[] = {"source", "format", NULL};
+    static const char *const keys[] = {"source", "format", "meta", NULL};
     struct lws *w = check_ws(L, 1);
     const char *name = luaL_checkstring(L, 2);
-    const char *source = NULL, *format = "lua";
+    const char *source = NULL, *format = "lua", *meta = NULL;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         l_check_keys(L, 3, keys);
         source = l_opt_field_str(L, 3, "source", NULL);
         format = l_opt_field_str(L, 3, "format", format);
+        meta = json_field(L, 3, "meta"); /* stays on the stack until we return */
     }
     luaL_argcheck(L, *name, 2, "dataset name must not be empty");
     struct ps_err err = {0};
     int64_t id;
     if (store_dataset_create(w->st, name, source, format, &id, &err) != PS_OK)
+        return l_fail(L, &err);
+    if (meta && store_dataset_set_meta(w->st, id, meta, &err) != PS_OK)
         return l_fail(L, &err);
     push_ds(L, 1, id);
     return 1;
@@ -748,7 +754,9 @@ verdict_p(const char *v, int *has_p)
 static void
 read_judgment(lua_State *L, int idx, int n_resp, struct ps_rec_judgment *j)
 {
-    static const char *const keys[] = {"a", "b", "verdict", "p_a", "annotator", "rationale", NULL};
+    static const char *const keys[] = {"a",         "b",         "verdict", "p_a",
+                                       "annotator", "rationale", "meta",    NULL};
+    idx = lua_absindex(L, idx);
     luaL_checktype(L, idx, LUA_TTABLE);
     l_check_keys(L, idx, keys);
     memset(j, 0, sizeof *j);
@@ -780,6 +788,15 @@ read_judgment(lua_State *L, int idx, int n_resp, struct ps_rec_judgment *j)
         j->annotator = l_default_annotator(L);
     j->rationale = l_opt_field_str(L, idx, "rationale", NULL);
     j->weight = 1.0;
+    /* meta: a table is stored back as its JSON text so the string lives as long as
+     * the judgment table (the caller's stack stays balanced) */
+    const char *meta = json_field(L, idx, "meta");
+    if (meta) {
+        lua_setfield(L, idx, "meta");
+        lua_getfield(L, idx, "meta");
+        j->meta_json = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);
 }
 
 /* A JSON text for a field that may be a table or already a string; the result is
