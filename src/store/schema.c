@@ -275,6 +275,11 @@ const char *const store_migrations[] = {
     "  baseline_metric REAL, candidate_metric REAL, rationale TEXT, judge TEXT, meta TEXT,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
     "  UNIQUE (critique_id, run, swap));",
+    /* 6: workspace settings that outlive a session (src/store/annotate.c,
+     * store_setting_*): the TUI's blind labeling mode and its seed, per annotator. */
+    "CREATE TABLE setting ("
+    "  name TEXT PRIMARY KEY, value TEXT,"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -533,6 +533,8 @@ items_draw(struct tui *tui, struct view *v)
         sb_printf(&sb, "  [queue %lld/%lld]", (long long)qdone, (long long)qtotal);
     if (tui->advance)
         sb_puts(&sb, "  [advance]");
+    if (tui->blind)
+        sb_puts(&sb, "  [blind]");
     draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     sb_free(&sb);
     if (a.h < 3)
@@ -540,11 +542,12 @@ items_draw(struct tui *tui, struct view *v)
     s->height = a.h - 2;
     list_clamp(&s->pos, s->count, s->height);
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
-    /* Wide terminals also get the responses' models. */
-    int wmodels = a.w >= 150 ? 28 : 0;
-    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %1s %6s %6s %2s  %-*s%s", "#",
-                "mine", "data", "!", "len A", "len B", "n", wmodels, wmodels ? "models" : "",
-                "tags · prompt");
+    /* Wide terminals also get the responses' models; blind labeling hides them and
+     * the data and disagreement columns. */
+    int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, blind = tui->blind;
+    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-*s%-*s%6s %6s %2s  %-*s%s", "#",
+                "mine", blind ? 0 : 5, blind ? "" : "data", blind ? 0 : 2, blind ? "" : "!",
+                "len 1", "len 2", "n", wmodels, wmodels ? "models" : "", "tags · prompt");
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
@@ -567,8 +570,11 @@ items_draw(struct tui *tui, struct view *v)
         int x = a.x;
         x += draw_printf(tui, y, x, a.w, base, "%s%8lld ", sel ? ">" : " ", (long long)r->seq + 1);
         x += items_verdict_cell(tui, y, x, sel, r->my_label);
-        x += items_verdict_cell(tui, y, x, sel, r->ds_label);
-        x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2, 0);
+        if (!blind) {
+            x += items_verdict_cell(tui, y, x, sel, r->ds_label);
+            x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2,
+                           0);
+        }
         x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d  ", (long long)r->len0,
                          (long long)r->len1, r->n_resp);
         if (wmodels) {
@@ -992,8 +998,8 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
     case CMD_LABEL_TIE:
     case CMD_LABEL_CLEAR: {
         enum store_verdict v = items_cmd_verdict(cmd), prev;
-        if (store_label_set(tui->st, item_id, t->resp_a, t->resp_b, tui->annotator, v, &prev,
-                            &err) != PS_OK) {
+        if (store_label_set_meta(tui->st, item_id, t->resp_a, t->resp_b, tui->annotator, v, t->meta,
+                                 &prev, &err) != PS_OK) {
             tui_err(tui, "%s", err.msg);
             return TUI_R_HANDLED;
         }
@@ -1089,8 +1095,8 @@ tui_undo(struct tui *tui, int64_t *item_id)
                              store_verdict_parse(e.prev), NULL, &err);
         /* Name both states by response number: the sides may have been swapped
          * since, and the item may not be on screen. */
-        struct label_target t = {e.item_id, e.seq,   e.resp_a, e.resp_b,
-                                 e.idx_a,   e.idx_b, NULL,     NULL};
+        struct label_target t = {e.item_id, e.seq, e.resp_a, e.resp_b, e.idx_a,
+                                 e.idx_b,   NULL,  NULL,     NULL};
         struct strbuf was_sb = STRBUF_INIT, now_sb = STRBUF_INIT;
         items_verdict_words(&t, e.next, &was_sb);
         items_verdict_words(&t, e.prev, &now_sb);
@@ -1246,7 +1252,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         const struct browse_row *row = items_row(s, s->pos.cur);
         if (!row)
             return TUI_R_HANDLED;
-        struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL};
+        struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL, NULL};
         if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
             cmd == CMD_LABEL_CLEAR) {
             /* From the list, labels compare the item's first two responses. */
