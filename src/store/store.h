@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
