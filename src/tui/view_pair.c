@@ -73,6 +73,7 @@ struct pair {
     char my_label[16]; /* my stored verdict for (ia, ib), "" when none */
     int blind_for;     /* the blind mode the sides were chosen for (-1: not yet) */
     int built_hidden;  /* the document hides what blind labeling hides */
+    int cr;            /* the source calls responses #1 and #2 chosen and rejected */
     char search[512];  /* the search the document was highlighted for */
 };
 
@@ -194,6 +195,8 @@ pair_resp_title(struct pair *p, int resp, char side, int hidden, struct strbuf *
         return;
     }
     sb_printf(out, "%c = #%d", side, r->idx + 1);
+    if (store_source_word(p->cr, r->idx))
+        sb_printf(out, " (%s)", store_source_word(p->cr, r->idx));
     if (r->model)
         sb_printf(out, " · %s", r->model);
     if (r->text)
@@ -339,6 +342,8 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         if (win >= 0) {
             char side = pair_side_letter(p, win);
             sb_printf(&sb, " prefers #%d", win + 1);
+            if (store_source_word(p->cr, win))
+                sb_printf(&sb, " (%s)", store_source_word(p->cr, win));
             if (side)
                 sb_printf(&sb, " [%c]", side);
         }
@@ -357,10 +362,11 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         for (int r = 0; r < it->n_resp; r++) {
             sb_reset(&sb);
             char side = pair_side_letter(p, r);
+            sb_printf(&sb, "#%d ", r + 1);
+            if (store_source_word(p->cr, r))
+                sb_printf(&sb, "(%s) ", store_source_word(p->cr, r));
             if (side)
-                sb_printf(&sb, "#%d [%c] ", r + 1, side);
-            else
-                sb_printf(&sb, "#%d ", r + 1);
+                sb_printf(&sb, "[%c] ", side);
             sb_printf(&sb, "%s", it->resp[r].model ? it->resp[r].model : "(no model)");
             if (it->resp[r].text)
                 sb_printf(&sb, " · %zu chars", strlen(it->resp[r].text));
@@ -522,6 +528,8 @@ pair_load(struct tui *tui, struct pair *p, int64_t id, struct ps_err *err)
     if (store_item_get_by_id(tui->st, id, &p->it, err) != PS_OK)
         return err->code;
     p->loaded = 1;
+    if (store_dataset_chosen_rejected(tui->st, p->it.dataset_id, &p->cr, err) != PS_OK)
+        return err->code;
     if (id != p->item_id) {
         p->top = 0;
         p->fresh = 1;
