@@ -167,6 +167,12 @@ int store_fts_query(const char *user, struct strbuf *out, struct ps_err *err);
 int store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
                       int dir, int64_t *seq, struct ps_err *err);
 
+/* For the item at `seq` matching `query`: *rank (1-based) among the dataset's
+ * matches in import order and *total matches.  Counts at most `cap` matches (0:
+ * no cap); *total = cap + 1 means "more than cap". */
+int store_search_rank(struct store *st, int64_t dataset_id, const char *query, int64_t seq,
+                      int64_t cap, int64_t *rank, int64_t *total, struct ps_err *err);
+
 /* ---- agreement ---- */
 
 struct store_agreement {

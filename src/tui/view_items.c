@@ -917,8 +917,18 @@ items_search(struct tui *tui, struct items *s, const char *query, int dir)
         if (items_goto(tui, s, pos) == PS_OK) {
             const struct browse_row *r = items_row(s, s->pos.cur);
             if (r && r->seq == seq) {
-                tui_msg(tui, "/%s: item %lld%s", query, (long long)seq + 1,
-                        wrapped ? " (wrapped)" : "");
+                /* "3 of 17": the match's place among all of the dataset's, counted
+                 * up to 10000 so a common word on a huge dataset stays quick. */
+                int64_t rank = 0, total = 0;
+                struct ps_err rerr = {0, ""};
+                if (store_search_rank(tui->st, s->dataset_id, query, seq, 10000, &rank, &total,
+                                      &rerr) == PS_OK &&
+                    total > 0 && rank > 0 && total <= 10000)
+                    tui_msg(tui, "/%s: match %lld of %lld, item %lld%s", query, (long long)rank,
+                            (long long)total, (long long)seq + 1, wrapped ? " (wrapped)" : "");
+                else
+                    tui_msg(tui, "/%s: item %lld%s", query, (long long)seq + 1,
+                            wrapped ? " (wrapped)" : "");
                 tui_bench(tui, "search_ms", t0);
                 return TUI_R_HANDLED | TUI_R_REDRAW;
             }
