@@ -165,6 +165,10 @@ struct prompt {
     size_t len, cur; /* bytes */
     char *hist[64];
     int n_hist, hist_pos;
+    /* Tab's candidates, shown above the prompt until the next key (owned, NULL
+     * when none). */
+    char **menu;
+    int n_menu;
 };
 
 #define TUI_MAX_VIEWS 16
