@@ -387,6 +387,7 @@ row_from_stmt(sqlite3_stmt *s, struct browse_row *r)
     r->tags = store_col_strdup(s, 9);
     r->models = store_col_strdup(s, 10);
     r->sort_key = sqlite3_column_int64(s, 11);
+    r->has_note = sqlite3_column_int(s, 12);
 }
 
 /* backward = 0: rows after the anchor; 1: rows before it (returned in sort order). */
@@ -417,7 +418,8 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
               " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
               "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
               " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
-              " s.models, %s",
+              " s.models, %s,"
+              " EXISTS (SELECT 1 FROM note n WHERE n.item_id = s.item_id)",
               PREVIEW_CHARS, k);
     /* clang-format on */
     if (fts) {

@@ -96,6 +96,7 @@ struct browse_row {
     char *models;                /* distinct model names of the responses, ", "-separated,
                                     NULL when none */
     int64_t sort_key;            /* the value sorted on (seq for BROWSE_SORT_SEQ) */
+    int has_note;                /* the item has at least one note */
 };
 
 /* Up to `limit` rows of dataset `dataset_id` matching `f` (NULL = no filter) that

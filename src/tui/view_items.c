@@ -511,6 +511,15 @@ items_draw_feedback(struct tui *tui, const struct items *s, struct rect a)
     sb_free(&q);
 }
 
+/* A right-aligned column head of `width` cells: the sort mark (one cell, or "")
+ * before the name. */
+static void
+items_head(struct strbuf *out, const char *mark, const char *name, int width)
+{
+    int w = (int)strlen(name) + (*mark ? 1 : 0);
+    sb_printf(out, "%*s%s%s", width > w ? width - w : 0, "", mark, name);
+}
+
 static void
 items_draw(struct tui *tui, struct view *v)
 {
@@ -545,9 +554,21 @@ items_draw(struct tui *tui, struct view *v)
     /* Wide terminals also get the responses' models; blind labeling hides them and
      * the data and disagreement columns. */
     int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, blind = tui->blind;
-    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-*s%-*s%6s %6s %2s  %-*s%s", "#",
-                "mine", blind ? 0 : 5, blind ? "" : "data", blind ? 0 : 2, blind ? "" : "!",
-                "len 1", "len 2", "n", wmodels, wmodels ? "models" : "", "tags · prompt");
+    /* The sort column carries an arrow (^/v without UTF-8); lendiff sorts on the
+     * difference of both lengths, so both get it. */
+    const char *arrow = tui->utf8 ? (s->f.desc ? "▼" : "▲") : (s->f.desc ? "v" : "^");
+    struct strbuf h = STRBUF_INIT;
+    sb_puts(&h, "  ");
+    items_head(&h, s->f.sort == BROWSE_SORT_SEQ ? arrow : "", "#", 8);
+    sb_printf(&h, " %-4s %-*s%-*s", "mine", blind ? 0 : 5, blind ? "" : "data", blind ? 0 : 2,
+              blind ? "" : "!");
+    items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 1", 6);
+    sb_putc(&h, ' ');
+    items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 2", 6);
+    sb_printf(&h, " %2s  %-*s%s%s", "n", wmodels, wmodels ? "models" : "", "tags · prompt",
+              s->f.sort == BROWSE_SORT_PROMPT_LEN ? arrow : "");
+    draw_text(tui, a.y + 1, a.x, a.w, ROLE_HEADER, sb_str(&h), h.len, 1);
+    sb_free(&h);
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
@@ -575,8 +596,12 @@ items_draw(struct tui *tui, struct view *v)
             x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2,
                            0);
         }
-        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d  ", (long long)r->len0,
+        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d ", (long long)r->len0,
                          (long long)r->len1, r->n_resp);
+        /* Items with notes: a mark in the gap before the tags and prompt. */
+        const char *nm = r->has_note ? (tui->utf8 ? "✎" : "*") : " ";
+        x += draw_text(tui, y, x, 1, sel ? ROLE_SEL : ROLE_ACCENT, nm, strlen(nm), 0);
+        x += draw_text(tui, y, x, 1, base, " ", 1, 0);
         if (wmodels) {
             const char *m = r->models ? r->models : "";
             draw_text(tui, y, x, wmodels - 1, sel ? ROLE_SEL : ROLE_DIM, m, strlen(m), 1);

@@ -27,7 +27,7 @@ grep -qE 'dataset +#1 vs #2: B +prefers #2$' <<<"$out" || fail "show pairs: judg
 
 tui_start 120 40 tui -w "$WS" -d hh
 wait_for "[items] 1/"
-screen | grep -E '^ +# +mine' | grep -qE 'len 1 +len 2' || fail "list header: len 1 / len 2"
+screen | grep -E '^ +▲?# +mine' | grep -qE 'len 1 +len 2' || fail "list header: len 1 / len 2"
 keys Enter
 wait_for "pair 1/"
 wait_for "A = #1 (chosen)"
