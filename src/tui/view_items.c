@@ -18,6 +18,8 @@
 #define ITEMS_WINDOW_MAX 2000
 /* Rows read around a jump. */
 #define ITEMS_MARGIN 64
+/* Below this width the list drops the lengths and the empty columns. */
+#define ITEMS_NARROW_COLS 100
 
 struct items {
     int64_t dataset_id;
@@ -551,27 +553,53 @@ items_draw(struct tui *tui, struct view *v)
     s->height = a.h - 2;
     list_clamp(&s->pos, s->count, s->height);
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
+    struct ps_err err = {0, ""};
+    if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
+        tui_err(tui, "%s", err.msg);
     /* Wide terminals also get the responses' models; blind labeling hides them and
-     * the data and disagreement columns. */
-    int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, blind = tui->blind;
+     * the data and disagreement columns.  Below 100 columns the prompt gets most of
+     * the width: the lengths go, and so do the columns with nothing to show on
+     * this screen (no other verdict, no disagreement, always two responses). */
+    int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, narrow = a.w < ITEMS_NARROW_COLS;
+    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow, show_n = 1;
+    int seqw = 8;
+    if (narrow) {
+        int any_data = 0, any_bang = 0, any_n = 0;
+        for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
+            const struct browse_row *r = items_row(s, s->pos.top + i);
+            if (!r)
+                break;
+            any_data |= r->ds_label != STORE_VERDICT_NONE;
+            any_bang |= r->disagree;
+            any_n |= r->n_resp != 2;
+        }
+        show_data &= any_data;
+        show_bang &= any_bang;
+        show_n = any_n;
+        seqw = 1;
+        for (int64_t c = s->count; c >= 10; c /= 10)
+            seqw++;
+    }
     /* The sort column carries an arrow (^/v without UTF-8); lendiff sorts on the
      * difference of both lengths, so both get it. */
     const char *arrow = tui->utf8 ? (s->f.desc ? "▼" : "▲") : (s->f.desc ? "v" : "^");
     struct strbuf h = STRBUF_INIT;
-    sb_puts(&h, "  ");
-    items_head(&h, s->f.sort == BROWSE_SORT_SEQ ? arrow : "", "#", 8);
-    sb_printf(&h, " %-4s %-*s%-*s", "mine", blind ? 0 : 5, blind ? "" : "data", blind ? 0 : 2,
-              blind ? "" : "!");
-    items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 1", 6);
-    sb_putc(&h, ' ');
-    items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 2", 6);
-    sb_printf(&h, " %2s  %-*s%s%s", "n", wmodels, wmodels ? "models" : "", "tags · prompt",
+    sb_puts(&h, " ");
+    items_head(&h, s->f.sort == BROWSE_SORT_SEQ ? arrow : "", "#", seqw + 1);
+    sb_printf(&h, " %-4s %-*s%-*s", "mine", show_data ? 5 : 0, show_data ? "data" : "",
+              show_bang ? 2 : 0, show_bang ? "!" : "");
+    if (show_len) {
+        items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 1", 6);
+        sb_putc(&h, ' ');
+        items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 2", 6);
+        sb_putc(&h, ' ');
+    }
+    if (show_n)
+        sb_printf(&h, "%2s ", "n");
+    sb_printf(&h, " %-*s%s%s", wmodels, wmodels ? "models" : "", "tags · prompt",
               s->f.sort == BROWSE_SORT_PROMPT_LEN ? arrow : "");
     draw_text(tui, a.y + 1, a.x, a.w, ROLE_HEADER, sb_str(&h), h.len, 1);
     sb_free(&h);
-    struct ps_err err = {0, ""};
-    if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
-        tui_err(tui, "%s", err.msg);
     if (s->count == 0 && !s->filter_desc[0] && s->n_feedback > 0) {
         items_draw_feedback(tui, s, a);
     } else if (s->count == 0) {
@@ -589,15 +617,19 @@ items_draw(struct tui *tui, struct view *v)
         if (sel)
             draw_fill(tui, y, a.x, a.w, ROLE_SEL);
         int x = a.x;
-        x += draw_printf(tui, y, x, a.w, base, "%s%8lld ", sel ? ">" : " ", (long long)r->seq + 1);
+        x += draw_printf(tui, y, x, a.w, base, "%s%*lld ", sel ? ">" : " ", seqw,
+                         (long long)r->seq + 1);
         x += items_verdict_cell(tui, y, x, sel, r->my_label);
-        if (!blind) {
+        if (show_data)
             x += items_verdict_cell(tui, y, x, sel, r->ds_label);
+        if (show_bang)
             x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2,
                            0);
-        }
-        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d ", (long long)r->len0,
-                         (long long)r->len1, r->n_resp);
+        if (show_len)
+            x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld ", (long long)r->len0,
+                             (long long)r->len1);
+        if (show_n)
+            x += draw_printf(tui, y, x, a.x + a.w - x, base, "%2d ", r->n_resp);
         /* Items with notes: a mark in the gap before the tags and prompt. */
         const char *nm = r->has_note ? (tui->utf8 ? "✎" : "*") : " ";
         x += draw_text(tui, y, x, 1, sel ? ROLE_SEL : ROLE_ACCENT, nm, strlen(nm), 0);
