@@ -17,8 +17,9 @@ static const char show_usage[] =
     "usage: prefscope show [-w WORKSPACE] [--json] DATASET [N]\n"
     "\n"
     "Print item N of DATASET (numbered from 1, as in the TUI; default 1): system\n"
-    "prompt, history, prompt, every response (A, B, C...) with its model and ratings,\n"
-    "and every judgment with its rationale.\n"
+    "prompt, history, prompt, every response (1, 2, 3..., and \"chosen\"/\"rejected\"\n"
+    "where the source says so) with its model and ratings, and every judgment with\n"
+    "the response it prefers and its rationale.\n"
     "\n"
     "  --json              the item as one JSON object (the prefscope JSONL layout)\n"
     "  -w, --workspace F   workspace file\n";
@@ -139,10 +140,20 @@ cmd_show(struct app *app, int argc, char **argv)
             cJSON_Delete(h);
         }
         print_block(&tmp, "prompt", it.prompt);
+        /* Responses by number (A/B are screen sides in the TUI), named as the source
+         * names them where it calls them chosen and rejected. */
+        int cr = 0;
+        if (store_dataset_chosen_rejected(st, it.dataset_id, &cr, &app->err) != PS_OK) {
+            store_item_free(&it);
+            sb_free(&tmp);
+            return app_fail(app);
+        }
         for (int i = 0; i < it.n_resp; i++) {
             char title[256];
-            snprintf(title, sizeof title, "response %c%s%.200s", i < 26 ? 'A' + i : '?',
-                     it.resp[i].model ? " · " : "", it.resp[i].model ? it.resp[i].model : "");
+            const char *word = store_source_word(cr, i);
+            snprintf(title, sizeof title, "response %d%s%s%s%s%.200s", i + 1, word ? " (" : "",
+                     word ? word : "", word ? ")" : "", it.resp[i].model ? " · " : "",
+                     it.resp[i].model ? it.resp[i].model : "");
             print_block(&tmp, title, it.resp[i].text ? it.resp[i].text : "(no text)");
             for (int k = 0; k < it.n_rating; k++) {
                 if (it.rating[k].resp != i)
@@ -160,9 +171,14 @@ cmd_show(struct app *app, int argc, char **argv)
             const struct store_judgment *j = &it.judg[k];
             sb_reset(&tmp);
             text_sanitize(j->annotator, strlen(j->annotator), &tmp, TEXT_SAN_ONELINE);
-            printf("  %-28s %c vs %c: %-7s", sb_str(&tmp),
-                   j->a >= 0 && j->a < 26 ? 'A' + j->a : '?',
-                   j->b >= 0 && j->b < 26 ? 'A' + j->b : '?', j->verdict);
+            printf("  %-28s #%d vs #%d: %-7s", sb_str(&tmp), j->a + 1, j->b + 1, j->verdict);
+            int win = strcmp(j->verdict, "A") == 0   ? j->a
+                      : strcmp(j->verdict, "B") == 0 ? j->b
+                                                     : -1;
+            if (win >= 0)
+                printf(" prefers #%d%s%s%s", win + 1, store_source_word(cr, win) ? " (" : "",
+                       store_source_word(cr, win) ? store_source_word(cr, win) : "",
+                       store_source_word(cr, win) ? ")" : "");
             if (j->has_p)
                 printf(" p(A)=%.3g", j->p_a);
             if (j->weight != 1)

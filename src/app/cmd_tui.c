@@ -35,6 +35,9 @@ static const char tui_usage[] =
     "                      default $PREFSCOPE_THEME, the config's theme = \"NAME\", dark)\n"
     "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, the config's\n"
     "                      user = \"NAME\", then $USER)\n"
+    "  --blind             blind labeling: sides in a random order per item, models,\n"
+    "                      verdicts and ratings hidden until labeled (kept in the\n"
+    "                      workspace; :blind off or M ends it)\n"
     "  --print-keys        print every command and key binding as Markdown\n"
     "\n"
     "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
@@ -43,7 +46,13 @@ static const char tui_usage[] =
  * does not include curses. */
 extern const struct view_ops view_repl_ops;
 
-enum { TUI_OPT_THEME = APP_OPT_FIRST_FREE, TUI_OPT_USER, TUI_OPT_KEYS, TUI_OPT_FEEDBACK };
+enum {
+    TUI_OPT_THEME = APP_OPT_FIRST_FREE,
+    TUI_OPT_USER,
+    TUI_OPT_KEYS,
+    TUI_OPT_FEEDBACK,
+    TUI_OPT_BLIND
+};
 
 /* 1 when path is an sqlite database (by its header), 0 otherwise. */
 static int
@@ -143,12 +152,14 @@ cmd_tui(struct app *app, int argc, char **argv)
         {"theme", required_argument, NULL, TUI_OPT_THEME},
         {"user", required_argument, NULL, TUI_OPT_USER},
         {"print-keys", no_argument, NULL, TUI_OPT_KEYS},
+        {"blind", no_argument, NULL, TUI_OPT_BLIND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long long t0 = tui_clock_ms();
     const char *dataset = NULL, *theme = NULL, *user = NULL;
     long long feedback = 0;
+    int blind = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:d:h", opts, NULL)) != -1) {
@@ -163,6 +174,7 @@ cmd_tui(struct app *app, int argc, char **argv)
             break;
         case TUI_OPT_THEME: theme = optarg; break;
         case TUI_OPT_USER: user = optarg; break;
+        case TUI_OPT_BLIND: blind = 1; break;
         case TUI_OPT_KEYS: tui_print_keys(stdout); return 0;
         case 'h': fputs(tui_usage, stdout); return 0;
         default: fputs(tui_usage, stderr); return 2;
@@ -239,6 +251,7 @@ cmd_tui(struct app *app, int argc, char **argv)
     to.theme = theme;
     to.dataset = dataset;
     to.feedback = feedback;
+    to.blind = blind;
     to.t0_ms = t0;
     to.notice = cerr.msg[0] ? cerr.msg : NULL;
     /* The REPL pane (src/tui/view_repl.c) runs on this engine, bound to the UI's

@@ -104,7 +104,8 @@ adjust_judgment_count(struct store *st, int64_t item_id, int delta, struct ps_er
 
 static int
 label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *annotator,
-            enum store_verdict verdict, enum store_verdict *prev, struct ps_err *err)
+            enum store_verdict verdict, const char *meta, enum store_verdict *prev,
+            struct ps_err *err)
 {
     int64_t id;
     enum store_verdict old;
@@ -132,7 +133,7 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         if (store_prepare(
                 st,
                 "UPDATE judgment SET response_a = ?2, response_b = ?3, verdict = ?4, p_a = ?5,"
-                " created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                " meta = ?7, created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
                 &s, err) != PS_OK)
             return err->code;
         sqlite3_bind_int64(s, 1, id);
@@ -140,8 +141,8 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         /* The responses must belong to the item: checked by the SELECT. */
         if (store_prepare(
                 st,
-                "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a)"
-                " SELECT ?1, ?2, ?3, ?6, ?4, ?5 WHERE"
+                "INSERT INTO judgment (item_id, response_a, response_b, annotator, verdict, p_a,"
+                " meta) SELECT ?1, ?2, ?3, ?6, ?4, ?5, ?7 WHERE"
                 " (SELECT count(*) FROM response WHERE item_id = ?1 AND id IN (?2, ?3)) = 2",
                 &s, err) != PS_OK)
             return err->code;
@@ -152,6 +153,10 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
     sqlite3_bind_int64(s, 3, b);
     sqlite3_bind_text(s, 4, store_verdict_str(verdict), -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 5, p);
+    if (meta)
+        sqlite3_bind_text(s, 7, meta, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 7);
     if (store_step_finalize(st, s, err, "label") != PS_OK)
         return err->code;
     if (!id) {
@@ -185,10 +190,90 @@ store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_
                 const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
                 struct ps_err *err)
 {
+    return store_label_set_meta(st, item_id, resp_a, resp_b, annotator, verdict, NULL, prev, err);
+}
+
+int
+store_label_set_meta(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                     const char *annotator, enum store_verdict verdict, const char *meta,
+                     enum store_verdict *prev, struct ps_err *err)
+{
+    if (meta && !*meta)
+        meta = NULL;
     if (store_exec(st, "SAVEPOINT browse_label", err) != PS_OK)
         return err->code;
-    int rc = label_apply(st, item_id, resp_a, resp_b, annotator, verdict, prev, err);
+    int rc = label_apply(st, item_id, resp_a, resp_b, annotator, verdict, meta, prev, err);
     return with_savepoint(st, rc, err);
+}
+
+/* ---- settings ---- */
+
+int
+store_setting_get(struct store *st, const char *name, char **value, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *value = NULL;
+    if (store_prepare(st, "SELECT value FROM setting WHERE name = ?1", &s, err) != PS_OK)
+        return err->code;
+    store_bind_text(s, 1, name ? name : "");
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+        *value = xstrdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_dberr(st, err, "read setting");
+    return PS_OK;
+}
+
+int
+store_setting_set(struct store *st, const char *name, const char *value, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (!name || !*name)
+        return ps_error(err, PS_ERR_USAGE, "setting: empty name");
+    if (store_prepare(st,
+                      value ? "INSERT INTO setting (name, value) VALUES (?1, ?2)"
+                              " ON CONFLICT(name) DO UPDATE SET value = excluded.value,"
+                              " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                            : "DELETE FROM setting WHERE name = ?1",
+                      &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    if (value)
+        sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    return store_step_finalize(st, s, err, "setting");
+}
+
+int
+store_blind_bias(struct store *st, int64_t dataset_id, const char *annotator,
+                 struct store_blind_bias *out, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    memset(out, 0, sizeof *out);
+    if (store_prepare(st,
+                      "SELECT json_extract(j.meta, '$.blind.chosen'), count(*) FROM judgment j"
+                      " JOIN item i ON i.id = j.item_id WHERE i.dataset_id = ?1"
+                      " AND j.annotator = ?2 AND json_valid(j.meta)"
+                      " AND json_extract(j.meta, '$.blind.chosen') IS NOT NULL GROUP BY 1",
+                      &s, err) != PS_OK)
+        return err->code;
+    sqlite3_bind_int64(s, 1, dataset_id);
+    store_bind_text(s, 2, annotator ? annotator : "");
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(s, 0);
+        int64_t n = sqlite3_column_int64(s, 1);
+        if (c && strcmp(c, "left") == 0)
+            out->left += n;
+        else if (c && strcmp(c, "right") == 0)
+            out->right += n;
+        else
+            out->ties += n;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_dberr(st, err, "read blind labels");
+    return PS_OK;
 }
 
 int

@@ -36,11 +36,32 @@ enum store_verdict store_verdict_parse(const char *s);
 int store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                     const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
                     struct ps_err *err);
+/* As store_label_set, storing `meta` (a JSON object text, borrowed; NULL or "" for
+ * none) in the judgment's meta, replacing what was there. */
+int store_label_set_meta(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
+                         const char *annotator, enum store_verdict verdict, const char *meta,
+                         enum store_verdict *prev, struct ps_err *err);
 int store_label_clear(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                       const char *annotator, enum store_verdict *prev, struct ps_err *err);
 /* The verdict of `annotator` on the pair (NONE when absent), relative to (a, b). */
 int store_label_get(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                     const char *annotator, enum store_verdict *out, struct ps_err *err);
+
+/* ---- settings (the workspace's `setting` table) ---- */
+
+/* The value of setting `name`; *value is caller-owned, NULL when unset. */
+int store_setting_get(struct store *st, const char *name, char **value, struct ps_err *err);
+/* Set (value NULL: remove) setting `name`; both borrowed. */
+int store_setting_set(struct store *st, const char *name, const char *value, struct ps_err *err);
+
+/* An annotator's blind labels of a dataset (judgments whose meta has
+ * blind.chosen): how many preferred the left (top) response, the right one, or
+ * neither (tie). */
+struct store_blind_bias {
+    int64_t left, right, ties;
+};
+int store_blind_bias(struct store *st, int64_t dataset_id, const char *annotator,
+                     struct store_blind_bias *out, struct ps_err *err);
 
 /* ---- tags and notes ---- */
 

@@ -387,6 +387,7 @@ row_from_stmt(sqlite3_stmt *s, struct browse_row *r)
     r->tags = store_col_strdup(s, 9);
     r->models = store_col_strdup(s, 10);
     r->sort_key = sqlite3_column_int64(s, 11);
+    r->has_note = sqlite3_column_int(s, 12);
 }
 
 /* backward = 0: rows after the anchor; 1: rows before it (returned in sort order). */
@@ -417,7 +418,8 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
               " (SELECT " NORM_VERDICT("j") " FROM judgment j WHERE j.item_id = s.item_id"
               "   AND j.annotator <> ?2 ORDER BY j.annotator <> 'dataset', j.id LIMIT 1),"
               " s.disagree, (SELECT group_concat(t.tag, ',') FROM tag t WHERE t.item_id = s.item_id),"
-              " s.models, %s",
+              " s.models, %s,"
+              " EXISTS (SELECT 1 FROM note n WHERE n.item_id = s.item_id)",
               PREVIEW_CHARS, k);
     /* clang-format on */
     if (fts) {
@@ -915,6 +917,41 @@ store_search_next(struct store *st, int64_t dataset_id, const char *query, int64
         ret = ps_error(err, PS_ERR_NOTFOUND, "no more matches for '%s'", query);
     else
         ret = ps_error(err, PS_ERR_USAGE, "search '%s': %s", query, sqlite3_errmsg(st->db));
+    sqlite3_finalize(s);
+    sb_free(&q);
+    return ret;
+}
+
+int
+store_search_rank(struct store *st, int64_t dataset_id, const char *query, int64_t seq, int64_t cap,
+                  int64_t *rank, int64_t *total, struct ps_err *err)
+{
+    *rank = *total = 0;
+    struct strbuf q = STRBUF_INIT;
+    if (store_fts_query(query, &q, err) != PS_OK) {
+        sb_free(&q);
+        return err->code;
+    }
+    sqlite3_stmt *s;
+    if (store_prepare(st,
+                      "SELECT count(*), coalesce(sum(seq <= ?3), 0) FROM (SELECT i.seq AS seq"
+                      " FROM item_fts f CROSS JOIN item i ON i.id = f.rowid"
+                      " WHERE item_fts MATCH ?1 AND i.dataset_id = ?2 LIMIT ?4)",
+                      &s, err) != PS_OK) {
+        sb_free(&q);
+        return err->code;
+    }
+    sqlite3_bind_text(s, 1, q.p, (int)q.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, dataset_id);
+    sqlite3_bind_int64(s, 3, seq);
+    sqlite3_bind_int64(s, 4, cap > 0 ? cap + 1 : -1);
+    int rc = sqlite3_step(s), ret = PS_OK;
+    if (rc == SQLITE_ROW) {
+        *total = sqlite3_column_int64(s, 0);
+        *rank = sqlite3_column_int64(s, 1);
+    } else {
+        ret = ps_error(err, PS_ERR_USAGE, "search '%s': %s", query, sqlite3_errmsg(st->db));
+    }
     sqlite3_finalize(s);
     sb_free(&q);
     return ret;

@@ -96,6 +96,7 @@ struct browse_row {
     char *models;                /* distinct model names of the responses, ", "-separated,
                                     NULL when none */
     int64_t sort_key;            /* the value sorted on (seq for BROWSE_SORT_SEQ) */
+    int has_note;                /* the item has at least one note */
 };
 
 /* Up to `limit` rows of dataset `dataset_id` matching `f` (NULL = no filter) that
@@ -166,6 +167,12 @@ int store_fts_query(const char *user, struct strbuf *out, struct ps_err *err);
  * caller wraps around by searching again from -1. */
 int store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
                       int dir, int64_t *seq, struct ps_err *err);
+
+/* For the item at `seq` matching `query`: *rank (1-based) among the dataset's
+ * matches in import order and *total matches.  Counts at most `cap` matches (0:
+ * no cap); *total = cap + 1 means "more than cap". */
+int store_search_rank(struct store *st, int64_t dataset_id, const char *query, int64_t seq,
+                      int64_t cap, int64_t *rank, int64_t *total, struct ps_err *err);
 
 /* ---- agreement ---- */
 

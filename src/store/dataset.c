@@ -49,6 +49,44 @@ store_dataset_find(struct store *st, const char *name, int64_t *id, struct ps_er
     return ps_error(err, PS_ERR_NOTFOUND, "no dataset named '%s' in %s", name, st->path);
 }
 
+int
+store_dataset_chosen_rejected(struct store *st, int64_t id, int *yes, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    *yes = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT format FROM dataset WHERE id = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return store_dberr(st, err, "read dataset format");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+        /* A dataset imported from several files lists their formats ("hh,trl"):
+         * the words hold only when every one of them uses them. */
+        const char *f = (const char *)sqlite3_column_text(s, 0);
+        int all = *f != '\0';
+        while (*f) {
+            size_t n = strcspn(f, ",");
+            if (!((n == 2 && strncmp(f, "hh", 2) == 0) || (n == 3 && strncmp(f, "trl", 3) == 0) ||
+                  (n == 8 && strncmp(f, "sharegpt", 8) == 0)))
+                all = 0;
+            f += n + (f[n] == ',');
+        }
+        *yes = all;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_dberr(st, err, "read dataset format");
+    return PS_OK;
+}
+
+const char *
+store_source_word(int chosen_rejected, int idx)
+{
+    if (!chosen_rejected)
+        return NULL;
+    return idx == 0 ? "chosen" : idx == 1 ? "rejected" : NULL;
+}
+
 static int
 exec_id(struct store *st, const char *sql, int64_t id, struct ps_err *err, const char *what)
 {

@@ -291,6 +291,11 @@ const char *const store_migrations[] = {
     "    (SELECT coalesce(r.text,'') AS t FROM response r WHERE r.item_id = i.id ORDER BY "
     "r.idx)),'')"
     "  AS responses FROM item i;",
+    /* 7: workspace settings that outlive a session (src/store/annotate.c,
+     * store_setting_*): the TUI's blind labeling mode and its seed, per annotator. */
+    "CREATE TABLE setting ("
+    "  name TEXT PRIMARY KEY, value TEXT,"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
@@ -86,6 +86,12 @@ int store_dataset_create(struct store *st, const char *name, const char *source,
                          int64_t *id, struct ps_err *err);
 /* Find by name; PS_ERR_NOTFOUND (with a message naming it) when absent. */
 int store_dataset_find(struct store *st, const char *name, int64_t *id, struct ps_err *err);
+/* 1 in *yes when the dataset's source names its two responses "chosen" and
+ * "rejected" (formats hh, trl, sharegpt: response #1 is the chosen one), else 0.
+ * Reads one row (no aggregation). */
+int store_dataset_chosen_rejected(struct store *st, int64_t id, int *yes, struct ps_err *err);
+/* "chosen" / "rejected" for response index idx (0-based) of such a dataset, else NULL. */
+const char *store_source_word(int chosen_rejected, int idx);
 /* Delete a dataset and everything hanging off it. */
 int store_dataset_delete(struct store *st, int64_t id, struct ps_err *err);
 /* Recompute the cached counts of a dataset (call after bulk changes). */

@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "core/sanitize.h"
+#include "core/stats.h"
 #include "core/xalloc.h"
+#include "store/annotate.h"
 #include "store/store.h"
 #include "tui/view.h"
+
+static int tui_blind_cmd(struct tui *tui, const char *arg);
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
@@ -481,6 +485,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         tui_msg(tui, "label and advance %s",
                 tui->advance ? "on: a label moves to the next unlabeled item" : "off");
         return TUI_R_HANDLED | TUI_R_REDRAW;
+    case CMD_BLIND: return tui_blind_cmd(tui, arg);
     case CMD_STATS:
     case CMD_RANK: return view_eval_open(tui, cmd, arg);
     case CMD_COUNT:
@@ -780,6 +785,97 @@ tui_done(struct tui *tui)
     }
 }
 
+/* ---- blind labeling ---- */
+
+/* Seeds stay below 2^53 so they survive JSON (the judgments' meta) exactly. */
+#define TUI_BLIND_SEED_MAX ((UINT64_C(1) << 53) - 1)
+
+static void
+tui_blind_key(const struct tui *tui, char *out, size_t size)
+{
+    snprintf(out, size, "tui.blind.%s", tui->annotator);
+}
+
+/* The stored mode: "on SEED" or "off SEED". */
+static void
+tui_blind_load(struct tui *tui)
+{
+    char key[200], *v = NULL;
+    struct ps_err err = {0, ""};
+    tui_blind_key(tui, key, sizeof key);
+    if (store_setting_get(tui->st, key, &v, &err) != PS_OK || !v)
+        return;
+    char mode[8];
+    unsigned long long seed;
+    if (sscanf(v, "%7s %llu", mode, &seed) == 2 && seed <= TUI_BLIND_SEED_MAX) {
+        tui->blind = strcmp(mode, "on") == 0;
+        tui->blind_seed = seed;
+        if (tui->blind)
+            tui->advance = 1;
+    }
+    free(v);
+}
+
+int
+tui_blind_swapped(const struct tui *tui, int64_t item_id)
+{
+    struct stats_rng r;
+    stats_rng_seed(&r, tui->blind_seed ^ ((uint64_t)item_id * UINT64_C(0x9E3779B97F4A7C15)));
+    return (int)(stats_rng_next(&r) >> 63);
+}
+
+int
+tui_blind_set(struct tui *tui, int on, uint64_t seed, int have_seed)
+{
+    char key[200], val[64];
+    tui_blind_key(tui, key, sizeof key);
+    if (have_seed) {
+        tui->blind_seed = seed;
+    } else if (on && tui->blind_seed == 0) {
+        /* No seed yet: draw one, then keep it so the order never changes. */
+        uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20) ^ (uint64_t)tui_now_ms();
+        struct stats_rng r;
+        stats_rng_seed(&r, t);
+        tui->blind_seed = (stats_rng_next(&r) & TUI_BLIND_SEED_MAX) | 1;
+    }
+    tui->blind = on;
+    if (on)
+        tui->advance = 1;
+    snprintf(val, sizeof val, "%s %llu", on ? "on" : "off", (unsigned long long)tui->blind_seed);
+    struct ps_err err = {0, ""};
+    if (store_setting_set(tui->st, key, val, &err) != PS_OK)
+        tui_err(tui, "blind labeling %s for this session only: %s", on ? "on" : "off", err.msg);
+    else if (on)
+        tui_msg(tui,
+                "blind labeling on (seed %llu): sides drawn per item, models and verdicts "
+                "hidden until you label; label and advance on",
+                (unsigned long long)tui->blind_seed);
+    else
+        tui_msg(tui, "blind labeling off: models, verdicts and the stored order shown");
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+/* `blind`, `blind on|off`, `blind seed N`. */
+static int
+tui_blind_cmd(struct tui *tui, const char *arg)
+{
+    if (!arg || !*arg)
+        return tui_blind_set(tui, !tui->blind, 0, 0);
+    if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0)
+        return tui_blind_set(tui, strcmp(arg, "on") == 0, 0, 0);
+    if (strncmp(arg, "seed ", 5) == 0) {
+        char *end;
+        errno = 0;
+        unsigned long long seed = strtoull(arg + 5, &end, 10);
+        if (errno == 0 && end != arg + 5 && *end == '\0' && arg[5] != '-' &&
+            seed <= TUI_BLIND_SEED_MAX)
+            return tui_blind_set(tui, 1, seed, 1);
+    }
+    tui_err(tui, "blind: on, off or seed N (N from 0 to %llu); no argument toggles",
+            (unsigned long long)TUI_BLIND_SEED_MAX);
+    return TUI_R_HANDLED;
+}
+
 int
 tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
 {
@@ -812,6 +908,10 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     if (theme_load(&tui->theme, theme && *theme ? theme : "dark", tui->tier, &terr) != PS_OK)
         tui_err(tui, "%s", terr.msg);
     bkgdset(' ' | tui->theme.attr[ROLE_DEFAULT]);
+
+    tui_blind_load(tui);
+    if (opts->blind && !tui->blind)
+        tui_blind_set(tui, 1, 0, 0);
 
     if (tui_view_push(tui, &view_datasets_ops, (void *)opts->dataset) != PS_OK && !tui->depth) {
         ps_error(err, PS_ERR, "%s", tui->msg);

@@ -72,7 +72,7 @@
     _(NEXT_UNLABELED, "next-unlabeled", "Pair", 0, "jump to the next pair I have not labeled") \
     _(PREV_UNLABELED, "prev-unlabeled", "Pair", 0, "jump to the previous pair I have not labeled") \
     _(LAYOUT, "layout-toggle", "Pair", 0, "side by side <-> inline (stacked)") \
-    _(SWAP, "swap", "Pair", 0, "swap the two sides (blind labeling)") \
+    _(SWAP, "swap", "Pair", 0, "swap the two sides (a by-hand blind check; M is blind labeling)") \
     _(DIFF, "diff-toggle", "Pair", 0, "word-diff emphasis on/off") \
     _(CONTEXT, "context-toggle", "Pair", 0, "show/hide system prompt and history") \
     _(NEXT_CHANGE, "next-change", "Pair", 0, "scroll to the next row with a word-diff change") \
@@ -94,6 +94,9 @@
       "queue resumes it, queue drop removes it") \
     _(ADVANCE, "advance", "Label", 1, \
       "label and advance: after a label, go to the next unlabeled item (advance on|off)") \
+    _(BLIND, "blind", "Label", 1, \
+      "blind labeling: random sides per item, models and verdicts hidden until labeled " \
+      "(blind on|off|seed N)") \
     _(TAG, "tag", "Label", 1, "add a tag to the item") \
     _(UNTAG, "untag", "Label", 1, "remove a tag from the item") \
     _(NOTE, "note", "Label", 1, "add a free-text note to the item") \
@@ -188,6 +191,7 @@ enum tui_keymap {
     _(ITEMS, "0", LABEL_CLEAR) \
     _(ITEMS, "u", UNDO) \
     _(ITEMS, "L", ADVANCE) \
+    _(ITEMS, "M", BLIND) \
     _(ITEMS, "t", TAG) \
     _(ITEMS, "T", UNTAG) \
     _(ITEMS, "e", NOTE) \
@@ -222,6 +226,7 @@ enum tui_keymap {
     _(PAIR, "0", LABEL_CLEAR) \
     _(PAIR, "u", UNDO) \
     _(PAIR, "L", ADVANCE) \
+    _(PAIR, "M", BLIND) \
     _(PAIR, "S", STATS) \
     _(PAIR, "R", RANK) \
     _(PAIR, "t", TAG) \

@@ -6,7 +6,11 @@
 
 #include "core/utf8.h"
 #include "core/xalloc.h"
+#include "store/annotate.h"
+#include "store/store.h"
 #include "tui/view.h"
+
+static void prompt_menu_clear(struct prompt *p);
 
 void
 prompt_open(struct tui *tui, const char *label, enum tui_cmd cmd, const char *initial)
@@ -25,6 +29,7 @@ prompt_open(struct tui *tui, const char *label, enum tui_cmd cmd, const char *in
 void
 prompt_done(struct tui *tui)
 {
+    prompt_menu_clear(&tui->prompt);
     for (int i = 0; i < tui->prompt.n_hist; i++)
         free(tui->prompt.hist[i]);
     tui->prompt.n_hist = 0;
@@ -33,6 +38,7 @@ prompt_done(struct tui *tui)
 static void
 prompt_close(struct tui *tui)
 {
+    prompt_menu_clear(&tui->prompt);
     tui->prompt.active = 0;
     curs_set(0);
     tui->dirty = 1;
@@ -82,6 +88,9 @@ cands_add(struct cands *c, const char *s, const char *prefix)
 {
     if (strncmp(s, prefix, strlen(prefix)) != 0)
         return;
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->v[i], s) == 0)
+            return;
     c->v = xgrow(c->v, sizeof *c->v, c->n, &c->cap, 16);
     c->v[c->n++] = xstrdup(s);
 }
@@ -92,6 +101,74 @@ cands_free(struct cands *c)
     for (int i = 0; i < c->n; i++)
         free(c->v[i]);
     free(c->v);
+}
+
+static void
+prompt_menu_clear(struct prompt *p)
+{
+    for (int i = 0; i < p->n_menu; i++)
+        free(p->menu[i]);
+    free(p->menu);
+    p->menu = NULL;
+    p->n_menu = 0;
+}
+
+/* Tags: with `item` > 0 that item's tags first (untag), then every tag of the
+ * dataset; each with `pre` in front (filter's "tag="). */
+static void
+cands_tags(struct tui *tui, struct cands *c, int64_t item, const char *pre, const char *prefix)
+{
+    struct ps_err err = {0, ""};
+    char **v = NULL, buf[300];
+    int n = 0;
+    if (item > 0 && store_tag_list(tui->st, item, &v, &n, &err) == PS_OK) {
+        for (int i = 0; i < n; i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, v[i]);
+            cands_add(c, buf, prefix);
+        }
+        store_strings_free(v, n);
+    }
+    int64_t ds = view_dataset_here(tui);
+    if (ds > 0 && store_tag_names(tui->st, ds, &v, NULL, &n, &err) == PS_OK) {
+        for (int i = 0; i < n; i++) {
+            snprintf(buf, sizeof buf, "%s%s", pre, v[i]);
+            cands_add(c, buf, prefix);
+        }
+        store_strings_free(v, n);
+    }
+}
+
+static void
+cands_datasets(struct tui *tui, struct cands *c, const char *prefix)
+{
+    struct store_dataset *d;
+    int n;
+    struct ps_err err = {0, ""};
+    if (store_dataset_list(tui->st, &d, &n, &err) != PS_OK)
+        return;
+    for (int i = 0; i < n; i++)
+        cands_add(c, d[i].name, prefix);
+    store_dataset_list_free(d, n);
+}
+
+/* The annotators of the dataset in view, then "none". */
+static void
+cands_annotators(struct tui *tui, struct cands *c, const char *prefix)
+{
+    int64_t ds = view_dataset_here(tui);
+    struct store_dataset d;
+    struct ps_err err = {0, ""};
+    if (ds > 0 && store_dataset_get(tui->st, ds, &d, &err) == PS_OK) {
+        for (char *a = d.annotators; a && *a;) {
+            size_t n = strcspn(a, ",");
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(n < 255 ? n : 255), a);
+            cands_add(c, name, prefix);
+            a += n + (a[n] == ',');
+        }
+        store_dataset_free(&d);
+    }
+    cands_add(c, "none", prefix);
 }
 
 static void
@@ -130,6 +207,24 @@ prompt_complete(struct tui *tui)
         } else if (cmd == CMD_FILTER) {
             for (int i = 0; prompt_filter_words[i]; i++)
                 cands_add(&c, prompt_filter_words[i], prefix);
+            if (strncmp(prefix, "tag=", 4) == 0) {
+                cands_free(&c); /* the names, not "tag=" itself */
+                memset(&c, 0, sizeof c);
+                cands_tags(tui, &c, 0, "tag=", prefix);
+            }
+        } else if (cmd == CMD_TAG || cmd == CMD_UNTAG) {
+            cands_tags(tui, &c, cmd == CMD_UNTAG ? tui_current_item(tui) : 0, "", prefix);
+        } else if (cmd == CMD_STATS || cmd == CMD_RANK) {
+            cands_datasets(tui, &c, prefix);
+        } else if (cmd == CMD_REFERENCE) {
+            cands_annotators(tui, &c, prefix);
+        } else if (cmd == CMD_BLIND) {
+            static const char *const blind_words[] = {"on", "off", "seed", NULL};
+            for (int i = 0; blind_words[i]; i++)
+                cands_add(&c, blind_words[i], prefix);
+        } else if (cmd == CMD_OPEN && p->cmd == CMD_NONE &&
+                   strncmp(p->buf + strcspn(p->buf, " ") + 1, "items ", 6) == 0) {
+            cands_datasets(tui, &c, prefix);
         } else if (cmd == CMD_OPEN) {
             static const char *const views[] = {"datasets", "items", "pair", "help",
                                                 "stats",    "rank",  NULL};
@@ -158,14 +253,12 @@ prompt_complete(struct tui *tui)
         snprintf(out, sizeof out, "%.*s%.*s%s", (int)word_start, p->buf, (int)common, c.v[0],
                  c.n == 1 && p->cmd == CMD_NONE && word_start == 0 ? " " : "");
         prompt_set(p, out);
+        tui->msg[0] = '\0';
         if (c.n > 1) {
-            struct strbuf sb = STRBUF_INIT;
-            for (int i = 0; i < c.n; i++)
-                sb_printf(&sb, "%s%s", i ? " " : "", c.v[i]);
-            tui_msg(tui, "%s", sb_str(&sb));
-            sb_free(&sb);
-        } else {
-            tui->msg[0] = '\0';
+            /* The list stays above the prompt until the next key. */
+            p->menu = c.v;
+            p->n_menu = c.n;
+            return;
         }
     }
     cands_free(&c);
@@ -238,6 +331,9 @@ int
 prompt_key(struct tui *tui, int key)
 {
     struct prompt *p = &tui->prompt;
+    if (p->n_menu)
+        tui->dirty = 1;
+    prompt_menu_clear(p);
     switch (key) {
     case 27:
     case 7: /* C-g */ prompt_close(tui); return TUI_R_REDRAW;
@@ -319,10 +415,46 @@ prompt_key(struct tui *tui, int key)
     return TUI_R_REDRAW;
 }
 
+/* Tab's candidates in columns above the prompt line, at most half the screen; the
+ * last row says how many did not fit. */
+static void
+prompt_draw_menu(struct tui *tui, int y)
+{
+    struct prompt *p = &tui->prompt;
+    int colw = 1;
+    for (int i = 0; i < p->n_menu; i++) {
+        int w = draw_width(p->menu[i], strlen(p->menu[i]));
+        if (w + 2 > colw)
+            colw = w + 2;
+    }
+    if (colw > tui->cols)
+        colw = tui->cols;
+    int ncol = tui->cols / colw > 0 ? tui->cols / colw : 1;
+    int need = (p->n_menu + ncol - 1) / ncol, maxrows = (tui->rows - 1) / 2;
+    int rows = need < maxrows ? need : maxrows;
+    if (rows < 1)
+        return;
+    int shown = need > rows ? (rows - 1) * ncol : p->n_menu;
+    for (int r = 0; r < rows; r++)
+        draw_fill(tui, y - rows + r, 0, tui->cols, ROLE_STATUS);
+    /* Column-major, as shells list completions. */
+    int per_col = need > rows ? rows - 1 : rows;
+    for (int i = 0; i < shown; i++) {
+        int r = per_col > 0 ? i % per_col : 0, col = per_col > 0 ? i / per_col : i;
+        draw_text(tui, y - rows + r, col * colw, colw - 1, ROLE_STATUS, p->menu[i],
+                  strlen(p->menu[i]), 1);
+    }
+    if (shown < p->n_menu)
+        draw_printf(tui, y - 1, 0, tui->cols, ROLE_DIM, "+%d more of %d (type to narrow)",
+                    p->n_menu - shown, p->n_menu);
+}
+
 void
 prompt_draw(struct tui *tui, int y)
 {
     struct prompt *p = &tui->prompt;
+    if (p->n_menu)
+        prompt_draw_menu(tui, y);
     draw_fill(tui, y, 0, tui->cols, ROLE_DEFAULT);
     int x = draw_text(tui, y, 0, tui->cols, ROLE_PROMPT, p->label, strlen(p->label), 0);
     /* Keep the cursor visible: scroll the text when it is longer than the line. */

@@ -127,6 +127,7 @@ struct label_target {
     /* Where resp_a and resp_b are on screen ("left", "right", "top", "bottom"),
      * or NULL in the item list. */
     const char *where_a, *where_b;
+    const char *meta; /* JSON object stored in the judgment's meta (blind order), or NULL */
 };
 
 struct undo_entry {
@@ -136,6 +137,7 @@ struct undo_entry {
     char prev[16]; /* the verdict before the change ("" = none), relative to (a, b) */
     char next[16]; /* the verdict the change set */
     char *text;    /* tag name (owned) */
+    char meta[160]; /* label: JSON stored in the judgment's meta (blind order), "" = none */
 };
 
 #define UNDO_MAX 256
@@ -164,6 +166,10 @@ struct prompt {
     size_t len, cur; /* bytes */
     char *hist[64];
     int n_hist, hist_pos;
+    /* Tab's candidates, shown above the prompt until the next key (owned, NULL
+     * when none). */
+    char **menu;
+    int n_menu;
 };
 
 #define TUI_MAX_VIEWS 16
@@ -195,6 +201,11 @@ struct tui {
     int counting;
     int64_t count, rep;
     int advance; /* label and advance: after a label, go to the next unlabeled item */
+    /* Blind labeling (docs/keys.md): the sides of each item in an order drawn from
+     * blind_seed, and everything that could sway a label hidden until it is given.
+     * Kept in the workspace's settings per annotator. */
+    int blind;
+    uint64_t blind_seed;
     struct prompt prompt;
     struct undo_entry undo[UNDO_MAX];
     int n_undo;
@@ -209,6 +220,15 @@ struct tui {
     int quit, dirty;
     FILE *bench; /* PS_TUI_BENCH log, or NULL */
 };
+
+/* ---- blind labeling (display.c) ---- */
+
+/* Turn blind labeling on or off (have_seed: with this seed, else the stored one or
+ * a new one), store the choice in the workspace, and say so; on also turns label
+ * and advance on.  Returns TUI_R_* effects. */
+int tui_blind_set(struct tui *tui, int on, uint64_t seed, int have_seed);
+/* 1 when blind labeling shows item_id's stored second response on the left (top). */
+int tui_blind_swapped(const struct tui *tui, int64_t item_id);
 
 /* ---- terminal capabilities (term.c) ---- */
 

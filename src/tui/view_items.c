@@ -18,6 +18,8 @@
 #define ITEMS_WINDOW_MAX 2000
 /* Rows read around a jump. */
 #define ITEMS_MARGIN 64
+/* Below this width the list drops the lengths and the empty columns. */
+#define ITEMS_NARROW_COLS 100
 
 struct items {
     int64_t dataset_id;
@@ -511,6 +513,15 @@ items_draw_feedback(struct tui *tui, const struct items *s, struct rect a)
     sb_free(&q);
 }
 
+/* A right-aligned column head of `width` cells: the sort mark (one cell, or "")
+ * before the name. */
+static void
+items_head(struct strbuf *out, const char *mark, const char *name, int width)
+{
+    int w = (int)strlen(name) + (*mark ? 1 : 0);
+    sb_printf(out, "%*s%s%s", width > w ? width - w : 0, "", mark, name);
+}
+
 static void
 items_draw(struct tui *tui, struct view *v)
 {
@@ -533,6 +544,8 @@ items_draw(struct tui *tui, struct view *v)
         sb_printf(&sb, "  [queue %lld/%lld]", (long long)qdone, (long long)qtotal);
     if (tui->advance)
         sb_puts(&sb, "  [advance]");
+    if (tui->blind)
+        sb_puts(&sb, "  [blind]");
     draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     sb_free(&sb);
     if (a.h < 3)
@@ -540,14 +553,53 @@ items_draw(struct tui *tui, struct view *v)
     s->height = a.h - 2;
     list_clamp(&s->pos, s->count, s->height);
     draw_fill(tui, a.y + 1, a.x, a.w, ROLE_HEADER);
-    /* Wide terminals also get the responses' models. */
-    int wmodels = a.w >= 150 ? 28 : 0;
-    draw_printf(tui, a.y + 1, a.x, a.w, ROLE_HEADER, "  %8s %-4s %-4s %1s %6s %6s %2s  %-*s%s", "#",
-                "mine", "data", "!", "len A", "len B", "n", wmodels, wmodels ? "models" : "",
-                "tags · prompt");
     struct ps_err err = {0, ""};
     if (items_ensure(tui, s, s->pos.top, s->height, &err) != PS_OK)
         tui_err(tui, "%s", err.msg);
+    /* Wide terminals also get the responses' models; blind labeling hides them and
+     * the data and disagreement columns.  Below 100 columns the prompt gets most of
+     * the width: the lengths go, and so do the columns with nothing to show on
+     * this screen (no other verdict, no disagreement, always two responses). */
+    int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, narrow = a.w < ITEMS_NARROW_COLS;
+    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow, show_n = 1;
+    int seqw = 8;
+    if (narrow) {
+        int any_data = 0, any_bang = 0, any_n = 0;
+        for (int i = 0; i < s->height && s->pos.top + i < s->count; i++) {
+            const struct browse_row *r = items_row(s, s->pos.top + i);
+            if (!r)
+                break;
+            any_data |= r->ds_label != STORE_VERDICT_NONE;
+            any_bang |= r->disagree;
+            any_n |= r->n_resp != 2;
+        }
+        show_data &= any_data;
+        show_bang &= any_bang;
+        show_n = any_n;
+        seqw = 1;
+        for (int64_t c = s->count; c >= 10; c /= 10)
+            seqw++;
+    }
+    /* The sort column carries an arrow (^/v without UTF-8); lendiff sorts on the
+     * difference of both lengths, so both get it. */
+    const char *arrow = tui->utf8 ? (s->f.desc ? "▼" : "▲") : (s->f.desc ? "v" : "^");
+    struct strbuf h = STRBUF_INIT;
+    sb_puts(&h, " ");
+    items_head(&h, s->f.sort == BROWSE_SORT_SEQ ? arrow : "", "#", seqw + 1);
+    sb_printf(&h, " %-4s %-*s%-*s", "mine", show_data ? 5 : 0, show_data ? "data" : "",
+              show_bang ? 2 : 0, show_bang ? "!" : "");
+    if (show_len) {
+        items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 1", 6);
+        sb_putc(&h, ' ');
+        items_head(&h, s->f.sort == BROWSE_SORT_LEN_DIFF ? arrow : "", "len 2", 6);
+        sb_putc(&h, ' ');
+    }
+    if (show_n)
+        sb_printf(&h, "%2s ", "n");
+    sb_printf(&h, " %-*s%s%s", wmodels, wmodels ? "models" : "", "tags · prompt",
+              s->f.sort == BROWSE_SORT_PROMPT_LEN ? arrow : "");
+    draw_text(tui, a.y + 1, a.x, a.w, ROLE_HEADER, sb_str(&h), h.len, 1);
+    sb_free(&h);
     if (s->count == 0 && !s->filter_desc[0] && s->n_feedback > 0) {
         items_draw_feedback(tui, s, a);
     } else if (s->count == 0) {
@@ -565,12 +617,23 @@ items_draw(struct tui *tui, struct view *v)
         if (sel)
             draw_fill(tui, y, a.x, a.w, ROLE_SEL);
         int x = a.x;
-        x += draw_printf(tui, y, x, a.w, base, "%s%8lld ", sel ? ">" : " ", (long long)r->seq + 1);
+        x += draw_printf(tui, y, x, a.w, base, "%s%*lld ", sel ? ">" : " ", seqw,
+                         (long long)r->seq + 1);
         x += items_verdict_cell(tui, y, x, sel, r->my_label);
-        x += items_verdict_cell(tui, y, x, sel, r->ds_label);
-        x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2, 0);
-        x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld %2d  ", (long long)r->len0,
-                         (long long)r->len1, r->n_resp);
+        if (show_data)
+            x += items_verdict_cell(tui, y, x, sel, r->ds_label);
+        if (show_bang)
+            x += draw_text(tui, y, x, 2, sel ? ROLE_SEL : ROLE_ACCENT, r->disagree ? "! " : "  ", 2,
+                           0);
+        if (show_len)
+            x += draw_printf(tui, y, x, a.x + a.w - x, base, "%6lld %6lld ", (long long)r->len0,
+                             (long long)r->len1);
+        if (show_n)
+            x += draw_printf(tui, y, x, a.x + a.w - x, base, "%2d ", r->n_resp);
+        /* Items with notes: a mark in the gap before the tags and prompt. */
+        const char *nm = r->has_note ? (tui->utf8 ? "✎" : "*") : " ";
+        x += draw_text(tui, y, x, 1, sel ? ROLE_SEL : ROLE_ACCENT, nm, strlen(nm), 0);
+        x += draw_text(tui, y, x, 1, base, " ", 1, 0);
         if (wmodels) {
             const char *m = r->models ? r->models : "";
             draw_text(tui, y, x, wmodels - 1, sel ? ROLE_SEL : ROLE_DIM, m, strlen(m), 1);
@@ -911,8 +974,18 @@ items_search(struct tui *tui, struct items *s, const char *query, int dir)
         if (items_goto(tui, s, pos) == PS_OK) {
             const struct browse_row *r = items_row(s, s->pos.cur);
             if (r && r->seq == seq) {
-                tui_msg(tui, "/%s: item %lld%s", query, (long long)seq + 1,
-                        wrapped ? " (wrapped)" : "");
+                /* "3 of 17": the match's place among all of the dataset's, counted
+                 * up to 10000 so a common word on a huge dataset stays quick. */
+                int64_t rank = 0, total = 0;
+                struct ps_err rerr = {0, ""};
+                if (store_search_rank(tui->st, s->dataset_id, query, seq, 10000, &rank, &total,
+                                      &rerr) == PS_OK &&
+                    total > 0 && rank > 0 && total <= 10000)
+                    tui_msg(tui, "/%s: match %lld of %lld, item %lld%s", query, (long long)rank,
+                            (long long)total, (long long)seq + 1, wrapped ? " (wrapped)" : "");
+                else
+                    tui_msg(tui, "/%s: item %lld%s", query, (long long)seq + 1,
+                            wrapped ? " (wrapped)" : "");
                 tui_bench(tui, "search_ms", t0);
                 return TUI_R_HANDLED | TUI_R_REDRAW;
             }
@@ -954,8 +1027,9 @@ label_try(struct tui *tui, const struct undo_entry *e, int wait_ms, enum store_v
           struct ps_err *err)
 {
     store_busy_timeout(tui->st, wait_ms);
-    int rc = store_label_set(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
-                             store_verdict_parse(e->next), prev, err);
+    int rc = store_label_set_meta(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
+                                  store_verdict_parse(e->next), e->meta[0] ? e->meta : NULL,
+                                  prev, err);
     store_busy_timeout(tui->st, 5000);
     return rc;
 }
@@ -1121,6 +1195,7 @@ view_items_label(struct tui *tui, struct view *items, const struct label_target 
         e.resp_b = t->resp_b;
         e.idx_a = t->idx_a;
         e.idx_b = t->idx_b;
+        snprintf(e.meta, sizeof e.meta, "%s", t->meta ? t->meta : "");
         snprintf(e.next, sizeof e.next, "%s", store_verdict_str(v));
         /* The newest label of a pair wins: an older pending one must not overwrite it
          * when it is retried. */
@@ -1227,8 +1302,8 @@ tui_undo(struct tui *tui, int64_t *item_id)
                              store_verdict_parse(e.prev), NULL, &err);
         /* Name both states by response number: the sides may have been swapped
          * since, and the item may not be on screen. */
-        struct label_target t = {e.item_id, e.seq,   e.resp_a, e.resp_b,
-                                 e.idx_a,   e.idx_b, NULL,     NULL};
+        struct label_target t = {e.item_id, e.seq, e.resp_a, e.resp_b, e.idx_a,
+                                 e.idx_b,   NULL,  NULL,     NULL};
         struct strbuf was_sb = STRBUF_INIT, now_sb = STRBUF_INIT;
         items_verdict_words(&t, e.next, &was_sb);
         items_verdict_words(&t, e.prev, &now_sb);
@@ -1384,7 +1459,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         const struct browse_row *row = items_row(s, s->pos.cur);
         if (!row)
             return TUI_R_HANDLED;
-        struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL};
+        struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL, NULL};
         if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
             cmd == CMD_LABEL_CLEAR) {
             /* From the list, labels compare the item's first two responses. */

@@ -72,6 +72,9 @@ struct pair {
     int anchor;          /* after the rebuild, top = resp_line + anchor_off */
     int64_t anchor_off;
     char my_label[16]; /* my stored verdict for (ia, ib), "" when none */
+    int blind_for;     /* the blind mode the sides were chosen for (-1: not yet) */
+    int built_hidden;  /* the document hides what blind labeling hides */
+    int cr;            /* the source calls responses #1 and #2 chosen and rejected */
     char search[512];  /* the search the document was highlighted for */
 };
 
@@ -162,11 +165,39 @@ pair_side_letter(const struct pair *p, int resp)
     return 0;
 }
 
+/* Blind labeling hides models, response numbers (in HH and TRL data the chosen
+ * one is always #1), verdicts, rationales and ratings until I have labeled. */
+static int
+pair_hidden(const struct tui *tui, const struct pair *p)
+{
+    return tui->blind && p->loaded && !p->my_label[0];
+}
+
+/* In blind mode the sides come from the seed, per item; leaving it restores the
+ * stored order. */
 static void
-pair_resp_title(struct pair *p, int resp, char side, struct strbuf *out)
+pair_blind_sync(struct tui *tui, struct pair *p)
+{
+    if (!p->loaded || p->blind_for == tui->blind)
+        return;
+    p->swapped = tui->blind ? tui_blind_swapped(tui, p->item_id) : 0;
+    p->blind_for = tui->blind;
+    p->built_w = -1;
+}
+
+static void
+pair_resp_title(struct pair *p, int resp, char side, int hidden, struct strbuf *out)
 {
     const struct store_response *r = &p->it.resp[resp];
+    if (hidden) {
+        sb_printf(out, "%c", side);
+        if (r->text)
+            sb_printf(out, " · %zu chars", strlen(r->text));
+        return;
+    }
     sb_printf(out, "%c = #%d", side, r->idx + 1);
+    if (store_source_word(p->cr, r->idx))
+        sb_printf(out, " (%s)", store_source_word(p->cr, r->idx));
     if (r->model)
         sb_printf(out, " · %s", r->model);
     if (r->text)
@@ -272,12 +303,35 @@ pair_context(struct pair *p, int w)
     pair_blank(p);
 }
 
+/* The TAGS line (sb is scratch). */
+static void
+pair_tags(struct pair *p, struct strbuf *sb)
+{
+    sb_reset(sb);
+    sb_puts(sb, "TAGS ");
+    for (int k = 0; k < p->it.n_tags; k++)
+        sb_printf(sb, "%s#%s", k ? " " : "", p->it.tags[k]);
+    if (!p->it.n_tags)
+        sb_puts(sb, "(none)  t adds one");
+    pair_text(p, ROLE_TAG, 0, sb_str(sb));
+}
+
 static void
 pair_panel(struct tui *tui, struct pair *p, int w)
 {
     struct store_item *it = &p->it;
     struct strbuf sb = STRBUF_INIT;
     pair_blank(p);
+    if (p->built_hidden) {
+        pair_text(p, ROLE_SECTION, 0, "BLIND")->rule = 1;
+        pair_text(p, ROLE_DIM, 2,
+                  "Models, response numbers, judgments, rationales, ratings, notes and "
+                  "agreement are hidden until you label this pair (M or :blind off shows them).");
+        pair_blank(p);
+        pair_tags(p, &sb);
+        sb_free(&sb);
+        return;
+    }
     sb_printf(&sb, "JUDGMENTS (%d)", it->n_judg);
     pair_text(p, ROLE_SECTION, 0, sb_str(&sb))->rule = 1;
     for (int k = 0; k < it->n_judg; k++) {
@@ -289,6 +343,8 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         if (win >= 0) {
             char side = pair_side_letter(p, win);
             sb_printf(&sb, " prefers #%d", win + 1);
+            if (store_source_word(p->cr, win))
+                sb_printf(&sb, " (%s)", store_source_word(p->cr, win));
             if (side)
                 sb_printf(&sb, " [%c]", side);
         }
@@ -307,10 +363,11 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         for (int r = 0; r < it->n_resp; r++) {
             sb_reset(&sb);
             char side = pair_side_letter(p, r);
+            sb_printf(&sb, "#%d ", r + 1);
+            if (store_source_word(p->cr, r))
+                sb_printf(&sb, "(%s) ", store_source_word(p->cr, r));
             if (side)
-                sb_printf(&sb, "#%d [%c] ", r + 1, side);
-            else
-                sb_printf(&sb, "#%d ", r + 1);
+                sb_printf(&sb, "[%c] ", side);
             sb_printf(&sb, "%s", it->resp[r].model ? it->resp[r].model : "(no model)");
             if (it->resp[r].text)
                 sb_printf(&sb, " · %zu chars",
@@ -323,13 +380,7 @@ pair_panel(struct tui *tui, struct pair *p, int w)
         }
     }
     pair_blank(p);
-    sb_reset(&sb);
-    sb_puts(&sb, "TAGS ");
-    for (int k = 0; k < it->n_tags; k++)
-        sb_printf(&sb, "%s#%s", k ? " " : "", it->tags[k]);
-    if (!it->n_tags)
-        sb_puts(&sb, "(none)  t adds one");
-    pair_text(p, ROLE_TAG, 0, sb_str(&sb));
+    pair_tags(p, &sb);
     sb_reset(&sb);
     view_items_notes(tui, p->items, p->item_id, &sb);
     if (sb.len) {
@@ -382,6 +433,7 @@ pair_build(struct tui *tui, struct pair *p, int w)
 {
     pair_clear_doc(p);
     p->built_w = w;
+    p->built_hidden = pair_hidden(tui, p);
     p->last_change = -1;
     if (!p->loaded)
         return;
@@ -401,9 +453,9 @@ pair_build(struct tui *tui, struct pair *p, int w)
     pair_context(p, w);
     struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT;
     if (it->n_resp > 0)
-        pair_resp_title(p, left, 'A', &ta);
+        pair_resp_title(p, left, 'A', p->built_hidden, &ta);
     if (it->n_resp > 1)
-        pair_resp_title(p, right, 'B', &tb);
+        pair_resp_title(p, right, 'B', p->built_hidden, &tb);
     p->resp_line = p->nlines;
     if (it->n_resp == 0) {
         pair_text(p, ROLE_DIM, 0, "(this item has no responses)");
@@ -478,9 +530,12 @@ pair_load(struct tui *tui, struct pair *p, int64_t id, struct ps_err *err)
     if (store_item_get_by_id(tui->st, id, &p->it, err) != PS_OK)
         return err->code;
     p->loaded = 1;
+    if (store_dataset_chosen_rejected(tui->st, p->it.dataset_id, &p->cr, err) != PS_OK)
+        return err->code;
     if (id != p->item_id) {
         p->top = 0;
         p->fresh = 1;
+        p->blind_for = -1;
         p->ia = 0;
         p->ib = p->it.n_resp > 1 ? 1 : 0;
     }
@@ -490,6 +545,7 @@ pair_load(struct tui *tui, struct pair *p, int64_t id, struct ps_err *err)
     }
     p->item_id = id;
     pair_find_my_label(tui, p);
+    pair_blind_sync(tui, p);
     p->built_w = -1;
     return PS_OK;
 }
@@ -503,6 +559,7 @@ pair_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     p->diff_on = 1;
     p->context_on = 1;
     p->built_w = -1;
+    p->blind_for = -1;
     return pair_load(tui, p, 0, err);
 }
 
@@ -577,7 +634,8 @@ pair_draw(struct tui *tui, struct view *v)
         snprintf(p->search, sizeof p->search, "%s", tui->search);
         p->built_w = -1;
     }
-    if (p->built_w != a.w)
+    pair_blind_sync(tui, p);
+    if (p->built_w != a.w || p->built_hidden != pair_hidden(tui, p))
         pair_build(tui, p, a.w);
     if (p->anchor) {
         /* Hidden context: from the top when the prompt is short enough for the
@@ -614,10 +672,11 @@ pair_draw(struct tui *tui, struct view *v)
     int64_t qdone, qtotal;
     if (view_items_queue_progress(tui, p->items, &qdone, &qtotal))
         sb_printf(&sb, "  queue %lld/%lld", (long long)qdone, (long long)qtotal);
-    sb_printf(&sb, "  [%s%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
-              p->swapped ? " swapped" : "", p->diff_on ? " diff" : "", p->ignore_ws ? " -w" : "",
-              p->escapes ? " escapes" : "", p->context_on ? "" : " no-context",
-              tui->advance ? " advance" : "");
+    sb_printf(&sb, "  [%s%s%s%s%s%s%s%s]", pair_is_side(p, a.w) ? "side" : "inline",
+              p->swapped && !tui->blind ? " swapped" : "", p->diff_on ? " diff" : "",
+              p->ignore_ws ? " -w" : "", p->escapes ? " escapes" : "",
+              p->context_on ? "" : " no-context", tui->advance ? " advance" : "",
+              tui->blind ? " blind" : "");
     int x = draw_text(tui, a.y, a.x, a.w, ROLE_TITLE, sb_str(&sb), sb.len, 1);
     const char *lab = pair_display_label(p);
     if (lab[0] && x + 12 < a.w) {
@@ -680,6 +739,17 @@ pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char 
         tui_err(tui, "this item has fewer than two responses: nothing to compare");
         return TUI_R_HANDLED;
     }
+    /* Blind labels record the order shown and the side chosen, for the position
+     * bias in the stats view (screen A = left or top). */
+    char meta[160] = "";
+    if (tui->blind && p->it.n_resp > 1) {
+        int left = p->swapped ? p->ib : p->ia, right = p->swapped ? p->ia : p->ib;
+        const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
+        snprintf(meta, sizeof meta,
+                 "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
+                 (unsigned long long)tui->blind_seed, p->it.resp[left].idx + 1,
+                 p->it.resp[right].idx + 1, chosen);
+    }
     /* Labels are stored in terms of (ia, ib); the keys speak of the display. */
     if (p->swapped && cmd == CMD_LABEL_A)
         cmd = CMD_LABEL_B;
@@ -694,7 +764,8 @@ pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char 
                              two ? p->it.resp[p->ia].idx : 0,
                              two ? p->it.resp[p->ib].idx : 1,
                              p->swapped ? second : first,
-                             p->swapped ? first : second};
+                             p->swapped ? first : second,
+                             meta[0] ? meta : NULL};
     int r = view_items_label(tui, p->items, &t, cmd, arg);
     /* Label and advance moved the list's cursor on: show that item. */
     int64_t cur = view_items_current(p->items);
@@ -836,6 +907,10 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         break;
     }
     case CMD_SWAP:
+        if (tui->blind) {
+            tui_err(tui, "blind labeling draws the sides per item (M or :blind off ends it)");
+            return TUI_R_HANDLED;
+        }
         p->swapped = !p->swapped;
         p->built_w = -1;
         tui_msg(tui, "sides %s", p->swapped ? "swapped" : "in stored order");
@@ -886,6 +961,9 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
         struct ps_err err = {0, ""};
         if (clip_copy(tui, t, strlen(t), &err) != PS_OK)
             tui_err(tui, "%s", err.msg);
+        else if (pair_hidden(tui, p))
+            tui_msg(tui, "copied response %c (%zu bytes) to the clipboard", p->side ? 'B' : 'A',
+                    strlen(t));
         else
             tui_msg(tui, "copied response %c (#%d, %zu bytes) to the clipboard",
                     p->side ? 'B' : 'A', r + 1, strlen(t));

@@ -8,6 +8,7 @@
 
 #include "core/stats_report.h"
 #include "core/xalloc.h"
+#include "store/annotate.h"
 #include "store/judgments.h"
 #include "store/store.h"
 #include "tui/evaldoc.h"
@@ -71,7 +72,47 @@ struct stats_view {
     int ref_cycle; /* -1 = none, else annotator index */
     struct evaldoc doc;
     struct list_pos pos;
+    /* My blind labels (judgment meta blind.chosen): which screen side won. */
+    struct store_blind_bias bias;
+    char me[160];
 };
+
+/* Two-sided exact binomial test of k successes in n trials against 1/2. */
+static double
+binom_two_sided(int64_t k, int64_t n)
+{
+    if (n <= 0)
+        return 1;
+    int64_t lo = k < n - k ? k : n - k;
+    double sum = 0;
+    for (int64_t i = 0; i <= lo; i++)
+        sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+                   (double)n * log(2.0));
+    double p = 2 * sum;
+    return p > 1 ? 1 : p;
+}
+
+/* The position bias of my blind labels, from the order each one recorded. */
+static void
+stats_position_bias(const struct stats_view *s, struct evaldoc *d)
+{
+    const struct store_blind_bias *b = &s->bias;
+    int64_t decided = b->left + b->right;
+    if (decided + b->ties == 0)
+        return;
+    evaldoc_line(d);
+    evaldoc_line(d);
+    evaldoc_put(d, ROLE_SECTION, "Position bias of my blind labels ");
+    evaldoc_put(d, ROLE_ACCENT, s->me);
+    evaldoc_line(d);
+    evaldoc_putf(d, ROLE_DEFAULT, "left (top) %lld · right (bottom) %lld · tie %lld",
+                 (long long)b->left, (long long)b->right, (long long)b->ties);
+    if (decided > 0)
+        evaldoc_putf(d, ROLE_DEFAULT,
+                     "; left chosen in %.1f%% of %lld decided (two-sided binomial p = %.3f)",
+                     100.0 * (double)b->left / (double)decided, (long long)decided,
+                     binom_two_sided(b->left, decided));
+}
 
 /* Interval work grows with rows x resamples; keep a big dataset's view responsive. */
 static int
@@ -139,6 +180,7 @@ stats_build(struct stats_view *s)
                  "a figure on fewer than %d judgments or units says \"n too small\" "
                  "(prefscope stats --min-n to change)",
                  STATS_MIN_N);
+    stats_position_bias(s, d);
     evaldoc_line(d);
     evaldoc_line(d);
     evaldoc_put(d, ROLE_SECTION, "Win rate of the second-presented response (ties half)");
@@ -294,6 +336,9 @@ stats_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
     s->name = xstrdup(ds.name);
     store_dataset_free(&ds);
     if (store_judgment_table(tui->st, s->dataset_id, &s->t, err) != PS_OK)
+        return err->code;
+    snprintf(s->me, sizeof s->me, "%s", tui->annotator);
+    if (store_blind_bias(tui->st, s->dataset_id, tui->annotator, &s->bias, err) != PS_OK)
         return err->code;
     s->ref_cycle = -1;
     /* Default reference: the dataset's own label when there is one. */

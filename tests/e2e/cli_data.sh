@@ -77,7 +77,7 @@ assert "\x1b[2J" in it["responses"][0]["text"]
 assert "\u202e" in it["responses"][1]["text"]
 ' || bad "show --json does not keep the raw text"
 ps show tour 4 | grep -q "── system" || bad "show: no system block"
-ps show tour 4 | grep -q "human:alice  *A vs B: A" || bad "show: no judgment line"
+ps show tour 4 | grep -q "human:alice  *#1 vs #2: A  *prefers #1" || bad "show: no judgment line"
 
 fails "show unknown dataset" 1 "^prefscope: no dataset named 'nope' in " -- ps show nope
 fails "show bad number" 1 "^prefscope: show: N must be an item number \(1 is the first item\), got 'x'" -- ps show tour x

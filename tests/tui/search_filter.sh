@@ -16,17 +16,22 @@ wait_for "/"
 type_text quokka
 keys Enter
 wait_for "[items] 7/40"
-wait_for "/quokka: item 7"
+wait_for "/quokka: match 1 of 2, item 7"
 keys n
 wait_for "[items] 21/40"
+wait_for "/quokka: match 2 of 2, item 21"
 keys n
 wait_for "[items] 7/40"
-wait_for "(wrapped)"
+wait_for "match 1 of 2, item 7 (wrapped)"
 keys N
 wait_for "[items] 21/40"
 # A prompt word, and a search with no match.
 keys / ; type_text zanzibar ; keys Enter
 wait_for "[items] 7/40"
+wait_for "/zanzibar: match 1 of 1, item 7"
+# "answer" is in every item: 40 matches, counted.
+keys / ; type_text answer ; keys Enter
+wait_for "/answer: match 8 of 40, item 8"
 keys / ; type_text nosuchwordanywhere ; keys Enter
 wait_for "nosuchwordanywhere: no match"
 

@@ -1,0 +1,137 @@
+#!/bin/bash
+# Blind labeling (--blind, M, :blind on|off|seed N): the sides of each item come in
+# an order drawn from a seed; models, response numbers, other annotators' verdicts,
+# rationales and the dataset's label stay hidden until I label the pair; the item
+# list drops its data and ! columns; each label records the order shown in its
+# judgment's meta; the stats view reports my position bias from those records; the
+# mode outlives the pair view and a restart; label and advance comes with it.
+. "$PS_TESTS/tui/lib.bash"
+tui_setup
+require sqlite3 python3
+N=12
+pairs_workspace $N
+
+tui_start 120 40 tui -w "$WS" -d pairs --blind
+wait_for "[items] 1/$N"
+wait_for "[advance]  [blind]"
+# The list hides the dataset's verdict and the disagreement column.
+screen | grep -E '^ +▲?# +mine' | grep -qE 'data|!' && fail "blind list shows data/! columns"
+screen | grep -E '^> +1 ' | grep -qE ' (A|B) ' && fail "blind list shows a verdict"
+# A fixed seed makes the order reproducible (and this test deterministic).
+cmdline "blind seed 12345"
+wait_for "blind labeling on (seed 12345)"
+cmdline "blind seed -3"
+wait_for "blind: on, off or seed N"
+cmdline "blind sideways"
+wait_for "blind: on, off or seed N"
+keys Enter
+wait_for "pair 1/$N"
+wait_for " advance blind]"
+for bad in model-a model-b "because reason" dataset "JUDGMENTS" "= #1" "= #2" "RESPONSES"; do
+    assert_screen_lacks "$bad"
+done
+assert_screen_has "are hidden until you label this pair"
+keys x
+wait_for "blind labeling draws the sides per item"
+
+# Label every item with random keys; note which response the screen put left.
+RANDOM=7
+: > "$T/shown"
+for k in $(seq 1 $N); do
+    wait_for "pair $k/$N"
+    wait_for "answer $k "
+    first=$(screen | grep -m1 -oE '^(alpha|beta) answer '"$k"' ')
+    case "$first" in
+        alpha*) left=1 ;;
+        beta*) left=2 ;;
+        *) fail "item $k: no response at the left edge" ;;
+    esac
+    assert_screen_lacks "model-"
+    case $((RANDOM % 3)) in
+        0) key=1 chosen=left ;;
+        1) key=2 chosen=right ;;
+        *) key="=" chosen=tie ;;
+    esac
+    echo "$k $left $chosen" >> "$T/shown"
+    keys "$key"
+    if [ "$k" -lt $N ]; then wait_for "pair $((k + 1))/$N"; fi
+done
+wait_for "no unlabeled item below"
+sort -u -k2,2 "$T/shown" | wc -l | grep -qx 2 || fail "seed 12345 showed every item in one order"
+
+# The stored judgments: verdicts in stored order, the shown order in meta.
+sqlite3 -separator ' ' "$WS" "SELECT substr(i.key, 2), j.verdict,
+        json_extract(j.meta, '\$.blind.left'), json_extract(j.meta, '\$.blind.right'),
+        json_extract(j.meta, '\$.blind.chosen'), json_extract(j.meta, '\$.blind.seed')
+    FROM judgment j JOIN item i ON i.id = j.item_id
+    WHERE j.annotator = 'human:tester'" > "$T/stored"
+python3 - "$T/shown" "$T/stored" <<'PY' || fail "stored blind judgments differ from what was shown"
+import sys
+shown = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[1])}
+stored = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[2])}
+assert set(shown) == set(stored), (shown, stored)
+for k, (left, chosen) in shown.items():
+    verdict, mleft, mright, mchosen, seed = stored[k]
+    assert (mleft, mright) == (left, "2" if left == "1" else "1"), (k, stored[k])
+    assert mchosen == chosen and seed == "12345", (k, stored[k])
+    want = "tie" if chosen == "tie" else ("A" if (chosen == "left") == (left == "1") else "B")
+    assert verdict == want, (k, verdict, want)
+PY
+
+# Labeled pairs show everything again.
+cmdline "1"
+wait_for "pair 1/$N"
+wait_for "JUDGMENTS (2)"
+wait_for "because reason 1"
+assert_screen_has "model-a"
+assert_screen_lacks "are hidden until you label"
+
+# The stats view: my position bias, checked against the keys pressed.
+expect=$(python3 - "$T/shown" <<'PY'
+import sys, math
+rows = [l.split() for l in open(sys.argv[1])]
+L = sum(r[2] == "left" for r in rows); R = sum(r[2] == "right" for r in rows)
+T = sum(r[2] == "tie" for r in rows); n = L + R
+lo = min(L, R)
+p = min(1.0, 2 * sum(math.comb(n, i) for i in range(lo + 1)) / 2 ** n)
+print("left (top) %d · right (bottom) %d · tie %d; left chosen in %.1f%% of %d decided "
+      "(two-sided binomial p = %.3f)" % (L, R, T, 100 * L / n, n, p))
+PY
+)
+keys S
+wait_for "Position bias of my blind labels human:tester"
+wait_for "$expect"
+keys q
+wait_for "pair 1/$N"
+
+# The mode survives a restart (from the workspace), advance included.
+keys Q
+wait_for "[exited 0]"
+tui_stop
+tui_start 120 40 tui -w "$WS" -d pairs
+wait_for "[advance]  [blind]"
+cmdline "blind seed 99"
+keys f
+type_text "label=none"
+keys Enter
+wait_for "No item matches the filter"
+keys f
+type_text "off"
+keys Enter
+# M leaves the mode: data and ! columns, models and the stored order come back.
+keys M
+wait_for "blind labeling off"
+wait_gone "[blind]"
+screen | grep -E '^ +▲?# +mine' | grep -q 'data' || fail "data column missing after blind off"
+keys Enter
+wait_for "pair 1/$N"
+wait_for "A = #1 · model-a"
+keys Q
+wait_for "[exited 0]"
+tui_stop
+tui_start 120 40 tui -w "$WS" -d pairs
+wait_for "[items] 1/$N"
+assert_screen_lacks "[blind]"
+keys Q
+wait_for "[exited 0]"
+echo PASS
