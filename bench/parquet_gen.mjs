@@ -1,6 +1,7 @@
 // Writes N preference pairs from the HH-RLHF harmless test split (its 2312 records
 // repeated, each with a fresh id) as Parquet with the independent writer
-// (hyparquet-writer, SNAPPY, row groups of 20,000 rows, streamed batch by batch) and,
+// (hyparquet-writer, SNAPPY, row groups of 20,000 rows or $ROWS_PER_GROUP, streamed
+// batch by batch) and,
 // optionally, the same pairs as JSON Lines.  With UNIQUE=1 each text is prefixed
 // with its id, so dictionaries do not shrink the file (for the 1 GB memory run).
 //   node parquet_gen.mjs HH.jsonl.gz N OUT.parquet [OUT.jsonl]
@@ -18,7 +19,7 @@ const writer = new ParquetWriter({
   schema: [{ name: 'root', num_children: 3 }, str('id'), str('chosen'), str('rejected')],
 })
 const js = outJs ? fs.openSync(outJs, 'w') : null
-const batch = 20000
+const batch = Number(process.env.ROWS_PER_GROUP || 20000)
 for (let start = 0; start < n; start += batch) {
   const ids = [], chosen = [], rejected = []
   let text = ''

@@ -82,8 +82,9 @@ enum pq_kind {
 #define PQ_MAX_NESTING 32
 #define PQ_MAX_FOOTER ((uint32_t)256 << 20)
 #define PQ_MAX_PAGE ((size_t)512 << 20)
-/* Memory one row group may take decoded; beyond it the file is refused rather than
- * letting a hostile header size an allocation. */
+/* Memory the pages being decoded (one per column) and the dictionaries of the current
+ * row group may take together; beyond it the file is refused rather than letting a
+ * hostile header size an allocation. */
 #define PQ_MAX_GROUP_BYTES ((uint64_t)1 << 30)
 
 static const char *const codec_names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
@@ -124,17 +125,26 @@ struct pq_rg {
     struct pq_chunk_meta *col;
 };
 
-/* One column chunk of the current row group, decoded. */
+/* One column chunk of the current row group, read one page at a time. */
 struct pq_col {
+    /* the chunk */
+    uint64_t pos, end; /* file bytes of its pages still to read */
+    int64_t left;      /* level entries in pages not read yet */
+    int codec;
+    struct pq_val *dict;
+    size_t ndict;
+    void **dbufs; /* owned buffers the dictionary points into */
+    int ndbufs;
+    uint64_t dict_bytes;
+    /* the current data page, decoded */
     uint16_t *def, *rep; /* NULL when the column has no such levels (all 0) */
-    size_t n, cap;       /* level entries */
+    size_t n;            /* level entries */
     struct pq_val *val;
     size_t nv, capv;
     size_t at, atv; /* assembly cursors */
-    struct pq_val *dict;
-    size_t ndict;
-    void **bufs; /* owned buffers the values point into */
+    void **bufs;    /* owned buffers the values point into */
     int nbufs, capbufs;
+    uint64_t page_bytes; /* charged for this page */
 };
 
 struct pq_kv {
@@ -748,6 +758,9 @@ free_cols(struct pq_file *f)
         for (int b = 0; b < col->nbufs; b++)
             free(col->bufs[b]);
         free(col->bufs);
+        for (int b = 0; b < col->ndbufs; b++)
+            free(col->dbufs[b]);
+        free(col->dbufs);
     }
     free(f->cols);
     f->cols = NULL;
@@ -832,6 +845,8 @@ charge(struct pq_file *f, int c, uint64_t n, struct ps_err *err)
                     " unusually large file; expected smaller row groups)",
                     (unsigned long long)(PQ_MAX_GROUP_BYTES >> 20));
     f->rg_bytes += n;
+    if (c >= 0 && f->cols)
+        f->cols[c].page_bytes += n;
     return PS_OK;
 }
 
@@ -1487,10 +1502,18 @@ data_page(struct pq_file *f, int c, const struct pq_chunk_meta *m, const struct 
 {
     struct pq_col *col = &f->cols[c];
     const struct pq_node *leaf = f->leaves[c];
-    if (h->num_values < 0 || (size_t)h->num_values > col->cap - col->n)
-        return fail(f, c, err, "page of %d values overflows the column chunk's %zu", h->num_values,
-                    col->cap);
+    if (h->num_values < 0 || h->num_values > col->left)
+        return fail(f, c, err, "page of %d values overflows the column chunk's %lld left",
+                    h->num_values, (long long)col->left);
     size_t k = (size_t)h->num_values;
+    col->left -= h->num_values;
+    size_t levels_per = (leaf->max_def ? 2 : 0) + (leaf->max_rep ? 2 : 0);
+    if (charge(f, c, (uint64_t)k * levels_per, err) != PS_OK)
+        return PS_ERR_PARSE;
+    if (leaf->max_def)
+        col->def = xmalloc((k ? k : 1) * sizeof *col->def);
+    if (leaf->max_rep)
+        col->rep = xmalloc((k ? k : 1) * sizeof *col->rep);
     const uint8_t *p;
     size_t n, pos = 0;
     if (h->type == PAGE_DATA) {
@@ -1512,8 +1535,7 @@ data_page(struct pq_file *f, int c, const struct pq_chunk_meta *m, const struct 
             if (n - pos < 4 || le32(p + pos) > n - pos - 4)
                 return fail(f, c, err, "%s levels: length past the end of the page", lv[i].what);
             uint32_t len = le32(p + pos);
-            if (levels(f, c, lv[i].what, p + pos + 4, len, lv[i].max, lv[i].arr + col->n, k, err) !=
-                PS_OK)
+            if (levels(f, c, lv[i].what, p + pos + 4, len, lv[i].max, lv[i].arr, k, err) != PS_OK)
                 return PS_ERR_PARSE;
             pos += 4 + (size_t)len;
         }
@@ -1523,28 +1545,48 @@ data_page(struct pq_file *f, int c, const struct pq_chunk_meta *m, const struct 
             return fail(f, c, err, "data page V2: level lengths past the end of the page");
         size_t lvl = (size_t)h->rep_len + (size_t)h->def_len;
         if (leaf->max_rep && levels(f, c, "repetition", raw, (size_t)h->rep_len, leaf->max_rep,
-                                    col->rep + col->n, k, err) != PS_OK)
+                                    col->rep, k, err) != PS_OK)
             return PS_ERR_PARSE;
         if (leaf->max_def && levels(f, c, "definition", raw + h->rep_len, (size_t)h->def_len,
-                                    leaf->max_def, col->def + col->n, k, err) != PS_OK)
+                                    leaf->max_def, col->def, k, err) != PS_OK)
             return PS_ERR_PARSE;
         if (decompress(f, c, h->compressed ? m->codec : CODEC_NONE, raw + lvl, rawlen - lvl,
                        (size_t)h->usize - lvl, &p, err) != PS_OK)
             return PS_ERR_PARSE;
         n = (size_t)h->usize - lvl;
     }
-    size_t nn = count_defined(col, col->n, k, leaf->max_def);
+    size_t nn = count_defined(col, 0, k, leaf->max_def);
+    if (charge(f, c, (uint64_t)nn * sizeof *col->val, err) != PS_OK)
+        return PS_ERR_PARSE;
+    col->val = xmalloc((nn ? nn : 1) * sizeof *col->val);
+    col->capv = nn;
     if (decode_values(f, c, h->encoding, p + pos, n - pos, nn, err) != PS_OK)
         return PS_ERR_PARSE;
-    col->n += k;
+    col->n = k;
     return PS_OK;
 }
 
+/* Free the current page of column c (the dictionary stays). */
+static void
+drop_page(struct pq_file *f, struct pq_col *col)
+{
+    free(col->def);
+    free(col->rep);
+    free(col->val);
+    col->def = col->rep = NULL;
+    col->val = NULL;
+    for (int b = 0; b < col->nbufs; b++)
+        free(col->bufs[b]);
+    col->nbufs = 0;
+    col->n = col->nv = col->capv = col->at = col->atv = 0;
+    f->rg_bytes -= col->page_bytes;
+    col->page_bytes = 0;
+}
+
 static int
-load_chunk(struct pq_file *f, int g, int c, struct ps_err *err)
+chunk_open(struct pq_file *f, int g, int c, struct ps_err *err)
 {
     const struct pq_chunk_meta *m = &f->rg[g].col[c];
-    const struct pq_node *leaf = f->leaves[c];
     struct pq_col *col = &f->cols[c];
     int64_t start = m->data_off;
     if (m->dict_off > 0 && m->dict_off < start)
@@ -1557,52 +1599,108 @@ load_chunk(struct pq_file *f, int g, int c, struct ps_err *err)
                     (unsigned long long)f->data_end);
     if (m->num_values < 0)
         return fail(f, c, err, "column chunk declares %lld values", (long long)m->num_values);
-    size_t levels_per = (leaf->max_def ? 2 : 0) + (leaf->max_rep ? 2 : 0);
-    if (charge(f, c, (uint64_t)m->size, err) != PS_OK ||
-        charge(f, c, (uint64_t)m->num_values * (levels_per + sizeof(struct pq_val)), err) != PS_OK)
-        return PS_ERR_PARSE;
-    size_t nv = (size_t)m->num_values;
-    col->cap = col->capv = nv;
-    col->val = xmalloc((nv ? nv : 1) * sizeof *col->val);
-    if (leaf->max_def)
-        col->def = xmalloc((nv ? nv : 1) * sizeof *col->def);
-    if (leaf->max_rep)
-        col->rep = xmalloc((nv ? nv : 1) * sizeof *col->rep);
-    size_t size = (size_t)m->size;
-    uint8_t *buf = keep(col, xmalloc(size));
-    if (read_at(f, (uint64_t)start, buf, size))
-        return fail(f, c, err, "cannot read the column chunk: %s", strerror(errno));
-    size_t pos = 0;
-    while (pos < size && col->n < nv) {
+    col->pos = (uint64_t)start;
+    col->end = (uint64_t)start + (uint64_t)m->size;
+    col->left = m->num_values;
+    col->codec = m->codec;
+    return PS_OK;
+}
+
+/* Read the page header at col->pos: a few KiB first, more when it does not fit
+ * (statistics can make headers long). */
+static int
+read_page_header(struct pq_file *f, int c, struct page_hdr *h, size_t *hlen, struct ps_err *err)
+{
+    struct pq_col *col = &f->cols[c];
+    size_t avail = (size_t)(col->end - col->pos), want = avail < 4096 ? avail : 4096;
+    for (;;) {
+        uint8_t *buf = xmalloc(want ? want : 1);
         struct tc t;
+        if (read_at(f, col->pos, buf, want)) {
+            free(buf);
+            return fail(f, c, err, "cannot read a page header: %s", strerror(errno));
+        }
+        tc_init(&t, buf, want);
+        int r = parse_page_hdr(&t, h);
+        *hlen = tc_used(&t, buf);
+        free(buf);
+        if (r == 0)
+            return PS_OK;
+        if (want == avail || want >= ((size_t)16 << 20))
+            return fail(f, c, err, "malformed page header at byte %llu (%s)",
+                        (unsigned long long)col->pos, t.why ? t.why : "?");
+        want = avail / 4 < want ? avail : want * 4;
+    }
+}
+
+/* Make the next data page of column c current.  1 when there is one, 0 when the
+ * chunk's values are all read, -1 on an error. */
+static int
+next_page(struct pq_file *f, int c, struct ps_err *err)
+{
+    struct pq_col *col = &f->cols[c];
+    drop_page(f, col);
+    while (col->left > 0) {
+        if (col->pos >= col->end)
+            return fail(f, c, err, "column chunk ends with %lld of its values missing",
+                        (long long)col->left),
+                   -1;
         struct page_hdr h;
-        tc_init(&t, buf + pos, size - pos);
-        if (parse_page_hdr(&t, &h) != 0)
-            return fail(f, c, err, "malformed page header at byte %lld (%s)",
-                        (long long)start + (long long)pos, t.why ? t.why : "?");
-        pos += tc_used(&t, buf + pos);
-        if (h.csize < 0 || (size_t)h.csize > size - pos || h.usize < 0)
-            return fail(f, c, err, "page of %d bytes runs past the column chunk (%zu left)",
-                        h.csize, size - pos);
-        const uint8_t *raw = buf + pos;
-        pos += (size_t)h.csize;
-        int rc = PS_OK;
+        size_t hlen = 0;
+        if (read_page_header(f, c, &h, &hlen, err) != PS_OK)
+            return -1;
+        uint64_t body = col->pos + hlen;
+        if (h.csize < 0 || h.usize < 0 || (uint64_t)h.csize > col->end - body)
+            return fail(f, c, err, "page of %d bytes runs past the column chunk (%llu left)",
+                        h.csize, (unsigned long long)(col->end - body)),
+                   -1;
+        col->pos = body + (uint64_t)h.csize;
+        if (h.type != PAGE_DICT && h.type != PAGE_DATA && h.type != PAGE_DATA_V2) {
+            if (h.type != PAGE_INDEX)
+                return fail(f, c, err, "unknown page type %d", h.type), -1;
+            continue;
+        }
+        if (charge(f, c, (uint64_t)h.csize, err) != PS_OK)
+            return -1;
+        uint8_t *raw = keep(col, xmalloc(h.csize ? (size_t)h.csize : 1));
+        if (read_at(f, body, raw, (size_t)h.csize))
+            return fail(f, c, err, "cannot read a page: %s", strerror(errno)), -1;
         if (h.type == PAGE_DICT) {
             const uint8_t *p;
-            rc = decompress(f, c, m->codec, raw, (size_t)h.csize, (size_t)h.usize, &p, err);
-            if (rc == PS_OK)
-                rc = dict_page(f, c, &h, p, (size_t)h.usize, err);
-        } else if (h.type == PAGE_DATA || h.type == PAGE_DATA_V2) {
-            rc = data_page(f, c, m, &h, raw, (size_t)h.csize, err);
-        } else if (h.type != PAGE_INDEX) {
-            rc = fail(f, c, err, "unknown page type %d", h.type);
+            if (decompress(f, c, col->codec, raw, (size_t)h.csize, (size_t)h.usize, &p, err) !=
+                    PS_OK ||
+                dict_page(f, c, &h, p, (size_t)h.usize, err) != PS_OK)
+                return -1;
+            /* the dictionary's buffers live as long as the chunk */
+            col->dbufs = xrealloc(col->dbufs, (size_t)(col->ndbufs + col->nbufs) * sizeof(void *));
+            for (int b = 0; b < col->nbufs; b++)
+                col->dbufs[col->ndbufs++] = col->bufs[b];
+            col->nbufs = 0;
+            col->dict_bytes += col->page_bytes;
+            col->page_bytes = 0;
+            continue;
         }
-        if (rc != PS_OK)
-            return rc;
+        if (data_page(f, c, &f->rg[f->cur_rg].col[c], &h, raw, (size_t)h.csize, err) != PS_OK)
+            return -1;
+        if (col->n > 0)
+            return 1;
+        drop_page(f, col);
     }
-    if (col->n != nv)
-        return fail(f, c, err, "column chunk ends after %zu of its %zu values", col->n, nv);
-    return PS_OK;
+    return 0;
+}
+
+/* 1 when column c has a level entry at its cursor (reading its next page when the
+ * current one is used up), 0 at the end of its chunk, -1 on an error. */
+static int
+col_ready(struct pq_file *f, int c, struct ps_err *err)
+{
+    struct pq_col *col = &f->cols[c];
+    while (col->at >= col->n) {
+        int r = next_page(f, c, err);
+        if (r <= 0)
+            return r;
+    }
+    return 1;
 }
 
 static int
@@ -1614,7 +1712,7 @@ load_rowgroup(struct pq_file *f, int g, struct ps_err *err)
     f->rg_bytes = 0;
     f->cols = xcalloc((size_t)(f->nleaves ? f->nleaves : 1), sizeof *f->cols);
     for (int c = 0; c < f->nleaves; c++)
-        if (load_chunk(f, g, c, err) != PS_OK)
+        if (chunk_open(f, g, c, err) != PS_OK)
             return PS_ERR_PARSE;
     return PS_OK;
 }
@@ -1771,13 +1869,23 @@ leaf_json(struct pq_file *f, int c, const struct pq_val *v, struct ps_err *err)
 
 /* ---- record assembly from repetition and definition levels ---- */
 
+/* Column c must have another level entry: PS_OK, or an error. */
+static int
+need(struct pq_file *f, int c, struct ps_err *err)
+{
+    int r = col_ready(f, c, err);
+    if (r == 0)
+        return fail(f, c, err, "levels end before the row group's %lld rows",
+                    (long long)f->rg[f->cur_rg].num_rows);
+    return r == 1 ? PS_OK : PS_ERR_PARSE;
+}
+
 static int
 peek(struct pq_file *f, const struct pq_node *n, int *rep, int *def, struct ps_err *err)
 {
+    if (need(f, n->first_leaf, err) != PS_OK)
+        return PS_ERR_PARSE;
     const struct pq_col *col = &f->cols[n->first_leaf];
-    if (col->at >= col->n)
-        return fail(f, n->first_leaf, err, "levels end before the row group's %lld rows",
-                    (long long)f->rg[f->cur_rg].num_rows);
     *rep = col->rep ? col->rep[col->at] : 0;
     *def = col->def ? col->def[col->at] : 0;
     return PS_OK;
@@ -1789,8 +1897,8 @@ skip_node(struct pq_file *f, const struct pq_node *n, struct ps_err *err)
 {
     for (int c = n->first_leaf; c < n->first_leaf + n->n_leaves; c++) {
         struct pq_col *col = &f->cols[c];
-        if (col->at >= col->n)
-            return fail(f, c, err, "levels end before the row group's rows");
+        if (need(f, c, err) != PS_OK)
+            return PS_ERR_PARSE;
         if ((col->def ? col->def[col->at] : 0) == f->leaves[c]->max_def)
             col->atv++;
         col->at++;
@@ -1821,7 +1929,12 @@ read_list(struct pq_file *f, const struct pq_node *r, const struct pq_node *elem
         }
         cJSON_AddItemToArray(arr, item);
         const struct pq_col *col = &f->cols[r->first_leaf];
-        if (col->at >= col->n)
+        int more = col_ready(f, r->first_leaf, err);
+        if (more < 0) {
+            cJSON_Delete(arr);
+            return NULL;
+        }
+        if (more == 0)
             break;
         rep = col->rep ? col->rep[col->at] : 0;
         if (rep < r->max_rep)
@@ -1866,8 +1979,8 @@ read_instance(struct pq_file *f, const struct pq_node *n, struct ps_err *err)
 {
     if (n->leaf >= 0) {
         struct pq_col *col = &f->cols[n->leaf];
-        if (col->at >= col->n)
-            return fail(f, n->leaf, err, "levels end before the row group's rows"), NULL;
+        if (need(f, n->leaf, err) != PS_OK)
+            return NULL;
         int def = col->def ? col->def[col->at] : 0;
         col->at++;
         if (def < n->max_def)
@@ -1925,11 +2038,15 @@ pq_next(struct pq_file *f, cJSON **row, struct ps_err *err)
         return fail(f, -1, err, "reading stopped at an earlier error"), -1;
     while (f->cur_rg < 0 || f->rg_row >= f->rg[f->cur_rg].num_rows) {
         if (f->cur_rg >= 0 && f->cols) {
-            for (int c = 0; c < f->nleaves; c++)
-                if (f->cols[c].at != f->cols[c].n)
+            for (int c = 0; c < f->nleaves; c++) {
+                int more = col_ready(f, c, err);
+                if (more < 0)
+                    return -1;
+                if (more > 0)
                     return fail(f, c, err, "levels left over after the row group's %lld rows",
                                 (long long)f->rg[f->cur_rg].num_rows),
                            -1;
+            }
         }
         if (f->cur_rg + 1 >= f->nrg) {
             free_cols(f);
@@ -1941,10 +2058,8 @@ pq_next(struct pq_file *f, cJSON **row, struct ps_err *err)
     f->row++;
     for (int c = 0; c < f->nleaves; c++) {
         const struct pq_col *col = &f->cols[c];
-        if (col->at >= col->n)
-            return fail(f, c, err, "levels end before the row group's %lld rows",
-                        (long long)f->rg[f->cur_rg].num_rows),
-                   -1;
+        if (need(f, c, err) != PS_OK)
+            return -1;
         if (col->rep && col->rep[col->at] != 0)
             return fail(f, c, err,
                         "row %lld does not start at repetition level 0 (levels out of step"

@@ -6,8 +6,9 @@
  * content would be: lists as arrays, structs as objects, maps as objects, nulls as
  * null, timestamps and dates as ISO 8601 text.
  *
- * Streaming: one row group is decoded at a time, so memory is bounded by one row
- * group's column chunks (and capped: a row group needing more is an error).  Every
+ * Streaming: each column is read one page at a time (pages are ~1 MB), so memory is
+ * bounded by one page per column plus the current row group's dictionaries, not by
+ * the file or the row group (and capped: needing more is an error).  Every
  * error names the file, the row group, the column and what was expected; malformed
  * or hostile input is an error, never a crash. */
 #ifndef PS_FORMATS_PARQUET_H
