@@ -51,6 +51,9 @@ LUA
 check "$T/plain.lua" 644 ok
 # the workspace's prefscope.lua is checked the same way
 mkdir "$T/ws" && cp "$T/hdr.lua" "$T/ws/prefscope.lua" && chmod 644 "$T/ws/prefscope.lua"
+# (trusted first: code next to a workspace runs only once trusted, docs/security.md)
+XDG_STATE_HOME="$T/state" "$PS_BIN" trust "$T/ws/prefscope.lua" > /dev/null 2>&1 || fail "trust"
+export XDG_STATE_HOME="$T/state"
 if "$PS_BIN" -w "$T/ws/w.db" models --no-probe 2>"$T/err"; then fail "workspace config accepted"; fi
 grep -q "prefscope.lua holds an API key" "$T/err" || fail "workspace config message: $(cat "$T/err")"
 # precompiled chunks are not configs

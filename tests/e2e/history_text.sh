@@ -66,6 +66,7 @@ python3 - "$W" << 'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.executescript("""
+DROP TABLE IF EXISTS setting;
 DROP VIEW item_text;
 ALTER TABLE item DROP COLUMN history_text;
 CREATE VIEW item_text AS SELECT i.id AS id,

@@ -18,6 +18,8 @@ models = {
              max_retries = 0 },
 }
 LUA
+# code next to a workspace runs only once trusted (docs/security.md)
+"$PS_BIN" trust "$T/prefscope.lua" > /dev/null || fail "trust"
 cat >"$T/job.lua" <<'LUA'
 local name, n = ...
 local m = assert(ps.model(name))
