@@ -23,7 +23,7 @@ printf '[\n  {"prompt": "ok", "chosen": "a", "rejected": "b"},\n  {"prompt": "p"
 refused nul.json 'nul.json:5: a string holds \u0000'
 printf '{"prompt":"x\\\\u0000y","chosen":"a","rejected":"b"}\n' >literal.jsonl
 P import -w "$W" --name literal literal.jsonl 2>/dev/null || fail "a literal backslash-u0000 was refused"
-P show -w "$W" literal 0 --json | python3 -c 'import json,sys; p = json.load(sys.stdin)["prompt"]; sys.exit(p != "x\\u0000y")' ||
+P show -w "$W" literal 1 --json | python3 -c 'import json,sys; p = json.load(sys.stdin)["prompt"]; sys.exit(p != "x\\u0000y")' ||
     fail "literal \\u0000 not kept"
 # Randomized: records built from random escapes; prefscope must refuse exactly those
 # whose decoded text holds U+0000, and store the others unchanged.
@@ -42,7 +42,7 @@ PY
 for f in r*.jsonl; do
     b=${f%.jsonl}
     if P import -w "$W" --name "$b" "$f" >/dev/null 2>err; then
-        got=$(P show -w "$W" "$b" 0 --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["prompt"]))')
+        got=$(P show -w "$W" "$b" 1 --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["prompt"]))')
         [ "$got" = "$(cat "$b.want")" ] || fail "$f ($(cat "$f")): stored $got, want $(cat "$b.want")"
     else
         [ "$(cat "$b.want")" = refuse ] || fail "$f ($(cat "$f")) refused: $(cat err)"
