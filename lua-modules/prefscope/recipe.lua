@@ -515,6 +515,33 @@ function M.prompts_of(ds, n, seed)
   return M.sample_list(items, n, seed)
 end
 
+--- Stop with the feature error unless the model can score given text (one probe
+--- call; skipped in a dry run).  `why` names the recipe's need.
+function M.check_scoring(ctx, model_name, why)
+  if ctx.dry_run then return end
+  local r, msg, full = ctx:model(model_name):score{ prompt = "The sky is", completion = " blue." }
+  if not r then
+    fail(ctx.spec, ("model '%s' cannot score given text (%s): %s needs vLLM prompt_logprobs or "
+      .. "/v1/completions with echo + logprobs"):format(clean(model_name),
+      clean(full and full.error or msg or "no logprobs"), why))
+  end
+end
+
+--- Log-likelihoods of texts after prompts: jobs = {{model=, prompt=, text=}, ...};
+--- returns a list of {score=, tokens=} or false (failed; counted as an error), all
+--- sent at most `concurrency` at a time.  Dry run: counted, all false.
+function M.score_texts(ctx, jobs, concurrency)
+  return ps.map(jobs, function(j)
+    if ctx.dry_run then
+      ctx:count_call(j.model, nil, math.ceil((#j.prompt + #j.text) / 4), 1)
+      return false
+    end
+    local res, _, full = ctx:model(j.model):score{ prompt = j.prompt, completion = j.text }
+    ctx:count_call(j.model, res or full)
+    return res and { score = res.score, tokens = res.tokens } or false
+  end, { concurrency = concurrency or 16 })
+end
+
 --- The annotator name of a judge model: pattern with {model} replaced.
 function M.annotator(pattern, model)
   return (pattern:gsub("{model}", function() return model end))
