@@ -442,6 +442,57 @@ function M.has_judgment(it, annotator, a, b)
   return false
 end
 
+--- An annotator's label of an item's pair (1, 2) as `prefscope stats` reads it: its
+--- first judgment presented as (1, 2), else its first as (2, 1) turned around.
+--- Invalid and absent labels are false.
+function M.label_of(it, annotator)
+  local flip = { A = "B", B = "A", tie = "tie", invalid = "invalid" }
+  local rev
+  for _, j in ipairs(it.judgments) do
+    if j.annotator == annotator then
+      if j.a == 1 and j.b == 2 then return j.verdict ~= "invalid" and j.verdict or false end
+      if j.a == 2 and j.b == 1 and rev == nil then rev = flip[j.verdict] end
+    end
+  end
+  return (rev and rev ~= "invalid") and rev or false
+end
+
+--- Judge items with a pairwise judge model: every presentation of `orders` (default
+--- {{1, 2}}) the annotator has not judged yet is sent (temperature 0, opts.template,
+--- opts.max_tokens); returns a batch for judge_store.
+function M.judge_send(ctx, model, annotator, items, opts)
+  local judge = require "prefscope.judge"
+  local tasks, reqs = {}, {}
+  for _, it in ipairs(items) do
+    for _, o in ipairs(opts.orders or { { 1, 2 } }) do
+      if not M.has_judgment(it, annotator, o[1], o[2]) then
+        local system, user = judge.prompt(it, o[1], o[2], opts.template)
+        tasks[#tasks + 1] = { item = it, a = o[1], b = o[2] }
+        reqs[#reqs + 1] = { system = system, messages = { { role = "user", content = user } },
+                            temperature = 0, max_tokens = opts.max_tokens }
+      end
+    end
+  end
+  return { model = model, annotator = annotator, template = opts.template, tasks = tasks,
+           results = ctx:chat_many(model, reqs) }
+end
+
+--- Store the verdicts of a judge_send batch (call inside ctx:write): the answer as
+--- rationale, meta = provenance with model, template (and order when swapped ones
+--- exist).  Failed calls are skipped (the rerun retries them).
+function M.judge_store(ctx, batch)
+  local judge = require "prefscope.judge"
+  for k, t in ipairs(batch.tasks) do
+    local r = batch.results[k]
+    if r.ok then
+      local v = judge.parse(r.text or "")
+      assert(t.item:judge{ a = t.a, b = t.b, verdict = v, p_a = M.verdict_p(v), annotator = batch.annotator,
+        rationale = r.text, meta = ctx:meta{ model = batch.model, template = batch.template,
+                                             order = t.a < t.b and "original" or "swapped" } })
+    end
+  end
+end
+
 --- p_a of a verdict (nil for invalid).
 function M.verdict_p(v)
   if v == "A" then return 1 elseif v == "B" then return 0 elseif v == "tie" then return 0.5 end

@@ -5,17 +5,7 @@
 local recipe = require "prefscope.recipe"
 local judge = require "prefscope.judge"
 
-local FLIP = { A = "B", B = "A", tie = "tie" }
-
-local function label_of(it, annotator)
-  for _, j in ipairs(it.judgments) do
-    if j.annotator == annotator and j.verdict ~= "invalid" then
-      if j.a == 1 and j.b == 2 then return j.verdict end
-      if j.a == 2 and j.b == 1 then return FLIP[j.verdict] end
-    end
-  end
-  return false
-end
+local label_of = recipe.label_of
 
 return recipe.define{
   name = "selfie",
