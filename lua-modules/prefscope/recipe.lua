@@ -282,6 +282,17 @@ function Ctx:meta(extra)
   return t
 end
 
+--- The dataset a recipe writes to: `existing` when there is one, else a new dataset
+--- `name` with source "recipes.NAME from FROM", format "recipe" and meta =
+--- ctx:meta(extra).
+function Ctx:output(existing, name, from, extra)
+  if existing then return existing end
+  local ds, err = ps.create_dataset(name, { source = ("recipes.%s from %s"):format(self.spec.name, from.name),
+                                            format = "recipe", meta = self:meta(extra) })
+  if not ds then fail(self.spec, ("output dataset '%s': %s"):format(clean(name), clean(err))) end
+  return ds
+end
+
 --- Run fn() in one transaction, unless this is a dry run (then nothing happens).
 function Ctx:write(fn)
   if self.dry_run then return end

@@ -82,8 +82,7 @@ return recipe.define{
       end
       if not ctx.dry_run and not ps.dataset(name) then
         ctx:write(function()
-          local out = assert(ps.create_dataset(name, { source = "recipes.label_noise from " .. ds.name, format = "recipe",
-            meta = ctx:meta{ rate = rate, source_annotator = p.source } }))
+          local out = ctx:output(nil, name, ds, { rate = rate, source_annotator = p.source })
           for i, it in ipairs(items) do
             local j, n = labels[i], noisy[i]
             local resp = {}

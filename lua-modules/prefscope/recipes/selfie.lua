@@ -103,10 +103,8 @@ return recipe.define{
           if math.abs(d) < p.min_margin then
             res.below_margin = res.below_margin + 1
           else
-            if not out_ds then
-              out_ds = assert(ps.create_dataset(out_name, { source = "recipes.selfie from " .. ds.name, format = "recipe",
-                meta = ctx:meta{ policy = p.policy, reference = p.reference, round = p.round, template = p.template } }))
-            end
+            out_ds = ctx:output(out_ds, out_name, ds,
+              { policy = p.policy, reference = p.reference, round = p.round, template = p.template })
             local v = d > 0 and "A" or (d < 0 and "B" or "tie")
             local meta = ctx:meta{ policy = p.policy, reference = p.reference, round = p.round, template = p.template,
                                    margin = math.abs(d), rewards = rw, own_pair = texts[i].own or false }

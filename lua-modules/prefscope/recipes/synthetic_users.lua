@@ -118,10 +118,7 @@ return recipe.define{
       for j, n in ipairs(jat) do
         local r, unit = verdicts[j], units[n]
         if r.ok then
-          if not out_ds then
-            out_ds = assert(ps.create_dataset(out_name, { source = "recipes.synthetic_users from " .. ds.name,
-              format = "recipe", meta = ctx:meta{ generator = p.generator, judge = p.judge, template = p.template } }))
-          end
+          out_ds = ctx:output(out_ds, out_name, ds, { generator = p.generator, judge = p.judge, template = p.template })
           local v = judge.parse(r.text or "")
           local persona = personas[unit.u]
           assert(out_ds:add_item{ key = unit.key, prompt = unit.q.prompt, system = unit.q.system, history = unit.q.history,
