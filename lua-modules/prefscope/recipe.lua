@@ -282,6 +282,17 @@ function Ctx:meta(extra)
   return t
 end
 
+--- The dataset a recipe writes to: `existing` when there is one, else a new dataset
+--- `name` with source "recipes.NAME from FROM", format "recipe" and meta =
+--- ctx:meta(extra).
+function Ctx:output(existing, name, from, extra)
+  if existing then return existing end
+  local ds, err = ps.create_dataset(name, { source = ("recipes.%s from %s"):format(self.spec.name, from.name),
+                                            format = "recipe", meta = self:meta(extra) })
+  if not ds then fail(self.spec, ("output dataset '%s': %s"):format(clean(name), clean(err))) end
+  return ds
+end
+
 --- Run fn() in one transaction, unless this is a dry run (then nothing happens).
 function Ctx:write(fn)
   if self.dry_run then return end
@@ -442,6 +453,57 @@ function M.has_judgment(it, annotator, a, b)
   return false
 end
 
+--- An annotator's label of an item's pair (1, 2) as `prefscope stats` reads it: its
+--- first judgment presented as (1, 2), else its first as (2, 1) turned around.
+--- Invalid and absent labels are false.
+function M.label_of(it, annotator)
+  local flip = { A = "B", B = "A", tie = "tie", invalid = "invalid" }
+  local rev
+  for _, j in ipairs(it.judgments) do
+    if j.annotator == annotator then
+      if j.a == 1 and j.b == 2 then return j.verdict ~= "invalid" and j.verdict or false end
+      if j.a == 2 and j.b == 1 and rev == nil then rev = flip[j.verdict] end
+    end
+  end
+  return (rev and rev ~= "invalid") and rev or false
+end
+
+--- Judge items with a pairwise judge model: every presentation of `orders` (default
+--- {{1, 2}}) the annotator has not judged yet is sent (temperature 0, opts.template,
+--- opts.max_tokens); returns a batch for judge_store.
+function M.judge_send(ctx, model, annotator, items, opts)
+  local judge = require "prefscope.judge"
+  local tasks, reqs = {}, {}
+  for _, it in ipairs(items) do
+    for _, o in ipairs(opts.orders or { { 1, 2 } }) do
+      if not M.has_judgment(it, annotator, o[1], o[2]) then
+        local system, user = judge.prompt(it, o[1], o[2], opts.template)
+        tasks[#tasks + 1] = { item = it, a = o[1], b = o[2] }
+        reqs[#reqs + 1] = { system = system, messages = { { role = "user", content = user } },
+                            temperature = 0, max_tokens = opts.max_tokens }
+      end
+    end
+  end
+  return { model = model, annotator = annotator, template = opts.template, tasks = tasks,
+           results = ctx:chat_many(model, reqs) }
+end
+
+--- Store the verdicts of a judge_send batch (call inside ctx:write): the answer as
+--- rationale, meta = provenance with model, template (and order when swapped ones
+--- exist).  Failed calls are skipped (the rerun retries them).
+function M.judge_store(ctx, batch)
+  local judge = require "prefscope.judge"
+  for k, t in ipairs(batch.tasks) do
+    local r = batch.results[k]
+    if r.ok then
+      local v = judge.parse(r.text or "")
+      assert(t.item:judge{ a = t.a, b = t.b, verdict = v, p_a = M.verdict_p(v), annotator = batch.annotator,
+        rationale = r.text, meta = ctx:meta{ model = batch.model, template = batch.template,
+                                             order = t.a < t.b and "original" or "swapped" } })
+    end
+  end
+end
+
 --- p_a of a verdict (nil for invalid).
 function M.verdict_p(v)
   if v == "A" then return 1 elseif v == "B" then return 0 elseif v == "tie" then return 0.5 end
@@ -513,6 +575,33 @@ function M.prompts_of(ds, n, seed)
     if it.prompt and it.prompt ~= "" then items[#items + 1] = it end
   end
   return M.sample_list(items, n, seed)
+end
+
+--- Stop with the feature error unless the model can score given text (one probe
+--- call; skipped in a dry run).  `why` names the recipe's need.
+function M.check_scoring(ctx, model_name, why)
+  if ctx.dry_run then return end
+  local r, msg, full = ctx:model(model_name):score{ prompt = "The sky is", completion = " blue." }
+  if not r then
+    fail(ctx.spec, ("model '%s' cannot score given text (%s): %s needs vLLM prompt_logprobs or "
+      .. "/v1/completions with echo + logprobs"):format(clean(model_name),
+      clean(full and full.error or msg or "no logprobs"), why))
+  end
+end
+
+--- Log-likelihoods of texts after prompts: jobs = {{model=, prompt=, text=}, ...};
+--- returns a list of {score=, tokens=} or false (failed; counted as an error), all
+--- sent at most `concurrency` at a time.  Dry run: counted, all false.
+function M.score_texts(ctx, jobs, concurrency)
+  return ps.map(jobs, function(j)
+    if ctx.dry_run then
+      ctx:count_call(j.model, nil, math.ceil((#j.prompt + #j.text) / 4), 1)
+      return false
+    end
+    local res, _, full = ctx:model(j.model):score{ prompt = j.prompt, completion = j.text }
+    ctx:count_call(j.model, res or full)
+    return res and { score = res.score, tokens = res.tokens } or false
+  end, { concurrency = concurrency or 16 })
 end
 
 --- The annotator name of a judge model: pattern with {model} replaced.

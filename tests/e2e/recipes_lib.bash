@@ -17,7 +17,7 @@ PORT=$(awk '/PORTS/ {print $2}' "$T/ports")
 [ -n "$PORT" ] || { echo "fake server did not start"; cat "$T/fake.err"; exit 1; }
 {
     echo "models = {"
-    for m in fair firsty secondy mixed noisy broken gen1 gen2 gen3 scorer rater explainer nolp llamacpp strong weak; do
+    for m in fair firsty secondy mixed noisy broken gen1 gen2 gen3 scorer rater explainer pjudge nolp llamacpp strong weak; do
         echo "  $m = { provider = 'openai', base_url = 'http://127.0.0.1:$PORT/v1', model = '$m', concurrency = 8, price_in = 1, price_out = 2 },"
     done
     echo "}"

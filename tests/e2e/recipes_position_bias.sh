@@ -118,4 +118,11 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["calls"]["
 [ $rc = 2 ] && grep -q "unknown parameter --datset" "$T/e4" || bad "unknown parameter: rc $rc"
 "${PS[@]}" run -m recipes.position_bias --judges fair > "$T/e5" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q -- "--dataset is required" "$T/e5" || bad "required: rc $rc"
+# run -m: an unknown module, a hostile name, a module without main()
+"$PS_BIN" run -m $'recipes.nope\x1b[2J' > "$T/m1" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "no Lua module 'recipes.nope?\[2J'" "$T/m1" && ! grep -q $'\x1b' "$T/m1" || bad "unknown module: rc $rc"
+"$PS_BIN" run -m prefscope.util > "$T/m2" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "has no main function" "$T/m2" || bad "module without main: rc $rc"
+"$PS_BIN" run -m > "$T/m3" 2>&1; rc=$?
+[ $rc != 0 ] || bad "-m without a name succeeded"
 finish

@@ -87,6 +87,27 @@ def explain(prompt):
     return "  Reply %s is better: it starts with '%s'.\n" % (slot, (a if slot == "A" else b)[:12])
 
 
+def persona(prompt):
+    """Persona generator: a JSON persona (style concise or detailed by crc32 of the
+    request), wrapped in chatter; every 5th answer (crc32 % 5 == 0) has no JSON."""
+    c = crc(prompt)
+    if c % 5 == 0:
+        return "Sorry, here is a persona: Ann, a teacher."
+    style = "concise" if c % 2 else "detailed"
+    return 'Here you go:\n{"name": "P%d", "age": %d, "occupation": "tester", "expertise": "expert", ' \
+           '"style": "%s", "values": ["speed"]}\nHope it helps.' % (c % 1000, 20 + c % 50, style)
+
+
+def persona_judge(system, prompt):
+    """Judges for the persona: concise users prefer the shorter reply, detailed ones the longer."""
+    m = REPLY.search(prompt)
+    a, b = m.group(1), m.group(2).rstrip("\n")
+    v = longer(a, b)
+    if "style: concise" in system:
+        v = {"[[A]]": "[[B]]", "[[B]]": "[[A]]"}.get(v, v)
+    return v
+
+
 SCORED = re.compile(r"# Reply\n(.*)\Z", re.S)
 
 
@@ -101,6 +122,11 @@ def score_of(reply_text):
 
 def reply(prompt, body):
     model = body.get("model", "")
+    if model.startswith("gen") and "Invent persona number" in prompt:
+        return persona(prompt)
+    if model == "pjudge":
+        system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
+        return persona_judge(system, prompt)
     if model.startswith("gen"):
         return gen_text(model, prompt, body.get("seed"))
     if model == "explainer":

@@ -73,10 +73,7 @@ return recipe.define{
     if ctx.dry_run then return res end
     local rnd = recipe.rng(p.seed)
     ctx:write(function()
-      if not out_ds then
-        out_ds = assert(ps.create_dataset(out_name, { source = "recipes.best_of_n from " .. ds.name, format = "recipe",
-          meta = ctx:meta{ generator = p.generator, scorer = p.scorer, template = p.template } }))
-      end
+      out_ds = ctx:output(out_ds, out_name, ds, { generator = p.generator, scorer = p.scorer, template = p.template })
       for i, it in ipairs(todo) do
         local sc = per[i] or {}
         local best, worst, valid = nil, nil, 0

@@ -4,17 +4,7 @@
 local recipe = require "prefscope.recipe"
 local judge = require "prefscope.judge"
 
-local FLIP = { A = "B", B = "A", tie = "tie" }
-
-local function label_of(it, annotator)
-  for _, j in ipairs(it.judgments) do
-    if j.annotator == annotator and j.verdict ~= "invalid" then
-      if j.a == 1 and j.b == 2 then return j.verdict end
-      if j.a == 2 and j.b == 1 then return FLIP[j.verdict] end
-    end
-  end
-  return false
-end
+local label_of = recipe.label_of
 
 return recipe.define{
   name = "cdr",
@@ -43,7 +33,7 @@ return recipe.define{
   run = function(ctx)
     local p = ctx.p
     local ds = ctx:dataset(p.dataset)
-    local strong, weak = ctx:model(p.strong), ctx:model(p.weak)
+    ctx:model(p.strong); ctx:model(p.weak)
     local ann = p.annotator:gsub("{strong}", function() return p.strong end):gsub("{weak}", function() return p.weak end)
     local items = recipe.pairs_of(ds, p.sample, p.seed)
     if #items == 0 then recipe.fail(ctx, ("dataset '%s' has no pairs with text"):format(recipe.clean(p.dataset))) end
@@ -57,15 +47,9 @@ return recipe.define{
       if not recipe.has_judgment(it, ann, 1, 2) then todo[#todo + 1] = it end
     end
     -- the feature check: one scoring call per model before anything else
-    if not ctx.dry_run and #todo > 0 then
-      for _, pair in ipairs{ { p.strong, strong }, { p.weak, weak } } do
-        local r, msg, full = pair[2]:score{ prompt = "The sky is", completion = " blue." }
-        if not r then
-          recipe.fail(ctx, ("model '%s' cannot score given text (%s): CDR needs vLLM prompt_logprobs or "
-            .. "/v1/completions with echo + logprobs"):format(recipe.clean(pair[1]),
-            recipe.clean(full and full.error or msg or "no logprobs")))
-        end
-      end
+    if #todo > 0 then
+      recipe.check_scoring(ctx, p.strong, "CDR")
+      recipe.check_scoring(ctx, p.weak, "CDR")
     end
     local calls = {}
     for i, it in ipairs(todo) do
@@ -74,18 +58,11 @@ return recipe.define{
         calls[#calls + 1] = { i = i, r = r, which = "weak", prompt = prompt_for(it, "") }
       end
     end
-    local scores = ps.map(calls, function(c)
-      local name = c.which == "strong" and p.strong or p.weak
-      local text = " " .. (todo[c.i].responses[c.r].text or "")
-      if ctx.dry_run then
-        ctx:count_call(name, nil, math.ceil((#c.prompt + #text) / 4), 1)
-        return false
-      end
-      local m = c.which == "strong" and strong or weak
-      local res, _, full = m:score{ prompt = c.prompt, completion = text }
-      ctx:count_call(name, res or full)
-      return res and { score = res.score, tokens = res.tokens } or false
-    end, { concurrency = p.concurrency })
+    for _, c in ipairs(calls) do
+      c.model = c.which == "strong" and p.strong or p.weak
+      c.text = " " .. (todo[c.i].responses[c.r].text or "")
+    end
+    local scores = recipe.score_texts(ctx, calls, p.concurrency)
     local res = { dataset = ds.name, annotator = ann, pairs = #items, skipped_done = #items - #todo, written = 0 }
     if ctx.dry_run then return res end
     local got = {}

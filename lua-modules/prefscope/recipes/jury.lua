@@ -3,23 +3,8 @@
 -- al. 2024; docs/recipes.md).  Runs on any labelled workspace dataset, e.g. PandaLM or
 -- LLMBar imported with `prefscope import`.
 local recipe = require "prefscope.recipe"
-local judge = require "prefscope.judge"
 
-local FLIP = { A = "B", B = "A", tie = "tie", invalid = "invalid" }
-
---- An annotator's label of an item's pair (1, 2): its first judgment presented as
---- (1, 2), else its first as (2, 1) turned around (the rule of `prefscope stats`).
---- Invalid and absent labels are false.
-local function label_of(it, annotator)
-  local rev
-  for _, j in ipairs(it.judgments) do
-    if j.annotator == annotator then
-      if j.a == 1 and j.b == 2 then return j.verdict ~= "invalid" and j.verdict or false end
-      if j.a == 2 and j.b == 1 and rev == nil then rev = FLIP[j.verdict] end
-    end
-  end
-  return (rev and rev ~= "invalid") and rev or false
-end
+local label_of = recipe.label_of
 
 local function num(v) return v == nil and ps.json.null or v end
 
@@ -60,29 +45,11 @@ return recipe.define{
     local anns, pending = {}, {}
     for k, model in ipairs(p.judges) do
       anns[k] = recipe.annotator(p.annotator, model)
-      local tasks, reqs = {}, {}
-      for _, it in ipairs(items) do
-        if not recipe.has_judgment(it, anns[k], 1, 2) then
-          local system, user = judge.prompt(it, 1, 2, p.template)
-          tasks[#tasks + 1] = it
-          reqs[#reqs + 1] = { system = system, messages = { { role = "user", content = user } },
-                              temperature = 0, max_tokens = p.max_tokens }
-        end
-      end
-      pending[k] = { tasks = tasks, results = ctx:chat_many(model, reqs) }
+      pending[k] = recipe.judge_send(ctx, model, anns[k], items, { template = p.template, max_tokens = p.max_tokens })
     end
     local out = { dataset = ds.name, pairs = #items, reference = p.reference, labelled = labelled, annotators = {} }
     ctx:write(function()
-      for k, model in ipairs(p.judges) do
-        for i, it in ipairs(pending[k].tasks) do
-          local r = pending[k].results[i]
-          if r.ok then
-            local v = judge.parse(r.text or "")
-            assert(it:judge{ a = 1, b = 2, verdict = v, p_a = recipe.verdict_p(v), annotator = anns[k],
-              rationale = r.text, meta = ctx:meta{ model = model, template = p.template } })
-          end
-        end
-      end
+      for k = 1, #p.judges do recipe.judge_store(ctx, pending[k]) end
       -- the jury: majority of the judges' labels (a tie for most votes goes to the
       -- judge listed first; no valid vote = no jury judgment)
       for _, it in ipairs(items) do

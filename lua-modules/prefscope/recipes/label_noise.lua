@@ -3,12 +3,11 @@
 -- and optionally how a judge's agreement with the labels degrades with the rate
 -- (docs/recipes.md).
 local recipe = require "prefscope.recipe"
-local judge = require "prefscope.judge"
 
 local FLIP = { A = "B", B = "A" }
 local SCALE = 1 << 30
 
-local function label_of(it, annotator)
+local function source_judgment(it, annotator)
   for _, j in ipairs(it.judgments) do
     if j.annotator == annotator then return j end
   end
@@ -47,7 +46,7 @@ return recipe.define{
     local ds = ctx:dataset(p.dataset)
     local items, labels = {}, {}
     for _, it in ipairs(recipe.pairs_of(ds)) do
-      local j = label_of(it, p.source)
+      local j = source_judgment(it, p.source)
       if j then items[#items + 1] = it; labels[#items] = j end
     end
     if #items == 0 then
@@ -61,35 +60,14 @@ return recipe.define{
     local jlabels
     if p.judge then
       ctx:model(p.judge)
-      local ann = "llm:" .. p.judge
-      local tasks, reqs = {}, {}
-      for _, it in ipairs(items) do
-        if not recipe.has_judgment(it, ann, 1, 2) then
-          local system, user = judge.prompt(it, 1, 2, p.template)
-          tasks[#tasks + 1] = it
-          reqs[#reqs + 1] = { system = system, messages = { { role = "user", content = user } },
-                              temperature = 0, max_tokens = p.max_tokens }
-        end
-      end
-      local rs = ctx:chat_many(p.judge, reqs)
-      ctx:write(function()
-        for k, it in ipairs(tasks) do
-          if rs[k].ok then
-            local v = judge.parse(rs[k].text or "")
-            assert(it:judge{ a = 1, b = 2, verdict = v, p_a = recipe.verdict_p(v), annotator = ann,
-              rationale = rs[k].text, meta = ctx:meta{ model = p.judge, template = p.template } })
-          end
-        end
-      end)
+      local batch = recipe.judge_send(ctx, p.judge, "llm:" .. p.judge, items,
+        { template = p.template, max_tokens = p.max_tokens })
+      ctx:write(function() recipe.judge_store(ctx, batch) end)
       if not ctx.dry_run then
         jlabels = {}
         for i, it in ipairs(items) do
           it:refresh()
-          local v
-          for _, j in ipairs(it.judgments) do
-            if j.annotator == ann and j.a == 1 and j.b == 2 then v = j.verdict; break end
-          end
-          jlabels[i] = (v and v ~= "invalid") and v or false
+          jlabels[i] = recipe.label_of(it, "llm:" .. p.judge)
         end
       end
     end
@@ -104,8 +82,7 @@ return recipe.define{
       end
       if not ctx.dry_run and not ps.dataset(name) then
         ctx:write(function()
-          local out = assert(ps.create_dataset(name, { source = "recipes.label_noise from " .. ds.name, format = "recipe",
-            meta = ctx:meta{ rate = rate, source_annotator = p.source } }))
+          local out = ctx:output(nil, name, ds, { rate = rate, source_annotator = p.source })
           for i, it in ipairs(items) do
             local j, n = labels[i], noisy[i]
             local resp = {}

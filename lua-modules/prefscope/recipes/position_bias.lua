@@ -2,7 +2,6 @@
 -- position consistency and which slot each judge favours (MT-Bench / Chatbot Arena,
 -- Zheng et al. 2023; docs/recipes.md).
 local recipe = require "prefscope.recipe"
-local judge = require "prefscope.judge"
 
 local FLIP = { A = "B", B = "A", tie = "tie", invalid = "invalid" }
 
@@ -74,35 +73,14 @@ return recipe.define{
     end
     local pending = {}
     for _, model in ipairs(p.judges) do
-      local ann = recipe.annotator(p.annotator, model)
-      local tasks, reqs = {}, {}
-      for _, it in ipairs(items) do
-        for _, o in ipairs{ { 1, 2 }, { 2, 1 } } do
-          if not recipe.has_judgment(it, ann, o[1], o[2]) then
-            local system, user = judge.prompt(it, o[1], o[2], p.template)
-            tasks[#tasks + 1] = { item = it, a = o[1], b = o[2] }
-            reqs[#reqs + 1] = { system = system, messages = { { role = "user", content = user } },
-                                temperature = 0, max_tokens = p.max_tokens }
-          end
-        end
-      end
-      pending[#pending + 1] = { model = model, ann = ann, tasks = tasks, results = ctx:chat_many(model, reqs) }
+      pending[#pending + 1] = recipe.judge_send(ctx, model, recipe.annotator(p.annotator, model), items,
+        { orders = { { 1, 2 }, { 2, 1 } }, template = p.template, max_tokens = p.max_tokens })
     end
     ctx:write(function()
-      for _, j in ipairs(pending) do
-        for k, t in ipairs(j.tasks) do
-          local r = j.results[k]
-          if r.ok then
-            local v = judge.parse(r.text or "")
-            assert(t.item:judge{ a = t.a, b = t.b, verdict = v, p_a = recipe.verdict_p(v), annotator = j.ann,
-              rationale = r.text, meta = ctx:meta{ model = j.model, template = p.template,
-                                                   order = t.a < t.b and "original" or "swapped" } })
-          end
-        end
-      end
+      for _, batch in ipairs(pending) do recipe.judge_store(ctx, batch) end
     end)
     if not ctx.dry_run then
-      for _, j in ipairs(pending) do out.judges[#out.judges + 1] = audit(items, j.ann) end
+      for _, j in ipairs(pending) do out.judges[#out.judges + 1] = audit(items, j.annotator) end
     end
     return out
   end,

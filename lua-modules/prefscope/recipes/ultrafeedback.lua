@@ -139,10 +139,7 @@ return recipe.define{
       end
     end
     ctx:write(function()
-      if not out_ds then
-        out_ds = assert(ps.create_dataset(out_name, { source = "recipes.ultrafeedback from " .. ds.name,
-          format = "recipe", meta = ctx:meta{ models = p.models, judge = p.judge, template = p.template } }))
-      end
+      out_ds = ctx:output(out_ds, out_name, ds, { models = p.models, judge = p.judge, template = p.template })
       for i, plan in ipairs(todo) do
         if not ratings[i] or failed[i] then -- not written: a rerun retries it
           res.incomplete = res.incomplete + 1
