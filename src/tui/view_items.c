@@ -561,7 +561,10 @@ items_draw(struct tui *tui, struct view *v)
      * the width: the lengths go, and so do the columns with nothing to show on
      * this screen (no other verdict, no disagreement, always two responses). */
     int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, narrow = a.w < ITEMS_NARROW_COLS;
-    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow, show_n = 1;
+    /* Blind: the lengths too, as the pair view shows each side's length and HH or
+     * TRL data would give the chosen response away by it. */
+    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow && !tui->blind;
+    int show_n = 1;
     int seqw = 8;
     if (narrow) {
         int any_data = 0, any_bang = 0, any_n = 0;
