@@ -652,9 +652,10 @@ items_draw(struct tui *tui, struct view *v)
                            1);
             sb_free(&tb);
         }
+        /* The words of the last search stand out in the prompts. */
         if (x < a.x + a.w)
-            draw_text(tui, y, x, a.x + a.w - x, base, r->preview ? r->preview : "",
-                      r->preview ? strlen(r->preview) : 0, 1);
+            draw_text_hl(tui, y, x, a.x + a.w - x, base, r->preview ? r->preview : "",
+                         r->preview ? strlen(r->preview) : 0, 1, tui->search);
     }
 }
 

@@ -29,6 +29,10 @@ wait_for "[items] 21/40"
 keys / ; type_text zanzibar ; keys Enter
 wait_for "[items] 7/40"
 wait_for "/zanzibar: match 1 of 1, item 7"
+# The match stands out in the list row (an attribute starts right at the word),
+# and the other rows' prompts are plain.
+wait_for_e $'\e\\[[0-9;]*mzanzibar'
+screen_e | grep -F 'topic8' | grep -qE $'\e\\[[0-9;]*mtopic8' && fail "item 8's prompt highlighted"
 # "answer" is in every item: 40 matches, counted.
 keys / ; type_text answer ; keys Enter
 wait_for "/answer: match 8 of 40, item 8"
