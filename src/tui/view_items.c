@@ -286,7 +286,7 @@ static void
 items_describe(struct items *s)
 {
     struct strbuf sb = STRBUF_INIT;
-    static const char *const labels[] = {"",        "label=none", "label=any-mine",
+    static const char *const labels[] = {"",        "label=none", "label=labeled",
                                          "label=A", "label=B",    "label=tie"};
     if (s->f.label != BROWSE_LABEL_ANY)
         sb_printf(&sb, " %s", labels[s->f.label]);
@@ -1298,7 +1298,12 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
     }
     case CMD_FILTER:
         if (!arg) {
-            prompt_open(tui, "filter: ", CMD_FILTER, NULL);
+            /* The filters in force, to edit or drop: "off" first makes the line the
+             * whole filter (typed terms otherwise add to it). */
+            char init[sizeof s->filter_desc + 8] = "";
+            if (s->filter_desc[0])
+                snprintf(init, sizeof init, "off %s ", s->filter_desc);
+            prompt_open(tui, "filter: ", CMD_FILTER, init);
             return TUI_R_HANDLED;
         }
         return items_set_filter(tui, s, arg);

@@ -45,8 +45,20 @@ wait_for "labeled response #2 better on item 2, as human:tester"
 keys f ; type_text "label=none" ; keys Enter
 wait_for "[filter: label=none]"
 wait_for "[items] 1/38"
-keys f ; type_text "off" ; keys Enter
+# f again shows the filters in force, to edit or drop one.
+keys f ; type_text "len>5"
+wait_for "filter: off label=none len>5"
+keys C-w C-w
+wait_gone "len>5"
+screen | grep -qE '^filter: off *$' || fail "filter prompt after two C-w"
+type_text "label=labeled" ; keys Enter
+wait_for "[filter: label=labeled]"
+wait_for "[items] 1/2"
+keys f
+wait_for "filter: off label=labeled"
+keys C-w Enter
 wait_for "[items] 1/40"
+wait_gone "[filter:"
 keys f ; type_text "label=A" ; keys Enter
 wait_for "[items] 1/1"
 
