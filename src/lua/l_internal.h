@@ -181,5 +181,7 @@ void l_install_hook(lua_State *L);
 
 /* ---- prelude (prelude.c) ---- */
 extern const char l_prelude_src[];
+/* docs/lua-api.md, compiled in by the build (scripts/embed-doc.sh). */
+extern const char l_api_doc[];
 
 #endif

@@ -126,12 +126,118 @@ function ps.map(list, fn, opts)
   return res
 end
 
+-- help(): the entries of docs/lua-api.md (compiled in as ps._api_doc), so the
+-- REPL's help and the documentation are one text.  An entry is a "### heading"
+-- (the signature), its first paragraph (the summary) and its first lua block.
+local help_entries
+local function help_index()
+  if help_entries then return help_entries end
+  help_entries = {}
+  local cur, in_code, code_lang, para_done
+  for line in (ps._api_doc or ""):gmatch("([^\n]*)\n?") do
+    if in_code and line:match("^##") then
+      in_code = false -- an unclosed block ends at the next heading
+    end
+    if line:match("^```") then
+      if in_code then
+        in_code = false
+        if cur and code_lang == "lua" then cur.example_done = cur.example ~= nil end
+      else
+        in_code, code_lang = true, line:match("^```(%w*)")
+      end
+    elseif in_code then
+      if cur and code_lang == "lua" and not cur.example_done then
+        cur.example = cur.example or {}
+        cur.example[#cur.example + 1] = line
+      end
+    elseif line:match("^##") then
+      local head = line:match("^###%s+(.*)$")
+      cur = head and { head = head, summary = {} } or nil
+      if cur then help_entries[#help_entries + 1] = cur end
+      para_done = false
+    elseif cur and not para_done then
+      if line:match("^%s*$") then
+        para_done = #cur.summary > 0
+      else
+        cur.summary[#cur.summary + 1] = line
+      end
+    end
+  end
+  return help_entries
+end
+
+-- The entry whose heading names `name` ("ps.model", "m:chat", "ds:items").
+local function help_find(name)
+  local pat = "%f[%w_.:]" .. name:gsub("%p", "%%%0") .. "%f[^%w_]"
+  for _, e in ipairs(help_index()) do
+    if e.head:gsub("`", ""):find(pat) then return e end
+  end
+end
+
+-- "ps.model" for a function or table reachable from ps (one level of modules).
+local function help_name(v)
+  for k, x in pairs(ps) do
+    if x == v and type(k) == "string" then return "ps." .. k end
+  end
+  for k, m in pairs(ps) do
+    if type(m) == "table" and type(k) == "string" and k:sub(1, 1) ~= "_" then
+      for k2, x in pairs(m) do
+        if x == v and type(k2) == "string" then return "ps." .. k .. "." .. k2 end
+      end
+    end
+  end
+end
+
+-- The signature of a function: its documented heading, else its parameters.
+local function fn_signature(f)
+  local name = help_name(f)
+  local e = name and help_find(name)
+  if e then return "function " .. e.head:gsub("`", "") end
+  local info = debug.getinfo(f, "Su")
+  if info.what == "C" then return name and ("function " .. name .. "(...)") or tostring(f) end
+  local params = {}
+  for i = 1, info.nparams do params[i] = debug.getlocal(f, i) end
+  if info.isvararg then params[#params + 1] = "..." end
+  return string.format("function %s(%s)  -- %s:%d", name or "", table.concat(params, ", "),
+    info.short_src, info.linedefined)
+end
+ps._fn_signature = fn_signature
+
+function ps.help(x)
+  local name = type(x) == "string" and x or (x ~= nil and help_name(x)) or nil
+  if x == nil then
+    local heads = {}
+    for _, e in ipairs(help_index()) do heads[#heads + 1] = "  " .. e.head:gsub("`", "") end
+    print("help(ps.model), help(\"m:chat\") or ?ps.model show an entry of docs/lua-api.md:\n"
+      .. table.concat(heads, "\n"))
+    return
+  end
+  if not name and type(x) == "function" then
+    print(fn_signature(x))
+    return
+  end
+  local e = name and help_find(name)
+  if not e then
+    print(string.format("no help for %s (help() lists the topics)", tostring(name or x)))
+    return
+  end
+  local out = { e.head:gsub("`", ""), "", table.concat(e.summary, "\n") }
+  if e.example then
+    out[#out + 1] = ""
+    out[#out + 1] = "Example:"
+    for _, l in ipairs(e.example) do out[#out + 1] = "  " .. l end
+  end
+  print(table.concat(out, "\n"))
+end
+help = ps.help
+
 -- Used by the REPL to show the values of an expression.
 function ps._repl_show(n, ...)
   local out = {}
   for i = 1, n do
     local v = select(i, ...)
-    out[i] = type(v) == "string" and string.format("%q", v):gsub("\\\n", "\\n") or ps.inspect(v)
+    out[i] = type(v) == "string" and string.format("%q", v):gsub("\\\n", "\\n")
+      or type(v) == "function" and fn_signature(v) or ps.inspect(v)
   end
   return table.concat(out, "\t")
 end

@@ -395,6 +395,11 @@ l_init(lua_State *L)
     lua_pop(L, 1);
     set_module_path(L);
 
+    /* docs/lua-api.md, for help() (prelude.lua). */
+    lua_getglobal(L, "ps");
+    lua_pushstring(L, l_api_doc);
+    lua_setfield(L, -2, "_api_doc");
+    lua_pop(L, 1);
     if (luaL_loadbuffer(L, l_prelude_src, strlen(l_prelude_src), "=prelude") != LUA_OK)
         return lua_error(L);
     lua_call(L, 0, 0);

@@ -80,6 +80,7 @@ enum ps_lua_feed
 ps_lua_repl_feed(struct ps_lua *pl, const char *line)
 {
     lua_State *L = pl->L;
+    char helpline[160];
     if (pl->repl_buf.len == 0) {
         const char *p = line;
         while (isspace((unsigned char)*p))
@@ -87,6 +88,20 @@ ps_lua_repl_feed(struct ps_lua *pl, const char *line)
         if (!*p)
             return PS_LUA_FEED_DONE;
         l_clear_interrupt(pl);
+        /* `?ps.model` is help("ps.model"); `?` alone lists the topics. */
+        if (*p == '?') {
+            const char *name = p + 1;
+            while (isspace((unsigned char)*name))
+                name++;
+            size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.:");
+            size_t rest = n + strspn(name + n, " \t\r\n");
+            if (name[rest] == '\0' && n < 100) {
+                snprintf(helpline, sizeof helpline, "ps.help(%s%.*s%s)", n ? "\"" : "", (int)n,
+                         name, n ? "\"" : "");
+                line = helpline;
+            }
+        }
     } else {
         sb_putc(&pl->repl_buf, '\n');
     }

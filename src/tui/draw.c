@@ -169,6 +169,13 @@ int
 draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
           int trunc)
 {
+    return draw_text_hl(tui, y, x, maxw, role, s, n, trunc, NULL);
+}
+
+int
+draw_text_hl(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
+             int trunc, const char *query)
+{
     if (!s || maxw <= 0)
         return 0;
     struct strbuf sb = STRBUF_INIT;
@@ -185,7 +192,12 @@ draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const cha
     for (size_t i = 0; i < sb.len; i++)
         if (sb.p[i] == '\n')
             sb.p[i] = ' ';
-    int w = draw_spans(tui, y, x, maxw, role, sb_str(&sb), sb.len, &marks, NULL, 0, trunc);
+    struct text_spans hl = {0};
+    if (query && *query)
+        draw_search_spans(query, sb_str(&sb), sb.len, &hl);
+    int w = draw_spans(tui, y, x, maxw, role, sb_str(&sb), sb.len, &marks,
+                       query && *query ? &hl : NULL, 0, trunc);
+    text_spans_free(&hl);
     text_spans_free(&marks);
     sb_free(&sb);
     return w;

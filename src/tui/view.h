@@ -267,6 +267,10 @@ void draw_role(struct tui *tui, enum tui_role role);
  * the columns used.  `trunc` reserves a cell for "…" when clipped. */
 int draw_text(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s, size_t n,
               int trunc);
+/* As draw_text, with the words of the search query `query` (may be NULL) drawn in
+ * the search role. */
+int draw_text_hl(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
+                 size_t n, int trunc, const char *query);
 /* Draw text that is already sanitized (no control characters). */
 int draw_clean(struct tui *tui, int y, int x, int maxw, enum tui_role role, const char *s,
                size_t n);

@@ -286,7 +286,7 @@ static void
 items_describe(struct items *s)
 {
     struct strbuf sb = STRBUF_INIT;
-    static const char *const labels[] = {"",        "label=none", "label=any-mine",
+    static const char *const labels[] = {"",        "label=none", "label=labeled",
                                          "label=A", "label=B",    "label=tie"};
     if (s->f.label != BROWSE_LABEL_ANY)
         sb_printf(&sb, " %s", labels[s->f.label]);
@@ -561,7 +561,10 @@ items_draw(struct tui *tui, struct view *v)
      * the width: the lengths go, and so do the columns with nothing to show on
      * this screen (no other verdict, no disagreement, always two responses). */
     int wmodels = a.w >= 150 && !tui->blind ? 28 : 0, narrow = a.w < ITEMS_NARROW_COLS;
-    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow, show_n = 1;
+    /* Blind: the lengths too, as the pair view shows each side's length and HH or
+     * TRL data would give the chosen response away by it. */
+    int show_data = !tui->blind, show_bang = !tui->blind, show_len = !narrow && !tui->blind;
+    int show_n = 1;
     int seqw = 8;
     if (narrow) {
         int any_data = 0, any_bang = 0, any_n = 0;
@@ -649,9 +652,10 @@ items_draw(struct tui *tui, struct view *v)
                            1);
             sb_free(&tb);
         }
+        /* The words of the last search stand out in the prompts. */
         if (x < a.x + a.w)
-            draw_text(tui, y, x, a.x + a.w - x, base, r->preview ? r->preview : "",
-                      r->preview ? strlen(r->preview) : 0, 1);
+            draw_text_hl(tui, y, x, a.x + a.w - x, base, r->preview ? r->preview : "",
+                         r->preview ? strlen(r->preview) : 0, 1, tui->search);
     }
 }
 
@@ -1434,7 +1438,12 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
     }
     case CMD_FILTER:
         if (!arg) {
-            prompt_open(tui, "filter: ", CMD_FILTER, NULL);
+            /* The filters in force, to edit or drop: "off" first makes the line the
+             * whole filter (typed terms otherwise add to it). */
+            char init[sizeof s->filter_desc + 8] = "";
+            if (s->filter_desc[0])
+                snprintf(init, sizeof init, "off %s ", s->filter_desc);
+            prompt_open(tui, "filter: ", CMD_FILTER, init);
             return TUI_R_HANDLED;
         }
         return items_set_filter(tui, s, arg);

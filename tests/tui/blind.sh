@@ -15,7 +15,7 @@ tui_start 120 40 tui -w "$WS" -d pairs --blind
 wait_for "[items] 1/$N"
 wait_for "[advance]  [blind]"
 # The list hides the dataset's verdict and the disagreement column.
-screen | grep -E '^ +▲?# +mine' | grep -qE 'data|!' && fail "blind list shows data/! columns"
+screen | grep -E '^ +▲?# +mine' | grep -qE 'data|!|len 1' && fail "blind list shows data/!/len columns"
 screen | grep -E '^> +1 ' | grep -qE ' (A|B) ' && fail "blind list shows a verdict"
 # A fixed seed makes the order reproducible (and this test deterministic).
 cmdline "blind seed 12345"
@@ -122,7 +122,7 @@ keys Enter
 keys M
 wait_for "blind labeling off"
 wait_gone "[blind]"
-screen | grep -E '^ +▲?# +mine' | grep -q 'data' || fail "data column missing after blind off"
+screen | grep -E '^ +▲?# +mine' | grep -qE 'data !  len 1' || fail "data/len columns missing after blind off"
 keys Enter
 wait_for "pair 1/$N"
 wait_for "A = #1 · model-a"

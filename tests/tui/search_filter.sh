@@ -29,6 +29,10 @@ wait_for "[items] 21/40"
 keys / ; type_text zanzibar ; keys Enter
 wait_for "[items] 7/40"
 wait_for "/zanzibar: match 1 of 1, item 7"
+# The match stands out in the list row (an attribute starts right at the word),
+# and the other rows' prompts are plain.
+wait_for_e $'\e\\[[0-9;]*mzanzibar'
+screen_e | grep -F 'topic8' | grep -qE $'\e\\[[0-9;]*mtopic8' && fail "item 8's prompt highlighted"
 # "answer" is in every item: 40 matches, counted.
 keys / ; type_text answer ; keys Enter
 wait_for "/answer: match 8 of 40, item 8"
@@ -41,8 +45,20 @@ wait_for "labeled response #2 better on item 2, as human:tester"
 keys f ; type_text "label=none" ; keys Enter
 wait_for "[filter: label=none]"
 wait_for "[items] 1/38"
-keys f ; type_text "off" ; keys Enter
+# f again shows the filters in force, to edit or drop one.
+keys f ; type_text "len>5"
+wait_for "filter: off label=none len>5"
+keys C-w C-w
+wait_gone "len>5"
+screen | grep -qE '^filter: off *$' || fail "filter prompt after two C-w"
+type_text "label=labeled" ; keys Enter
+wait_for "[filter: label=labeled]"
+wait_for "[items] 1/2"
+keys f
+wait_for "filter: off label=labeled"
+keys C-w Enter
 wait_for "[items] 1/40"
+wait_gone "[filter:"
 keys f ; type_text "label=A" ; keys Enter
 wait_for "[items] 1/1"
 
