@@ -82,4 +82,30 @@ wait_for "[exited 0]" 60
 import json, sys
 js = [j for j in json.load(sys.stdin)["judgments"] if j["annotator"] == "human:tester"]
 sys.exit(0 if js and js[-1]["verdict"] == "A" else 1)' || fail "the label made before quitting was lost"
+
+# kill -9 with a label pending: it is kept in the journal and saved by the next session
+tui_stop
+tui_start 200 30 tui -w "$WS" -d pairs
+wait_for "[items] 1/20"
+"$PS_BIN" -w "$WS" import --name big3 "$T/big.jsonl" > /dev/null 2> "$T/imp4.err" &
+IMP4=$!
+for _ in $(seq 1 100); do [ -e "$WS-writer" ] && break; sleep 0.1; done
+type_text ":5"
+keys Enter
+wait_for "[items] 5/20"
+keys 2
+wait_for "[1 label pending]"
+pid=$(pgrep -f -n -- "$PS_BIN tui -w $WS") || fail "no prefscope process"
+ls "$WS"-pending.* > /dev/null 2>&1 || fail "no label journal while a label is pending"
+kill -9 "$pid"
+wait_for "[exited 137]"
+wait $IMP4 || fail "fourth import failed"
+tui_stop
+tui_start 200 30 tui -w "$WS" -d pairs
+wait_for "saved 1 pending label" 30
+"$PS_BIN" -w "$WS" show pairs 5 --json | python3 -c '
+import json, sys
+js = [j for j in json.load(sys.stdin)["judgments"] if j["annotator"] == "human:tester"]
+sys.exit(0 if js and js[-1]["verdict"] == "B" else 1)' || fail "the label pending at kill -9 was lost"
+ls "$WS"-pending.* > /dev/null 2>&1 && fail "journal left behind after saving"
 echo ok
