@@ -129,8 +129,8 @@ struct store_item;
 void fmt_item_to_json(const struct store_item *it, struct strbuf *sb);
 /* Append JSON text `json` (borrowed) to `out` with every character that a terminal
  * would act on, beyond what JSON escapes already (C1 controls, DEL, bidi controls,
- * U+2028/2029, tag characters: utf8_terminal_active), written as a \uXXXX escape.  The JSON value is unchanged; used
- * where JSON is printed for a person (show --json, dry runs). */
+ * U+2028/2029, tag characters: utf8_terminal_active), written as a \uXXXX escape.  The JSON value
+ * is unchanged; used where JSON is printed for a person (show --json, dry runs). */
 void fmt_json_for_terminal(const char *json, struct strbuf *out);
 
 /* ---- chat message helpers (messages.c) ---- */

@@ -948,6 +948,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         /* Once, at start: everything non-ASCII will show as `?`. */
         tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
                 tui->codeset);
+    tui_pending_recover(tui);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);
@@ -990,9 +991,11 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_run_timers(tui);
     }
     free(pfd);
-    /* Leaving with labels still pending: wait for the workspace, saying so; labels
-     * that cannot be saved are named on stderr after the screen is restored. */
-    struct strbuf lost = STRBUF_INIT;
+    /* Leaving with labels still pending: wait for the workspace, saying so.  Labels
+     * that cannot be saved (their item is gone) are named on stderr after the screen
+     * is restored; labels still pending when a signal ends the wait stay in the
+     * journal (view_items.c) for the next session. */
+    struct strbuf lost = STRBUF_INIT, kept = STRBUF_INIT;
     while (tui->n_pending && !tui_sig_quit) {
         char holder[300];
         store_lock_holder(tui->st, holder, sizeof holder);
@@ -1001,7 +1004,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_paint(tui);
         tui_pending_flush(tui, 1000, &lost);
     }
-    tui_pending_describe(tui, &lost);
+    tui_pending_describe(tui, &kept);
     if (opts->on_stop)
         opts->on_stop(tui, opts->hook_ud);
     tui_done(tui);
@@ -1012,7 +1015,17 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         fprintf(stderr, "prefscope: labels NOT saved: %s\n", sb_str(&clean));
         sb_free(&clean);
     }
+    if (kept.len) {
+        struct strbuf clean = STRBUF_INIT;
+        text_sanitize(kept.p, kept.len, &clean, TEXT_SAN_ONELINE);
+        fprintf(stderr,
+                "prefscope: labels still pending, kept for the next session on this workspace:"
+                " %s\n",
+                sb_str(&clean));
+        sb_free(&clean);
+    }
     sb_free(&lost);
+    sb_free(&kept);
     return PS_OK;
 }
 

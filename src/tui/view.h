@@ -406,6 +406,10 @@ int tui_undo(struct tui *tui, int64_t *item_id);
  * another reason is dropped and named in `lost` (caller-owned), for the caller to
  * print. */
 int tui_pending_flush(struct tui *tui, int wait_ms, struct strbuf *lost);
+/* At start: take over the label journal of a session of this annotator that was
+ * killed with labels pending ("<workspace>-pending.<pid>" of a dead pid) into the
+ * queue, which saves them as soon as the workspace allows. */
+void tui_pending_recover(struct tui *tui);
 /* Append the pending labels ("item 3: A (responses #1, #2); ...") to `out`. */
 void tui_pending_describe(struct tui *tui, struct strbuf *out);
 

@@ -5,8 +5,12 @@
  * keeps a window of rows around the cursor, extended with the rows after its
  * last or before its first item, so a million items open at once and scroll
  * without ever loading the dataset. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/xalloc.h"
 #include "store/annotate.h"
@@ -1055,6 +1059,45 @@ pending_drop(struct tui *tui, const struct undo_entry *e)
 
 static void pending_retry(struct tui *tui, void *ud);
 
+/* The queue is also kept on disk, "<workspace>-pending.<pid>", rewritten whole at
+ * each change (temporary file, fsync, rename), so that a label queued when the TUI is
+ * killed is saved by the next session that opens the workspace (tui_pending_recover).
+ * One line per label: item_id resp_a resp_b seq idx_a idx_b verdict annotator. */
+static int
+journal_path(struct tui *tui, long pid, char *buf, size_t size)
+{
+    const char *ws = store_path(tui->st);
+    if (!ws || !*ws || strcmp(ws, ":memory:") == 0)
+        return 0;
+    int n = snprintf(buf, size, "%s-pending.%ld", ws, pid);
+    return n > 0 && (size_t)n < size;
+}
+
+static void
+journal_write(struct tui *tui)
+{
+    char path[4096], tmp[4200];
+    if (!journal_path(tui, (long)getpid(), path, sizeof path))
+        return;
+    if (!tui->n_pending || strchr(tui->annotator, '\n')) {
+        remove(path);
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return; /* the queue in memory still holds them */
+    for (int i = 0; i < tui->n_pending; i++) {
+        const struct undo_entry *p = &tui->pending[i];
+        fprintf(f, "%lld %lld %lld %lld %d %d %s %s\n", (long long)p->item_id, (long long)p->resp_a,
+                (long long)p->resp_b, (long long)p->seq, p->idx_a, p->idx_b,
+                p->next[0] ? p->next : "-", tui->annotator);
+    }
+    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+        remove(tmp);
+}
+
 static void
 pending_add(struct tui *tui, const struct undo_entry *e)
 {
@@ -1063,6 +1106,7 @@ pending_add(struct tui *tui, const struct undo_entry *e)
         tui->pending = xrealloc(tui->pending, (size_t)tui->cap_pending * sizeof *tui->pending);
     }
     tui->pending[tui->n_pending++] = *e;
+    journal_write(tui);
     if (!tui->pending_timer)
         tui->pending_timer = tui_timer_add(tui, PENDING_RETRY_MS, pending_retry, NULL);
 }
@@ -1085,6 +1129,8 @@ pending_save(struct tui *tui, int wait_ms, struct ps_err *err)
         tui->n_pending--;
         saved++;
     }
+    if (saved)
+        journal_write(tui);
     return saved;
 }
 
@@ -1134,8 +1180,79 @@ tui_pending_flush(struct tui *tui, int wait_ms, struct strbuf *lost)
         memmove(tui->pending, tui->pending + 1,
                 (size_t)(tui->n_pending - 1) * sizeof *tui->pending);
         tui->n_pending--;
+        journal_write(tui);
     }
     return tui->n_pending;
+}
+
+void
+tui_pending_recover(struct tui *tui)
+{
+    char probe[4096];
+    if (!journal_path(tui, 0, probe, sizeof probe))
+        return;
+    /* probe is "<ws>-pending.0": split it into the directory and the name prefix */
+    char *dot = strrchr(probe, '.');
+    dot[1] = '\0';
+    char *slash = strrchr(probe, '/');
+    const char *prefix = slash ? slash + 1 : probe;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - probe) : 1, slash ? probe : ".");
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int recovered = 0;
+    size_t pl = strlen(prefix);
+    while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, pl) != 0)
+            continue;
+        char *end;
+        long pid = strtol(de->d_name + pl, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM)
+            continue; /* not a journal, or its session is still running */
+        char path[8200];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        struct undo_entry got[64];
+        int n = 0, foreign = 0;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            struct undo_entry e;
+            memset(&e, 0, sizeof e);
+            long long id, ra, rb, seq;
+            char verdict[16], who[200];
+            if (sscanf(line, "%lld %lld %lld %lld %d %d %15s %199[^\n]", &id, &ra, &rb, &seq,
+                       &e.idx_a, &e.idx_b, verdict, who) != 8)
+                continue;
+            if (strcmp(who, tui->annotator) != 0) {
+                foreign = 1; /* another labeller's: theirs to recover */
+                break;
+            }
+            e.kind = UNDO_LABEL;
+            e.item_id = id;
+            e.resp_a = ra;
+            e.resp_b = rb;
+            e.seq = seq;
+            snprintf(e.next, sizeof e.next, "%s", strcmp(verdict, "-") ? verdict : "");
+            if (n < 64)
+                got[n++] = e;
+        }
+        fclose(f);
+        if (foreign)
+            continue;
+        for (int i = 0; i < n; i++) {
+            pending_drop(tui, &got[i]);
+            pending_add(tui, &got[i]);
+        }
+        recovered += n;
+        remove(path);
+    }
+    if (d)
+        closedir(d);
+    if (recovered)
+        tui_msg(tui, "%d label%s of an interrupted session pending, saved when possible", recovered,
+                recovered == 1 ? "" : "s");
 }
 
 void

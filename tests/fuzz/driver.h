@@ -52,7 +52,7 @@ fuzz_main(int argc, char **argv, const char *name)
         seeds[0] = calloc(1, 1);
         len[n++] = 0;
     }
-    static const uint8_t interesting[] = {0,   '"', '\\', '{', '}', '[',  ']',  ',', ':', '\n',
+    static const uint8_t interesting[] = {0,    '"', '\\', '{', '}', '[',  ']',  ',',  ':',  '\n',
                                           '\r', ' ', '\'', '=', '.', 0x1b, 0xc2, 0xe2, 0xff, '0'};
     unsigned seed = 20261204;
     for (long it = 0; it < iters; it++) {

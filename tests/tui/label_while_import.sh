@@ -54,15 +54,14 @@ grep -q "waiting for the workspace: import of $T/big.jsonl by pid $IMP holds it"
 grep -q "database is locked" "$T/imp2.err" && fail "bare 'database is locked': $(cat "$T/imp2.err")"
 [ -e "$WS-writer" ] && fail "lock info left behind"
 
-labels() {
-    for i in 1 2 3; do
-        "$PS_BIN" -w "$WS" show pairs $i --json | python3 -c '
+# label_of N: human:tester's latest verdict on item N, "-" when none
+label_of() {
+    "$PS_BIN" -w "$WS" show pairs "$1" --json | python3 -c '
 import json, sys
 js = [j for j in json.load(sys.stdin)["judgments"] if j["annotator"] == "human:tester"]
-print(js[-1]["verdict"] if js else "-", end=" ")'
-    done
+print(js[-1]["verdict"] if js else "-")'
 }
-got=$(labels)
+got="$(label_of 1) $(label_of 2) $(label_of 3) "
 [ "$got" = "B B A " ] || fail "stored labels: '$got', want 'B B A '"
 
 # quitting with a label pending waits for the workspace, then saves it
@@ -78,8 +77,28 @@ keys Q
 wait_for "saving 1 pending label: waiting for the workspace"
 wait $IMP3 || fail "third import failed"
 wait_for "[exited 0]" 60
-"$PS_BIN" -w "$WS" show pairs 4 --json | python3 -c '
-import json, sys
-js = [j for j in json.load(sys.stdin)["judgments"] if j["annotator"] == "human:tester"]
-sys.exit(0 if js and js[-1]["verdict"] == "A" else 1)' || fail "the label made before quitting was lost"
+[ "$(label_of 4)" = A ] || fail "the label made before quitting was lost"
+
+# kill -9 with a label pending: it is kept in the journal and saved by the next session
+tui_stop
+tui_start 200 30 tui -w "$WS" -d pairs
+wait_for "[items] 1/20"
+"$PS_BIN" -w "$WS" import --name big3 "$T/big.jsonl" > /dev/null 2> "$T/imp4.err" &
+IMP4=$!
+for _ in $(seq 1 100); do [ -e "$WS-writer" ] && break; sleep 0.1; done
+type_text ":5"
+keys Enter
+wait_for "[items] 5/20"
+keys 2
+wait_for "[1 label pending]"
+pid=$(pgrep -f -n -- "$PS_BIN tui -w $WS") || fail "no prefscope process"
+ls "$WS"-pending.* > /dev/null 2>&1 || fail "no label journal while a label is pending"
+kill -9 "$pid"
+wait_for "[exited 137]"
+wait $IMP4 || fail "fourth import failed"
+tui_stop
+tui_start 200 30 tui -w "$WS" -d pairs
+wait_for "saved 1 pending label" 30
+[ "$(label_of 5)" = B ] || fail "the label pending at kill -9 was lost"
+ls "$WS"-pending.* > /dev/null 2>&1 && fail "journal left behind after saving"
 echo ok
