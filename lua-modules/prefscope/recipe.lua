@@ -65,7 +65,7 @@ end
 function M.help(spec)
   local lines = {
     ("usage: prefscope run -m recipes.%s [--PARAM VALUE ...]"):format(spec.name), "",
-    spec.summary, "",
+    spec.summary or "", "",
   }
   if spec.reproduces then lines[#lines + 1] = "Reproduces: " .. spec.reproduces end
   lines[#lines + 1] = "Needs: " .. (spec.needs or "chat completions")
@@ -515,7 +515,7 @@ end
 --- lo..hi.
 function M.parse_rating(text, lo, hi)
   local last
-  for v in text:gmatch("[Rr][Aa][Tt][Ii][Nn][Gg]%s*:%s*%**%s*([%w/%.]+)") do last = v end
+  for v in text:gmatch("[Rr][Aa][Tt][Ii][Nn][Gg]%s*:%s*%**%s*([%-%w/%.]+)") do last = v end
   if not last then
     for v in text:gmatch("%[%[%s*([%d%.]+)%s*%]%]") do last = v end
   end

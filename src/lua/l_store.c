@@ -1155,6 +1155,8 @@ push_judgments(lua_State *L, const struct store_item *it)
         lua_pushnumber(L, j->weight);
         lua_setfield(L, -2, "weight");
         setfield_str(L, "rationale", j->rationale);
+        push_json_or_nil(L, j->meta);
+        lua_setfield(L, -2, "meta");
         setfield_str(L, "created_at", j->created_at);
         lua_rawseti(L, -2, i + 1);
     }

@@ -230,3 +230,21 @@ test("import and export", function()
   fails("", ds.export, ds, dir .. "/x.jsonl", { format = "nope" })
   fails("cannot write", ds.export, ds, "/nonexistent/dir/x.jsonl")
 end)
+
+test("judgments and datasets keep a provenance meta", function()
+  local ds = assert(ps.create_dataset("with-meta", { meta = { recipe = "r", params = { n = 3 } } }))
+  local it = assert(ds:add_item{ prompt = "p", responses = { "a", "b" },
+    judgments = { { verdict = "A", annotator = "imp", meta = { source = "add_item" } } } })
+  local t = { verdict = "B", annotator = "llm:x", meta = { model = "x", hostile = "\27]0;t\7" } }
+  ok(it:judge(t))
+  ok(it:judge{ verdict = "tie", annotator = "plain" })
+  ok(it:judge{ verdict = "A", annotator = "text", meta = '{"k": [1, 2]}' })
+  local js = it.judgments
+  eq(js[1].meta.source, "add_item")
+  eq(js[2].meta.model, "x")
+  eq(js[2].meta.hostile, "\27]0;t\7")
+  eq(js[3].meta, nil)
+  eq(js[4].meta.k[2], 2)
+  raises("must be a table or a JSON string", it.judge, it, { verdict = "A", meta = 5 })
+  ds:delete()
+end)
