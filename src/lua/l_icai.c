@@ -467,6 +467,9 @@ static void
 read_progress(lua_State *L, int idx, struct progress_counts *c)
 {
     luaL_checktype(L, idx, LUA_TTABLE);
+    /* every field the bar may show starts at zero (the struct grows: cached_*,
+     * not_sent, invalid); only the ones ICAI counts are read */
+    memset(c, 0, sizeof *c);
     c->done = (int64_t)l_opt_field_num(L, idx, "done", 0, NULL);
     c->tokens = (int64_t)l_opt_field_num(L, idx, "tokens", 0, NULL);
     c->cost = l_opt_field_num(L, idx, "cost", 0, NULL);
