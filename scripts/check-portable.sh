@@ -4,9 +4,12 @@
 # directory and runs it with `env -i` and an empty LD_LIBRARY_PATH (ldd, --version,
 # import, stats, run, judge over loopback HTTP, the TUI under several TERMs).
 # docs/remote.md explains the bundle.  CI runs this (.ci/run).
+# The bundle is a Release build with -Werror: what we ship, and the optimisation level
+# at which gcc finds warnings (maybe-uninitialized) that developer builds do not.
 set -e
 cd "$(dirname "$0")/.."
-cmake -S . -B build-portable -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPREFSCOPE_PORTABLE=ON >/dev/null
+cmake -S . -B build-portable -DCMAKE_BUILD_TYPE=Release -DPS_WERROR=ON -DPREFSCOPE_PORTABLE=ON \
+    >/dev/null
 cmake --build build-portable -j"$(nproc)"
 tarball=$(ls -t build-portable/prefscope-*-linux-*.tar.gz | head -1)
 exec bash scripts/verify-bundle.sh "$tarball" .

@@ -711,7 +711,7 @@ cmd_icai(struct app *app, int argc, char **argv)
         for (const struct option *q = opts; q->name; q++)
             if (q->val == c)
                 op = q;
-        double d;
+        double d = 0;
         switch (c) {
         case APP_OPT_JSON: o.json = 1; break;
         case OPT_OFFLINE: o.offline = 1; break;
@@ -726,7 +726,7 @@ cmd_icai(struct app *app, int argc, char **argv)
                 goto out;
             break;
         case OPT_TOP: {
-            long t;
+            long t = 0;
             if (int_opt(app, "--top", optarg, 0, 100000, &t))
                 goto out;
             o.filter.top = (int)t;
