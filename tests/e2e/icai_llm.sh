@@ -234,7 +234,9 @@ con = sqlite3.connect(sys.argv[1])
 done = [json.loads(r)["messages"][-1]["content"] for (r,) in con.execute("SELECT request FROM llm_call WHERE status = 'ok'")]
 votes = [t for t in done if "Sample A:" in t]
 assert votes and len(votes) < 24, len(votes)  # killed in the middle of the votes
-assert con.execute("SELECT count(*) FROM constitution").fetchone()[0] == 0
+assert con.execute("SELECT count(*) FROM constitution").fetchone()[0] == 0  # nothing half-written
+assert con.execute("SELECT count(*) FROM principle").fetchone()[0] == 0
+assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 json.dump(done, sys.stdout)
 P
 python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:$PORT/_reset', method='POST'))"
