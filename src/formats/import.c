@@ -399,9 +399,8 @@ count_records(const char *path)
  * spooled pipe: spool.h). */
 static int
 import_one(struct import_sink *sink, const char *path, const char *name,
-           const struct import_format *fmt, const struct field_map *map,
-           struct fmt_joins *joins, long long *bytes,
-           struct ps_err *err)
+           const struct import_format *fmt, const struct field_map *map, struct fmt_joins *joins,
+           long long *bytes, struct ps_err *err)
 {
     struct fmt_job job;
     memset(&job, 0, sizeof job);

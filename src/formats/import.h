@@ -9,15 +9,15 @@
 struct store;
 
 struct import_opts {
-    const char *name;   /* dataset name; NULL = derived from the first file name */
-    const char *format; /* forced format name; NULL = detect per file */
-    const char *map;    /* --map spec (implies the generic format) */
-    int replace;        /* replace an existing dataset of that name */
-    int append;         /* add to an existing dataset of that name */
-    int dry_run;        /* detect and print the first record; change nothing */
+    const char *name;         /* dataset name; NULL = derived from the first file name */
+    const char *format;       /* forced format name; NULL = detect per file */
+    const char *map;          /* --map spec (implies the generic format) */
+    int replace;              /* replace an existing dataset of that name */
+    int append;               /* add to an existing dataset of that name */
+    int dry_run;              /* detect and print the first record; change nothing */
     const char *const *joins; /* --join specs (formats/joinfile.h), n_joins of them */
     int n_joins;
-    FILE *out;          /* where dry runs and summaries print (stdout) */
+    FILE *out; /* where dry runs and summaries print (stdout) */
 };
 
 struct import_result {

@@ -112,8 +112,8 @@ void store_dataset_list_free(struct store_dataset *list, int n);
 /* Insert or merge one record into the dataset: a record whose key matches an
  * existing item adds its responses (matched by text and model) and its judgments and
  * ratings to that item, and fills the item's prompt, system, history and id where the
- * item has none (a record without responses only fills).  The record's strings are only borrowed.  Must be called
- * inside a transaction for any reasonable speed. */
+ * item has none (a record without responses only fills).  The record's strings are only borrowed.
+ * Must be called inside a transaction for any reasonable speed. */
 int store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *rec,
                      struct ps_err *err);
 

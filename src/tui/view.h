@@ -134,9 +134,9 @@ struct undo_entry {
     enum undo_kind kind;
     int64_t item_id, seq, resp_a, resp_b, note_id;
     int idx_a, idx_b;
-    char prev[16]; /* the verdict before the change ("" = none), relative to (a, b) */
-    char next[16]; /* the verdict the change set */
-    char *text;    /* tag name (owned) */
+    char prev[16];  /* the verdict before the change ("" = none), relative to (a, b) */
+    char next[16];  /* the verdict the change set */
+    char *text;     /* tag name (owned) */
     char meta[160]; /* label: JSON stored in the judgment's meta (blind order), "" = none */
 };
 

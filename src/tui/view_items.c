@@ -1035,9 +1035,9 @@ label_try(struct tui *tui, const struct undo_entry *e, int wait_ms, enum store_v
           struct ps_err *err)
 {
     store_busy_timeout(tui->st, wait_ms);
-    int rc = store_label_set_meta(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
-                                  store_verdict_parse(e->next), e->meta[0] ? e->meta : NULL,
-                                  prev, err);
+    int rc =
+        store_label_set_meta(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
+                             store_verdict_parse(e->next), e->meta[0] ? e->meta : NULL, prev, err);
     store_busy_timeout(tui->st, 5000);
     return rc;
 }
