@@ -72,6 +72,13 @@ int app_bad_option(const char *cmd, char **argv);
  * and --config.  Returns 1 when `opt` was consumed. */
 int app_common_opt(struct app *app, int opt, const char *optarg_value);
 
+/* The whole option loop of a command whose only options are the shared ones, -h and
+ * (when `json` is non-NULL) --json, which sets *json.  Returns -1 to go on, with optind
+ * at the first operand; else the command's exit status: 0 after printing `usage`
+ * (borrowed) for --help, 2 after app_bad_option's line. */
+int app_parse_plain(struct app *app, const char *cmd, const char *usage, int argc, char **argv,
+                    int *json);
+
 /* Option ids for the shared long options (above the char range). */
 enum { APP_OPT_CONFIG = 1000, APP_OPT_JSON, APP_OPT_FIRST_FREE };
 

@@ -487,25 +487,10 @@ print_fb_line(void *ud, const struct store_row *r)
 static int
 crit_ls(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        switch (c) {
-        case APP_OPT_JSON: json = 1; break;
-        case 'h': fputs(ls_usage, stdout); return 0;
-        default: return app_bad_option("critique ls", argv);
-        }
-    }
+    int json;
+    int rc = app_parse_plain(app, "critique ls", ls_usage, argc, argv, &json);
+    if (rc >= 0)
+        return rc;
     if (optind != argc)
         return app_failf(app, "critique ls: unexpected argument '%.60s'", argv[optind]);
     struct store *st = app_store(app);
@@ -515,7 +500,7 @@ crit_ls(struct app *app, int argc, char **argv)
         struct strbuf sb = STRBUF_INIT;
         struct json_list l = {&sb, 0};
         sb_putc(&sb, '[');
-        int rc = store_crit_feedback_list(st, 0, json_list_row, &l, &app->err);
+        rc = store_crit_feedback_list(st, 0, json_list_row, &l, &app->err);
         sb_puts(&sb, "]\n");
         if (rc == PS_OK)
             fputs(sb_str(&sb), stdout);

@@ -1,5 +1,4 @@
 /* prefscope ls: the datasets in a workspace and their counts. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -63,28 +62,10 @@ put_cell(struct strbuf *tmp, const char *text, int cols, int pad)
 int
 cmd_ls(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == APP_OPT_JSON) {
-            json = 1;
-        } else if (c == 'h') {
-            fputs(ls_usage, stdout);
-            return 0;
-        } else {
-            return app_bad_option("ls", argv);
-        }
-    }
+    int json;
+    int rc = app_parse_plain(app, "ls", ls_usage, argc, argv, &json);
+    if (rc >= 0)
+        return rc;
     if (optind < argc)
         return app_failf(app, "ls: unexpected argument '%s'", argv[optind]);
     /* Listing must not create a workspace as a side effect. */

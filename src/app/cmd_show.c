@@ -1,5 +1,4 @@
 /* prefscope show: one item, as text or JSON. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,28 +47,10 @@ print_block(struct strbuf *tmp, const char *title, const char *text)
 int
 cmd_show(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == APP_OPT_JSON) {
-            json = 1;
-        } else if (c == 'h') {
-            fputs(show_usage, stdout);
-            return 0;
-        } else {
-            return app_bad_option("show", argv);
-        }
-    }
+    int json;
+    int rc = app_parse_plain(app, "show", show_usage, argc, argv, &json);
+    if (rc >= 0)
+        return rc;
     if (optind >= argc)
         return app_failf(app, "show: which dataset? (see prefscope ls)");
     const char *name = argv[optind];
@@ -92,7 +73,7 @@ cmd_show(struct app *app, int argc, char **argv)
     if (store_dataset_find(st, name, &id, &app->err) != PS_OK)
         return app_fail(app);
     struct store_item it;
-    int rc = store_item_get(st, id, number - 1, &it, &app->err);
+    rc = store_item_get(st, id, number - 1, &it, &app->err);
     if (rc == PS_ERR_NOTFOUND) {
         struct store_dataset d;
         long long n = store_dataset_get(st, id, &d, NULL) == PS_OK ? (long long)d.n_items : -1;

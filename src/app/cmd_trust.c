@@ -1,6 +1,5 @@
 /* prefscope trust [FILE]: allow the Lua code that came with a folder to run
  * (core/trust.h, docs/security.md). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,24 +26,9 @@ static const char trust_usage[] =
 int
 cmd_trust(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == 'h') {
-            fputs(trust_usage, stdout);
-            return 0;
-        }
-        return app_bad_option("trust", argv);
-    }
+    int rc = app_parse_plain(app, "trust", trust_usage, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
     if (argc - optind > 1)
         return app_failf(app, "trust: one FILE at a time (see prefscope trust --help)");
     char found[4096];

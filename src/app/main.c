@@ -148,6 +148,43 @@ app_common_opt(struct app *app, int opt, const char *value)
     }
 }
 
+int
+app_parse_plain(struct app *app, const char *cmd, const char *usage, int argc, char **argv,
+                int *json)
+{
+    static const struct option with_json[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"json", no_argument, NULL, APP_OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct option without_json[] = {
+        {"workspace", required_argument, NULL, 'w'},
+        {"config", required_argument, NULL, APP_OPT_CONFIG},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    if (json)
+        *json = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "w:h", json ? with_json : without_json, NULL)) != -1) {
+        if (app_common_opt(app, c, optarg))
+            continue;
+        if (c == APP_OPT_JSON && json) {
+            *json = 1;
+        } else if (c == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            return app_bad_option(cmd, argv);
+        }
+    }
+    return -1;
+}
+
 static const struct app_command *
 find_command(const char *name)
 {
