@@ -189,27 +189,6 @@ offline_collect(void *ud, const struct store_icai_pair *pp, struct ps_err *err)
     return 0;
 }
 
-/* Seeded choice of `want` of n positions (partial Fisher-Yates) as a mask. */
-static unsigned char *
-choose(int n, int want, struct stats_rng *rng)
-{
-    unsigned char *sel = xcalloc((size_t)n + 1, 1);
-    int *idx = xmalloc(((size_t)n + 1) * sizeof *idx);
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
-    if (want > n)
-        want = n;
-    for (int i = 0; i < want; i++) {
-        int j = i + (int)stats_rng_below(rng, (uint64_t)(n - i));
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        sel[idx[i]] = 1;
-    }
-    free(idx);
-    return sel;
-}
-
 /* The constitution as a judge: the kept principles' votes summed (A +1, B -1); a
  * draw is decided by a seeded coin.  Writes the evaluation of one split. */
 static void
@@ -329,7 +308,7 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
     struct stats_rng rng;
     stats_rng_seed(&rng, (uint64_t)o->seed);
     if (o->sample > 0 && o->sample < r.n) {
-        unsigned char *sel = choose(r.n, (int)o->sample, &rng);
+        unsigned char *sel = stats_sample_mask(&rng, r.n, o->sample);
         int k = 0;
         for (int i = 0; i < r.n; i++)
             if (sel[i])
@@ -361,7 +340,7 @@ icai_offline(struct app *app, const char *dataset, struct icai_opts *o)
     int n_test = (int)floor(o->test_split * n_lab + 0.5);
     if (n_test >= n_lab)
         n_test = 0; /* nothing left to learn from: evaluate on the training pairs */
-    unsigned char *test = choose(n_lab, n_test, &rng);
+    unsigned char *test = stats_sample_mask(&rng, n_lab, n_test);
     for (int k = 0; k < n_lab; k++)
         r.p[lab[k]].split = test[k];
     free(test);

@@ -98,7 +98,7 @@ struct judge_run {
     struct judge_key *done; /* judgments already stored (sorted) */
     int n_done, cap_done;
     int64_t n_items, n_skipped_text, n_skipped_done;
-    char *selected; /* [n_items] sampled item seqs, or NULL = all */
+    unsigned char *selected; /* [n_items] sampled item seqs, or NULL = all */
     int all_pairs, swap;
     /* progress */
     int ok, invalid, errors, not_sent, cached, store_errors;
@@ -285,32 +285,6 @@ find_template(const char *name)
     return stat(path, &sb) == 0 ? xstrdup(path) : NULL;
 }
 
-/* Choose `want` of n item positions uniformly without replacement (partial
- * Fisher-Yates on a seeded stream), as a membership array. */
-static char *
-sample_items(int64_t n, int64_t want, uint64_t seed)
-{
-    char *sel = xcalloc((size_t)n + 1, 1);
-    if (want >= n) {
-        memset(sel, 1, (size_t)n);
-        return sel;
-    }
-    int64_t *idx = xmalloc((size_t)n * sizeof *idx);
-    for (int64_t i = 0; i < n; i++)
-        idx[i] = i;
-    struct stats_rng rng;
-    stats_rng_seed(&rng, seed);
-    for (int64_t i = 0; i < want; i++) {
-        int64_t j = i + (int64_t)stats_rng_below(&rng, (uint64_t)(n - i));
-        int64_t t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        sel[idx[i]] = 1;
-    }
-    free(idx);
-    return sel;
-}
-
 static void
 run_free(struct judge_run *r)
 {
@@ -451,8 +425,11 @@ cmd_judge(struct app *app, int argc, char **argv)
     }
     r.n_items = info.n_items;
     store_dataset_free(&info);
-    if (sample > 0)
-        r.selected = sample_items(r.n_items, sample, (uint64_t)seed);
+    if (sample > 0) {
+        struct stats_rng rng;
+        stats_rng_seed(&rng, (uint64_t)seed);
+        r.selected = stats_sample_mask(&rng, r.n_items, sample);
+    }
     if (store_judgment_keys(r.st, ds, r.annotator, collect_key, &r, &app->err) != PS_OK) {
         app_fail(app);
         goto out;

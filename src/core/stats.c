@@ -118,6 +118,26 @@ stats_rng_double(struct stats_rng *r)
     return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
+unsigned char *
+stats_sample_mask(struct stats_rng *r, int64_t n, int64_t want)
+{
+    unsigned char *sel = xcalloc((size_t)n + 1, 1);
+    int64_t *idx = xmalloc(((size_t)n + 1) * sizeof *idx);
+    for (int64_t i = 0; i < n; i++)
+        idx[i] = i;
+    if (want > n)
+        want = n;
+    for (int64_t i = 0; i < want; i++) {
+        int64_t j = i + (int64_t)stats_rng_below(r, (uint64_t)(n - i));
+        int64_t t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        sel[idx[i]] = 1;
+    }
+    free(idx);
+    return sel;
+}
+
 /* ---- quantiles ---- */
 
 double

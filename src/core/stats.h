@@ -41,6 +41,10 @@ uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
 void stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts);
 /* Uniform double in [0, 1). */
 double stats_rng_double(struct stats_rng *r);
+/* A uniform choice of min(want, n) of n positions without replacement (a partial
+ * Fisher-Yates shuffle, min(want, n) draws from r), as a caller-owned mask of n + 1
+ * bytes: mask[i] = 1 when position i is chosen. */
+unsigned char *stats_sample_mask(struct stats_rng *r, int64_t n, int64_t want);
 
 /* ---- quantiles and bootstrap intervals ---- */
 

@@ -1,5 +1,7 @@
 /* Statistics primitives on hand-computed cases (the arithmetic is in the comments). */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/stats.h"
 #include "test.h"
@@ -283,10 +285,51 @@ test_elo(void)
     CHECK_NEAR(r[0], 1000, 1e-12);
 }
 
+/* stats_sample_mask: exactly min(want, n) positions, the same mask for the same
+ * seed, min(want, n) draws consumed, and each position chosen want/n of the time. */
+static void
+test_sample_mask(void)
+{
+    enum { N = 20, WANT = 5, ROUNDS = 20000 };
+    int hits[N] = {0};
+    for (int round = 0; round < ROUNDS; round++) {
+        struct stats_rng r, r2, r3;
+        stats_rng_seed(&r, (uint64_t)round);
+        unsigned char *m = stats_sample_mask(&r, N, WANT);
+        int k = 0;
+        for (int i = 0; i < N; i++) {
+            k += m[i];
+            hits[i] += m[i];
+        }
+        CHECK(k == WANT);
+        stats_rng_seed(&r2, (uint64_t)round);
+        unsigned char *again = stats_sample_mask(&r2, N, WANT);
+        CHECK(memcmp(m, again, N) == 0);
+        /* the stream moved on by exactly WANT draws */
+        stats_rng_seed(&r3, (uint64_t)round);
+        for (int i = 0; i < WANT; i++)
+            stats_rng_below(&r3, (uint64_t)(N - i));
+        CHECK(stats_rng_next(&r) == stats_rng_next(&r3));
+        free(m);
+        free(again);
+    }
+    for (int i = 0; i < N; i++) /* expected 5000, sd ~61 */
+        CHECK(abs(hits[i] - ROUNDS * WANT / N) < 400);
+    struct stats_rng r;
+    stats_rng_seed(&r, 7);
+    unsigned char *all = stats_sample_mask(&r, 6, 99);
+    int k = 0;
+    for (int i = 0; i < 6; i++)
+        k += all[i];
+    CHECK(k == 6 && all[6] == 0);
+    free(all);
+}
+
 int
 main(void)
 {
     test_classes();
+    test_sample_mask();
     test_rng();
     test_quantiles();
     test_cohen();
