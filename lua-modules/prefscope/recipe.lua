@@ -183,6 +183,14 @@ function Ctx:dataset(name)
   return ds
 end
 
+--- The dataset's pairs (M.pairs_of) under the recipe's --sample and --seed; a clear
+--- error when there is none.
+function Ctx:pairs(ds)
+  local items = M.pairs_of(ds, self.p.sample, self.p.seed)
+  if #items == 0 then fail(self.spec, ("dataset '%s' has no pairs with text"):format(clean(ds.name))) end
+  return items
+end
+
 local function acct(self, model_name)
   local a = self.per_model[model_name]
   if not a then

@@ -118,6 +118,10 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["calls"]["
 [ $rc = 2 ] && grep -q "unknown parameter --datset" "$T/e4" || bad "unknown parameter: rc $rc"
 "${PS[@]}" run -m recipes.position_bias --judges fair > "$T/e5" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q -- "--dataset is required" "$T/e5" || bad "required: rc $rc"
+printf '%s\n' '{"prompt":"only one","response":"r"}' > "$T/single.jsonl"
+"$PS_BIN" -w "$W" import --name single --map 'prompt=prompt,response=response' "$T/single.jsonl" > /dev/null 2>&1 || bad "import single"
+"${PS[@]}" run -m recipes.position_bias --dataset single --judges fair > "$T/e6" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "dataset 'single' has no pairs with text" "$T/e6" || bad "no pairs: rc $rc $(cat "$T/e6")"
 # run -m: an unknown module, a hostile name, a module without main()
 "$PS_BIN" run -m $'recipes.nope\x1b[2J' > "$T/m1" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "no Lua module 'recipes.nope?\[2J'" "$T/m1" && ! grep -q $'\x1b' "$T/m1" || bad "unknown module: rc $rc"

@@ -35,8 +35,7 @@ return recipe.define{
     local ds = ctx:dataset(p.dataset)
     ctx:model(p.strong); ctx:model(p.weak)
     local ann = p.annotator:gsub("{strong}", function() return p.strong end):gsub("{weak}", function() return p.weak end)
-    local items = recipe.pairs_of(ds, p.sample, p.seed)
-    if #items == 0 then recipe.fail(ctx, ("dataset '%s' has no pairs with text"):format(recipe.clean(p.dataset))) end
+    local items = ctx:pairs(ds)
     local function prompt_for(it, criteria)
       -- trailing white space is dropped: the response follows as " " .. text
       local text = assert(ps.template.render(p.template, { criteria = criteria, instruction = judge.instruction(it) }))

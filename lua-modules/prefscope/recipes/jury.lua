@@ -30,8 +30,7 @@ return recipe.define{
   run = function(ctx)
     local p = ctx.p
     local ds = ctx:dataset(p.dataset)
-    local items = recipe.pairs_of(ds, p.sample, p.seed)
-    if #items == 0 then recipe.fail(ctx, ("dataset '%s' has no pairs with text"):format(recipe.clean(p.dataset))) end
+    local items = ctx:pairs(ds)
     for _, model in ipairs(p.judges) do ctx:model(model) end
     -- the reference is checked before anything is spent
     local ref, labelled = {}, 0

@@ -65,8 +65,7 @@ return recipe.define{
   run = function(ctx)
     local p = ctx.p
     local ds = ctx:dataset(p.dataset)
-    local items = recipe.pairs_of(ds, p.sample, p.seed)
-    if #items == 0 then recipe.fail(ctx, ("dataset '%s' has no pairs with text"):format(recipe.clean(p.dataset))) end
+    local items = ctx:pairs(ds)
     local out = { dataset = ds.name, pairs = #items, judges = {} }
     for _, model in ipairs(p.judges) do
       ctx:model(model) -- fail early on an unknown judge
