@@ -215,12 +215,12 @@ local function render(opts, name, vars)
   return system, user
 end
 
--- A progress bar with calls, tokens, cost and ETA (core/progress.h via ps.icai.bar).
+-- A progress bar with calls, tokens, cost and ETA (ps.progress, set from our own tallies).
 local function bar(opts, label, total)
   if opts.progress == false then
     return { add = function() end, finish = function() end, tokens = 0, cost = 0, calls = 0, cached = 0, errors = 0 }
   end
-  local b = ps.icai.bar(label, total)
+  local b = ps.progress(label, total)
   local state = { done = 0, tokens = 0, cost = 0, has_cost = false, errors = 0, cached = 0, calls = 0 }
   function state.add(res)
     state.done = state.done + 1

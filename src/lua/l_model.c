@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/xalloc.h"
 #include "llm/llm.h"
 #include "lua/config.h"
@@ -33,7 +34,8 @@ struct lreq {
     uint64_t *ids;           /* request ids, n of them */
     struct llm_result **res; /* results in input order */
     int n, remaining;
-    int orphaned; /* the Lua side is gone: the callbacks free everything */
+    int orphaned;     /* the Lua side is gone: the callbacks free everything */
+    struct lbar *bar; /* chat_many's progress bar, or NULL */
 };
 
 struct lreq_slot {
@@ -98,6 +100,8 @@ engine(lua_State *L, struct ps_err *err)
 static void
 lreq_free(struct lreq *r)
 {
+    if (r->bar)
+        l_bar_close(r->pl, r->bar);
     for (int i = 0; i < r->n; i++)
         if (r->res[i])
             llm_result_free(r->res[i]);
@@ -114,8 +118,24 @@ on_done(void *ud, struct llm_result *res)
     r->res[s->i] = res;
     free(s);
     r->remaining--;
-    if (!r->orphaned)
+    if (!r->orphaned) {
         r->pl->n_ops--;
+        /* every open bar counts the call's tokens, cost, cache hit or error */
+        struct progress_counts d = {.errors = !res->ok, .cached = res->ok && res->cached};
+        int64_t tok = (res->prompt_tokens > 0 ? res->prompt_tokens : 0) +
+                      (res->completion_tokens > 0 ? res->completion_tokens : 0);
+        if (res->ok && res->cached) {
+            d.cached_tokens = tok;
+            d.cached_cost = res->has_cost ? res->cost : 0;
+        } else if (res->ok) {
+            d.tokens = tok;
+            d.cost = res->has_cost ? res->cost : 0;
+        }
+        d.has_cost = res->has_cost;
+        l_bar_note(r->pl, &d);
+        if (r->bar)
+            l_bar_add(r->pl, r->bar, &(struct progress_counts){.done = 1});
+    }
     if (r->remaining == 0) {
         if (r->orphaned)
             lreq_free(r);
@@ -146,6 +166,10 @@ lreq_gc(lua_State *L)
     b->r = NULL;
     if (!r)
         return 0;
+    if (r->bar) {
+        l_bar_close(r->pl, r->bar);
+        r->bar = NULL;
+    }
     if (r->remaining > 0) {
         /* Still in flight: the callbacks own it from now on. */
         r->pl->n_ops -= r->remaining;
@@ -587,6 +611,10 @@ many_k(lua_State *L, int status, lua_KContext ctx)
     struct lreq_box *b = luaL_checkudata(L, (int)ctx, LREQ_MT);
     l_check_interrupt(L);
     struct lreq *r = b->r;
+    if (r->bar) {
+        l_bar_close(r->pl, r->bar);
+        r->bar = NULL;
+    }
     lua_createtable(L, r->n, 1);
     for (int i = 0; i < r->n; i++) {
         push_result(L, r->res[i]);
@@ -665,6 +693,9 @@ m_chat_many(lua_State *L)
     r->pl->n_ops += n;
     if (n == 0)
         r->op.done = 1;
+    else /* drawn after 0.5 s: a batch answered from the cache never flashes one */
+        r->bar =
+            l_bar_open(r->pl, ((struct lmodel *)luaL_checkudata(L, 1, LMODEL_MT))->name, n, 0.5);
     return l_wait_op(L, &r->op, many_k, box);
 }
 

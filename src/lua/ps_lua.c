@@ -39,6 +39,7 @@ l_write(struct ps_lua *pl, const char *s, size_t n)
     if (pl->has_host && pl->host.write) {
         pl->host.write(pl->host.ud, s, n);
     } else {
+        l_bar_clear_line(pl);
         fwrite(s, 1, n, stdout);
         fflush(stdout);
     }
@@ -374,6 +375,7 @@ l_init(lua_State *L)
     l_open_json(L);
     l_open_template(L);
     l_open_ui(L);
+    l_open_progress(L);
     l_open_stats(L);
     l_open_evalstats(L);
     l_open_model(L);
@@ -450,6 +452,7 @@ ps_lua_free(struct ps_lua *pl)
      * already be tearing down. */
     struct ps_lua_host host = pl->host;
     int had_host = pl->has_host;
+    l_bar_close_all(pl, 1);
     pl->has_host = 0;
     l_sched_free(pl);
     lua_close(pl->L);

@@ -33,8 +33,12 @@ struct ps_lua_host {
     int64_t (*current_item)(void *ud);
     /* ps.ui.open(view, arg): open a view; PS_OK or an error in err. */
     int (*open_view)(void *ud, const char *view, const char *arg, struct ps_err *err);
-    /* ps.ui.progress(done, total, label); total <= 0 clears the indicator. */
-    void (*progress)(void *ud, const char *label, double done, double total);
+    /* The progress bar of a long operation (ps.progress, chat_many, ps.map,
+     * ps.ui.progress): one sanitized line to show, at most 10 times a second; ""
+     * clears it.  NULL: the line goes to stderr when that is a terminal. */
+    void (*progress_line)(void *ud, const char *line);
+    /* The columns the progress line may take (NULL: 80). */
+    int (*progress_width)(void *ud);
     /* Called once by ps_lua_free (after the state is closed) to free `ud`. */
     void (*release)(void *ud);
 };

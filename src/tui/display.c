@@ -1097,18 +1097,22 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
 }
 
 void
-tui_progress(struct tui *tui, const char *label, double done, double total)
+tui_progress(struct tui *tui, const char *line)
 {
-    if (total <= 0) {
-        tui->progress[0] = '\0';
-    } else {
-        double pct = 100.0 * done / total;
-        snprintf(tui->progress, sizeof tui->progress, "%.60s %3.0f%%", label ? label : "",
-                 pct < 0     ? 0
-                 : pct > 100 ? 100
-                             : pct);
+    struct strbuf tmp = {0};
+    const char *clean = text_clean(&tmp, line);
+    if (strcmp(clean, tui->progress) != 0) {
+        snprintf(tui->progress, sizeof tui->progress, "%s", clean);
+        tui->dirty = 1;
     }
-    tui->dirty = 1;
+    sb_free(&tmp);
+}
+
+int
+tui_progress_width(const struct tui *tui)
+{
+    int w = tui->cols * 2 / 3;
+    return w < 20 ? 20 : w > (int)sizeof tui->progress - 1 ? (int)sizeof tui->progress - 1 : w;
 }
 
 long long

@@ -109,9 +109,10 @@ long long tui_current_item(struct tui *tui);
  * item id; opens its dataset's list at that item, then the pair), "help",
  * "stats"/"rank" (arg: dataset name or NULL).  PS_OK or an error in err. */
 int tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err *err);
-/* A progress indicator on the status line ("label 45%"); total <= 0 clears it.
- * The label is copied (and sanitized when drawn). */
-void tui_progress(struct tui *tui, const char *label, double done, double total);
+/* A job's progress bar on the status line (one line, sanitized here; "" clears it).
+ * tui_progress_width: the columns it may take. */
+void tui_progress(struct tui *tui, const char *line);
+int tui_progress_width(const struct tui *tui);
 
 /* Milliseconds on the monotonic clock tui_bench uses. */
 long long tui_clock_ms(void);

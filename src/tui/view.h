@@ -215,7 +215,7 @@ struct tui {
     struct undo_entry *pending;
     int n_pending, cap_pending, pending_timer;
     char search[512];  /* last search query */
-    char progress[96]; /* tui_progress label + percentage, "" when none */
+    char progress[160]; /* tui_progress: a job's progress line, "" when none */
     char *yank;        /* internal register (owned) */
     int quit, dirty;
     FILE *bench; /* PS_TUI_BENCH log, or NULL */

@@ -97,11 +97,18 @@ repl_status(void *ud, const char *msg)
 }
 
 static void
-repl_progress(void *ud, const char *label, double done, double total)
+repl_progress_line(void *ud, const char *line)
 {
     struct repl_state *rs = ud;
     if (rs->tui)
-        tui_progress(rs->tui, label, done, total);
+        tui_progress(rs->tui, line);
+}
+
+static int
+repl_progress_width(void *ud)
+{
+    struct repl_state *rs = ud;
+    return rs->tui ? tui_progress_width(rs->tui) : 80;
 }
 
 /* The item on screen (the item list's cursor, which the pair view follows). */
@@ -509,7 +516,8 @@ view_repl_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
             .status = repl_status,
             .current_item = repl_current_item,
             .open_view = repl_open_view,
-            .progress = repl_progress,
+            .progress_line = repl_progress_line,
+            .progress_width = repl_progress_width,
             .release = repl_release,
         };
         ps_lua_set_host(pl, &host);
