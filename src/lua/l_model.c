@@ -275,8 +275,9 @@ static const char *const chat_keys[] = {
     "logprobs",    "top_logprobs",
     "stream",      "response_format",
     "extra",       "sample",
-    "no_cache",    "completion",
-    "texts",       NULL,
+    "response",    "no_cache",
+    "completion",  "texts",
+    NULL,
 };
 
 /* Read request options of the table at idx into req (strings borrowed from the
@@ -348,11 +349,14 @@ read_request(lua_State *L, int idx, enum llm_kind kind, struct llm_request *req)
         p->stop = v;
         p->n_stop = n;
     }
-    if (kind == LLM_CHAT) {
+    if (kind == LLM_CHAT || kind == LLM_REWARD) {
+        const char *response =
+            kind == LLM_REWARD ? l_opt_field_str(L, idx, "response", NULL) : NULL;
         int t = lua_getfield(L, idx, "messages");
         if (t == LUA_TTABLE) {
             int n = (int)lua_rawlen(L, -1), mi = lua_gettop(L);
-            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * (size_t)(n + 1), 0);
+            /* room for the reward's response= turn */
+            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * (size_t)(n + 2), 0);
             for (int i = 0; i < n; i++) {
                 if (lua_rawgeti(L, mi, i + 1) != LUA_TTABLE)
                     luaL_error(L, "messages[%d] must be a {role=, content=} table", i + 1);
@@ -369,14 +373,20 @@ read_request(lua_State *L, int idx, enum llm_kind kind, struct llm_request *req)
         }
         if (!req->messages && req->prompt) {
             /* prompt= is a shorthand for one user message */
-            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m, 0);
+            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * 2, 0);
             m->role = "user";
             m->content = req->prompt;
             req->messages = m;
             req->n_messages = 1;
         }
         if (req->n_messages == 0)
-            luaL_error(L, "chat needs messages= or prompt=");
+            luaL_error(L, "%s needs messages= or prompt=", kind == LLM_CHAT ? "chat" : "reward");
+        if (response) { /* the answer to score, as the assistant's turn */
+            struct llm_msg *m = (struct llm_msg *)req->messages;
+            m[req->n_messages].role = "assistant";
+            m[req->n_messages].content = response;
+            req->n_messages++;
+        }
     } else if (kind == LLM_EMBED) {
         int t = lua_getfield(L, idx, "texts");
         int src = t == LUA_TTABLE ? lua_gettop(L) : idx; /* m:embed{"a","b"} works too */
@@ -510,6 +520,8 @@ push_result(lua_State *L, const struct llm_result *r)
         lua_setfield(L, -4, "logprobs");
         lua_pop(L, 2);
     }
+    if (r->kind == LLM_REWARD)
+        setnum(L, "reward", r->reward);
     if (r->kind == LLM_SCORE) {
         setnum(L, "score", r->score);
         setint(L, "tokens", r->score_tokens);
@@ -595,6 +607,14 @@ static int
 m_score(lua_State *L)
 {
     return call(L, LLM_SCORE);
+}
+
+/* m:reward{messages=|prompt=, system=, response=} -> result (result.reward) | nil, msg,
+ * result: a reward model's score of the conversation (vLLM's /pooling) */
+static int
+m_reward(lua_State *L)
+{
+    return call(L, LLM_REWARD);
 }
 
 /* m:embed{"text", ...} or m:embed{texts={...}} -> result (result.embeddings) | nil, msg, result */
@@ -765,7 +785,7 @@ l_models(lua_State *L)
 }
 
 static const luaL_Reg model_methods[] = {
-    {"chat", m_chat},   {"chat_many", m_chat_many}, {"complete", m_complete},
+    {"chat", m_chat},   {"chat_many", m_chat_many}, {"reward", m_reward}, {"complete", m_complete},
     {"score", m_score}, {"embed", m_embed},         {NULL, NULL},
 };
 
