@@ -1144,6 +1144,13 @@ static void twin_answer(struct llm_engine *e, struct llm_req *f, const struct ll
 static void
 capture_req(struct llm_engine *e, struct llm_req *r)
 {
+    if (r->kind == LLM_REWARD) { /* /pooling is vLLM's: no provider batches it */
+        struct llm_result *res = result_new(r);
+        result_error(res, LLM_E_UNSUPPORTED, 0, NULL,
+                     "reward calls (vLLM /pooling) have no batch API: send them to the server");
+        finish(e, r, res);
+        return;
+    }
     struct strbuf sb = STRBUF_INIT;
     const char *prov = llm_provider_name(r->m->cfg.provider);
     sb_puts(&sb, "{\"custom_id\":\"");

@@ -87,4 +87,10 @@ grep -q "model 'nopool' gives no reward scores: HTTP 404: Not Found at http://12
     || bad "nopool message: $(cat "$T/nop.out")"
 [ "$(wc -l < "$T/nop.out")" = 1 ] || bad "nopool: more than one line: $(cat "$T/nop.out")"
 [ -z "$(sqlite3 "$W" "SELECT name FROM dataset WHERE name = 'nop'")" ] || bad "nopool wrote a dataset"
+# batch export: reward calls have no batch API, so a captured run gets an error value
+# for them (never a deferral that no results file could answer)
+echo 'print(ps.model("rm"):reward{ prompt = "x", response = "not asked before" })' > "$T/rw.lua"
+"${PS[@]}" batch export -o "$T/b.jsonl" -- run "$T/rw.lua" > "$T/b.out" 2>&1
+grep -q "^nil	reward calls (vLLM /pooling) have no batch API: send them to the server" "$T/b.out" \
+    || bad "batch export of reward calls: $(cat "$T/b.out")"
 finish
