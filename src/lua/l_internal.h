@@ -150,8 +150,10 @@ void l_open_progress(lua_State *L);  /* l_progress.c: ps.progress */
 /* ---- progress bars (l_progress.c) ---- */
 struct progress_counts;
 /* Open a bar (owned by the engine's list until l_bar_close; label is copied,
- * sanitized); no line is drawn before `delay` seconds. */
-struct lbar *l_bar_open(struct ps_lua *pl, const char *label, int64_t total, double delay);
+ * sanitized); no line is drawn before `delay` seconds.  `owner` (may be NULL) is the
+ * caller's pointer to the bar: closing the bar, by anyone, sets it to NULL. */
+struct lbar *l_bar_open(struct ps_lua *pl, const char *label, int64_t total, double delay,
+                        struct lbar **owner);
 /* Add counts to one bar / to every open bar (LLM calls, ps.progress.note); redraws
  * when due. */
 void l_bar_add(struct ps_lua *pl, struct lbar *b, const struct progress_counts *d);

@@ -714,8 +714,8 @@ m_chat_many(lua_State *L)
     if (n == 0)
         r->op.done = 1;
     else /* drawn after 0.5 s: a batch answered from the cache never flashes one */
-        r->bar =
-            l_bar_open(r->pl, ((struct lmodel *)luaL_checkudata(L, 1, LMODEL_MT))->name, n, 0.5);
+        r->bar = l_bar_open(r->pl, ((struct lmodel *)luaL_checkudata(L, 1, LMODEL_MT))->name, n,
+                            0.5, &r->bar);
     return l_wait_op(L, &r->op, many_k, box);
 }
 

@@ -23,8 +23,9 @@
 struct lbar {
     struct progress pg;
     struct progress_counts c;
-    int absolute; /* counts are set by bar:update, not accumulated from calls */
-    char *label;  /* as given (pg.label is the sanitized, shortened one) */
+    int absolute;        /* counts are set by bar:update, not accumulated from calls */
+    char *label;         /* as given (pg.label is the sanitized, shortened one) */
+    struct lbar **owner; /* the holder's pointer, set to NULL when the bar is closed */
     struct lbar *next;
 };
 
@@ -35,9 +36,10 @@ host_draws(const struct ps_lua *pl)
 }
 
 struct lbar *
-l_bar_open(struct ps_lua *pl, const char *label, int64_t total, double delay)
+l_bar_open(struct ps_lua *pl, const char *label, int64_t total, double delay, struct lbar **owner)
 {
     struct lbar *b = xcalloc(1, sizeof *b);
+    b->owner = owner;
     b->label = xstrdup(label);
     struct strbuf tmp = {0};
     progress_init(&b->pg, text_clean(&tmp, label), total);
@@ -158,8 +160,8 @@ l_bar_close(struct ps_lua *pl, struct lbar *b)
             fflush(stderr);
         }
     }
-    if (pl->ui_bar == b)
-        pl->ui_bar = NULL;
+    if (b->owner)
+        *b->owner = NULL; /* whoever holds it sees it gone, never a freed pointer */
     free(b->label);
     free(b);
     draw(pl);
@@ -220,7 +222,7 @@ lp_new(lua_State *L)
     struct lbar_box *box = lua_newuserdatauv(L, sizeof *box, 0);
     box->b = NULL;
     luaL_setmetatable(L, LPROGRESS_MT);
-    box->b = l_bar_open(l_engine(L), label, total, delay);
+    box->b = l_bar_open(l_engine(L), label, total, delay, &box->b);
     return 1;
 }
 
@@ -284,16 +286,21 @@ lp_index(lua_State *L)
     struct lbar_box *box = check_box(L);
     const char *k = luaL_checkstring(L, 2);
     const struct progress_counts *c = box->b ? &box->b->c : NULL;
-    if (strcmp(k, "done") == 0 || strcmp(k, "total") == 0 || strcmp(k, "errors") == 0 ||
-        strcmp(k, "invalid") == 0 || strcmp(k, "tokens") == 0) {
-        if (!c)
-            return 0;
-        lua_pushinteger(L, k[0] == 'd'   ? c->done
-                           : k[1] == 'o' ? box->b->pg.total
-                           : k[0] == 'e' ? c->errors
-                           : k[0] == 'i' ? c->invalid
-                                         : c->tokens);
-        return 1;
+    const struct {
+        const char *name;
+        int64_t v;
+    } fields[] = {
+        {"done", c ? c->done : 0},     {"total", box->b ? box->b->pg.total : 0},
+        {"errors", c ? c->errors : 0}, {"invalid", c ? c->invalid : 0},
+        {"tokens", c ? c->tokens : 0}, {"cached", c ? c->cached : 0},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (strcmp(k, fields[i].name) == 0) {
+            if (!c)
+                return 0; /* finished: nil */
+            lua_pushinteger(L, fields[i].v);
+            return 1;
+        }
     }
     luaL_getmetatable(L, LPROGRESS_MT);
     lua_getfield(L, -1, k);

@@ -97,7 +97,7 @@ ui_progress(lua_State *L)
     if (total <= 0)
         return 0;
     if (!pl->ui_bar)
-        pl->ui_bar = l_bar_open(pl, label, (int64_t)total, 0);
+        pl->ui_bar = l_bar_open(pl, label, (int64_t)total, 0, &pl->ui_bar);
     l_bar_set_done(pl, pl->ui_bar, (int64_t)done);
     return 0;
 }
