@@ -670,17 +670,19 @@ tui_key(struct tui *tui, int key)
     tui->dirty = 1;
 }
 
-static void
+/* Read every key waiting; returns how many get_wch gave (KEY_RESIZE included). */
+static int
 tui_read_keys(struct tui *tui)
 {
     wint_t wch;
-    int r;
+    int r, n = 0;
     while ((r = get_wch(&wch)) != ERR) {
+        n++;
         double t0 = tui_now_us();
         int key = r == KEY_CODE_YES ? KEYC_FN((int)wch) : (int)wch;
         tui_key(tui, key);
         if (tui->quit)
-            return;
+            return n;
         if (tui->bench && tui->dirty) {
             /* Per-key latency: handling plus the repaint it caused. */
             tui_paint(tui);
@@ -688,7 +690,12 @@ tui_read_keys(struct tui *tui)
             fflush(tui->bench);
         }
     }
+    return n;
 }
+
+/* Readable with no key this many times in a row: the terminal is gone (a key, a
+ * resize or an escape sequence always yields something within a read or two). */
+#define TUI_EMPTY_READS_MAX 20
 
 /* ---- setup ---- */
 
@@ -955,7 +962,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
     tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
 
     struct pollfd *pfd = NULL;
-    int cap = 0;
+    int cap = 0, empty_reads = 0;
     while (!tui->quit && !tui_sig_quit) {
         if (tui->dirty)
             tui_paint(tui);
@@ -971,11 +978,20 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         if (rc < 0 && errno != EINTR)
             break;
         /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
-        tui_read_keys(tui);
-        /* The terminal went away (ssh dropped, window closed) without a
-         * SIGHUP reaching us: stop instead of spinning on a dead fd. */
-        if (rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+        int got = tui_read_keys(tui);
+        /* The terminal went away (ssh dropped, window closed) without a SIGHUP
+         * reaching us: the fd hangs up, or stays readable while every read ends in
+         * EOF or EIO, which get_wch reports as "no key".  Either way leave as on
+         * SIGHUP instead of spinning on a dead fd. */
+        if (rc > 0 && (pfd[0].revents & POLLIN) && !got)
+            empty_reads++;
+        else if (got)
+            empty_reads = 0;
+        if ((rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) ||
+            empty_reads >= TUI_EMPTY_READS_MAX) {
+            tui->term_gone = 1;
             break;
+        }
         if (rc > 0) {
             for (int i = 1; i < n; i++) {
                 if (!pfd[i].revents)
@@ -996,7 +1012,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
      * is restored; labels still pending when a signal ends the wait stay in the
      * journal (view_items.c) for the next session. */
     struct strbuf lost = STRBUF_INIT, kept = STRBUF_INIT;
-    while (tui->n_pending && !tui_sig_quit) {
+    while (tui->n_pending && !tui_sig_quit && !tui->term_gone) {
         char holder[300];
         store_lock_holder(tui->st, holder, sizeof holder);
         tui_err(tui, "saving %d pending label%s: waiting for the workspace (%s holds it)",

@@ -218,7 +218,8 @@ struct tui {
     char progress[96]; /* tui_progress label + percentage, "" when none */
     char *yank;        /* internal register (owned) */
     int quit, dirty;
-    FILE *bench; /* PS_TUI_BENCH log, or NULL */
+    int term_gone; /* the terminal went away: leave without waiting on pending labels */
+    FILE *bench;   /* PS_TUI_BENCH log, or NULL */
 };
 
 /* ---- blind labeling (display.c) ---- */
