@@ -768,7 +768,7 @@ tui_done(struct tui *tui)
     while (tui->depth)
         tui_view_pop(tui);
     for (int i = 0; i < tui->n_undo; i++)
-        free(tui->undo[i].text);
+        undo_entry_free(&tui->undo[i]);
     prompt_done(tui);
     free(tui->fds);
     free(tui->timers);
@@ -829,6 +829,15 @@ tui_blind_swapped(const struct tui *tui, int64_t item_id)
     struct stats_rng r;
     stats_rng_seed(&r, tui->blind_seed ^ ((uint64_t)item_id * UINT64_C(0x9E3779B97F4A7C15)));
     return (int)(stats_rng_next(&r) >> 63);
+}
+
+void
+tui_blind_meta(const struct tui *tui, int left_no, int right_no, enum tui_cmd cmd, char *out,
+               size_t size)
+{
+    const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
+    snprintf(out, size, "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
+             (unsigned long long)tui->blind_seed, left_no, right_no, chosen);
 }
 
 int

@@ -180,3 +180,46 @@ expect_verdict() {
     got=$(my_verdict "$1")
     [ "$got" = "$2" ] || fail "item $1: my verdict is $got, expected $2"
 }
+
+# ---- blind labeling (callers `require sqlite3 python3`) ----
+
+# blind_left K: 1 or 2, the response of item kK the screen shows at the left edge.
+blind_left() {
+    case "$(screen | grep -m1 -oE '^(alpha|beta) answer '"$1"' ')" in
+        alpha*) echo 1 ;;
+        beta*) echo 2 ;;
+        *) fail "item $1: no response at the left edge" ;;
+    esac
+}
+
+# blind_pick: a random label key in $key and the side it chooses in $chosen.
+blind_pick() {
+    case $((RANDOM % 3)) in
+        0) key=1 chosen=left ;;
+        1) key=2 chosen=right ;;
+        *) key="=" chosen=tie ;;
+    esac
+}
+
+# blind_check SHOWN SEED: the judgments of human:tester in $WS are exactly the
+# lines "K LEFT CHOSEN" of the file SHOWN (LEFT: the response shown left, 1 or 2),
+# with verdicts in stored order and the shown order and seed in their meta.
+blind_check() {
+    sqlite3 -separator ' ' "$WS" "SELECT substr(i.key, 2), j.verdict,
+            json_extract(j.meta, '\$.blind.left'), json_extract(j.meta, '\$.blind.right'),
+            json_extract(j.meta, '\$.blind.chosen'), json_extract(j.meta, '\$.blind.seed')
+        FROM judgment j JOIN item i ON i.id = j.item_id
+        WHERE j.annotator = 'human:tester'" > "$T/blind_stored"
+    python3 - "$1" "$T/blind_stored" "$2" <<'PY' || fail "stored blind judgments differ from what was shown: $(cat "$T/blind_stored")"
+import sys
+shown = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[1])}
+stored = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[2])}
+assert set(shown) == set(stored), (shown, stored)
+for k, (left, chosen) in shown.items():
+    verdict, mleft, mright, mchosen, seed = stored[k]
+    assert (mleft, mright) == (left, "2" if left == "1" else "1"), (k, stored[k])
+    assert mchosen == chosen and seed == sys.argv[3], (k, stored[k])
+    want = "tie" if chosen == "tie" else ("A" if (chosen == "left") == (left == "1") else "B")
+    assert verdict == want, (k, verdict, want)
+PY
+}
