@@ -695,14 +695,8 @@ store_browse_cache_free(struct browse_cache *c)
 static void
 db_version(struct store *st, int64_t *version, int64_t *changes)
 {
-    sqlite3_stmt *s;
-    *version = -1;
+    *version = store_data_version(st);
     *changes = (int64_t)sqlite3_total_changes64(st->db);
-    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            *version = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
 }
 
 static int

@@ -18,6 +18,7 @@
 #include "tui/view.h"
 
 static int tui_blind_cmd(struct tui *tui, const char *arg);
+static void tui_refresh_views(struct tui *tui, int force);
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
@@ -428,7 +429,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         return TUI_R_HANDLED;
     case CMD_REDRAW:
         clearok(curscr, TRUE);
-        tui->dirty = 1;
+        tui_refresh_views(tui, 1);
         return TUI_R_HANDLED;
     case CMD_PROMPT: prompt_open(tui, ":", CMD_NONE, arg); return TUI_R_HANDLED;
     case CMD_OPEN: {
@@ -513,6 +514,37 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     }
     tui_err(tui, "%s: not available in this view", info->name);
     return TUI_R_HANDLED;
+}
+
+/* ---- the workspace changing under the UI ---- */
+
+/* How often the UI looks for other processes' writes (labels of another annotator,
+ * a script, an import): PRAGMA data_version, which costs no I/O. */
+#define TUI_WATCH_MS 1000
+
+/* Let every view on the stack re-read the workspace; `force` also when nothing
+ * changed (C-l). */
+static void
+tui_refresh_views(struct tui *tui, int force)
+{
+    int64_t v = store_data_version(tui->st);
+    if (!force && v == tui->data_version)
+        return;
+    tui->data_version = v;
+    for (int i = 0; i < tui->depth; i++) {
+        struct view *view = tui->stack[i];
+        if (view->ops->reread)
+            view->ops->reread(tui, view);
+    }
+    tui->dirty = 1;
+}
+
+static void
+tui_watch(struct tui *tui, void *ud)
+{
+    (void)ud;
+    tui_refresh_views(tui, 0);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
 }
 
 /* ---- input ---- */
@@ -965,6 +997,8 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
                 tui->codeset);
     tui_pending_recover(tui);
+    tui->data_version = store_data_version(st);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);

@@ -50,6 +50,10 @@ struct view_ops {
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);
+    /* Optional: another process changed the workspace (a second annotator's label, a
+     * script, an import): re-read what the view shows, keeping its place.  Called
+     * for every view on the stack, bottom first, only when something changed. */
+    void (*reread)(struct tui *tui, struct view *v);
     /* Optional: release priv's resources (priv itself is freed by the loop). */
     void (*done)(struct tui *tui, struct view *v);
 };
@@ -221,6 +225,9 @@ struct tui {
     char search[512];  /* last search query */
     char progress[96]; /* tui_progress label + percentage, "" when none */
     char *yank;        /* internal register (owned) */
+    /* The workspace's data version (store_data_version) when the views last read it;
+     * a timer compares it while the UI runs (display.c, tui_watch). */
+    int64_t data_version;
     int quit, dirty;
     int term_gone; /* the terminal went away: leave without waiting on pending labels */
     FILE *bench;   /* PS_TUI_BENCH log, or NULL */

@@ -1643,6 +1643,22 @@ items_resume(struct tui *tui, struct view *v)
     items_reload(tui, v->priv);
 }
 
+/* Another process wrote: count again (its labels, imports, tags may change what
+ * the filter keeps) and stay on the same item, or on the one after it when it left
+ * the filter. */
+static void
+items_refresh_view(struct tui *tui, struct view *v)
+{
+    struct items *s = v->priv;
+    const struct browse_row *r = items_row(s, s->pos.cur);
+    int64_t seq = r ? r->seq : -1, pos;
+    items_refresh(tui, s);
+    struct ps_err err = {0, ""};
+    if (seq >= 0 && s->count > 0 &&
+        store_browse_position(tui->st, s->dataset_id, &s->f, seq, &pos, &err) == PS_OK)
+        items_goto(tui, s, pos < s->count ? pos : s->count - 1);
+}
+
 static void
 items_status(struct tui *tui, struct view *v, struct strbuf *out)
 {
@@ -1662,5 +1678,6 @@ const struct view_ops view_items_ops = {
     .request = items_request,
     .status = items_status,
     .resume = items_resume,
+    .reread = items_refresh_view,
     .done = items_done,
 };

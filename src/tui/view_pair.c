@@ -1020,5 +1020,6 @@ const struct view_ops view_pair_ops = {
     .request = pair_request,
     .status = pair_status,
     .resume = pair_resume,
+    .reread = pair_resume,
     .done = pair_done,
 };

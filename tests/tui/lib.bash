@@ -32,20 +32,23 @@ tui_cleanup() {
 
 # tui_start COLS ROWS ARGS...: run prefscope ARGS in a fresh session.  Extra
 # environment for the program goes in TUI_ENV (e.g. TUI_ENV="NO_COLOR=1").
+# Several programs at once: each in its own session, named by TS (default t);
+# every helper below acts on the session $TS (e.g. `TS=bob keys 1`).
 tui_start() {
     local cols=$1 rows=$2
     shift 2
     local q="" a
     for a in "$@"; do q="$q '${a//\'/\'\\\'\'}'"; done
-    cat > "$T/run.sh" <<RUN
+    local ts=${TS:-t}
+    cat > "$T/run-$ts.sh" <<RUN
 cd '$T'
 env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 ${TUI_ENV:-} '$PS_BIN' $q
 echo "[exited \$?]"
 sleep 600
 RUN
-    tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s t "sh '$T/run.sh'"
+    tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s "$ts" "sh '$T/run-$ts.sh'"
     tmux -S "$SOCK" set-option -g status off >/dev/null
-    tmux -S "$SOCK" resize-window -t t -x "$cols" -y "$rows" >/dev/null 2>&1 || true
+    tmux -S "$SOCK" resize-window -t "$ts" -x "$cols" -y "$rows" >/dev/null 2>&1 || true
 }
 
 # tui_stop: end the tmux server and wait until it is gone, so that the next
@@ -60,13 +63,13 @@ tui_stop() {
     rm -f "$SOCK"
 }
 
-screen() { tmux -S "$SOCK" capture-pane -p -t t; }
-screen_e() { tmux -S "$SOCK" capture-pane -p -e -t t; }
-keys() { tmux -S "$SOCK" send-keys -t t "$@"; }
+screen() { tmux -S "$SOCK" capture-pane -p -t "${TS:-t}"; }
+screen_e() { tmux -S "$SOCK" capture-pane -p -e -t "${TS:-t}"; }
+keys() { tmux -S "$SOCK" send-keys -t "${TS:-t}" "$@"; }
 # Type literal text (no key-name lookup).
-type_text() { tmux -S "$SOCK" send-keys -t t -l -- "$1"; }
-resize() { tmux -S "$SOCK" resize-window -t t -x "$1" -y "$2"; }
-pane_title() { tmux -S "$SOCK" display-message -p -t t '#{pane_title}'; }
+type_text() { tmux -S "$SOCK" send-keys -t "${TS:-t}" -l -- "$1"; }
+resize() { tmux -S "$SOCK" resize-window -t "${TS:-t}" -x "$1" -y "$2"; }
+pane_title() { tmux -S "$SOCK" display-message -p -t "${TS:-t}" '#{pane_title}'; }
 
 fail() {
     echo "FAIL: $*"
