@@ -32,6 +32,11 @@ const char *store_path(const struct store *st);
  * seen).  Writes then fail with "attempt to write a readonly database". */
 int store_readonly(const struct store *st);
 
+/* A number that changes when another connection (another process, another TUI)
+ * commits to the workspace; this connection's own writes leave it alone.  Costs no
+ * I/O beyond a look at the WAL index, so a UI may poll it.  -1 when unknown. */
+int64_t store_data_version(struct store *st);
+
 /* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
  * else "./prefscope.db".  Returns a static or borrowed string. */
 const char *store_default_path(const char *explicit_path);

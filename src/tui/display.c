@@ -18,6 +18,7 @@
 #include "tui/view.h"
 
 static int tui_blind_cmd(struct tui *tui, const char *arg);
+static void tui_refresh_views(struct tui *tui, int force);
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
@@ -428,7 +429,7 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
         return TUI_R_HANDLED;
     case CMD_REDRAW:
         clearok(curscr, TRUE);
-        tui->dirty = 1;
+        tui_refresh_views(tui, 1);
         return TUI_R_HANDLED;
     case CMD_PROMPT: prompt_open(tui, ":", CMD_NONE, arg); return TUI_R_HANDLED;
     case CMD_OPEN: {
@@ -513,6 +514,37 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     }
     tui_err(tui, "%s: not available in this view", info->name);
     return TUI_R_HANDLED;
+}
+
+/* ---- the workspace changing under the UI ---- */
+
+/* How often the UI looks for other processes' writes (labels of another annotator,
+ * a script, an import): PRAGMA data_version, which costs no I/O. */
+#define TUI_WATCH_MS 1000
+
+/* Let every view on the stack re-read the workspace; `force` also when nothing
+ * changed (C-l). */
+static void
+tui_refresh_views(struct tui *tui, int force)
+{
+    int64_t v = store_data_version(tui->st);
+    if (!force && v == tui->data_version)
+        return;
+    tui->data_version = v;
+    for (int i = 0; i < tui->depth; i++) {
+        struct view *view = tui->stack[i];
+        if (view->ops->reread)
+            view->ops->reread(tui, view);
+    }
+    tui->dirty = 1;
+}
+
+static void
+tui_watch(struct tui *tui, void *ud)
+{
+    (void)ud;
+    tui_refresh_views(tui, 0);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
 }
 
 /* ---- input ---- */
@@ -670,17 +702,19 @@ tui_key(struct tui *tui, int key)
     tui->dirty = 1;
 }
 
-static void
+/* Read every key waiting; returns how many get_wch gave (KEY_RESIZE included). */
+static int
 tui_read_keys(struct tui *tui)
 {
     wint_t wch;
-    int r;
+    int r, n = 0;
     while ((r = get_wch(&wch)) != ERR) {
+        n++;
         double t0 = tui_now_us();
         int key = r == KEY_CODE_YES ? KEYC_FN((int)wch) : (int)wch;
         tui_key(tui, key);
         if (tui->quit)
-            return;
+            return n;
         if (tui->bench && tui->dirty) {
             /* Per-key latency: handling plus the repaint it caused. */
             tui_paint(tui);
@@ -688,7 +722,12 @@ tui_read_keys(struct tui *tui)
             fflush(tui->bench);
         }
     }
+    return n;
 }
+
+/* Readable with no key this many times in a row: the terminal is gone (a key, a
+ * resize or an escape sequence always yields something within a read or two). */
+#define TUI_EMPTY_READS_MAX 20
 
 /* ---- setup ---- */
 
@@ -761,7 +800,7 @@ tui_done(struct tui *tui)
     while (tui->depth)
         tui_view_pop(tui);
     for (int i = 0; i < tui->n_undo; i++)
-        free(tui->undo[i].text);
+        undo_entry_free(&tui->undo[i]);
     prompt_done(tui);
     free(tui->fds);
     free(tui->timers);
@@ -822,6 +861,15 @@ tui_blind_swapped(const struct tui *tui, int64_t item_id)
     struct stats_rng r;
     stats_rng_seed(&r, tui->blind_seed ^ ((uint64_t)item_id * UINT64_C(0x9E3779B97F4A7C15)));
     return (int)(stats_rng_next(&r) >> 63);
+}
+
+void
+tui_blind_meta(const struct tui *tui, int left_no, int right_no, enum tui_cmd cmd, char *out,
+               size_t size)
+{
+    const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
+    snprintf(out, size, "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
+             (unsigned long long)tui->blind_seed, left_no, right_no, chosen);
 }
 
 int
@@ -949,13 +997,15 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
                 tui->codeset);
     tui_pending_recover(tui);
+    tui->data_version = store_data_version(st);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);
     tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
 
     struct pollfd *pfd = NULL;
-    int cap = 0;
+    int cap = 0, empty_reads = 0;
     while (!tui->quit && !tui_sig_quit) {
         if (tui->dirty)
             tui_paint(tui);
@@ -971,11 +1021,20 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         if (rc < 0 && errno != EINTR)
             break;
         /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
-        tui_read_keys(tui);
-        /* The terminal went away (ssh dropped, window closed) without a
-         * SIGHUP reaching us: stop instead of spinning on a dead fd. */
-        if (rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+        int got = tui_read_keys(tui);
+        /* The terminal went away (ssh dropped, window closed) without a SIGHUP
+         * reaching us: the fd hangs up, or stays readable while every read ends in
+         * EOF or EIO, which get_wch reports as "no key".  Either way leave as on
+         * SIGHUP instead of spinning on a dead fd. */
+        if (rc > 0 && (pfd[0].revents & POLLIN) && !got)
+            empty_reads++;
+        else if (got)
+            empty_reads = 0;
+        if ((rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) ||
+            empty_reads >= TUI_EMPTY_READS_MAX) {
+            tui->term_gone = 1;
             break;
+        }
         if (rc > 0) {
             for (int i = 1; i < n; i++) {
                 if (!pfd[i].revents)
@@ -996,7 +1055,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
      * is restored; labels still pending when a signal ends the wait stay in the
      * journal (view_items.c) for the next session. */
     struct strbuf lost = STRBUF_INIT, kept = STRBUF_INIT;
-    while (tui->n_pending && !tui_sig_quit) {
+    while (tui->n_pending && !tui_sig_quit && !tui->term_gone) {
         char holder[300];
         store_lock_holder(tui->st, holder, sizeof holder);
         tui_err(tui, "saving %d pending label%s: waiting for the workspace (%s holds it)",

@@ -50,6 +50,10 @@ struct view_ops {
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);
+    /* Optional: another process changed the workspace (a second annotator's label, a
+     * script, an import): re-read what the view shows, keeping its place.  Called
+     * for every view on the stack, bottom first, only when something changed. */
+    void (*reread)(struct tui *tui, struct view *v);
     /* Optional: release priv's resources (priv itself is freed by the loop). */
     void (*done)(struct tui *tui, struct view *v);
 };
@@ -134,11 +138,15 @@ struct undo_entry {
     enum undo_kind kind;
     int64_t item_id, seq, resp_a, resp_b, note_id;
     int idx_a, idx_b;
-    char prev[16];  /* the verdict before the change ("" = none), relative to (a, b) */
-    char next[16];  /* the verdict the change set */
-    char *text;     /* tag name (owned) */
-    char meta[160]; /* label: JSON stored in the judgment's meta (blind order), "" = none */
+    char prev[16];   /* the verdict before the change ("" = none), relative to (a, b) */
+    char next[16];   /* the verdict the change set */
+    char *text;      /* tag name (owned) */
+    char meta[160];  /* label: JSON stored in the judgment's meta (blind order), "" = none */
+    char *prev_meta; /* label: the replaced judgment's meta, restored by undo (owned), or NULL */
 };
+
+/* Free what an undo entry owns. */
+void undo_entry_free(struct undo_entry *e);
 
 #define UNDO_MAX 256
 
@@ -217,8 +225,12 @@ struct tui {
     char search[512];  /* last search query */
     char progress[160]; /* tui_progress: a job's progress line, "" when none */
     char *yank;        /* internal register (owned) */
+    /* The workspace's data version (store_data_version) when the views last read it;
+     * a timer compares it while the UI runs (display.c, tui_watch). */
+    int64_t data_version;
     int quit, dirty;
-    FILE *bench; /* PS_TUI_BENCH log, or NULL */
+    int term_gone; /* the terminal went away: leave without waiting on pending labels */
+    FILE *bench;   /* PS_TUI_BENCH log, or NULL */
 };
 
 /* ---- blind labeling (display.c) ---- */
@@ -229,6 +241,11 @@ struct tui {
 int tui_blind_set(struct tui *tui, int on, uint64_t seed, int have_seed);
 /* 1 when blind labeling shows item_id's stored second response on the left (top). */
 int tui_blind_swapped(const struct tui *tui, int64_t item_id);
+/* The judgment meta of a blind label (into out): the seed, the response numbers
+ * (1-based) shown left (top) and right (bottom), and the side the label key chose
+ * (label-a: left, label-b: right, else a tie). */
+void tui_blind_meta(const struct tui *tui, int left_no, int right_no, enum tui_cmd cmd, char *out,
+                    size_t size);
 
 /* ---- terminal capabilities (term.c) ---- */
 

@@ -184,5 +184,6 @@ const struct view_ops view_datasets_ops = {
     .request = datasets_request,
     .status = datasets_status,
     .resume = datasets_resume,
+    .reread = datasets_resume,
     .done = datasets_done,
 };

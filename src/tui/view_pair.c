@@ -744,11 +744,8 @@ pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char 
     char meta[160] = "";
     if (tui->blind && p->it.n_resp > 1) {
         int left = p->swapped ? p->ib : p->ia, right = p->swapped ? p->ia : p->ib;
-        const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
-        snprintf(meta, sizeof meta,
-                 "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
-                 (unsigned long long)tui->blind_seed, p->it.resp[left].idx + 1,
-                 p->it.resp[right].idx + 1, chosen);
+        tui_blind_meta(tui, p->it.resp[left].idx + 1, p->it.resp[right].idx + 1, cmd, meta,
+                       sizeof meta);
     }
     /* Labels are stored in terms of (ia, ib); the keys speak of the display. */
     if (p->swapped && cmd == CMD_LABEL_A)
@@ -1023,5 +1020,6 @@ const struct view_ops view_pair_ops = {
     .request = pair_request,
     .status = pair_status,
     .resume = pair_resume,
+    .reread = pair_resume,
     .done = pair_done,
 };
