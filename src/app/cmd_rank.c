@@ -88,10 +88,16 @@ load_aspect(struct store *st, int64_t ds_id, const char *aspect, struct stats_ra
     memset(out, 0, sizeof *out);
     stats_rating_table_aspect(out, aspect);
     stats_rating_table_annot(out, "*");
+    int item = -1, last = -1; /* items renumbered: those with ratings of the aspect */
     for (int i = 0; i < all.n_rows; i++) {
         struct stats_rating_row r = all.rows[i];
         if (strcmp(all.aspects[r.aspect], aspect) != 0)
             continue;
+        if (r.item != last) {
+            last = r.item;
+            item++;
+        }
+        r.item = item;
         r.aspect = r.annot = 0;
         r.model = r.model >= 0 ? stats_rating_table_model(out, all.models[r.model]) : -1;
         stats_rating_table_add(out, &r);

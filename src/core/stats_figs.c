@@ -320,9 +320,12 @@ log1pexp(double z)
 }
 
 static double
-logit_ll(const double *x, const double *y, const double *w, size_t n, int k, const double *b)
+logit_ll(const double *x, const double *y, const double *w, size_t n, int k, double ridge,
+         const double *b)
 {
     double ll = 0;
+    for (int j = 0; j < k; j++)
+        ll -= ridge / 2 * b[j] * b[j];
     for (size_t i = 0; i < n; i++) {
         double z = 0;
         for (int j = 0; j < k; j++)
@@ -334,11 +337,12 @@ logit_ll(const double *x, const double *y, const double *w, size_t n, int k, con
 }
 
 int
-stats_logit_fit(const double *x, const double *y, const double *w, size_t n, int k, double *beta)
+stats_logit_fit(const double *x, const double *y, const double *w, size_t n, int k, double ridge,
+                double *beta)
 {
     if (k < 1 || k > 4)
         return -1;
-    double ll = logit_ll(x, y, w, n, k, beta);
+    double ll = logit_ll(x, y, w, n, k, ridge, beta);
     for (int it = 1; it <= 100; it++) {
         double g[4] = {0}, H[16] = {0};
         for (size_t i = 0; i < n; i++) {
@@ -354,8 +358,11 @@ stats_logit_fit(const double *x, const double *y, const double *w, size_t n, int
             }
         }
         double gmax = 0;
-        for (int j = 0; j < k; j++)
+        for (int j = 0; j < k; j++) {
+            g[j] -= ridge * beta[j];
+            H[j * k + j] += ridge;
             gmax = fmax(gmax, fabs(g[j]));
+        }
         if (gmax < 1e-10)
             return it - 1;
         if (stats_solve(H, g, k) != 0)
@@ -364,7 +371,7 @@ stats_logit_fit(const double *x, const double *y, const double *w, size_t n, int
         for (int half = 0; half < 60; half++, step /= 2) {
             for (int j = 0; j < k; j++)
                 nb[j] = beta[j] + step * g[j];
-            double nll = logit_ll(x, y, w, n, k, nb);
+            double nll = logit_ll(x, y, w, n, k, ridge, nb);
             if (nll >= ll - 1e-12 * fabs(ll)) {
                 double change = 0;
                 for (int j = 0; j < k; j++)
@@ -412,7 +419,7 @@ stats_lc_minimal(const double *pref, const double *len_model, const double *len_
             x[i * 2 + 1] = tanh((len_base[i] - len_model[i]) / out->sd);
     }
     double beta[2] = {0, 0};
-    out->converged = stats_logit_fit(x, pref, w, n, k, beta) >= 0;
+    out->converged = stats_logit_fit(x, pref, w, n, k, STATS_LC_RIDGE, beta) >= 0;
     out->intercept = beta[0];
     out->length_coef = k == 2 ? beta[1] : 0;
     out->lc_win_rate = sigmoid(beta[0]);

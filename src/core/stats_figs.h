@@ -94,12 +94,18 @@ void stats_wtl_compute(const struct stats_table *t, const int *annots, int n_ann
 /* ---- AlpacaEval length-controlled win rate ---- */
 
 /* Weighted logistic regression with labels in [0, 1]: beta (k <= 4 entries, in/out
- * starting point) maximises sum_i w_i [y_i log s(x_i.b) + (1 - y_i) log(1 - s(x_i.b))],
+ * starting point) maximises
+ *   sum_i w_i [y_i log s(x_i.b) + (1 - y_i) log(1 - s(x_i.b))] - ridge/2 |b|^2,
  * x row-major n x k.  Newton's method with step halving.  Returns the number of steps,
- * or -1 when it did not converge in 100 steps (beta is the last iterate; without a
- * finite maximum, as with perfectly separated labels, the fit runs off to infinity). */
+ * or -1 when it did not converge in 100 steps (beta is the last iterate; with ridge 0
+ * and perfectly separated labels there is no finite maximum). */
 int stats_logit_fit(const double *x, const double *y, const double *w, size_t n, int k,
-                    double *beta);
+                    double ridge, double *beta);
+
+/* The length-controlled fit's ridge: it keeps the fit finite when every judgment of a
+ * (resampled) model goes one way, and moves a fit on a few hundred judgments by
+ * about 1e-6. */
+#define STATS_LC_RIDGE 1e-4
 
 struct stats_lc_fit {
     double n;           /* total weight */
@@ -114,8 +120,8 @@ struct stats_lc_fit {
  * weights w (NULL = 1).  delta = len_base - len_model, sd its weighted sample
  * standard deviation (frequency weights: sum w (d - mean)^2 / (sum w - 1)); the
  * regression is logit p = intercept + length_coef * tanh(delta / sd) (length term 0
- * when sd is 0 or undefined); the LC win rate is the mean prediction with the length
- * term set to zero.  Allocates its own scratch. */
+ * when sd is 0 or undefined; ridge STATS_LC_RIDGE); the LC win rate is the mean prediction with the
+ * length term set to zero.  Allocates its own scratch. */
 void stats_lc_minimal(const double *pref, const double *len_model, const double *len_base,
                       const double *w, size_t n, struct stats_lc_fit *out);
 
