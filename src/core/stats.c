@@ -580,3 +580,9 @@ stats_elo(const struct stats_battle *b, size_t nb, int np, double k, double init
     for (size_t e = 0; e < nb; e++)
         stats_elo_update(rating, &b[e], k);
 }
+
+int
+stats_solve(double *a, double *y, int n)
+{
+    return solve_dense(a, y, n);
+}

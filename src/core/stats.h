@@ -138,6 +138,10 @@ void stats_elo(const struct stats_battle *b, size_t nb, int n_players, double k,
 /* One battle of stats_elo (weight rule included) applied to rating[] in place. */
 void stats_elo_update(double *rating, const struct stats_battle *b, double k);
 
+/* Solve the dense system a x = y (n x n, row-major) by Gaussian elimination with
+ * partial pivoting; x replaces y, a is destroyed.  Returns 0, or -1 when singular. */
+int stats_solve(double *a, double *y, int n);
+
 /* One Elo step of weight 1 with step size k (inline: bootstraps run it per battle per
  * resample).  10^(d/400) as exp: pow is several times slower. */
 static inline void
