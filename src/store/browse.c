@@ -562,7 +562,11 @@ db_version(struct store *st, int64_t *version, int64_t *changes)
 {
     sqlite3_stmt *s;
     *version = -1;
+#if SQLITE_VERSION_NUMBER >= 3037000
     *changes = (int64_t)sqlite3_total_changes64(st->db);
+#else /* the glibc 2.31 bundle links Debian 11's sqlite (scripts/build-portable-compat.sh) */
+    *changes = (int64_t)sqlite3_total_changes(st->db);
+#endif
     if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
             *version = sqlite3_column_int64(s, 0);
