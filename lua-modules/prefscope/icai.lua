@@ -91,9 +91,27 @@ end
 
 local PREFIX = "Select the response that"
 
+-- Invalid UTF-8 (a reply cut inside a character) becomes U+FFFD, byte by byte, as
+-- ps.json.encode writes it: the principle stored is the one the vote prompts quote.
+local function valid_utf8(s)
+  if utf8.len(s) then return s end
+  local out, i = {}, 1
+  while i <= #s do
+    local _, bad = utf8.len(s, i)
+    if not bad then
+      out[#out + 1] = s:sub(i)
+      break
+    end
+    out[#out + 1] = s:sub(i, bad - 1) .. "\u{FFFD}"
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
 local function normalize_principle(p)
   if type(p) ~= "string" then return nil end
-  p = p:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
+  -- a NUL would cut the text wherever C reads it; JSON cannot carry it back either
+  p = valid_utf8(p):gsub("%z", ""):gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
   if p == "" then return nil end
   -- "Select the response that/whose/which ..." stays as written; anything else
   -- gets the prefix
@@ -143,6 +161,13 @@ function M.parse_votes(text, n)
     end
   end
   return votes, any
+end
+
+--- Parse a summarizing reply ({"principle": "..."}, JSON or a Python dict): the
+--- principle, normalized, or nil.
+function M.parse_summary(text)
+  local v = type(text) == "string" and decode_object(text)
+  return v and normalize_principle(v.principle) or nil
 end
 
 --- The judge's choice: "A", "B" or "invalid" (Output (a) / Output (b), tolerant).
@@ -373,8 +398,7 @@ local function cluster(model, opts, candidates, report)
       for _, i in ipairs(members[p.cluster] or {}) do list[#list + 1] = "- " .. unique[i] end
       local system, user = render(opts, "summarize", { principles = table.concat(list, "\n") })
       local res = chat(model, opts, system, user, opts.max_tokens)
-      local v = res and decode_object(res.text)
-      local s = v and normalize_principle(v.principle)
+      local s = res and M.parse_summary(res.text)
       if s then p.representative, p.text = p.text, s end
     end, { concurrency = opts.concurrency })
   end

@@ -303,6 +303,10 @@ set_module_path(lua_State *L)
     dirs[ndirs++] = user_lua_dir(user, sizeof user);
     luaL_Buffer b;
     lua_getglobal(L, "package");
+    int pkg = lua_gettop(L);
+    /* The buffer owns the stack top until luaL_pushresult (a placeholder from 5.4.3
+     * on, a box once it grows in 5.4.0-5.4.2, as in Debian 11's glibc 2.31 bundle):
+     * reach package by absolute index. */
     luaL_buffinit(L, &b);
     const char *env = getenv("PS_LUA_PATH");
     if (env && *env) {
@@ -311,10 +315,10 @@ set_module_path(lua_State *L)
     }
     for (int i = 0; i < ndirs; i++)
         path_add(&b, dirs[i]);
-    lua_getfield(L, -2, "path");
+    lua_getfield(L, pkg, "path");
     luaL_addvalue(&b);
     luaL_pushresult(&b);
-    lua_setfield(L, -2, "path");
+    lua_setfield(L, pkg, "path");
     lua_pop(L, 1);
 
     /* ps.module_dirs: template search order (shipped first, then the user's). */

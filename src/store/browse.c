@@ -696,7 +696,11 @@ static void
 db_version(struct store *st, int64_t *version, int64_t *changes)
 {
     *version = store_data_version(st);
+#if SQLITE_VERSION_NUMBER >= 3037000
     *changes = (int64_t)sqlite3_total_changes64(st->db);
+#else /* the glibc 2.31 bundle links Debian 11's sqlite (scripts/build-portable-compat.sh) */
+    *changes = (int64_t)sqlite3_total_changes(st->db);
+#endif
 }
 
 static int
