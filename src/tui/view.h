@@ -50,6 +50,9 @@ struct view_ops {
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);
+    /* Optional: the workspace changed underneath (tui_data_changed): re-read counts
+     * and rows, keeping the position. */
+    void (*changed)(struct tui *tui, struct view *v);
     /* Optional: release priv's resources (priv itself is freed by the loop). */
     void (*done)(struct tui *tui, struct view *v);
 };
@@ -218,6 +221,10 @@ struct tui {
     char progress[96]; /* tui_progress label + percentage, "" when none */
     char *yank;        /* internal register (owned) */
     int quit, dirty;
+    /* tui_ask: the open question (status line) and who gets the answer */
+    char ask[256];
+    tui_answer_fn ask_fn;
+    void *ask_ud;
     FILE *bench; /* PS_TUI_BENCH log, or NULL */
 };
 

@@ -1621,6 +1621,13 @@ items_resume(struct tui *tui, struct view *v)
 }
 
 static void
+items_changed(struct tui *tui, struct view *v)
+{
+    /* Rows arrived (an import streaming in): a new count, the cursor kept. */
+    items_refresh(tui, v->priv);
+}
+
+static void
 items_status(struct tui *tui, struct view *v, struct strbuf *out)
 {
     (void)tui;
@@ -1639,5 +1646,6 @@ const struct view_ops view_items_ops = {
     .request = items_request,
     .status = items_status,
     .resume = items_resume,
+    .changed = items_changed,
     .done = items_done,
 };
