@@ -59,6 +59,27 @@ put_cell(struct strbuf *tmp, const char *text, int cols, int pad)
 /* Columns taken by everything before ANNOTATORS. */
 #define LS_FIXED_COLS (28 + 1 + 16 + 1 + 8 + 1 + 9 + 1 + 9 + 1 + 8 + 2)
 
+/* A dataset whose streamed import has not finished (store.h): say so under its row. */
+static void
+ls_partial(const struct store_dataset *d)
+{
+    const char *partial = store_dataset_import_status(d);
+    long long n = (long long)d->import_records;
+    if (!partial)
+        return;
+    if (strcmp(partial, "importing") == 0)
+        printf("%-28s importing: %lld records in so far (pid %lld)\n", "", n,
+               (long long)d->import_pid);
+    else if (strcmp(partial, "interrupted") == 0)
+        printf("%-28s INCOMPLETE: the import was killed after %lld records;"
+               " 'prefscope FILE' again resumes it\n",
+               "", n);
+    else
+        printf("%-28s INCOMPLETE: the import was stopped after %lld records and what had"
+               " arrived was kept\n",
+               "", n);
+}
+
 int
 cmd_ls(struct app *app, int argc, char **argv)
 {
@@ -99,9 +120,16 @@ cmd_ls(struct app *app, int argc, char **argv)
             json_field(&sb, "imported_at", d->imported_at);
             sb_printf(&sb,
                       ",\"items\":%lld,\"responses\":%lld,\"judgments\":%lld,\"ratings\":%lld,"
-                      "\"feedback\":%lld,\"annotators\":[",
+                      "\"feedback\":%lld,",
                       (long long)d->n_items, (long long)d->n_responses, (long long)d->n_judgments,
                       (long long)d->n_ratings, (long long)d->n_feedback);
+            const char *partial = store_dataset_import_status(d);
+            if (partial)
+                sb_printf(&sb, "\"import\":\"%s\",\"import_records\":%lld,", partial,
+                          (long long)d->import_records);
+            else
+                sb_puts(&sb, "\"import\":null,");
+            sb_puts(&sb, "\"annotators\":[");
             const char *a = d->annotators;
             int first = 1;
             while (*a) {
@@ -141,6 +169,7 @@ cmd_ls(struct app *app, int argc, char **argv)
             fputc('\n', stdout);
             if (d->n_feedback)
                 printf("%-28s %lld feedback records\n", "", (long long)d->n_feedback);
+            ls_partial(d);
         }
         sb_free(&tmp);
     }

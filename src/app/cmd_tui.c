@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/stream.h"
 #include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "formats/import.h"
@@ -97,36 +98,94 @@ tui_user(const char *given, const struct config *cfg, char *out, size_t size)
     out[k] = '\0';
 }
 
-/* Import `file` unless its dataset already exists; *name receives the dataset. */
+/* A dataset whose streamed import stopped before the end (store.h): ask on the
+ * terminal, before the UI starts, whether to resume it, start over or open it as it
+ * is.  Returns 'r', 's' or 'o'. */
 static int
-tui_import(struct app *app, const char *file, char *name, size_t size)
+tui_ask_resume(const struct store_dataset *d, const char *status, const char *file)
+{
+    struct strbuf n1 = STRBUF_INIT, n2 = STRBUF_INIT;
+    fprintf(stderr,
+            "prefscope: dataset '%s' holds the first %lld records of %s: its import was %s.\n"
+            "  r: resume the import · s: start over (labels on it are lost) · o: open it as it is"
+            " [r/s/o] ",
+            text_clean(&n1, d->name), (long long)d->import_records, text_clean(&n2, file),
+            strcmp(status, "interrupted") == 0 ? "interrupted (the process was killed)"
+                                               : "stopped and what had arrived was kept");
+    sb_free(&n1);
+    sb_free(&n2);
+    char line[64];
+    for (;;) {
+        if (!fgets(line, sizeof line, stdin))
+            return 'o';
+        char c = line[0];
+        if (c == 'r' || c == 's' || c == 'o')
+            return c;
+        if (c == '\n')
+            return 'r';
+        fprintf(stderr, "  r, s or o: ");
+    }
+}
+
+/* Open `file`: stream it into its dataset (stream.h) unless the dataset exists
+ * complete; *name receives the dataset, *sm the running import (or NULL). */
+static int
+tui_import(struct app *app, const char *file, char *name, size_t size, struct stream **sm)
 {
     struct store *st = app_store(app);
+    *sm = NULL;
     if (!st)
         return PS_ERR;
     import_default_name(file, name, size);
     int64_t id;
     struct ps_err ignore = {0, ""};
+    struct stream_opts so;
+    memset(&so, 0, sizeof so);
+    so.st = st;
+    so.file = file;
+    so.name = name;
     if (store_dataset_find(st, name, &id, &ignore) == PS_OK) {
-        fprintf(stderr, "prefscope: opening dataset '%s' (already in %s)\n", name, store_path(st));
-        return PS_OK;
+        struct store_dataset d;
+        if (store_dataset_get(st, id, &d, &app->err) != PS_OK)
+            return app->err.code;
+        const char *status = store_dataset_import_status(&d);
+        int choice = 'o';
+        if (status && strcmp(status, "importing") != 0)
+            choice = tui_ask_resume(&d, status, file);
+        so.skip = choice == 'r' ? (long)d.import_records : 0;
+        so.replace = choice == 's';
+        store_dataset_free(&d);
+        if (choice == 'o') {
+            struct strbuf n1 = STRBUF_INIT;
+            fprintf(stderr, "prefscope: opening dataset '%s' (already in %s%s)\n",
+                    text_clean(&n1, name), store_path(st), status ? ", not complete" : "");
+            sb_free(&n1);
+            return PS_OK;
+        }
     }
-    struct import_opts io;
-    memset(&io, 0, sizeof io);
-    io.name = name;
-    io.out = stderr;
-    struct import_result res;
-    memset(&res, 0, sizeof res);
-    char *files[1] = {(char *)file};
-    if (import_files(st, files, 1, &io, &res, &app->err) != PS_OK)
-        return app->err.code;
-    snprintf(name, size, "%s", res.name);
-    struct strbuf n1 = STRBUF_INIT, n2 = STRBUF_INIT;
-    fprintf(stderr, "prefscope: imported %ld records into '%s' (%s)\n", res.records,
-            text_clean(&n1, res.name), text_clean(&n2, store_path(st)));
-    sb_free(&n1);
-    sb_free(&n2);
-    return PS_OK;
+    return stream_start(sm, &so, &app->err);
+}
+
+/* The UI's hooks: the REPL's Lua engine and the import streaming in, either may be
+ * NULL. */
+struct tui_hooks {
+    struct ps_lua *pl;
+    struct stream *sm;
+};
+
+static void
+tui_hook_start(struct tui *tui, void *ud)
+{
+    struct tui_hooks *h = ud;
+    if (h->sm)
+        stream_attach(h->sm, tui);
+}
+
+static int
+tui_hook_quit(struct tui *tui, void *ud)
+{
+    struct tui_hooks *h = ud;
+    return h->sm ? stream_quit(h->sm, tui) : 0;
 }
 
 /* Ctrl-C in the main view with the REPL pane closed: tasks started from the pane
@@ -134,8 +193,11 @@ tui_import(struct app *app, const char *file, char *name, size_t size)
 static void
 tui_cancel_lua(struct tui *tui, void *ud)
 {
-    struct ps_lua *pl = ud;
-    if (ps_lua_busy(pl)) {
+    struct tui_hooks *h = ud;
+    if (h->sm && stream_cancel(h->sm, tui))
+        return; /* Ctrl-C during an import asks about the import first */
+    struct ps_lua *pl = h->pl;
+    if (pl && ps_lua_busy(pl)) {
         ps_lua_interrupt(pl);
         tui_msg(tui, "Lua tasks interrupted");
     }
@@ -184,6 +246,7 @@ cmd_tui(struct app *app, int argc, char **argv)
         return app_failf(app, "tui: expected one WORKSPACE or FILE, got '%s' too",
                          argv[optind + 1]);
 
+    struct tui_hooks hooks = {NULL, NULL};
     char name[256] = "";
     char tmpdir[64] = "";
     char tmpws[96] = "";
@@ -216,7 +279,7 @@ cmd_tui(struct app *app, int argc, char **argv)
                 app->workspace = tmpws;
                 fprintf(stderr, "prefscope: using the temporary workspace %s\n", tmpws);
             }
-            if (tui_import(app, path, name, sizeof name) != PS_OK)
+            if (tui_import(app, path, name, sizeof name, &hooks.sm) != PS_OK)
                 return app_fail(app);
             dataset = name;
         }
@@ -267,10 +330,23 @@ cmd_tui(struct app *app, int argc, char **argv)
     if (ps_lua_new(&pl, &lo, &lerr) == PS_OK) {
         to.repl_ops = &view_repl_ops;
         to.repl_ctx = pl;
-        to.on_cancel = tui_cancel_lua;
-        to.hook_ud = pl;
     }
+    hooks.pl = pl;
+    to.on_start = tui_hook_start;
+    to.on_cancel = tui_cancel_lua;
+    to.on_quit = tui_hook_quit;
+    to.hook_ud = &hooks;
     int rc = tui_run(st, &to, &app->err);
+    if (hooks.sm) {
+        /* stopped by a signal or a failed UI: what arrived is kept, marked */
+        const char *said;
+        stream_stop(hooks.sm, &said);
+        struct strbuf clean = STRBUF_INIT;
+        if (*said)
+            fprintf(stderr, "prefscope: %s\n", text_clean(&clean, said));
+        sb_free(&clean);
+        stream_free(hooks.sm);
+    }
     ps_lua_free(pl);
     config_free(cfg);
     return rc != PS_OK ? app_fail(app) : 0;

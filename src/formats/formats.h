@@ -21,6 +21,8 @@
 struct store;
 struct fmt_job;
 struct field_map;
+struct import_opts;
+struct rd;
 
 struct import_format {
     const char *name;
@@ -52,6 +54,16 @@ struct import_sink {
     long n_feedback;
     long n_skipped;  /* source records deliberately skipped (reported) */
     long n_repaired; /* irregular records imported with a documented repair */
+    /* A streamed import (import_opts.chunk, import.c): `chunk` runs after each record
+     * written and commits every so many; `skip` records are passed over unwritten (a
+     * resumed import).  in_rd / in_size, or in_row / in_rows for tables, say how far
+     * the reading is, for the progress bar. */
+    int (*chunk)(struct import_sink *sink, struct ps_err *err);
+    const struct import_opts *stream;
+    long skip, next_chunk;
+    const struct rd *in_rd;
+    long long in_size;
+    long in_row, in_rows;
 };
 
 struct fmt_job {

@@ -15,6 +15,7 @@
 #include "formats/joinfile.h"
 #include "formats/jsonstream.h"
 #include "formats/parquet.h"
+#include "formats/reader.h"
 #include "formats/spool.h"
 #include "store/store.h"
 
@@ -227,6 +228,7 @@ run_json(struct fmt_job *job, struct ps_err *err)
     int rc = PS_OK;
     cJSON *obj;
     int got = 0;
+    job->sink->in_rd = &js.rd;
     while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
         job->line = js.rec_line;
         job->index = js.index - 1;
@@ -246,7 +248,7 @@ run_json(struct fmt_job *job, struct ps_err *err)
     }
     if (rc == PS_OK && !job->stop && got < 0)
         rc = err->code ? err->code : PS_ERR_PARSE;
-    job->sink->n_records += 0;
+    job->sink->in_rd = NULL;
     js_close(&js);
     return rc;
 }
@@ -269,13 +271,15 @@ run_parquet(struct fmt_job *job, struct ps_err *err)
     struct progress pg;
     struct progress_counts pc = {0};
     progress_init(&pg, "import", pq_num_rows(pq));
-    int live = pg.mode == 2 && !job->sink->dry_run;
+    int live = pg.mode == 2 && !job->sink->dry_run && !job->sink->stream; /* no bar under the TUI */
     int rc = PS_OK, got;
     cJSON *obj;
     while (!job->stop && (got = pq_next(pq, &obj, err)) > 0) {
         job->index = pq_row_index(pq);
         job->line = job->index + 1;
         job->field_prefix = NULL;
+        job->sink->in_row = job->line;
+        job->sink->in_rows = (long)pq_num_rows(pq);
         rc = job->fmt->json_record(job, obj, err);
         cJSON_Delete(obj);
         job_tmp_reset(job);
@@ -335,6 +339,7 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     else
         rc = check_csv_columns(job, &hdr, err);
     job->header = &hdr;
+    job->sink->in_rd = &c.rd;
     while (rc == PS_OK && !job->stop && (got = csv_next(&c, &row, err)) > 0) {
         job->line = row.line;
         job->index++;
@@ -348,6 +353,7 @@ run_csv(struct fmt_job *job, struct ps_err *err)
     }
     if (rc == PS_OK && got < 0)
         rc = err->code;
+    job->sink->in_rd = NULL;
     csv_row_free(&hdr);
     csv_row_free(&row);
     csv_close(&c);
@@ -413,6 +419,8 @@ import_one(struct import_sink *sink, const char *path, const char *name,
     job.joins = joins;
     job.sink = sink;
     job.index = -1;
+    struct stat in_st;
+    sink->in_size = stat(path, &in_st) == 0 ? (long long)in_st.st_size : 0;
     if (sink->dry_run) {
         fprintf(sink->out, "file:    %s\nformat:  %s — %s\nmapping: %s\n", name, fmt->name,
                 fmt->summary, fmt->mapping);
@@ -436,6 +444,31 @@ import_one(struct import_sink *sink, const char *path, const char *name,
     (void)bytes;
     job_done(&job);
     return rc;
+}
+
+/* A streamed import (opts->chunk > 0): after each record, once the chunk is full,
+ * commit it with the dataset's mark, tell the caller, and open the next chunk. */
+static int
+import_chunk(struct import_sink *sink, struct ps_err *err)
+{
+    long done = sink->n_records + sink->n_feedback;
+    if (done < sink->next_chunk)
+        return PS_OK;
+    const struct import_opts *o = sink->stream;
+    sink->next_chunk = done + o->chunk;
+    if (store_dataset_set_import(sink->st, sink->dataset_id, "importing", (int64_t)getpid(), done,
+                                 err) != PS_OK ||
+        store_commit(sink->st, err) != PS_OK)
+        return err->code;
+    double frac = sink->in_rd && sink->in_size > 0
+                      ? (double)rd_offset(sink->in_rd) / (double)sink->in_size
+                  : sink->in_rows > 0 ? (double)sink->in_row / (double)sink->in_rows
+                                      : 0;
+    if (o->on_chunk && o->on_chunk(o->chunk_ud, done, frac > 1 ? 1 : frac))
+        return ps_error(err, PS_ERR_CANCELLED, "import stopped after %ld records", done);
+    if (store_begin(sink->st, err) != PS_OK || store_bulk_begin(sink->st, err) != PS_OK)
+        return err->code;
+    return PS_OK;
 }
 
 /* import_files on prepared inputs: files[i] is opened, names[i] is shown; `name`
@@ -509,6 +542,22 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         if (rc == PS_OK)
             rc = store_dataset_create(st, res->name, sb_str(&sources), NULL, &sink.dataset_id, err);
     }
+    if (rc == PS_OK && opts->chunk > 0) {
+        sink.chunk = import_chunk;
+        sink.stream = opts;
+        sink.skip = opts->skip;
+        sink.next_chunk = opts->skip + (opts->chunk_first > 0 ? opts->chunk_first : opts->chunk);
+        rc = store_dataset_set_import(st, sink.dataset_id, "importing", (int64_t)getpid(),
+                                      opts->skip, err);
+        /* the format now, not at the end: the partial dataset is shown meanwhile */
+        struct strbuf fs = STRBUF_INIT;
+        for (int i = 0; i < n; i++)
+            if (!strstr(sb_str(&fs), fmts[i]->name))
+                sb_printf(&fs, "%s%s", fs.len ? "," : "", fmts[i]->name);
+        if (rc == PS_OK)
+            rc = store_dataset_set_format(st, sink.dataset_id, sb_str(&fs), err);
+        sb_free(&fs);
+    }
     if (rc == PS_OK)
         rc = store_bulk_begin(st, err);
     for (int k = 0; k < 2 * n && rc == PS_OK; k++) {
@@ -542,6 +591,9 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     }
     if (rc == PS_OK)
         rc = store_dataset_set_format(st, sink.dataset_id, res->formats, err);
+    if (rc == PS_OK && sink.chunk)
+        rc = store_dataset_set_import(st, sink.dataset_id, NULL, 0,
+                                      sink.n_records + sink.n_feedback, err);
     if (rc == PS_OK)
         rc = store_commit(st, err);
     if (rc != PS_OK)

@@ -18,6 +18,18 @@ struct import_opts {
     const char *const *joins; /* --join specs (formats/joinfile.h), n_joins of them */
     int n_joins;
     FILE *out; /* where dry runs and summaries print (stdout) */
+    /* Streaming (the TUI opening a file, src/app/stream.c).  chunk > 0: commit after
+     * the first chunk_first records (0: chunk), then every `chunk`, instead of once;
+     * the dataset is marked "importing" by this process (store_dataset_set_import)
+     * until the last commit clears the mark, so a kill leaves the committed chunks,
+     * marked.  on_chunk runs after each commit, outside any transaction, with the
+     * records in so far and the fraction of the input read; nonzero stops the import
+     * there (PS_ERR_CANCELLED, the dataset still marked).  `skip` source records are
+     * passed over unwritten: they are in the dataset already (a resumed import, with
+     * append). */
+    long chunk, chunk_first, skip;
+    int (*on_chunk)(void *ud, long records, double read_frac);
+    void *chunk_ud;
 };
 
 struct import_result {

@@ -165,10 +165,15 @@ fmt_emit(struct fmt_job *job, struct ps_record *rec, struct ps_err *err)
         job->stop = 1;
         return PS_OK;
     }
+    if (sink->skip > 0) { /* in the workspace already: a resumed import */
+        sink->skip--;
+        sink->n_records++;
+        return PS_OK;
+    }
     if (store_put_record(sink->st, sink->dataset_id, rec, err) != PS_OK)
         return ps_error_prefix(err, "%s: ", fmt_where(job));
     sink->n_records++;
-    return PS_OK;
+    return sink->chunk ? sink->chunk(sink, err) : PS_OK;
 }
 
 int
@@ -198,9 +203,14 @@ fmt_emit_feedback(struct fmt_job *job, const char *feedback, const char *domain,
         job->stop = 1;
         return PS_OK;
     }
+    if (sink->skip > 0) {
+        sink->skip--;
+        sink->n_feedback++;
+        return PS_OK;
+    }
     if (store_put_feedback(sink->st, sink->dataset_id, feedback, domain, effect, meta_json, err) !=
         PS_OK)
         return ps_error_prefix(err, "%s: ", fmt_where(job));
     sink->n_feedback++;
-    return PS_OK;
+    return sink->chunk ? sink->chunk(sink, err) : PS_OK;
 }

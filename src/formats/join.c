@@ -130,6 +130,11 @@ fmt_emit_join(struct fmt_job *job, const char *key, const char *what,
         job->stop = 1;
         return PS_OK;
     }
+    if (sink->skip > 0) {
+        sink->skip--;
+        sink->n_records++;
+        return PS_OK;
+    }
     int64_t item;
     int rc = store_item_find_key(sink->st, sink->dataset_id, key, &item, err);
     if (rc == PS_ERR_NOTFOUND)
@@ -143,5 +148,5 @@ fmt_emit_join(struct fmt_job *job, const char *key, const char *what,
         if (store_add_judgment(sink->st, item, &j[i], err) != PS_OK)
             return ps_error_prefix(err, "%s: %s: ", fmt_where(job), what);
     sink->n_records++;
-    return PS_OK;
+    return sink->chunk ? sink->chunk(sink, err) : PS_OK;
 }

@@ -28,6 +28,12 @@ rd_close(struct rd *r)
     r->gz = NULL;
 }
 
+long long
+rd_offset(const struct rd *r)
+{
+    return r->gz ? (long long)gzoffset((gzFile)r->gz) : 0;
+}
+
 /* Remember why reading stopped; zlib reports a stream cut short as Z_BUF_ERROR
  * and damaged data as Z_DATA_ERROR. */
 static void

@@ -27,6 +27,10 @@ void rd_close(struct rd *r);
  * "file:line: truncated gzip data (...)".  Returns PS_ERR_IO. */
 int rd_error(struct rd *r, struct ps_err *err);
 
+/* Bytes of the file read so far (compressed bytes for gzip input): progress against
+ * the file's size. */
+long long rd_offset(const struct rd *r);
+
 /* Refill the buffer; 0 at end of input.  Internal to the inline readers. */
 int rd_fill(struct rd *r);
 

@@ -1,6 +1,8 @@
 /* Datasets: create, find, delete, counts, listing. */
 #include "store/internal.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +164,41 @@ store_dataset_set_meta(struct store *st, int64_t id, const char *meta_json, stru
     return rc == SQLITE_DONE ? PS_OK : store_dberr(st, err, "dataset meta");
 }
 
+int
+store_dataset_set_import(struct store *st, int64_t id, const char *state, int64_t pid,
+                         int64_t records, struct ps_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE dataset SET import_state = ?2, import_pid = ?3,"
+                           " import_records = ?4,"
+                           " n_items = (SELECT count(*) FROM item WHERE dataset_id = ?1)"
+                           " WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "dataset import state");
+    sqlite3_bind_int64(s, 1, id);
+    store_bind_text(s, 2, state);
+    if (state)
+        sqlite3_bind_int64(s, 3, pid);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, records);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? PS_OK : store_dberr(st, err, "dataset import state");
+}
+
+const char *
+store_dataset_import_status(const struct store_dataset *d)
+{
+    if (!d->import_state)
+        return NULL;
+    if (strcmp(d->import_state, "importing") != 0)
+        return "incomplete";
+    pid_t pid = (pid_t)d->import_pid;
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) ? "importing" : "interrupted";
+}
+
 /* The annotators of a dataset without reading all its items: the distinct
  * judgment annotators come from a skip-scan of the judgment_annotator index (one
  * probe per annotator in the workspace), each kept when it judged any item of the
@@ -179,7 +216,8 @@ store_dataset_set_meta(struct store *st, int64_t id, const char *meta_json, stru
     "     ON i.id = j.item_id WHERE j.annotator = ann.x AND i.dataset_id = d.id)" \
     "   UNION SELECT DISTINCT x.annotator FROM rating x CROSS JOIN response r" \
     "   CROSS JOIN item i WHERE r.id = x.response_id AND i.id = r.item_id" \
-    "   AND i.dataset_id = d.id ORDER BY 1)), '')" \
+    "   AND i.dataset_id = d.id ORDER BY 1)), '')," \
+    " d.import_state, d.import_pid, d.import_records" \
     " FROM dataset d"
 
 static void
@@ -200,6 +238,9 @@ dataset_from_row(sqlite3_stmt *s, struct store_dataset *d)
     d->annotators = store_col_strdup(s, 11);
     if (!d->annotators)
         d->annotators = xstrdup("");
+    d->import_state = store_col_strdup(s, 12);
+    d->import_pid = sqlite3_column_int64(s, 13);
+    d->import_records = sqlite3_column_int64(s, 14);
 }
 
 int
@@ -251,6 +292,7 @@ store_dataset_free(struct store_dataset *d)
     free(d->imported_at);
     free(d->meta);
     free(d->annotators);
+    free(d->import_state);
     memset(d, 0, sizeof *d);
 }
 

@@ -296,6 +296,14 @@ const char *const store_migrations[] = {
     "CREATE TABLE setting ("
     "  name TEXT PRIMARY KEY, value TEXT,"
     "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));",
+    /* 8: imports that stream in (the TUI opening a file, src/app/stream.c) commit in
+     * chunks: the dataset is marked 'importing' by the process import_pid until the
+     * last chunk clears the mark, or 'incomplete' when the user stopped it and kept
+     * what had arrived.  import_records counts the source records committed, which is
+     * where a resumed import starts.  NULL state: a complete dataset. */
+    "ALTER TABLE dataset ADD COLUMN import_state TEXT;"
+    "ALTER TABLE dataset ADD COLUMN import_pid INTEGER;"
+    "ALTER TABLE dataset ADD COLUMN import_records INTEGER;",
 };
 
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);

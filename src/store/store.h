@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
@@ -84,6 +84,11 @@ struct store_dataset {
     char *name, *source, *format, *imported_at, *meta;
     int64_t n_items, n_responses, n_judgments, n_ratings, n_feedback;
     char *annotators; /* comma-separated, sorted; may be "" */
+    /* A streamed import (store_dataset_set_import): NULL when complete, else
+     * "importing" (by the process import_pid, which may be gone) or "incomplete";
+     * import_records source records are in. */
+    char *import_state;
+    int64_t import_pid, import_records;
 };
 
 /* Create a dataset; PS_ERR_EXISTS when the name is taken. */
@@ -103,6 +108,18 @@ int store_dataset_delete(struct store *st, int64_t id, struct ps_err *err);
 int store_dataset_refresh_counts(struct store *st, int64_t id, struct ps_err *err);
 int store_dataset_set_format(struct store *st, int64_t id, const char *format, struct ps_err *err);
 int store_dataset_set_meta(struct store *st, int64_t id, const char *meta_json, struct ps_err *err);
+/* Mark a dataset whose import streams in chunks: `state` "importing" (by process
+ * `pid`) or "incomplete", or NULL once it is complete; `records` source records are
+ * in.  Also refreshes the cached item count (n_items), so that listings follow the
+ * import.  `state` is borrowed. */
+int store_dataset_set_import(struct store *st, int64_t id, const char *state, int64_t pid,
+                             int64_t records, struct ps_err *err);
+
+/* How complete a dataset is, from its import mark: NULL when complete, "importing"
+ * while the importing process runs, "interrupted" when that process is gone (killed
+ * mid-import), "incomplete" when the user stopped the import and kept what had
+ * arrived.  A static string. */
+const char *store_dataset_import_status(const struct store_dataset *d);
 
 /* Load every dataset with its counts and annotators.  On success *out is a
  * caller-owned array of *n entries; free with store_dataset_list_free. */

@@ -118,6 +118,57 @@ tui_store(struct tui *tui)
     return tui->st;
 }
 
+static void tui_refresh_views(struct tui *tui, int force);
+
+void
+tui_data_changed(struct tui *tui)
+{
+    /* The same re-read as for another process's writes (tui_watch), at once. */
+    tui_refresh_views(tui, 1);
+}
+
+int
+tui_ask(struct tui *tui, const char *question, tui_answer_fn fn, void *ud)
+{
+    if (tui->ask_fn)
+        return PS_ERR_BUSY;
+    snprintf(tui->ask, sizeof tui->ask, "%s", question);
+    tui->ask_fn = fn;
+    tui->ask_ud = ud;
+    tui->dirty = 1;
+    return PS_OK;
+}
+
+int
+tui_pending_labels(const struct tui *tui)
+{
+    return tui->n_pending;
+}
+
+void
+tui_quit(struct tui *tui)
+{
+    tui->quit = 2; /* 2: not asked again through on_quit */
+}
+
+/* The answer to tui_ask's question, or 0 for a key that does not answer it. */
+static int
+tui_ask_key(struct tui *tui, int key)
+{
+    int answer = key == 'y' || key == 'Y'            ? 1
+                 : key == 'n' || key == 'N'          ? 0
+                 : key == 27 || key == 3 || key == 7 ? -1
+                                                     : -2;
+    if (answer == -2)
+        return 0;
+    tui_answer_fn fn = tui->ask_fn;
+    tui->ask_fn = NULL;
+    tui->ask[0] = '\0';
+    tui->dirty = 1;
+    fn(tui, answer, tui->ask_ud);
+    return 1;
+}
+
 /* ---- fds and timers ---- */
 
 int
@@ -306,6 +357,10 @@ tui_draw_status(struct tui *tui)
         return;
     }
     draw_fill(tui, y, 0, tui->cols, ROLE_STATUS);
+    if (tui->ask_fn) {
+        draw_text(tui, y, 0, tui->cols, ROLE_PROMPT, tui->ask, strlen(tui->ask), 1);
+        return;
+    }
     struct strbuf sb = STRBUF_INIT;
     struct view *v = tui_focused(tui);
     if (v) {
@@ -325,8 +380,12 @@ tui_draw_status(struct tui *tui)
     int x = draw_text(tui, y, 0, tui->cols, ROLE_STATUS, sb_str(&sb), shown, 1);
     if (tui->msg[0] && x + 3 < tui->cols) {
         x += 2;
-        draw_text(tui, y, x, tui->cols - x, tui->msg_err ? ROLE_STATUS_ERR : ROLE_STATUS, tui->msg,
-                  strlen(tui->msg), 1);
+        int room = tui->cols - x;
+        if (tui->progress[0]) /* the progress keeps its place at the right */
+            room -= draw_width(tui->progress, strlen(tui->progress)) + 3;
+        if (room > 0)
+            draw_text(tui, y, x, room, tui->msg_err ? ROLE_STATUS_ERR : ROLE_STATUS, tui->msg,
+                      strlen(tui->msg), 1);
     }
     if (tui->progress[0]) {
         /* Right-aligned, left of any pending keys. */
@@ -664,6 +723,13 @@ tui_key(struct tui *tui, int key)
     if (tui->prompt.active) {
         tui_apply(tui, tui_focused(tui), prompt_key(tui, key));
         tui->dirty = 1;
+        return;
+    }
+    if (tui->ask_fn) {
+        /* A question the user raised (Ctrl-C during an import): keys answer it
+         * or are ignored until it is answered. */
+        if (!tui_ask_key(tui, key))
+            tui->dirty = 1;
         return;
     }
     struct view *v = tui_focused(tui);
@@ -1006,7 +1072,11 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
 
     struct pollfd *pfd = NULL;
     int cap = 0, empty_reads = 0;
-    while (!tui->quit && !tui_sig_quit) {
+    for (;;) {
+        if (tui->quit == 1 && !tui_sig_quit && opts->on_quit && opts->on_quit(tui, opts->hook_ud))
+            tui->quit = 0;
+        if (tui->quit || tui_sig_quit)
+            break;
         if (tui->dirty)
             tui_paint(tui);
         if (cap < tui->n_fds + 1) {

@@ -73,6 +73,9 @@ struct tui_opts {
     /* Ctrl-C with no REPL pane open (the pane handles it itself when open): the place
      * to stop background work such as Lua tasks.  May be NULL. */
     void (*on_cancel)(struct tui *tui, void *ud);
+    /* The user asked to quit (q, :quit; not a signal): return nonzero to stay (the
+     * hook may ask a question with tui_ask and quit from its answer).  May be NULL. */
+    int (*on_quit)(struct tui *tui, void *ud);
     void *hook_ud;
 };
 
@@ -113,6 +116,21 @@ int tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_
  * tui_progress_width: the columns it may take. */
 void tui_progress(struct tui *tui, const char *line);
 int tui_progress_width(const struct tui *tui);
+
+/* The workspace changed underneath the views (rows added by an import streaming
+ * in): the item and dataset lists re-read their counts and rows, keeping the
+ * cursor. */
+void tui_data_changed(struct tui *tui);
+/* Ask a yes/no question on the status line; the next key answers it: y -> fn(1),
+ * n -> fn(0), Esc / Ctrl-C / Ctrl-G -> fn(-1); other keys leave it asked.  One
+ * question at a time: PS_ERR_BUSY while another is open.  `question` is copied,
+ * `ud` borrowed. */
+typedef void (*tui_answer_fn)(struct tui *tui, int answer, void *ud);
+int tui_ask(struct tui *tui, const char *question, tui_answer_fn fn, void *ud);
+/* Labels made while the workspace was busy and not saved yet (they are retried). */
+int tui_pending_labels(const struct tui *tui);
+/* Leave the UI after the current key, as q at the top would (on_quit is not asked). */
+void tui_quit(struct tui *tui);
 
 /* Milliseconds on the monotonic clock tui_bench uses. */
 long long tui_clock_ms(void);

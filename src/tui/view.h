@@ -230,7 +230,11 @@ struct tui {
     int64_t data_version;
     int quit, dirty;
     int term_gone; /* the terminal went away: leave without waiting on pending labels */
-    FILE *bench;   /* PS_TUI_BENCH log, or NULL */
+    /* tui_ask: the open question (status line) and who gets the answer */
+    char ask[256];
+    tui_answer_fn ask_fn;
+    void *ask_ud;
+    FILE *bench; /* PS_TUI_BENCH log, or NULL */
 };
 
 /* ---- blind labeling (display.c) ---- */

@@ -119,7 +119,11 @@ datasets_draw(struct tui *tui, struct view *v)
                          (long long)ds->n_judgments, (long long)ds->n_ratings);
         char fb[96] = "";
         const char *ann = ds->annotators ? ds->annotators : "";
-        if (ds->n_items == 0 && ds->n_feedback > 0) {
+        const char *partial = store_dataset_import_status(ds);
+        if (partial) {
+            snprintf(fb, sizeof fb, "%s: %lld records in", partial, (long long)ds->import_records);
+            ann = fb;
+        } else if (ds->n_items == 0 && ds->n_feedback > 0) {
             snprintf(fb, sizeof fb, "%lld C3PO feedback record%s", (long long)ds->n_feedback,
                      ds->n_feedback == 1 ? "" : "s");
             ann = fb;
