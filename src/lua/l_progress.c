@@ -64,6 +64,8 @@ draw(struct ps_lua *pl)
 {
     struct lbar *b = pl->bars;
     char line[512];
+    if (pl->progress_paused)
+        return;
     int width = b ? b->pg.width - 1 : 0;
     if (host_draws(pl))
         width = pl->host.progress_width ? pl->host.progress_width(pl->host.ud) : 80;
@@ -147,7 +149,7 @@ l_bar_close(struct ps_lua *pl, struct lbar *b)
         return;
     int first = pp == &pl->bars;
     *pp = b->next;
-    if (first && b->pg.drawn) {
+    if (first && b->pg.drawn && !pl->progress_paused) {
         if (host_draws(pl)) {
             pl->host.progress_line(pl->host.ud, "");
         } else {
@@ -165,6 +167,12 @@ l_bar_close(struct ps_lua *pl, struct lbar *b)
     free(b->label);
     free(b);
     draw(pl);
+}
+
+void
+ps_lua_progress_pause(struct ps_lua *pl, int paused)
+{
+    pl->progress_paused = paused;
 }
 
 void
