@@ -96,6 +96,7 @@ struct ps_lua {
     void *llm;           /* l_model.c's engine state, or NULL */
     struct lbar *bars;   /* open progress bars, oldest first (l_progress.c) */
     struct lbar *ui_bar; /* the bar of ps.ui.progress, or NULL */
+    int progress_paused; /* ps_lua_progress_pause: bars draw nothing */
     void (*llm_free)(struct ps_lua *pl);
 };
 

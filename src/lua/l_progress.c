@@ -4,13 +4,12 @@
  * Every open bar is on the engine's list, oldest first; only the oldest draws, so a
  * ps.map whose function calls chat_many shows the map's items, not a flicker of
  * bars.  Every LLM call answered while bars are open adds its tokens, cost, cache hit
- * or error to all of them (l_bar_call), so a bar that counts items still shows the
+ * or error to all of them (l_bar_note), so a bar that counts items still shows the
  * spend.  The line goes to the host (the TUI's status line) when it takes one, else to
  * stderr when that is a terminal, redrawn in place with \r at most 10 times a second;
  * off a terminal nothing is drawn (PREFSCOPE_PROGRESS=1 forces it, =0 silences it). */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/progress.h"
 #include "core/sanitize.h"
@@ -64,6 +63,8 @@ draw(struct ps_lua *pl)
 {
     struct lbar *b = pl->bars;
     char line[512];
+    if (pl->progress_paused)
+        return;
     int width = b ? b->pg.width - 1 : 0;
     if (host_draws(pl))
         width = pl->host.progress_width ? pl->host.progress_width(pl->host.ud) : 80;
@@ -147,7 +148,7 @@ l_bar_close(struct ps_lua *pl, struct lbar *b)
         return;
     int first = pp == &pl->bars;
     *pp = b->next;
-    if (first && b->pg.drawn) {
+    if (first && b->pg.drawn && !pl->progress_paused) {
         if (host_draws(pl)) {
             pl->host.progress_line(pl->host.ud, "");
         } else {
@@ -165,6 +166,12 @@ l_bar_close(struct ps_lua *pl, struct lbar *b)
     free(b->label);
     free(b);
     draw(pl);
+}
+
+void
+ps_lua_progress_pause(struct ps_lua *pl, int paused)
+{
+    pl->progress_paused = paused;
 }
 
 void

@@ -59,6 +59,11 @@ struct ps_lua_opts {
  * PS_ERR_NOMEM when the allocator gives up. */
 int ps_lua_new(struct ps_lua **out, const struct ps_lua_opts *opts, struct ps_err *err);
 
+/* Pause (1) or resume (0) the drawing of progress bars: while paused, bars keep
+ * counting and draw nothing (the interactive REPL at its prompt, where readline owns
+ * the terminal line and background tasks may still run). */
+void ps_lua_progress_pause(struct ps_lua *pl, int paused);
+
 /* Cancel every task, close workspaces the engine opened and free everything. */
 void ps_lua_free(struct ps_lua *pl);
 

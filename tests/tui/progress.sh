@@ -2,8 +2,8 @@
 # Progress of long Lua operations (issue 14.9): chat_many and ps.map against the fake
 # LLM (each answer held back with @@delay@@) show a bar with done/total, tokens, errors
 # and invalid answers in `prefscope run` on a terminal, in `prefscope repl` and on the
-# TUI's status line with the REPL pane open; piped to a file, the same run writes no
-# bar; ps.progress gives scripts the same bar, and redraws stay at most ~10 a second.
+# TUI's status line with the REPL pane open (never over the REPL's prompt: a background
+# task's bar waits); piped to a file, the same run writes no bar; ps.progress gives scripts the same bar, and redraws stay at most ~10 a second.
 . "$PS_TESTS/tui/lib.bash"
 tui_setup
 . "$PS_TESTS/e2e/fake_llm.bash"
@@ -63,11 +63,19 @@ fi
 # 4. prefscope repl: ps.map over slow calls shows its own label and count
 tui_start 120 20 -w "$WS" repl
 wait_for "Ctrl-D leaves"
-type_text 'm = ps.model("slow"); r = ps.map({1,2,3,4,5,6,7,8,9,10}, function(i) return m:chat{ prompt = "repl " .. i .. " @@delay:400@@" }.text end, { label = "mapping" }); print("map done", #r)'
+type_text 'm = ps.model("slow"); r = ps.map({1,2,3,4,5,6,7,8,9,10}, function(i) return m:chat{ prompt = "repl " .. i .. " @@delay:400@@" }.text end, { label = "mapping" }); print("map" .. " done", #r)'
 keys Enter
 wait_for "mapping [" 15
 screen | grep -E "mapping \[[#-]+\] +[0-9]+/10 .*tok [0-9]+" >/dev/null || fail "repl bar fields"
 wait_for "map done" 30
+# a background task's bar never draws over the prompt readline owns
+type_text 't = ps.spawn(function() local rs = ps.model("slow"):chat_many({"bg1 @@delay:400@@","bg2 @@delay:400@@","bg3 @@delay:400@@","bg4 @@delay:400@@","bg5 @@delay:400@@","bg6 @@delay:400@@"}); return #rs end)'
+keys Enter
+sleep 1.5
+assert_screen_lacks "slow ["
+screen | grep -v "^$" | tail -n 1 | grep -q "^> *$" || fail "the prompt is not intact"
+type_text 'print("wai" .. "ted", t:wait())'; keys Enter
+wait_for "waited" 30
 tui_stop
 
 # 5. the TUI's REPL pane: the bar on the status line while the chunk runs
@@ -77,7 +85,7 @@ tui_start 120 30 tui -w "$WS" -d pairs
 wait_for "question number 1"
 keys '`'
 wait_for "Lua 5.4 with the ps API"
-type_text 'rs = ps.model("slow"):chat_many({"p1 @@delay:500@@","p2 @@delay:500@@","p3 @@delay:500@@","p4 @@delay:500@@","p5 @@delay:500@@","p6 @@delay:500@@","p7 @@delay:500@@","p8 @@delay:500@@"}); print("pane done", #rs)'
+type_text 'rs = ps.model("slow"):chat_many({"p1 @@delay:500@@","p2 @@delay:500@@","p3 @@delay:500@@","p4 @@delay:500@@","p5 @@delay:500@@","p6 @@delay:500@@","p7 @@delay:500@@","p8 @@delay:500@@"}); print("pane" .. " done", #rs)'
 keys Enter
 wait_for "slow [" 15
 screen | grep -E "slow \[[#-]+\] +[0-9]/8 " >/dev/null || fail "pane bar"
