@@ -203,6 +203,12 @@ repl_interactive(struct repl *r)
     rl_completion_append_character = '\0';
     using_history();
     stifle_history(REPL_HISTORY_MAX);
+    /* A multi-line entry is one history entry, as in lua.c, also in the file: each
+     * entry follows a "#<time>" line, and the lines up to the next one are its own
+     * (the TUI's REPL pane reads the file the same way). */
+    history_write_timestamps = 1;
+    history_multiline_entries = 1;
+    history_comment_char = '#'; /* what starts the time lines (default: none written) */
     if (ps_lua_history_path(r->history, sizeof r->history)) {
         r->has_history = 1;
         /* append_history needs an existing file */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 static int tui_blind_cmd(struct tui *tui, const char *arg);
 static void tui_refresh_views(struct tui *tui, int force);
+static void tui_mouse_set(struct tui *tui, int on);
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
@@ -486,6 +488,17 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_HELP:
         tui_view_push(tui, &view_help_ops, v ? (void *)v->ops : NULL);
         return TUI_R_HANDLED;
+    case CMD_MOUSE:
+        if (arg && strcmp(arg, "on") && strcmp(arg, "off")) {
+            tui_err(tui, "mouse: on or off; no argument toggles (now %s)",
+                    tui->mouse ? "on" : "off");
+            return TUI_R_HANDLED;
+        }
+        tui_mouse_set(tui, arg ? strcmp(arg, "on") == 0 : !tui->mouse);
+        tui_msg(tui, "%s",
+                tui->mouse ? "mouse on: click selects, double-click opens, the wheel scrolls"
+                           : "mouse off: the terminal selects text (the wheel scrolls it)");
+        return TUI_R_HANDLED;
     case CMD_REDRAW:
         clearok(curscr, TRUE);
         tui_refresh_views(tui, 1);
@@ -608,11 +621,14 @@ tui_watch(struct tui *tui, void *ud)
 
 /* ---- input ---- */
 
+/* Two clicks on one row within this many ms make a double-click. */
+#define TUI_DOUBLE_CLICK_MS 400
+
 static void
 tui_mouse(struct tui *tui)
 {
     MEVENT ev;
-    if (getmouse(&ev) != OK)
+    if (getmouse(&ev) != OK || !tui->mouse)
         return;
     enum tui_cmd cmd = CMD_NONE;
     if (ev.bstate & BUTTON4_PRESSED)
@@ -621,13 +637,41 @@ tui_mouse(struct tui *tui)
     else if (ev.bstate & BUTTON5_PRESSED)
         cmd = CMD_MOVE_DOWN;
 #endif
-    if (cmd == CMD_NONE)
-        return;
-    /* The wheel scrolls the pane under the pointer. */
+    /* Clicks and the wheel act on the pane under the pointer, which gets the focus. */
+    int in_pane = tui->pane && ev.y >= tui->pane->area.y;
     if (tui->pane)
-        tui->pane_focus = ev.y >= tui->pane->area.y;
-    for (int i = 0; i < 3; i++)
-        tui_dispatch(tui, cmd, NULL);
+        tui->pane_focus = in_pane;
+    if (cmd != CMD_NONE) {
+        for (int i = 0; i < 3; i++)
+            tui_dispatch(tui, cmd, NULL);
+        return;
+    }
+    if (!(ev.bstate & BUTTON1_PRESSED) || tui->prompt.active)
+        return;
+    struct view *v = in_pane ? tui->pane : tui_view_top(tui);
+    int64_t now = tui_now_ms();
+    int clicks = now - tui->click_ms <= TUI_DOUBLE_CLICK_MS && ev.y == tui->click_y ? 2 : 1;
+    /* A third click starts over: a double-click opens one view, not two. */
+    tui->click_ms = clicks == 2 ? 0 : now;
+    tui->click_y = ev.y;
+    tui->dirty = 1;
+    if (v && v->ops->mouse && ev.y >= v->area.y && ev.y < v->area.y + v->area.h)
+        tui_apply(tui, v, v->ops->mouse(tui, v, ev.y, ev.x, clicks));
+}
+
+/* Ask the terminal for mouse reports, or stop (text selection is then the
+ * terminal's again). */
+static void
+tui_mouse_set(struct tui *tui, int on)
+{
+    tui->mouse = on;
+    /* Presses only: curses hands over one event per read, the last, so a press and
+     * its release arriving together (a slow link) must leave the press. */
+    mmask_t m = BUTTON1_PRESSED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+    m |= BUTTON5_PRESSED;
+#endif
+    mousemask(on ? m : 0, NULL);
 }
 
 /* 1 when a key of `km` (or generic) is a digit: there digits are label keys. */
@@ -795,6 +839,14 @@ tui_read_keys(struct tui *tui)
  * resize or an escape sequence always yields something within a read or two). */
 #define TUI_EMPTY_READS_MAX 20
 
+/* Readable, yet nothing to read: end of file, or an error (EIO) on every read. */
+static int
+tui_stdin_dead(void)
+{
+    int n = 0;
+    return ioctl(STDIN_FILENO, FIONREAD, &n) != 0 || n == 0;
+}
+
 /* ---- setup ---- */
 
 static void
@@ -843,11 +895,7 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
     nodelay(stdscr, TRUE);
     curs_set(0);
     mouseinterval(0);
-#ifdef BUTTON5_PRESSED
-    mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-#else
-    mousemask(BUTTON4_PRESSED, NULL);
-#endif
+    tui_mouse_set(tui, !tui->opts->no_mouse);
     /* COLORS is only known after start_color. */
     const char *nc = getenv("NO_COLOR");
     if (has_colors() && !(nc && *nc)) {
@@ -1101,7 +1149,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         else if (got)
             empty_reads = 0;
         if ((rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) ||
-            empty_reads >= TUI_EMPTY_READS_MAX) {
+            (empty_reads >= TUI_EMPTY_READS_MAX && tui_stdin_dead())) {
             tui->term_gone = 1;
             break;
         }

@@ -25,6 +25,9 @@
     _(CLOSE, "view-close", "Views", 0, "close this view (back)") \
     _(QUIT, "quit", "Views", 0, "quit prefscope") \
     _(HELP, "help", "Views", 0, "show this help") \
+    _(MOUSE, "mouse", "Views", 1, \
+      "mouse on|off (none toggles): clicks and wheel for prefscope, or the terminal's (select " \
+      "text)") \
     _(REDRAW, "redraw", "Views", 0, \
       "repaint the screen and re-read the workspace (others' changes also show within 1 s)") \
     _(SUSPEND, "suspend", "Views", 0, "suspend to the shell (fg resumes)") \

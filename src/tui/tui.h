@@ -64,6 +64,7 @@ struct tui_opts {
     void *repl_ctx;                  /* handed to repl_ops->open as its argument */
     long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
     int blind;          /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
+    int no_mouse;       /* --no-mouse / mouse = false: leave the mouse to the terminal */
     const char *notice; /* shown on the status line at start (e.g. a config error), or NULL */
     /* Called once the UI exists (before the first key) and just before it goes
      * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to

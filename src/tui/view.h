@@ -50,6 +50,9 @@ struct view_ops {
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);
+    /* Optional: a left click at screen cell (y, x) inside v->area; `clicks` is 2 for
+     * the second click of a double-click on the same row.  Returns TUI_R_* effects. */
+    int (*mouse)(struct tui *tui, struct view *v, int y, int x, int clicks);
     /* Optional: another process changed the workspace (a second annotator's label, a
      * script, an import): re-read what the view shows, keeping its place.  Called
      * for every view on the stack, bottom first, only when something changed. */
@@ -228,6 +231,11 @@ struct tui {
     /* The workspace's data version (store_data_version) when the views last read it;
      * a timer compares it while the UI runs (display.c, tui_watch). */
     int64_t data_version;
+    /* The mouse (docs/keys.md "Mouse"): reported by the terminal unless turned off;
+     * the last click, to tell a double-click. */
+    int mouse;
+    int64_t click_ms;
+    int click_y;
     int quit, dirty;
     int term_gone; /* the terminal went away: leave without waiting on pending labels */
     /* tui_ask: the open question (status line) and who gets the answer */
@@ -329,6 +337,9 @@ struct list_pos {
 int list_motion(struct tui *tui, struct list_pos *lp, enum tui_cmd cmd, const char *arg,
                 int64_t count, int height);
 void list_clamp(struct list_pos *lp, int64_t count, int height);
+/* The list row drawn at screen line y when row lp->top is drawn at first_y; -1 when
+ * no row is there. */
+int64_t list_row_at(const struct list_pos *lp, int64_t count, int y, int first_y);
 
 /* ---- prompt (prompt.c) ---- */
 

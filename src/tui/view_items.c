@@ -1643,6 +1643,20 @@ items_resume(struct tui *tui, struct view *v)
     items_reload(tui, v->priv);
 }
 
+/* A click selects the row under the pointer; a double-click opens it. */
+static int
+items_mouse(struct tui *tui, struct view *v, int y, int x, int clicks)
+{
+    (void)x;
+    struct items *s = v->priv;
+    int64_t i = list_row_at(&s->pos, s->count, y, v->area.y + 2);
+    if (i < 0 || items_goto(tui, s, i) != PS_OK)
+        return TUI_R_HANDLED;
+    if (clicks == 2)
+        return items_request(tui, v, CMD_ENTER, NULL);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
 /* Another process wrote: count again (its labels, imports, tags may change what
  * the filter keeps) and stay on the same item, or on the one after it when it left
  * the filter. */
@@ -1679,5 +1693,6 @@ const struct view_ops view_items_ops = {
     .status = items_status,
     .resume = items_resume,
     .reread = items_refresh_view,
+    .mouse = items_mouse,
     .done = items_done,
 };
