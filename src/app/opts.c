@@ -6,10 +6,32 @@
 /* Column where the help text of an option line starts. */
 enum { HELP_COL = 27 };
 
+/* The options every command takes (app_common_opt applies them), listed last in
+ * --help; -h/--help itself is not listed. */
+#define COMMON_OPTS(_) \
+    _('w', "workspace", "FILE", "workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)") \
+    _(APP_OPT_CONFIG, "config", "FILE", "Lua config (see prefscope --help)") \
+    _('h', "help", NULL, NULL)
+APP_OPTS(common_opts, COMMON_OPTS);
+
 static int
 has_short(int id)
 {
     return id > ' ' && id < 127;
+}
+
+static void
+add_opts(struct app_optparse *p, size_t *n, size_t *s, const struct app_opt *opts)
+{
+    for (const struct app_opt *o = opts; o->name && *n < APP_OPT_MAX + 3; o++) {
+        p->longopts[(*n)++] =
+            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->id};
+        if (has_short(o->id)) {
+            p->shortopts[(*s)++] = (char)o->id;
+            if (o->arg)
+                p->shortopts[(*s)++] = ':';
+        }
+    }
 }
 
 void
@@ -23,29 +45,13 @@ app_opt_begin(struct app_optparse *p, struct app *app, const char *cmd, const ch
     p->opts = opts;
     p->argc = argc;
     p->argv = argv;
-    static const struct option common[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"help", no_argument, NULL, 'h'},
-    };
     size_t n = 0, s = 0;
-    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
-        p->longopts[n++] = common[i];
-    strcpy(p->shortopts, "w:h");
-    s = strlen(p->shortopts);
-    for (const struct app_opt *o = opts; o->name && n < APP_OPT_MAX + 3; o++) {
-        p->longopts[n++] =
-            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->id};
-        if (has_short(o->id)) {
-            p->shortopts[s++] = (char)o->id;
-            if (o->arg)
-                p->shortopts[s++] = ':';
-        }
-    }
+    add_opts(p, &n, &s, common_opts);
+    add_opts(p, &n, &s, opts);
     p->longopts[n] = (struct option){NULL, 0, NULL, 0};
     p->shortopts[s] = '\0';
     optind = 1;
-    opterr = 0;
+    opterr = 0; /* app_bad_option says it in one line */
 }
 
 int
@@ -69,11 +75,12 @@ app_opt_next(struct app_optparse *p)
     return APP_OPT_END;
 }
 
-void
-app_opt_help(FILE *f, const char *usage, const struct app_opt *opts)
+static void
+print_opts(FILE *f, const struct app_opt *opts)
 {
-    fputs(usage, f);
     for (const struct app_opt *o = opts; o->name; o++) {
+        if (!o->help)
+            continue;
         char head[80];
         if (has_short(o->id))
             snprintf(head, sizeof head, "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "",
@@ -95,4 +102,12 @@ app_opt_help(FILE *f, const char *usage, const struct app_opt *opts)
             h = nl ? nl + 1 : NULL;
         } while (h);
     }
+}
+
+void
+app_opt_help(FILE *f, const char *usage, const struct app_opt *opts)
+{
+    fputs(usage, f);
+    print_opts(f, opts);
+    print_opts(f, common_opts);
 }

@@ -12,7 +12,7 @@ bad() {
     fails=$((fails + 1))
 }
 # command words, then an option that command must refuse
-cmds=("critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
+cmds=("judge|--format" "critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
     "critique export|--model" "critique eval|--format")
 checked=0
 for entry in "${cmds[@]}"; do
