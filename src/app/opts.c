@@ -63,6 +63,8 @@ app_opt_next(struct app_optparse *p)
             continue;
         if (c == 'h') {
             app_opt_help(stdout, p->usage, p->opts);
+            if (p->help_tail)
+                p->help_tail(stdout);
             p->status = 0;
             return APP_OPT_EXIT;
         }

@@ -51,6 +51,8 @@ struct app_optparse {
     int argc;
     char **argv;
     int status; /* the command's exit status after APP_OPT_EXIT */
+    /* optional: prints more of --help after the options (set after app_opt_begin) */
+    void (*help_tail)(FILE *f);
     struct option longopts[APP_OPT_MAX + 4];
     char shortopts[2 * APP_OPT_MAX + 8];
 };

@@ -12,7 +12,7 @@ bad() {
     fails=$((fails + 1))
 }
 # command words, then an option that command must refuse
-cmds=("judge|--format" "critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
+cmds=("import|--swap" "export|--swap" "judge|--format" "critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
     "critique export|--model" "critique eval|--format")
 checked=0
 for entry in "${cmds[@]}"; do
@@ -34,7 +34,7 @@ for entry in "${cmds[@]}"; do
             bad "$cmd: --help lists $long${arg:+ $arg}, the parser refuses it: $(head -1 "$T/out")"
         fi
         checked=$((checked + 1))
-    done < <(sed -n 's/^  \(-[a-zA-Z0-9], \)\{0,1\}\(--[a-z][a-z0-9-]*\)\( [A-Z][A-Z=.]*\)\{0,1\}\( .*\)\{0,1\}$/\2\3/p' "$T/help")
+    done < <(sed -n 's/^  \(-[a-zA-Z0-9], \)\{0,1\}\(--[a-z][a-z0-9-]*\)\( [A-Z][^ ]*\)\{0,1\}\( .*\)\{0,1\}$/\2\3/p' "$T/help")
     [ "$n" -gt 0 ] || bad "$cmd --help lists no options"
     "$PS_BIN" -w "$T/ws.db" "${words[@]}" "$foreign" x >"$T/out" 2>&1 </dev/null
     rc=$?
