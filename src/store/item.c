@@ -190,6 +190,7 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         store_bind_text(s, 6, rec->history_json);
         store_bind_text(s, 7, rec->prompt);
         store_bind_text(s, 8, rec->meta_json);
+        store_bind_text(s, 9, rec->history_json ? rec->history_text : NULL);
         if (step_done(st, s, err, "insert item") != PS_OK)
             return err->code;
         item_id = sqlite3_last_insert_rowid(st->db);

@@ -14,11 +14,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_ITEM_INSERT] =
         "INSERT INTO item (dataset_id, seq, key, ext_id, system, history, prompt, meta,"
         " history_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        /* schema migration 6: the text of the turns, in one pass (CASE: json_type
-         * must not see invalid JSON) */
-        " CASE WHEN json_valid(?6) THEN CASE WHEN json_type(?6) = 'array' THEN"
+        /* schema migration 6: the text of the turns, from the importer (?9) or in one
+         * pass over the JSON (CASE: json_type must not see invalid JSON); coalesce
+         * evaluates its second argument only when the first is NULL */
+        " coalesce(?9, CASE WHEN json_valid(?6) THEN CASE WHEN json_type(?6) = 'array' THEN"
         " (SELECT group_concat(json_extract(value, '$.content'), ' ') FROM json_each(?6))"
-        " END END)",
+        " END END))",
     [STMT_RESP_INSERT] =
         "INSERT INTO response (item_id, idx, text, model, meta) VALUES (?1, ?2, ?3, ?4, ?5)",
     [STMT_RESP_LIST] = "SELECT id, idx, text, model FROM response WHERE item_id = ?1 ORDER BY idx",
