@@ -69,6 +69,9 @@ db.executescript("""
 DROP TABLE IF EXISTS setting;
 DROP VIEW item_text;
 ALTER TABLE item DROP COLUMN history_text;
+ALTER TABLE dataset DROP COLUMN import_state;
+ALTER TABLE dataset DROP COLUMN import_pid;
+ALTER TABLE dataset DROP COLUMN import_records;
 CREATE VIEW item_text AS SELECT i.id AS id,
   coalesce(i.system,'') || ' ' || coalesce((WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL
     SELECT n + 1 FROM k WHERE n + 1 < json_array_length(i.history))
