@@ -13,23 +13,7 @@ set -eu
 N=${1:-100000}; K=${2:-3}; M=${3:-8}; B=${4:-1000}
 BIN=${PS_BIN:-$(dirname "$0")/../build/prefscope}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-python3 - "$N" "$K" "$M" >"$T/d.jsonl" <<'PY'
-import json, random, sys
-n, k, m = map(int, sys.argv[1:])
-rng = random.Random(7)
-strength = [rng.gauss(0, 1) for _ in range(m)]
-for i in range(n):
-    a, b = rng.sample(range(m), 2)
-    p = 1 / (1 + 10 ** ((strength[b] - strength[a])))
-    js = []
-    for r in range(k):
-        u = rng.random()
-        v = "tie" if u < 0.1 else ("A" if u < 0.1 + 0.9 * p else "B")
-        js.append({"a": 0, "b": 1, "annotator": "rater%d" % r, "verdict": v})
-    print(json.dumps({"prompt": "p%d" % i, "responses": [
-        {"text": "x" * rng.randint(5, 500), "model": "model%d" % a},
-        {"text": "y" * rng.randint(5, 500), "model": "model%d" % b}], "judgments": js}))
-PY
+python3 "$(dirname "$0")/eval_data.py" "$N" "$K" "$M" >"$T/d.jsonl"
 "$BIN" -w "$T/ws.db" import --name bench "$T/d.jsonl" 2>/dev/null
 # median wall and CPU (user + sys) seconds, max RSS of 3 runs of "$@" (on a shared
 # machine the CPU time is the steadier figure)

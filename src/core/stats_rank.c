@@ -207,20 +207,17 @@ rank_step_apply(double *rating, const struct rank_step *st, const uint64_t *tab)
 #if defined(__GNUC__) && RANK_BATCH == 8
 /* RANK_BATCH lanes of rank_step_apply at once, the arithmetic in vectors (GCC/clang
  * vector extensions, so SSE2 everywhere and AVX2/AVX-512 where the CPU has them, the
- * same operations in the same order as the scalar code, so the same bits): the loads
+ * same operations in the same order as the scalar code, so the same bits; no FMA
+ * contraction under -std=c11): the loads
  * and stores stay per lane, but exp and the division are done for eight lanes in the
  * instructions of one.  Profiled, the scalar loop was bound by its instruction count
  * (8 lanes in flight gave the same time as 16). */
 typedef double rank_vd __attribute__((vector_size(RANK_BATCH * sizeof(double))));
 typedef uint64_t rank_vu __attribute__((vector_size(RANK_BATCH * sizeof(uint64_t))));
 
-#if defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static void
-boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
-              const uint64_t *tab)
+static inline __attribute__((always_inline)) void
+boot_lockstep_body(const struct rank_step *step, int *const *stream, size_t n, double *elo,
+                   size_t NM, const uint64_t *tab)
 {
     const double hi = 6.93147180369123816490e-01 / 256, lo = 1.90821492927058770002e-10 / 256;
     const rank_vd zero = {0}, shift = zero + 0x1.8p52, lim = zero + 700;
@@ -267,6 +264,41 @@ boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double
 #undef RANK_S
 #undef RANK_K
 #undef RANK_TAB
+
+/* The body compiled for the vector units the CPU has, chosen per call (plain calls,
+ * not an ifunc: a resolver runs before the sanitizers' runtimes are up). */
+#if defined(__x86_64__) && !defined(__clang__)
+__attribute__((target("avx512f"))) static void
+boot_lockstep_avx512(const struct rank_step *step, int *const *stream, size_t n, double *elo,
+                     size_t NM, const uint64_t *tab)
+{
+    boot_lockstep_body(step, stream, n, elo, NM, tab);
+}
+
+__attribute__((target("avx2"))) static void
+boot_lockstep_avx2(const struct rank_step *step, int *const *stream, size_t n, double *elo,
+                   size_t NM, const uint64_t *tab)
+{
+    boot_lockstep_body(step, stream, n, elo, NM, tab);
+}
+#endif
+
+static void
+boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
+              const uint64_t *tab)
+{
+#if defined(__x86_64__) && !defined(__clang__)
+    if (__builtin_cpu_supports("avx512f")) {
+        boot_lockstep_avx512(step, stream, n, elo, NM, tab);
+        return;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+        boot_lockstep_avx2(step, stream, n, elo, NM, tab);
+        return;
+    }
+#endif
+    boot_lockstep_body(step, stream, n, elo, NM, tab);
+}
 #else
 static void
 boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
