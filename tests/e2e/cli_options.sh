@@ -12,7 +12,7 @@ bad() {
     fails=$((fails + 1))
 }
 # command words, then an option that command must refuse
-cmds=("import|--swap" "export|--swap" "judge|--format" "critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
+cmds=("tui|--swap" "models|--swap" "repl|--swap" "import|--swap" "export|--swap" "judge|--format" "critique new|--model" "critique show|--flip" "critique gen|--flip" "critique review|--json"
     "critique export|--model" "critique eval|--format")
 checked=0
 for entry in "${cmds[@]}"; do
@@ -21,14 +21,14 @@ for entry in "${cmds[@]}"; do
     read -r -a words <<<"$cmd"
     "$PS_BIN" "${words[@]}" --help >"$T/help" 2>"$T/err" || bad "$cmd --help: exit $?"
     [ -s "$T/err" ] && bad "$cmd --help wrote to stderr"
-    head -1 "$T/help" | grep -q "^usage: prefscope $cmd" || bad "$cmd --help: $(head -1 "$T/help")"
+    head -1 "$T/help" | grep -q "^usage: prefscope \[\{0,1\}$cmd" || bad "$cmd --help: $(head -1 "$T/help")"
     # generated lines: "  -m, --model M   help" or "  --flip   help"
     n=0
     while read -r long arg; do
         n=$((n + 1))
         if [ -n "$arg" ]; then set -- "$long" "x"; else set -- "$long"; fi
         # no operand: every command stops after parsing, at its missing operand
-        "$PS_BIN" -w "$T/ws.db" "${words[@]}" "$@" >"$T/out" 2>&1 </dev/null
+        timeout 30 "$PS_BIN" -w "$T/ws.db" "${words[@]}" "$@" >"$T/out" 2>&1 </dev/null
         rc=$?
         if grep -q "unknown option" "$T/out" || [ $rc = 2 ]; then
             bad "$cmd: --help lists $long${arg:+ $arg}, the parser refuses it: $(head -1 "$T/out")"
