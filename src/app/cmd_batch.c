@@ -1,12 +1,12 @@
 /* prefscope batch: a run's pending LLM calls out to a provider batch file, and the
  * batch's results back into the call log (src/llm/batch.h, docs/llm.md). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/strbuf.h"
 #include "llm/batch.h"
 #include "store/store.h"
@@ -28,12 +28,7 @@ static const char batch_usage[] =
     "one transaction, so COMMAND, run again, answers them from the cache and sends\n"
     "only what the batch did not answer.  Failed results are logged as errors (never\n"
     "served from the cache); canceled and expired ones are left for the rerun.\n"
-    "\n"
-    "  -o, --output FILE     export: the batch file to write (atomically)\n"
-    "  --format F            export: openai or anthropic\n"
-    "  --requests FILE       import: the batch file that was submitted\n"
-    "  --model NAME          import: the config name to record as model_name\n"
-    "  -w, --workspace FILE  workspace (cache and call log)\n";
+    "\n";
 
 #define BATCH_SUBCMD(name, summary) {#name, cmd_##name},
 static const struct {
@@ -43,6 +38,12 @@ static const struct {
 #undef BATCH_SUBCMD
 
 enum { OPT_FORMAT = APP_OPT_FIRST_FREE, OPT_REQUESTS, OPT_MODEL };
+#define BATCH_OPTS(_) \
+    _('o', "output", "FILE", "export: the batch file to write (atomically)") \
+    _(OPT_FORMAT, "format", "F", "export: openai or anthropic") \
+    _(OPT_REQUESTS, "requests", "FILE", "import: the batch file that was submitted") \
+    _(OPT_MODEL, "model", "NAME", "import: the config name to record as model_name")
+APP_OPTS(batch_opts, BATCH_OPTS);
 
 static int
 batch_export(struct app *app, const char *out, const char *format, int argc, char **argv)
@@ -55,7 +56,7 @@ batch_export(struct app *app, const char *out, const char *format, int argc, cha
     else if (format)
         return app_failf(app, "batch export: --format must be openai or anthropic");
     if (!out || argc < 1) {
-        fputs(batch_usage, stderr);
+        app_opt_help(stderr, batch_usage, batch_opts);
         return 2;
     }
     int (*fn)(struct app *, int, char **) = NULL;
@@ -106,7 +107,7 @@ static int
 batch_import(struct app *app, const char *requests, const char *model, int argc, char **argv)
 {
     if (!requests || argc != 1) {
-        fputs(batch_usage, stderr);
+        app_opt_help(stderr, batch_usage, batch_opts);
         return 2;
     }
     struct store *st = app_store(app);
@@ -130,22 +131,12 @@ batch_import(struct app *app, const char *requests, const char *model, int argc,
 int
 cmd_batch(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"requests", required_argument, NULL, OPT_REQUESTS},
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        fputs(batch_usage, stdout);
+        app_opt_help(stdout, batch_usage, batch_opts);
         return 0;
     }
     if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "import") != 0)) {
-        fputs(batch_usage, stderr);
+        app_opt_help(stderr, batch_usage, batch_opts);
         return 2;
     }
     const char *out = NULL, *format = NULL, *requests = NULL, *model = NULL;
@@ -155,18 +146,15 @@ cmd_batch(struct app *app, int argc, char **argv)
     while (dd < argc && strcmp(argv[dd], "--") != 0)
         dd++;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(dd - 1, argv + 1, "w:o:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "batch", batch_usage, batch_opts, dd - 1, argv + 1);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case 'o': out = optarg; break;
         case OPT_FORMAT: format = optarg; break;
         case OPT_REQUESTS: requests = optarg; break;
         case OPT_MODEL: model = optarg; break;
-        case 'h': fputs(batch_usage, stdout); return 0;
-        default: return app_bad_option("batch", argv + 1);
         }
     }
     if (strcmp(argv[1], "export") == 0) {

@@ -1,9 +1,9 @@
 /* prefscope models: the models of the Lua config, probed for what they can do. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "llm/llm.h"
@@ -23,10 +23,12 @@ static const char models_usage[] =
     "probed) its server is unreachable or its chat probe failed.  A model id the\n"
     "server does not list is flagged (NOT LISTED) but is not an error by itself:\n"
     "servers accept aliases they do not list.\n"
-    "\n"
-    "  --config FILE   the Lua config to read\n"
-    "  --json          one JSON array on stdout\n"
-    "  --no-probe      list the configuration only, send nothing\n";
+    "\n";
+enum { OPT_NO_PROBE = APP_OPT_FIRST_FREE };
+#define MODELS_OPTS(_) \
+    _(APP_OPT_JSON, "json", NULL, "one JSON array on stdout") \
+    _(OPT_NO_PROBE, "no-probe", NULL, "list the configuration only, send nothing")
+APP_OPTS(models_opts, MODELS_OPTS);
 
 static const char *
 tri(int v)
@@ -100,29 +102,14 @@ json_model(struct strbuf *sb, const struct llm_model_cfg *c, const struct llm_pr
 int
 cmd_models(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"no-probe", no_argument, NULL, APP_OPT_FIRST_FREE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int json = 0, probe = 1, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == APP_OPT_JSON) {
-            json = 1;
-        } else if (c == APP_OPT_FIRST_FREE) {
-            probe = 0;
-        } else if (c == 'h') {
-            fputs(models_usage, stdout);
-            return 0;
-        } else {
-            fputs(models_usage, stderr);
-            return 2;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "models", models_usage, models_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
+        switch (c) {
+        case APP_OPT_EXIT: return p.status;
+        case APP_OPT_JSON: json = 1; break;
+        case OPT_NO_PROBE: probe = 0; break;
         }
     }
     struct config *cfg;

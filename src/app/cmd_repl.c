@@ -5,7 +5,6 @@
  * An entry runs to completion before the next prompt; Ctrl-C interrupts it through
  * the engine's hook and returns to the prompt. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <readline/readline.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "lua/ps_lua.h"
 
 static const char repl_usage[] =
@@ -28,9 +28,10 @@ static const char repl_usage[] =
     "entry (or drops the current input); Ctrl-D leaves.  History is kept in\n"
     "$XDG_STATE_HOME/prefscope/history (default ~/.local/state/prefscope/history),\n"
     "shared with the REPL pane of the terminal UI.\n"
-    "\n"
-    "  -w, --workspace FILE  workspace for ps.workspace()\n"
-    "  --config FILE         Lua config with the model definitions\n";
+    "\n";
+/* only the options every command takes */
+#define REPL_OPTS(_)
+APP_OPTS(repl_opts, REPL_OPTS);
 
 #define REPL_HISTORY_MAX 1000
 
@@ -259,24 +260,10 @@ repl_interactive(struct repl *r)
 int
 cmd_repl(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == 'h') {
-            fputs(repl_usage, stdout);
-            return 0;
-        }
-        fputs(repl_usage, stderr);
-        return 2;
-    }
+    struct app_optparse p;
+    app_opt_begin(&p, app, "repl", repl_usage, repl_opts, argc, argv);
+    if (app_opt_next(&p) == APP_OPT_EXIT) /* an empty table: nothing else comes back */
+        return p.status;
     if (optind < argc)
         return app_failf(app, "repl: unexpected argument '%s'", argv[optind]);
 

@@ -1,5 +1,4 @@
 /* prefscope run: execute a Lua script headless with the ps API. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <lua.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "lua/ps_lua.h"
 
 static const char run_usage[] =
@@ -23,11 +23,12 @@ static const char run_usage[] =
     "`...`.  The exit status is the script's return value (an integer; true or nothing\n"
     "= 0, false = 1) or the code given to os.exit; 1 after an error (reported with a\n"
     "traceback naming script:line); 130 after Ctrl-C.\n"
-    "\n"
-    "  -m, --module NAME     run require(NAME).main(ARGS...); everything after NAME\n"
-    "                        goes to the module\n"
-    "  -w, --workspace FILE  workspace for ps.workspace() (opened on first use)\n"
-    "  --config FILE         Lua config with the model definitions\n";
+    "\n";
+#define RUN_OPTS(_) \
+    _('m', "module", "NAME", \
+      "run require(NAME).main(ARGS...); everything after NAME\n" \
+      "goes to the module")
+APP_OPTS(run_opts, RUN_OPTS);
 
 /* Signal flag for a forced exit: the third Ctrl-C ends the process even when the
  * script sits in a long C call that never reaches the interrupt hook. */
@@ -66,31 +67,18 @@ run_on_sigint(int sig)
 int
 cmd_run(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"module", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int c;
     const char *module = NULL;
-    optind = 1;
-    /* "+": stop at the script name, so its own options reach the script; likewise
-     * after -m NAME. */
-    while (!module && (c = getopt_long(argc, argv, "+w:m:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == 'm') {
+    struct app_optparse p;
+    app_opt_begin(&p, app, "run", run_usage, run_opts, argc, argv);
+    /* stop at the script name, so its own options reach the script; likewise after
+     * -m NAME */
+    app_opt_in_order(&p);
+    while (!module && (c = app_opt_next(&p)) != APP_OPT_END) {
+        if (c == APP_OPT_EXIT)
+            return p.status;
+        if (c == 'm')
             module = optarg;
-            continue;
-        }
-        if (c == 'h') {
-            fputs(run_usage, stdout);
-            return 0;
-        }
-        fputs(run_usage, stderr);
-        return 2;
     }
     if (!module && optind >= argc)
         return app_failf(app, "run: which script? (prefscope run SCRIPT.lua [ARGS...])");

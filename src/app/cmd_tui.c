@@ -5,7 +5,6 @@
  * unless a dataset of that name is already there, and then opened directly; when
  * the default workspace cannot be written, a temporary one is used instead. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "app/app.h"
 #include "app/stream.h"
+#include "app/opts.h"
 #include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "formats/import.h"
@@ -27,23 +27,9 @@ static const char tui_usage[] =
     "\n"
     "Open the terminal UI: dataset list -> item list -> pair view.  FILE (any format\n"
     "'prefscope import' reads) is imported into the workspace first, unless a dataset\n"
-    "of that name exists already, and opened directly.\n"
-    "\n"
-    "  -w, --workspace F   workspace file (default $PREFSCOPE_WORKSPACE or ./prefscope.db)\n"
-    "  -d, --dataset NAME  open this dataset's item list\n"
-    "  --feedback ID       open the critique view of feedback ID (C3PO review)\n"
-    "  --theme NAME        colour theme (themes/*.lua: dark, light, high-contrast, basic16;\n"
-    "                      default $PREFSCOPE_THEME, the config's theme = \"NAME\", dark)\n"
-    "  --user NAME         label as human:NAME (default $PREFSCOPE_USER, the config's\n"
-    "                      user = \"NAME\", then $USER)\n"
-    "  --blind             blind labeling: sides in a random order per item, models,\n"
-    "                      verdicts and ratings hidden until labeled (kept in the\n"
-    "                      workspace; :blind off or M ends it)\n"
-    "  --no-mouse          leave the mouse to the terminal, to select text as usual\n"
-    "                      (also the config's mouse = false, or :mouse off in the UI)\n"
-    "  --print-keys        print every command and key binding as Markdown\n"
-    "\n"
-    "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
+    "of that name exists already, and opened directly.  Keys: ? in the UI lists them\n"
+    "all (docs/keys.md).  NO_COLOR=1 for monochrome.\n"
+    "\n";
 
 /* The REPL pane's view (src/tui/view_repl.c); an incomplete type here, as src/app
  * does not include curses. */
@@ -57,6 +43,24 @@ enum {
     TUI_OPT_BLIND,
     TUI_OPT_NO_MOUSE
 };
+#define TUI_OPTS(_) \
+    _('d', "dataset", "NAME", "open this dataset's item list") \
+    _(TUI_OPT_FEEDBACK, "feedback", "ID", "open the critique view of feedback ID (C3PO review)") \
+    _(TUI_OPT_THEME, "theme", "NAME", \
+      "colour theme (themes/*.lua: dark, light, high-contrast, basic16;\n" \
+      "default $PREFSCOPE_THEME, the config's theme = \"NAME\", dark)") \
+    _(TUI_OPT_USER, "user", "NAME", \
+      "label as human:NAME (default $PREFSCOPE_USER, the config's\n" \
+      "user = \"NAME\", then $USER)") \
+    _(TUI_OPT_BLIND, "blind", NULL, \
+      "blind labeling: sides in a random order per item, models,\n" \
+      "verdicts and ratings hidden until labeled (kept in the\n" \
+      "workspace; :blind off or M ends it)") \
+    _(TUI_OPT_NO_MOUSE, "no-mouse", NULL, \
+      "leave the mouse to the terminal, to select text as usual\n" \
+      "(also the config's mouse = false, or :mouse off in the UI)") \
+    _(TUI_OPT_KEYS, "print-keys", NULL, "print every command and key binding as Markdown")
+APP_OPTS(tui_opts, TUI_OPTS);
 
 /* 1 when path is an sqlite database (by its header), 0 otherwise. */
 static int
@@ -209,29 +213,16 @@ tui_cancel_lua(struct tui *tui, void *ud)
 int
 cmd_tui(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"dataset", required_argument, NULL, 'd'},
-        {"feedback", required_argument, NULL, TUI_OPT_FEEDBACK},
-        {"theme", required_argument, NULL, TUI_OPT_THEME},
-        {"user", required_argument, NULL, TUI_OPT_USER},
-        {"print-keys", no_argument, NULL, TUI_OPT_KEYS},
-        {"blind", no_argument, NULL, TUI_OPT_BLIND},
-        {"no-mouse", no_argument, NULL, TUI_OPT_NO_MOUSE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     long long t0 = tui_clock_ms();
     const char *dataset = NULL, *theme = NULL, *user = NULL;
     long long feedback = 0;
     int blind = 0, no_mouse = 0;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "w:d:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "tui", tui_usage, tui_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case 'd': dataset = optarg; break;
         case TUI_OPT_FEEDBACK:
             feedback = atoll(optarg);
@@ -243,8 +234,6 @@ cmd_tui(struct app *app, int argc, char **argv)
         case TUI_OPT_BLIND: blind = 1; break;
         case TUI_OPT_NO_MOUSE: no_mouse = 1; break;
         case TUI_OPT_KEYS: tui_print_keys(stdout); return 0;
-        case 'h': fputs(tui_usage, stdout); return 0;
-        default: fputs(tui_usage, stderr); return 2;
         }
     }
     if (optind + 1 < argc)

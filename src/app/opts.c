@@ -54,6 +54,15 @@ app_opt_begin(struct app_optparse *p, struct app *app, const char *cmd, const ch
     opterr = 0; /* app_bad_option says it in one line */
 }
 
+void
+app_opt_in_order(struct app_optparse *p)
+{
+    if (p->shortopts[0] != '+') {
+        memmove(p->shortopts + 1, p->shortopts, strlen(p->shortopts) + 1);
+        p->shortopts[0] = '+';
+    }
+}
+
 int
 app_opt_next(struct app_optparse *p)
 {

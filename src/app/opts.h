@@ -64,6 +64,10 @@ struct app_optparse {
 void app_opt_begin(struct app_optparse *p, struct app *app, const char *cmd, const char *usage,
                    const struct app_opt *opts, int argc, char **argv);
 
+/* Stop at the first operand, as a leading "+" in getopt's short options does: what
+ * follows a script name belongs to the script.  Call after app_opt_begin. */
+void app_opt_in_order(struct app_optparse *p);
+
 /* The next option's id, with getopt's optarg holding its value; APP_OPT_END at the
  * first operand (optind); APP_OPT_EXIT when the command is done, with p->status:
  * 0 after printing --help on stdout, 2 after app_bad_option's line on stderr.
