@@ -32,6 +32,10 @@ const char *store_path(const struct store *st);
  * seen).  Writes then fail with "attempt to write a readonly database". */
 int store_readonly(const struct store *st);
 
+/* 1 when the sqlite linked in lets two threads use two connections (it was not
+ * built single-threaded): what a streamed import on a thread needs. */
+int store_threads_ok(void);
+
 /* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
  * else "./prefscope.db".  Returns a static or borrowed string. */
 const char *store_default_path(const char *explicit_path);
