@@ -20,6 +20,16 @@ now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of this thread: on a shared machine the wall clock mostly measures the
+ * wait for a core. */
+static double
+cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static const char *const vocab[] = {
     "the",       "model",  "answer",   "is",       "a",    "response", "with", "some",
     "words",     "and",    "code",     "print(x)", "\n",   "\n\n",     "data", "preference",
@@ -81,6 +91,79 @@ bench_diff(const char *label, const struct strbuf *a, const struct strbuf *b)
     printf("%-44s %8.3f ms  (%zu+%zu tokens, %zu hunks, %zu edits, simplified=%d)\n", label,
            t[RUNS / 2], d.tokens_a, d.tokens_b, d.n, d.edit_tokens, d.simplified);
     text_diff_free(&d);
+}
+
+/* `bytes` of text: pseudo-random words from the vocabulary, or `rep` repeated. */
+static void
+gen_bytes(unsigned *seed, size_t bytes, const char *rep, struct strbuf *out)
+{
+    while (out->len < bytes) {
+        if (rep) {
+            sb_puts(out, rep);
+        } else {
+            struct strbuf w = STRBUF_INIT;
+            gen(seed, 50, &w);
+            sb_append(out, w.p, w.len);
+            sb_putc(out, ' ');
+            sb_free(&w);
+        }
+    }
+    out->len = bytes;
+    out->p[bytes] = '\0';
+}
+
+/* The issue-16 targets: two 4 KB responses <= 0.2 ms, two 100 KB responses <= 10 ms
+ * whatever they hold.  Prints one RESULT line per case (median of RUNS, ms). */
+static void
+bench_targets(unsigned *seed)
+{
+    static const struct {
+        const char *name;
+        size_t bytes;
+        unsigned every; /* mutate one word in `every`; 0 = an unrelated text */
+        const char *rep_a, *rep_b;
+    } cases[] = {
+        {"4k_similar_1in20", 4096, 20, NULL, NULL},
+        {"4k_similar_1in5", 4096, 5, NULL, NULL},
+        {"4k_unrelated", 4096, 0, NULL, NULL},
+        {"4k_repeated_tokens", 4096, 0, "a ", "a a b "},
+        {"100k_similar_1in100", 102400, 100, NULL, NULL},
+        {"100k_similar_1in10", 102400, 10, NULL, NULL},
+        {"100k_unrelated", 102400, 0, NULL, NULL},
+        {"100k_repeated_tokens", 102400, 0, "a ", "a a b "},
+        {"100k_swapped_pairs", 102400, 0, "x y ", "y x "},
+        {"100k_one_line_vs_lines", 102400, 0, "word ", "word\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, sa = STRBUF_INIT, sb = STRBUF_INIT;
+        gen_bytes(seed, cases[i].bytes, cases[i].rep_a, &a);
+        if (cases[i].every)
+            mutate(seed, &a, cases[i].every, &b);
+        else
+            gen_bytes(seed, cases[i].bytes, cases[i].rep_b, &b);
+        text_sanitize(a.p, a.len, &sa, 0);
+        text_sanitize(b.p, b.len, &sb, 0);
+        double t[RUNS], c[RUNS];
+        struct text_diff d = {0};
+        for (int r = 0; r < RUNS; r++) {
+            text_diff_free(&d);
+            double s = now_ms(), sc = cpu_ms();
+            text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
+            c[r] = cpu_ms() - sc;
+            t[r] = now_ms() - s;
+        }
+        qsort(t, RUNS, sizeof t[0], cmp);
+        qsort(c, RUNS, sizeof c[0], cmp);
+        printf("RESULT diff_%s cpu_ms=%.4f wall_ms=%.4f tokens=%zu+%zu hunks=%zu edits=%zu "
+               "simplified=%d\n",
+               cases[i].name, c[RUNS / 2], t[RUNS / 2], d.tokens_a, d.tokens_b, d.n, d.edit_tokens,
+               d.simplified);
+        text_diff_free(&d);
+        sb_free(&a);
+        sb_free(&b);
+        sb_free(&sa);
+        sb_free(&sb);
+    }
 }
 
 int
@@ -155,6 +238,7 @@ main(void)
     sb_free(&b);
     sb_free(&sa);
     sb_free(&sb);
+    bench_targets(&seed);
     sb_free(&big);
     sb_free(&san);
     return w == 0;

@@ -3,7 +3,9 @@
 # it as a GPU box would meet it: scripts/verify-bundle.sh unpacks it into an empty
 # directory and runs it with `env -i` and an empty LD_LIBRARY_PATH (ldd, --version,
 # import, stats, run, judge over loopback HTTP, the TUI under several TERMs).
-# docs/remote.md explains the bundle.  CI runs this (.ci/run).
+# docs/remote.md explains the bundle.  CI runs this (.ci/run).  This bundle needs the
+# build host's glibc (2.34 on Debian 12); verify-bundle.sh prints that floor, and
+# scripts/build-portable-compat.sh builds the glibc 2.31 one and enforces it.
 # The bundle is a Release build with -Werror: what we ship, and the optimisation level
 # at which gcc finds warnings (maybe-uninitialized) that developer builds do not.
 set -e

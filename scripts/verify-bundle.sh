@@ -2,7 +2,8 @@
 # verify-bundle.sh TARBALL SRCDIR
 # Check a portable tarball the way a GPU box would meet it: unpacked into an empty
 # directory, run with `env -i` and an empty LD_LIBRARY_PATH.  Checks that ldd finds
-# every library and nothing outside the bundle but glibc; that --version, import,
+# every library and nothing outside the bundle but glibc; lists the newest GLIBC_
+# version each ELF file needs (with PS_GLIBC_MAX=2.31, a newer one fails); that --version, import,
 # stats, show, run (shipped Lua modules) and judge (bundled libcurl, shipped
 # templates, against tests/e2e/fake_llm.py on loopback when python3 exists) work;
 # and, under tmux (or `script`), that the TUI draws and restores the screen, also
@@ -68,10 +69,35 @@ if [ -n "$outside" ]; then bad "ldd: from outside the bundle: $outside"; fi
 needed=$(readelf -d "$B" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 echo "binary NEEDED: $needed"
 for n in $needed; do
-    case $n in libc.so.* | libm.so.* | libcurl.so.* | libcjson.so.*) ;;
-    *) bad "binary links $n dynamically (only libc, libm, libcurl and cJSON may be)" ;;
+    # glibc before 2.34 keeps pthread, dl and rt apart from libc (the glibc 2.31 bundle)
+    case $n in libc.so.* | libm.so.* | libpthread.so.0 | libdl.so.2 | librt.so.1 | \
+        libcurl.so.* | libcjson.so.*) ;;
+    *) bad "binary links $n dynamically (only glibc, libcurl and cJSON may be)" ;;
     esac
 done
+
+# ---- the glibc floor: the newest GLIBC_ symbol version each ELF file asks for ----
+# PS_GLIBC_MAX=2.31 (scripts/build-portable-compat.sh) makes a newer one a failure.
+vsort() { sort -t. -k1,1n -k2,2n -k3,3n; }
+floor=0
+echo "GLIBC_ versions required:"
+while IFS= read -r -d '' f; do
+    [ "$(od -An -tx1 -N4 "$f" | tr -d ' \n')" = 7f454c46 ] || continue # \177ELF
+    v=$(objdump -T "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | vsort | tail -1)
+    echo "    ${f#"$top"/}: ${v:-none}"
+    [ -n "$v" ] && floor=$(printf '%s\n%s\n' "$floor" "$v" | vsort | tail -1)
+done < <(find "$top" -type f -print0)
+[ "$floor" = "$(cat "$top/share/prefscope/glibc-required")" ] ||
+    bad "share/prefscope/glibc-required says $(cat "$top/share/prefscope/glibc-required"), the files need $floor"
+if [ -n "${PS_GLIBC_MAX:-}" ]; then
+    if [ "$(printf '%s\n%s\n' "$floor" "$PS_GLIBC_MAX" | vsort | tail -1)" = "$PS_GLIBC_MAX" ]; then
+        ok "glibc floor: the bundle needs glibc $floor, at most $PS_GLIBC_MAX"
+    else
+        bad "glibc floor: the bundle needs glibc $floor, more than $PS_GLIBC_MAX (build it with scripts/build-portable-compat.sh)"
+    fi
+else
+    echo "note: the bundle needs glibc >= $floor (PS_GLIBC_MAX unset: not enforced)"
+fi
 
 # ---- commands, with a copy of the samples outside the bundle ----
 cp "$src"/samples/tour.jsonl "$src"/samples/*.lua "$T/work/"

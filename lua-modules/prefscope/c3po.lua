@@ -238,15 +238,8 @@ end
 
 local function progress(run)
   if run.quiet then return end
-  local el = (ps.now() - run.t0) / 1000
-  local label = string.format("c3po %s | %d calls (%d cached) %d tok", run.stage, run.calls, run.cached, run.tokens)
-  if run.has_cost then label = label .. string.format(" $%.4f", run.cost) end
-  if run.errors > 0 then label = label .. string.format(" %d err", run.errors) end
-  if run.stage_done > 0 and run.stage_total > run.stage_done then
-    local per = el / math.max(run.calls, 1)
-    label = label .. string.format(" ETA %.0fs", per * (run.stage_total - run.stage_done) / math.max(run.concurrency, 1))
-  end
-  ps.ui.progress(run.stage_done, run.stage_total, label)
+  -- the bar (ps.progress) adds rate, ETA, tokens, cost and errors of the calls itself
+  ps.ui.progress(run.stage_done, run.stage_total, "c3po " .. run.stage)
 end
 
 -- Start a stage: the progress bar's label and total, and the time per stage

@@ -91,9 +91,27 @@ end
 
 local PREFIX = "Select the response that"
 
+-- Invalid UTF-8 (a reply cut inside a character) becomes U+FFFD, byte by byte, as
+-- ps.json.encode writes it: the principle stored is the one the vote prompts quote.
+local function valid_utf8(s)
+  if utf8.len(s) then return s end
+  local out, i = {}, 1
+  while i <= #s do
+    local _, bad = utf8.len(s, i)
+    if not bad then
+      out[#out + 1] = s:sub(i)
+      break
+    end
+    out[#out + 1] = s:sub(i, bad - 1) .. "\u{FFFD}"
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
 local function normalize_principle(p)
   if type(p) ~= "string" then return nil end
-  p = p:gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
+  -- a NUL would cut the text wherever C reads it; JSON cannot carry it back either
+  p = valid_utf8(p):gsub("%z", ""):gsub("%s+", " "):gsub("^%s+", ""):gsub("%s+$", "")
   if p == "" then return nil end
   -- "Select the response that/whose/which ..." stays as written; anything else
   -- gets the prefix
@@ -143,6 +161,13 @@ function M.parse_votes(text, n)
     end
   end
   return votes, any
+end
+
+--- Parse a summarizing reply ({"principle": "..."}, JSON or a Python dict): the
+--- principle, normalized, or nil.
+function M.parse_summary(text)
+  local v = type(text) == "string" and decode_object(text)
+  return v and normalize_principle(v.principle) or nil
 end
 
 --- The judge's choice: "A", "B" or "invalid" (Output (a) / Output (b), tolerant).
@@ -215,12 +240,10 @@ local function render(opts, name, vars)
   return system, user
 end
 
--- A progress bar with calls, tokens, cost and ETA (core/progress.h via ps.icai.bar).
+-- Counts of a stage's calls, tokens, cost, shown as a progress bar with an ETA
+-- (ps.progress) unless opts.progress is false; counted either way.
 local function bar(opts, label, total)
-  if opts.progress == false then
-    return { add = function() end, finish = function() end, tokens = 0, cost = 0, calls = 0, cached = 0, errors = 0 }
-  end
-  local b = ps.icai.bar(label, total)
+  local b = opts.progress ~= false and ps.progress(label, total) or nil
   local state = { done = 0, tokens = 0, cost = 0, has_cost = false, errors = 0, cached = 0, calls = 0 }
   function state.add(res)
     state.done = state.done + 1
@@ -232,10 +255,16 @@ local function bar(opts, label, total)
     else
       state.errors = state.errors + 1
     end
-    b:update(state)
+    if b then b:update(state) end
   end
-  function state.finish() b:finish(state) end
+  function state.finish() if b then b:finish(state) end end
   return state
+end
+
+-- A finished stage's counts into the report (calls per stage, tokens, cost, cached).
+local function account(report, stage, b)
+  report.calls[stage] = (report.calls[stage] or 0) + b.calls
+  report.tokens, report.cost, report.cached = report.tokens + b.tokens, report.cost + b.cost, report.cached + b.cached
 end
 
 local function chat(model, opts, system, user, max_tokens, sample)
@@ -318,10 +347,7 @@ local function generate(model, opts, train, report)
       if k <= opts.per_pair then candidates[#candidates + 1] = { text = text, pair = train[i].id } end
     end
   end
-  report.calls.generate = b.calls
-  report.tokens = report.tokens + b.tokens
-  report.cost = report.cost + b.cost
-  report.cached = report.cached + b.cached
+  account(report, "generate", b)
   return candidates
 end
 
@@ -368,15 +394,18 @@ local function cluster(model, opts, candidates, report)
     out[#out + 1] = { text = unique[rep], cluster = c, cluster_size = n, members = #(members[c] or {}) }
   end
   if opts.summarize then
+    local b = bar(opts, "summarize", #out)
     ps.map(out, function(p)
       local list = {}
       for _, i in ipairs(members[p.cluster] or {}) do list[#list + 1] = "- " .. unique[i] end
       local system, user = render(opts, "summarize", { principles = table.concat(list, "\n") })
       local res = chat(model, opts, system, user, opts.max_tokens)
-      local v = res and decode_object(res.text)
-      local s = v and normalize_principle(v.principle)
+      b.add(res)
+      local s = res and M.parse_summary(res.text)
       if s then p.representative, p.text = p.text, s end
     end, { concurrency = opts.concurrency })
+    b.finish()
+    account(report, "summarize", b)
   end
   return out
 end
@@ -454,8 +483,7 @@ local function vote(model, opts, principles, train, report)
   local seeds = {}
   for s = 1, opts.seeds do seeds[s] = vote_seed(model, opts, principles, train, s, report, b) end
   b.finish()
-  report.calls.vote = b.calls
-  report.tokens, report.cost, report.cached = report.tokens + b.tokens, report.cost + b.cost, report.cached + b.cached
+  account(report, "vote", b)
   for i, p in ipairs(principles) do
     p.votes = {}
     for _, pair in ipairs(train) do
@@ -507,8 +535,7 @@ local function evaluate(model, opts, constitution, split, label, report)
     return { choice = v }
   end, { concurrency = opts.concurrency })
   b.finish()
-  report.calls.evaluate = (report.calls.evaluate or 0) + b.calls
-  report.tokens, report.cost, report.cached = report.tokens + b.tokens, report.cost + b.cost, report.cached + b.cached
+  account(report, "evaluate", b)
   local ok = { judge_constitution = {}, judge_baseline = {} }
   local invalid = { judge_constitution = 0, judge_baseline = 0 }
   for i, r in ipairs(results) do
@@ -544,8 +571,10 @@ local function estimate(opts, train, test, report)
   local tin = math.floor(gen_in + vote_in + eval_in)
   local tout = math.floor(#train * opts.per_pair * 25 + opts.seeds * #train * math.min(k, opts.batch) * 8
     + eval_pairs * 2 * 5)
-  report.calls = { generate = #train, vote = opts.seeds * #train * chunks, evaluate = eval_pairs * 2 }
-  report.calls_total = report.calls.generate + report.calls.vote + report.calls.evaluate
+  report.calls = { generate = #train, vote = opts.seeds * #train * chunks, evaluate = eval_pairs * 2,
+    summarize = opts.summarize and k or nil }
+  report.calls_total = 0
+  for _, n in pairs(report.calls) do report.calls_total = report.calls_total + n end
   report.clusters = k
   report.tokens_in, report.tokens_out = tin, tout
   if opts.price_in and opts.price_out then

@@ -152,8 +152,9 @@ function M.run(opts)
   local summary = { requests = #tasks, judged = 0, A = 0, B = 0, tie = 0, invalid = 0, errors = 0 }
   local results = ps.map(tasks, function(t)
     local v, rule, text = ask(model, t.item, t.a, t.b, opts)
+    if v == "invalid" then ps.progress.note{ invalid = 1 } end -- shown on the bar
     return { v = v, rule = rule, text = text }
-  end)
+  end, { label = "judge " .. annotator })
   for k, t in ipairs(tasks) do
     local r = results[k]
     if r and r.v then

@@ -612,6 +612,35 @@ function M.score_texts(ctx, jobs, concurrency)
   end, { concurrency = concurrency or 16 })
 end
 
+--- Stop with the feature error unless the model answers reward scores (vLLM's
+--- /pooling; one probe call, cached; skipped in a dry run).
+function M.check_reward(ctx, model_name)
+  if ctx.dry_run then return end
+  local r, msg, full = ctx:model(model_name):reward{ prompt = "Say hi.", response = "Hi!" }
+  if not r then
+    fail(ctx.spec, ("model '%s' gives no reward scores: %s"):format(clean(model_name),
+      clean(full and full.error or msg or "no reward")))
+  end
+end
+
+--- Reward-model scores of responses: jobs = {{item=, text=}, ...} (the item's
+--- conversation with text as the assistant's answer); returns a list of scores or
+--- false (failed; counted as an error), at most the model's concurrency at a time.
+--- Dry run: counted with an estimate, all false.
+function M.reward_texts(ctx, model_name, jobs)
+  local m = ctx:model(model_name)
+  return ps.map(jobs, function(j)
+    local req = M.chat_request(j.item, { response = j.text })
+    if ctx.dry_run then
+      ctx:count_call(model_name, nil, math.ceil((#(j.item.prompt or "") + #j.text) / 4), 0)
+      return false
+    end
+    local res, _, full = m:reward(req)
+    ctx:count_call(model_name, res or full)
+    return res and res.reward or false
+  end, { concurrency = m.concurrency or 16, label = "reward " .. model_name })
+end
+
 --- The annotator name of a judge model: pattern with {model} replaced.
 function M.annotator(pattern, model)
   return (pattern:gsub("{model}", function() return model end))

@@ -5,7 +5,6 @@
  * (lua-modules/prefscope/c3po.lua, through c3po_cli.lua) with the options checked
  * here.  docs/critiques.md is the user documentation. */
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/datadir.h"
 #include "core/metric.h"
 #include "core/sanitize.h"
@@ -41,111 +41,6 @@ static const char critique_usage[] =
     "(C3PO; docs/critiques.md).\n"
     "\n"
     "Subcommands:\n";
-
-static const char new_usage[] =
-    "usage: prefscope critique new TEXT [--domain D] [--effect E] [--scope S] [--type T]\n"
-    "                              [--metric SPEC] [--json]\n"
-    "\n"
-    "Store a feedback sentence.  Domain and effect may be left out: `critique gen`\n"
-    "asks the LLM to propose them (recorded as an edit you can change).\n"
-    "\n"
-    "  --domain D        where the feedback applies (\"writing emails to my boss\")\n"
-    "  --effect E        what to do there (\"be more concise\")\n"
-    "  --scope S         global, regional (default) or local\n"
-    "  --type T          qualitative (default) or quantitative\n"
-    "  --metric SPEC     quantitative: the metric DSL, e.g. 'length() <=' or\n"
-    "                    'contains_all_strings(\"&\"), contains_none_strings(\" and \")'\n"
-    "                    (implies --type quantitative)\n"
-    "  --json            print {\"id\": N}\n";
-
-static const char ls_usage[] = "usage: prefscope critique ls [--json]\n"
-                               "\n"
-                               "Every feedback with its scope, type, categories, items per scope "
-                               "and per status.\n";
-
-static const char show_usage[] =
-    "usage: prefscope critique show ID [--scope in|near|out] [--status S] [--edits] [--json]\n"
-    "\n"
-    "A feedback, its categories and its items (prompt, baseline, critique, revision,\n"
-    "status, error).  --status: pending, accepted, rejected or failed.  --edits adds\n"
-    "each item's edit history (author, time, old and new value).\n";
-
-static const char gen_usage[] =
-    "usage: prefscope critique gen ID... --model M [options]\n"
-    "\n"
-    "Run the chain for each feedback: domain/effect (when missing), categories,\n"
-    "in-scope and near-scope prompts per category, out-of-scope prompts, baselines,\n"
-    "revisions with their critique, optionally in-context and chain-of-thought\n"
-    "answers.  Only what is missing is asked for, through the workspace's LLM cache,\n"
-    "so an interrupted run resumes and failed calls are retried by running again.\n"
-    "\n"
-    "  -m, --model M            model for the domain split, categories and prompts\n"
-    "  --completion-model M     model answering the prompts (default: --model)\n"
-    "  --categories N           categories per feedback (default 30)\n"
-    "  --in N / --near N / --out N   prompts per scope (default 960 each)\n"
-    "  --out-from DATASET       sample out-of-scope prompts from a dataset's prompts\n"
-    "  --out-batch N            generated out-of-scope prompts per call (default 40)\n"
-    "  --seed S                 seed for --out-from (default 42)\n"
-    "  --role R                 also in_context or cot (repeatable)\n"
-    "  --stage S                run only these stages (repeatable): split, categories,\n"
-    "                           in, near, out, prompts, baseline, revised, in_context, cot\n"
-    "  --temperature T, --top-p P    sampling (default 0.7, 0.7 as in the paper)\n"
-    "  --max-tokens K           response length limit (default 600)\n"
-    "  --max-topups K           follow-up calls for a short list (default 3)\n"
-    "  --test-fraction F        share of prompts held out for eval (default 0.1)\n"
-    "  --concurrency C          calls in flight (default 64)\n"
-    "  --templates DIR          override templates by file name (DIR/revise.txt, ...)\n"
-    "  --base-url URL           define --model inline (OpenAI-compatible server)\n"
-    "  --dry-run                print the calls, tokens and cost it would spend\n"
-    "  --json                   print the summary as JSON\n";
-
-static const char review_usage[] =
-    "usage: prefscope critique review ID [ITEM...] [action] [--author NAME]\n"
-    "\n"
-    "Without an action, open the TUI on feedback ID.  Actions on the listed items (or\n"
-    "with --all-pending, every pending item of the feedback):\n"
-    "  --accept, --reject, --pending   set the status\n"
-    "  --set FIELD=VALUE               edit prompt, baseline, revised, critique,\n"
-    "                                  in_context or cot (FIELD=@FILE reads a file)\n"
-    "  --edit FIELD                    edit a field in $EDITOR\n"
-    "  --undo                          revert the item's latest edit\n"
-    "  --set-feedback FIELD=VALUE      edit the feedback itself: feedback, domain, effect,\n"
-    "                                  scope, type or metric (no items)\n"
-    "  --regenerate --model M          new baseline and revision (the old ones stay\n"
-    "                                  in the edit history); --dry-run counts the calls\n"
-    "Every edit is stored with its author (default human:$USER) and time.\n";
-
-static const char export_usage[] =
-    "usage: prefscope critique export ID...|all --format F [-o FILE] [--split S] [--flip]\n"
-    "\n"
-    "Write the accepted items as JSONL in TRL's conversational formats (messages, no\n"
-    "chat template):\n"
-    "  c3po      {prompt, chosen = revision, rejected = baseline, hard_negative,\n"
-    "            soft_negative}; in/near/out lists zipped to equal length\n"
-    "  dpo       {prompt, chosen, rejected} for in-scope items; --flip adds near- and\n"
-    "            out-of-scope rows with chosen = baseline, rejected = revision\n"
-    "  sft       {prompt, completion}: in-scope -> revision, near/out -> baseline\n"
-    "  combined  every field of every accepted item\n"
-    "  --split S   train (default; combined: all), test or all\n"
-    "  -o FILE     write to FILE (default stdout); the summary goes to stderr\n";
-
-static const char eval_usage[] =
-    "usage: prefscope critique eval ID [--candidate C] [--judge M] [--split S] [--json]\n"
-    "\n"
-    "Compare a candidate's responses with the baselines on the held-out prompts:\n"
-    "adherence in scope, overgeneralization near and out of scope.  Quantitative\n"
-    "feedback is scored by its metric (ties count as success); qualitative feedback\n"
-    "by the judge in both orders at temperature 0, with consistency.\n"
-    "\n"
-    "  --candidate C     revised (default), in_context, cot, or model:NAME (a model\n"
-    "                    answers the prompts at temperature 0)\n"
-    "  --judge M         judge model (qualitative feedback)\n"
-    "  --split S         test (default), train or all\n"
-    "  --limit N         at most N prompts per scope\n"
-    "  --run NAME        name of the stored results (default the candidate)\n"
-    "  --base-url URL    define the models inline (OpenAI-compatible server)\n"
-    "  --dry-run         print the number of calls it would make\n"
-    "  --json            print the scoreboard as JSON\n";
 
 enum {
     OPT_DOMAIN = APP_OPT_FIRST_FREE,
@@ -191,6 +86,154 @@ enum {
     OPT_RUN,
     OPT_SET_FB,
 };
+
+static const char new_usage[] =
+    "usage: prefscope critique new TEXT [--domain D] [--effect E] [--scope S] [--type T]\n"
+    "                              [--metric SPEC] [--json]\n"
+    "\n"
+    "Store a feedback sentence.  Domain and effect may be left out: `critique gen`\n"
+    "asks the LLM to propose them (recorded as an edit you can change).\n"
+    "\n";
+#define NEW_OPTS(_) \
+    _(OPT_DOMAIN, "domain", "D", "where the feedback applies (\"writing emails to my boss\")") \
+    _(OPT_EFFECT, "effect", "E", "what to do there (\"be more concise\")") \
+    _(OPT_SCOPE, "scope", "S", "global, regional (default) or local") \
+    _(OPT_TYPE, "type", "T", "qualitative (default) or quantitative") \
+    _(OPT_METRIC, "metric", "SPEC", \
+      "quantitative: the metric DSL, e.g. 'length() <=' or\n" \
+      "'contains_all_strings(\"&\"), contains_none_strings(\" and \")'\n" \
+      "(implies --type quantitative)") \
+    _(APP_OPT_JSON, "json", NULL, "print {\"id\": N}")
+
+static const char ls_usage[] = "usage: prefscope critique ls [--json]\n"
+                               "\n"
+                               "Every feedback with its scope, type, categories, items per scope "
+                               "and per status.\n";
+
+static const char show_usage[] =
+    "usage: prefscope critique show ID [--scope in|near|out] [--status S] [--edits] [--json]\n"
+    "\n"
+    "A feedback, its categories and its items (prompt, baseline, critique, revision,\n"
+    "status, error).\n"
+    "\n";
+#define SHOW_OPTS(_) \
+    _(OPT_SCOPE, "scope", "S", "only the items in, near or out of scope") \
+    _(OPT_STATUS, "status", "S", "only the pending, accepted, rejected or failed items") \
+    _(OPT_EDITS, "edits", NULL, "each item's edit history (author, time, old and new value)") \
+    _(APP_OPT_JSON, "json", NULL, "print the feedback, categories and items as JSON")
+
+static const char gen_usage[] =
+    "usage: prefscope critique gen ID... --model M [options]\n"
+    "\n"
+    "Run the chain for each feedback: domain/effect (when missing), categories,\n"
+    "in-scope and near-scope prompts per category, out-of-scope prompts, baselines,\n"
+    "revisions with their critique, optionally in-context and chain-of-thought\n"
+    "answers.  Only what is missing is asked for, through the workspace's LLM cache,\n"
+    "so an interrupted run resumes and failed calls are retried by running again.\n"
+    "\n";
+#define GEN_OPTS(_) \
+    _('m', "model", "M", "model for the domain split, categories and prompts") \
+    _(OPT_COMPLETION, "completion-model", "M", "model answering the prompts (default: --model)") \
+    _(OPT_CATEGORIES, "categories", "N", "categories per feedback (default 30)") \
+    _(OPT_IN, "in", "N", "in-scope prompts (default 960)") \
+    _(OPT_NEAR, "near", "N", "near-scope prompts (default 960)") \
+    _(OPT_OUT, "out", "N", "out-of-scope prompts (default 960)") \
+    _(OPT_OUT_FROM, "out-from", "DATASET", "sample out-of-scope prompts from a dataset's prompts") \
+    _(OPT_OUT_BATCH, "out-batch", "N", "generated out-of-scope prompts per call (default 40)") \
+    _(OPT_SEED, "seed", "S", "seed for --out-from (default 42)") \
+    _(OPT_ROLE, "role", "R", "also in_context or cot (repeatable)") \
+    _(OPT_STAGE, "stage", "S", \
+      "run only these stages (repeatable): split, categories,\n" \
+      "in, near, out, prompts, baseline, revised, in_context, cot") \
+    _(OPT_TEMPERATURE, "temperature", "T", "sampling temperature (default 0.7, as in the paper)") \
+    _(OPT_TOP_P, "top-p", "P", "nucleus sampling (default 0.7, as in the paper)") \
+    _(OPT_MAX_TOKENS, "max-tokens", "K", "response length limit (default 600)") \
+    _(OPT_MAX_TOPUPS, "max-topups", "K", "follow-up calls for a short list (default 3)") \
+    _(OPT_TEST_FRACTION, "test-fraction", "F", "share of prompts held out for eval (default 0.1)") \
+    _(OPT_CONCURRENCY, "concurrency", "C", "calls in flight (default 64)") \
+    _(OPT_TEMPLATES, "templates", "DIR", "override templates by file name (DIR/revise.txt, ...)") \
+    _(OPT_BASE_URL, "base-url", "URL", "define --model inline (OpenAI-compatible server)") \
+    _(OPT_DRY_RUN, "dry-run", NULL, "print the calls, tokens and cost it would spend") \
+    _(APP_OPT_JSON, "json", NULL, "print the summary as JSON")
+
+static const char review_usage[] =
+    "usage: prefscope critique review ID [ITEM...] [action] [--author NAME]\n"
+    "\n"
+    "Without an action, open the TUI on feedback ID.  An action applies to the listed\n"
+    "items, or with --all-pending to every pending item of the feedback.  Every edit is\n"
+    "stored with its author (default human:$USER) and time.\n"
+    "\n";
+#define REVIEW_OPTS(_) \
+    _(OPT_ACCEPT, "accept", NULL, "set the status to accepted") \
+    _(OPT_REJECT, "reject", NULL, "set the status to rejected") \
+    _(OPT_PENDING, "pending", NULL, "set the status back to pending") \
+    _(OPT_SET, "set", "FIELD=VALUE", \
+      "edit prompt, baseline, revised, critique, in_context\n" \
+      "or cot (FIELD=@FILE reads a file)") \
+    _(OPT_EDIT, "edit", "FIELD", "edit a field in $EDITOR") \
+    _(OPT_UNDO, "undo", NULL, "revert the item's latest edit") \
+    _(OPT_SET_FB, "set-feedback", "FIELD=VALUE", \
+      "edit the feedback itself: feedback, domain, effect,\n" \
+      "scope, type or metric (no items)") \
+    _(OPT_REGENERATE, "regenerate", NULL, \
+      "new baseline and revision with --model (the old ones\n" \
+      "stay in the edit history)") \
+    _('m', "model", "M", "model for --regenerate") \
+    _(OPT_COMPLETION, "completion-model", "M", "model answering the prompts (default: --model)") \
+    _(OPT_TEMPLATES, "templates", "DIR", "override templates by file name") \
+    _(OPT_BASE_URL, "base-url", "URL", "define --model inline (OpenAI-compatible server)") \
+    _(OPT_DRY_RUN, "dry-run", NULL, "with --regenerate: count the calls, send none") \
+    _(OPT_ALL_PENDING, "all-pending", NULL, "act on every pending item of the feedback") \
+    _(OPT_AUTHOR, "author", "NAME", "who made the edit (default human:$USER)")
+
+static const char export_usage[] =
+    "usage: prefscope critique export ID...|all --format F [-o FILE] [--split S] [--flip]\n"
+    "\n"
+    "Write the accepted items as JSONL in TRL's conversational formats (messages, no\n"
+    "chat template):\n"
+    "  c3po      {prompt, chosen = revision, rejected = baseline, hard_negative,\n"
+    "            soft_negative}; in/near/out lists zipped to equal length\n"
+    "  dpo       {prompt, chosen, rejected} for in-scope items; --flip adds near- and\n"
+    "            out-of-scope rows with chosen = baseline, rejected = revision\n"
+    "  sft       {prompt, completion}: in-scope -> revision, near/out -> baseline\n"
+    "  combined  every field of every accepted item\n"
+    "\n";
+#define EXPORT_OPTS(_) \
+    _('f', "format", "F", "c3po, dpo, sft or combined") \
+    _('o', "output", "FILE", "write to FILE (default stdout); the summary goes to stderr") \
+    _(OPT_SPLIT, "split", "S", "train (default; combined: all), test or all") \
+    _(OPT_FLIP, "flip", NULL, "dpo: add the near- and out-of-scope rows, flipped") \
+    _(APP_OPT_JSON, "json", NULL, "print the summary as JSON")
+
+static const char eval_usage[] =
+    "usage: prefscope critique eval ID [--candidate C] [--judge M] [--split S] [--json]\n"
+    "\n"
+    "Compare a candidate's responses with the baselines on the held-out prompts:\n"
+    "adherence in scope, overgeneralization near and out of scope.  Quantitative\n"
+    "feedback is scored by its metric (ties count as success); qualitative feedback\n"
+    "by the judge in both orders at temperature 0, with consistency.\n"
+    "\n";
+#define EVAL_OPTS(_) \
+    _(OPT_CANDIDATE, "candidate", "C", \
+      "revised (default), in_context, cot, or model:NAME (a model\n" \
+      "answers the prompts at temperature 0)") \
+    _(OPT_JUDGE, "judge", "M", "judge model (qualitative feedback)") \
+    _(OPT_SPLIT, "split", "S", "test (default), train or all") \
+    _(OPT_LIMIT, "limit", "N", "at most N prompts per scope") \
+    _(OPT_RUN, "run", "NAME", "name of the stored results (default the candidate)") \
+    _(OPT_TEMPLATES, "templates", "DIR", "override templates by file name") \
+    _(OPT_BASE_URL, "base-url", "URL", "define the models inline (OpenAI-compatible server)") \
+    _(OPT_CONCURRENCY, "concurrency", "C", "calls in flight") \
+    _(OPT_MAX_TOKENS, "max-tokens", "K", "response length limit") \
+    _(OPT_DRY_RUN, "dry-run", NULL, "print the number of calls it would make") \
+    _(APP_OPT_JSON, "json", NULL, "print the scoreboard as JSON")
+
+APP_OPTS(new_opts, NEW_OPTS);
+APP_OPTS(show_opts, SHOW_OPTS);
+APP_OPTS(gen_opts, GEN_OPTS);
+APP_OPTS(review_opts, REVIEW_OPTS);
+APP_OPTS(export_opts, EXPORT_OPTS);
+APP_OPTS(eval_opts, EVAL_OPTS);
 
 static int
 parse_id(struct app *app, const char *s, int64_t *out)
@@ -315,34 +358,19 @@ run_lua(struct app *app, const char *sub, struct kv *args)
 static int
 crit_new(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"effect", required_argument, NULL, OPT_EFFECT},
-        {"scope", required_argument, NULL, OPT_SCOPE},
-        {"type", required_argument, NULL, OPT_TYPE},
-        {"metric", required_argument, NULL, OPT_METRIC},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *domain = NULL, *effect = NULL, *scope = "regional", *type = NULL, *metric = NULL;
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "critique new", new_usage, new_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case APP_OPT_JSON: json = 1; break;
         case OPT_DOMAIN: domain = optarg; break;
         case OPT_EFFECT: effect = optarg; break;
         case OPT_SCOPE: scope = optarg; break;
         case OPT_TYPE: type = optarg; break;
         case OPT_METRIC: metric = optarg; break;
-        case 'h': fputs(new_usage, stdout); return 0;
-        default: return app_bad_option("critique new", argv);
         }
     }
     if (optind != argc - 1)
@@ -622,30 +650,17 @@ print_cat(void *ud, const struct store_row *r)
 static int
 crit_show(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"scope", required_argument, NULL, OPT_SCOPE},
-        {"status", required_argument, NULL, OPT_STATUS},
-        {"edits", no_argument, NULL, OPT_EDITS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *scope = NULL, *status = NULL;
     int json = 0, edits = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "critique show", show_usage, show_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case APP_OPT_JSON: json = 1; break;
         case OPT_SCOPE: scope = optarg; break;
         case OPT_STATUS: status = optarg; break;
         case OPT_EDITS: edits = 1; break;
-        case 'h': fputs(show_usage, stdout); return 0;
-        default: return app_bad_option("critique show", argv);
         }
     }
     if (optind != argc - 1)
@@ -823,93 +838,19 @@ add_ids(struct app *app, int argc, char **argv, struct kv *kv, int allow_all, in
 }
 
 static int
-crit_lua_cmd(struct app *app, int argc, char **argv, const char *sub, const char *usage)
+crit_lua_cmd(struct app *app, int argc, char **argv, const char *sub, const char *usage,
+             const struct app_opt *opts)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"model", required_argument, NULL, 'm'},
-        {"completion-model", required_argument, NULL, OPT_COMPLETION},
-        {"categories", required_argument, NULL, OPT_CATEGORIES},
-        {"in", required_argument, NULL, OPT_IN},
-        {"near", required_argument, NULL, OPT_NEAR},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"out-from", required_argument, NULL, OPT_OUT_FROM},
-        {"out-batch", required_argument, NULL, OPT_OUT_BATCH},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"role", required_argument, NULL, OPT_ROLE},
-        {"stage", required_argument, NULL, OPT_STAGE},
-        {"temperature", required_argument, NULL, OPT_TEMPERATURE},
-        {"top-p", required_argument, NULL, OPT_TOP_P},
-        {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
-        {"max-topups", required_argument, NULL, OPT_MAX_TOPUPS},
-        {"test-fraction", required_argument, NULL, OPT_TEST_FRACTION},
-        {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-        {"templates", required_argument, NULL, OPT_TEMPLATES},
-        {"base-url", required_argument, NULL, OPT_BASE_URL},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"split", required_argument, NULL, OPT_SPLIT},
-        {"flip", no_argument, NULL, OPT_FLIP},
-        {"candidate", required_argument, NULL, OPT_CANDIDATE},
-        {"judge", required_argument, NULL, OPT_JUDGE},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"run", required_argument, NULL, OPT_RUN},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    /* which options each subcommand takes */
-    static const int gen_ok[] = {'m',
-                                 OPT_COMPLETION,
-                                 OPT_CATEGORIES,
-                                 OPT_IN,
-                                 OPT_NEAR,
-                                 OPT_OUT,
-                                 OPT_OUT_FROM,
-                                 OPT_OUT_BATCH,
-                                 OPT_SEED,
-                                 OPT_ROLE,
-                                 OPT_STAGE,
-                                 OPT_TEMPERATURE,
-                                 OPT_TOP_P,
-                                 OPT_MAX_TOKENS,
-                                 OPT_MAX_TOPUPS,
-                                 OPT_TEST_FRACTION,
-                                 OPT_CONCURRENCY,
-                                 OPT_TEMPLATES,
-                                 OPT_BASE_URL,
-                                 OPT_DRY_RUN,
-                                 APP_OPT_JSON,
-                                 0};
-    static const int eval_ok[] = {OPT_CANDIDATE,  OPT_JUDGE,     OPT_SPLIT,    OPT_LIMIT,
-                                  OPT_RUN,        OPT_TEMPLATES, OPT_BASE_URL, OPT_CONCURRENCY,
-                                  OPT_MAX_TOKENS, OPT_DRY_RUN,   APP_OPT_JSON, 0};
-    static const int export_ok[] = {'f', 'o', OPT_SPLIT, OPT_FLIP, APP_OPT_JSON, 0};
-    const int *ok = strcmp(sub, "gen") == 0    ? gen_ok
-                    : strcmp(sub, "eval") == 0 ? eval_ok
-                                               : export_ok;
     char cmd[32];
     snprintf(cmd, sizeof cmd, "critique %s", sub);
     struct kv kv = {NULL, 0, 0};
     int c, status = 1, dry = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:m:f:o:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
-        if (c == 'h') {
-            fputs(usage, stdout);
+    struct app_optparse p;
+    app_opt_begin(&p, app, cmd, usage, opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
+        if (c == APP_OPT_EXIT) {
             kv_free(&kv);
-            return 0;
-        }
-        int allowed = 0;
-        for (int i = 0; ok[i]; i++)
-            allowed |= ok[i] == c;
-        if (!allowed) {
-            kv_free(&kv);
-            return app_bad_option(cmd, argv);
+            return p.status;
         }
         if (c == APP_OPT_JSON)
             kv_add(&kv, "json", "1");
@@ -1045,36 +986,14 @@ collect_pending(void *ud, const struct store_row *r)
 static int
 crit_review(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"accept", no_argument, NULL, OPT_ACCEPT},
-        {"reject", no_argument, NULL, OPT_REJECT},
-        {"pending", no_argument, NULL, OPT_PENDING},
-        {"set", required_argument, NULL, OPT_SET},
-        {"edit", required_argument, NULL, OPT_EDIT},
-        {"undo", no_argument, NULL, OPT_UNDO},
-        {"regenerate", no_argument, NULL, OPT_REGENERATE},
-        {"model", required_argument, NULL, 'm'},
-        {"completion-model", required_argument, NULL, OPT_COMPLETION},
-        {"templates", required_argument, NULL, OPT_TEMPLATES},
-        {"base-url", required_argument, NULL, OPT_BASE_URL},
-        {"author", required_argument, NULL, OPT_AUTHOR},
-        {"all-pending", no_argument, NULL, OPT_ALL_PENDING},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"set-feedback", required_argument, NULL, OPT_SET_FB},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int action = 0, c, all_pending = 0, dry = 0;
     const char *set = NULL, *edit = NULL, *author = NULL;
     struct kv lkv = {NULL, 0, 0};
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:m:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "critique review", review_usage, review_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: kv_free(&lkv); return p.status;
         case OPT_ACCEPT:
         case OPT_REJECT:
         case OPT_PENDING:
@@ -1104,8 +1023,6 @@ crit_review(struct app *app, int argc, char **argv)
                 return 1;
             }
             break;
-        case 'h': fputs(review_usage, stdout); return 0;
-        default: kv_free(&lkv); return app_bad_option("critique review", argv);
         }
     }
     int status = 1;
@@ -1316,19 +1233,19 @@ out:
 static int
 crit_gen(struct app *app, int argc, char **argv)
 {
-    return crit_lua_cmd(app, argc, argv, "gen", gen_usage);
+    return crit_lua_cmd(app, argc, argv, "gen", gen_usage, gen_opts);
 }
 
 static int
 crit_export(struct app *app, int argc, char **argv)
 {
-    return crit_lua_cmd(app, argc, argv, "export", export_usage);
+    return crit_lua_cmd(app, argc, argv, "export", export_usage, export_opts);
 }
 
 static int
 crit_eval(struct app *app, int argc, char **argv)
 {
-    return crit_lua_cmd(app, argc, argv, "eval", eval_usage);
+    return crit_lua_cmd(app, argc, argv, "eval", eval_usage, eval_opts);
 }
 
 static const struct {

@@ -1,11 +1,11 @@
 /* prefscope export: a dataset to a training or interchange format. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/outfile.h"
 #include "formats/export.h"
 #include "store/store.h"
@@ -23,15 +23,18 @@ static const char export_usage[] =
     "  parquet             TRL's layout as Parquet (SNAPPY, dictionary strings, the\n"
     "                      `datasets` features): strings, or message lists when any\n"
     "                      item has a system prompt or history\n"
-    "\n"
-    "  -a, --annotator A   whose verdicts pick chosen/rejected (default 'dataset',\n"
-    "                      else the first annotator that judged)\n"
-    "  -o, --output FILE   write to FILE (complete or not at all: a temporary file is\n"
-    "                      renamed over it at the end) instead of stdout; - is stdout\n"
-    "  -w, --workspace F   workspace file\n"
-    "\n"
     "Whatever a format cannot hold (ties in trl, ratings, groups of more than two\n"
-    "responses...) is counted on stderr.\n";
+    "responses...) is counted on stderr.\n"
+    "\n";
+#define EXPORT_OPTS(_) \
+    _('f', "format", "FMT", "one of the formats above (default jsonl)") \
+    _('a', "annotator", "A", \
+      "whose verdicts pick chosen/rejected (default 'dataset',\n" \
+      "else the first annotator that judged)") \
+    _('o', "output", "FILE", \
+      "write to FILE (complete or not at all: a temporary file is\n" \
+      "renamed over it at the end) instead of stdout; - is stdout")
+APP_OPTS(export_opts, EXPORT_OPTS);
 
 /* Report app->err (which names the output path) as an export error. */
 static int
@@ -46,29 +49,17 @@ export_fail(struct app *app)
 int
 cmd_export(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"format", required_argument, NULL, 'f'},
-        {"annotator", required_argument, NULL, 'a'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct export_opts o = {"jsonl", NULL};
     const char *output = NULL;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:f:a:o:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "export", export_usage, export_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case 'f': o.format = optarg; break;
         case 'a': o.annotator = optarg; break;
         case 'o': output = optarg; break;
-        case 'h': fputs(export_usage, stdout); return 0;
-        default: return app_bad_option("export", argv);
         }
     }
     if (optind >= argc)

@@ -1,48 +1,54 @@
 /* prefscope import: files -> one dataset, atomically. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "formats/formats.h"
 #include "formats/import.h"
 #include "store/store.h"
 
+static const char import_usage[] =
+    "usage: prefscope import [-w WORKSPACE] [--name N] [--format F] [--map SPEC]\n"
+    "                        [--join A=FILE:KEY]... [--replace | --append] [--dry-run]\n"
+    "                        FILE...\n"
+    "\n"
+    "Import preference data.  All FILEs go into one dataset (named after the first\n"
+    "file unless --name is given) in one transaction: on any error nothing changes.\n"
+    "Files may be gzip-compressed, or Parquet.  The format is detected per file.\n"
+    "'-' reads standard input; pipes, FIFOs and <(cmd) are read once (docs/formats.md).\n"
+    "A FILE may be hf:OWNER/NAME[:SPLIT], a dataset in the local Hugging Face cache\n"
+    "($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub); it is never downloaded.\n"
+    "\n";
+
+enum { OPT_REPLACE = APP_OPT_FIRST_FREE, OPT_APPEND, OPT_DRY, OPT_JOIN };
+#define IMPORT_OPTS(_) \
+    _('n', "name", "N", "dataset name") \
+    _('f', "format", "F", "skip detection and read every file as format F (below)") \
+    _('m', "map", "SPEC", \
+      "explicit field mapping for unknown shapes, e.g.\n" \
+      "prompt=question,a=answers[0],b=answers[1],label=pref,\n" \
+      "label.a=first,label.b=second,label.tie=same\n" \
+      "(targets and path syntax: docs/formats.md)") \
+    _(OPT_JOIN, "join", "A=FILE:KEY[=MAINKEY]", \
+      "the records of FILE with the same KEY (fields joined by\n" \
+      "'+'; '#' = by position) as $A in --map paths, e.g.\n" \
+      "--join q=questions.jsonl:question_id --map prompt=$q.text,...") \
+    _(OPT_REPLACE, "replace", NULL, "replace an existing dataset of that name") \
+    _(OPT_APPEND, "append", NULL, "add the records to an existing dataset of that name") \
+    _(OPT_DRY, "dry-run", NULL, \
+      "show the detected format, the mapping and the first record\n" \
+      "as it would be stored; change nothing")
+APP_OPTS(import_opts, IMPORT_OPTS);
+
+/* The end of --help: the formats, from the format table. */
 static void
-import_usage(FILE *f)
+import_formats(FILE *f)
 {
-    fputs("usage: prefscope import [-w WORKSPACE] [--name N] [--format F] [--map SPEC]\n"
-          "                        [--join A=FILE:KEY]... [--replace | --append] [--dry-run]\n"
-          "                        FILE...\n"
-          "\n"
-          "Import preference data.  All FILEs go into one dataset (named after the first\n"
-          "file unless --name is given) in one transaction: on any error nothing changes.\n"
-          "Files may be gzip-compressed, or Parquet.  The format is detected per file.\n"
-          "'-' reads standard input; pipes, FIFOs and <(cmd) are read once (docs/formats.md).\n"
-          "A FILE may be hf:OWNER/NAME[:SPLIT], a dataset in the local Hugging Face cache\n"
-          "($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub); it is never downloaded.\n"
-          "\n"
-          "  -n, --name N        dataset name\n"
-          "  -f, --format F      skip detection and read every file as format F\n"
-          "  -m, --map SPEC      explicit field mapping for unknown shapes, e.g.\n"
-          "                      prompt=question,a=answers[0],b=answers[1],label=pref,\n"
-          "                      label.a=first,label.b=second,label.tie=same\n"
-          "                      (targets and path syntax: docs/formats.md)\n"
-          "  --join A=FILE:KEY[=MAINKEY]\n"
-          "                      the records of FILE with the same KEY (fields joined by\n"
-          "                      '+'; '#' = by position) as $A in --map paths, e.g.\n"
-          "                      --join q=questions.jsonl:question_id --map prompt=$q.text,...\n"
-          "  --replace           replace an existing dataset of that name\n"
-          "  --append            add the records to an existing dataset of that name\n"
-          "  --dry-run           show the detected format, the mapping and the first record\n"
-          "                      as it would be stored; change nothing\n"
-          "  -w, --workspace F   workspace file\n"
-          "\n"
-          "Formats:\n",
-          f);
+    fputs("\nFormats:\n", f);
     const struct import_format *const *all = format_list();
     for (int i = 0; all[i]; i++)
         fprintf(f, "  %-16s %s\n", all[i]->name, all[i]->summary);
@@ -51,32 +57,18 @@ import_usage(FILE *f)
 int
 cmd_import(struct app *app, int argc, char **argv)
 {
-    enum { OPT_REPLACE = APP_OPT_FIRST_FREE, OPT_APPEND, OPT_DRY, OPT_JOIN };
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"name", required_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},
-        {"map", required_argument, NULL, 'm'},
-        {"replace", no_argument, NULL, OPT_REPLACE},
-        {"append", no_argument, NULL, OPT_APPEND},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"join", required_argument, NULL, OPT_JOIN},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct import_opts o;
     const char *joins[8];
     memset(&o, 0, sizeof o);
     o.joins = joins;
     o.out = stdout;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:n:f:m:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "import", import_usage, import_opts, argc, argv);
+    p.help_tail = import_formats;
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case 'n': o.name = optarg; break;
         case 'f': o.format = optarg; break;
         case 'm': o.map = optarg; break;
@@ -88,8 +80,6 @@ cmd_import(struct app *app, int argc, char **argv)
                 return app_failf(app, "import: at most 8 --join options");
             joins[o.n_joins++] = optarg;
             break;
-        case 'h': import_usage(stdout); return 0;
-        default: return app_bad_option("import", argv);
         }
     }
     if (optind >= argc)

@@ -5,7 +5,6 @@
  * "invalid", never dropped.  A rerun skips judgments already stored and replays
  * finished calls from the llm_call cache, so an interrupted run resumes. */
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "app/app.h"
+#include "app/opts.h"
 #include "core/datadir.h"
 #include "core/judge.h"
 #include "core/progress.h"
@@ -37,26 +37,7 @@ static const char judge_usage[] =
     "([[A]], Output (a), {\"winner\": ...}, code fences, ...); an unparseable answer is\n"
     "stored as verdict 'invalid'.  Judgments already stored for NAME are skipped and\n"
     "finished calls come from the workspace's LLM cache, so a rerun resumes.\n"
-    "\n"
-    "  -m, --model M         a model of the config (prefscope models lists them), or\n"
-    "                        with --base-url the name of an inline model\n"
-    "  -t, --template T      judge template: pairwise (default), pairwise_cot,\n"
-    "                        pairwise_json, pairwise_strict, or a file path\n"
-    "  --swap                also judge every pair in the reversed order\n"
-    "  -a, --annotator NAME  annotator name for the stored judgments\n"
-    "  -n, --sample N        judge N items drawn at random (seeded) instead of all\n"
-    "  --seed S              sampling seed (default 1)\n"
-    "  --pairs first|all     responses 1 and 2 of each item (default), or every pair\n"
-    "  --max-tokens K        answer length limit (default 1024)\n"
-    "  --base-url URL        define the model inline instead of from the config\n"
-    "  --provider P          inline model: openai (default) or anthropic\n"
-    "  --model-id ID         inline model: the id sent to the server (default M)\n"
-    "  --api-key-env VAR     inline model: environment variable holding the API key\n"
-    "                        (false: none; required for a server on another machine)\n"
-    "  --concurrency C       inline model: requests in flight (default 8)\n"
-    "  --json                print the run summary as JSON\n"
-    "  -w, --workspace FILE  workspace file\n";
-
+    "\n";
 enum {
     OPT_SWAP = APP_OPT_FIRST_FREE,
     OPT_SEED,
@@ -68,6 +49,29 @@ enum {
     OPT_KEY_ENV,
     OPT_CONCURRENCY,
 };
+
+#define JUDGE_OPTS(_) \
+    _('m', "model", "M", \
+      "a model of the config (prefscope models lists them), or\n" \
+      "with --base-url the name of an inline model") \
+    _('t', "template", "T", \
+      "judge template: pairwise (default), pairwise_cot,\n" \
+      "pairwise_json, pairwise_strict, or a file path") \
+    _(OPT_SWAP, "swap", NULL, "also judge every pair in the reversed order") \
+    _('a', "annotator", "NAME", "annotator name for the stored judgments") \
+    _('n', "sample", "N", "judge N items drawn at random (seeded) instead of all") \
+    _(OPT_SEED, "seed", "S", "sampling seed (default 1)") \
+    _(OPT_PAIRS, "pairs", "P", "first: responses 1 and 2 of each item (default); all: every pair") \
+    _(OPT_MAX_TOKENS, "max-tokens", "K", "answer length limit (default 1024)") \
+    _(OPT_BASE_URL, "base-url", "URL", "define the model inline instead of from the config") \
+    _(OPT_PROVIDER, "provider", "P", "inline model: openai (default) or anthropic") \
+    _(OPT_MODEL_ID, "model-id", "ID", "inline model: the id sent to the server (default M)") \
+    _(OPT_KEY_ENV, "api-key-env", "VAR", \
+      "inline model: environment variable holding the API key\n" \
+      "(false: none; required for a server on another machine)") \
+    _(OPT_CONCURRENCY, "concurrency", "C", "inline model: requests in flight (default 8)") \
+    _(APP_OPT_JSON, "json", NULL, "print the run summary as JSON")
+APP_OPTS(judge_opts, JUDGE_OPTS);
 
 static volatile sig_atomic_t judge_interrupted;
 
@@ -311,26 +315,6 @@ parse_count(struct app *app, const char *what, const char *s, long lo, long hi, 
 int
 cmd_judge(struct app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"workspace", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, APP_OPT_CONFIG},
-        {"json", no_argument, NULL, APP_OPT_JSON},
-        {"model", required_argument, NULL, 'm'},
-        {"template", required_argument, NULL, 't'},
-        {"swap", no_argument, NULL, OPT_SWAP},
-        {"annotator", required_argument, NULL, 'a'},
-        {"sample", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"pairs", required_argument, NULL, OPT_PAIRS},
-        {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
-        {"base-url", required_argument, NULL, OPT_BASE_URL},
-        {"provider", required_argument, NULL, OPT_PROVIDER},
-        {"model-id", required_argument, NULL, OPT_MODEL_ID},
-        {"api-key-env", required_argument, NULL, OPT_KEY_ENV},
-        {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct judge_run r;
     memset(&r, 0, sizeof r);
     r.app = app;
@@ -340,12 +324,11 @@ cmd_judge(struct app *app, int argc, char **argv)
     long sample = -1, seed = 1, max_tokens = 1024, concurrency = 8;
     int json = 0, c;
     char *annot_buf = NULL;
-    optind = 1;
-    opterr = 0; /* app_bad_option reports it in one line */
-    while ((c = getopt_long(argc, argv, "w:m:t:a:n:h", opts, NULL)) != -1) {
-        if (app_common_opt(app, c, optarg))
-            continue;
+    struct app_optparse p;
+    app_opt_begin(&p, app, "judge", judge_usage, judge_opts, argc, argv);
+    while ((c = app_opt_next(&p)) != APP_OPT_END) {
         switch (c) {
+        case APP_OPT_EXIT: return p.status;
         case APP_OPT_JSON: json = 1; break;
         case 'm': model = optarg; break;
         case 't': r.template_name = optarg; break;
@@ -381,8 +364,6 @@ cmd_judge(struct app *app, int argc, char **argv)
             if (parse_count(app, "--concurrency", optarg, 1, 4096, &concurrency))
                 return 1;
             break;
-        case 'h': fputs(judge_usage, stdout); return 0;
-        default: return app_bad_option("judge", argv);
         }
     }
     if (optind != argc - 1)

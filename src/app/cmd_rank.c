@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/evalfig.h"
 #include "core/stats_rank.h"
 #include "core/strbuf.h"
 #include "store/judgments.h"
@@ -14,14 +15,17 @@
 static const char rank_usage[] =
     "usage: prefscope rank DATASET [--annotator A]... [--bootstrap N] [--seed S]\n"
     "                      [--level L] [--prior P] [--anchor MODEL[=RATING]] [--elo-k K] [--json]\n"
+    "                      [--from-ratings ASPECT [--margin M] [--lower-better]]\n"
     "\n"
     "Rank the models of a dataset from its pairwise judgments (every valid judgment\n"
     "between responses of two different models is a battle; a tie is half a win;\n"
     "weights repeat battles).  Bradley-Terry ratings are the maximum-likelihood fit\n"
     "(Newton's method with step halving on the wins and games of each model pair) on\n"
     "the Elo scale (400*log10 strength, mean 1000); online Elo processes battles in\n"
-    "dataset order.  Intervals: percentile bootstrap over items (each resample rated\n"
-    "afresh, eight at a time).  Definitions: docs/evaluation.md.\n"
+    "dataset order.  Intervals: percentile bootstrap over items, each resample\n"
+    "rated afresh by both (its BT fit from its pair counts, its Elo replaying the\n"
+    "drawn items in dataset order, eight resamples in lockstep while a second\n"
+    "thread draws the next eight).  Definitions: docs/evaluation.md.\n"
     "\n"
     "  -a, --annotator A     count only A's judgments (repeatable; 'llm:*' = prefix)\n"
     "  -b, --bootstrap N     resamples (default 1000; 0 = none)\n"
@@ -31,10 +35,25 @@ static const char rank_usage[] =
     "                        keeping ratings finite (default 0.01; 0 = plain MLE)\n"
     "  --anchor M[=R]        pin model M's BT rating to R (default 1000)\n"
     "  --elo-k K             Elo step (default 4)\n"
+    "  --from-ratings ASPECT rank from ratings instead of judgments: every pair of\n"
+    "                        responses of an item rated on ASPECT is a battle (higher\n"
+    "                        wins; lower for 'rank'), and the mean rating per model\n"
+    "                        is shown with its interval\n"
+    "  --margin M            a rating difference up to M is a tie (default 0)\n"
+    "  --lower-better        lower ratings win (default only for the aspect 'rank')\n"
     "  --json                one JSON object on stdout\n"
     "  -w, --workspace FILE  workspace file\n";
 
-enum { OPT_SEED = APP_OPT_FIRST_FREE, OPT_LEVEL, OPT_PRIOR, OPT_ANCHOR, OPT_ELO_K };
+enum {
+    OPT_SEED = APP_OPT_FIRST_FREE,
+    OPT_LEVEL,
+    OPT_PRIOR,
+    OPT_ANCHOR,
+    OPT_ELO_K,
+    OPT_FROM_RATINGS,
+    OPT_MARGIN,
+    OPT_LOWER_BETTER
+};
 
 #define MAX_SEL 256
 
@@ -49,9 +68,50 @@ parse_num(struct app *app, const char *what, const char *s, double lo, double hi
     return 0;
 }
 
+/* The mean rating of the model named `name` among m[0..n) (one aspect, pooled). */
+static const struct stats_rating_mean *
+mean_of(const struct stats_rating_table *rt, const struct stats_rating_mean *m, int n,
+        const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (m[i].model >= 0 && strcmp(rt->models[m[i].model], name) == 0)
+            return &m[i];
+    return NULL;
+}
+
+/* The ratings of `aspect` as a table of one aspect and one (pooled) annotator. */
+static int
+load_aspect(struct store *st, int64_t ds_id, const char *aspect, struct stats_rating_table *out,
+            struct ps_err *err)
+{
+    struct stats_rating_table all;
+    if (store_rating_table(st, ds_id, &all, err) != PS_OK)
+        return err->code;
+    memset(out, 0, sizeof *out);
+    stats_rating_table_aspect(out, aspect);
+    stats_rating_table_annot(out, "*");
+    int item = -1, last = -1; /* items renumbered: those with ratings of the aspect */
+    for (int i = 0; i < all.n_rows; i++) {
+        struct stats_rating_row r = all.rows[i];
+        if (strcmp(all.aspects[r.aspect], aspect) != 0)
+            continue;
+        if (r.item != last) {
+            last = r.item;
+            item++;
+        }
+        r.item = item;
+        r.aspect = r.annot = 0;
+        r.model = r.model >= 0 ? stats_rating_table_model(out, all.models[r.model]) : -1;
+        stats_rating_table_add(out, &r);
+    }
+    stats_rating_table_free(&all);
+    return PS_OK;
+}
+
 static void
 print_text(const struct stats_rank *r, const struct stats_table *t, const char *dataset,
-           const struct stats_rank_opts *o)
+           const struct stats_rank_opts *o, const struct stats_rating_table *rt,
+           const struct stats_rating_mean *means, int n_means)
 {
     struct strbuf sb = STRBUF_INIT;
     sb_printf(&sb, "dataset %s: %.0f battles between %d models", dataset, r->n_battles, r->n);
@@ -72,8 +132,14 @@ print_text(const struct stats_rank *r, const struct stats_table *t, const char *
     }
     /* bars start a little below the weakest interval so the last model still shows */
     double base = lo - (hi - lo) * 0.1 - 1, span = hi - base;
-    sb_printf(&sb, "\n%4s  %-36s %8s %7s  %-24s %-24s %-7s %s\n", "rank", "model", "battles",
-              "win %", "Bradley-Terry", "Elo", "ranks", "");
+    if (rt)
+        sb_printf(&sb,
+                  "battles derived from the ratings '%s' (annotator %s); mean rating per model"
+                  " over every rating, percentile bootstrap CI\n",
+                  rt->aspects[0], t->n_annot == 1 ? t->annotators[0] : "ratings:* (several)");
+    sb_printf(&sb, "\n%4s  %-36s %8s %7s  %-24s %-24s %-7s ", "rank", "model", "battles", "win %",
+              "Bradley-Terry", "Elo", "ranks");
+    sb_puts(&sb, rt ? "mean rating\n" : "\n");
     for (int i = 0; i < r->n; i++) {
         const struct stats_rank_entry *e = &r->e[i];
         char btb[64], elob[64], ranks[16] = "";
@@ -91,7 +157,13 @@ print_text(const struct stats_rank *r, const struct stats_table *t, const char *
         stats_put_cell(&sb, t->models[e->model], 36);
         sb_printf(&sb, " %8.0f %7.2f  %-24s %-24s %-7s ", e->battles, 100 * e->score / e->battles,
                   btb, elob, ranks);
-        stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
+        if (rt) {
+            const struct stats_rating_mean *m = mean_of(rt, means, n_means, t->models[e->model]);
+            if (m)
+                evalfig_put_est(&sb, m->mean, 1, 3, 0);
+        } else {
+            stats_bar(&sb, span > 0 ? (e->bt.v - base) / span : 1, 24);
+        }
         sb_putc(&sb, '\n');
     }
     app_print_clean(stdout, sb_str(&sb));
@@ -112,6 +184,9 @@ cmd_rank(struct app *app, int argc, char **argv)
         {"prior", required_argument, NULL, OPT_PRIOR},
         {"anchor", required_argument, NULL, OPT_ANCHOR},
         {"elo-k", required_argument, NULL, OPT_ELO_K},
+        {"from-ratings", required_argument, NULL, OPT_FROM_RATINGS},
+        {"margin", required_argument, NULL, OPT_MARGIN},
+        {"lower-better", no_argument, NULL, OPT_LOWER_BETTER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -122,6 +197,8 @@ cmd_rank(struct app *app, int argc, char **argv)
     int n_annot_args = 0;
     const char *anchor = NULL;
     double v = 0;
+    struct store_derive derive = {.aspect = NULL};
+    int lower_better = 0;
     optind = 1;
     opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:a:b:h", opts, NULL)) != -1) {
@@ -156,6 +233,12 @@ cmd_rank(struct app *app, int argc, char **argv)
                 return 1;
             break;
         case OPT_ANCHOR: anchor = optarg; break;
+        case OPT_FROM_RATINGS: derive.aspect = optarg; break;
+        case OPT_MARGIN:
+            if (parse_num(app, "--margin", optarg, 0, 1e12, &derive.margin))
+                return 1;
+            break;
+        case OPT_LOWER_BETTER: lower_better = 1; break;
         case 'h': fputs(rank_usage, stdout); return 0;
         default: return app_bad_option("rank", argv);
         }
@@ -165,8 +248,21 @@ cmd_rank(struct app *app, int argc, char **argv)
     const char *dataset = argv[optind];
     struct store *st = app_store(app);
     struct stats_table t;
-    if (!st || store_judgment_table_named(st, dataset, &t, &app->err) != PS_OK)
+    int64_t ds_id;
+    memset(&t, 0, sizeof t);
+    if (!st || store_dataset_find(st, dataset, &ds_id, &app->err) != PS_OK)
         return app_fail(app);
+    derive.lower_better =
+        lower_better || (derive.aspect && stats_rating_lower_better(derive.aspect));
+    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL,
+                                     derive.aspect != NULL, &t, &app->err) != PS_OK)
+        return app_fail(app);
+    /* the ratings of the aspect alone, every rating annotator pooled, for the mean column */
+    struct stats_rating_table rt = {0};
+    if (derive.aspect && load_aspect(st, ds_id, derive.aspect, &rt, &app->err) != PS_OK) {
+        stats_table_free(&t);
+        return app_fail(app);
+    }
     int status = 0, sel[MAX_SEL], n_sel = 0;
     for (int i = 0; i < n_annot_args && !status; i++)
         if (!stats_table_match(&t, annot_args[i], sel, &n_sel, MAX_SEL))
@@ -191,7 +287,19 @@ cmd_rank(struct app *app, int argc, char **argv)
         o.n_annots = n_sel;
         struct stats_rank r;
         stats_rank_compute(&t, &o, &r);
-        if (r.n == 0) {
+        struct stats_rating_mean *means = NULL;
+        int n_means = 0;
+        if (derive.aspect) {
+            struct stats_fig_opts fo = {
+                .bootstrap = o.bootstrap, .seed = o.seed, .level = o.level, .min_n = 0};
+            stats_rating_means(&rt, -1, &fo, &means, &n_means);
+        }
+        if (r.n == 0 && derive.aspect) {
+            status = app_failf(app,
+                               "rank: dataset '%s' has no two responses of different models rated "
+                               "'%s' on one item",
+                               dataset, derive.aspect);
+        } else if (r.n == 0) {
             status =
                 app_failf(app, "rank: dataset '%s' has no judgments between named models", dataset);
         } else if (json) {
@@ -200,14 +308,22 @@ cmd_rank(struct app *app, int argc, char **argv)
             sb_json_str(&sb, dataset, strlen(dataset));
             sb_puts(&sb, ",\"leaderboard\":");
             stats_rank_json(&r, &t, &o, &sb);
+            if (derive.aspect) {
+                sb_putc(&sb, ',');
+                evalfig_json_derived(&derive, &sb);
+                sb_putc(&sb, ',');
+                evalfig_json_means(&rt, means, n_means, &sb);
+            }
             sb_puts(&sb, "}\n");
             fputs(sb_str(&sb), stdout);
             sb_free(&sb);
         } else {
-            print_text(&r, &t, dataset, &o);
+            print_text(&r, &t, dataset, &o, derive.aspect ? &rt : NULL, means, n_means);
         }
+        free(means);
         stats_rank_free(&r);
     }
     stats_table_free(&t);
+    stats_rating_table_free(&rt);
     return status;
 }

@@ -116,7 +116,9 @@ on_line(char *line)
     chunk_done(r);
     if (f == PS_LUA_FEED_RUNNING) {
         /* The handler stays installed: input typed meanwhile waits in the tty. */
+        ps_lua_progress_pause(r->pl, 0); /* the entry owns the terminal: bars draw */
         run_entry(r);
+        ps_lua_progress_pause(r->pl, 1);
         repl_sigint = 0;
     }
     if (ps_lua_output_mid_line(r->pl))
@@ -201,6 +203,12 @@ repl_interactive(struct repl *r)
     rl_completion_append_character = '\0';
     using_history();
     stifle_history(REPL_HISTORY_MAX);
+    /* A multi-line entry is one history entry, as in lua.c, also in the file: each
+     * entry follows a "#<time>" line, and the lines up to the next one are its own
+     * (the TUI's REPL pane reads the file the same way). */
+    history_write_timestamps = 1;
+    history_multiline_entries = 1;
+    history_comment_char = '#'; /* what starts the time lines (default: none written) */
     if (ps_lua_history_path(r->history, sizeof r->history)) {
         r->has_history = 1;
         /* append_history needs an existing file */
@@ -212,6 +220,8 @@ repl_interactive(struct repl *r)
     printf("prefscope %s, Lua 5.4 — the ps API is in docs/lua-api.md; Ctrl-D leaves.\n",
            PS_VERSION);
     rl_callback_handler_install("> ", on_line);
+    /* at the prompt readline owns the line: background tasks' bars stay silent */
+    ps_lua_progress_pause(r->pl, 1);
     while (!r->eof) {
         int busy = ps_lua_busy(r->pl);
         int timeout = busy ? ps_lua_next_timeout(r->pl) : -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/evalfig.h"
 #include "core/stats_report.h"
 #include "core/strbuf.h"
 #include "core/width.h"
@@ -16,13 +17,16 @@
 static const char stats_usage[] =
     "usage: prefscope stats DATASET [--annotator A]... [--against B] [--invalid wrong|tie]\n"
     "                       [--bootstrap N] [--seed S] [--level L] [--min-n N] [--json]\n"
+    "                       [--baseline MODEL] [--pairs-from-ratings ASPECT [--margin M]]\n"
     "\n"
     "Per annotator: win rate of the second-presented response (ties half, AlpacaEval\n"
     "style) and of every model; how often the longer response wins; consistency of\n"
     "judgments made in both orders; accuracy and macro precision/recall/F1 against a\n"
     "reference.  Between annotators: agreement and Cohen's kappa per pair, Fleiss'\n"
     "kappa and Krippendorff's alpha over all.  Every figure has a percentile bootstrap\n"
-    "interval over items.  Definitions: docs/evaluation.md.\n"
+    "interval over items.  Also: accuracy right in both presentation orders, win/tie/\n"
+    "loss per model pair, AlpacaEval's length-controlled win rate against a baseline\n"
+    "model and the mean rating per model.  Definitions: docs/evaluation.md.\n"
     "\n"
     "  -a, --annotator A     report only A (repeatable; 'human:*' matches a prefix)\n"
     "  -r, --against B       reference annotator; 'majority:A1,A2,A3' (or a pattern\n"
@@ -36,10 +40,27 @@ static const char stats_usage[] =
     "  --level L             interval level (default 0.95)\n"
     "  --min-n N             withhold a figure computed on fewer than N judgments or\n"
     "                        units: it says \"n too small\" (default 10; 0 = none)\n"
+    "  --baseline MODEL      baseline of the length-controlled win rate (default: the\n"
+    "                        model in every judgment of the annotator)\n"
+    "  --pairs-from-ratings ASPECT\n"
+    "                        add one judgment per pair of responses an item's ratings\n"
+    "                        of ASPECT compare (higher wins; lower for 'rank'), as\n"
+    "                        annotator 'ratings:ASPECT>M' (the rule)\n"
+    "  --margin M            a rating difference up to M is a tie (default 0)\n"
+    "  --lower-better        lower ratings win (default only for the aspect 'rank')\n"
     "  --json                one JSON object on stdout\n"
     "  -w, --workspace FILE  workspace file\n";
 
-enum { OPT_INVALID = APP_OPT_FIRST_FREE, OPT_SEED, OPT_LEVEL, OPT_MIN_N };
+enum {
+    OPT_INVALID = APP_OPT_FIRST_FREE,
+    OPT_SEED,
+    OPT_LEVEL,
+    OPT_MIN_N,
+    OPT_BASELINE,
+    OPT_FROM_RATINGS,
+    OPT_MARGIN,
+    OPT_LOWER_BETTER
+};
 
 #define MAX_SEL 256
 
@@ -61,6 +82,15 @@ resolve_list(struct app *app, const struct stats_table *t, const char *list, int
     return rc;
 }
 
+static int
+derive_found(const struct stats_rating_table *rt, const char *aspect)
+{
+    for (int i = 0; i < rt->n_aspects; i++)
+        if (strcmp(rt->aspects[i], aspect) == 0)
+            return 1;
+    return 0;
+}
+
 static void
 fmt_est(struct strbuf *sb, struct stats_est e, double scale, int prec)
 {
@@ -78,7 +108,8 @@ fmt_est(struct strbuf *sb, struct stats_est e, double scale, int prec)
 }
 
 static void
-print_text(const struct stats_report *r, const char *dataset, int n_items)
+print_text(const struct stats_report *r, const struct evalfig *fig, const char *dataset,
+           int n_items)
 {
     const struct stats_table *t = r->table;
     struct strbuf sb = STRBUF_INIT;
@@ -212,6 +243,7 @@ print_text(const struct stats_report *r, const char *dataset, int n_items)
         fmt_est(&sb, r->alpha, 1, 4);
         sb_putc(&sb, '\n');
     }
+    evalfig_text(fig, &sb);
     app_print_clean(stdout, sb_str(&sb));
     sb_free(&sb);
 }
@@ -230,6 +262,10 @@ cmd_stats(struct app *app, int argc, char **argv)
         {"seed", required_argument, NULL, OPT_SEED},
         {"level", required_argument, NULL, OPT_LEVEL},
         {"min-n", required_argument, NULL, OPT_MIN_N},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"pairs-from-ratings", required_argument, NULL, OPT_FROM_RATINGS},
+        {"margin", required_argument, NULL, OPT_MARGIN},
+        {"lower-better", no_argument, NULL, OPT_LOWER_BETTER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -238,7 +274,9 @@ cmd_stats(struct app *app, int argc, char **argv)
     double level = 0.95, min_n = STATS_MIN_N;
     const char *annot_args[MAX_SEL];
     int n_annot_args = 0;
-    const char *against = NULL;
+    const char *against = NULL, *baseline = NULL;
+    struct store_derive derive = {.aspect = NULL};
+    int lower_better = 0;
     optind = 1;
     opterr = 0; /* app_bad_option reports it in one line */
     while ((c = getopt_long(argc, argv, "w:a:r:b:h", opts, NULL)) != -1) {
@@ -282,6 +320,14 @@ cmd_stats(struct app *app, int argc, char **argv)
             if (!*optarg || *end || !(min_n >= 0 && min_n <= 1e12))
                 return app_failf(app, "stats: --min-n expects a number >= 0, not '%s'", optarg);
             break;
+        case OPT_BASELINE: baseline = optarg; break;
+        case OPT_FROM_RATINGS: derive.aspect = optarg; break;
+        case OPT_MARGIN:
+            derive.margin = strtod(optarg, &end);
+            if (!*optarg || *end || !(derive.margin >= 0 && derive.margin <= 1e12))
+                return app_failf(app, "stats: --margin expects a number >= 0, not '%s'", optarg);
+            break;
+        case OPT_LOWER_BETTER: lower_better = 1; break;
         case 'h': fputs(stats_usage, stdout); return 0;
         default: return app_bad_option("stats", argv);
         }
@@ -291,9 +337,29 @@ cmd_stats(struct app *app, int argc, char **argv)
     const char *dataset = argv[optind];
     struct store *st = app_store(app);
     struct stats_table t;
-    if (!st || store_judgment_table_named(st, dataset, &t, &app->err) != PS_OK)
+    struct stats_rating_table rt;
+    int64_t ds_id;
+    memset(&t, 0, sizeof t);
+    if (!st || store_dataset_find(st, dataset, &ds_id, &app->err) != PS_OK)
         return app_fail(app);
-    int status = 0;
+    derive.lower_better =
+        lower_better || (derive.aspect && stats_rating_lower_better(derive.aspect));
+    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL, 0, &t, &app->err) !=
+        PS_OK)
+        return app_fail(app);
+    if (store_rating_table(st, ds_id, &rt, &app->err) != PS_OK) {
+        stats_table_free(&t);
+        return app_fail(app);
+    }
+    int status = 0, base_model = -1;
+    if (derive.aspect && !derive_found(&rt, derive.aspect))
+        status = app_failf(app, "stats: dataset '%s' has no ratings '%s'", dataset, derive.aspect);
+    for (int m = 0; baseline && m < t.n_models; m++)
+        if (strcmp(t.models[m], baseline) == 0)
+            base_model = m;
+    if (baseline && base_model < 0 && !status)
+        status =
+            app_failf(app, "stats: --baseline: no model '%s' in dataset '%s'", baseline, dataset);
     int sel[MAX_SEL], n_sel = 0, ref[MAX_SEL], n_ref = 0;
     for (int i = 0; i < n_annot_args && status == 0; i++)
         if (resolve_list(app, &t, annot_args[i], sel, &n_sel) != 0)
@@ -337,20 +403,32 @@ cmd_stats(struct app *app, int argc, char **argv)
         };
         struct stats_report rep;
         stats_report_compute(&t, &o, &rep);
+        struct stats_fig_opts fo = {
+            .bootstrap = bootstrap, .seed = seed, .level = level, .min_n = min_n};
+        struct evalfig fig;
+        evalfig_compute(&fig, &t, &rt, o.annots, o.n_annots, ref, n_ref, invalid_as_tie, base_model,
+                        &fo);
         if (json) {
             struct strbuf sb = STRBUF_INIT;
             sb_puts(&sb, "{\"dataset\":");
             sb_json_str(&sb, dataset, strlen(dataset));
             sb_printf(&sb, ",\"judgments\":%d,\"items\":%d,\"report\":", t.n_rows, t.n_items);
             stats_report_json(&rep, &sb);
+            evalfig_json(&fig, &sb);
+            if (derive.aspect) {
+                sb_putc(&sb, ',');
+                evalfig_json_derived(&derive, &sb);
+            }
             sb_puts(&sb, "}\n");
             fputs(sb_str(&sb), stdout);
             sb_free(&sb);
         } else {
-            print_text(&rep, dataset, t.n_items);
+            print_text(&rep, &fig, dataset, t.n_items);
         }
+        evalfig_free(&fig);
         stats_report_free(&rep);
     }
     stats_table_free(&t);
+    stats_rating_table_free(&rt);
     return status;
 }

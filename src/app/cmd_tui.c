@@ -39,6 +39,8 @@ static const char tui_usage[] =
     "  --blind             blind labeling: sides in a random order per item, models,\n"
     "                      verdicts and ratings hidden until labeled (kept in the\n"
     "                      workspace; :blind off or M ends it)\n"
+    "  --no-mouse          leave the mouse to the terminal, to select text as usual\n"
+    "                      (also the config's mouse = false, or :mouse off in the UI)\n"
     "  --print-keys        print every command and key binding as Markdown\n"
     "\n"
     "Keys: ? in the UI lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n";
@@ -52,7 +54,8 @@ enum {
     TUI_OPT_USER,
     TUI_OPT_KEYS,
     TUI_OPT_FEEDBACK,
-    TUI_OPT_BLIND
+    TUI_OPT_BLIND,
+    TUI_OPT_NO_MOUSE
 };
 
 /* 1 when path is an sqlite database (by its header), 0 otherwise. */
@@ -215,13 +218,14 @@ cmd_tui(struct app *app, int argc, char **argv)
         {"user", required_argument, NULL, TUI_OPT_USER},
         {"print-keys", no_argument, NULL, TUI_OPT_KEYS},
         {"blind", no_argument, NULL, TUI_OPT_BLIND},
+        {"no-mouse", no_argument, NULL, TUI_OPT_NO_MOUSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long long t0 = tui_clock_ms();
     const char *dataset = NULL, *theme = NULL, *user = NULL;
     long long feedback = 0;
-    int blind = 0;
+    int blind = 0, no_mouse = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:d:h", opts, NULL)) != -1) {
@@ -237,6 +241,7 @@ cmd_tui(struct app *app, int argc, char **argv)
         case TUI_OPT_THEME: theme = optarg; break;
         case TUI_OPT_USER: user = optarg; break;
         case TUI_OPT_BLIND: blind = 1; break;
+        case TUI_OPT_NO_MOUSE: no_mouse = 1; break;
         case TUI_OPT_KEYS: tui_print_keys(stdout); return 0;
         case 'h': fputs(tui_usage, stdout); return 0;
         default: fputs(tui_usage, stderr); return 2;
@@ -316,6 +321,10 @@ cmd_tui(struct app *app, int argc, char **argv)
     to.dataset = dataset;
     to.feedback = feedback;
     to.blind = blind;
+    /* mouse = false (or off, no, 0) in the config: as --no-mouse */
+    const char *mouse = cfg ? config_get(cfg, "mouse") : NULL;
+    to.no_mouse = no_mouse || (mouse && (!strcmp(mouse, "false") || !strcmp(mouse, "off") ||
+                                         !strcmp(mouse, "no") || !strcmp(mouse, "0")));
     to.t0_ms = t0;
     to.notice = cerr.msg[0] ? cerr.msg : NULL;
     /* The REPL pane (src/tui/view_repl.c) runs on this engine, bound to the UI's

@@ -307,7 +307,7 @@ stream_tick(struct tui *tui, void *ud)
     }
     if (done) {
         stream_join(sm);
-        tui_progress(tui, NULL, 0, 0);
+        tui_progress(tui, "");
         tui_data_changed(tui);
         if (sm->rc == PS_OK) {
             char n[32];
@@ -332,9 +332,9 @@ stream_tick(struct tui *tui, void *ud)
     stream_num(n, sizeof n, records);
     if (rate > 0)
         snprintf(left, sizeof left, " · %.0f s left", (1 - frac) / rate);
-    char label[96];
-    snprintf(label, sizeof label, "importing [%s] %s%s", bar, n, left);
-    tui_progress(tui, label, frac, 1);
+    char label[128];
+    snprintf(label, sizeof label, "importing [%s] %s%s %3.0f%%", bar, n, left, frac * 100);
+    tui_progress(tui, label);
     sm->timer = tui_timer_add(tui, STREAM_TICK_MS, stream_tick, sm);
 }
 
@@ -372,7 +372,7 @@ stream_answer(struct tui *tui, int answer, void *ud)
     if (sm->timer)
         tui_timer_cancel(tui, sm->timer);
     sm->timer = 0;
-    tui_progress(tui, NULL, 0, 0);
+    tui_progress(tui, "");
     stream_end(sm, answer);
     if (sm->rc == PS_OK) { /* it ended while the question was open: nothing to drop */
         tui_msg(tui, "the import had just ended: %s", sm->summary);

@@ -10,6 +10,8 @@
 
 #define DIFF_MAX_TOKENS 100000
 #define DIFF_MAX_COST 1000000
+/* edits a bisection searches before it splits: DIFF_DLIM_WORK / tokens, at least 16 */
+#define DIFF_DLIM_WORK 30000
 
 /* ---- tokens ---- */
 
@@ -163,34 +165,71 @@ struct myers {
     unsigned char *del, *ins; /* per token: deleted from A / inserted in B */
     long *v1, *v2;            /* scratch diagonals, 2 * (na + nb) + 4 each */
     size_t cost, max_cost;
+    long dlim; /* edits a bisection may search before it settles for a good split */
     int aborted;
 };
 
-static void myers_rec(struct myers *m, long a0, long a1, long b0, long b1);
+/* After the search of myers_bisect has used d edits without meeting in the middle:
+ * the point furthest along either search (x + y from its own corner), as GNU diff
+ * does when a search gets too expensive.  The script stays valid, and minimal on each
+ * side of the split (each side is diffed exactly unless it is itself too expensive),
+ * though the split need not lie on a shortest path through the whole.  Every split
+ * advances at least d tokens, and every snake the search followed ends before the
+ * split, so the work stays about (n + m) * dlim in all: linear.  Returns 0 if no
+ * point strictly inside was reached. */
+static int
+myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, const long *k2r,
+            long *sx, long *sy)
+{
+    long off = (n + mm + 1) / 2, best = 0;
+    *sx = -1;
+    for (long k = -(d - 1) + k1r[0]; k <= (d - 1) - k1r[1]; k += 2) {
+        long x = m->v1[off + k], y = x - k;
+        if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm)
+            *sx = x, *sy = y, best = x + y;
+    }
+    for (long k = -(d - 1) + k2r[0]; k <= (d - 1) - k2r[1]; k += 2) {
+        long x = m->v2[off + k], y = x - k;
+        if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm)
+            *sx = n - x, *sy = mm - y, best = x + y;
+    }
+    return *sx >= 0;
+}
 
-/* Find the middle snake of a[a0..a1) x b[b0..b1) (both non-empty, no common prefix
- * or suffix) and recurse on both halves. */
-static void
-myers_bisect(struct myers *m, long a0, long a1, long b0, long b1)
+/* A split point (sx, sy) of a[a0..a1) x b[b0..b1) (both non-empty, no common prefix
+ * or suffix, relative to a0 and b0): where the middle snake of a shortest script
+ * starts, or myers_split's point after dlim edits.  Returns 0 when the two have no
+ * token in common or the cost cap was hit (m->aborted). */
+static int
+myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long *sy)
 {
     const uint32_t *a = m->a + a0, *b = m->b + b0;
     long n = a1 - a0, mm = b1 - b0;
     long max_d = (n + mm + 1) / 2;
-    long off = max_d, vlen = 2 * max_d + 2;
+    long off = max_d;
     long *v1 = m->v1, *v2 = m->v2;
-    for (long i = 0; i < vlen; i++)
+    /* Diagonals are initialised as the search widens (radius R around off), not all
+     * n + mm of them up front: with many small bisections that was quadratic. */
+    long R = 1;
+    for (long i = off - 1; i <= off + 1; i++)
         v1[i] = v2[i] = -1;
     v1[off + 1] = 0;
     v2[off + 1] = 0;
     long delta = n - mm;
     int front = (delta & 1) != 0;
-    long k1start = 0, k1end = 0, k2start = 0, k2end = 0;
+    long k1r[2] = {0, 0}, k2r[2] = {0, 0}; /* diagonals trimmed at the start and end */
     for (long d = 0; d < max_d; d++) {
         if (m->cost > m->max_cost) {
             m->aborted = 1;
-            return;
+            return 0;
         }
-        for (long k1 = -d + k1start; k1 <= d - k1end; k1 += 2) {
+        if (d == m->dlim && myers_split(m, n, mm, d, k1r, k2r, sx, sy))
+            return 1;
+        while (R < d + 1) {
+            R++;
+            v1[off - R] = v1[off + R] = v2[off - R] = v2[off + R] = -1;
+        }
+        for (long k1 = -d + k1r[0]; k1 <= d - k1r[1]; k1 += 2) {
             long ko = off + k1, x1;
             if (k1 == -d || (k1 != d && v1[ko - 1] < v1[ko + 1]))
                 x1 = v1[ko + 1];
@@ -204,19 +243,19 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1)
             m->cost += 1 + (size_t)(x1 - xs);
             v1[ko] = x1;
             if (x1 > n) {
-                k1end += 2;
+                k1r[1] += 2;
             } else if (y1 > mm) {
-                k1start += 2;
+                k1r[0] += 2;
             } else if (front) {
                 long k2o = off + delta - k1;
-                if (k2o >= 0 && k2o < vlen && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
-                    myers_rec(m, a0, a0 + x1, b0, b0 + y1);
-                    myers_rec(m, a0 + x1, a1, b0 + y1, b1);
-                    return;
+                if (k2o >= off - R && k2o <= off + R && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
+                    *sx = x1;
+                    *sy = y1;
+                    return 1;
                 }
             }
         }
-        for (long k2 = -d + k2start; k2 <= d - k2end; k2 += 2) {
+        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1]; k2 += 2) {
             long ko = off + k2, x2;
             if (k2 == -d || (k2 != d && v2[ko - 1] < v2[ko + 1]))
                 x2 = v2[ko + 1];
@@ -230,50 +269,86 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1)
             m->cost += 1 + (size_t)(x2 - xs);
             v2[ko] = x2;
             if (x2 > n) {
-                k2end += 2;
+                k2r[1] += 2;
             } else if (y2 > mm) {
-                k2start += 2;
+                k2r[0] += 2;
             } else if (!front) {
                 long k1o = off + delta - k2;
-                if (k1o >= 0 && k1o < vlen && v1[k1o] != -1) {
+                if (k1o >= off - R && k1o <= off + R && v1[k1o] != -1) {
                     long x1 = v1[k1o], y1 = off + x1 - k1o;
                     if (x1 >= n - x2) {
-                        myers_rec(m, a0, a0 + x1, b0, b0 + y1);
-                        myers_rec(m, a0 + x1, a1, b0 + y1, b1);
-                        return;
+                        *sx = x1;
+                        *sy = y1;
+                        return 1;
                     }
                 }
             }
         }
     }
-    /* No common token at all. */
-    memset(m->del + a0, 1, (size_t)n);
-    memset(m->ins + b0, 1, (size_t)mm);
+    return 0; /* no common token at all */
 }
 
+/* One token against many: keep its first occurrence, if any (a shortest script). */
+static void
+myers_one(struct myers *m, const uint32_t *one, long o0, unsigned char *one_mark,
+          const uint32_t *many, long m0, long m1, unsigned char *many_mark)
+{
+    long hit = -1;
+    for (long k = m0; k < m1 && hit < 0; k++)
+        if (many[k] == one[o0])
+            hit = k;
+    m->cost += (size_t)(m1 - m0);
+    memset(many_mark + m0, 1, (size_t)(m1 - m0));
+    if (hit >= 0)
+        many_mark[hit] = 0;
+    else
+        one_mark[o0] = 1;
+}
+
+/* Mark a shortest (or, past dlim, a good) script for a[a0..a1) x b[b0..b1).  The
+ * part after each split is handled by the loop, not by recursion, so the depth stays
+ * logarithmic even when the splits come every dlim edits along a long text. */
 static void
 myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
 {
-    if (m->aborted)
-        return;
-    while (a0 < a1 && b0 < b1 && m->a[a0] == m->b[b0]) {
-        a0++;
-        b0++;
+    while (!m->aborted) {
+        while (a0 < a1 && b0 < b1 && m->a[a0] == m->b[b0]) {
+            a0++;
+            b0++;
+        }
+        while (a0 < a1 && b0 < b1 && m->a[a1 - 1] == m->b[b1 - 1]) {
+            a1--;
+            b1--;
+        }
+        m->cost += 1;
+        if (a0 == a1) {
+            memset(m->ins + b0, 1, (size_t)(b1 - b0));
+            return;
+        }
+        if (b0 == b1) {
+            memset(m->del + a0, 1, (size_t)(a1 - a0));
+            return;
+        }
+        if (a1 - a0 == 1) {
+            myers_one(m, m->a, a0, m->del, m->b, b0, b1, m->ins);
+            return;
+        }
+        if (b1 - b0 == 1) {
+            myers_one(m, m->b, b0, m->ins, m->a, a0, a1, m->del);
+            return;
+        }
+        long sx, sy;
+        if (!myers_bisect(m, a0, a1, b0, b1, &sx, &sy)) {
+            if (!m->aborted) {
+                memset(m->del + a0, 1, (size_t)(a1 - a0));
+                memset(m->ins + b0, 1, (size_t)(b1 - b0));
+            }
+            return;
+        }
+        myers_rec(m, a0, a0 + sx, b0, b0 + sy);
+        a0 += sx;
+        b0 += sy;
     }
-    while (a0 < a1 && b0 < b1 && m->a[a1 - 1] == m->b[b1 - 1]) {
-        a1--;
-        b1--;
-    }
-    m->cost += 1;
-    if (a0 == a1) {
-        memset(m->ins + b0, 1, (size_t)(b1 - b0));
-        return;
-    }
-    if (b0 == b1) {
-        memset(m->del + a0, 1, (size_t)(a1 - a0));
-        return;
-    }
-    myers_bisect(m, a0, a1, b0, b1);
 }
 
 /* ---- hunks ---- */
@@ -384,6 +459,18 @@ fold_gaps(struct text_diff *d, const char *a)
     d->n = w;
 }
 
+/* Tokens equal as the diff compares them (whitespace runs all alike with
+ * TEXT_DIFF_IGNORE_WS). */
+static int
+tok_eq(const char *a, const struct text_span *x, const char *b, const struct text_span *y,
+       unsigned flags)
+{
+    if (x->len == y->len && memcmp(a + x->off, b + y->off, x->len) == 0)
+        return 1;
+    return (flags & TEXT_DIFF_IGNORE_WS) && is_ws_token(a + x->off, x->len) &&
+           is_ws_token(b + y->off, y->len);
+}
+
 /* Diff two token sequences; returns 0 when a cap was hit: more than max_tokens
  * tokens on a side once the common first and last tokens are set aside, or more
  * than max_cost steps. */
@@ -392,6 +479,18 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
             const char *b, size_t nb, const struct text_spans *tb, unsigned flags,
             size_t max_tokens, size_t max_cost, size_t *cost_used)
 {
+    /* the token cap first, on the bytes: interning a text past it is wasted work */
+    size_t pre0 = 0, suf0 = 0;
+    while (pre0 < ta->n && pre0 < tb->n && tok_eq(a, &ta->v[pre0], b, &tb->v[pre0], flags))
+        pre0++;
+    while (suf0 < ta->n - pre0 && suf0 < tb->n - pre0 &&
+           tok_eq(a, &ta->v[ta->n - 1 - suf0], b, &tb->v[tb->n - 1 - suf0], flags))
+        suf0++;
+    if (ta->n - pre0 - suf0 > max_tokens || tb->n - pre0 - suf0 > max_tokens) {
+        if (cost_used)
+            *cost_used = 0;
+        return 0;
+    }
     struct intern t = {0};
     size_t want = 1024;
     while (want < 2 * (ta->n + tb->n))
@@ -413,6 +512,13 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
         pre++;
     while (suf < ta->n - pre && suf < tb->n - pre && ia[ta->n - 1 - suf] == ib[tb->n - 1 - suf])
         suf++;
+    size_t span = (ta->n - pre - suf) + (tb->n - pre - suf);
+    /* a bisection searching past dlim edits splits instead (myers_split), so the
+     * search is linear in the text (unrelated texts used to cost span^2 up to the cap)
+     * and exact for the short and the similar texts that never need dlim edits */
+    m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
+    if (m.dlim < 16)
+        m.dlim = 16;
     if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens)
         m.aborted = 1;
     else
@@ -555,18 +661,22 @@ diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct tex
     text_tokenize(b, nb, &tb);
     out->tokens_a = ta.n;
     out->tokens_b = tb.n;
-    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost, NULL);
+    /* one budget for all: half for the word diff, the rest for the fallbacks (each
+     * used to get all of it, so unrelated texts paid the cap two or three times) */
+    size_t used = 0;
+    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2, &used);
     if (!done) {
+        size_t left = max_cost > used ? max_cost - used : 0;
         out->n = 0;
         out->edit_tokens = 0;
         out->simplified = 1;
         ta.n = tb.n = 0;
         tokenize_lines(a, na, &ta);
         tokenize_lines(b, nb, &tb);
-        done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, max_cost, NULL);
+        done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, left, &used);
         if (done) {
             fold_gaps(out, a);
-            refine_lines(out, a, b, flags, max_tokens, max_cost);
+            refine_lines(out, a, b, flags, max_tokens, left > used ? left - used : 0);
         }
     }
     if (!done) {

@@ -10,16 +10,18 @@
  * B.  A whitespace-only EQUAL gap between two changes is folded into one CHANGED
  * hunk, so "a b c" vs "x y z" is one change rather than three.
  *
- * Work is capped: beyond opts.max_tokens tokens on a side (not counting the common
- * first and last tokens), or opts.max_cost steps of the algorithm, the diff falls
- * back to whole lines, then diffs the words inside each changed block of lines
- * while a second max_cost budget lasts (simplified = 1: blocks past the budget stay
- * whole); if even the line diff is too much, one CHANGED hunk between the common
- * first and last lines remains (simplified = 2).  Tokenizing is
- * O(n); the search is O((N+M)·D) for D differing tokens.  Typical pairs (300 words)
- * take under 0.1 ms, 3000-word pairs about 1 ms, 10000 words with 1% edited 3 ms,
- * the capped worst case (two unrelated 9000-word texts) 25 ms (bench/text_bench.sh).  Feed the
- * sanitized text that is drawn, so offsets match. */
+ * Work is linear in the text: a bisection that has searched dlim = max(16, 30000 /
+ * tokens) edits without finding its middle snake splits at the furthest point it
+ * reached (GNU diff's heuristic), so short or similar texts get a shortest script and
+ * long unrelated ones a valid, near-shortest one in O((N+M)·dlim).  Caps on top:
+ * beyond opts.max_tokens tokens on a side (not counting the common first and last
+ * tokens), or half of opts.max_cost steps, the diff falls back to whole lines, then
+ * diffs the words inside each changed block of lines while the rest of the budget
+ * lasts (simplified = 1: blocks past the budget stay whole); if even the line diff is
+ * too much, one CHANGED hunk between the common first and last lines remains
+ * (simplified = 2).  Measured (bench/text_bench.sh, CPU time): two 4 KB responses
+ * 0.1-0.15 ms (0.4 ms unrelated), two 100 KB responses 4-5 ms (about 9 ms
+ * unrelated).  Feed the sanitized text that is drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
@@ -57,7 +59,7 @@ enum {
 struct text_diff_opts {
     unsigned flags;
     size_t max_tokens; /* per side; 0 means 100000 */
-    size_t max_cost;   /* steps of the search; 0 means 1,000,000 (a few ms) */
+    size_t max_cost;   /* steps of the search, all levels together; 0 means 1,000,000 (a few ms) */
 };
 
 /* Diff a[0..na) against b[0..nb).  `opts` may be NULL.  `out` must be zeroed or

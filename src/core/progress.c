@@ -58,7 +58,7 @@ progress_format(char *buf, size_t n, const char *label, int64_t total,
                 const struct progress_counts *c, double elapsed_s, int width)
 {
     char tail[320], eta[16], el[16], tok[24];
-    double rate = elapsed_s > 0 ? (double)c->done / elapsed_s : 0;
+    double rate = elapsed_s > 0 && c->done > 0 ? (double)c->done / elapsed_s : 0;
     fmt_duration(el, sizeof el, elapsed_s);
     if (total > 0 && rate > 0)
         fmt_duration(eta, sizeof eta, (double)(total - c->done) / rate);
@@ -66,11 +66,15 @@ progress_format(char *buf, size_t n, const char *label, int64_t total,
         snprintf(eta, sizeof eta, "--:--");
     fmt_count(tok, sizeof tok, c->tokens);
     int k = 0;
-    if (total > 0)
+    if (total > 0) {
+        double pct = 100.0 * (double)c->done / (double)total;
         k = snprintf(tail, sizeof tail, " %lld/%lld %3d%% %.1f/s %s ETA %s", (long long)c->done,
-                     (long long)total, (int)(100.0 * (double)c->done / (double)total), rate, el,
-                     eta);
-    else
+                     (long long)total,
+                     (int)(pct < 0     ? 0
+                           : pct > 100 ? 100
+                                       : pct),
+                     rate, el, eta);
+    } else
         k = snprintf(tail, sizeof tail, " %lld %.1f/s %s", (long long)c->done, rate, el);
     k += snprintf(tail + k, sizeof tail - (size_t)k, " tok %s", tok);
     if (c->has_cost)
@@ -96,6 +100,8 @@ progress_format(char *buf, size_t n, const char *label, int64_t total,
         int fill = (int)((double)bar * (double)c->done / (double)total);
         if (fill > bar)
             fill = bar;
+        if (fill < 0)
+            fill = 0;
         buf[head++] = ' ';
         buf[head++] = '[';
         for (int i = 0; i < bar; i++)
@@ -118,18 +124,30 @@ with_caller(const struct progress *p, const struct progress_counts *c)
     return x;
 }
 
-void
-progress_update(struct progress *p, const struct progress_counts *cin)
+int
+progress_render(struct progress *p, const struct progress_counts *cin, char *buf, size_t n,
+                int width)
 {
     if (p->mode != 2)
-        return;
+        return 0;
     struct progress_counts cc = with_caller(p, cin), *c = &cc;
     double t = progress_now();
+    if (t - p->t_start < p->delay)
+        return 0;
     if (t - p->t_last < 0.1 && !(p->total > 0 && c->done >= p->total))
-        return;
+        return 0;
     p->t_last = t;
+    progress_format(buf, n, p->label, p->total, c, t - p->t_start, width);
+    p->drawn = 1;
+    return 1;
+}
+
+void
+progress_update(struct progress *p, const struct progress_counts *c)
+{
     char line[512];
-    progress_format(line, sizeof line, p->label, p->total, c, t - p->t_start, p->width - 1);
+    if (!progress_render(p, c, line, sizeof line, p->width - 1))
+        return;
     fprintf(p->out, "\r%s\033[K", line);
     fflush(p->out);
 }

@@ -32,7 +32,7 @@ struct progress_counts {
 };
 
 struct progress {
-    char label[32];
+    char label[48];
     int64_t total; /* <= 0: unknown (no bar, no ETA) */
     double t_start, t_last;
     int mode;  /* 0 silent, 1 final line only, 2 live bar */
@@ -41,11 +41,21 @@ struct progress {
     /* optional, set by the caller after progress_init: its running count of answers
      * it could not read (a judge's invalid verdicts), shown as "invalid N" */
     const int *invalid;
+    /* optional: no live bar before this many seconds (a call answered at once from
+     * the cache never flashes a bar); 0 by default */
+    double delay;
+    int drawn; /* a live line has been written */
 };
 
 void progress_init(struct progress *p, const char *label, int64_t total);
 void progress_update(struct progress *p, const struct progress_counts *c);
 void progress_finish(struct progress *p, const struct progress_counts *c);
+
+/* The live line into buf when a redraw is due (mode 2, `delay` passed, at least 0.1 s
+ * since the last one, or the total reached): 1 when buf holds a new line, else 0.
+ * For embeddings that draw the line themselves (the TUI); progress_update uses it. */
+int progress_render(struct progress *p, const struct progress_counts *c, char *buf, size_t n,
+                    int width);
 
 /* The bar as text for `elapsed_s` seconds, fitting `width` columns (no newline).
  * Pure: used by the functions above and by tests. */

@@ -44,7 +44,10 @@ struct ps_record {
     const char *ext_id;       /* the source's own id, if any */
     const char *system;       /* system prompt */
     const char *history_json; /* JSON array of {"role":..,"content":..} before the final prompt */
-    const char *prompt;       /* the final user prompt */
+    /* The history's contents joined by single spaces, when the importer has them at
+     * hand (NULL: the store derives them from history_json; both must agree). */
+    const char *history_text;
+    const char *prompt; /* the final user prompt */
     const char *meta_json;
     struct ps_rec_response resp[PS_REC_MAX_RESP];
     int n_resp;

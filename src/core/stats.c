@@ -81,35 +81,55 @@ stats_rng_below(struct stats_rng *r, uint64_t n)
 __extension__ typedef unsigned __int128 rng_u128;
 #endif
 
+/* One draw of stats_rng_below(r, n) given limit = UINT64_MAX - UINT64_MAX % n and
+ * m = UINT64_MAX / n, computed once per resample. */
+static inline uint64_t
+rng_below_fast(struct stats_rng *r, uint64_t n, uint64_t limit, uint64_t m)
+{
+    uint64_t x;
+    do
+        x = stats_rng_next(r);
+    while (x >= limit);
+#ifdef __SIZEOF_INT128__
+    /* x % n without a division: m*n > 2^64 - n, so q = floor(x*m / 2^64) >
+     * floor(x/n - x/2^64) - 1 falls short of floor(x/n) by at most 1, which one
+     * branch-free correction restores exactly (a loop here costs a mispredicted branch
+     * on a large share of the draws) */
+    uint64_t q = (uint64_t)(((rng_u128)x * m) >> 64), rem = x - q * n;
+    return rem - (n & (0 - (uint64_t)(rem >= n)));
+#else
+    (void)m;
+    return x % n;
+#endif
+}
+
 void
 stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts)
 {
     if (n == 0)
         return;
-    uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
-#ifdef __SIZEOF_INT128__
-    /* x % n without a division: q = floor(x * floor((2^64-1)/n) / 2^64) falls short
-     * of floor(x/n) by at most 2, which the corrections below restore exactly */
-    uint64_t m = UINT64_MAX / n;
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n), m = UINT64_MAX / n;
+    if (map)
+        for (uint64_t k = 0; k < n; k++)
+            counts[map[rng_below_fast(r, n, limit, m)]]++;
+    else
+        for (uint64_t k = 0; k < n; k++)
+            counts[rng_below_fast(r, n, limit, m)]++;
+}
+
+int
+stats_rng_counts16(struct stats_rng *r, uint64_t n, uint16_t *counts)
+{
+    if (n == 0)
+        return 1;
+    uint64_t limit = UINT64_MAX - (UINT64_MAX % n), m = UINT64_MAX / n;
+    unsigned wrapped = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t x;
-        do
-            x = stats_rng_next(r);
-        while (x >= limit);
-        uint64_t q = (uint64_t)(((rng_u128)x * m) >> 64), rem = x - q * n;
-        while (rem >= n)
-            rem -= n;
-        counts[map ? (uint64_t)map[rem] : rem]++;
+        uint16_t *c = &counts[rng_below_fast(r, n, limit, m)];
+        *c = (uint16_t)(*c + 1);
+        wrapped |= *c == 0;
     }
-#else
-    for (uint64_t k = 0; k < n; k++) {
-        uint64_t x;
-        do
-            x = stats_rng_next(r);
-        while (x >= limit);
-        counts[map ? (uint64_t)map[x % n] : x % n]++;
-    }
-#endif
+    return !wrapped;
 }
 
 double
@@ -579,4 +599,10 @@ stats_elo(const struct stats_battle *b, size_t nb, int np, double k, double init
         rating[i] = init;
     for (size_t e = 0; e < nb; e++)
         stats_elo_update(rating, &b[e], k);
+}
+
+int
+stats_solve(double *a, double *y, int n)
+{
+    return solve_dense(a, y, n);
 }

@@ -39,6 +39,10 @@ uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
  * as the loop over stats_rng_below, several times faster: the two divisions per draw
  * are done once. */
 void stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts);
+/* The same draws as stats_rng_counts without a map, counted in 16 bits (half the
+ * cache of int counts, which is most of the time on large n).  Returns 1, or 0 when a
+ * count passed 65535 and wrapped (then replay the draws with stats_rng_counts). */
+int stats_rng_counts16(struct stats_rng *r, uint64_t n, uint16_t *counts);
 /* Uniform double in [0, 1). */
 double stats_rng_double(struct stats_rng *r);
 /* A uniform choice of min(want, n) of n positions without replacement (a partial
@@ -137,6 +141,10 @@ void stats_elo(const struct stats_battle *b, size_t nb, int n_players, double k,
                double *rating);
 /* One battle of stats_elo (weight rule included) applied to rating[] in place. */
 void stats_elo_update(double *rating, const struct stats_battle *b, double k);
+
+/* Solve the dense system a x = y (n x n, row-major) by Gaussian elimination with
+ * partial pivoting; x replaces y, a is destroyed.  Returns 0, or -1 when singular. */
+int stats_solve(double *a, double *y, int n);
 
 /* One Elo step of weight 1 with step size k (inline: bootstraps run it per battle per
  * resample).  10^(d/400) as exp: pow is several times slower. */

@@ -44,13 +44,23 @@ skip_space(const char *s)
     return *s == ' ' ? s + 1 : s;
 }
 
+static void
+turn_text(struct strbuf *text, int first, const char *s, size_t n)
+{
+    if (!first)
+        sb_putc(text, ' ');
+    sb_append(text, s, n);
+}
+
 /* Parse ctx[0..n) into turns appended to a history array; the last Human turn becomes
  * the prompt when it is the final turn. */
 static void
 split_turns(struct fmt_job *job, const char *ctx, size_t n, const char **history,
-            const char **prompt, int *ends_with_human)
+            const char **history_text, const char **prompt, int *ends_with_human)
 {
-    struct strbuf sb = STRBUF_INIT;
+    /* sb: the turns as JSON; text: their contents joined by spaces, which the store
+     * would otherwise compute from the JSON again (store.h, ps_record) */
+    struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
     const char *p = ctx, *end = ctx + n;
     const char *last_user = NULL;
     size_t last_user_len = 0;
@@ -84,6 +94,7 @@ split_turns(struct fmt_job *job, const char *ctx, size_t n, const char **history
             sb_puts(&sb, "{\"role\":\"user\",\"content\":");
             sb_json_str(&sb, last_user, last_user_len);
             sb_putc(&sb, '}');
+            turn_text(&text, count == 1, last_user, last_user_len);
             last_user = NULL;
         }
         if (!strcmp(role, "user")) {
@@ -95,6 +106,7 @@ split_turns(struct fmt_job *job, const char *ctx, size_t n, const char **history
             sb_puts(&sb, "{\"role\":\"assistant\",\"content\":");
             sb_json_str(&sb, p, len);
             sb_putc(&sb, '}');
+            turn_text(&text, count == 1, p, len);
         }
         p = next;
     }
@@ -102,7 +114,9 @@ split_turns(struct fmt_job *job, const char *ctx, size_t n, const char **history
     *prompt = last_user ? fmt_tmp(job, last_user, last_user_len) : NULL;
     *ends_with_human = last_user != NULL;
     *history = count ? fmt_tmp(job, sb_str(&sb), sb.len) : NULL;
+    *history_text = count ? fmt_tmp(job, sb_str(&text), text.len) : NULL;
     sb_free(&sb);
+    sb_free(&text);
 }
 
 static int
@@ -153,7 +167,8 @@ hh_record(struct fmt_job *job, const cJSON *o, struct ps_err *err)
     struct ps_record rec;
     ps_record_clear(&rec);
     int ends_with_human;
-    split_turns(job, chosen, cut, &rec.history_json, &rec.prompt, &ends_with_human);
+    split_turns(job, chosen, cut, &rec.history_json, &rec.history_text, &rec.prompt,
+                &ends_with_human);
     if (!reason && !ends_with_human)
         reason = "the context before the final Assistant turn does not end with a Human turn";
     if (!reason && (strstr(ra, HUMAN) || strstr(rb, HUMAN)))

@@ -39,20 +39,29 @@ js_check_text(const char *path, long first_line, const char *s, size_t n, struct
     return PS_OK;
 }
 
-/* cJSON turns the escape \u0000 into a NUL that would silently cut the string short:
- * refuse it, naming the line.  Backslashes occur only inside strings, and skipping the
- * escaped character keeps "\\u0000" (a backslash, then text) apart. */
-static int
-check_nul_escape(const char *path, long first_line, const char *s, size_t n, struct ps_err *err)
+/* Backslashes occur only inside strings, and skipping the escaped character keeps
+ * "\\u0000" (a backslash, then text) apart. */
+long
+js_find_nul_escape(const char *s, size_t n)
 {
     for (const char *p = memchr(s, '\\', n); p; p = memchr(p, '\\', (size_t)(s + n - p))) {
         if ((size_t)(s + n - p) >= 6 && memcmp(p, "\\u0000", 6) == 0)
-            return ps_error(err, PS_ERR_PARSE,
-                            "%s:%ld: a string holds \\u0000 (a NUL character), which prefscope "
-                            "cannot store without cutting the text; remove or replace it",
-                            path, line_at(first_line, s, (size_t)(p - s)));
+            return (long)(p - s);
         p += (size_t)(s + n - p) >= 2 ? 2 : 1;
     }
+    return -1;
+}
+
+/* A NUL would silently cut the string short: refuse it, naming the line. */
+static int
+check_nul_escape(const char *path, long first_line, const char *s, size_t n, struct ps_err *err)
+{
+    long at = js_find_nul_escape(s, n);
+    if (at >= 0)
+        return ps_error(err, PS_ERR_PARSE,
+                        "%s:%ld: a string holds \\u0000 (a NUL character), which prefscope "
+                        "cannot store without cutting the text; remove or replace it",
+                        path, line_at(first_line, s, (size_t)at));
     return PS_OK;
 }
 

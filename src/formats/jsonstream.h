@@ -34,4 +34,9 @@ int js_next(struct json_stream *js, cJSON **out, struct ps_err *err);
  * (counting newlines from `first_line`).  Shared with the CSV reader. */
 int js_check_text(const char *path, long first_line, const char *s, size_t n, struct ps_err *err);
 
+/* The offset of the first escape \u0000 in the JSON text `s[0..n)`, or -1.  cJSON
+ * turns it into a NUL that cuts the string short, so callers refuse such text (the
+ * importers here, ps.json.decode). */
+long js_find_nul_escape(const char *s, size_t n);
+
 #endif

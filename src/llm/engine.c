@@ -1144,6 +1144,13 @@ static void twin_answer(struct llm_engine *e, struct llm_req *f, const struct ll
 static void
 capture_req(struct llm_engine *e, struct llm_req *r)
 {
+    if (r->kind == LLM_REWARD) { /* /pooling is vLLM's: no provider batches it */
+        struct llm_result *res = result_new(r);
+        result_error(res, LLM_E_UNSUPPORTED, 0, NULL,
+                     "reward calls (vLLM /pooling) have no batch API: send them to the server");
+        finish(e, r, res);
+        return;
+    }
     struct strbuf sb = STRBUF_INIT;
     const char *prov = llm_provider_name(r->m->cfg.provider);
     sb_puts(&sb, "{\"custom_id\":\"");
@@ -1326,6 +1333,12 @@ start_req(struct llm_engine *e, struct llm_req *r)
     free(r->url);
     struct strbuf u = STRBUF_INIT;
     sb_puts(&u, m->cfg.base_urls[r->replica]);
+    if (r->pr.root) { /* vLLM serves /pooling beside /v1, not under it */
+        while (u.len && u.p[u.len - 1] == '/')
+            u.p[--u.len] = '\0';
+        if (u.len >= 3 && strcmp(u.p + u.len - 3, "/v1") == 0)
+            u.p[u.len -= 3] = '\0';
+    }
     sb_puts(&u, r->pr.path);
     r->url = sb_take(&u);
     CURL *c = pool_get(e);
@@ -1559,6 +1572,14 @@ attempt_done(struct llm_engine *e, struct llm_req *r, CURLcode cc)
                                               : LLM_E_HTTP;
         struct strbuf m = STRBUF_INIT;
         sb_printf(&m, "HTTP %ld: %s", status, msg && *msg ? msg : "(empty body)");
+        if (r->kind == LLM_REWARD && (status == 404 || status == 405)) {
+            /* the server has no Pooling API: not a vLLM server with a reward model */
+            k = LLM_E_UNSUPPORTED;
+            sb_printf(&m,
+                      " at %s: no Pooling API here; reward scores need a vLLM server "
+                      "running a reward model (docs/recipes.md)",
+                      r->url);
+        }
         result_error(res, k, (int)status, type, sb_str(&m));
         sb_free(&m);
         free(type);

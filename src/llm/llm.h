@@ -122,6 +122,8 @@ enum llm_kind {
     LLM_SCORE,    /* log-likelihood of `completion` given `prompt` (echo + logprobs) */
     LLM_EMBED,    /* embeddings */
     LLM_MODELS,   /* GET /models (probe, served ids) */
+    LLM_REWARD,   /* a reward model's score of a conversation: vLLM's POST /pooling
+                     (server root, task "classify"); see docs/recipes.md */
 };
 
 struct llm_msg {
@@ -156,7 +158,7 @@ typedef void (*llm_done_fn)(void *ud, struct llm_result *res);
 struct llm_request {
     enum llm_kind kind;
     const char *system;             /* chat: system prompt (may be NULL) */
-    const struct llm_msg *messages; /* chat */
+    const struct llm_msg *messages; /* chat, reward (the conversation to score) */
     int n_messages;
     const char *prompt;        /* complete / score: the prompt (context) */
     const char *completion;    /* score: the text to score after the prompt */
@@ -251,6 +253,9 @@ struct llm_result {
     /* LLM_SCORE */
     double score;     /* sum of the completion's token logprobs */
     int score_tokens; /* number of tokens summed */
+    /* LLM_REWARD: the reward model's score (the one value of a 1-label classifier, or
+     * of the last token for a token-level reward model) */
+    double reward;
     /* LLM_EMBED: n_embeddings vectors of dim floats, in input order */
     float *embeddings; /* n_embeddings * dim */
     int n_embeddings, dim;

@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,26 @@ add_sampling(cJSON *b, const struct llm_params *p, int anthropic)
         cJSON_AddNumberToObject(b, "seed", (double)p->seed);
 }
 
+/* "messages": the system prompt (when set), then the request's messages. */
+static void
+add_messages(cJSON *b, const struct llm_request *req)
+{
+    cJSON *msgs = cJSON_AddArrayToObject(b, "messages");
+    if (req->system) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "role", "system");
+        cJSON_AddStringToObject(m, "content", req->system);
+        cJSON_AddItemToArray(msgs, m);
+    }
+    for (int i = 0; i < req->n_messages; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "role", req->messages[i].role ? req->messages[i].role : "user");
+        cJSON_AddStringToObject(m, "content",
+                                req->messages[i].content ? req->messages[i].content : "");
+        cJSON_AddItemToArray(msgs, m);
+    }
+}
+
 static cJSON *
 build_openai(const struct llm_model_cfg *cfg, const struct llm_request *req, struct prov_req *out,
              struct ps_err *err)
@@ -64,21 +85,7 @@ build_openai(const struct llm_model_cfg *cfg, const struct llm_request *req, str
     switch (req->kind) {
     case LLM_CHAT: {
         out->path = "/chat/completions";
-        cJSON *msgs = cJSON_AddArrayToObject(b, "messages");
-        if (req->system) {
-            cJSON *m = cJSON_CreateObject();
-            cJSON_AddStringToObject(m, "role", "system");
-            cJSON_AddStringToObject(m, "content", req->system);
-            cJSON_AddItemToArray(msgs, m);
-        }
-        for (int i = 0; i < req->n_messages; i++) {
-            cJSON *m = cJSON_CreateObject();
-            cJSON_AddStringToObject(m, "role",
-                                    req->messages[i].role ? req->messages[i].role : "user");
-            cJSON_AddStringToObject(m, "content",
-                                    req->messages[i].content ? req->messages[i].content : "");
-            cJSON_AddItemToArray(msgs, m);
-        }
+        add_messages(b, req);
         if (n > 1)
             cJSON_AddNumberToObject(b, "n", n);
         add_sampling(b, p, 0);
@@ -139,6 +146,17 @@ build_openai(const struct llm_model_cfg *cfg, const struct llm_request *req, str
         cJSON_AddStringToObject(b, "encoding_format", "float");
         break;
     }
+    case LLM_REWARD:
+        /* vLLM's Pooling API with chat input: the server applies the model's chat
+         * template; a sequence-classification reward model (Skywork-Reward-V2, ...)
+         * answers with its one logit (use_activation false: no sigmoid squashing,
+         * which would flatten the high scores best-of-N compares) */
+        out->path = "/pooling";
+        out->root = 1;
+        add_messages(b, req);
+        cJSON_AddStringToObject(b, "task", "classify");
+        cJSON_AddFalseToObject(b, "use_activation");
+        break;
     case LLM_MODELS: break;
     }
     out->n = n;
@@ -230,7 +248,7 @@ prov_build(const struct llm_model_cfg *cfg, const struct llm_request *req, struc
     out->stream = stream;
     out->body_len = strlen(out->body);
     int max_out = req->p.max_tokens > 0 ? req->p.max_tokens : 256;
-    if (req->kind == LLM_EMBED || req->kind == LLM_SCORE)
+    if (req->kind == LLM_EMBED || req->kind == LLM_SCORE || req->kind == LLM_REWARD)
         max_out = 1;
     out->est_tokens = (double)out->body_len / 4.0 + (double)max_out * out->n;
     cJSON_Delete(b);
@@ -384,6 +402,40 @@ set_text(struct llm_result *res)
     res->text = res->n_choices > 0 ? res->choices[0].text : "";
 }
 
+/* The Pooling API's answer: data[0].data is the score list of the one input ([s] for a
+ * 1-label classifier) or, from a token-level reward model, one list per token (the
+ * last token's value is the reward). */
+static int
+parse_reward(const cJSON *root, struct llm_result *res)
+{
+    if (res->completion_tokens < 0 && res->prompt_tokens >= 0)
+        res->completion_tokens = 0;
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    const cJSON *first = cJSON_IsArray(data) ? cJSON_GetArrayItem(data, 0) : NULL;
+    const cJSON *v = first ? cJSON_GetObjectItemCaseSensitive(first, "data") : NULL;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+        return parse_fail(res, LLM_E_PARSE, "pooling response has no data[0].data list");
+    const cJSON *last = cJSON_GetArrayItem(v, cJSON_GetArraySize(v) - 1);
+    if (cJSON_IsArray(last)) { /* per token: the last token's scores */
+        v = last;
+        if (cJSON_GetArraySize(v) == 0)
+            return parse_fail(res, LLM_E_PARSE, "pooling response: empty token scores");
+    }
+    if (cJSON_GetArraySize(v) != 1) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "the model returned %d values per input, not one reward: serve a 1-label "
+                 "reward model (docs/recipes.md)",
+                 cJSON_GetArraySize(v));
+        return parse_fail(res, LLM_E_UNSUPPORTED, msg);
+    }
+    const cJSON *x = cJSON_GetArrayItem(v, 0);
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+        return parse_fail(res, LLM_E_PARSE, "pooling response: the score is not a number");
+    res->reward = x->valuedouble;
+    return 1;
+}
+
 static int
 parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr,
              struct llm_result *res)
@@ -396,6 +448,8 @@ parse_openai(enum llm_kind kind, const cJSON *root, const struct prov_req *pr,
         if (kind == LLM_EMBED && res->completion_tokens < 0 && res->prompt_tokens >= 0)
             res->completion_tokens = 0;
     }
+    if (kind == LLM_REWARD)
+        return parse_reward(root, res);
     if (kind == LLM_MODELS || kind == LLM_EMBED) {
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
         if (!cJSON_IsArray(data))
@@ -617,6 +671,8 @@ prov_error_body(const char *body, size_t len, char **type, char **message)
             *type = xstrdup(code->valuestring);
         if (!*message && cJSON_IsString(e))
             *message = xstrdup(e->valuestring);
+        if (!*message) /* FastAPI (vLLM) for an unknown route: {"detail": "Not Found"} */
+            *message = dup_json_str(root, "detail");
     }
     cJSON_Delete(root);
     if (!*message) {

@@ -14,6 +14,7 @@
 struct prov_req {
     const char *path; /* static: "/chat/completions", "/messages", ... */
     int is_get;
+    int root;       /* the path is at the server root: a base URL's trailing /v1 is dropped */
     char *key_body; /* canonical body without streaming flags (cache key) */
     char *body;     /* the body sent (NULL for GET) */
     size_t body_len;

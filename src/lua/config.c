@@ -511,11 +511,14 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
     lua_pop(L, 1);
     lua_pushnil(L);
     while (lua_next(L, env)) {
-        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+        /* strings, and booleans as "true"/"false" (mouse = false) */
+        int is_bool = lua_type(L, -1) == LUA_TBOOLEAN;
+        if (lua_type(L, -2) == LUA_TSTRING && (lua_type(L, -1) == LUA_TSTRING || is_bool)) {
             c->keys = xrealloc(c->keys, (size_t)(c->n_settings + 1) * sizeof *c->keys);
             c->values = xrealloc(c->values, (size_t)(c->n_settings + 1) * sizeof *c->values);
             c->keys[c->n_settings] = xstrdup(lua_tostring(L, -2));
-            c->values[c->n_settings++] = xstrdup(lua_tostring(L, -1));
+            c->values[c->n_settings++] =
+                xstrdup(is_bool ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1));
         }
         lua_pop(L, 1);
     }

@@ -10,7 +10,6 @@
 #include "core/cluster.h"
 #include "core/constitution.h"
 #include "core/features.h"
-#include "core/progress.h"
 #include "core/xalloc.h"
 #include "lua/l_internal.h"
 #include "store/constitution.h"
@@ -458,57 +457,6 @@ l_list(lua_State *L)
     return 1;
 }
 
-/* ps.icai.bar(label, total) -> bar; bar:update(counts), bar:finish(counts) with
- * counts = {done=, tokens=, cost=, has_cost=, errors=, cached=}: the CLI progress
- * bar (calls, rate, ETA, tokens, cost; core/progress.h) on stderr. */
-#define LBAR_MT "ps.icai.Bar"
-
-static void
-read_progress(lua_State *L, int idx, struct progress_counts *c)
-{
-    luaL_checktype(L, idx, LUA_TTABLE);
-    /* every field the bar may show starts at zero (the struct grows: cached_*,
-     * not_sent, invalid); only the ones ICAI counts are read */
-    memset(c, 0, sizeof *c);
-    c->done = (int64_t)l_opt_field_num(L, idx, "done", 0, NULL);
-    c->tokens = (int64_t)l_opt_field_num(L, idx, "tokens", 0, NULL);
-    c->cost = l_opt_field_num(L, idx, "cost", 0, NULL);
-    c->has_cost = l_opt_field_bool(L, idx, "has_cost", 0);
-    c->errors = (int64_t)l_opt_field_num(L, idx, "errors", 0, NULL);
-    c->cached = (int64_t)l_opt_field_num(L, idx, "cached", 0, NULL);
-}
-
-static int
-l_bar(lua_State *L)
-{
-    const char *label = luaL_checkstring(L, 1);
-    lua_Integer total = luaL_checkinteger(L, 2);
-    struct progress *p = lua_newuserdatauv(L, sizeof *p, 0);
-    progress_init(p, label, total);
-    luaL_setmetatable(L, LBAR_MT);
-    return 1;
-}
-
-static int
-l_bar_update(lua_State *L)
-{
-    struct progress *p = luaL_checkudata(L, 1, LBAR_MT);
-    struct progress_counts c;
-    read_progress(L, 2, &c);
-    progress_update(p, &c);
-    return 0;
-}
-
-static int
-l_bar_finish(lua_State *L)
-{
-    struct progress *p = luaL_checkudata(L, 1, LBAR_MT);
-    struct progress_counts c;
-    read_progress(L, 2, &c);
-    progress_finish(p, &c);
-    return 0;
-}
-
 /* Any other field comes from the Lua half: require("prefscope.icai")[key]. */
 static int
 l_icai_index(lua_State *L)
@@ -533,24 +481,12 @@ static const luaL_Reg icai_funcs[] = {
     {"save", l_save},
     {"get", l_get},
     {"list", l_list},
-    {"bar", l_bar},
-    {NULL, NULL},
-};
-
-static const luaL_Reg bar_methods[] = {
-    {"update", l_bar_update},
-    {"finish", l_bar_finish},
     {NULL, NULL},
 };
 
 void
 l_open_icai(lua_State *L)
 {
-    luaL_newmetatable(L, LBAR_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, bar_methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
     lua_newtable(L);
     luaL_setfuncs(L, icai_funcs, 0);
     lua_createtable(L, 0, 1);

@@ -92,8 +92,11 @@ struct ps_lua {
     /* Pending asynchronous operations (the LLM engine, l_model.c): drive them for up
      * to timeout_ms; returns 1 when it waited, so the scheduler need not sleep. */
     int (*ops_pump)(struct ps_lua *pl, int timeout_ms);
-    int n_ops; /* operations in flight */
-    void *llm; /* l_model.c's engine state, or NULL */
+    int n_ops;           /* operations in flight */
+    void *llm;           /* l_model.c's engine state, or NULL */
+    struct lbar *bars;   /* open progress bars, oldest first (l_progress.c) */
+    struct lbar *ui_bar; /* the bar of ps.ui.progress, or NULL */
+    int progress_paused; /* ps_lua_progress_pause: bars draw nothing */
     void (*llm_free)(struct ps_lua *pl);
 };
 
@@ -143,6 +146,30 @@ void l_open_evalstats(lua_State *L); /* l_evalstats.c: ps.stats evaluation funct
 void l_open_model(lua_State *L);     /* l_model.c: ps.model */
 void l_open_critique(lua_State *L);  /* l_critique.c: ps.c3po */
 void l_open_icai(lua_State *L);      /* l_icai.c: ps.icai */
+void l_open_progress(lua_State *L);  /* l_progress.c: ps.progress */
+
+/* ---- progress bars (l_progress.c) ---- */
+struct progress_counts;
+/* Open a bar (owned by the engine's list until l_bar_close; label is copied,
+ * sanitized); no line is drawn before `delay` seconds.  `owner` (may be NULL) is the
+ * caller's pointer to the bar: closing the bar, by anyone, sets it to NULL. */
+struct lbar *l_bar_open(struct ps_lua *pl, const char *label, int64_t total, double delay,
+                        struct lbar **owner);
+/* Add counts to one bar / to every open bar (LLM calls, ps.progress.note); redraws
+ * when due. */
+void l_bar_add(struct ps_lua *pl, struct lbar *b, const struct progress_counts *d);
+void l_bar_note(struct ps_lua *pl, const struct progress_counts *d);
+/* Set the items done (ps.ui.progress); the total and label as opened. */
+void l_bar_set_done(struct ps_lua *pl, struct lbar *b, int64_t done);
+int64_t l_bar_total(const struct lbar *b);
+const char *l_bar_label(const struct lbar *b);
+/* Close and free a bar (its final line when it was drawn on a terminal). */
+void l_bar_close(struct ps_lua *pl, struct lbar *b);
+/* Close every bar (the last task finished; quiet: the engine is freed, draw nothing).
+ * Handles to closed bars stay safe: closing one twice does nothing. */
+void l_bar_close_all(struct ps_lua *pl, int quiet);
+/* Erase a live line on stderr before other output is written. */
+void l_bar_clear_line(struct ps_lua *pl);
 
 /* ---- JSON (l_json.c) ---- */
 /* Push the Lua value decoded from JSON text; on malformed text push nothing and

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/xalloc.h"
+#include "formats/jsonstream.h"
 #include "lua/l_internal.h"
 
 #define JSON_MAX_DEPTH 200
@@ -59,6 +60,14 @@ json_delete(void *p)
 int
 l_json_push(lua_State *L, const char *s, size_t n, struct ps_err *err)
 {
+    long nul = js_find_nul_escape(s, n);
+    if (nul >= 0) {
+        ps_error(err, PS_ERR_PARSE,
+                 "JSON string holds \\u0000 at byte %ld (a NUL character, which would cut "
+                 "the text short)",
+                 nul);
+        return 0;
+    }
     void **slot = l_anchor(L, json_delete); /* anchor */
     cJSON *doc = cJSON_ParseWithLength(s, n);
     *slot = doc;

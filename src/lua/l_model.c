@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/xalloc.h"
 #include "llm/llm.h"
 #include "lua/config.h"
@@ -33,7 +34,8 @@ struct lreq {
     uint64_t *ids;           /* request ids, n of them */
     struct llm_result **res; /* results in input order */
     int n, remaining;
-    int orphaned; /* the Lua side is gone: the callbacks free everything */
+    int orphaned;     /* the Lua side is gone: the callbacks free everything */
+    struct lbar *bar; /* chat_many's progress bar, or NULL */
 };
 
 struct lreq_slot {
@@ -98,6 +100,8 @@ engine(lua_State *L, struct ps_err *err)
 static void
 lreq_free(struct lreq *r)
 {
+    if (r->bar)
+        l_bar_close(r->pl, r->bar);
     for (int i = 0; i < r->n; i++)
         if (r->res[i])
             llm_result_free(r->res[i]);
@@ -114,8 +118,24 @@ on_done(void *ud, struct llm_result *res)
     r->res[s->i] = res;
     free(s);
     r->remaining--;
-    if (!r->orphaned)
+    if (!r->orphaned) {
         r->pl->n_ops--;
+        /* every open bar counts the call's tokens, cost, cache hit or error */
+        struct progress_counts d = {.errors = !res->ok, .cached = res->ok && res->cached};
+        int64_t tok = (res->prompt_tokens > 0 ? res->prompt_tokens : 0) +
+                      (res->completion_tokens > 0 ? res->completion_tokens : 0);
+        if (res->ok && res->cached) {
+            d.cached_tokens = tok;
+            d.cached_cost = res->has_cost ? res->cost : 0;
+        } else if (res->ok) {
+            d.tokens = tok;
+            d.cost = res->has_cost ? res->cost : 0;
+        }
+        d.has_cost = res->has_cost;
+        l_bar_note(r->pl, &d);
+        if (r->bar)
+            l_bar_add(r->pl, r->bar, &(struct progress_counts){.done = 1});
+    }
     if (r->remaining == 0) {
         if (r->orphaned)
             lreq_free(r);
@@ -146,6 +166,10 @@ lreq_gc(lua_State *L)
     b->r = NULL;
     if (!r)
         return 0;
+    if (r->bar) {
+        l_bar_close(r->pl, r->bar);
+        r->bar = NULL;
+    }
     if (r->remaining > 0) {
         /* Still in flight: the callbacks own it from now on. */
         r->pl->n_ops -= r->remaining;
@@ -251,8 +275,9 @@ static const char *const chat_keys[] = {
     "logprobs",    "top_logprobs",
     "stream",      "response_format",
     "extra",       "sample",
-    "no_cache",    "completion",
-    "texts",       NULL,
+    "response",    "no_cache",
+    "completion",  "texts",
+    NULL,
 };
 
 /* Read request options of the table at idx into req (strings borrowed from the
@@ -324,11 +349,14 @@ read_request(lua_State *L, int idx, enum llm_kind kind, struct llm_request *req)
         p->stop = v;
         p->n_stop = n;
     }
-    if (kind == LLM_CHAT) {
+    if (kind == LLM_CHAT || kind == LLM_REWARD) {
+        const char *response =
+            kind == LLM_REWARD ? l_opt_field_str(L, idx, "response", NULL) : NULL;
         int t = lua_getfield(L, idx, "messages");
         if (t == LUA_TTABLE) {
             int n = (int)lua_rawlen(L, -1), mi = lua_gettop(L);
-            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * (size_t)(n + 1), 0);
+            /* room for the reward's response= turn */
+            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * (size_t)(n + 2), 0);
             for (int i = 0; i < n; i++) {
                 if (lua_rawgeti(L, mi, i + 1) != LUA_TTABLE)
                     luaL_error(L, "messages[%d] must be a {role=, content=} table", i + 1);
@@ -345,14 +373,20 @@ read_request(lua_State *L, int idx, enum llm_kind kind, struct llm_request *req)
         }
         if (!req->messages && req->prompt) {
             /* prompt= is a shorthand for one user message */
-            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m, 0);
+            struct llm_msg *m = lua_newuserdatauv(L, sizeof *m * 2, 0);
             m->role = "user";
             m->content = req->prompt;
             req->messages = m;
             req->n_messages = 1;
         }
         if (req->n_messages == 0)
-            luaL_error(L, "chat needs messages= or prompt=");
+            luaL_error(L, "%s needs messages= or prompt=", kind == LLM_CHAT ? "chat" : "reward");
+        if (response) { /* the answer to score, as the assistant's turn */
+            struct llm_msg *m = (struct llm_msg *)req->messages;
+            m[req->n_messages].role = "assistant";
+            m[req->n_messages].content = response;
+            req->n_messages++;
+        }
     } else if (kind == LLM_EMBED) {
         int t = lua_getfield(L, idx, "texts");
         int src = t == LUA_TTABLE ? lua_gettop(L) : idx; /* m:embed{"a","b"} works too */
@@ -486,6 +520,8 @@ push_result(lua_State *L, const struct llm_result *r)
         lua_setfield(L, -4, "logprobs");
         lua_pop(L, 2);
     }
+    if (r->kind == LLM_REWARD)
+        setnum(L, "reward", r->reward);
     if (r->kind == LLM_SCORE) {
         setnum(L, "score", r->score);
         setint(L, "tokens", r->score_tokens);
@@ -573,6 +609,14 @@ m_score(lua_State *L)
     return call(L, LLM_SCORE);
 }
 
+/* m:reward{messages=|prompt=, system=, response=} -> result (result.reward) | nil, msg,
+ * result: a reward model's score of the conversation (vLLM's /pooling) */
+static int
+m_reward(lua_State *L)
+{
+    return call(L, LLM_REWARD);
+}
+
 /* m:embed{"text", ...} or m:embed{texts={...}} -> result (result.embeddings) | nil, msg, result */
 static int
 m_embed(lua_State *L)
@@ -587,6 +631,10 @@ many_k(lua_State *L, int status, lua_KContext ctx)
     struct lreq_box *b = luaL_checkudata(L, (int)ctx, LREQ_MT);
     l_check_interrupt(L);
     struct lreq *r = b->r;
+    if (r->bar) {
+        l_bar_close(r->pl, r->bar);
+        r->bar = NULL;
+    }
     lua_createtable(L, r->n, 1);
     for (int i = 0; i < r->n; i++) {
         push_result(L, r->res[i]);
@@ -665,6 +713,9 @@ m_chat_many(lua_State *L)
     r->pl->n_ops += n;
     if (n == 0)
         r->op.done = 1;
+    else /* drawn after 0.5 s: a batch answered from the cache never flashes one */
+        r->bar = l_bar_open(r->pl, ((struct lmodel *)luaL_checkudata(L, 1, LMODEL_MT))->name, n,
+                            0.5, &r->bar);
     return l_wait_op(L, &r->op, many_k, box);
 }
 
@@ -734,7 +785,7 @@ l_models(lua_State *L)
 }
 
 static const luaL_Reg model_methods[] = {
-    {"chat", m_chat},   {"chat_many", m_chat_many}, {"complete", m_complete},
+    {"chat", m_chat},   {"chat_many", m_chat_many}, {"reward", m_reward}, {"complete", m_complete},
     {"score", m_score}, {"embed", m_embed},         {NULL, NULL},
 };
 

@@ -224,6 +224,8 @@ finish_task(struct ps_lua *pl, lua_State *from, struct ltask *t, int status, int
     t->co = NULL;
     t->state = LTASK_DONE;
     unlink_task(pl, t);
+    if (!pl->tasks)
+        l_bar_close_all(pl, 0); /* bars a failed or interrupted script left open */
     if (pl->step_depth > 1)
         pl->list_changed = 1;
     for (struct ltask *w = pl->tasks; w; w = w->next) {

@@ -3,7 +3,7 @@
  * or return nil plus a message saying that no UI is attached. */
 #include <math.h>
 #include <stdio.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "lua/l_internal.h"
 
@@ -76,10 +76,10 @@ ui_open(lua_State *L)
     return 1;
 }
 
-/* ps.ui.progress(done, total [, label]): a progress indicator (headless: a line on a
- * terminal stderr, redrawn in place; nothing when stderr is not a terminal).  Both
- * numbers must be finite (a script's 0/0 is its bug, said at once instead of drawn as
- * "-nan%"); total <= 0 clears the line; the percentage is kept within 0..100. */
+/* ps.ui.progress(done, total [, label]): the progress bar of ps.progress (l_progress.c),
+ * set by absolute numbers.  Both must be finite (a script's 0/0 is its bug, said at
+ * once instead of drawn as "-nan%"); total <= 0 clears it; a new label or total starts
+ * a new bar. */
 static int
 ui_progress(lua_State *L)
 {
@@ -89,22 +89,16 @@ ui_progress(lua_State *L)
     luaL_argcheck(L, isfinite(done), 1, "done must be a finite number");
     luaL_argcheck(L, isfinite(total), 2, "total must be a finite number");
     const char *label = luaL_optstring(L, 3, "");
-    if (pl->has_host && pl->host.progress) {
-        pl->host.progress(pl->host.ud, label, done, total);
-    } else if (isatty(2)) {
-        if (total > 0) {
-            double pct = 100.0 * done / total;
-            fprintf(stderr, "\r%s%s%.0f/%.0f (%.0f%%)\033[K", label, *label ? " " : "", done, total,
-                    pct < 0     ? 0
-                    : pct > 100 ? 100
-                                : pct);
-            if (done >= total)
-                fputc('\n', stderr);
-        } else {
-            fputs("\r\033[K", stderr);
-        }
-        fflush(stderr);
+    if (pl->ui_bar && (total <= 0 || (int64_t)total != l_bar_total(pl->ui_bar) ||
+                       strcmp(label, l_bar_label(pl->ui_bar)) != 0)) {
+        l_bar_close(pl, pl->ui_bar);
+        pl->ui_bar = NULL;
     }
+    if (total <= 0)
+        return 0;
+    if (!pl->ui_bar)
+        pl->ui_bar = l_bar_open(pl, label, (int64_t)total, 0, &pl->ui_bar);
+    l_bar_set_done(pl, pl->ui_bar, (int64_t)done);
     return 0;
 }
 

@@ -103,26 +103,34 @@ function ps.gather(list, opts)
   return res
 end
 
--- ps.map(list, fn [, {concurrency=16}]) -> results
+-- ps.map(list, fn [, {concurrency=16, label="map", progress=true}]) -> results
 -- Call fn(value, index) for every element with at most `concurrency` calls running
--- at once; results[i] = first value of fn(list[i], i), in input order.
+-- at once; results[i] = first value of fn(list[i], i), in input order.  A progress
+-- bar (ps.progress) counts the elements done, and the tokens and cost of the calls.
 function ps.map(list, fn, opts)
   assert(type(list) == "table", "bad argument #1 to 'map' (table expected)")
   assert(type(fn) == "function", "bad argument #2 to 'map' (function expected)")
   local conc = (opts and opts.concurrency) or 16
   assert(math.type(conc) == "integer" and conc >= 1, "bad argument #3 to 'map' (concurrency must be a positive integer)")
   local n, next_i, res = #list, 0, { n = #list }
+  local bar = n > 0 and not (opts and opts.progress == false)
+    and ps.progress((opts and opts.label) or "map", n, { delay = 0.5 }) or nil
   local function worker()
     while true do
       next_i = next_i + 1
       local i = next_i
       if i > n then return end
-      res[i] = fn(list[i], i)
+      local ok, v = pcall(fn, list[i], i)
+      if bar then bar:add(ok and 1 or { done = 1, errors = 1 }) end
+      if not ok then error(v, 0) end
+      res[i] = v
     end
   end
   local workers = {}
   for w = 1, math.min(conc, n) do workers[w] = worker end
-  ps.gather(workers)
+  local ok, err = pcall(ps.gather, workers)
+  if bar then bar:finish() end
+  if not ok then error(err, 0) end
   return res
 end
 

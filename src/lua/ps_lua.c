@@ -39,6 +39,7 @@ l_write(struct ps_lua *pl, const char *s, size_t n)
     if (pl->has_host && pl->host.write) {
         pl->host.write(pl->host.ud, s, n);
     } else {
+        l_bar_clear_line(pl);
         fwrite(s, 1, n, stdout);
         fflush(stdout);
     }
@@ -302,6 +303,10 @@ set_module_path(lua_State *L)
     dirs[ndirs++] = user_lua_dir(user, sizeof user);
     luaL_Buffer b;
     lua_getglobal(L, "package");
+    int pkg = lua_gettop(L);
+    /* The buffer owns the stack top until luaL_pushresult (a placeholder from 5.4.3
+     * on, a box once it grows in 5.4.0-5.4.2, as in Debian 11's glibc 2.31 bundle):
+     * reach package by absolute index. */
     luaL_buffinit(L, &b);
     const char *env = getenv("PS_LUA_PATH");
     if (env && *env) {
@@ -310,10 +315,10 @@ set_module_path(lua_State *L)
     }
     for (int i = 0; i < ndirs; i++)
         path_add(&b, dirs[i]);
-    lua_getfield(L, -2, "path");
+    lua_getfield(L, pkg, "path");
     luaL_addvalue(&b);
     luaL_pushresult(&b);
-    lua_setfield(L, -2, "path");
+    lua_setfield(L, pkg, "path");
     lua_pop(L, 1);
 
     /* ps.module_dirs: template search order (shipped first, then the user's). */
@@ -374,6 +379,7 @@ l_init(lua_State *L)
     l_open_json(L);
     l_open_template(L);
     l_open_ui(L);
+    l_open_progress(L);
     l_open_stats(L);
     l_open_evalstats(L);
     l_open_model(L);
@@ -450,6 +456,7 @@ ps_lua_free(struct ps_lua *pl)
      * already be tearing down. */
     struct ps_lua_host host = pl->host;
     int had_host = pl->has_host;
+    l_bar_close_all(pl, 1);
     pl->has_host = 0;
     l_sched_free(pl);
     lua_close(pl->L);

@@ -33,8 +33,12 @@ struct ps_lua_host {
     int64_t (*current_item)(void *ud);
     /* ps.ui.open(view, arg): open a view; PS_OK or an error in err. */
     int (*open_view)(void *ud, const char *view, const char *arg, struct ps_err *err);
-    /* ps.ui.progress(done, total, label); total <= 0 clears the indicator. */
-    void (*progress)(void *ud, const char *label, double done, double total);
+    /* The progress bar of a long operation (ps.progress, chat_many, ps.map,
+     * ps.ui.progress): one sanitized line to show, at most 10 times a second; ""
+     * clears it.  NULL: the line goes to stderr when that is a terminal. */
+    void (*progress_line)(void *ud, const char *line);
+    /* The columns the progress line may take (NULL: 80). */
+    int (*progress_width)(void *ud);
     /* Called once by ps_lua_free (after the state is closed) to free `ud`. */
     void (*release)(void *ud);
 };
@@ -54,6 +58,11 @@ struct ps_lua_opts {
  * prelude.  On success *out is owned by the caller (ps_lua_free).  Fails with
  * PS_ERR_NOMEM when the allocator gives up. */
 int ps_lua_new(struct ps_lua **out, const struct ps_lua_opts *opts, struct ps_err *err);
+
+/* Pause (1) or resume (0) the drawing of progress bars: while paused, bars keep
+ * counting and draw nothing (the interactive REPL at its prompt, where readline owns
+ * the terminal line and background tasks may still run). */
+void ps_lua_progress_pause(struct ps_lua *pl, int paused);
 
 /* Cancel every task, close workspaces the engine opened and free everything. */
 void ps_lua_free(struct ps_lua *pl);

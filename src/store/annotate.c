@@ -46,14 +46,17 @@ verdict_flip(enum store_verdict v)
  * verdict relative to (a, b) are returned, older duplicates are deleted. */
 static int
 label_find(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *annotator,
-           int64_t *id, enum store_verdict *v, struct ps_err *err)
+           int64_t *id, enum store_verdict *v, char **meta, struct ps_err *err)
 {
     sqlite3_stmt *s;
     *id = 0;
     *v = STORE_VERDICT_NONE;
+    if (meta)
+        *meta = NULL;
     if (store_prepare(
             st,
-            "SELECT id, response_a, verdict FROM judgment WHERE item_id = ?1 AND annotator = ?2"
+            "SELECT id, response_a, verdict, meta FROM judgment WHERE item_id = ?1 AND annotator = "
+            "?2"
             " AND ((response_a = ?3 AND response_b = ?4) OR (response_a = ?4 AND response_b = ?3))"
             " ORDER BY id DESC",
             &s, err) != PS_OK)
@@ -71,6 +74,8 @@ label_find(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *
             *id = jid;
             enum store_verdict jv = store_verdict_parse((const char *)sqlite3_column_text(s, 2));
             *v = sqlite3_column_int64(s, 1) == a ? jv : verdict_flip(jv);
+            if (meta && sqlite3_column_text(s, 3))
+                *meta = xstrdup((const char *)sqlite3_column_text(s, 3));
         } else if (ndup < 16) {
             dups[ndup++] = jid;
         }
@@ -105,7 +110,7 @@ adjust_judgment_count(struct store *st, int64_t item_id, int delta, struct ps_er
 static int
 label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char *annotator,
             enum store_verdict verdict, const char *meta, enum store_verdict *prev,
-            struct ps_err *err)
+            char **prev_meta, struct ps_err *err)
 {
     int64_t id;
     enum store_verdict old;
@@ -113,7 +118,7 @@ label_apply(struct store *st, int64_t item_id, int64_t a, int64_t b, const char 
         return ps_error(err, PS_ERR_USAGE, "label: no annotator name");
     if (a == b)
         return ps_error(err, PS_ERR_USAGE, "label: a pair needs two different responses");
-    if (label_find(st, item_id, a, b, annotator, &id, &old, err) != PS_OK)
+    if (label_find(st, item_id, a, b, annotator, &id, &old, prev_meta, err) != PS_OK)
         return err->code;
     if (prev)
         *prev = old;
@@ -190,19 +195,27 @@ store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_
                 const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
                 struct ps_err *err)
 {
-    return store_label_set_meta(st, item_id, resp_a, resp_b, annotator, verdict, NULL, prev, err);
+    return store_label_set_meta(st, item_id, resp_a, resp_b, annotator, verdict, NULL, prev, NULL,
+                                err);
 }
 
 int
 store_label_set_meta(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                      const char *annotator, enum store_verdict verdict, const char *meta,
-                     enum store_verdict *prev, struct ps_err *err)
+                     enum store_verdict *prev, char **prev_meta, struct ps_err *err)
 {
     if (meta && !*meta)
         meta = NULL;
+    if (prev_meta)
+        *prev_meta = NULL;
     if (store_exec(st, "SAVEPOINT browse_label", err) != PS_OK)
         return err->code;
-    int rc = label_apply(st, item_id, resp_a, resp_b, annotator, verdict, meta, prev, err);
+    int rc =
+        label_apply(st, item_id, resp_a, resp_b, annotator, verdict, meta, prev, prev_meta, err);
+    if (rc != PS_OK && prev_meta) {
+        free(*prev_meta);
+        *prev_meta = NULL;
+    }
     return with_savepoint(st, rc, err);
 }
 

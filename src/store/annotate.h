@@ -37,10 +37,12 @@ int store_label_set(struct store *st, int64_t item_id, int64_t resp_a, int64_t r
                     const char *annotator, enum store_verdict verdict, enum store_verdict *prev,
                     struct ps_err *err);
 /* As store_label_set, storing `meta` (a JSON object text, borrowed; NULL or "" for
- * none) in the judgment's meta, replacing what was there. */
+ * none) in the judgment's meta, replacing what was there.  *prev_meta (may be NULL)
+ * receives the replaced judgment's meta (caller-owned; NULL when it had none or there
+ * was no judgment), so that an undo restores both. */
 int store_label_set_meta(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                          const char *annotator, enum store_verdict verdict, const char *meta,
-                         enum store_verdict *prev, struct ps_err *err);
+                         enum store_verdict *prev, char **prev_meta, struct ps_err *err);
 int store_label_clear(struct store *st, int64_t item_id, int64_t resp_a, int64_t resp_b,
                       const char *annotator, enum store_verdict *prev, struct ps_err *err);
 /* The verdict of `annotator` on the pair (NONE when absent), relative to (a, b). */

@@ -67,72 +67,95 @@ has_token_chars(const char *s, size_t n)
     return 0;
 }
 
-int
-store_fts_query(const char *user, struct strbuf *out, struct ps_err *err)
+/* One term of a user search (see store_fts_query). */
+struct search_term {
+    const char *t;
+    size_t n;
+    const char *col; /* "prompt", "responses" or NULL */
+    int negate, prefix, or_before;
+};
+
+#define SEARCH_TERMS_MAX 64
+
+/* Split user search text into terms (at most SEARCH_TERMS_MAX; the rest is
+ * dropped), borrowing from `user`.  Returns the count. */
+static int
+search_parse(const char *user, struct search_term *terms)
 {
-    struct strbuf pos = STRBUF_INIT, neg = STRBUF_INIT;
     const char *p = user ? user : "";
-    int n_pos = 0, pending_or = 0;
-    while (*p) {
+    int n = 0, n_pos = 0, pending_or = 0;
+    while (*p && n < SEARCH_TERMS_MAX) {
         while (is_blank(*p))
             p++;
         if (!*p)
             break;
-        int negate = 0;
-        const char *col = NULL;
+        struct search_term tm = {0};
         if (*p == '-' && p[1] && !is_blank(p[1])) {
-            negate = 1;
+            tm.negate = 1;
             p++;
         }
         if (!strncmp(p, "prompt:", 7)) {
-            col = "prompt";
+            tm.col = "prompt";
             p += 7;
         } else if (!strncmp(p, "response:", 9) || !strncmp(p, "responses:", 10)) {
-            col = "responses";
+            tm.col = "responses";
             p += p[8] == ':' ? 9 : 10;
         }
-        const char *t;
-        size_t tn;
-        int phrase = 0, prefix = 0;
+        int phrase = 0;
         if (*p == '"') {
-            t = ++p;
+            tm.t = ++p;
             while (*p && *p != '"')
                 p++;
-            tn = (size_t)(p - t);
+            tm.n = (size_t)(p - tm.t);
             if (*p == '"')
                 p++;
             phrase = 1;
         } else {
-            t = p;
+            tm.t = p;
             while (*p && !is_blank(*p))
                 p++;
-            tn = (size_t)(p - t);
+            tm.n = (size_t)(p - tm.t);
         }
-        if (!phrase && !negate && !col && tn == 2 && !strncmp(t, "OR", 2)) {
+        if (!phrase && !tm.negate && !tm.col && tm.n == 2 && !strncmp(tm.t, "OR", 2)) {
             pending_or = n_pos > 0;
             continue;
         }
-        if (!phrase && tn > 1 && t[tn - 1] == '*') {
-            prefix = 1;
-            tn--;
+        if (!phrase && tm.n > 1 && tm.t[tm.n - 1] == '*') {
+            tm.prefix = 1;
+            tm.n--;
         }
-        if (!has_token_chars(t, tn))
+        if (!has_token_chars(tm.t, tm.n))
             continue;
-        struct strbuf *dst = negate ? &neg : &pos;
-        if (negate)
+        if (!tm.negate) {
+            tm.or_before = pending_or && n_pos > 0;
+            n_pos++;
+        }
+        pending_or = 0;
+        terms[n++] = tm;
+    }
+    return n;
+}
+
+int
+store_fts_query(const char *user, struct strbuf *out, struct ps_err *err)
+{
+    struct search_term terms[SEARCH_TERMS_MAX];
+    int n = search_parse(user, terms), n_pos = 0;
+    struct strbuf pos = STRBUF_INIT, neg = STRBUF_INIT;
+    for (int i = 0; i < n; i++) {
+        const struct search_term *tm = &terms[i];
+        struct strbuf *dst = tm->negate ? &neg : &pos;
+        if (tm->negate)
             sb_puts(dst, " NOT ");
-        else if (n_pos)
-            sb_puts(dst, pending_or ? " OR " : " AND ");
-        if (col) {
-            sb_puts(dst, col);
+        else if (n_pos++)
+            sb_puts(dst, tm->or_before ? " OR " : " AND ");
+        if (tm->col) {
+            sb_puts(dst, tm->col);
             sb_puts(dst, " : ");
         }
-        fts_quote(dst, t, tn);
-        if (prefix)
+        fts_quote(dst, tm->t, tm->n);
+        if (tm->prefix)
             sb_putc(dst, '*');
-        if (!negate)
-            n_pos++;
-        pending_or = 0;
     }
     int rc = PS_OK;
     if (!n_pos) {
@@ -148,6 +171,85 @@ store_fts_query(const char *user, struct strbuf *out, struct ps_err *err)
     sb_free(&pos);
     sb_free(&neg);
     return rc;
+}
+
+/* ---- search in tags and notes ----
+ * An item also matches a search when its tags and notes together do: every word
+ * (or either side of OR) occurs in them as a substring, ASCII case-insensitively,
+ * and no -word does.  A term limited to the prompt or the responses (prompt:,
+ * response:) cannot match there.  Tags and notes are few (people write them), so
+ * they are scanned with LIKE instead of being indexed. */
+
+#define TN_PARAM0 100 /* first SQL parameter of the LIKE patterns */
+
+struct tn_query {
+    struct strbuf sql; /* SELECT item_id of the dataset ?1's items whose tags/notes match */
+    struct strbuf pat[SEARCH_TERMS_MAX];
+    int n_pat;
+};
+
+/* Build the query for `user`; 0 when nothing could match in tags and notes (no
+ * positive term outside a column), then q is empty. */
+static int
+tn_build(const char *user, struct tn_query *q)
+{
+    memset(q, 0, sizeof *q);
+    struct search_term terms[SEARCH_TERMS_MAX];
+    int n = search_parse(user, terms), n_pos = 0, any = 0;
+    struct strbuf pos = STRBUF_INIT, neg = STRBUF_INIT;
+    for (int i = 0; i < n; i++) {
+        const struct search_term *tm = &terms[i];
+        if (tm->negate && tm->col)
+            continue; /* "not in the prompt" says nothing of tags and notes */
+        struct strbuf *dst = tm->negate ? &neg : &pos;
+        if (tm->negate)
+            sb_puts(dst, " AND NOT ");
+        else if (n_pos++)
+            sb_puts(dst, tm->or_before ? " OR " : " AND ");
+        if (tm->col) {
+            sb_puts(dst, "0");
+            continue;
+        }
+        any |= !tm->negate;
+        struct strbuf *pat = &q->pat[q->n_pat];
+        sb_putc(pat, '%');
+        for (size_t k = 0; k < tm->n; k++) {
+            if (tm->t[k] == '%' || tm->t[k] == '_' || tm->t[k] == '\\')
+                sb_putc(pat, '\\');
+            sb_putc(pat, tm->t[k]);
+        }
+        sb_putc(pat, '%');
+        sb_printf(dst, "tn LIKE ?%d ESCAPE '\\'", TN_PARAM0 + q->n_pat++);
+    }
+    if (any) {
+        sb_puts(&q->sql,
+                "SELECT item_id FROM (SELECT x.item_id, group_concat(x.t, char(10)) AS tn FROM"
+                " (SELECT g.item_id, g.tag AS t FROM tag g JOIN item gi ON gi.id = g.item_id"
+                " WHERE gi.dataset_id = ?1 UNION ALL SELECT o.item_id, o.text FROM note o"
+                " JOIN item oi ON oi.id = o.item_id WHERE oi.dataset_id = ?1) x"
+                " GROUP BY x.item_id) WHERE (");
+        sb_append(&q->sql, pos.p, pos.len);
+        sb_putc(&q->sql, ')');
+        sb_append(&q->sql, neg.p ? neg.p : "", neg.len);
+    }
+    sb_free(&pos);
+    sb_free(&neg);
+    return any;
+}
+
+static void
+tn_bind(sqlite3_stmt *s, const struct tn_query *q)
+{
+    for (int i = 0; i < q->n_pat; i++)
+        sqlite3_bind_text(s, TN_PARAM0 + i, q->pat[i].p, (int)q->pat[i].len, SQLITE_TRANSIENT);
+}
+
+static void
+tn_free(struct tn_query *q)
+{
+    sb_free(&q->sql);
+    for (int i = 0; i < SEARCH_TERMS_MAX; i++)
+        sb_free(&q->pat[i]);
 }
 
 /* ---- query building ---- */
@@ -166,9 +268,27 @@ sort_key(const struct browse_filter *f)
  * grow with seq within a dataset), so a page of a common word does not collect all
  * of its matches first. */
 static int
-fts_driven(const struct browse_filter *f)
+fts_driven(struct store *st, int64_t dataset_id, const struct browse_filter *f)
 {
-    return f && f->search && f->sort == BROWSE_SORT_SEQ && !f->plain_scan;
+    if (!f || !f->search || f->sort != BROWSE_SORT_SEQ || f->plain_scan)
+        return 0;
+    /* Items found by their tags or notes are not in the doclist: then scan. */
+    struct tn_query tq;
+    int driven = 1;
+    if (tn_build(f->search, &tq)) {
+        struct strbuf q = STRBUF_INIT;
+        sb_printf(&q, "SELECT EXISTS (%s)", sb_str(&tq.sql));
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, sb_str(&q), -1, &s, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, dataset_id);
+            tn_bind(s, &tq);
+            driven = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+            sqlite3_finalize(s);
+        }
+        sb_free(&q);
+    }
+    tn_free(&tq);
+    return driven;
 }
 
 static void append_filters_but_search(struct strbuf *q, const struct browse_filter *f);
@@ -220,8 +340,17 @@ static void
 append_filters(struct strbuf *q, const struct browse_filter *f)
 {
     append_filters_but_search(q, f);
-    if (f && f->search)
+    if (!f || !f->search)
+        return;
+    struct tn_query tq;
+    if (tn_build(f->search, &tq))
+        sb_printf(q,
+                  " AND (s.item_id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?11)"
+                  " OR s.item_id IN (%s))",
+                  sb_str(&tq.sql));
+    else
         sb_puts(q, " AND s.item_id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?11)");
+    tn_free(&tq);
 }
 
 static void
@@ -302,6 +431,12 @@ bind_params(sqlite3_stmt *s, int64_t dataset_id, const struct browse_filter *f, 
         if (store_fts_query(f->search, scratch, err) != PS_OK)
             return err->code;
         sqlite3_bind_text(s, P_FTS, scratch->p, (int)scratch->len, SQLITE_TRANSIENT);
+        if (np >= TN_PARAM0) {
+            struct tn_query tq;
+            if (tn_build(f->search, &tq))
+                tn_bind(s, &tq);
+            tn_free(&tq);
+        }
     }
     return PS_OK;
 }
@@ -401,7 +536,7 @@ browse_page(struct store *st, int64_t dataset_id, const struct browse_filter *f,
         return PS_OK;
     int64_t key = 0;
     int by_label = label_driven(st, f);
-    int fts = !by_label && fts_driven(f);
+    int fts = !by_label && fts_driven(st, dataset_id, f);
     if (anchor >= 0 && !fts && anchor_key(st, dataset_id, f, anchor, &key, err) != PS_OK)
         return err->code;
     if (anchor >= 0 && fts && item_id_at(st, dataset_id, anchor, &key, err) != PS_OK)
@@ -560,14 +695,12 @@ store_browse_cache_free(struct browse_cache *c)
 static void
 db_version(struct store *st, int64_t *version, int64_t *changes)
 {
-    sqlite3_stmt *s;
-    *version = -1;
+    *version = store_data_version(st);
+#if SQLITE_VERSION_NUMBER >= 3037000
     *changes = (int64_t)sqlite3_total_changes64(st->db);
-    if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            *version = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
+#else /* the glibc 2.31 bundle links Debian 11's sqlite (scripts/build-portable-compat.sh) */
+    *changes = (int64_t)sqlite3_total_changes(st->db);
+#endif
 }
 
 static int
@@ -879,6 +1012,40 @@ out:
 
 /* ---- search ---- */
 
+/* The seq of the next (dir > 0) or previous item of the dataset after/before item
+ * id `from_id` that matches in its tags and notes; PS_ERR_NOTFOUND when none. */
+static int
+tn_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_id, int dir,
+               int64_t *seq, struct ps_err *err)
+{
+    struct tn_query tq;
+    if (!tn_build(query, &tq)) {
+        tn_free(&tq);
+        return PS_ERR_NOTFOUND;
+    }
+    struct strbuf q = STRBUF_INIT;
+    sb_printf(&q,
+              "SELECT i.seq FROM item i WHERE i.dataset_id = ?1 AND i.id %s ?2 AND i.id IN (%s)"
+              " ORDER BY i.id %s LIMIT 1",
+              dir > 0 ? ">" : "<", sb_str(&tq.sql), dir > 0 ? "ASC" : "DESC");
+    sqlite3_stmt *s;
+    int ret = store_prepare(st, sb_str(&q), &s, err);
+    if (ret == PS_OK) {
+        sqlite3_bind_int64(s, 1, dataset_id);
+        sqlite3_bind_int64(s, 2, from_id);
+        tn_bind(s, &tq);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *seq = sqlite3_column_int64(s, 0);
+        else
+            ret = rc == SQLITE_DONE ? PS_ERR_NOTFOUND : store_dberr(st, err, "search notes");
+        sqlite3_finalize(s);
+    }
+    sb_free(&q);
+    tn_free(&tq);
+    return ret;
+}
+
 int
 store_search_next(struct store *st, int64_t dataset_id, const char *query, int64_t from_seq,
                   int dir, int64_t *seq, struct ps_err *err)
@@ -910,16 +1077,29 @@ store_search_next(struct store *st, int64_t dataset_id, const char *query, int64
     sqlite3_bind_text(s, 1, q.p, (int)q.len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from_id);
     sqlite3_bind_int64(s, 3, dataset_id);
-    int rc = sqlite3_step(s), ret = PS_OK;
-    if (rc == SQLITE_ROW)
+    int rc = sqlite3_step(s), ret = PS_OK, found = 0;
+    if (rc == SQLITE_ROW) {
         *seq = sqlite3_column_int64(s, 0);
-    else if (rc == SQLITE_DONE)
-        ret = ps_error(err, PS_ERR_NOTFOUND, "no more matches for '%s'", query);
-    else
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
         ret = ps_error(err, PS_ERR_USAGE, "search '%s': %s", query, sqlite3_errmsg(st->db));
+    }
     sqlite3_finalize(s);
     sb_free(&q);
-    return ret;
+    if (ret != PS_OK)
+        return ret;
+    /* The nearer of the text's match and the tags' and notes' match. */
+    int64_t tseq;
+    rc = tn_search_next(st, dataset_id, query, from_id, dir, &tseq, err);
+    if (rc == PS_OK && (!found || (dir > 0 ? tseq < *seq : tseq > *seq))) {
+        *seq = tseq;
+        found = 1;
+    } else if (rc != PS_OK && rc != PS_ERR_NOTFOUND) {
+        return rc;
+    }
+    if (!found)
+        return ps_error(err, PS_ERR_NOTFOUND, "no more matches for '%s'", query);
+    return PS_OK;
 }
 
 int
@@ -953,6 +1133,35 @@ store_search_rank(struct store *st, int64_t dataset_id, const char *query, int64
         ret = ps_error(err, PS_ERR_USAGE, "search '%s': %s", query, sqlite3_errmsg(st->db));
     }
     sqlite3_finalize(s);
+    /* Plus the items matched only by their tags and notes. */
+    struct tn_query tq;
+    memset(&tq, 0, sizeof tq);
+    if (ret == PS_OK && (cap <= 0 || *total <= cap) && tn_build(query, &tq)) {
+        struct strbuf tsql = STRBUF_INIT;
+        sb_printf(&tsql,
+                  "SELECT count(*), coalesce(sum(i.seq <= ?3), 0) FROM item i"
+                  " WHERE i.dataset_id = ?1 AND i.id IN (%s) AND NOT EXISTS (SELECT 1 FROM"
+                  " item_fts f WHERE item_fts MATCH ?2 AND f.rowid = i.id)",
+                  sb_str(&tq.sql));
+        ret = store_prepare(st, sb_str(&tsql), &s, err);
+        if (ret == PS_OK) {
+            sqlite3_bind_int64(s, 1, dataset_id);
+            sqlite3_bind_text(s, 2, q.p, (int)q.len, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 3, seq);
+            tn_bind(s, &tq);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                *total += sqlite3_column_int64(s, 0);
+                *rank += sqlite3_column_int64(s, 1);
+                if (cap > 0 && *total > cap)
+                    *total = cap + 1;
+            } else {
+                ret = store_dberr(st, err, "search notes");
+            }
+            sqlite3_finalize(s);
+        }
+        sb_free(&tsql);
+    }
+    tn_free(&tq);
     sb_free(&q);
     return ret;
 }

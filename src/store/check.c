@@ -55,6 +55,28 @@ static const struct {
     {"items whose sequence has gaps",
      "SELECT count(*) FROM (SELECT dataset_id FROM item GROUP BY dataset_id"
      " HAVING max(seq) + 1 != count(*) OR min(seq) != 0)"},
+    {"item_stat rows without an item",
+     "SELECT count(*) FROM item_stat WHERE item_id NOT IN (SELECT id FROM item)"},
+    /* the triggers of migration 3 keep item_stat in step row by row, bulk mode
+     * (store_bulk_end) in one pass: both must say what the rows say */
+    {"items whose item_stat row is missing or stale",
+     "SELECT count(*) FROM item i LEFT JOIN item_stat s ON s.item_id = i.id"
+     " WHERE s.item_id IS NULL OR s.dataset_id != i.dataset_id OR s.seq != i.seq"
+     " OR s.prompt_len != coalesce(length(i.prompt), 0)"
+     " OR s.n_resp != (SELECT count(*) FROM response r WHERE r.item_id = i.id)"
+     " OR s.len0 != coalesce((SELECT length(r.text) FROM response r"
+     "   WHERE r.item_id = i.id AND r.idx = 0), 0)"
+     " OR s.len1 != coalesce((SELECT length(r.text) FROM response r"
+     "   WHERE r.item_id = i.id AND r.idx = 1), 0)"
+     " OR s.diff != abs(s.len0 - s.len1)"
+     " OR s.models IS NOT (SELECT group_concat(m, ', ') FROM (SELECT r.model AS m,"
+     "   min(r.idx) AS first FROM response r WHERE r.item_id = i.id AND r.model <> ''"
+     "   GROUP BY r.model ORDER BY first))"
+     " OR s.disagree != coalesce((SELECT max(c) > 1 FROM (SELECT count(DISTINCT"
+     "   CASE WHEN j.response_a <= j.response_b THEN j.verdict WHEN j.verdict = 'A' THEN 'B'"
+     "   WHEN j.verdict = 'B' THEN 'A' ELSE j.verdict END) AS c FROM judgment j"
+     "   WHERE j.item_id = i.id AND j.verdict <> 'invalid'"
+     "   GROUP BY min(j.response_a, j.response_b), max(j.response_a, j.response_b))), 0)"},
     {"full-text entries without an item",
      "SELECT count(*) FROM item_fts_docsize WHERE id NOT IN (SELECT id FROM item)"},
     {"items missing from the full-text index",

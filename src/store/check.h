@@ -14,7 +14,8 @@ struct store;
 int store_schema_version(struct store *st, int *version, struct ps_err *err);
 
 /* Verify the workspace: sqlite's integrity check, no rows whose parent is gone
- * (items, responses, judgments, ratings, tags, notes), the FTS5 index's own
+ * (items, responses, judgments, ratings, tags, notes), every item's item_stat row
+ * (lengths, models, disagreement) agreeing with its rows, the FTS5 index's own
  * integrity check, and that the index holds exactly the tokens that re-indexing
  * every item now would produce (no stale or missing entries).  PS_OK when all
  * hold, else PS_ERR_DB with the first problem in err.  Reads the whole workspace:

@@ -18,6 +18,7 @@ enum store_stmt_id {
     STMT_TAG_INSERT,
     STMT_FTS_DELETE_ITEM,
     STMT_ITEM_FILL,
+    STMT_BULK_TOUCH,
     STMT__COUNT
 };
 
@@ -31,6 +32,13 @@ struct store {
     /* Bulk mode (store_bulk_begin): items with id >= fts_from are indexed by one
      * statement at the end instead of row by row; 0 when off. */
     int64_t fts_from;
+    /* Bulk mode: the CREATE statements of the per-row triggers (and, for a large
+     * import, the secondary indexes) dropped for the transaction, run again by
+     * store_bulk_end; NULL when none. */
+    char *bulk_ddl;
+    /* Bulk mode: the new item id from which secondary indexes are dropped (0: done
+     * or never), see store_bulk_item. */
+    int64_t bulk_index_at;
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
     /* store_set_writer: what this process writes (lock-info file while a transaction
@@ -48,6 +56,12 @@ void store_lockinfo_remove(struct store *st);
 /* BEGIN IMMEDIATE, waiting through st->wait when set; a busy workspace is
  * PS_ERR_BUSY with the holder named. */
 int store_begin_immediate(struct store *st, struct ps_err *err);
+
+/* Bulk mode: called for every new item; drops the secondary indexes of judgment and
+ * item_stat once the import has added as many items as the workspace had (at least
+ * 20,000), so that store_bulk_end builds them in one sorted pass each instead of
+ * one b-tree insert per row and index.  No-op outside bulk mode. */
+int store_bulk_item(struct store *st, int64_t item_id, struct ps_err *err);
 
 /* Release the count cache of browse.c (NULL is fine). */
 void store_browse_cache_free(struct browse_cache *c);

@@ -190,9 +190,12 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         store_bind_text(s, 6, rec->history_json);
         store_bind_text(s, 7, rec->prompt);
         store_bind_text(s, 8, rec->meta_json);
+        store_bind_text(s, 9, rec->history_json ? rec->history_text : NULL);
         if (step_done(st, s, err, "insert item") != PS_OK)
             return err->code;
         item_id = sqlite3_last_insert_rowid(st->db);
+        if (store_bulk_item(st, item_id, err) != PS_OK)
+            return err->code;
     }
 
     int64_t ids[PS_REC_MAX_RESP];
@@ -202,6 +205,10 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
      * mode are not indexed yet: store_bulk_end does them all at once. */
     int indexed = !(st->fts_from && item_id >= st->fts_from);
     if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
+        return err->code;
+    /* bulk mode has no item_stat triggers: store_bulk_end recomputes the older items
+     * a record changed, with the new ones */
+    if (existing && indexed && st->fts_from && fts_item(st, STMT_BULK_TOUCH, item_id, err) != PS_OK)
         return err->code;
     if (existing && (rec->prompt || rec->system || rec->history_json || rec->ext_id)) {
         /* a record merging into an item fills what the item lacks (a prompt imported

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/stats_figs.h"
 #include "core/stats_report.h"
 
 struct store;
@@ -16,6 +17,28 @@ struct store;
  * counted in characters (sqlite length() of the text); text-free responses have -1. */
 int store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *out,
                          struct ps_err *err);
+
+/* Ratings of one aspect turned into judgments (stats --pairs-from-ratings, rank
+ * --from-ratings).  Strings borrowed. */
+struct store_derive {
+    const char *aspect;
+    double margin;    /* a difference up to margin is a tie */
+    int lower_better; /* lower values win (ranks) */
+};
+
+/* store_judgment_table plus, with `d`, one judgment per pair of responses of an item
+ * that one rating annotator rated on d->aspect (a response's first rating counts): the
+ * verdict of stats_rating_verdict in canonical order, weight 1, no p_a, annotator
+ * stats_rating_rule_name(aspect, margin, lower_better, rating annotator).  An item
+ * with ratings but no judgments is an item of the table too.  derived_only leaves the
+ * stored judgments out. */
+int store_judgment_table_derived(struct store *st, int64_t dataset_id, const struct store_derive *d,
+                                 int derived_only, struct stats_table *out, struct ps_err *err);
+
+/* Every rating of the dataset (`out` owned by the caller afterwards, free with
+ * stats_rating_table_free): items numbered densely in item order, every rating kept. */
+int store_rating_table(struct store *st, int64_t dataset_id, struct stats_rating_table *out,
+                       struct ps_err *err);
 
 /* The same for a dataset given by name (PS_ERR_NOTFOUND naming it when absent). */
 int store_judgment_table_named(struct store *st, const char *dataset, struct stats_table *out,

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out
@@ -35,6 +35,11 @@ int store_readonly(const struct store *st);
 /* 1 when the sqlite linked in lets two threads use two connections (it was not
  * built single-threaded): what a streamed import on a thread needs. */
 int store_threads_ok(void);
+
+/* A number that changes when another connection (another process, another TUI)
+ * commits to the workspace; this connection's own writes leave it alone.  Costs no
+ * I/O beyond a look at the WAL index, so a UI may poll it.  -1 when unknown. */
+int64_t store_data_version(struct store *st);
 
 /* Resolve the workspace path: `explicit_path` if non-NULL, else $PREFSCOPE_WORKSPACE,
  * else "./prefscope.db".  Returns a static or borrowed string. */

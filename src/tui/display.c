@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "tui/view.h"
 
 static int tui_blind_cmd(struct tui *tui, const char *arg);
+static void tui_refresh_views(struct tui *tui, int force);
+static void tui_mouse_set(struct tui *tui, int on);
 
 /* Signal flags and the terminal-restore hook are the only file-scope state. */
 static volatile sig_atomic_t tui_sig_quit;
@@ -117,13 +120,13 @@ tui_store(struct tui *tui)
     return tui->st;
 }
 
+static void tui_refresh_views(struct tui *tui, int force);
+
 void
 tui_data_changed(struct tui *tui)
 {
-    for (int i = 0; i < tui->depth; i++)
-        if (tui->stack[i]->ops->changed)
-            tui->stack[i]->ops->changed(tui, tui->stack[i]);
-    tui->dirty = 1;
+    /* The same re-read as for another process's writes (tui_watch), at once. */
+    tui_refresh_views(tui, 1);
 }
 
 int
@@ -485,9 +488,20 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     case CMD_HELP:
         tui_view_push(tui, &view_help_ops, v ? (void *)v->ops : NULL);
         return TUI_R_HANDLED;
+    case CMD_MOUSE:
+        if (arg && strcmp(arg, "on") && strcmp(arg, "off")) {
+            tui_err(tui, "mouse: on or off; no argument toggles (now %s)",
+                    tui->mouse ? "on" : "off");
+            return TUI_R_HANDLED;
+        }
+        tui_mouse_set(tui, arg ? strcmp(arg, "on") == 0 : !tui->mouse);
+        tui_msg(tui, "%s",
+                tui->mouse ? "mouse on: click selects, double-click opens, the wheel scrolls"
+                           : "mouse off: the terminal selects text (the wheel scrolls it)");
+        return TUI_R_HANDLED;
     case CMD_REDRAW:
         clearok(curscr, TRUE);
-        tui->dirty = 1;
+        tui_refresh_views(tui, 1);
         return TUI_R_HANDLED;
     case CMD_PROMPT: prompt_open(tui, ":", CMD_NONE, arg); return TUI_R_HANDLED;
     case CMD_OPEN: {
@@ -574,13 +588,47 @@ tui_dispatch(struct tui *tui, enum tui_cmd cmd, const char *arg)
     return TUI_R_HANDLED;
 }
 
+/* ---- the workspace changing under the UI ---- */
+
+/* How often the UI looks for other processes' writes (labels of another annotator,
+ * a script, an import): PRAGMA data_version, which costs no I/O. */
+#define TUI_WATCH_MS 1000
+
+/* Let every view on the stack re-read the workspace; `force` also when nothing
+ * changed (C-l). */
+static void
+tui_refresh_views(struct tui *tui, int force)
+{
+    int64_t v = store_data_version(tui->st);
+    if (!force && v == tui->data_version)
+        return;
+    tui->data_version = v;
+    for (int i = 0; i < tui->depth; i++) {
+        struct view *view = tui->stack[i];
+        if (view->ops->reread)
+            view->ops->reread(tui, view);
+    }
+    tui->dirty = 1;
+}
+
+static void
+tui_watch(struct tui *tui, void *ud)
+{
+    (void)ud;
+    tui_refresh_views(tui, 0);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
+}
+
 /* ---- input ---- */
+
+/* Two clicks on one row within this many ms make a double-click. */
+#define TUI_DOUBLE_CLICK_MS 400
 
 static void
 tui_mouse(struct tui *tui)
 {
     MEVENT ev;
-    if (getmouse(&ev) != OK)
+    if (getmouse(&ev) != OK || !tui->mouse)
         return;
     enum tui_cmd cmd = CMD_NONE;
     if (ev.bstate & BUTTON4_PRESSED)
@@ -589,13 +637,41 @@ tui_mouse(struct tui *tui)
     else if (ev.bstate & BUTTON5_PRESSED)
         cmd = CMD_MOVE_DOWN;
 #endif
-    if (cmd == CMD_NONE)
-        return;
-    /* The wheel scrolls the pane under the pointer. */
+    /* Clicks and the wheel act on the pane under the pointer, which gets the focus. */
+    int in_pane = tui->pane && ev.y >= tui->pane->area.y;
     if (tui->pane)
-        tui->pane_focus = ev.y >= tui->pane->area.y;
-    for (int i = 0; i < 3; i++)
-        tui_dispatch(tui, cmd, NULL);
+        tui->pane_focus = in_pane;
+    if (cmd != CMD_NONE) {
+        for (int i = 0; i < 3; i++)
+            tui_dispatch(tui, cmd, NULL);
+        return;
+    }
+    if (!(ev.bstate & BUTTON1_PRESSED) || tui->prompt.active)
+        return;
+    struct view *v = in_pane ? tui->pane : tui_view_top(tui);
+    int64_t now = tui_now_ms();
+    int clicks = now - tui->click_ms <= TUI_DOUBLE_CLICK_MS && ev.y == tui->click_y ? 2 : 1;
+    /* A third click starts over: a double-click opens one view, not two. */
+    tui->click_ms = clicks == 2 ? 0 : now;
+    tui->click_y = ev.y;
+    tui->dirty = 1;
+    if (v && v->ops->mouse && ev.y >= v->area.y && ev.y < v->area.y + v->area.h)
+        tui_apply(tui, v, v->ops->mouse(tui, v, ev.y, ev.x, clicks));
+}
+
+/* Ask the terminal for mouse reports, or stop (text selection is then the
+ * terminal's again). */
+static void
+tui_mouse_set(struct tui *tui, int on)
+{
+    tui->mouse = on;
+    /* Presses only: curses hands over one event per read, the last, so a press and
+     * its release arriving together (a slow link) must leave the press. */
+    mmask_t m = BUTTON1_PRESSED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+    m |= BUTTON5_PRESSED;
+#endif
+    mousemask(on ? m : 0, NULL);
 }
 
 /* 1 when a key of `km` (or generic) is a digit: there digits are label keys. */
@@ -736,17 +812,19 @@ tui_key(struct tui *tui, int key)
     tui->dirty = 1;
 }
 
-static void
+/* Read every key waiting; returns how many get_wch gave (KEY_RESIZE included). */
+static int
 tui_read_keys(struct tui *tui)
 {
     wint_t wch;
-    int r;
+    int r, n = 0;
     while ((r = get_wch(&wch)) != ERR) {
+        n++;
         double t0 = tui_now_us();
         int key = r == KEY_CODE_YES ? KEYC_FN((int)wch) : (int)wch;
         tui_key(tui, key);
         if (tui->quit)
-            return;
+            return n;
         if (tui->bench && tui->dirty) {
             /* Per-key latency: handling plus the repaint it caused. */
             tui_paint(tui);
@@ -754,6 +832,19 @@ tui_read_keys(struct tui *tui)
             fflush(tui->bench);
         }
     }
+    return n;
+}
+
+/* Readable with no key this many times in a row: the terminal is gone (a key, a
+ * resize or an escape sequence always yields something within a read or two). */
+#define TUI_EMPTY_READS_MAX 20
+
+/* Readable, yet nothing to read: end of file, or an error (EIO) on every read. */
+static int
+tui_stdin_dead(void)
+{
+    int n = 0;
+    return ioctl(STDIN_FILENO, FIONREAD, &n) != 0 || n == 0;
 }
 
 /* ---- setup ---- */
@@ -804,11 +895,7 @@ tui_init_screen(struct tui *tui, struct ps_err *err)
     nodelay(stdscr, TRUE);
     curs_set(0);
     mouseinterval(0);
-#ifdef BUTTON5_PRESSED
-    mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-#else
-    mousemask(BUTTON4_PRESSED, NULL);
-#endif
+    tui_mouse_set(tui, !tui->opts->no_mouse);
     /* COLORS is only known after start_color. */
     const char *nc = getenv("NO_COLOR");
     if (has_colors() && !(nc && *nc)) {
@@ -827,7 +914,7 @@ tui_done(struct tui *tui)
     while (tui->depth)
         tui_view_pop(tui);
     for (int i = 0; i < tui->n_undo; i++)
-        free(tui->undo[i].text);
+        undo_entry_free(&tui->undo[i]);
     prompt_done(tui);
     free(tui->fds);
     free(tui->timers);
@@ -888,6 +975,15 @@ tui_blind_swapped(const struct tui *tui, int64_t item_id)
     struct stats_rng r;
     stats_rng_seed(&r, tui->blind_seed ^ ((uint64_t)item_id * UINT64_C(0x9E3779B97F4A7C15)));
     return (int)(stats_rng_next(&r) >> 63);
+}
+
+void
+tui_blind_meta(const struct tui *tui, int left_no, int right_no, enum tui_cmd cmd, char *out,
+               size_t size)
+{
+    const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
+    snprintf(out, size, "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
+             (unsigned long long)tui->blind_seed, left_no, right_no, chosen);
 }
 
 int
@@ -1015,13 +1111,15 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         tui_err(tui, "locale %s is not UTF-8: non-ASCII text shows as ? (try LANG=C.UTF-8)",
                 tui->codeset);
     tui_pending_recover(tui);
+    tui->data_version = store_data_version(st);
+    tui_timer_add(tui, TUI_WATCH_MS, tui_watch, NULL);
     if (opts->on_start)
         opts->on_start(tui, opts->hook_ud);
     tui_paint(tui);
     tui_bench(tui, "first_paint_ms", opts->t0_ms ? opts->t0_ms : t0);
 
     struct pollfd *pfd = NULL;
-    int cap = 0;
+    int cap = 0, empty_reads = 0;
     for (;;) {
         if (tui->quit == 1 && !tui_sig_quit && opts->on_quit && opts->on_quit(tui, opts->hook_ud))
             tui->quit = 0;
@@ -1041,11 +1139,20 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
         if (rc < 0 && errno != EINTR)
             break;
         /* Also after EINTR: SIGWINCH makes get_wch return KEY_RESIZE. */
-        tui_read_keys(tui);
-        /* The terminal went away (ssh dropped, window closed) without a
-         * SIGHUP reaching us: stop instead of spinning on a dead fd. */
-        if (rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+        int got = tui_read_keys(tui);
+        /* The terminal went away (ssh dropped, window closed) without a SIGHUP
+         * reaching us: the fd hangs up, or stays readable while every read ends in
+         * EOF or EIO, which get_wch reports as "no key".  Either way leave as on
+         * SIGHUP instead of spinning on a dead fd. */
+        if (rc > 0 && (pfd[0].revents & POLLIN) && !got)
+            empty_reads++;
+        else if (got)
+            empty_reads = 0;
+        if ((rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))) ||
+            (empty_reads >= TUI_EMPTY_READS_MAX && tui_stdin_dead())) {
+            tui->term_gone = 1;
             break;
+        }
         if (rc > 0) {
             for (int i = 1; i < n; i++) {
                 if (!pfd[i].revents)
@@ -1066,7 +1173,7 @@ tui_run(struct store *st, const struct tui_opts *opts, struct ps_err *err)
      * is restored; labels still pending when a signal ends the wait stay in the
      * journal (view_items.c) for the next session. */
     struct strbuf lost = STRBUF_INIT, kept = STRBUF_INIT;
-    while (tui->n_pending && !tui_sig_quit) {
+    while (tui->n_pending && !tui_sig_quit && !tui->term_gone) {
         char holder[300];
         store_lock_holder(tui->st, holder, sizeof holder);
         tui_err(tui, "saving %d pending label%s: waiting for the workspace (%s holds it)",
@@ -1167,18 +1274,22 @@ tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err 
 }
 
 void
-tui_progress(struct tui *tui, const char *label, double done, double total)
+tui_progress(struct tui *tui, const char *line)
 {
-    if (total <= 0) {
-        tui->progress[0] = '\0';
-    } else {
-        double pct = 100.0 * done / total;
-        snprintf(tui->progress, sizeof tui->progress, "%.60s %3.0f%%", label ? label : "",
-                 pct < 0     ? 0
-                 : pct > 100 ? 100
-                             : pct);
+    struct strbuf tmp = {0};
+    const char *clean = text_clean(&tmp, line);
+    if (strcmp(clean, tui->progress) != 0) {
+        snprintf(tui->progress, sizeof tui->progress, "%s", clean);
+        tui->dirty = 1;
     }
-    tui->dirty = 1;
+    sb_free(&tmp);
+}
+
+int
+tui_progress_width(const struct tui *tui)
+{
+    int w = tui->cols * 2 / 3;
+    return w < 20 ? 20 : w > (int)sizeof tui->progress - 1 ? (int)sizeof tui->progress - 1 : w;
 }
 
 long long

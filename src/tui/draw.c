@@ -310,6 +310,13 @@ draw_search_spans(const char *q, const char *s, size_t n, struct text_spans *out
 
 /* ---- list cursor ---- */
 
+int64_t
+list_row_at(const struct list_pos *lp, int64_t count, int y, int first_y)
+{
+    int64_t i = lp->top + (y - first_y);
+    return y >= first_y && i < count ? i : -1;
+}
+
 void
 list_clamp(struct list_pos *lp, int64_t count, int height)
 {

@@ -25,7 +25,11 @@
     _(CLOSE, "view-close", "Views", 0, "close this view (back)") \
     _(QUIT, "quit", "Views", 0, "quit prefscope") \
     _(HELP, "help", "Views", 0, "show this help") \
-    _(REDRAW, "redraw", "Views", 0, "repaint the screen") \
+    _(MOUSE, "mouse", "Views", 1, \
+      "mouse on|off (none toggles): clicks and wheel for prefscope, or the terminal's (select " \
+      "text)") \
+    _(REDRAW, "redraw", "Views", 0, \
+      "repaint the screen and re-read the workspace (others' changes also show within 1 s)") \
     _(SUSPEND, "suspend", "Views", 0, "suspend to the shell (fg resumes)") \
     _(PROMPT, "prompt", "Views", 0, "open the command line") \
     _(OPEN, "open", "Views", 1, \

@@ -64,6 +64,7 @@ struct tui_opts {
     void *repl_ctx;                  /* handed to repl_ops->open as its argument */
     long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
     int blind;          /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
+    int no_mouse;       /* --no-mouse / mouse = false: leave the mouse to the terminal */
     const char *notice; /* shown on the status line at start (e.g. a config error), or NULL */
     /* Called once the UI exists (before the first key) and just before it goes
      * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to
@@ -112,9 +113,10 @@ long long tui_current_item(struct tui *tui);
  * item id; opens its dataset's list at that item, then the pair), "help",
  * "stats"/"rank" (arg: dataset name or NULL).  PS_OK or an error in err. */
 int tui_open_view(struct tui *tui, const char *view, const char *arg, struct ps_err *err);
-/* A progress indicator on the status line ("label 45%"); total <= 0 clears it.
- * The label is copied (and sanitized when drawn). */
-void tui_progress(struct tui *tui, const char *label, double done, double total);
+/* A job's progress bar on the status line (one line, sanitized here; "" clears it).
+ * tui_progress_width: the columns it may take. */
+void tui_progress(struct tui *tui, const char *line);
+int tui_progress_width(const struct tui *tui);
 
 /* The workspace changed underneath the views (rows added by an import streaming
  * in): the item and dataset lists re-read their counts and rows, keeping the

@@ -50,9 +50,13 @@ struct view_ops {
     void (*status)(struct tui *tui, struct view *v, struct strbuf *out);
     /* Optional: the view became visible again (a child view closed). */
     void (*resume)(struct tui *tui, struct view *v);
-    /* Optional: the workspace changed underneath (tui_data_changed): re-read counts
-     * and rows, keeping the position. */
-    void (*changed)(struct tui *tui, struct view *v);
+    /* Optional: a left click at screen cell (y, x) inside v->area; `clicks` is 2 for
+     * the second click of a double-click on the same row.  Returns TUI_R_* effects. */
+    int (*mouse)(struct tui *tui, struct view *v, int y, int x, int clicks);
+    /* Optional: another process changed the workspace (a second annotator's label, a
+     * script, an import): re-read what the view shows, keeping its place.  Called
+     * for every view on the stack, bottom first, only when something changed. */
+    void (*reread)(struct tui *tui, struct view *v);
     /* Optional: release priv's resources (priv itself is freed by the loop). */
     void (*done)(struct tui *tui, struct view *v);
 };
@@ -137,11 +141,15 @@ struct undo_entry {
     enum undo_kind kind;
     int64_t item_id, seq, resp_a, resp_b, note_id;
     int idx_a, idx_b;
-    char prev[16];  /* the verdict before the change ("" = none), relative to (a, b) */
-    char next[16];  /* the verdict the change set */
-    char *text;     /* tag name (owned) */
-    char meta[160]; /* label: JSON stored in the judgment's meta (blind order), "" = none */
+    char prev[16];   /* the verdict before the change ("" = none), relative to (a, b) */
+    char next[16];   /* the verdict the change set */
+    char *text;      /* tag name (owned) */
+    char meta[160];  /* label: JSON stored in the judgment's meta (blind order), "" = none */
+    char *prev_meta; /* label: the replaced judgment's meta, restored by undo (owned), or NULL */
 };
+
+/* Free what an undo entry owns. */
+void undo_entry_free(struct undo_entry *e);
 
 #define UNDO_MAX 256
 
@@ -218,9 +226,18 @@ struct tui {
     struct undo_entry *pending;
     int n_pending, cap_pending, pending_timer;
     char search[512];  /* last search query */
-    char progress[96]; /* tui_progress label + percentage, "" when none */
+    char progress[160]; /* tui_progress: a job's progress line, "" when none */
     char *yank;        /* internal register (owned) */
+    /* The workspace's data version (store_data_version) when the views last read it;
+     * a timer compares it while the UI runs (display.c, tui_watch). */
+    int64_t data_version;
+    /* The mouse (docs/keys.md "Mouse"): reported by the terminal unless turned off;
+     * the last click, to tell a double-click. */
+    int mouse;
+    int64_t click_ms;
+    int click_y;
     int quit, dirty;
+    int term_gone; /* the terminal went away: leave without waiting on pending labels */
     /* tui_ask: the open question (status line) and who gets the answer */
     char ask[256];
     tui_answer_fn ask_fn;
@@ -236,6 +253,11 @@ struct tui {
 int tui_blind_set(struct tui *tui, int on, uint64_t seed, int have_seed);
 /* 1 when blind labeling shows item_id's stored second response on the left (top). */
 int tui_blind_swapped(const struct tui *tui, int64_t item_id);
+/* The judgment meta of a blind label (into out): the seed, the response numbers
+ * (1-based) shown left (top) and right (bottom), and the side the label key chose
+ * (label-a: left, label-b: right, else a tie). */
+void tui_blind_meta(const struct tui *tui, int left_no, int right_no, enum tui_cmd cmd, char *out,
+                    size_t size);
 
 /* ---- terminal capabilities (term.c) ---- */
 
@@ -315,6 +337,9 @@ struct list_pos {
 int list_motion(struct tui *tui, struct list_pos *lp, enum tui_cmd cmd, const char *arg,
                 int64_t count, int height);
 void list_clamp(struct list_pos *lp, int64_t count, int height);
+/* The list row drawn at screen line y when row lp->top is drawn at first_y; -1 when
+ * no row is there. */
+int64_t list_row_at(const struct list_pos *lp, int64_t count, int y, int first_y);
 
 /* ---- prompt (prompt.c) ---- */
 

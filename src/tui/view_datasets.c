@@ -161,6 +161,19 @@ datasets_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *
     return TUI_R_IGNORED;
 }
 
+/* A click selects the dataset under the pointer; a double-click opens it. */
+static int
+datasets_mouse(struct tui *tui, struct view *v, int y, int x, int clicks)
+{
+    (void)x;
+    struct datasets *d = v->priv;
+    int64_t i = list_row_at(&d->pos, d->n, y, v->area.y + 2);
+    if (i < 0)
+        return TUI_R_HANDLED;
+    d->pos.cur = i;
+    return clicks == 2 ? datasets_request(tui, v, CMD_ENTER, NULL) : TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
 static void
 datasets_status(struct tui *tui, struct view *v, struct strbuf *out)
 {
@@ -188,6 +201,7 @@ const struct view_ops view_datasets_ops = {
     .request = datasets_request,
     .status = datasets_status,
     .resume = datasets_resume,
-    .changed = datasets_resume,
+    .reread = datasets_resume,
+    .mouse = datasets_mouse,
     .done = datasets_done,
 };

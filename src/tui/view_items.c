@@ -1013,11 +1013,19 @@ items_find_view(struct tui *tui)
     return NULL;
 }
 
+void
+undo_entry_free(struct undo_entry *e)
+{
+    free(e->text);
+    free(e->prev_meta);
+    e->text = e->prev_meta = NULL;
+}
+
 static void
 undo_push(struct tui *tui, struct undo_entry e)
 {
     if (tui->n_undo == UNDO_MAX) {
-        free(tui->undo[0].text);
+        undo_entry_free(&tui->undo[0]);
         memmove(tui->undo, tui->undo + 1, (UNDO_MAX - 1) * sizeof tui->undo[0]);
         tui->n_undo--;
     }
@@ -1031,13 +1039,14 @@ undo_push(struct tui *tui, struct undo_entry e)
 enum { LABEL_TRY_MS = 50, PENDING_RETRY_MS = 500 };
 
 static int
-label_try(struct tui *tui, const struct undo_entry *e, int wait_ms, enum store_verdict *prev,
+label_try(struct tui *tui, struct undo_entry *e, int wait_ms, enum store_verdict *prev,
           struct ps_err *err)
 {
     store_busy_timeout(tui->st, wait_ms);
-    int rc =
-        store_label_set_meta(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
-                             store_verdict_parse(e->next), e->meta[0] ? e->meta : NULL, prev, err);
+    free(e->prev_meta);
+    int rc = store_label_set_meta(tui->st, e->item_id, e->resp_a, e->resp_b, tui->annotator,
+                                  store_verdict_parse(e->next), e->meta[0] ? e->meta : NULL, prev,
+                                  &e->prev_meta, err);
     store_busy_timeout(tui->st, 5000);
     return rc;
 }
@@ -1419,8 +1428,9 @@ tui_undo(struct tui *tui, int64_t *item_id)
     int was = iv ? items_member(tui, iv->priv, e.item_id) : 0;
     switch (e.kind) {
     case UNDO_LABEL: {
-        rc = store_label_set(tui->st, e.item_id, e.resp_a, e.resp_b, tui->annotator,
-                             store_verdict_parse(e.prev), NULL, &err);
+        /* Back to the verdict and the meta (a blind label's order) that were there. */
+        rc = store_label_set_meta(tui->st, e.item_id, e.resp_a, e.resp_b, tui->annotator,
+                                  store_verdict_parse(e.prev), e.prev_meta, NULL, NULL, &err);
         /* Name both states by response number: the sides may have been swapped
          * since, and the item may not be on screen. */
         struct label_target t = {e.item_id, e.seq, e.resp_a, e.resp_b, e.idx_a,
@@ -1451,7 +1461,7 @@ tui_undo(struct tui *tui, int64_t *item_id)
             tui_msg(tui, "undone: note removed from item %lld", (long long)e.seq + 1);
         break;
     }
-    free(e.text);
+    undo_entry_free(&e);
     if (rc != PS_OK)
         tui_err(tui, "undo failed: %s", err.msg);
     if (iv) {
@@ -1586,6 +1596,7 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
         if (!row)
             return TUI_R_HANDLED;
         struct label_target t = {row->item_id, row->seq, 0, 0, 0, 1, NULL, NULL, NULL};
+        char meta[160] = "";
         if (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B || cmd == CMD_LABEL_TIE ||
             cmd == CMD_LABEL_CLEAR) {
             /* From the list, labels compare the item's first two responses. */
@@ -1606,6 +1617,18 @@ items_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg
                 tui_err(tui, "this item has fewer than two responses: nothing to compare");
                 return TUI_R_HANDLED;
             }
+            if (tui->blind) {
+                /* The keys mean the sides the pair view shows this item in (left is
+                 * label-a), and the label records that order, as there. */
+                int sw = tui_blind_swapped(tui, t.item_id);
+                tui_blind_meta(tui, (sw ? t.idx_b : t.idx_a) + 1, (sw ? t.idx_a : t.idx_b) + 1, cmd,
+                               meta, sizeof meta);
+                t.meta = meta;
+                t.where_a = sw ? "right" : "left";
+                t.where_b = sw ? "left" : "right";
+                if (sw && (cmd == CMD_LABEL_A || cmd == CMD_LABEL_B))
+                    cmd = cmd == CMD_LABEL_A ? CMD_LABEL_B : CMD_LABEL_A;
+            }
         }
         return view_items_label(tui, v, &t, cmd, arg);
     }
@@ -1620,11 +1643,34 @@ items_resume(struct tui *tui, struct view *v)
     items_reload(tui, v->priv);
 }
 
-static void
-items_changed(struct tui *tui, struct view *v)
+/* A click selects the row under the pointer; a double-click opens it. */
+static int
+items_mouse(struct tui *tui, struct view *v, int y, int x, int clicks)
 {
-    /* Rows arrived (an import streaming in): a new count, the cursor kept. */
-    items_refresh(tui, v->priv);
+    (void)x;
+    struct items *s = v->priv;
+    int64_t i = list_row_at(&s->pos, s->count, y, v->area.y + 2);
+    if (i < 0 || items_goto(tui, s, i) != PS_OK)
+        return TUI_R_HANDLED;
+    if (clicks == 2)
+        return items_request(tui, v, CMD_ENTER, NULL);
+    return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+/* Another process wrote: count again (its labels, imports, tags may change what
+ * the filter keeps) and stay on the same item, or on the one after it when it left
+ * the filter. */
+static void
+items_refresh_view(struct tui *tui, struct view *v)
+{
+    struct items *s = v->priv;
+    const struct browse_row *r = items_row(s, s->pos.cur);
+    int64_t seq = r ? r->seq : -1, pos;
+    items_refresh(tui, s);
+    struct ps_err err = {0, ""};
+    if (seq >= 0 && s->count > 0 &&
+        store_browse_position(tui->st, s->dataset_id, &s->f, seq, &pos, &err) == PS_OK)
+        items_goto(tui, s, pos < s->count ? pos : s->count - 1);
 }
 
 static void
@@ -1646,6 +1692,7 @@ const struct view_ops view_items_ops = {
     .request = items_request,
     .status = items_status,
     .resume = items_resume,
-    .changed = items_changed,
+    .reread = items_refresh_view,
+    .mouse = items_mouse,
     .done = items_done,
 };

@@ -68,6 +68,8 @@ struct pair {
     int64_t top;
     int64_t last_change; /* line `@` last jumped to, -1 = none */
     int resp_line;       /* first line of the responses section */
+    int resp2_line;      /* inline layout: the first line of the second response, else -1 */
+    int resp_end;        /* the line after the responses section */
     int fresh;           /* item just loaded: choose the initial scroll */
     int anchor;          /* after the rebuild, top = resp_line + anchor_off */
     int64_t anchor_off;
@@ -457,6 +459,7 @@ pair_build(struct tui *tui, struct pair *p, int w)
     if (it->n_resp > 1)
         pair_resp_title(p, right, 'B', p->built_hidden, &tb);
     p->resp_line = p->nlines;
+    p->resp2_line = -1;
     if (it->n_resp == 0) {
         pair_text(p, ROLE_DIM, 0, "(this item has no responses)");
     } else if (it->n_resp == 1) {
@@ -506,11 +509,13 @@ pair_build(struct tui *tui, struct pair *p, int w)
         pair_text(p, p->side == 0 ? ROLE_LABEL_A : ROLE_HEADER, 0, sb_str(&ta))->rule = 1;
         pair_block(p, SRC_LEFT, 0, w, ROLE_DEFAULT);
         pair_blank(p);
+        p->resp2_line = p->nlines;
         pair_text(p, p->side == 1 ? ROLE_LABEL_B : ROLE_HEADER, 0, sb_str(&tb))->rule = 1;
         pair_block(p, SRC_RIGHT, 0, w, ROLE_DEFAULT);
     }
     sb_free(&ta);
     sb_free(&tb);
+    p->resp_end = p->nlines;
     pair_panel(tui, p, w);
 }
 
@@ -744,11 +749,8 @@ pair_label(struct tui *tui, struct pair *p, int w, enum tui_cmd cmd, const char 
     char meta[160] = "";
     if (tui->blind && p->it.n_resp > 1) {
         int left = p->swapped ? p->ib : p->ia, right = p->swapped ? p->ia : p->ib;
-        const char *chosen = cmd == CMD_LABEL_A ? "left" : cmd == CMD_LABEL_B ? "right" : "tie";
-        snprintf(meta, sizeof meta,
-                 "{\"blind\":{\"seed\":%llu,\"left\":%d,\"right\":%d,\"chosen\":\"%s\"}}",
-                 (unsigned long long)tui->blind_seed, p->it.resp[left].idx + 1,
-                 p->it.resp[right].idx + 1, chosen);
+        tui_blind_meta(tui, p->it.resp[left].idx + 1, p->it.resp[right].idx + 1, cmd, meta,
+                       sizeof meta);
     }
     /* Labels are stored in terms of (ia, ib); the keys speak of the display. */
     if (p->swapped && cmd == CMD_LABEL_A)
@@ -990,6 +992,25 @@ pair_request(struct tui *tui, struct view *v, enum tui_cmd cmd, const char *arg)
     return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
+/* A click on a response selects that side for y (yank), as h/l do: the left or
+ * right column side by side, the upper or lower block inline. */
+static int
+pair_mouse(struct tui *tui, struct view *v, int y, int x, int clicks)
+{
+    (void)clicks;
+    struct pair *p = v->priv;
+    int64_t line = p->top + (y - v->area.y - 1);
+    if (!p->loaded || p->it.n_resp < 2 || y <= v->area.y || line < p->resp_line ||
+        line >= p->resp_end)
+        return TUI_R_HANDLED;
+    int inline_ = p->resp2_line >= 0;
+    int side = inline_ ? line >= p->resp2_line : x - v->area.x > (v->area.w - 3) / 2 + 1;
+    int r = pair_request(tui, v, side ? CMD_SIDE_B : CMD_SIDE_A, NULL);
+    tui_msg(tui, "response %c (%s) selected: y copies it", side ? 'B' : 'A',
+            side ? (inline_ ? "below" : "right") : (inline_ ? "above" : "left"));
+    return r | TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
 static void
 pair_resume(struct tui *tui, struct view *v)
 {
@@ -1023,5 +1044,7 @@ const struct view_ops view_pair_ops = {
     .request = pair_request,
     .status = pair_status,
     .resume = pair_resume,
+    .reread = pair_resume,
+    .mouse = pair_mouse,
     .done = pair_done,
 };

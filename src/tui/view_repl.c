@@ -13,6 +13,7 @@
  * terminal); history is read from and appended to the file `prefscope repl` uses. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lua/ps_lua.h"
 #include "tui/view.h"
@@ -32,10 +33,11 @@ struct repl_state {
     char hist_path[4096];
     int has_hist;
     char input[REPL_INPUT_MAX];
-    size_t len, cur; /* bytes */
-    int more;        /* continuing an incomplete chunk */
-    int scroll;      /* lines scrolled back from the bottom */
-    int timer;       /* scheduler timer id, 0 = none */
+    size_t len, cur;     /* bytes */
+    int more;            /* continuing an incomplete chunk */
+    struct strbuf chunk; /* the lines of the entry so far: one history entry */
+    int scroll;          /* lines scrolled back from the bottom */
+    int timer;           /* scheduler timer id, 0 = none */
 };
 
 /* ---- scrollback ---- */
@@ -97,11 +99,18 @@ repl_status(void *ud, const char *msg)
 }
 
 static void
-repl_progress(void *ud, const char *label, double done, double total)
+repl_progress_line(void *ud, const char *line)
 {
     struct repl_state *rs = ud;
     if (rs->tui)
-        tui_progress(rs->tui, label, done, total);
+        tui_progress(rs->tui, line);
+}
+
+static int
+repl_progress_width(void *ud)
+{
+    struct repl_state *rs = ud;
+    return rs->tui ? tui_progress_width(rs->tui) : 80;
 }
 
 /* The item on screen (the item list's cursor, which the pair view follows). */
@@ -132,10 +141,14 @@ repl_release(void *ud)
         free(rs->hist[i]);
     free(rs->hist);
     sb_free(&rs->partial);
+    sb_free(&rs->chunk);
     free(rs);
 }
 
-/* ---- history (the file `prefscope repl` writes: one entry per line) ---- */
+/* ---- history ----
+ * The file `prefscope repl` writes with readline: each entry after a "#<time>" line,
+ * a multi-line entry on several lines up to the next "#<time>"; an older file without
+ * those lines has one entry per line. */
 
 static void
 repl_hist_add(struct repl_state *rs, const char *line, int save)
@@ -158,7 +171,7 @@ repl_hist_add(struct repl_state *rs, const char *line, int save)
     if (save && rs->has_hist) {
         FILE *f = fopen(rs->hist_path, "a");
         if (f) {
-            fprintf(f, "%s\n", line);
+            fprintf(f, "#%lld\n%s\n", (long long)time(NULL), line);
             fclose(f);
         }
     }
@@ -174,12 +187,24 @@ repl_hist_load(struct repl_state *rs)
     if (!f)
         return;
     char buf[REPL_INPUT_MAX];
+    struct strbuf entry = STRBUF_INIT;
+    int stamped = 0; /* a "#<time>" line was seen: entries may span lines */
     while (fgets(buf, sizeof buf, f)) {
         buf[strcspn(buf, "\n")] = '\0';
-        if (buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9')
-            continue; /* readline timestamp lines */
-        repl_hist_add(rs, buf, 0);
+        if (buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9') {
+            repl_hist_add(rs, sb_str(&entry), 0);
+            sb_reset(&entry);
+            stamped = 1;
+        } else if (!stamped) {
+            repl_hist_add(rs, buf, 0);
+        } else {
+            if (entry.len)
+                sb_putc(&entry, '\n');
+            sb_puts(&entry, buf);
+        }
     }
+    repl_hist_add(rs, sb_str(&entry), 0);
+    sb_free(&entry);
     fclose(f);
 }
 
@@ -220,11 +245,28 @@ repl_submit(struct repl_state *rs)
         return;
     }
     rs->input[rs->len] = '\0';
-    repl_echo(rs, rs->more ? ">> " : "> ", rs->input);
-    repl_hist_add(rs, rs->input, 1);
-    rs->hist_pos = rs->n_hist;
+    /* A recalled multi-line entry echoes line by line. */
+    const char *p = rs->input;
+    for (int first = !rs->more;; first = 0) {
+        size_t n = strcspn(p, "\n");
+        repl_write(rs, first ? "> " : ">> ", first ? 2 : 3);
+        repl_write(rs, p, n);
+        repl_write(rs, "\n", 1);
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    if (rs->chunk.len)
+        sb_putc(&rs->chunk, '\n');
+    sb_puts(&rs->chunk, rs->input);
     enum ps_lua_feed f = ps_lua_repl_feed(rs->pl, rs->input);
     rs->more = f == PS_LUA_FEED_MORE;
+    if (!rs->more) {
+        /* The whole entry, as in lua.c: Up brings back all its lines at once. */
+        repl_hist_add(rs, sb_str(&rs->chunk), 1);
+        sb_reset(&rs->chunk);
+    }
+    rs->hist_pos = rs->n_hist;
     rs->len = rs->cur = 0;
     rs->input[0] = '\0';
     repl_arm(rs);
@@ -389,6 +431,7 @@ view_repl_key(struct tui *tui, struct view *v, int key)
         } else {
             ps_lua_repl_reset(rs->pl);
             rs->more = 0;
+            sb_reset(&rs->chunk);
             repl_echo(rs, rs->input, "^C");
             rs->len = rs->cur = 0;
             rs->input[0] = '\0';
@@ -509,7 +552,8 @@ view_repl_open(struct tui *tui, struct view *v, void *arg, struct ps_err *err)
             .status = repl_status,
             .current_item = repl_current_item,
             .open_view = repl_open_view,
-            .progress = repl_progress,
+            .progress_line = repl_progress_line,
+            .progress_width = repl_progress_width,
             .release = repl_release,
         };
         ps_lua_set_host(pl, &host);

@@ -5,7 +5,8 @@
 #   - during an export: the workspace is untouched and the previous file intact;
 #   - during a judge run: integrity ok, and the rerun sends exactly the calls that
 #     had not finished (the server counts them), none twice.
-# (kill -9 while labelling in the TUI: tests/tui/crash_label.sh.)
+# (kill -9 while labelling in the TUI: tests/tui/crash_label.sh; during an ICAI run, at
+# each stage: tests/e2e/crash_icai.sh.)
 command -v python3 > /dev/null || { echo "SKIP: python3 absent"; exit 77; }
 . "$PS_TESTS/e2e/checks.bash"
 cleanup() { exec 9>&- 2> /dev/null || true; wait 2> /dev/null || true; }

@@ -36,7 +36,7 @@ def run(*args, ok=True):
 
 
 # ---------------------------------------------------------------- generator
-def generate(seed):
+def generate(seed, heavy=False):
     r = random.Random(seed)
     shape = r.choice(["connected", "connected", "disconnected", "single"])
     nm = 1 if shape == "single" else r.randint(2 if shape == "connected" else 4, 6)
@@ -71,6 +71,16 @@ def generate(seed):
                 j["weight"] = r.choice([2, 0.5, 3])
             js.append(j)
         items.append({"prompt": "p%d" % it, "responses": resp, "judgments": js})
+    if heavy:
+        # one judgment weighing 6000.25 battles: too many Elo steps to unroll, so rank
+        # rates its resamples item by item instead (stats_rank.c, boot_steps)
+        for it in items:
+            m = [x.get("model") for x in it["responses"]]
+            js = [j for j in it["judgments"] if j["verdict"] != "invalid" and m[j["a"]]
+                  and m[j["b"]] and m[j["a"]] != m[j["b"]]]
+            if js:
+                js[0]["weight"] = 6000.25
+                break
     return items
 
 
@@ -107,57 +117,8 @@ def close(x, y, tol=1e-7):
 
 
 # ---------------------------------------------------------------- bootstrap
-M64 = (1 << 64) - 1
-
-
-class Rng:
-    """xoshiro256** seeded through splitmix64, integers without modulo bias."""
-
-    def __init__(self, seed):
-        self.s = []
-        x = seed
-        for _ in range(4):
-            x = (x + 0x9E3779B97F4A7C15) & M64
-            z = x
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-            self.s.append(z ^ (z >> 31))
-
-    def next(self):
-        s = self.s
-        rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M64
-        result = (rotl((s[1] * 5) & M64, 7) * 9) & M64
-        t = (s[1] << 17) & M64
-        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
-        s[3] = rotl(s[3], 45)
-        return result
-
-    def below(self, n):
-        limit = M64 - (M64 % n)
-        while True:
-            x = self.next()
-            if x < limit:
-                return x % n
-
-
-def resamples(n_items, rounds, seed):
-    rng = Rng(seed)
-    for _ in range(rounds):
-        mult = [0] * n_items
-        for _ in range(n_items):
-            mult[rng.below(n_items)] += 1
-        yield mult
-
-
-def percentile_ci(vals, level=0.95):
-    v = sorted(x for x in vals if x is not None and not math.isnan(x))
-    if not v:
-        return None, None
-    def q(p):
-        pos = p * (len(v) - 1)
-        i = int(pos)
-        return v[-1] if i + 1 >= len(v) else v[i] + (v[i + 1] - v[i]) * (pos - i)
-    return q((1 - level) / 2), q((1 + level) / 2)
+sys.path.insert(0, os.path.join(os.environ["PS_SRC"], "tests", "e2e"))
+from psboot import Rng, percentile_ci, resamples  # noqa: E402
 
 
 def item_index(items):
@@ -272,11 +233,12 @@ def rank_expect(rows, prior, k=4.0, mult=None, idx=None):
             for m in battles}
 
 
-def check_rank(seed, ws, name, items):
+def check_rank(seed, ws, name, items, boot=None):
     r = random.Random(seed * 7 + 1)
     present = sorted({j["annotator"] for it in items for j in it["judgments"]})
     only = None
-    args = ["-w", ws, "rank", name, "--json", "--bootstrap", str(r.choice([0, 25, 60]))]
+    boot = r.choice([0, 25, 60]) if boot is None else boot
+    args = ["-w", ws, "rank", name, "--json", "--bootstrap", str(boot)]
     if present and r.random() < 0.3:
         only = [r.choice(present)]
         args += ["-a", only[0]]
@@ -576,9 +538,9 @@ def check_stats(seed, ws, name, items):
 
 
 N = int(os.environ.get("PS_RANDOM_SETS", "12"))
-for k in range(N):
+for k in range(N + 1):
     seed = base + k
-    items = generate(seed)
+    items = generate(seed, heavy=k == N)
     path = os.path.join(T, "r%d.jsonl" % k)
     with open(path, "w") as f:
         for it in items:
@@ -586,7 +548,7 @@ for k in range(N):
     ws = os.path.join(T, "r%d.db" % k)
     run("-w", ws, "import", "--name", "r", path)
     if any(it["judgments"] for it in items):
-        check_rank(seed, ws, "r", items)
+        check_rank(seed, ws, "r", items, boot=20 if k == N else None)
         check_stats(seed, ws, "r", items)
 for b in bad[:40]:
     print(b)

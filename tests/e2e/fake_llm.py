@@ -37,6 +37,15 @@ the completion prompt), so tests stay deterministic:
   @@jsonstream@@       streams: the event stream labelled application/json
 Model names: "llamacpp" rejects n != 1 and echo; "nolp" returns no logprobs.
 
+Reward models: POST /pooling at the server root (beside /v1, as vLLM serves it) with
+{"model", "messages", "task": "classify"} answers vLLM's Pooling API shape
+{"id": "pool-..", "object": "list", "created", "model", "data": [{"index": 0,
+"object": "pooling", "data": [score]}], "usage": {"prompt_tokens", "total_tokens",
+"completion_tokens": 0}}.  The score is the responder's reward(messages, body) when
+it defines one, else a deterministic hash of the last message.  Model "nopool" gets
+vLLM's 404 (a server without the endpoint), "tokenrm" one score list per token (a
+token-level reward model: the last token's is the reward), "twolabel" two values.
+
 Behaviour: --responder FILE.py loads a module whose reply(prompt, body) returns the
 text to answer (or None for the default echo): body is the whole request JSON, prompt
 the last message's text.  Tests of a pipeline (ICAI, C3PO, recipes) each keep their
@@ -293,6 +302,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.completions(body, prompt, d)
         if self.path.endswith("/embeddings"):
             return self.embeddings(body)
+        if self.path == "/pooling":
+            return self.pooling(body)
         self.send_json(404, {"error": {"message": "no route " + self.path, "type": "not_found"}})
 
     # ---------------------------------------------------------------- OpenAI
@@ -376,6 +387,31 @@ class Handler(BaseHTTPRequestHandler):
         data.reverse()  # servers may answer out of order: clients must use index
         self.send_json(200, {"object": "list", "data": data, "model": body.get("model", ""),
                              "usage": {"prompt_tokens": len(items), "total_tokens": len(items)}})
+
+    def pooling(self, body):
+        model = body.get("model", "")
+        if model == "nopool":  # FastAPI's answer for a route the server does not have
+            return self.send_json(404, {"detail": "Not Found"})
+        msgs = body.get("messages")
+        if not isinstance(msgs, list) or not msgs or body.get("task", "classify") != "classify":
+            return self.send_json(400, {"object": "error", "message": "expected messages and task classify",
+                                        "type": "BadRequestError", "param": None, "code": 400})
+        if RESPONDER is not None and hasattr(RESPONDER, "reward"):
+            score = float(RESPONDER.reward(msgs, body))
+        else:
+            last = str(msgs[-1].get("content", ""))
+            score = round(((sum((j + 1) * ord(ch) for j, ch in enumerate(last)) % 2001) - 1000) / 100.0, 2)
+        ntok = sum(len(tokens_of(str(m.get("content", "")))) for m in msgs) + 4 * len(msgs)
+        if model == "tokenrm":
+            data = [[round(score / (ntok - k), 4)] for k in range(ntok - 1)] + [[score]]
+        elif model == "twolabel":
+            data = [0.25, 0.75]
+        else:
+            data = [score]
+        self.send_json(200, {"id": "pool-%d" % self.req_no, "object": "list", "created": int(time.time()),
+                             "model": model, "data": [{"index": 0, "object": "pooling", "data": data}],
+                             "usage": {"prompt_tokens": ntok, "total_tokens": ntok, "completion_tokens": 0,
+                                       "prompt_tokens_details": None}})
 
     # ---------------------------------------------------------------- streaming
     def start_stream(self, d):

@@ -69,6 +69,9 @@ db.executescript("""
 DROP TABLE IF EXISTS setting;
 DROP VIEW item_text;
 ALTER TABLE item DROP COLUMN history_text;
+ALTER TABLE dataset DROP COLUMN import_state;
+ALTER TABLE dataset DROP COLUMN import_pid;
+ALTER TABLE dataset DROP COLUMN import_records;
 CREATE VIEW item_text AS SELECT i.id AS id,
   coalesce(i.system,'') || ' ' || coalesce((WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL
     SELECT n + 1 FROM k WHERE n + 1 < json_array_length(i.history))
@@ -100,4 +103,34 @@ python3 -c '
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("INSERT INTO item_fts (item_fts) VALUES (\"integrity-check\")")' "$W" || fail "index inconsistent after --replace"
+# HH transcripts: the importer passes the turns' text itself (ps_record.history_text);
+# it must be what the stored JSON says, for random turns (empty ones, quotes,
+# backslashes, control and multi-byte characters, irregular pairs)
+python3 - > hh.jsonl << 'PY'
+import json, random
+rnd = random.Random(16)
+words = ["alpha", "", "ünï", "中文", 'q"uote', "back\\slash", "esc\x1b[31m", "tab\tx", "  two"]
+for i in range(80):
+    t = "".join("\n\n%s: %s" % ("Human" if k % 2 == 0 else "Assistant",
+                                 " ".join(rnd.choice(words) for _ in range(rnd.randrange(0, 4))))
+                for k in range(rnd.randrange(1, 8) | 1))
+    a, b = t + "\n\nAssistant: yes %d" % i, t + "\n\nAssistant: no"
+    if i % 9 == 0:
+        b = "\n\nHuman: other" + b
+    print(json.dumps({"chosen": a, "rejected": b}, ensure_ascii=False))
+PY
+P -w "$W" import --name hh hh.jsonl 2> /dev/null || fail "import HH"
+python3 - "$W" << 'PY' || fail "HH history_text differs from the stored turns"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT i.history, i.history_text FROM item i JOIN dataset d"
+                  " ON d.id = i.dataset_id WHERE d.name = 'hh'").fetchall()
+assert len(rows) == 80
+n = 0
+for hist, text in rows:
+    want = " ".join(m["content"] for m in json.loads(hist)) if hist else None
+    assert text == want, (hist, text)
+    n += hist is not None
+assert n > 50, n
+PY
 checks_done

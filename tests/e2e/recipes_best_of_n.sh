@@ -10,16 +10,7 @@ set -uo pipefail
 SEED=${RECIPES_SEED:-$RANDOM}
 echo "seed $SEED"
 NS=$(( (SEED % 4) + 2 ))
-python3 - "$T/prompts.jsonl" "$SEED" << 'P'
-import json, random, sys
-rnd = random.Random(int(sys.argv[2]))
-with open(sys.argv[1], "w") as f:
-    for i in range(rnd.randint(8, 25)):
-        f.write(json.dumps({"id": "p%d" % i, "prompt": "write %d %d" % (i, rnd.randint(0, 10**9)),
-                            "responses": [{"text": "seed answer"}]}) + "\n")
-P
-"$PS_BIN" -w "$W" import --name src "$T/prompts.jsonl" > /dev/null || bad "import"
-N=$(wc -l < "$T/prompts.jsonl")
+prompts_dataset "$SEED" 8 25
 R=(run -m recipes.best_of_n --dataset src --generator gen1 --scorer scorer --n "$NS" --output bon)
 
 "${PS[@]}" run -m recipes.best_of_n --help > "$T/help" || bad "--help"

@@ -17,7 +17,7 @@ PORT=$(awk '/PORTS/ {print $2}' "$T/ports")
 [ -n "$PORT" ] || { echo "fake server did not start"; cat "$T/fake.err"; exit 1; }
 {
     echo "models = {"
-    for m in fair firsty secondy mixed noisy broken gen1 gen2 gen3 scorer rater explainer pjudge nolp llamacpp strong weak; do
+    for m in fair firsty secondy mixed noisy broken gen1 gen2 gen3 scorer rater explainer pjudge nolp llamacpp strong weak rm nopool; do
         echo "  $m = { provider = 'openai', base_url = 'http://127.0.0.1:$PORT/v1', model = '$m', concurrency = 8, price_in = 1, price_out = 2 },"
     done
     echo "}"
@@ -28,3 +28,17 @@ requests() { # number of requests the server has answered
     python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/_stats" % sys.argv[1]))["requests"])' "$PORT"
 }
 finish() { [ "$FAILS" -eq 0 ] && echo "all checks passed" || { echo "$FAILS failures"; exit 1; }; }
+# prompts_dataset SEED MIN MAX: a seeded random number (MIN..MAX) of prompts imported as
+# dataset "src" (file $T/prompts.jsonl); sets N to their number.
+prompts_dataset() {
+    python3 - "$T/prompts.jsonl" "$1" "$2" "$3" << 'P'
+import json, random, sys
+rnd = random.Random(int(sys.argv[2]))
+with open(sys.argv[1], "w") as f:
+    for i in range(rnd.randint(int(sys.argv[3]), int(sys.argv[4]))):
+        f.write(json.dumps({"id": "p%d" % i, "prompt": "write %d %d" % (i, rnd.randint(0, 10**9)),
+                            "responses": [{"text": "seed answer"}]}) + "\n")
+P
+    "$PS_BIN" -w "$W" import --name src "$T/prompts.jsonl" > /dev/null || bad "import"
+    N=$(wc -l < "$T/prompts.jsonl")
+}

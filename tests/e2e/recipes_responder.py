@@ -16,6 +16,8 @@ Rater "rater" (template recipes/ultrafeedback): per <text k> block "Rating: uf_r
 Explainer "explainer" (template recipes/rationale): explain().
 Scorer "scorer" (template recipes/score: "# Reply\n..."): "Rating: crc32(reply) % 10 + 1",
   or no rating when crc32(reply) % 13 == 0 (score_of).
+Reward model (fake_llm.py's /pooling, any model): rm_score() of the last message, the
+  response being scored.
 """
 import re
 import zlib
@@ -142,3 +144,12 @@ def reply(prompt, body):
     if v is not None:
         return v
     return None
+
+
+def rm_score(text):
+    """The fake reward model: a score in -20.00..20.00 from crc32 of the response."""
+    return ((crc(text) % 4001) - 2000) / 100.0
+
+
+def reward(messages, body):
+    return rm_score(str(messages[-1].get("content", "")))

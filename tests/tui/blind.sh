@@ -40,18 +40,9 @@ RANDOM=7
 for k in $(seq 1 $N); do
     wait_for "pair $k/$N"
     wait_for "answer $k "
-    first=$(screen | grep -m1 -oE '^(alpha|beta) answer '"$k"' ')
-    case "$first" in
-        alpha*) left=1 ;;
-        beta*) left=2 ;;
-        *) fail "item $k: no response at the left edge" ;;
-    esac
+    left=$(blind_left $k)
     assert_screen_lacks "model-"
-    case $((RANDOM % 3)) in
-        0) key=1 chosen=left ;;
-        1) key=2 chosen=right ;;
-        *) key="=" chosen=tie ;;
-    esac
+    blind_pick
     echo "$k $left $chosen" >> "$T/shown"
     keys "$key"
     if [ "$k" -lt $N ]; then wait_for "pair $((k + 1))/$N"; fi
@@ -60,23 +51,7 @@ wait_for "no unlabeled item below"
 sort -u -k2,2 "$T/shown" | wc -l | grep -qx 2 || fail "seed 12345 showed every item in one order"
 
 # The stored judgments: verdicts in stored order, the shown order in meta.
-sqlite3 -separator ' ' "$WS" "SELECT substr(i.key, 2), j.verdict,
-        json_extract(j.meta, '\$.blind.left'), json_extract(j.meta, '\$.blind.right'),
-        json_extract(j.meta, '\$.blind.chosen'), json_extract(j.meta, '\$.blind.seed')
-    FROM judgment j JOIN item i ON i.id = j.item_id
-    WHERE j.annotator = 'human:tester'" > "$T/stored"
-python3 - "$T/shown" "$T/stored" <<'PY' || fail "stored blind judgments differ from what was shown"
-import sys
-shown = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[1])}
-stored = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[2])}
-assert set(shown) == set(stored), (shown, stored)
-for k, (left, chosen) in shown.items():
-    verdict, mleft, mright, mchosen, seed = stored[k]
-    assert (mleft, mright) == (left, "2" if left == "1" else "1"), (k, stored[k])
-    assert mchosen == chosen and seed == "12345", (k, stored[k])
-    want = "tie" if chosen == "tie" else ("A" if (chosen == "left") == (left == "1") else "B")
-    assert verdict == want, (k, verdict, want)
-PY
+blind_check "$T/shown" 12345
 
 # Labeled pairs show everything again.
 cmdline "1"

@@ -32,20 +32,23 @@ tui_cleanup() {
 
 # tui_start COLS ROWS ARGS...: run prefscope ARGS in a fresh session.  Extra
 # environment for the program goes in TUI_ENV (e.g. TUI_ENV="NO_COLOR=1").
+# Several programs at once: each in its own session, named by TS (default t);
+# every helper below acts on the session $TS (e.g. `TS=bob keys 1`).
 tui_start() {
     local cols=$1 rows=$2
     shift 2
     local q="" a
     for a in "$@"; do q="$q '${a//\'/\'\\\'\'}'"; done
-    cat > "$T/run.sh" <<RUN
+    local ts=${TS:-t}
+    cat > "$T/run-$ts.sh" <<RUN
 cd '$T'
 env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 ${TUI_ENV:-} '$PS_BIN' $q
 echo "[exited \$?]"
 sleep 600
 RUN
-    tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s t "sh '$T/run.sh'"
+    tmux -S "$SOCK" -f /dev/null new-session -d -x "$cols" -y "$rows" -s "$ts" "sh '$T/run-$ts.sh'"
     tmux -S "$SOCK" set-option -g status off >/dev/null
-    tmux -S "$SOCK" resize-window -t t -x "$cols" -y "$rows" >/dev/null 2>&1 || true
+    tmux -S "$SOCK" resize-window -t "$ts" -x "$cols" -y "$rows" >/dev/null 2>&1 || true
 }
 
 # tui_stop: end the tmux server and wait until it is gone, so that the next
@@ -60,13 +63,13 @@ tui_stop() {
     rm -f "$SOCK"
 }
 
-screen() { tmux -S "$SOCK" capture-pane -p -t t; }
-screen_e() { tmux -S "$SOCK" capture-pane -p -e -t t; }
-keys() { tmux -S "$SOCK" send-keys -t t "$@"; }
+screen() { tmux -S "$SOCK" capture-pane -p -t "${TS:-t}"; }
+screen_e() { tmux -S "$SOCK" capture-pane -p -e -t "${TS:-t}"; }
+keys() { tmux -S "$SOCK" send-keys -t "${TS:-t}" "$@"; }
 # Type literal text (no key-name lookup).
-type_text() { tmux -S "$SOCK" send-keys -t t -l -- "$1"; }
-resize() { tmux -S "$SOCK" resize-window -t t -x "$1" -y "$2"; }
-pane_title() { tmux -S "$SOCK" display-message -p -t t '#{pane_title}'; }
+type_text() { tmux -S "$SOCK" send-keys -t "${TS:-t}" -l -- "$1"; }
+resize() { tmux -S "$SOCK" resize-window -t "${TS:-t}" -x "$1" -y "$2"; }
+pane_title() { tmux -S "$SOCK" display-message -p -t "${TS:-t}" '#{pane_title}'; }
 
 fail() {
     echo "FAIL: $*"
@@ -179,4 +182,47 @@ expect_verdict() {
     local got
     got=$(my_verdict "$1")
     [ "$got" = "$2" ] || fail "item $1: my verdict is $got, expected $2"
+}
+
+# ---- blind labeling (callers `require sqlite3 python3`) ----
+
+# blind_left K: 1 or 2, the response of item kK the screen shows at the left edge.
+blind_left() {
+    case "$(screen | grep -m1 -oE '^(alpha|beta) answer '"$1"' ')" in
+        alpha*) echo 1 ;;
+        beta*) echo 2 ;;
+        *) fail "item $1: no response at the left edge" ;;
+    esac
+}
+
+# blind_pick: a random label key in $key and the side it chooses in $chosen.
+blind_pick() {
+    case $((RANDOM % 3)) in
+        0) key=1 chosen=left ;;
+        1) key=2 chosen=right ;;
+        *) key="=" chosen=tie ;;
+    esac
+}
+
+# blind_check SHOWN SEED: the judgments of human:tester in $WS are exactly the
+# lines "K LEFT CHOSEN" of the file SHOWN (LEFT: the response shown left, 1 or 2),
+# with verdicts in stored order and the shown order and seed in their meta.
+blind_check() {
+    sqlite3 -separator ' ' "$WS" "SELECT substr(i.key, 2), j.verdict,
+            json_extract(j.meta, '\$.blind.left'), json_extract(j.meta, '\$.blind.right'),
+            json_extract(j.meta, '\$.blind.chosen'), json_extract(j.meta, '\$.blind.seed')
+        FROM judgment j JOIN item i ON i.id = j.item_id
+        WHERE j.annotator = 'human:tester'" > "$T/blind_stored"
+    python3 - "$1" "$T/blind_stored" "$2" <<'PY' || fail "stored blind judgments differ from what was shown: $(cat "$T/blind_stored")"
+import sys
+shown = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[1])}
+stored = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[2])}
+assert set(shown) == set(stored), (shown, stored)
+for k, (left, chosen) in shown.items():
+    verdict, mleft, mright, mchosen, seed = stored[k]
+    assert (mleft, mright) == (left, "2" if left == "1" else "1"), (k, stored[k])
+    assert mchosen == chosen and seed == sys.argv[3], (k, stored[k])
+    want = "tie" if chosen == "tie" else ("A" if (chosen == "left") == (left == "1") else "B")
+    assert verdict == want, (k, verdict, want)
+PY
 }

@@ -332,6 +332,22 @@ test_labels(struct store *st, int64_t ds)
     CHECK_EQ(prev, STORE_VERDICT_A);
     OK(store_label_get(st, item, r0, r1, "human:me", &v, &err));
     CHECK_EQ(v, STORE_VERDICT_A);
+    /* meta: the replaced judgment's comes back, so that undo can restore it */
+    char *pm = (char *)"unset";
+    OK(store_label_set_meta(st, item, r0, r1, "human:me", STORE_VERDICT_B, "{\"k\":1}", &prev, &pm,
+                            &err));
+    CHECK(pm == NULL); /* the label before had none */
+    OK(store_label_set_meta(st, item, r1, r0, "human:me", STORE_VERDICT_TIE, "{\"k\":2}", &prev,
+                            &pm, &err));
+    CHECK(pm && !strcmp(pm, "{\"k\":1}"));
+    CHECK_EQ(prev, STORE_VERDICT_A); /* B seen from (r1, r0) */
+    free(pm);
+    OK(store_label_set_meta(st, item, r0, r1, "human:me", STORE_VERDICT_NONE, NULL, &prev, &pm,
+                            &err));
+    CHECK(pm && !strcmp(pm, "{\"k\":2}"));
+    free(pm);
+    OK(store_label_set_meta(st, item, r0, r1, "human:me", STORE_VERDICT_A, NULL, &prev, &pm, &err));
+    CHECK(pm == NULL && prev == STORE_VERDICT_NONE);
 
     /* the row shows it, and the disagreement with the dataset ("A" too: none) */
     struct browse_filter me = {.annotator = "human:me"};

@@ -114,6 +114,99 @@ rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
     return n;
 }
 
+/* Tokens of s as strings, for the independent check below. */
+static size_t
+tok_list(const char *s, size_t n, struct text_spans *t)
+{
+    t->n = 0;
+    text_tokenize(s, n, t);
+    return t->n;
+}
+
+/* The diff is an edit script: applying it to A (keep EQUAL, drop DELETED, take B's
+ * side of INSERTED and CHANGED) gives B, and reading it backwards gives A; and when
+ * the search stayed exact (small texts, simplified == 0) its edit count is the
+ * shortest possible, n + m - 2 LCS over the tokens, the LCS by dynamic programming. */
+static void
+check_script(const char *a, size_t na, const char *b, size_t nb, int want_minimal)
+{
+    struct text_diff d;
+    text_diff(a, na, b, nb, NULL, &d);
+    struct strbuf ra = STRBUF_INIT, rb = STRBUF_INIT;
+    for (size_t i = 0; i < d.n; i++) {
+        const struct text_diff_hunk *h = &d.h[i];
+        sb_append(&ra, a + h->a_off, h->a_len);
+        sb_append(&rb, h->tag == TEXT_DIFF_EQUAL ? a + h->a_off : b + h->b_off,
+                  h->tag == TEXT_DIFF_EQUAL ? h->a_len : h->b_len);
+    }
+    CHECK(ra.len == na && memcmp(ra.p ? ra.p : "", a, na) == 0);
+    CHECK(rb.len == nb && memcmp(rb.p ? rb.p : "", b, nb) == 0);
+    if (want_minimal && d.simplified == 0) {
+        struct text_spans ta = {0}, tb = {0};
+        size_t n = tok_list(a, na, &ta), m = tok_list(b, nb, &tb);
+        size_t *row = calloc((n + 1) * (m + 1), sizeof *row);
+        for (size_t i = 1; i <= n; i++)
+            for (size_t j = 1; j <= m; j++) {
+                const struct text_span *x = &ta.v[i - 1], *y = &tb.v[j - 1];
+                size_t up = row[(i - 1) * (m + 1) + j], left = row[i * (m + 1) + j - 1];
+                size_t diag = row[(i - 1) * (m + 1) + j - 1];
+                int eq = x->len == y->len && memcmp(a + x->off, b + y->off, x->len) == 0;
+                size_t best = up > left ? up : left;
+                row[i * (m + 1) + j] = eq && diag + 1 > best ? diag + 1 : best;
+            }
+        size_t lcs = row[n * (m + 1) + m];
+        if (d.edit_tokens != n + m - 2 * lcs)
+            fprintf(stderr, "not minimal: %zu edits, %zu + %zu tokens, lcs %zu\n", d.edit_tokens, n,
+                    m, lcs);
+        CHECK_EQ(d.edit_tokens, n + m - 2 * lcs);
+        free(row);
+        text_spans_free(&ta);
+        text_spans_free(&tb);
+    }
+    sb_free(&ra);
+    sb_free(&rb);
+    text_diff_free(&d);
+}
+
+/* Texts of many repeats of few tokens, unrelated texts, and long ones (where the
+ * search splits after dlim edits): every diff still applies. */
+static void
+test_scripts(void)
+{
+    unsigned seed = 777;
+    static char a[1 << 16], b[1 << 16];
+    for (int iter = 0; iter < 600; iter++) {
+        size_t na, nb;
+        int kind = iter % 4;
+        if (kind == 0) { /* small, unrelated or edited: exact */
+            na = rand_text(&seed, a, sizeof a, (size_t)(rand_r(&seed) % 60));
+            nb = rand_text(&seed, b, sizeof b, (size_t)(rand_r(&seed) % 60));
+        } else if (kind == 1) { /* few distinct tokens, many repeats */
+            static const char *const rep[] = {"a ", "a", " ", "b ", "a a "};
+            na = nb = 0;
+            size_t ka = (size_t)(rand_r(&seed) % 3000), kb = (size_t)(rand_r(&seed) % 3000);
+            for (size_t k = 0; k < ka; k++)
+                na += (size_t)snprintf(a + na, sizeof a - na, "%s", rep[rand_r(&seed) % 2]);
+            for (size_t k = 0; k < kb; k++)
+                nb += (size_t)snprintf(b + nb, sizeof b - nb, "%s", rep[2 + rand_r(&seed) % 3]);
+        } else { /* long: unrelated, or a copy with scattered edits */
+            na = rand_text(&seed, a, sizeof a, 2000 + (size_t)(rand_r(&seed) % 8000));
+            if (kind == 2) {
+                nb = rand_text(&seed, b, sizeof b, 2000 + (size_t)(rand_r(&seed) % 8000));
+            } else {
+                nb = 0;
+                for (size_t i = 0; i < na; i++) {
+                    if (rand_r(&seed) % 7 == 0)
+                        b[nb++] = (char)('a' + rand_r(&seed) % 26);
+                    if (rand_r(&seed) % 9 != 0)
+                        b[nb++] = a[i];
+                }
+            }
+        }
+        check_script(a, na, b, nb, kind == 0);
+    }
+}
+
 int
 main(void)
 {
@@ -256,6 +349,7 @@ main(void)
     CHECK_EQ(text_diff_find(&d, 1, 100), 3);
     text_diff_free(&d);
 
+    test_scripts();
     sb_free(&sb);
     return test_summary();
 }

@@ -16,6 +16,60 @@ test_classes(void)
     CHECK_STREQ(stats_class_name(STATS_B), "B");
 }
 
+/* stats_rng_counts and stats_rng_counts16 make the draws of the plain loop over
+ * stats_rng_below (their division-free remainder included), for sizes where the
+ * correction matters (n just above a power of two, n with a large 2^64 mod n). */
+static void
+test_rng_counts(void)
+{
+    struct stats_rng pick;
+    stats_rng_seed(&pick, 99);
+    uint64_t sizes[40] = {1, 2, 3, 7, 255, 256, 257, 65535, 65536, 65537, 300000, 12345};
+    for (int i = 12; i < 40; i++)
+        sizes[i] = 1 + stats_rng_below(&pick, i < 30 ? 1000 : 200000);
+    int same = 1, ok16 = 1;
+    for (int i = 0; i < 40; i++) {
+        uint64_t n = sizes[i];
+        int *want = calloc(n, sizeof *want), *got = calloc(n, sizeof *got);
+        uint16_t *got16 = calloc(n, sizeof *got16);
+        int *map = calloc(n, sizeof *map), *wmap = calloc(4, sizeof *wmap);
+        int *gmap = calloc(4, sizeof *gmap);
+        for (uint64_t k = 0; k < n; k++)
+            map[k] = (int)(k % 4);
+        struct stats_rng a, b, c, d;
+        stats_rng_seed(&a, 1000 + (uint64_t)i);
+        b = c = d = a;
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t x = stats_rng_below(&a, n);
+            want[x]++;
+            wmap[map[x]]++;
+        }
+        stats_rng_counts(&b, n, NULL, got);
+        ok16 &= stats_rng_counts16(&c, n, got16);
+        stats_rng_counts(&d, n, map, gmap);
+        for (uint64_t k = 0; k < n; k++)
+            same &= want[k] == got[k] && want[k] == got16[k];
+        for (int k = 0; k < 4; k++)
+            same &= wmap[k] == gmap[k];
+        /* the stream continues at the same place */
+        uint64_t na = stats_rng_next(&a);
+        same &= na == stats_rng_next(&b) && na == stats_rng_next(&c) && na == stats_rng_next(&d);
+        free(want);
+        free(got);
+        free(got16);
+        free(map);
+        free(wmap);
+        free(gmap);
+    }
+    CHECK(same);
+    CHECK(ok16);
+    /* 16 bits wrap: the count is reported as not fitting */
+    struct stats_rng r;
+    stats_rng_seed(&r, 5);
+    uint16_t one = 65535;
+    CHECK_EQ(stats_rng_counts16(&r, 1, &one), 0);
+}
+
 static void
 test_rng(void)
 {
@@ -331,6 +385,7 @@ main(void)
     test_classes();
     test_sample_mask();
     test_rng();
+    test_rng_counts();
     test_quantiles();
     test_cohen();
     test_fleiss_alpha();

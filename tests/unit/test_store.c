@@ -451,10 +451,130 @@ test_bulk(void)
     store_close(st);
 }
 
+/* 1 when the SQL condition holds: abs() of the smallest integer fails otherwise. */
+static int
+sql_true(struct store *st, const char *cond)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT CASE WHEN %s THEN 1 ELSE abs(-9223372036854775807 - 1) END",
+             cond);
+    return store_exec(st, sql, &err) == PS_OK;
+}
+
+#define SCHEMA_OBJECTS "(SELECT count(*) FROM sqlite_master WHERE type IN ('index', 'trigger'))"
+
+static unsigned long long rnd_state;
+static int
+rnd(int n)
+{
+    rnd_state = rnd_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (int)((rnd_state >> 33) % (unsigned long long)n);
+}
+
+/* Random records (keys repeat, so records merge into older and newer items; models,
+ * texts with multi-byte characters, judgments both ways, invalid verdicts) written
+ * `n` at a time per transaction, in bulk mode or not: item_stat must agree with the
+ * rows either way (store_check recomputes it), and the schema must be whole again. */
+static void
+put_random(struct store *st, int64_t ds, int n, int bulk, unsigned long long seed)
+{
+    static const char *const texts[] = {
+        "",  "short", "é", "Grüße aus Köln", "ok then", "a longer answer about otters and rivers",
+        NULL};
+    static const char *const models[] = {NULL, "", "m1", "m2", "gpt-x", "m1"};
+    static const char *const verdicts[] = {"A", "B", "tie", "invalid"};
+    rnd_state = seed;
+    OK(store_begin(st, &err));
+    if (bulk)
+        OK(store_bulk_begin(st, &err));
+    for (int i = 0; i < n; i++) {
+        struct ps_record r;
+        char key[32];
+        ps_record_clear(&r);
+        snprintf(key, sizeof key, "k%d", rnd(n / 2 + 1));
+        r.key = key;
+        r.prompt = rnd(4) ? texts[rnd(6)] : NULL;
+        int nr = 1 + rnd(3);
+        for (int k = 0; k < nr; k++)
+            ps_record_add_response(&r, texts[rnd(7)], models[rnd(6)]);
+        for (int k = rnd(4); k > 0; k--)
+            ps_record_add_judgment(&r, rnd(nr), rnd(nr), rnd(2) ? "dataset" : "human:x",
+                                   verdicts[rnd(4)], 1, NULL);
+        OK(store_put_record(st, ds, &r, &err));
+    }
+    OK(store_commit(st, &err));
+}
+
+/* A new in-memory workspace with one dataset; temp.n0 holds its count of indexes
+ * and triggers. */
+static struct store *
+open_one_dataset(int64_t *ds)
+{
+    struct store *st = NULL;
+    OK(store_open(&st, ":memory:", &err));
+    OK(store_begin(st, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, ds, &err));
+    OK(store_commit(st, &err));
+    CHECK(sql_true(st, SCHEMA_OBJECTS " > 10"));
+    OK(store_exec(st, "CREATE TEMP TABLE n0 AS SELECT " SCHEMA_OBJECTS " AS n", &err));
+    return st;
+}
+
+static void
+test_bulk_item_stat(void)
+{
+    for (unsigned long long seed = 1; seed <= 6; seed++) {
+        int64_t ds;
+        struct store *st = open_one_dataset(&ds);
+        put_random(st, ds, 60, 0, seed);      /* triggers */
+        put_random(st, ds, 80, 1, seed + 99); /* bulk: merges into the older items */
+        CONSISTENT(st);
+        put_random(st, ds, 40, 0, seed + 7); /* the triggers are back */
+        CONSISTENT(st);
+        CHECK(sql_true(st, SCHEMA_OBJECTS " = (SELECT n FROM temp.n0)"));
+        store_close(st);
+    }
+
+    /* past 20,000 new items bulk mode drops the secondary indexes too: a rollback
+     * restores them, a commit builds them again */
+    int64_t ds;
+    struct store *st = open_one_dataset(&ds);
+    for (int commit = 0; commit < 2; commit++) {
+        OK(store_begin(st, &err));
+        OK(store_bulk_begin(st, &err));
+        for (int i = 0; i < 20050; i++) {
+            struct ps_record r;
+            ps_record_clear(&r);
+            r.prompt = i % 2 ? "prompt" : "другой";
+            ps_record_add_response(&r, "left", "m");
+            ps_record_add_response(&r, i % 3 ? "right" : "x", NULL);
+            ps_record_add_judgment(&r, 0, 1, "dataset", "A", 1, NULL);
+            if (i % 5 == 0)
+                ps_record_add_judgment(&r, 1, 0, "human:y", "A", 0, NULL);
+            OK(store_put_record(st, ds, &r, &err));
+        }
+        CHECK(sql_true(st, SCHEMA_OBJECTS " < (SELECT n FROM temp.n0)"));
+        if (commit)
+            OK(store_commit(st, &err));
+        else
+            store_rollback(st);
+        CHECK(sql_true(st, SCHEMA_OBJECTS " = (SELECT n FROM temp.n0)"));
+    }
+    CHECK(sql_true(st, "(SELECT count(*) FROM item_stat WHERE disagree) = 4010"));
+    CONSISTENT(st);
+    store_close(st);
+
+    /* bulk mode outside a transaction would drop triggers for good: refused */
+    OK(store_open(&st, ":memory:", &err));
+    CHECK_EQ(store_bulk_begin(st, &err), PS_ERR_DB);
+    store_close(st);
+}
+
 int
 main(void)
 {
     test_bulk();
+    test_bulk_item_stat();
     test_migrations();
     test_put_and_merge();
     test_replace_and_rollback();

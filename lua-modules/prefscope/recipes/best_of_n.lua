@@ -1,22 +1,26 @@
--- recipes.best_of_n: sample N responses per prompt, score each with a judge model,
--- keep the best and the worst as a preference pair (best-of-N / rejection sampling
--- for DPO pairs; docs/recipes.md).
+-- recipes.best_of_n: sample N responses per prompt, score each with a judge model
+-- (a 1-10 rating) or a reward model (--scorer reward:MODEL, vLLM's /pooling), keep
+-- the best and the worst as a preference pair (best-of-N / rejection sampling for DPO
+-- pairs; docs/recipes.md).
 local recipe = require "prefscope.recipe"
 local judge = require "prefscope.judge"
 
 return recipe.define{
   name = "best_of_n",
   summary = "Sample N responses per prompt from a generator, score each 1-10 with a judge\n"
-    .. "model, and write the best and the worst as a labelled pair into a new dataset.",
+    .. "model or with a reward model (--scorer reward:MODEL), and write the best and the\n"
+    .. "worst as a labelled pair into a new dataset.",
   reproduces = "best-of-N sampling with a judge or reward model used to build DPO pairs",
-  needs = "chat completions (the generator honours temperature and seed; the scorer answers 'Rating: N')",
+  needs = "chat completions (the generator honours temperature and seed; a judge scorer answers\n"
+    .. "'Rating: N'); a reward:MODEL scorer needs vLLM's Pooling API (/pooling) with a reward model",
   writes = "dataset OUTPUT: per prompt the best and the worst response (seeded order), their\n"
-    .. "scores as ratings (aspect score) by the scorer, a judgment best > worst by\n"
-    .. "best-of-n:SCORER, item meta = {recipe, params, generator, scorer, template, scores}",
+    .. "scores as ratings (aspect score by llm:SCORER, or aspect reward by rm:MODEL), a\n"
+    .. "judgment best > worst by best-of-n:SCORER, item meta = {recipe, params, generator,\n"
+    .. "scorer, scorer_kind, template, scores}",
   params = {
     { "dataset", "string", nil, "dataset whose prompts (with system and history) are used", required = true },
     { "generator", "string", nil, "model that samples the responses", required = true },
-    { "scorer", "string", nil, "judge model that scores each response", required = true },
+    { "scorer", "string", nil, "judge model that scores each response, or reward:MODEL for a reward model", required = true },
     { "n", "integer", 4, "responses sampled per prompt", min = 2, max = 32 },
     { "output", "string", "{dataset}-best-of-{n}", "name of the dataset written" },
     { "template", "string", "recipes/score", "scoring template (vars: instruction, response)" },
@@ -29,7 +33,11 @@ return recipe.define{
   run = function(ctx)
     local p = ctx.p
     local ds = ctx:dataset(p.dataset)
-    ctx:model(p.generator); ctx:model(p.scorer)
+    local rm = p.scorer:match("^reward:(.+)$") -- a reward model scores instead of a judge
+    local scorer = rm or p.scorer
+    local template = not rm and p.template or nil
+    ctx:model(p.generator); ctx:model(scorer)
+    if rm then recipe.check_reward(ctx, rm) end
     local out_name = p.output:gsub("{dataset}", function() return ds.name end):gsub("{n}", tostring(p.n))
     local out_ds = ps.dataset(out_name)
     local items = recipe.prompts_of(ds, p.sample, p.seed)
@@ -47,33 +55,39 @@ return recipe.define{
     end
     local gens = ctx:chat_many(p.generator, reqs)
     -- stage 2: score every response that came back
-    local sreqs, sidx = {}, {}
+    local jobs = {}
     for i, it in ipairs(todo) do
       for k = 1, p.n do
         local g = gens[(i - 1) * p.n + k]
-        if g.ok and g.text and g.text ~= "" then
-          local vars = { instruction = judge.instruction(it), response = g.text }
-          local system = assert(ps.template.render(p.template, vars, "system"))
-          local user = assert(ps.template.render(p.template, vars, "user"))
-          sreqs[#sreqs + 1] = { system = system, messages = { { role = "user", content = user } },
-                                temperature = 0, max_tokens = p.score_max_tokens }
-          sidx[#sreqs] = { i = i, k = k }
-        end
+        if g.ok and g.text and g.text ~= "" then jobs[#jobs + 1] = { i = i, k = k, item = it, text = g.text } end
       end
     end
-    local scores = ctx:chat_many(p.scorer, sreqs)
     local per = {}
-    for j, s in ipairs(sidx) do
-      per[s.i] = per[s.i] or {}
-      local v = scores[j].ok and recipe.parse_rating(scores[j].text or "", 1, 10) or nil
-      per[s.i][s.k] = v or false
+    local function put(job, v) per[job.i] = per[job.i] or {}; per[job.i][job.k] = v or false end
+    if rm then
+      for j, v in ipairs(recipe.reward_texts(ctx, rm, jobs)) do put(jobs[j], v) end
+    else
+      local sreqs = {}
+      for j, job in ipairs(jobs) do
+        local vars = { instruction = judge.instruction(job.item), response = job.text }
+        local system = assert(ps.template.render(p.template, vars, "system"))
+        local user = assert(ps.template.render(p.template, vars, "user"))
+        sreqs[j] = { system = system, messages = { { role = "user", content = user } },
+                     temperature = 0, max_tokens = p.score_max_tokens }
+      end
+      local scores = ctx:chat_many(p.scorer, sreqs)
+      for j, job in ipairs(jobs) do
+        put(job, scores[j].ok and recipe.parse_rating(scores[j].text or "", 1, 10) or nil)
+      end
     end
     local res = { dataset = ds.name, output = out_name, prompts = #items, skipped_done = #items - #todo,
                   written = 0, all_equal = 0, too_few = 0 }
     if ctx.dry_run then return res end
     local rnd = recipe.rng(p.seed)
     ctx:write(function()
-      out_ds = ctx:output(out_ds, out_name, ds, { generator = p.generator, scorer = p.scorer, template = p.template })
+      local prov = { generator = p.generator, scorer = scorer, scorer_kind = rm and "reward" or "judge",
+                     template = template }
+      out_ds = ctx:output(out_ds, out_name, ds, prov)
       for i, it in ipairs(todo) do
         local sc = per[i] or {}
         local best, worst, valid = nil, nil, 0
@@ -96,17 +110,18 @@ return recipe.define{
           for slot, k in ipairs(order) do
             responses[slot] = { text = gens[(i - 1) * p.n + k].text, model = p.generator,
                                 meta = { sample = k, score = sc[k], role = k == best and "best" or "worst" } }
-            ratings[slot] = { response = slot, aspect = "score", value = sc[k], annotator = "llm:" .. p.scorer }
+            ratings[slot] = { response = slot, aspect = rm and "reward" or "score", value = sc[k],
+                              annotator = (rm and "rm:" or "llm:") .. scorer }
           end
           local all = {}
           for k = 1, p.n do all[k] = sc[k] or ps.json.null end
           assert(out_ds:add_item{ key = it.ext_id or it.key, ext_id = it.ext_id, prompt = it.prompt, system = it.system, history = it.history,
             responses = responses, ratings = ratings,
             judgments = { { a = 1, b = 2, verdict = first_best and "A" or "B", annotator = "best-of-n:" .. p.scorer,
-                            rationale = ("score %s vs %s"):format(sc[best], sc[worst]),
-                            meta = ctx:meta{ generator = p.generator, scorer = p.scorer, template = p.template } } },
-            meta = ctx:meta{ generator = p.generator, scorer = p.scorer, template = p.template, scores = all,
-                             source_item = it.id } })
+                            rationale = ("%s %s vs %s"):format(rm and "reward" or "score", sc[best], sc[worst]),
+                            meta = ctx:meta(prov) } },
+            meta = ctx:meta{ generator = p.generator, scorer = scorer, scorer_kind = prov.scorer_kind,
+                             template = template, scores = all, source_item = it.id } })
           res.written = res.written + 1
         end
       end
