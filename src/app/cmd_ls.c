@@ -15,7 +15,10 @@ static const char ls_usage[] =
     "usage: prefscope ls [-w WORKSPACE] [--json]\n"
     "\n"
     "List the datasets in the workspace: items, responses, judgments, ratings,\n"
-    "feedback records and the annotators that judged or rated them.\n"
+    "feedback records and the annotators that judged or rated them.  A dataset\n"
+    "whose import streamed in (prefscope FILE) and did not finish is marked under its\n"
+    "row (--json: \"import\": \"importing\", \"interrupted\" or \"incomplete\", with\n"
+    "\"import_records\"; null when complete).\n"
     "\n"
     "  -w, --workspace FILE  workspace file\n"
     "  --json                one JSON array on stdout\n";

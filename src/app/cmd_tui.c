@@ -255,7 +255,8 @@ cmd_tui(struct app *app, int argc, char **argv)
         if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
             return app_failf(app, "the terminal UI needs a terminal (stdin and stdout); "
                                   "'prefscope import' imports without one");
-        if (tui_is_sqlite(path)) {
+        /* (a pipe is data: reading its first bytes here would lose them) */
+        if (S_ISREG(sb.st_mode) && tui_is_sqlite(path)) {
             app->workspace = path;
         } else {
             const char *ws = store_default_path(app->workspace);

@@ -83,6 +83,17 @@ stream_chunk(void *ud, long records, double frac)
     return stop;
 }
 
+/* The import of `name`: resumed after `skip` records (appending), or replacing it. */
+static void
+stream_import_opts(struct import_opts *io, const char *name, long skip, int replace)
+{
+    memset(io, 0, sizeof *io);
+    io->name = name;
+    io->append = skip > 0;
+    io->replace = replace;
+    io->skip = skip;
+}
+
 static void *
 stream_main(void *arg)
 {
@@ -95,11 +106,7 @@ stream_main(void *arg)
         snprintf(what, sizeof what, "import of '%.300s'", sm->name);
         store_set_writer(st, what, NULL, NULL);
         struct import_opts io;
-        memset(&io, 0, sizeof io);
-        io.name = sm->name;
-        io.append = sm->skip > 0;
-        io.replace = sm->replace;
-        io.skip = sm->skip;
+        stream_import_opts(&io, sm->name, sm->skip, sm->replace);
         io.chunk_first = STREAM_FIRST;
         io.chunk = STREAM_CHUNK;
         io.on_chunk = stream_chunk;
@@ -125,6 +132,15 @@ stream_main(void *arg)
 int
 stream_start(struct stream **out, const struct stream_opts *o, struct ps_err *err)
 {
+    *out = NULL;
+    if (!store_threads_ok()) {
+        /* an sqlite built single-threaded: import it all first, as one transaction */
+        struct import_opts io;
+        stream_import_opts(&io, o->name, o->skip, o->replace);
+        struct import_result res;
+        char *files[1] = {(char *)o->file};
+        return import_files(o->st, files, 1, &io, &res, err);
+    }
     struct stream *sm = xcalloc(1, sizeof *sm);
     sm->st = o->st;
     sm->ws = xstrdup(store_path(o->st));
@@ -266,7 +282,7 @@ stream_end(struct stream *sm, int keep)
                      "discarded the %s items of the unfinished import '%.200s'", items, sm->name);
         else
             snprintf(sm->summary, sizeof sm->summary,
-                     "could not discard '%.200s' (it stays, marked incomplete): %.300s", sm->name,
+                     "could not discard '%.200s' (it stays, unfinished): %.300s", sm->name,
                      e.msg);
     }
 }
@@ -358,6 +374,12 @@ stream_answer(struct tui *tui, int answer, void *ud)
     sm->timer = 0;
     tui_progress(tui, "");
     stream_end(sm, answer);
+    if (sm->rc == PS_OK) { /* it ended while the question was open: nothing to drop */
+        tui_msg(tui, "the import had just ended: %s", sm->summary);
+        if (sm->quit_after)
+            tui_quit(tui);
+        return;
+    }
     if (!answer || sm->quit_after) {
         tui_quit(tui); /* a discarded dataset leaves nothing to show */
         return;

@@ -542,10 +542,10 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         if (rc == PS_OK)
             rc = store_dataset_create(st, res->name, sb_str(&sources), NULL, &sink.dataset_id, err);
     }
+    sink.skip = opts->skip;
     if (rc == PS_OK && opts->chunk > 0) {
         sink.chunk = import_chunk;
         sink.stream = opts;
-        sink.skip = opts->skip;
         sink.next_chunk = opts->skip + (opts->chunk_first > 0 ? opts->chunk_first : opts->chunk);
         rc = store_dataset_set_import(st, sink.dataset_id, "importing", (int64_t)getpid(),
                                       opts->skip, err);
@@ -591,7 +591,7 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     }
     if (rc == PS_OK)
         rc = store_dataset_set_format(st, sink.dataset_id, res->formats, err);
-    if (rc == PS_OK && sink.chunk)
+    if (rc == PS_OK && (sink.chunk || opts->skip))
         rc = store_dataset_set_import(st, sink.dataset_id, NULL, 0,
                                       sink.n_records + sink.n_feedback, err);
     if (rc == PS_OK)

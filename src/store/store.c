@@ -300,6 +300,12 @@ store_exec(struct store *st, const char *sql, struct ps_err *err)
 }
 
 int
+store_threads_ok(void)
+{
+    return sqlite3_threadsafe() != 0;
+}
+
+int
 store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;

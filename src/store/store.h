@@ -32,6 +32,10 @@ const char *store_path(const struct store *st);
  * seen).  Writes then fail with "attempt to write a readonly database". */
 int store_readonly(const struct store *st);
 
+/* 1 when the sqlite linked in lets two threads use two connections (it was not
+ * built single-threaded): what a streamed import on a thread needs. */
+int store_threads_ok(void);
+
 /* A number that changes when another connection (another process, another TUI)
  * commits to the workspace; this connection's own writes leave it alone.  Costs no
  * I/O beyond a look at the WAL index, so a UI may poll it.  -1 when unknown. */
