@@ -19,6 +19,7 @@ enum store_stmt_id {
     STMT_FTS_DELETE_ITEM,
     STMT_ITEM_FILL,
     STMT_BULK_TOUCH,
+    STMT_STAT_INSERT,
     STMT__COUNT
 };
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 static int
@@ -51,6 +53,69 @@ fts_item(struct store *st, enum store_stmt_id id, int64_t item_id, struct ps_err
         return err->code;
     sqlite3_bind_int64(s, 1, item_id);
     return step_done(st, s, err, "full-text index");
+}
+
+/* Do two judgments of one item contradict each other?  Both about the same two
+ * responses, in either order, with different verdicts once the order is undone
+ * ('invalid' contradicts nothing): item_stat.disagree, as migration 3 defines it. */
+static int
+judg_conflict(const struct ps_rec_judgment *x, const struct ps_rec_judgment *y, const int64_t *ids)
+{
+    int64_t xa = ids[x->a], xb = ids[x->b], ya = ids[y->a], yb = ids[y->b];
+    if (!strcmp(x->verdict, "invalid") || !strcmp(y->verdict, "invalid"))
+        return 0;
+    if (!((xa == ya && xb == yb) || (xa == yb && xb == ya)))
+        return 0;
+    const char *vx = x->verdict, *vy = y->verdict;
+    if ((xa <= xb) != (ya <= yb)) /* one of them the other way round: flip its A/B */
+        vy = !strcmp(vy, "A") ? "B" : !strcmp(vy, "B") ? "A" : vy;
+    return strcmp(vx, vy) != 0;
+}
+
+/* Bulk mode: the item_stat row of a new item, computed from the record rather than
+ * by the triggers of migration 3 (dropped for the import; store.c).  Lengths count
+ * characters like sqlite's length(); models are the distinct non-empty ones in
+ * order of first appearance. */
+static int
+bulk_item_stat(struct store *st, int64_t item_id, int64_t dataset_id, int64_t seq,
+               const struct ps_record *rec, const int64_t *ids, struct ps_err *err)
+{
+    int64_t len[2] = {0, 0};
+    for (int i = 0; i < rec->n_resp && i < 2; i++)
+        if (rec->resp[i].text)
+            len[i] = (int64_t)utf8_count(rec->resp[i].text, strlen(rec->resp[i].text));
+    struct strbuf models = STRBUF_INIT;
+    for (int i = 0; i < rec->n_resp; i++) {
+        const char *m = rec->resp[i].model;
+        int seen = !m || !*m;
+        for (int k = 0; k < i && !seen; k++)
+            seen = rec->resp[k].model && !strcmp(rec->resp[k].model, m);
+        if (!seen)
+            sb_printf(&models, "%s%s", models.len ? ", " : "", m);
+    }
+    int disagree = 0;
+    for (int a = 0; a < rec->n_judg && !disagree; a++)
+        for (int b = a + 1; b < rec->n_judg && !disagree; b++)
+            disagree = judg_conflict(&rec->judg[a], &rec->judg[b], ids);
+    sqlite3_stmt *s = store_stmt(st, STMT_STAT_INSERT, err);
+    if (!s) {
+        sb_free(&models);
+        return err->code;
+    }
+    sqlite3_bind_int64(s, 1, item_id);
+    sqlite3_bind_int64(s, 2, dataset_id);
+    sqlite3_bind_int64(s, 3, seq);
+    sqlite3_bind_int64(s, 4,
+                       rec->prompt ? (int64_t)utf8_count(rec->prompt, strlen(rec->prompt)) : 0);
+    sqlite3_bind_int(s, 5, rec->n_resp);
+    sqlite3_bind_int64(s, 6, len[0]);
+    sqlite3_bind_int64(s, 7, len[1]);
+    if (models.len)
+        sqlite3_bind_text(s, 8, sb_str(&models), (int)models.len, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 9, disagree);
+    int rc = step_done(st, s, err, "item figures");
+    sb_free(&models);
+    return rc;
 }
 
 /* Match each record response to an existing response of the item (same text and
@@ -206,9 +271,9 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
     int indexed = !(st->fts_from && item_id >= st->fts_from);
     if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
         return err->code;
-    /* bulk mode has no item_stat triggers: store_bulk_end recomputes the older items
-     * a record changed, with the new ones */
-    if (existing && indexed && st->fts_from && fts_item(st, STMT_BULK_TOUCH, item_id, err) != PS_OK)
+    /* bulk mode has no item_stat triggers: store_bulk_end recomputes the items that a
+     * record changed after they were written */
+    if (existing && st->fts_from && fts_item(st, STMT_BULK_TOUCH, item_id, err) != PS_OK)
         return err->code;
     if (existing && (rec->prompt || rec->system || rec->history_json || rec->ext_id)) {
         /* a record merging into an item fills what the item lacks (a prompt imported
@@ -225,6 +290,9 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
             return err->code;
     }
     if (put_responses(st, item_id, existing, rec, ids, &added, err) != PS_OK)
+        return err->code;
+    if (!existing && st->fts_from &&
+        bulk_item_stat(st, item_id, dataset_id, seq, rec, ids, err) != PS_OK)
         return err->code;
     if (indexed && fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)
         return err->code;

@@ -38,6 +38,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
         " history = coalesce(history, ?4), ext_id = coalesce(ext_id, ?5)"
         " WHERE id = ?1",
     [STMT_BULK_TOUCH] = "INSERT OR IGNORE INTO temp.ps_bulk_items (item_id) VALUES (?1)",
+    [STMT_STAT_INSERT] = "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp,"
+                         " len0, len1, diff, models, disagree)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, abs(?6 - ?7), ?8, ?9)",
 };
 
 int
@@ -325,7 +328,9 @@ static const char BULK_TRIGGERS[] =
     "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
     " AND name IN ('item_stat_item_ins', 'item_stat_resp_ins', 'item_stat_judg_ins')";
 
-/* What those triggers would have written, for every item in temp.ps_bulk_items:
+/* New items get their item_stat row from the record (item.c); this is what the
+ * triggers would have written for the items that records changed afterwards, the
+ * ones in temp.ps_bulk_items:
  * the same figures as migration 3's backfill (models in order of first appearance,
  * disagree = some pair of responses judged both ways). */
 static const char BULK_FILL[] =
@@ -440,16 +445,7 @@ store_bulk_end(struct store *st, struct ps_err *err)
     if (!st->fts_from)
         return PS_OK;
     sqlite3_stmt *s;
-    int rc = PS_OK;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO temp.ps_bulk_items (item_id) SELECT id FROM item"
-                           " WHERE id >= ?1 ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return store_dberr(st, err, "bulk mode");
-    sqlite3_bind_int64(s, 1, st->fts_from);
-    rc = store_step_finalize(st, s, err, "bulk mode");
-    if (rc == PS_OK)
-        rc = store_exec(st, BULK_FILL, err);
+    int rc = store_exec(st, BULK_FILL, err);
     if (rc == PS_OK && st->bulk_ddl)
         rc = store_exec(st, st->bulk_ddl, err);
     if (rc == PS_OK &&
