@@ -62,10 +62,11 @@ struct tui_opts {
     long long feedback;              /* > 0: open this feedback's critique view (C3PO) */
     const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
     void *repl_ctx;                  /* handed to repl_ops->open as its argument */
-    long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
-    int blind;          /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
-    int no_mouse;       /* --no-mouse / mouse = false: leave the mouse to the terminal */
-    const char *notice; /* shown on the status line at start (e.g. a config error), or NULL */
+    long long t0_ms;     /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
+    int blind;           /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
+    int no_mouse;        /* --no-mouse / mouse = false: leave the mouse to the terminal */
+    int double_click_ms; /* two clicks on a row within this make a double-click (0: 400) */
+    const char *notice;  /* shown on the status line at start (e.g. a config error), or NULL */
     /* Called once the UI exists (before the first key) and just before it goes
      * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to
      * register job fds and timers.  Either may be NULL. */
