@@ -1098,9 +1098,10 @@ journal_write(struct tui *tui)
         return; /* the queue in memory still holds them */
     for (int i = 0; i < tui->n_pending; i++) {
         const struct undo_entry *p = &tui->pending[i];
-        fprintf(f, "%lld %lld %lld %lld %d %d %s %s\n", (long long)p->item_id, (long long)p->resp_a,
-                (long long)p->resp_b, (long long)p->seq, p->idx_a, p->idx_b,
-                p->next[0] ? p->next : "-", tui->annotator);
+        /* a blind label's meta (JSON of ours, no tab or newline) after a tab */
+        fprintf(f, "%lld %lld %lld %lld %d %d %s %s%s%s\n", (long long)p->item_id,
+                (long long)p->resp_a, (long long)p->resp_b, (long long)p->seq, p->idx_a, p->idx_b,
+                p->next[0] ? p->next : "-", tui->annotator, p->meta[0] ? "\t" : "", p->meta);
     }
     int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
@@ -1230,10 +1231,15 @@ tui_pending_recover(struct tui *tui)
             struct undo_entry e;
             memset(&e, 0, sizeof e);
             long long id, ra, rb, seq;
-            char verdict[16], who[200];
-            if (sscanf(line, "%lld %lld %lld %lld %d %d %15s %199[^\n]", &id, &ra, &rb, &seq,
+            char verdict[16], who[400];
+            if (sscanf(line, "%lld %lld %lld %lld %d %d %15s %399[^\n]", &id, &ra, &rb, &seq,
                        &e.idx_a, &e.idx_b, verdict, who) != 8)
                 continue;
+            char *tab = strchr(who, '\t');
+            if (tab) {
+                *tab = '\0';
+                snprintf(e.meta, sizeof e.meta, "%s", tab + 1);
+            }
             if (strcmp(who, tui->annotator) != 0) {
                 foreign = 1; /* another labeller's: theirs to recover */
                 break;
