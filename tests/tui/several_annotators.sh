@@ -67,8 +67,8 @@ for i in $(seq 1 10); do
     TS=alice keys "$(key_for $i)" j
     TS=bob keys "$(key_for $((i + 10)))" j
 done
-TS=alice wait_for "[items] 11/$N"
-TS=bob wait_for "[items] 21/$N"
+TS=alice wait_for "] 11/$N"
+TS=bob wait_for "] 21/$N"
 wait $CAROL || fail "carol's script: $(cat "$T/carol.out")"
 wait $IMP || fail "import: $(cat "$T/import.out")"
 
