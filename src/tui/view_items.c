@@ -652,8 +652,9 @@ items_draw(struct tui *tui, struct view *v)
             for (size_t k = 0; k < tb.len; k++)
                 if (tb.p[k] == ',')
                     tb.p[k] = '#';
-            x += draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb), tb.len,
-                           1);
+            /* search finds tags too: the words stand out there as well */
+            x += draw_text_hl(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb),
+                              tb.len, 1, tui->search);
             sb_free(&tb);
         }
         /* The words of the last search stand out in the prompts. */
