@@ -626,7 +626,12 @@ items_draw(struct tui *tui, struct view *v)
         int x = a.x;
         x += draw_printf(tui, y, x, a.w, base, "%s%*lld ", sel ? ">" : " ", seqw,
                          (long long)r->seq + 1);
-        x += items_verdict_cell(tui, y, x, sel, r->my_label);
+        /* Blind labeling: A and B are the sides the pair view shows (A left). */
+        enum store_verdict mine = r->my_label;
+        if (tui->blind && tui_blind_swapped(tui, r->item_id) &&
+            (mine == STORE_VERDICT_A || mine == STORE_VERDICT_B))
+            mine = mine == STORE_VERDICT_A ? STORE_VERDICT_B : STORE_VERDICT_A;
+        x += items_verdict_cell(tui, y, x, sel, mine);
         if (show_data)
             x += items_verdict_cell(tui, y, x, sel, r->ds_label);
         if (show_bang)
