@@ -5,7 +5,10 @@
  *
  * Structure
  *   display.c   terminal setup/teardown, signals, the event loop (one poll()),
- *               layout (main view + optional bottom pane + status bar), mouse.
+ *               layout (main view + optional bottom pane + status bar), mouse
+ *               (clicks go to the view's ops->mouse), and the watch on the
+ *               workspace: other processes' commits make the views re-read
+ *               (ops->reread), checked once a second with PRAGMA data_version.
  *   keys.c      the command table (TUI_CMDS) and key table (TUI_KEYS), both
  *               X-macros in keys.h; key names parsed once; `?` help and `:`
  *               completion are generated from these tables.
