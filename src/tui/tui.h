@@ -38,7 +38,8 @@
  *      tui_redraw() to request a repaint.
  *   3. Timers: tui_timer_add(tui, ms, fn, ud) returns an id, one-shot; re-arm
  *      from the callback; tui_timer_cancel(tui, id).  The poll timeout is the
- *      nearest timer, so an idle UI costs no CPU.
+ *      nearest timer, so an idle UI only wakes for the workspace watch (one
+ *      PRAGMA a second) and draws nothing unless something changed.
  *   4. Messages: tui_msg(tui, fmt, ...) / tui_err(tui, fmt, ...) set the
  *      status line (errors in the status_error role); tui_progress() shows a
  *      job's progress.
