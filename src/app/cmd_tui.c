@@ -314,6 +314,10 @@ cmd_tui(struct app *app, int argc, char **argv)
     const char *mouse = cfg ? config_get(cfg, "mouse") : NULL;
     to.no_mouse = no_mouse || (mouse && (!strcmp(mouse, "false") || !strcmp(mouse, "off") ||
                                          !strcmp(mouse, "no") || !strcmp(mouse, "0")));
+    /* double_click_ms = 600: for slow hands or a link with jitter (100 to 5000) */
+    const char *dc = cfg ? config_get(cfg, "double_click_ms") : NULL;
+    if (dc && atoi(dc) >= 100 && atoi(dc) <= 5000)
+        to.double_click_ms = atoi(dc);
     to.t0_ms = t0;
     to.notice = cerr.msg[0] ? cerr.msg : NULL;
     /* The REPL pane (src/tui/view_repl.c) runs on this engine, bound to the UI's

@@ -511,9 +511,11 @@ config_load_file(struct config **out, const char *path, struct ps_err *err)
     lua_pop(L, 1);
     lua_pushnil(L);
     while (lua_next(L, env)) {
-        /* strings, and booleans as "true"/"false" (mouse = false) */
+        /* strings, numbers as text, and booleans as "true"/"false" (mouse = false);
+         * lua_tostring converts the value in place, never the key lua_next needs */
         int is_bool = lua_type(L, -1) == LUA_TBOOLEAN;
-        if (lua_type(L, -2) == LUA_TSTRING && (lua_type(L, -1) == LUA_TSTRING || is_bool)) {
+        if (lua_type(L, -2) == LUA_TSTRING &&
+            (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER || is_bool)) {
             c->keys = xrealloc(c->keys, (size_t)(c->n_settings + 1) * sizeof *c->keys);
             c->values = xrealloc(c->values, (size_t)(c->n_settings + 1) * sizeof *c->values);
             c->keys[c->n_settings] = xstrdup(lua_tostring(L, -2));

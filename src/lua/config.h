@@ -44,7 +44,8 @@ int config_find(const char *explicit_path, const char *workspace_path, char *buf
 
 /* A model by name (borrowed), or NULL. */
 const struct llm_model_cfg *config_model(const struct config *c, const char *name);
-/* A top-level string setting (borrowed), or NULL; a boolean reads "true" or "false". */
+/* A top-level string setting (borrowed), or NULL; a number reads as its text, a
+ * boolean as "true" or "false". */
 const char *config_get(const struct config *c, const char *key);
 
 /* Read the model table at stack index idx of L (as in the config file, or a table

@@ -621,7 +621,8 @@ tui_watch(struct tui *tui, void *ud)
 
 /* ---- input ---- */
 
-/* Two clicks on one row within this many ms make a double-click. */
+/* Two clicks on one row within this many ms make a double-click, unless the
+ * config's double_click_ms says otherwise. */
 #define TUI_DOUBLE_CLICK_MS 400
 
 static void
@@ -650,7 +651,8 @@ tui_mouse(struct tui *tui)
         return;
     struct view *v = in_pane ? tui->pane : tui_view_top(tui);
     int64_t now = tui_now_ms();
-    int clicks = now - tui->click_ms <= TUI_DOUBLE_CLICK_MS && ev.y == tui->click_y ? 2 : 1;
+    int64_t dc = tui->opts->double_click_ms > 0 ? tui->opts->double_click_ms : TUI_DOUBLE_CLICK_MS;
+    int clicks = now - tui->click_ms <= dc && ev.y == tui->click_y ? 2 : 1;
     /* A third click starts over: a double-click opens one view, not two. */
     tui->click_ms = clicks == 2 ? 0 : now;
     tui->click_y = ev.y;

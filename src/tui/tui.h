@@ -5,7 +5,10 @@
  *
  * Structure
  *   display.c   terminal setup/teardown, signals, the event loop (one poll()),
- *               layout (main view + optional bottom pane + status bar), mouse.
+ *               layout (main view + optional bottom pane + status bar), mouse
+ *               (clicks go to the view's ops->mouse), and the watch on the
+ *               workspace: other processes' commits make the views re-read
+ *               (ops->reread), checked once a second with PRAGMA data_version.
  *   keys.c      the command table (TUI_CMDS) and key table (TUI_KEYS), both
  *               X-macros in keys.h; key names parsed once; `?` help and `:`
  *               completion are generated from these tables.
@@ -35,7 +38,8 @@
  *      tui_redraw() to request a repaint.
  *   3. Timers: tui_timer_add(tui, ms, fn, ud) returns an id, one-shot; re-arm
  *      from the callback; tui_timer_cancel(tui, id).  The poll timeout is the
- *      nearest timer, so an idle UI costs no CPU.
+ *      nearest timer, so an idle UI only wakes for the workspace watch (one
+ *      PRAGMA a second) and draws nothing unless something changed.
  *   4. Messages: tui_msg(tui, fmt, ...) / tui_err(tui, fmt, ...) set the
  *      status line (errors in the status_error role); tui_progress() shows a
  *      job's progress.
@@ -62,10 +66,11 @@ struct tui_opts {
     long long feedback;              /* > 0: open this feedback's critique view (C3PO) */
     const struct view_ops *repl_ops; /* the REPL pane view, or NULL */
     void *repl_ctx;                  /* handed to repl_ops->open as its argument */
-    long long t0_ms;    /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
-    int blind;          /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
-    int no_mouse;       /* --no-mouse / mouse = false: leave the mouse to the terminal */
-    const char *notice; /* shown on the status line at start (e.g. a config error), or NULL */
+    long long t0_ms;     /* process start on tui_now_ms's clock, for PS_TUI_BENCH (0 = unknown) */
+    int blind;           /* --blind: turn blind labeling on (docs/keys.md "Blind labeling") */
+    int no_mouse;        /* --no-mouse / mouse = false: leave the mouse to the terminal */
+    int double_click_ms; /* two clicks on a row within this make a double-click (0: 400) */
+    const char *notice;  /* shown on the status line at start (e.g. a config error), or NULL */
     /* Called once the UI exists (before the first key) and just before it goes
      * away: the place to hand `tui` to a Lua host (struct ps_lua_host.ud) and to
      * register job fds and timers.  Either may be NULL. */

@@ -626,7 +626,12 @@ items_draw(struct tui *tui, struct view *v)
         int x = a.x;
         x += draw_printf(tui, y, x, a.w, base, "%s%*lld ", sel ? ">" : " ", seqw,
                          (long long)r->seq + 1);
-        x += items_verdict_cell(tui, y, x, sel, r->my_label);
+        /* Blind labeling: A and B are the sides the pair view shows (A left). */
+        enum store_verdict mine = r->my_label;
+        if (tui->blind && tui_blind_swapped(tui, r->item_id) &&
+            (mine == STORE_VERDICT_A || mine == STORE_VERDICT_B))
+            mine = mine == STORE_VERDICT_A ? STORE_VERDICT_B : STORE_VERDICT_A;
+        x += items_verdict_cell(tui, y, x, sel, mine);
         if (show_data)
             x += items_verdict_cell(tui, y, x, sel, r->ds_label);
         if (show_bang)
@@ -652,8 +657,9 @@ items_draw(struct tui *tui, struct view *v)
             for (size_t k = 0; k < tb.len; k++)
                 if (tb.p[k] == ',')
                     tb.p[k] = '#';
-            x += draw_text(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb), tb.len,
-                           1);
+            /* search finds tags too: the words stand out there as well */
+            x += draw_text_hl(tui, y, x, a.x + a.w - x, sel ? ROLE_SEL : ROLE_TAG, sb_str(&tb),
+                              tb.len, 1, tui->search);
             sb_free(&tb);
         }
         /* The words of the last search stand out in the prompts. */
@@ -1098,9 +1104,10 @@ journal_write(struct tui *tui)
         return; /* the queue in memory still holds them */
     for (int i = 0; i < tui->n_pending; i++) {
         const struct undo_entry *p = &tui->pending[i];
-        fprintf(f, "%lld %lld %lld %lld %d %d %s %s\n", (long long)p->item_id, (long long)p->resp_a,
-                (long long)p->resp_b, (long long)p->seq, p->idx_a, p->idx_b,
-                p->next[0] ? p->next : "-", tui->annotator);
+        /* a blind label's meta (JSON of ours, no tab or newline) after a tab */
+        fprintf(f, "%lld %lld %lld %lld %d %d %s %s%s%s\n", (long long)p->item_id,
+                (long long)p->resp_a, (long long)p->resp_b, (long long)p->seq, p->idx_a, p->idx_b,
+                p->next[0] ? p->next : "-", tui->annotator, p->meta[0] ? "\t" : "", p->meta);
     }
     int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
@@ -1230,10 +1237,15 @@ tui_pending_recover(struct tui *tui)
             struct undo_entry e;
             memset(&e, 0, sizeof e);
             long long id, ra, rb, seq;
-            char verdict[16], who[200];
-            if (sscanf(line, "%lld %lld %lld %lld %d %d %15s %199[^\n]", &id, &ra, &rb, &seq,
+            char verdict[16], who[400];
+            if (sscanf(line, "%lld %lld %lld %lld %d %d %15s %399[^\n]", &id, &ra, &rb, &seq,
                        &e.idx_a, &e.idx_b, verdict, who) != 8)
                 continue;
+            char *tab = strchr(who, '\t');
+            if (tab) {
+                *tab = '\0';
+                snprintf(e.meta, sizeof e.meta, "%s", tab + 1);
+            }
             if (strcmp(who, tui->annotator) != 0) {
                 foreign = 1; /* another labeller's: theirs to recover */
                 break;

@@ -40,6 +40,11 @@ stored() {
 }
 check_stored() { blind_check "$T/shown" 4242; }
 check_stored
+# The list's "mine" column speaks of the sides too: A = left, B = right.
+while read -r k left chosen; do
+    case $chosen in left) m=A ;; right) m=B ;; *) m=tie ;; esac
+    screen | grep -qE "^[ >]+$k +$m " || fail "row $k: mine should read $m"
+done < "$T/shown"
 orig3=$(stored | grep '^3 ')
 
 # Relabel item 3 twice (from the list, then from the pair view), undo both: the

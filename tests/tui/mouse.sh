@@ -22,6 +22,10 @@ row_of() { screen | grep -nF -m1 -- "$1" | cut -d: -f1; }
 col_of() { screen | grep -F -m1 -- "$1" | awk -v t="$1" '{ print index($0, t) }'; }
 sgr_mode() { tmux -S "$SOCK" display-message -p -t t '#{mouse_sgr_flag}'; }
 
+# A generous double-click time: the two clicks come from two tmux commands on a
+# machine that may be busy (the default is 400 ms).
+mkdir -p "$XDG_CONFIG_HOME/prefscope"
+echo 'double_click_ms = 3000' > "$XDG_CONFIG_HOME/prefscope/config.lua"
 tui_start 120 40 tui -w "$WS"
 tmux -S "$SOCK" set-option -g set-clipboard on
 wait_for "second"
@@ -94,7 +98,6 @@ wait_for "[items] 1/60"
 keys Q
 wait_for "[exited 0]"
 tui_stop
-mkdir -p "$XDG_CONFIG_HOME/prefscope"
 echo 'mouse = false' > "$XDG_CONFIG_HOME/prefscope/config.lua"
 tui_start 120 40 tui -w "$WS" -d pairs
 wait_for "[items] 1/60"

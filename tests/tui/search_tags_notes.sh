@@ -109,6 +109,16 @@ while IFS= read -r q; do
     keys Enter
     wait_for "[items] 1/$N"
 done < "$T/queries"
+
+# A tag added by another process: the list shows it within a second, / finds it,
+# and the word stands out in the tag (an attribute starts right at it, after "#").
+sqlite3 "$WS" "INSERT INTO tag (item_id, tag) SELECT id, 'zzfind' FROM item WHERE key = 'k3'"
+wait_for "#zzfind"
+keys /
+type_text zzfind
+keys Enter
+wait_for "/zzfind: match 1 of 1, item 3"
+wait_for_e $'\e\\[[0-9;]*mzzfind'
 keys Q
 wait_for "[exited 0]"
 echo ok

@@ -67,8 +67,8 @@ for i in $(seq 1 10); do
     TS=alice keys "$(key_for $i)" j
     TS=bob keys "$(key_for $((i + 10)))" j
 done
-TS=alice wait_for "[items] 11/$N"
-TS=bob wait_for "[items] 21/$N"
+TS=alice wait_for "] 11/$N"
+TS=bob wait_for "] 21/$N"
 wait $CAROL || fail "carol's script: $(cat "$T/carol.out")"
 wait $IMP || fail "import: $(cat "$T/import.out")"
 
@@ -100,6 +100,28 @@ sqlite3 -separator ' ' "$WS" "SELECT substr(i.key, 2), substr(j.annotator, 7), j
 for k in $(seq 1 $N); do echo "$k $(want "$k")"; done > "$T/want"
 diff "$T/want" "$T/got" > /dev/null || fail "stored labels differ: $(diff "$T/want" "$T/got" | head)"
 [ "$(sqlite3 "$WS" "SELECT n_items FROM dataset WHERE name = 'other'")" = 60000 ] || fail "import"
+
+# No redraw storm: an idle TUI watching the workspace sends nothing to the terminal,
+# and one change elsewhere costs one repaint of what changed.
+: > "$T/alice.out"
+tmux -S "$SOCK" pipe-pane -t alice -o "cat >> '$T/alice.out'"
+sleep 3
+[ "$(wc -c < "$T/alice.out")" = 0 ] || fail "an idle TUI wrote $(wc -c < "$T/alice.out") bytes in 3 s"
+sqlite3 "$WS" "UPDATE judgment SET verdict = 'tie', p_a = 0.5 WHERE annotator = 'human:carol'
+    AND item_id = (SELECT id FROM item WHERE key = 'k40')"
+i=0
+until TS=alice row_is 40 '·' tie; do
+    [ $i -lt 100 ] || TS=alice fail "alice: row 40 should show carol's tie"
+    sleep 0.1
+    i=$((i + 1))
+done
+sleep 2
+n=$(wc -c < "$T/alice.out")
+[ "$n" -gt 0 ] && [ "$n" -lt 2000 ] || fail "one change elsewhere cost $n bytes of output"
+sleep 3
+[ "$(wc -c < "$T/alice.out")" = "$n" ] || fail "the TUI kept writing after one change"
+tmux -S "$SOCK" pipe-pane -t alice
+echo "one change elsewhere: $n bytes"
 
 # C-l re-reads at once too; then both quit cleanly
 for ts in alice bob; do

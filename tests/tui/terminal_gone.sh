@@ -3,8 +3,8 @@
 # spinning on a dead fd: once when the hangup signal reaches it (tmux killed), once
 # when it cannot (started with setsid, so the pty is not its controlling terminal,
 # and with a label pending behind another writer).  Labels made before are saved,
-# the pending one is kept in the journal and saved by the next session, and the
-# workspace passes sqlite's integrity check.
+# the pending one (a blind label, with its order) is kept in the journal and saved
+# by the next session, and the workspace passes sqlite's integrity check.
 . "$PS_TESTS/tui/lib.bash"
 tui_setup
 require sqlite3 python3 setsid
@@ -36,8 +36,9 @@ tmux -S "$SOCK" kill-server
 exits_within 5 "$pid"
 expect_verdict 1 A
 
-# 2. no SIGHUP reaches it, and a label waits for the workspace
-TUI_ENV="setsid" tui_start 100 30 tui -w "$WS" -d pairs
+# 2. no SIGHUP reaches it, and a label waits for the workspace (a blind one: its
+# order must survive in the journal too)
+TUI_ENV="setsid" tui_start 100 30 tui -w "$WS" -d pairs --blind
 wait_for "[items] 1/20"
 keys j
 wait_for "[items] 2/20"
@@ -67,7 +68,14 @@ tui_stop
 tui_start 100 30 tui -w "$WS" -d pairs
 wait_for "saved 1 pending label"
 expect_verdict 1 A
-expect_verdict 2 B
+# key 2 chose the right side; the verdict is in stored order
+got=$(sqlite3 "$WS" "SELECT j.verdict, json_extract(j.meta, '\$.blind.left'),
+    json_extract(j.meta, '\$.blind.chosen') FROM judgment j JOIN item i ON i.id = j.item_id
+    WHERE i.key = 'k2' AND j.annotator = 'human:tester'")
+case "$got" in
+    "B|1|right" | "A|2|right") ;;
+    *) fail "the pending blind label came back as '$got'" ;;
+esac
 keys Q
 wait_for "[exited 0]"
 echo ok

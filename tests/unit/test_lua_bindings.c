@@ -18,6 +18,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "lua/config.h"
 #include "lua/ps_lua.h"
 #include "test.h"
 
@@ -356,6 +357,29 @@ test_interrupt(void)
     ps_lua_free(pl);
 }
 
+/* Top-level settings: strings, numbers (as text) and booleans; tables are not
+ * settings. */
+static void
+test_config_settings(const char *dir)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/settings.lua", dir);
+    write_file(path, "user = 'bob'\nmouse = false\nblind = true\ndouble_click_ms = 600\n"
+                     "ratio = 0.5\nnested = { a = 1 }\n");
+    struct config *c = NULL;
+    struct ps_err err = {0, ""};
+    CHECK_EQ(config_load_file(&c, path, &err), PS_OK);
+    const char *v;
+    CHECK((v = config_get(c, "user")) && strcmp(v, "bob") == 0);
+    CHECK((v = config_get(c, "mouse")) && strcmp(v, "false") == 0);
+    CHECK((v = config_get(c, "blind")) && strcmp(v, "true") == 0);
+    CHECK((v = config_get(c, "double_click_ms")) && strcmp(v, "600") == 0);
+    CHECK((v = config_get(c, "ratio")) && strcmp(v, "0.5") == 0);
+    CHECK(config_get(c, "nested") == NULL);
+    CHECK(config_get(c, "absent") == NULL);
+    config_free(c);
+}
+
 int
 main(void)
 {
@@ -373,6 +397,7 @@ main(void)
     test_interrupt();
     test_stack_balance();
     test_alloc_failures(script);
+    test_config_settings(dir);
     int rc = system("true");
     (void)rc;
     char cmd[300];
