@@ -24,6 +24,7 @@ import_usage(FILE *f)
           "'-' reads standard input; pipes, FIFOs and <(cmd) are read once (docs/formats.md).\n"
           "A FILE may be hf:OWNER/NAME[:SPLIT], a dataset in the local Hugging Face cache\n"
           "($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub); it is never downloaded.\n"
+          "FILE[a:b] reads only records a..b-1 (Python's slices: x.json[:40], x.csv[-5:]).\n"
           "\n"
           "  -n, --name N        dataset name\n"
           "  -f, --format F      skip detection and read every file as format F\n"
