@@ -22,6 +22,7 @@ static const char import_usage[] =
     "'-' reads standard input; pipes, FIFOs and <(cmd) are read once (docs/formats.md).\n"
     "A FILE may be hf:OWNER/NAME[:SPLIT], a dataset in the local Hugging Face cache\n"
     "($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub); it is never downloaded.\n"
+    "FILE[a:b] reads only records a..b-1 (Python's slices: x.json[:40], x.csv[-5:]).\n"
     "\n";
 
 enum { OPT_REPLACE = APP_OPT_FIRST_FREE, OPT_APPEND, OPT_DRY, OPT_JOIN };

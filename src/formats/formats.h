@@ -73,6 +73,8 @@ struct fmt_job {
     long line;                    /* line of the current source record (row for tables) */
     int rows;                     /* the source is a table (Parquet): messages say "row N" */
     long index;                   /* 0-based index of the current source record */
+    long from, to;                /* only records from <= index < to are read (FILE[a:b]) */
+    int sliced;                   /* the input named a record range */
     const struct csv_row *header; /* CSV only */
     const struct field_map *map;  /* --map, for the generic format */
     struct fmt_joins *joins;      /* --join files for the generic format, or NULL */

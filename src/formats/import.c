@@ -1,5 +1,6 @@
 #include "formats/import.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -219,6 +220,16 @@ detect(const char *path, const struct import_opts *opts, const struct import_for
     return *out ? PS_OK : PS_ERR_PARSE;
 }
 
+/* Skip the current record when it is outside the slice: 1 = skip it, 2 = past the
+ * end (stop reading), 0 = read it. */
+static int
+slice_skip(const struct fmt_job *job)
+{
+    if (job->index >= job->to)
+        return 2;
+    return job->index < job->from;
+}
+
 static int
 run_json(struct fmt_job *job, struct ps_err *err)
 {
@@ -233,7 +244,20 @@ run_json(struct fmt_job *job, struct ps_err *err)
         job->line = js.rec_line;
         job->index = js.index - 1;
         job->field_prefix = NULL;
-        if (job->fmt->json_document && (js.mode == JS_DOCUMENT || !job->fmt->json_record))
+        int whole = job->fmt->json_document && (js.mode == JS_DOCUMENT || !job->fmt->json_record);
+        int skip = whole ? 0 : slice_skip(job);
+        if (skip) {
+            cJSON_Delete(obj);
+            if (skip == 2)
+                break;
+            continue;
+        }
+        if (whole && job->sliced)
+            rc = ps_error(err, PS_ERR_USAGE,
+                          "%s: format '%s' reads the file as one document: it has no records to "
+                          "take a [a:b] slice of",
+                          job->path, job->fmt->name);
+        else if (whole)
             rc = job->fmt->json_document(job, obj, err);
         else if (!job->fmt->json_record)
             rc = fmt_fail(job, err, "format '%s' expects a single JSON document", job->fmt->name);
@@ -280,6 +304,13 @@ run_parquet(struct fmt_job *job, struct ps_err *err)
         job->field_prefix = NULL;
         job->sink->in_row = job->line;
         job->sink->in_rows = (long)pq_num_rows(pq);
+        int skip = slice_skip(job);
+        if (skip) {
+            cJSON_Delete(obj);
+            if (skip == 2)
+                break;
+            continue;
+        }
         rc = job->fmt->json_record(job, obj, err);
         cJSON_Delete(obj);
         job_tmp_reset(job);
@@ -344,6 +375,11 @@ run_csv(struct fmt_job *job, struct ps_err *err)
         job->line = row.line;
         job->index++;
         job->field_prefix = NULL;
+        int skip = slice_skip(job);
+        if (skip == 2)
+            break;
+        if (skip)
+            continue;
         if (row.n != hdr.n)
             rc = fmt_fail(job, err, "expected %d columns (as in the header), found %d", hdr.n,
                           row.n);
@@ -401,15 +437,91 @@ count_records(const char *path)
     return n;
 }
 
+/* A record range of an input, FILE[a:b] with Python's slice rules ([:40] the first 40,
+ * [-5:] the last 5, [10:20]); a bound that is not set is the start or the end. */
+struct rec_slice {
+    int on;
+    long a, b;
+    int has_a, has_b;
+};
+
+/* One bound of a slice at *p: empty (the next character is `stop`) or an integer
+ * followed by `stop`; *p is left on `stop`.  0 when it is neither. */
+static int
+slice_bound(const char **p, char stop, long *v, int *has)
+{
+    if (**p == stop)
+        return 1;
+    char *end;
+    *v = strtol(*p, &end, 10);
+    if (end == *p || *end != stop)
+        return 0;
+    *has = 1;
+    *p = end;
+    return 1;
+}
+
+/* When `arg` is not itself an existing file and ends in "[a:b]" (a, b optional
+ * integers) after a path that exists (or "-"), the slice and the length of that path;
+ * else 0.  A file whose name really ends in brackets is read as it is. */
+static int
+slice_parse(const char *arg, struct rec_slice *sl, size_t *path_len)
+{
+    struct stat st;
+    size_t n = strlen(arg);
+    const char *open = strrchr(arg, '[');
+    memset(sl, 0, sizeof *sl);
+    if (n < 4 || arg[n - 1] != ']' || !open || open == arg || stat(arg, &st) == 0)
+        return 0;
+    const char *p = open + 1;
+    if (!slice_bound(&p, ':', &sl->a, &sl->has_a))
+        return 0;
+    p++; /* ':' */
+    if (!slice_bound(&p, ']', &sl->b, &sl->has_b))
+        return 0;
+    if (p != arg + n - 1)
+        return 0;
+    char *path = xstrndup(arg, (size_t)(open - arg));
+    int ok = strcmp(path, "-") == 0 || stat(path, &st) == 0;
+    free(path);
+    if (!ok)
+        return 0;
+    sl->on = 1;
+    *path_len = (size_t)(open - arg);
+    return 1;
+}
+
+/* The slice as [from, to) over a file of `n` records (n < 0: not counted yet, only
+ * asked for when a bound is negative). */
+static void
+slice_bounds(const struct rec_slice *sl, const char *path, long *from, long *to)
+{
+    long n = -1;
+    if ((sl->has_a && sl->a < 0) || (sl->has_b && sl->b < 0))
+        n = count_records(path);
+    long a = sl->has_a ? sl->a : 0, b = sl->has_b ? sl->b : LONG_MAX;
+    if (a < 0)
+        a = n + a < 0 ? 0 : n + a;
+    if (b < 0)
+        b = n + b < 0 ? 0 : n + b;
+    *from = a;
+    *to = b;
+}
+
 /* `path` is what to open, `name` the input as the user gave it (they differ for a
  * spooled pipe: spool.h). */
 static int
 import_one(struct import_sink *sink, const char *path, const char *name,
            const struct import_format *fmt, const struct field_map *map, struct fmt_joins *joins,
-           long long *bytes, struct ps_err *err)
+           const struct rec_slice *sl, long long *bytes, struct ps_err *err)
 {
     struct fmt_job job;
     memset(&job, 0, sizeof job);
+    job.to = LONG_MAX;
+    if (sl && sl->on) {
+        job.sliced = 1;
+        slice_bounds(sl, path, &job.from, &job.to);
+    }
     job.fmt = fmt;
     job.path = path;
     char base[256];
@@ -433,7 +545,11 @@ import_one(struct import_sink *sink, const char *path, const char *name,
     }
     if (sink->dry_run) {
         long n = count_records(path);
-        if (n >= 0)
+        if (n >= 0 && job.sliced) {
+            long to = job.to < n ? job.to : n, from = job.from < to ? job.from : to;
+            fprintf(sink->out, "records: %ld (records %ld to %ld of %ld)\n", to - from, from,
+                    to - 1, n);
+        } else if (n >= 0)
             fprintf(sink->out, "records: %ld\n", n);
         else
             fprintf(sink->out, "records: not counted (%s could not be read)\n", name);
@@ -474,9 +590,9 @@ import_chunk(struct import_sink *sink, struct ps_err *err)
 /* import_files on prepared inputs: files[i] is opened, names[i] is shown; `name`
  * (NULL: derived from the files) is the default dataset name. */
 static int
-import_run(struct store *st, const char *const *files, const char *const *names, int n,
-           const struct import_opts *opts, const char *name, struct import_result *res,
-           struct ps_err *err)
+import_run(struct store *st, const char *const *files, const char *const *names,
+           const struct rec_slice *slices, int n, const struct import_opts *opts, const char *name,
+           struct import_result *res, struct ps_err *err)
 {
     if (opts->name || name)
         snprintf(res->name, sizeof res->name, "%s", opts->name ? opts->name : name);
@@ -513,7 +629,8 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         }
     if (rc != PS_OK || opts->dry_run) {
         for (int i = 0; i < n && rc == PS_OK; i++) {
-            rc = import_one(&sink, files[i], names[i], fmts[i], map, joins, &res->bytes, err);
+            rc = import_one(&sink, files[i], names[i], fmts[i], map, joins, &slices[i], &res->bytes,
+                            err);
             if (i + 1 < n)
                 fputc('\n', sink.out);
         }
@@ -565,7 +682,7 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         const struct import_format *used = fmts[i];
         if ((k < n) == (used->joins != 0))
             continue;
-        rc = import_one(&sink, files[i], names[i], used, map, joins, &res->bytes, err);
+        rc = import_one(&sink, files[i], names[i], used, map, joins, &slices[i], &res->bytes, err);
         if (!strstr(res->formats, used->name)) {
             size_t l = strlen(res->formats);
             snprintf(res->formats + l, sizeof res->formats - l, "%s%s", l ? "," : "", used->name);
@@ -618,25 +735,35 @@ import_spooled(struct store *st, char *const *files, int n, const struct import_
     struct spool *sp = xcalloc((size_t)n, sizeof *sp);
     const char **open = xcalloc((size_t)n, sizeof *open);
     const char **names = xcalloc((size_t)n, sizeof *names);
+    struct rec_slice *slices = xcalloc((size_t)n, sizeof *slices);
+    char **sliced = xcalloc((size_t)n, sizeof *sliced); /* FILE of FILE[a:b]; spools borrow it */
     int rc = PS_OK, nstdin = 0, ready = 0;
     for (int i = 0; i < n && rc == PS_OK; i++, ready++) {
-        if (strcmp(files[i], "-") == 0 && nstdin++)
+        size_t plen = 0;
+        const char *file = files[i];
+        if (slice_parse(files[i], &slices[i], &plen))
+            file = sliced[i] = xstrndup(files[i], plen);
+        if (strcmp(file, "-") == 0 && nstdin++)
             rc = ps_error(err, PS_ERR_USAGE, "'-' (standard input) can be given only once");
         else
-            rc = spool_prepare(&sp[i], files[i], err);
+            rc = spool_prepare(&sp[i], file, err);
         open[i] = spool_open_path(&sp[i]);
         names[i] = sp[i].name;
     }
     if (rc == PS_OK)
-        rc = import_run(st, open, names, n, opts, name, res, err);
+        rc = import_run(st, open, names, slices, n, opts, name, res, err);
     for (int i = 0; i < ready; i++) {
         if (rc != PS_OK)
             spool_fix_message(&sp[i], err);
         spool_done(&sp[i]);
     }
+    for (int i = 0; i < n; i++)
+        free(sliced[i]);
+    free(sliced);
     free(sp);
     free(open);
     free(names);
+    free(slices);
     return rc;
 }
 

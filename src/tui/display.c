@@ -375,7 +375,7 @@ tui_draw_status(struct tui *tui)
     /* A view's status is "position\thints": a message replaces the hints. */
     char *tab = memchr(sb_str(&sb), '\t', sb.len);
     size_t shown = sb.len;
-    if (tab && tui->msg[0])
+    if (tab && (tui->msg[0] || tui->progress[0])) /* a message or a job's bar beats hints */
         shown = (size_t)(tab - sb.p);
     else if (tab)
         *tab = ' ';
@@ -390,11 +390,13 @@ tui_draw_status(struct tui *tui)
                       strlen(tui->msg), 1);
     }
     if (tui->progress[0]) {
-        /* Right-aligned, left of any pending keys. */
+        /* Right-aligned, left of any pending keys; on a narrow terminal cut at the right
+         * (label, bar and done/total come first), never dropped while 12 columns are free */
         int w = draw_width(tui->progress, strlen(tui->progress));
-        int px = tui->cols - w - (tui->n_pend || tui->counting ? 20 : 1);
-        if (px > x + 2)
-            draw_text(tui, y, px, w, ROLE_ACCENT, tui->progress, strlen(tui->progress), 0);
+        int end = tui->cols - (tui->n_pend || tui->counting ? 20 : 1);
+        int px = end - w < x + 2 ? x + 2 : end - w;
+        if (end - px >= 12)
+            draw_text(tui, y, px, end - px, ROLE_ACCENT, tui->progress, strlen(tui->progress), 1);
     }
     if (tui->n_pend || tui->counting) {
         char keys[48] = "Keys: ";
@@ -1290,7 +1292,7 @@ tui_progress(struct tui *tui, const char *line)
 int
 tui_progress_width(const struct tui *tui)
 {
-    int w = tui->cols * 2 / 3;
+    int w = tui->cols - 16; /* the status line's position text keeps the rest */
     return w < 20 ? 20 : w > (int)sizeof tui->progress - 1 ? (int)sizeof tui->progress - 1 : w;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # recipes.jury on real imported workspaces (issue 13.2): the PandaLM test set (human
 # labels of annotator1, with ties) and LLMBar Natural (the dataset's own labels), from
-# ../shared/data (see their SOURCE.md), each judged on a seeded sample of 40 pairs by
+# ../shared/data (see their SOURCE.md), each imported as a slice of 40 records
+# (import FILE[a:b]: PandaLM's first 40, LLMBar's records 30 to 69) and judged by
 # three fake judges (fair = the longer reply, noisy = a coin per request, secondy =
 # always B) and their majority.  Everything the report says (pairs, labelled, each
 # judge's and the jury's n, agreement and Cohen's kappa with the reference) is
@@ -13,10 +14,9 @@ D="${PS_DATA:-}"
 [ -f "$D/pandalm_testset/testset-v1.json" ] && [ -f "$D/llmbar/LLMBar_Natural.dataset.json" ] \
     || { echo "SKIP: shared data absent"; exit 77; }
 . "$PS_TESTS/e2e/recipes_lib.bash"
-SEED=${RECIPES_SEED:-$RANDOM}
-echo "seed $SEED"
-"$PS_BIN" -w "$W" import --name pandalm "$D/pandalm_testset/testset-v1.json" > /dev/null || bad "import pandalm"
-"$PS_BIN" -w "$W" import --name llmbar "$D/llmbar/LLMBar_Natural.dataset.json" > /dev/null || bad "import llmbar"
+"$PS_BIN" -w "$W" import --name pandalm "$D/pandalm_testset/testset-v1.json[:40]" > /dev/null || bad "import pandalm"
+"$PS_BIN" -w "$W" import --name llmbar "$D/llmbar/LLMBar_Natural.dataset.json[30:70]" > /dev/null || bad "import llmbar"
+[ "$(sqlite3 "$W" "SELECT count(*) FROM item")" = 80 ] || bad "the slices did not give 2 x 40 items"
 
 check() { # DATASET REFERENCE: the run's report and the stored judgments, recomputed
     local ds=$1 ref=$2
@@ -45,10 +45,12 @@ def label(item_id, ann):  # as presented (1, 2), else (2, 1) turned around
     for a, b, v in rows:
         if (a, b) == (2, 1): return flip[v]
     return None
-# the sample: the items the jury judged (one jury judgment per judged pair)
+# every item of the slice, each judged once by the jury
 items = [r[0] for r in con.execute("""SELECT i.id FROM item i JOIN dataset d ON d.id = i.dataset_id
-    JOIN judgment j ON j.item_id = i.id WHERE d.name = ? AND j.annotator = 'jury' ORDER BY i.id""", (ds,))]
-assert len(items) == 40 == res["pairs"], (len(items), res["pairs"])
+    WHERE d.name = ? ORDER BY i.id""", (ds,))]
+jury = con.execute("""SELECT count(*) FROM judgment j JOIN item i ON i.id = j.item_id
+    JOIN dataset d ON d.id = i.dataset_id WHERE d.name = ? AND j.annotator = 'jury'""", (ds,)).fetchone()[0]
+assert len(items) == 40 == res["pairs"] == jury, (len(items), res["pairs"], jury)
 labels = {j: [] for j in judges}
 for iid in items:
     r1, r2 = [t for (t,) in con.execute("SELECT text FROM response WHERE item_id = ? ORDER BY idx LIMIT 2", (iid,))]
@@ -71,7 +73,7 @@ for i, iid in enumerate(items):
     (v, meta), = con.execute("SELECT verdict, meta FROM judgment WHERE item_id = ? AND annotator = 'jury'", (iid,))
     m = json.loads(meta)
     assert v == labels["jury"][i] and m["votes"] == [labels[j][i] for j in judges], (iid, v, m)
-    assert m["recipe"] == "jury" and m["params"]["reference"] == ref_ann and m["params"]["sample"] == 40, m
+    assert m["recipe"] == "jury" and m["params"]["reference"] == ref_ann and m["params"]["sample"] == 0, m
 ref = [label(iid, ref_ann) for iid in items]
 assert res["labelled"] == sum(1 for r in ref if r in ("A", "B", "tie")), (res["labelled"], ref)
 def kappa(x, y):
@@ -95,7 +97,7 @@ P
 for spec in "pandalm human:annotator1" "llmbar dataset"; do
     set -- $spec
     "${PS[@]}" run -m recipes.jury --dataset "$1" --judges fair,noisy,secondy --reference "$2" \
-        --sample 40 --seed "$SEED" --json > "$T/$1.json" 2> "$T/$1.err" || { bad "$1: run failed"; cat "$T/$1.err"; continue; }
+        --json > "$T/$1.json" 2> "$T/$1.err" || { bad "$1: run failed"; cat "$T/$1.err"; continue; }
     check "$1" "$2" || bad "$1: report or stored judgments"
 done
 # the jury of LLMBar against its labels, read back by `prefscope stats` as well

@@ -81,7 +81,7 @@ tui_stop
 # 5. the TUI's REPL pane: the bar on the status line while the chunk runs
 gen_pairs "$T/pairs.jsonl" 5
 "$PS_BIN" -w "$WS" import --name pairs "$T/pairs.jsonl" >/dev/null
-tui_start 120 30 tui -w "$WS" -d pairs
+tui_start 80 24 tui -w "$WS" -d pairs
 wait_for "question number 1"
 keys '`'
 wait_for "Lua 5.4 with the ps API"
