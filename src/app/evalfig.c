@@ -23,16 +23,7 @@ evalfig_compute(struct evalfig *f, const struct stats_table *t, const struct sta
         stats_both_orders_compute(t, annots, n_annots, ref, n_ref, invalid_as_tie, o, &f->both,
                                   &f->n_both);
     stats_wtl_compute(t, annots, n_annots, &f->wtl, &f->n_wtl);
-    int n = annots ? n_annots : t->n_annot;
-    f->lc = xcalloc((size_t)n + 1, sizeof *f->lc);
-    for (int i = 0; i < n; i++) {
-        struct stats_lc_report *r = &f->lc[f->n_lc];
-        stats_lc_compute(t, annots ? annots[i] : i, baseline, o, r);
-        if (r->n_m > 0)
-            f->n_lc++;
-        else
-            stats_lc_report_free(r);
-    }
+    stats_lc_compute(t, annots, n_annots, baseline, o, &f->lc, &f->n_lc);
     if (rt)
         stats_rating_means(rt, -1, o, &f->means, &f->n_means);
 }
@@ -42,9 +33,7 @@ evalfig_free(struct evalfig *f)
 {
     free(f->both);
     free(f->wtl);
-    for (int i = 0; i < f->n_lc; i++)
-        stats_lc_report_free(&f->lc[i]);
-    free(f->lc);
+    stats_lc_reports_free(f->lc, f->n_lc);
     free(f->means);
     memset(f, 0, sizeof *f);
 }

@@ -99,69 +99,93 @@ stats_sums_ratios(const struct stats_sums *s, const int *num, const int *den, in
 
 /* ---- reference labels ---- */
 
-/* first[u * NA + a]: the first judgment of annotator a on unit u presented in
- * canonical order (fwd) and reversed (rev); -1 when none. */
+/* Row indices grouped by annotator, table order within each: rows of annotator a are
+ * order[first[a] .. first[a + 1]).  Both arrays allocated. */
 static void
-first_by_order(const struct stats_table *t, int *fwd, int *rev)
+rows_by_annot(const struct stats_table *t, int **first_out, int **order_out)
 {
-    size_t n = (size_t)t->n_units * (size_t)t->n_annot;
-    for (size_t i = 0; i < n; i++)
-        fwd[i] = rev[i] = -1;
-    for (int i = 0; i < t->n_rows; i++) {
-        const struct stats_jrow *r = &t->rows[i];
-        int *slot = (r->reversed ? rev : fwd) + (size_t)r->unit * (size_t)t->n_annot + r->annot;
-        if (*slot < 0)
-            *slot = r->cls;
-    }
+    int *first = xcalloc((size_t)t->n_annot + 2, sizeof *first);
+    int *order = xmalloc(((size_t)t->n_rows + 1) * sizeof *order);
+    int *fill = xcalloc((size_t)t->n_annot + 1, sizeof *fill);
+    for (int i = 0; i < t->n_rows; i++)
+        first[t->rows[i].annot + 1]++;
+    for (int a = 0; a < t->n_annot; a++)
+        first[a + 1] += first[a];
+    for (int i = 0; i < t->n_rows; i++)
+        order[first[t->rows[i].annot] + fill[t->rows[i].annot]++] = i;
+    free(fill);
+    *first_out = first;
+    *order_out = order;
 }
 
 void
 stats_reference_labels(const struct stats_table *t, const int *ref, int n_ref, int *out)
 {
-    size_t n = (size_t)t->n_units * (size_t)t->n_annot + 1;
-    int *fwd = xmalloc(n * sizeof *fwd), *rev = xmalloc(n * sizeof *rev);
-    int *votes = xcalloc((size_t)n_ref + 1, sizeof *votes);
-    first_by_order(t, fwd, rev);
-    for (int u = 0; u < t->n_units; u++) {
-        for (int i = 0; i < n_ref; i++) {
-            size_t k = (size_t)u * (size_t)t->n_annot + ref[i];
+    size_t nu = (size_t)t->n_units, nr = n_ref > 0 ? (size_t)n_ref : 0;
+    int *slot = xmalloc(((size_t)t->n_annot + 1) * sizeof *slot);
+    for (int a = 0; a < t->n_annot; a++)
+        slot[a] = -1;
+    for (size_t i = nr; i-- > 0;)
+        if (ref[i] >= 0 && ref[i] < t->n_annot)
+            slot[ref[i]] = (int)i;
+    /* the first canonical-order and first reversed judgment of each reference */
+    int *fwd = xmalloc((nu * nr + 1) * sizeof *fwd), *rev = xmalloc((nu * nr + 1) * sizeof *rev);
+    for (size_t i = 0; i < nu * nr; i++)
+        fwd[i] = rev[i] = -1;
+    for (int i = 0; i < t->n_rows; i++) {
+        const struct stats_jrow *r = &t->rows[i];
+        int sl = slot[r->annot];
+        if (sl < 0)
+            continue;
+        int *x = (r->reversed ? rev : fwd) + (size_t)r->unit * nr + (size_t)sl;
+        if (*x < 0)
+            *x = r->cls;
+    }
+    int *votes = xcalloc(nr + 1, sizeof *votes);
+    for (size_t u = 0; u < nu; u++) {
+        for (size_t i = 0; i < nr; i++) {
+            /* a reference named twice votes with the label of its first slot */
+            size_t k = u * nr + (size_t)(slot[ref[i]] >= 0 ? slot[ref[i]] : (int)i);
             int l = fwd[k] >= 0 ? fwd[k] : rev[k];
             votes[i] = l == STATS_INVALID ? -1 : l;
         }
-        out[u] = n_ref <= 0   ? -1
-                 : n_ref == 1 ? votes[0]
-                              : stats_majority(votes, n_ref, STATS_NCLASS);
+        out[u] = nr == 0 ? -1 : nr == 1 ? votes[0] : stats_majority(votes, (int)nr, STATS_NCLASS);
     }
     free(votes);
     free(fwd);
     free(rev);
+    free(slot);
 }
 
 /* ---- right in both orders ---- */
 
 static const char b_first_suffix[] = " [b first]";
 
-/* The annotator named "<name of a> [b first]", or -1. */
-static int
-partner_of(const struct stats_table *t, int a)
+/* partner[a]: the annotator named "<name of a> [b first]", or -1; is_partner[p] = 1
+ * for those.  Both allocated. */
+static void
+partners(const struct stats_table *t, int **partner_out, int **is_partner_out)
 {
-    size_t len = strlen(t->annotators[a]);
+    int *partner = xmalloc(((size_t)t->n_annot + 1) * sizeof *partner);
+    int *is_partner = xcalloc((size_t)t->n_annot + 1, sizeof *is_partner);
+    size_t sl = sizeof b_first_suffix - 1;
+    for (int a = 0; a < t->n_annot; a++)
+        partner[a] = -1;
     for (int p = 0; p < t->n_annot; p++) {
         const char *nm = t->annotators[p];
-        if (p != a && strlen(nm) == len + sizeof b_first_suffix - 1 &&
-            !strncmp(nm, t->annotators[a], len) && !strcmp(nm + len, b_first_suffix))
-            return p;
+        size_t len = strlen(nm);
+        if (len <= sl || strcmp(nm + len - sl, b_first_suffix) != 0)
+            continue;
+        for (int a = 0; a < t->n_annot; a++)
+            if (a != p && strlen(t->annotators[a]) == len - sl &&
+                !strncmp(t->annotators[a], nm, len - sl) && partner[a] < 0) {
+                partner[a] = p;
+                is_partner[p] = 1;
+                break;
+            }
     }
-    return -1;
-}
-
-static int
-is_partner(const struct stats_table *t, int p)
-{
-    for (int a = 0; a < t->n_annot; a++)
-        if (partner_of(t, a) == p)
-            return 1;
-    return 0;
+    *partner_out = partner;
+    *is_partner_out = is_partner;
 }
 
 /* slots of one judge: first right, second right, both right, consistent, units */
@@ -173,84 +197,143 @@ stats_both_orders_compute(const struct stats_table *t, const int *annots, int n_
                           const struct stats_fig_opts *o, struct stats_both_orders **out,
                           int *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
-    size_t n = (size_t)t->n_units * (size_t)t->n_annot + 1;
-    int *fwd = xmalloc(n * sizeof *fwd), *rev = xmalloc(n * sizeof *rev);
-    int *refl = xmalloc(((size_t)t->n_units + 1) * sizeof *refl);
-    int *unit_item = xcalloc((size_t)t->n_units + 1, sizeof *unit_item);
-    first_by_order(t, fwd, rev);
+    size_t nu = (size_t)t->n_units;
+    int *refl = xmalloc((nu + 1) * sizeof *refl);
+    int *unit_item = xcalloc(nu + 1, sizeof *unit_item);
+    int *f = xmalloc((nu + 1) * sizeof *f), *r = xmalloc((nu + 1) * sizeof *r);
+    int *touched = xmalloc((nu + 1) * sizeof *touched);
+    int *first, *order, *partner, *is_partner;
     stats_reference_labels(t, ref, n_ref, refl);
+    rows_by_annot(t, &first, &order);
+    partners(t, &partner, &is_partner);
     for (int i = 0; i < t->n_rows; i++)
         unit_item[t->rows[i].unit] = t->rows[i].item;
-    int n_judge = annots ? n_annots : t->n_annot;
-    *out = xcalloc((size_t)n_judge + 1, sizeof **out);
+    for (size_t u = 0; u < nu; u++)
+        f[u] = r[u] = -1;
+    int n_judge = annots ? n_annots : t->n_annot, nj = 0;
+    int *judge = xmalloc(((size_t)n_judge + 1) * sizeof *judge);
     for (int j = 0; j < n_judge; j++) {
         int a = annots ? annots[j] : j;
-        if ((n_ref == 1 && a == ref[0]) || is_partner(t, a))
-            continue;
-        int p = partner_of(t, a);
-        struct stats_sums s;
-        stats_sums_init(&s, t->n_items, BO_NSLOT);
-        for (int u = 0; u < t->n_units; u++) {
-            size_t ka = (size_t)u * (size_t)t->n_annot + a;
-            size_t kp = p >= 0 ? (size_t)u * (size_t)t->n_annot + p : 0;
-            int f = fwd[ka] >= 0 ? fwd[ka] : p >= 0 ? fwd[kp] : -1;
-            int r = rev[ka] >= 0 ? rev[ka] : p >= 0 ? rev[kp] : -1;
-            if (refl[u] < 0 || f < 0 || r < 0)
-                continue;
-            int cons = f == r && f != STATS_INVALID;
-            if (invalid_as_tie) {
-                f = f == STATS_INVALID ? STATS_TIE : f;
-                r = r == STATS_INVALID ? STATS_TIE : r;
-            }
-            int it = unit_item[u];
-            stats_sums_add(&s, it, BO_UNITS, 1);
-            stats_sums_add(&s, it, BO_FIRST, f == refl[u]);
-            stats_sums_add(&s, it, BO_SECOND, r == refl[u]);
-            stats_sums_add(&s, it, BO_BOTH, f == refl[u] && r == refl[u]);
-            stats_sums_add(&s, it, BO_CONS, cons);
-        }
-        if (s.n > 0) {
-            static const int num[4] = {BO_BOTH, BO_FIRST, BO_SECOND, BO_CONS};
-            static const int den[4] = {BO_UNITS, BO_UNITS, BO_UNITS, BO_UNITS};
-            struct stats_est e[4];
-            double d[4];
-            stats_sums_ratios(&s, num, den, 4, o, e, d);
-            (*out)[(*n_out)++] = (struct stats_both_orders){
-                .annot = a,
-                .partner = p,
-                .units = d[0],
-                .both = e[0],
-                .first = e[1],
-                .second = e[2],
-                .consistency = e[3],
-            };
-        }
-        stats_sums_free(&s);
+        if (!(n_ref == 1 && a == ref[0]) && !is_partner[a])
+            judge[nj++] = a;
     }
-    free(fwd);
-    free(rev);
+    /* every judge's sums in one set of slots, so that one pass of draws serves all */
+    struct stats_sums s;
+    stats_sums_init(&s, t->n_items, BO_NSLOT * nj);
+    for (int j = 0; j < nj; j++) {
+        int who[2] = {judge[j], partner[judge[j]]}, nt = 0;
+        for (int w = 0; w < 2 && who[w] >= 0; w++)
+            for (int k = first[who[w]]; k < first[who[w] + 1]; k++) {
+                const struct stats_jrow *x = &t->rows[order[k]];
+                if (f[x->unit] < 0 && r[x->unit] < 0)
+                    touched[nt++] = x->unit;
+                int *slot = x->reversed ? &r[x->unit] : &f[x->unit];
+                if (*slot < 0)
+                    *slot = x->cls;
+            }
+        for (int k = 0; k < nt; k++) {
+            int u = touched[k], fv = f[u], rv = r[u];
+            f[u] = r[u] = -1;
+            if (refl[u] < 0 || fv < 0 || rv < 0)
+                continue;
+            int cons = fv == rv && fv != STATS_INVALID;
+            if (invalid_as_tie) {
+                fv = fv == STATS_INVALID ? STATS_TIE : fv;
+                rv = rv == STATS_INVALID ? STATS_TIE : rv;
+            }
+            int it = unit_item[u], b = BO_NSLOT * j;
+            stats_sums_add(&s, it, b + BO_UNITS, 1);
+            stats_sums_add(&s, it, b + BO_FIRST, fv == refl[u]);
+            stats_sums_add(&s, it, b + BO_SECOND, rv == refl[u]);
+            stats_sums_add(&s, it, b + BO_BOTH, fv == refl[u] && rv == refl[u]);
+            stats_sums_add(&s, it, b + BO_CONS, cons);
+        }
+    }
+    int *num = xmalloc(((size_t)nj * 4 + 1) * sizeof *num);
+    int *den = xmalloc(((size_t)nj * 4 + 1) * sizeof *den);
+    static const int fig[4] = {BO_BOTH, BO_FIRST, BO_SECOND, BO_CONS};
+    for (int j = 0; j < nj; j++)
+        for (int k = 0; k < 4; k++) {
+            num[4 * j + k] = BO_NSLOT * j + fig[k];
+            den[4 * j + k] = BO_NSLOT * j + BO_UNITS;
+        }
+    struct stats_est *e = xcalloc((size_t)nj * 4 + 1, sizeof *e);
+    double *d = xcalloc((size_t)nj * 4 + 1, sizeof *d);
+    stats_sums_ratios(&s, num, den, 4 * nj, o, e, d);
+    *out = xcalloc((size_t)nj + 1, sizeof **out);
+    *n_out = 0;
+    for (int j = 0; j < nj; j++)
+        if (d[4 * j] > 0)
+            (*out)[(*n_out)++] = (struct stats_both_orders){
+                .annot = judge[j],
+                .partner = partner[judge[j]],
+                .units = d[4 * j],
+                .both = e[4 * j],
+                .first = e[4 * j + 1],
+                .second = e[4 * j + 2],
+                .consistency = e[4 * j + 3],
+            };
+    stats_sums_free(&s);
+    free(num);
+    free(den);
+    free(e);
+    free(d);
+    free(judge);
     free(refl);
     free(unit_item);
+    free(f);
+    free(r);
+    free(touched);
+    free(first);
+    free(order);
+    free(partner);
+    free(is_partner);
 }
 
 /* ---- win / tie / loss ---- */
 
-/* Indices 0..n-1 ordered by names[i] (insertion sort: the lists are short). */
+/* Indices 0..n-1 ordered by names[i] (merge sort: model lists can be long). */
+static void
+name_sort(char *const *names, int *o, int *tmp, int n)
+{
+    if (n < 2)
+        return;
+    int h = n / 2;
+    name_sort(names, o, tmp, h);
+    name_sort(names, o + h, tmp, n - h);
+    int i = 0, j = h, k = 0;
+    while (i < h || j < n)
+        tmp[k++] = j >= n || (i < h && strcmp(names[o[i]], names[o[j]]) <= 0) ? o[i++] : o[j++];
+    memcpy(o, tmp, (size_t)n * sizeof *o);
+}
+
 static int *
 name_order(char *const *names, int n)
 {
-    int *o = xmalloc(((size_t)n + 1) * sizeof *o);
-    for (int i = 0; i < n; i++) {
-        int pos = i;
-        while (pos > 0 && strcmp(names[o[pos - 1]], names[i]) > 0) {
-            o[pos] = o[pos - 1];
-            pos--;
-        }
-        o[pos] = i;
-    }
+    int *o = xmalloc(((size_t)n + 1) * sizeof *o), *tmp = xmalloc(((size_t)n + 1) * sizeof *tmp);
+    for (int i = 0; i < n; i++)
+        o[i] = i;
+    name_sort(names, o, tmp, n);
+    free(tmp);
     return o;
+}
+
+/* One valid judgment between two models, keyed for sorting. */
+struct wtl_key {
+    int annot, r1, r2; /* annotator, name ranks of the two models (r1 < r2) */
+    int k;             /* 0 win of r1's model, 1 tie, 2 loss, 3 invalid */
+    double w;
+};
+
+static int
+wtl_cmp(const void *x, const void *y)
+{
+    const struct wtl_key *a = x, *b = y;
+    if (a->annot != b->annot)
+        return a->annot < b->annot ? -1 : 1;
+    if (a->r1 != b->r1)
+        return a->r1 < b->r1 ? -1 : 1;
+    return a->r2 < b->r2 ? -1 : a->r2 > b->r2;
 }
 
 void
@@ -261,46 +344,50 @@ stats_wtl_compute(const struct stats_table *t, const int *annots, int n_annots,
     int *sel = xcalloc((size_t)NA + 1, sizeof *sel);
     for (int i = 0; i < (annots ? n_annots : NA); i++)
         sel[annots ? annots[i] : i] = 1;
-    /* counts[(a * NM + m1) * NM + m2][4] with m1 < m2 as indices */
-    size_t cells = (size_t)NA * (size_t)NM * (size_t)NM;
-    double *cnt = xcalloc(cells * 4 + 1, sizeof *cnt);
+    int *ord = name_order(t->models, NM), *rank = xmalloc(((size_t)NM + 1) * sizeof *rank);
+    for (int i = 0; i < NM; i++)
+        rank[ord[i]] = i;
+    struct wtl_key *key = xmalloc(((size_t)t->n_rows + 1) * sizeof *key);
+    int nk = 0;
     for (int i = 0; i < t->n_rows; i++) {
         const struct stats_jrow *r = &t->rows[i];
         if (!sel[r->annot] || r->model_lo < 0 || r->model_hi < 0 || r->model_lo == r->model_hi)
             continue;
-        int lo_first = r->model_lo < r->model_hi;
-        int m1 = lo_first ? r->model_lo : r->model_hi, m2 = lo_first ? r->model_hi : r->model_lo;
-        double *c = cnt + (((size_t)r->annot * NM + m1) * NM + m2) * 4;
-        int k = r->cls == STATS_TIE               ? 1
-                : r->cls == STATS_INVALID         ? 3
-                : (r->cls == STATS_A) == lo_first ? 0
-                                                  : 2;
-        c[k] += r->weight;
+        int lo_first = rank[r->model_lo] < rank[r->model_hi];
+        key[nk++] = (struct wtl_key){
+            .annot = r->annot,
+            .r1 = lo_first ? rank[r->model_lo] : rank[r->model_hi],
+            .r2 = lo_first ? rank[r->model_hi] : rank[r->model_lo],
+            .k = r->cls == STATS_TIE               ? 1
+                 : r->cls == STATS_INVALID         ? 3
+                 : (r->cls == STATS_A) == lo_first ? 0
+                                                   : 2,
+            .w = r->weight,
+        };
     }
+    if (nk > 1)
+        qsort(key, (size_t)nk, sizeof *key, wtl_cmp);
     *n_out = 0;
-    *out = NULL;
-    int cap = 0, *ord = name_order(t->models, NM);
-    for (int a = 0; a < NA; a++)
-        for (int i1 = 0; i1 < NM; i1++)
-            for (int i2 = i1 + 1; i2 < NM; i2++) {
-                int m1 = ord[i1], m2 = ord[i2], swap = m1 > m2;
-                const double *c =
-                    cnt + (((size_t)a * NM + (swap ? m2 : m1)) * NM + (size_t)(swap ? m1 : m2)) * 4;
-                if (c[0] + c[1] + c[2] + c[3] <= 0)
-                    continue;
-                *out = xgrow(*out, sizeof **out, *n_out, &cap, 16);
-                (*out)[(*n_out)++] = (struct stats_wtl){
-                    .annot = a,
-                    .m1 = m1,
-                    .m2 = m2,
-                    .win = swap ? c[2] : c[0],
-                    .tie = c[1],
-                    .loss = swap ? c[0] : c[2],
-                    .invalid = c[3],
-                };
-            }
+    *out = xcalloc((size_t)nk + 1, sizeof **out);
+    for (int i = 0; i < nk;) {
+        double c[4] = {0};
+        int end = i;
+        while (end < nk && wtl_cmp(&key[end], &key[i]) == 0)
+            c[key[end].k] += key[end].w, end++;
+        (*out)[(*n_out)++] = (struct stats_wtl){
+            .annot = key[i].annot,
+            .m1 = ord[key[i].r1],
+            .m2 = ord[key[i].r2],
+            .win = c[0],
+            .tie = c[1],
+            .loss = c[2],
+            .invalid = c[3],
+        };
+        i = end;
+    }
+    free(key);
+    free(rank);
     free(ord);
-    free(cnt);
     free(sel);
 }
 
@@ -426,16 +513,16 @@ stats_lc_minimal(const double *pref, const double *len_model, const double *len_
     free(x);
 }
 
-int
-stats_lc_baseline(const struct stats_table *t, int annot)
+/* The baseline among the rows order[from .. to) of one annotator; in/first are
+ * zeroed scratch of n_models entries, left zeroed. */
+static int
+lc_baseline_rows(const struct stats_table *t, const int *order, int from, int to, double *in,
+                 double *first)
 {
-    int NM = t->n_models;
-    double *in = xcalloc((size_t)NM + 1, sizeof *in),
-           *first = xcalloc((size_t)NM + 1, sizeof *first);
     double total = 0;
-    for (int i = 0; i < t->n_rows; i++) {
-        const struct stats_jrow *r = &t->rows[i];
-        if (r->annot != annot || r->cls == STATS_INVALID || r->model_lo < 0 || r->model_hi < 0 ||
+    for (int k = from; k < to; k++) {
+        const struct stats_jrow *r = &t->rows[order[k]];
+        if (r->cls == STATS_INVALID || r->model_lo < 0 || r->model_hi < 0 ||
             r->model_lo == r->model_hi)
             continue;
         total += 1;
@@ -444,131 +531,200 @@ stats_lc_baseline(const struct stats_table *t, int annot)
         first[r->reversed ? r->model_hi : r->model_lo] += 1;
     }
     int best = -1;
-    for (int m = 0; m < NM && total > 0; m++)
-        if (in[m] == total && (best < 0 || first[m] > first[best]))
-            best = m;
-    free(in);
-    free(first);
+    for (int k = from; k < to; k++) {
+        const struct stats_jrow *r = &t->rows[order[k]];
+        int m2[2] = {r->model_lo, r->model_hi};
+        for (int i = 0; i < 2; i++) {
+            int m = m2[i];
+            if (m < 0 || !(total > 0) || in[m] != total)
+                continue;
+            if (best < 0 || first[m] > first[best] || (first[m] == first[best] && m < best))
+                best = m;
+        }
+    }
+    for (int k = from; k < to; k++) {
+        const struct stats_jrow *r = &t->rows[order[k]];
+        if (r->model_lo >= 0)
+            in[r->model_lo] = first[r->model_lo] = 0;
+        if (r->model_hi >= 0)
+            in[r->model_hi] = first[r->model_hi] = 0;
+    }
     return best;
 }
 
-/* The judgments of one model against the baseline, as GLM inputs. */
-struct lc_data {
+int
+stats_lc_baseline(const struct stats_table *t, int annot)
+{
+    int *first, *order;
+    rows_by_annot(t, &first, &order);
+    double *in = xcalloc((size_t)t->n_models + 1, sizeof *in);
+    double *fs = xcalloc((size_t)t->n_models + 1, sizeof *fs);
+    int b = annot >= 0 && annot < t->n_annot
+                ? lc_baseline_rows(t, order, first[annot], first[annot + 1], in, fs)
+                : -1;
+    free(in);
+    free(fs);
+    free(first);
+    free(order);
+    return b;
+}
+
+/* The judgments of one model against an annotator's baseline, as GLM inputs. */
+struct lc_group {
+    int annot, model, report;
     double *pref, *lm, *lb, *w0, *w;
     int *item;
-    size_t n;
+    int n, cap;
+    int boot; /* refit in the bootstrap (its figure is not withheld) */
 };
 
-void
-stats_lc_compute(const struct stats_table *t, int annot, int baseline,
-                 const struct stats_fig_opts *o, struct stats_lc_report *out)
+static void
+lc_group_add(struct lc_group *g, const struct stats_jrow *r)
 {
-    memset(out, 0, sizeof *out);
-    out->annot = annot;
-    out->baseline = baseline >= 0 ? baseline : stats_lc_baseline(t, annot);
-    int B = out->baseline;
-    if (B < 0)
-        return;
-    int NM = t->n_models;
-    struct lc_data *d = xcalloc((size_t)NM + 1, sizeof *d);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < t->n_rows; i++) {
-            const struct stats_jrow *r = &t->rows[i];
-            if (r->annot != annot || r->cls == STATS_INVALID || r->len_lo < 0 || r->len_hi < 0)
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 16;
+        g->pref = xrealloc(g->pref, (size_t)g->cap * sizeof *g->pref);
+        g->lm = xrealloc(g->lm, (size_t)g->cap * sizeof *g->lm);
+        g->lb = xrealloc(g->lb, (size_t)g->cap * sizeof *g->lb);
+        g->w0 = xrealloc(g->w0, (size_t)g->cap * sizeof *g->w0);
+        g->w = xrealloc(g->w, (size_t)g->cap * sizeof *g->w);
+        g->item = xrealloc(g->item, (size_t)g->cap * sizeof *g->item);
+    }
+    double sl = !isnan(r->p_lo) ? r->p_lo : r->cls == STATS_A ? 1 : r->cls == STATS_B ? 0 : 0.5;
+    int lo_is_model = r->model_lo == g->model;
+    g->pref[g->n] = lo_is_model ? sl : 1 - sl;
+    g->lm[g->n] = (double)(lo_is_model ? r->len_lo : r->len_hi);
+    g->lb[g->n] = (double)(lo_is_model ? r->len_hi : r->len_lo);
+    g->w0[g->n] = r->weight;
+    g->item[g->n] = r->item;
+    g->n++;
+}
+
+void
+stats_lc_compute(const struct stats_table *t, const int *annots, int n_annots, int baseline,
+                 const struct stats_fig_opts *o, struct stats_lc_report **out, int *n_out)
+{
+    int NM = t->n_models, na = annots ? n_annots : t->n_annot;
+    int *first, *order, *rank = xmalloc(((size_t)NM + 1) * sizeof *rank);
+    rows_by_annot(t, &first, &order);
+    int *ord = name_order(t->models, NM);
+    for (int i = 0; i < NM; i++)
+        rank[ord[i]] = i;
+    double *in = xcalloc((size_t)NM + 1, sizeof *in), *fs = xcalloc((size_t)NM + 1, sizeof *fs);
+    int *gslot = xmalloc(((size_t)NM + 1) * sizeof *gslot);
+    for (int m = 0; m < NM; m++)
+        gslot[m] = -1;
+    struct lc_group *g = NULL;
+    int ng = 0, gcap = 0;
+    *out = xcalloc((size_t)na + 1, sizeof **out);
+    *n_out = 0;
+    for (int i = 0; i < na; i++) {
+        int a = annots ? annots[i] : i;
+        if (a < 0 || a >= t->n_annot)
+            continue;
+        int B =
+            baseline >= 0 ? baseline : lc_baseline_rows(t, order, first[a], first[a + 1], in, fs);
+        if (B < 0)
+            continue;
+        int g0 = ng;
+        for (int k = first[a]; k < first[a + 1]; k++) {
+            const struct stats_jrow *r = &t->rows[order[k]];
+            if (r->cls == STATS_INVALID || r->len_lo < 0 || r->len_hi < 0)
                 continue;
             int m = r->model_lo == B ? r->model_hi : r->model_hi == B ? r->model_lo : -1;
             if (m < 0 || m == B)
                 continue;
-            struct lc_data *x = &d[m];
-            if (pass == 0) {
-                x->n++;
-                continue;
+            if (gslot[m] < 0) {
+                g = xgrow(g, sizeof *g, ng, &gcap, 16);
+                memset(&g[ng], 0, sizeof g[ng]);
+                g[ng].annot = a;
+                g[ng].model = m;
+                g[ng].report = *n_out;
+                gslot[m] = ng++;
             }
-            double sl = !isnan(r->p_lo)     ? r->p_lo
-                        : r->cls == STATS_A ? 1
-                        : r->cls == STATS_B ? 0
-                                            : 0.5;
-            int lo_is_model = r->model_lo == m;
-            x->pref[x->n] = lo_is_model ? sl : 1 - sl;
-            x->lm[x->n] = (double)(lo_is_model ? r->len_lo : r->len_hi);
-            x->lb[x->n] = (double)(lo_is_model ? r->len_hi : r->len_lo);
-            x->w0[x->n] = r->weight;
-            x->item[x->n] = r->item;
-            x->n++;
+            lc_group_add(&g[gslot[m]], r);
         }
-        if (pass == 0)
-            for (int m = 0; m < NM; m++) {
-                size_t cnt = d[m].n + 1;
-                d[m].pref = xmalloc(cnt * sizeof(double));
-                d[m].lm = xmalloc(cnt * sizeof(double));
-                d[m].lb = xmalloc(cnt * sizeof(double));
-                d[m].w0 = xmalloc(cnt * sizeof(double));
-                d[m].w = xmalloc(cnt * sizeof(double));
-                d[m].item = xmalloc(cnt * sizeof(int));
-                d[m].n = 0;
+        if (ng == g0)
+            continue;
+        /* the report's models by name */
+        for (int x = g0 + 1; x < ng; x++)
+            for (int y = x; y > g0 && rank[g[y - 1].model] > rank[g[y].model]; y--) {
+                struct lc_group tmp = g[y];
+                g[y] = g[y - 1];
+                g[y - 1] = tmp;
             }
+        struct stats_lc_report *rep = &(*out)[(*n_out)++];
+        rep->annot = a;
+        rep->baseline = B;
+        rep->n_m = ng - g0;
+        rep->m = xcalloc((size_t)rep->n_m + 1, sizeof *rep->m);
+        for (int x = g0; x < ng; x++) {
+            gslot[g[x].model] = -1;
+            struct stats_lc_model *e = &rep->m[x - g0];
+            e->model = g[x].model;
+            stats_lc_minimal(g[x].pref, g[x].lm, g[x].lb, g[x].w0, (size_t)g[x].n, &e->fit);
+            e->win_rate.why = why_of(e->fit.n, e->fit.win_rate, o->min_n);
+            e->lc_win_rate.why = e->win_rate.why;
+            e->win_rate.v = e->win_rate.why ? NAN : e->fit.win_rate;
+            e->lc_win_rate.v = e->win_rate.why ? NAN : e->fit.lc_win_rate;
+            g[x].boot = !e->win_rate.why;
+        }
     }
-    int *order = name_order(t->models, NM), n_m = 0;
-    for (int i = 0; i < NM; i++)
-        if (d[order[i]].n > 0)
-            order[n_m++] = order[i];
-    out->m = xcalloc((size_t)n_m + 1, sizeof *out->m);
-    out->n_m = n_m;
+    /* intervals: one resample of items serves every model of every annotator */
     int nb = o->bootstrap > 0 ? o->bootstrap : 0;
-    double *boot = xmalloc(((size_t)n_m * 2 * (size_t)nb + 1) * sizeof *boot);
-    for (int k = 0; k < n_m; k++) {
-        struct stats_lc_model *e = &out->m[k];
-        const struct lc_data *x = &d[order[k]];
-        e->model = order[k];
-        stats_lc_minimal(x->pref, x->lm, x->lb, x->w0, x->n, &e->fit);
-        e->win_rate.v = e->fit.win_rate;
-        e->lc_win_rate.v = e->fit.lc_win_rate;
-        e->win_rate.why = why_of(e->fit.n, e->win_rate.v, o->min_n);
-        e->lc_win_rate.why = why_of(e->fit.n, e->lc_win_rate.v, o->min_n);
-        if (e->win_rate.why)
-            e->win_rate.v = e->lc_win_rate.v = NAN;
-    }
+    double *boot = xmalloc(((size_t)ng * 2 * (size_t)nb + 1) * sizeof *boot);
     int *counts = xmalloc(((size_t)t->n_items + 1) * sizeof *counts);
     struct stats_rng rng;
     stats_rng_seed(&rng, o->seed);
-    for (int b = 0; b < nb; b++) {
+    for (int b = 0; b < nb && ng > 0; b++) {
         memset(counts, 0, ((size_t)t->n_items + 1) * sizeof *counts);
         stats_rng_counts(&rng, (uint64_t)t->n_items, NULL, counts);
-        for (int k = 0; k < n_m; k++) {
-            struct lc_data *x = &d[order[k]];
-            for (size_t i = 0; i < x->n; i++)
-                x->w[i] = x->w0[i] * counts[x->item[i]];
+        for (int x = 0; x < ng; x++) {
+            if (!g[x].boot)
+                continue;
+            for (int i = 0; i < g[x].n; i++)
+                g[x].w[i] = g[x].w0[i] * counts[g[x].item[i]];
             struct stats_lc_fit f;
-            stats_lc_minimal(x->pref, x->lm, x->lb, x->w, x->n, &f);
-            boot[(size_t)(2 * k) * (size_t)nb + (size_t)b] = f.win_rate;
-            boot[(size_t)(2 * k + 1) * (size_t)nb + (size_t)b] = f.lc_win_rate;
+            stats_lc_minimal(g[x].pref, g[x].lm, g[x].lb, g[x].w, (size_t)g[x].n, &f);
+            boot[(size_t)(2 * x) * (size_t)nb + (size_t)b] = f.win_rate;
+            boot[(size_t)(2 * x + 1) * (size_t)nb + (size_t)b] = f.lc_win_rate;
         }
     }
-    for (int k = 0; k < n_m; k++) {
-        struct stats_est e2[2] = {out->m[k].win_rate, out->m[k].lc_win_rate};
-        fill_intervals(boot + (size_t)(2 * k) * (size_t)nb, 2, nb, o->level, e2);
-        out->m[k].win_rate = e2[0];
-        out->m[k].lc_win_rate = e2[1];
+    int *base_of = xcalloc((size_t)*n_out + 1, sizeof *base_of);
+    for (int x = ng - 1; x >= 0; x--)
+        base_of[g[x].report] = x; /* the report's first group */
+    for (int x = 0; x < ng; x++) {
+        struct stats_lc_model *e = &(*out)[g[x].report].m[x - base_of[g[x].report]];
+        struct stats_est e2[2] = {e->win_rate, e->lc_win_rate};
+        fill_intervals(boot + (size_t)(2 * x) * (size_t)nb, 2, g[x].boot ? nb : 0, o->level, e2);
+        e->win_rate = e2[0];
+        e->lc_win_rate = e2[1];
+        free(g[x].pref);
+        free(g[x].lm);
+        free(g[x].lb);
+        free(g[x].w0);
+        free(g[x].w);
+        free(g[x].item);
     }
+    free(base_of);
+    free(g);
     free(counts);
     free(boot);
+    free(gslot);
+    free(in);
+    free(fs);
+    free(ord);
+    free(rank);
+    free(first);
     free(order);
-    for (int m = 0; m < NM; m++) {
-        free(d[m].pref);
-        free(d[m].lm);
-        free(d[m].lb);
-        free(d[m].w0);
-        free(d[m].w);
-        free(d[m].item);
-    }
-    free(d);
 }
 
 void
-stats_lc_report_free(struct stats_lc_report *r)
+stats_lc_reports_free(struct stats_lc_report *r, int n)
 {
-    free(r->m);
-    memset(r, 0, sizeof *r);
+    for (int i = 0; i < n; i++)
+        free(r[i].m);
+    free(r);
 }
 
 /* ---- ratings ---- */

@@ -144,12 +144,15 @@ struct stats_lc_report {
  * there is none. */
 int stats_lc_baseline(const struct stats_table *t, int annot);
 
-/* The length-controlled win rate of every model judged by `annot` against `baseline`
- * (-1 = stats_lc_baseline) over its valid judgments with known lengths; intervals
- * refit each item resample.  Free with stats_lc_report_free. */
-void stats_lc_compute(const struct stats_table *t, int annot, int baseline,
-                      const struct stats_fig_opts *o, struct stats_lc_report *out);
-void stats_lc_report_free(struct stats_lc_report *r);
+/* The length-controlled win rate of every model judged against its annotator's
+ * baseline (`baseline` >= 0 for all, else stats_lc_baseline per annotator), over the
+ * valid judgments with known lengths, for the annotators annots[0..n_annots) (NULL =
+ * all); one report per annotator with at least one such model.  Intervals refit each
+ * item resample (one resample serves every model; figures withheld by min_n are not
+ * refitted).  Free with stats_lc_reports_free. */
+void stats_lc_compute(const struct stats_table *t, const int *annots, int n_annots, int baseline,
+                      const struct stats_fig_opts *o, struct stats_lc_report **out, int *n_out);
+void stats_lc_reports_free(struct stats_lc_report *r, int n);
 
 /* ---- ratings ---- */
 

@@ -351,20 +351,31 @@ def generate_lc(seed):
             j = {"a": 0, "b": 1, "annotator": "llm:ae", "verdict": r.choice(["A", "B", "tie", "invalid"])}
         if r.random() < 0.1:
             j["weight"] = 2
-        items.append({"prompt": "p%d" % it, "responses": resp, "judgments": [j], "ratings": []})
+        js = [j]
+        if r.random() < 0.6:  # a second judge, shown the pair the other way round
+            js.append({"a": 1, "b": 0, "annotator": "llm:ae2", "verdict": r.choice(["A", "B", "tie"])})
+        items.append({"prompt": "p%d" % it, "responses": resp, "judgments": js, "ratings": []})
     return items
 
 
 def check_lc(seed, items, out):
+    for annot in ("llm:ae", "llm:ae2"):
+        check_lc_annot(seed, items, out, annot)
+
+
+def check_lc_annot(seed, items, out, annot):
     idx = table_items(items)
-    got = [x for x in out["length_controlled"] if x["annotator"] == "llm:ae"]
+    got = [x for x in out["length_controlled"] if x["annotator"] == annot]
+    models = sorted({it["responses"][1]["model"] for it in items
+                     if any(j["annotator"] == annot for j in it["judgments"])})
+    if annot == "llm:ae2" and len(models) == 1:
+        return  # two models in every judgment, shown in both slots alike: either is the baseline
     if len(got) != 1 or got[0]["baseline"] != "base":
-        fail(seed, "length controlled: %r" % out["length_controlled"])
+        fail(seed, "length controlled %s: %r" % (annot, out["length_controlled"]))
         return
     gm = {m["model"]: m for m in got[0]["models"]}
-    models = sorted({it["responses"][1]["model"] for it in items})
     for model in models:
-        rows = lc_rows(items, "llm:ae", "base", model, [1] * len(idx), idx)
+        rows = lc_rows(items, annot, "base", model, [1] * len(idx), idx)
         want = lc_fit(rows)
         if want is None:
             continue
@@ -377,7 +388,7 @@ def check_lc(seed, items, out):
                 close(g["length_coef"], want[4], 1e-5)):
             fail(seed, "length controlled %r: n/intercept/coef %r %r %r, expected %r" % (
                 model, g["n"], g["intercept"], g["length_coef"], want))
-        boots = [lc_fit(lc_rows(items, "llm:ae", "base", model, m, idx))
+        boots = [lc_fit(lc_rows(items, annot, "base", model, m, idx))
                  for m in resamples(len(idx), B, 1)]
         est_ok(seed, "win rate %r" % model, g["win_rate"], want[1],
                percentile_ci([b[1] if b else None for b in boots]))
