@@ -37,8 +37,14 @@ wait_gone "high-contrast"
 keys :
 type_text "untag "
 keys Tab
-wait_for "zulu-own"
-line=$(screen | grep -F "zulu-own")
+# the menu line names both tags (the list's row 1 shows zulu-own from the start)
+i=0
+until screen | grep -F "zulu-own" | grep -qF "alpha-other"; do
+    [ $i -lt 100 ] || fail "untag: no menu with both tags"
+    sleep 0.1
+    i=$((i + 1))
+done
+line=$(screen | grep -F "zulu-own" | grep -F "alpha-other")
 case "$line" in *zulu-own*alpha-other*) ;; *) fail "untag: own tag not first: $line" ;; esac
 case "$line" in *evil*) ;; *) fail "untag: hostile tag missing: $line" ;; esac
 screen_e | grep -qF $'\e[2J' && fail "raw escape from a tag reached the screen"
