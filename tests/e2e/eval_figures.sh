@@ -81,6 +81,14 @@ def generate(seed):
                 if r.random() < 0.1:
                     j["weight"] = r.choice([2, 3])
                 js.append(j)
+        if r.random() < 0.3:
+            # a labelled pair judged in both orders, so that every run has units for
+            # the judges without a partner annotator (random draws alone rarely do)
+            a, b = sorted(r.sample(range(len(resp)), 2))
+            js.append({"a": a, "b": b, "annotator": "dataset", "verdict": r.choice(["A", "B", "tie"])})
+            for who in ("llm:j", "llm:" + EVIL):
+                js.append({"a": a, "b": b, "annotator": who, "verdict": r.choice(["A", "B", "tie"])})
+                js.append({"a": b, "b": a, "annotator": who, "verdict": r.choice(["A", "B", "tie"])})
         for k in range(len(resp)):
             for aspect, who in (("score", "dataset"), ("score", "human:" + EVIL), ("rank", "dataset")):
                 if r.random() < 0.7:

@@ -120,7 +120,8 @@ for _ in $(seq 1 100); do
   [ "$n" -ge 3 ] && break
   sleep 0.1
 done
-kill -9 $JP; wait $JP 2>/dev/null || true
+kill -9 $JP 2>/dev/null || true  # on a busy machine it may have finished already
+wait $JP 2>/dev/null || true
 "$PS_BIN" -w "$W" judge slow --model slowj --base-url "$URL" --concurrency 4 --swap --json >"$T/resume.json" 2>/dev/null
 python3 - "$T/resume.json" "$n" <<'PY'
 import json, sys
