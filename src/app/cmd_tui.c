@@ -26,9 +26,11 @@ static const char tui_usage[] =
     "usage: prefscope [tui] [-w WORKSPACE] [options] [WORKSPACE|FILE]\n"
     "\n"
     "Open the terminal UI: dataset list -> item list -> pair view.  FILE (any format\n"
-    "'prefscope import' reads) is imported into the workspace first, unless a dataset\n"
-    "of that name exists already, and opened directly.  Keys: ? in the UI lists them\n"
-    "all (docs/keys.md).  NO_COLOR=1 for monochrome.\n"
+    "'prefscope import' reads) is opened directly, unless a dataset of that name\n"
+    "exists already: its items show as soon as the first 200 arrive and the rest\n"
+    "streams in behind a progress bar; Ctrl-C or quitting asks whether to keep what\n"
+    "arrived, and reopening an incomplete one offers to resume.  Keys: ? in the UI\n"
+    "lists them all (docs/keys.md).  NO_COLOR=1 for monochrome.\n"
     "\n";
 
 /* The REPL pane's view (src/tui/view_repl.c); an incomplete type here, as src/app
