@@ -309,24 +309,23 @@ store_begin(struct store *st, struct ps_err *err)
     st->fts_from = 0; /* bulk mode lives inside one transaction */
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
-    st->bulk_index_at = 0;
     return store_begin_immediate(st, err);
 }
 
 /* Bulk mode replaces per-row work by set-based statements at its end.  The item_stat
- * triggers on inserts (schema migration 3) cost a third of an import: their
- * definitions are read back from the schema, dropped inside the import's
- * transaction and created again before it commits, so no other transaction ever sees
- * them missing (a killed import rolls the DROP back with everything else). */
-static const char BULK_TRIGGERS[] =
-    "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-    " AND name IN ('item_stat_item_ins', 'item_stat_resp_ins', 'item_stat_judg_ins')";
+ * triggers on inserts (schema migration 3) took a quarter of a large import's CPU:
+ * once an import has written BULK_TRIGGERS_AFTER new items, their definitions are
+ * read back from the schema, they are dropped inside the import's transaction and
+ * created again before it commits, so no other transaction ever sees them missing
+ * (a killed import rolls the DROP back with everything else).  Small imports keep
+ * them: every schema change makes sqlite parse the schema again, a few ms. */
+enum { BULK_TRIGGERS_AFTER = 1000 };
 
-/* New items get their item_stat row from the record (item.c); this is what the
- * triggers would have written for the items that records changed afterwards, the
- * ones in temp.ps_bulk_items:
- * the same figures as migration 3's backfill (models in order of first appearance,
- * disagree = some pair of responses judged both ways). */
+/* A new item written without the triggers gets its item_stat row from its record
+ * (item.c).  The items that records changed afterwards (temp.ps_bulk_items) are
+ * recomputed here with the figures the triggers would have left: those of migration
+ * 3's backfill, models in order of first appearance, disagree = some pair of
+ * responses judged both ways. */
 static const char BULK_FILL[] =
     "DELETE FROM item_stat WHERE item_id IN (SELECT item_id FROM temp.ps_bulk_items);"
     "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp, len0, len1, diff,"
@@ -349,7 +348,8 @@ static const char BULK_FILL[] =
     "   ELSE j.verdict END) AS c FROM judgment j WHERE j.verdict <> 'invalid'"
     "   AND j.item_id IN (SELECT item_id FROM temp.ps_bulk_items)"
     "   GROUP BY j.item_id, min(j.response_a, j.response_b), max(j.response_a, j.response_b))"
-    "  WHERE c > 1);";
+    "  WHERE c > 1);"
+    "DELETE FROM temp.ps_bulk_items;";
 
 int
 store_bulk_begin(struct store *st, struct ps_err *err)
@@ -363,72 +363,44 @@ store_bulk_begin(struct store *st, struct ps_err *err)
         SQLITE_OK)
         return store_dberr(st, err, "bulk mode");
     int rc = sqlite3_step(s);
-    int64_t from = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    if (rc == SQLITE_ROW)
+        st->fts_from = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return store_dberr(st, err, "bulk mode");
-
-    struct strbuf ddl = STRBUF_INIT, drop = STRBUF_INIT;
-    if (sqlite3_prepare_v2(st->db, BULK_TRIGGERS, -1, &s, NULL) != SQLITE_OK)
-        return store_dberr(st, err, "bulk mode");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        sb_free(&ddl);
-        return store_dberr(st, err, "bulk mode");
-    }
-    sb_puts(&drop, "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items (item_id INTEGER PRIMARY KEY);"
-                   "DELETE FROM temp.ps_bulk_items;"
-                   "DROP TRIGGER IF EXISTS item_stat_item_ins;"
-                   "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
-                   "DROP TRIGGER IF EXISTS item_stat_judg_ins;");
-    rc = store_exec(st, sb_str(&drop), err);
-    sb_free(&drop);
-    if (rc != PS_OK) {
-        sb_free(&ddl);
-        return rc;
-    }
-    st->bulk_ddl = sb_take(&ddl);
-    st->fts_from = from;
-    st->bulk_index_at = from + (from - 1 > 20000 ? from - 1 : 20000);
-    return PS_OK;
+    st->bulk_new = 0;
+    return rc == SQLITE_ROW ? PS_OK : store_dberr(st, err, "bulk mode");
 }
 
-/* Rebuilding an index reads the whole table, old rows included; inserting into it
- * row by row costs a b-tree descent per row and index.  Past the threshold the
- * rebuild is the cheaper of the two (at most twice the rows this import added). */
 int
-store_bulk_item(struct store *st, int64_t item_id, struct ps_err *err)
+store_bulk_new_item(struct store *st, struct ps_err *err)
 {
-    if (!st->bulk_index_at || item_id < st->bulk_index_at)
+    if (!st->fts_from || st->bulk_ddl || ++st->bulk_new < BULK_TRIGGERS_AFTER)
         return PS_OK;
-    st->bulk_index_at = 0;
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                           " AND tbl_name IN ('judgment', 'item_stat') AND sql IS NOT NULL",
+                           "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                           " ('item_stat_item_ins', 'item_stat_resp_ins', 'item_stat_judg_ins')",
                            -1, &s, NULL) != SQLITE_OK)
         return store_dberr(st, err, "bulk mode");
-    struct strbuf ddl = STRBUF_INIT, drop = STRBUF_INIT;
+    struct strbuf ddl = STRBUF_INIT;
     int rc;
-    sb_puts(&ddl, st->bulk_ddl);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        /* index names come from the schema, never from data */
-        sb_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
-        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 1));
-    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 0));
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         rc = store_dberr(st, err, "bulk mode");
     else
-        rc = store_exec(st, sb_str(&drop), err);
-    sb_free(&drop);
+        rc = store_exec(st,
+                        "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items (item_id INTEGER PRIMARY "
+                        "KEY);"
+                        "DELETE FROM temp.ps_bulk_items;"
+                        "DROP TRIGGER IF EXISTS item_stat_item_ins;"
+                        "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
+                        "DROP TRIGGER IF EXISTS item_stat_judg_ins;",
+                        err);
     if (rc != PS_OK) {
         sb_free(&ddl);
         return rc;
     }
-    free(st->bulk_ddl);
     st->bulk_ddl = sb_take(&ddl);
     return PS_OK;
 }
@@ -439,9 +411,12 @@ store_bulk_end(struct store *st, struct ps_err *err)
     if (!st->fts_from)
         return PS_OK;
     sqlite3_stmt *s;
-    int rc = store_exec(st, BULK_FILL, err);
-    if (rc == PS_OK && st->bulk_ddl)
-        rc = store_exec(st, st->bulk_ddl, err);
+    int rc = PS_OK;
+    if (st->bulk_ddl) {
+        rc = store_exec(st, BULK_FILL, err);
+        if (rc == PS_OK)
+            rc = store_exec(st, st->bulk_ddl, err);
+    }
     if (rc == PS_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO item_fts (rowid, prompt, responses)"
@@ -452,12 +427,9 @@ store_bulk_end(struct store *st, struct ps_err *err)
         sqlite3_bind_int64(s, 1, st->fts_from);
         rc = store_step_finalize(st, s, err, "full-text index");
     }
-    if (rc == PS_OK)
-        rc = store_exec(st, "DELETE FROM temp.ps_bulk_items", err);
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
     st->fts_from = 0;
-    st->bulk_index_at = 0;
     return rc;
 }
 
@@ -479,7 +451,6 @@ store_rollback(struct store *st)
     st->fts_from = 0;
     free(st->bulk_ddl); /* the ROLLBACK restores what bulk mode dropped */
     st->bulk_ddl = NULL;
-    st->bulk_index_at = 0;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     store_lockinfo_remove(st);
