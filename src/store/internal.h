@@ -37,6 +37,7 @@ struct store {
      * item_stat triggers once they are dropped (NULL before; store_bulk_new_item). */
     int64_t bulk_new;
     char *bulk_ddl;
+    char *bulk_index_ddl;        /* the same for the indexes it drops (store.c) */
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
     /* store_set_writer: what this process writes (lock-info file while a transaction
@@ -58,7 +59,8 @@ int store_begin_immediate(struct store *st, struct ps_err *err);
 /* Bulk mode: called before each new item is written; after BULK_TRIGGERS_AFTER of
  * them it drops the item_stat insert triggers (st->bulk_ddl then holds their SQL),
  * and from then on store_put_record writes item_stat rows itself and lists the
- * items that records change in temp.ps_bulk_items.  No-op outside bulk mode. */
+ * items that records change in temp.ps_bulk_items.  Later it may drop and rebuild the
+ * secondary indexes (store.c).  No-op outside bulk mode. */
 int store_bulk_new_item(struct store *st, struct ps_err *err);
 
 /* Release the count cache of browse.c (NULL is fine). */

@@ -267,6 +267,7 @@ store_close(struct store *st)
     store_lockinfo_remove(st);
     free(st->writer_what);
     free(st->bulk_ddl);
+    free(st->bulk_index_ddl);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -309,6 +310,8 @@ store_begin(struct store *st, struct ps_err *err)
     st->fts_from = 0; /* bulk mode lives inside one transaction */
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     return store_begin_immediate(st, err);
 }
 
@@ -320,6 +323,57 @@ store_begin(struct store *st, struct ps_err *err)
  * (a killed import rolls the DROP back with everything else).  Small imports keep
  * them: every schema change makes sqlite parse the schema again, a few ms. */
 enum { BULK_TRIGGERS_AFTER = 1000 };
+
+/* The secondary indexes of judgment and item_stat (4 each) cost a b-tree descent per
+ * row and index; built in one pass they cost a sort.  With temp_store = MEMORY that
+ * sort runs in memory (~50 bytes a row), so it is done only for a bounded number of
+ * rows: the indexes are dropped after 20,000 new items in a workspace of at most
+ * 100,000 items, and built again at 400,000 new items (or at the end, if sooner);
+ * past that point a larger import updates them row by row.  Peak RSS stays flat. */
+enum { BULK_INDEX_DROP_AT = 20000, BULK_INDEX_MAX_OLD = 100000, BULK_INDEX_BUILD_AT = 400000 };
+
+/* Read back the CREATE statements of `what` (a WHERE clause on sqlite_master), and
+ * drop them with `drop` ("TRIGGER" / "INDEX"); *ddl gets the statements. */
+static int
+bulk_drop(struct store *st, const char *where, const char *drop, char **ddl, struct ps_err *err)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT name, sql FROM sqlite_master WHERE %s", where);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "bulk mode");
+    struct strbuf create = STRBUF_INIT, del = STRBUF_INIT;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* names come from the schema, never from data */
+        sb_printf(&del, "DROP %s \"%s\";", drop, (const char *)sqlite3_column_text(s, 0));
+        sb_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        rc = store_dberr(st, err, "bulk mode");
+    else if (del.len)
+        rc = store_exec(st, sb_str(&del), err);
+    else
+        rc = PS_OK;
+    sb_free(&del);
+    if (rc != PS_OK) {
+        sb_free(&create);
+        return rc;
+    }
+    *ddl = sb_take(&create);
+    return PS_OK;
+}
+
+/* Run and free the CREATE statements bulk_drop kept. */
+static int
+bulk_create(struct store *st, char **ddl, struct ps_err *err)
+{
+    int rc = *ddl ? store_exec(st, *ddl, err) : PS_OK;
+    free(*ddl);
+    *ddl = NULL;
+    return rc;
+}
 
 /* A new item written without the triggers gets its item_stat row from its record
  * (item.c).  The items that records changed afterwards (temp.ps_bulk_items) are
@@ -373,35 +427,30 @@ store_bulk_begin(struct store *st, struct ps_err *err)
 int
 store_bulk_new_item(struct store *st, struct ps_err *err)
 {
-    if (!st->fts_from || st->bulk_ddl || ++st->bulk_new < BULK_TRIGGERS_AFTER)
+    if (!st->fts_from)
         return PS_OK;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN"
-                           " ('item_stat_item_ins', 'item_stat_resp_ins', 'item_stat_judg_ins')",
-                           -1, &s, NULL) != SQLITE_OK)
-        return store_dberr(st, err, "bulk mode");
-    struct strbuf ddl = STRBUF_INIT;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        rc = store_dberr(st, err, "bulk mode");
-    else
-        rc = store_exec(st,
-                        "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items (item_id INTEGER PRIMARY "
-                        "KEY);"
-                        "DELETE FROM temp.ps_bulk_items;"
-                        "DROP TRIGGER IF EXISTS item_stat_item_ins;"
-                        "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
-                        "DROP TRIGGER IF EXISTS item_stat_judg_ins;",
-                        err);
-    if (rc != PS_OK) {
-        sb_free(&ddl);
+    st->bulk_new++;
+    if (st->bulk_new == BULK_TRIGGERS_AFTER && !st->bulk_ddl) {
+        int rc = store_exec(st,
+                            "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items"
+                            " (item_id INTEGER PRIMARY KEY);"
+                            "DELETE FROM temp.ps_bulk_items;",
+                            err);
+        if (rc == PS_OK)
+            rc = bulk_drop(st,
+                           "type = 'trigger' AND name IN ('item_stat_item_ins',"
+                           " 'item_stat_resp_ins', 'item_stat_judg_ins')",
+                           "TRIGGER", &st->bulk_ddl, err);
         return rc;
     }
-    st->bulk_ddl = sb_take(&ddl);
+    if (st->bulk_new == BULK_INDEX_DROP_AT && st->fts_from <= BULK_INDEX_MAX_OLD + 1 &&
+        !st->bulk_index_ddl)
+        return bulk_drop(st,
+                         "type = 'index' AND tbl_name IN ('judgment', 'item_stat')"
+                         " AND sql IS NOT NULL",
+                         "INDEX", &st->bulk_index_ddl, err);
+    if (st->bulk_new == BULK_INDEX_BUILD_AT)
+        return bulk_create(st, &st->bulk_index_ddl, err);
     return PS_OK;
 }
 
@@ -412,11 +461,12 @@ store_bulk_end(struct store *st, struct ps_err *err)
         return PS_OK;
     sqlite3_stmt *s;
     int rc = PS_OK;
-    if (st->bulk_ddl) {
+    if (st->bulk_ddl)
         rc = store_exec(st, BULK_FILL, err);
-        if (rc == PS_OK)
-            rc = store_exec(st, st->bulk_ddl, err);
-    }
+    if (rc == PS_OK)
+        rc = bulk_create(st, &st->bulk_ddl, err);
+    if (rc == PS_OK) /* before the full-text buffer fills: the sorts' memory is freed */
+        rc = bulk_create(st, &st->bulk_index_ddl, err);
     if (rc == PS_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO item_fts (rowid, prompt, responses)"
@@ -429,6 +479,8 @@ store_bulk_end(struct store *st, struct ps_err *err)
     }
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     st->fts_from = 0;
     return rc;
 }
@@ -451,6 +503,8 @@ store_rollback(struct store *st)
     st->fts_from = 0;
     free(st->bulk_ddl); /* the ROLLBACK restores what bulk mode dropped */
     st->bulk_ddl = NULL;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     store_lockinfo_remove(st);
