@@ -33,13 +33,11 @@ struct store {
     /* Bulk mode (store_bulk_begin): items with id >= fts_from are indexed by one
      * statement at the end instead of row by row; 0 when off. */
     int64_t fts_from;
-    /* Bulk mode: the CREATE statements of the per-row triggers (and, for a large
-     * import, the secondary indexes) dropped for the transaction, run again by
-     * store_bulk_end; NULL when none. */
+    /* Bulk mode: the new items written so far, and the CREATE statements of the
+     * item_stat triggers once they are dropped (NULL before; store_bulk_new_item). */
+    int64_t bulk_new;
     char *bulk_ddl;
-    /* Bulk mode: the new item id from which secondary indexes are dropped (0: done
-     * or never), see store_bulk_item. */
-    int64_t bulk_index_at;
+    char *bulk_index_ddl;        /* the same for the indexes it drops (store.c) */
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
     /* store_set_writer: what this process writes (lock-info file while a transaction
@@ -58,11 +56,12 @@ void store_lockinfo_remove(struct store *st);
  * PS_ERR_BUSY with the holder named. */
 int store_begin_immediate(struct store *st, struct ps_err *err);
 
-/* Bulk mode: called for every new item; drops the secondary indexes of judgment and
- * item_stat once the import has added as many items as the workspace had (at least
- * 20,000), so that store_bulk_end builds them in one sorted pass each instead of
- * one b-tree insert per row and index.  No-op outside bulk mode. */
-int store_bulk_item(struct store *st, int64_t item_id, struct ps_err *err);
+/* Bulk mode: called before each new item is written; after BULK_TRIGGERS_AFTER of
+ * them it drops the item_stat insert triggers (st->bulk_ddl then holds their SQL),
+ * and from then on store_put_record writes item_stat rows itself and lists the
+ * items that records change in temp.ps_bulk_items.  Later it may drop and rebuild the
+ * secondary indexes (store.c).  No-op outside bulk mode. */
+int store_bulk_new_item(struct store *st, struct ps_err *err);
 
 /* Release the count cache of browse.c (NULL is fine). */
 void store_browse_cache_free(struct browse_cache *c);

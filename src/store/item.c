@@ -244,6 +244,8 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
             snprintf(keybuf, sizeof keybuf, "#%lld", (long long)seq);
             key = keybuf;
         }
+        if (store_bulk_new_item(st, err) != PS_OK)
+            return err->code;
         sqlite3_stmt *s = store_stmt(st, STMT_ITEM_INSERT, err);
         if (!s)
             return err->code;
@@ -259,8 +261,6 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         if (step_done(st, s, err, "insert item") != PS_OK)
             return err->code;
         item_id = sqlite3_last_insert_rowid(st->db);
-        if (store_bulk_item(st, item_id, err) != PS_OK)
-            return err->code;
     }
 
     int64_t ids[PS_REC_MAX_RESP];
@@ -271,9 +271,9 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
     int indexed = !(st->fts_from && item_id >= st->fts_from);
     if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
         return err->code;
-    /* bulk mode has no item_stat triggers: store_bulk_end recomputes the items that a
-     * record changed after they were written */
-    if (existing && st->fts_from && fts_item(st, STMT_BULK_TOUCH, item_id, err) != PS_OK)
+    /* once bulk mode has dropped the item_stat triggers, store_bulk_end recomputes
+     * the items that a record changed after they were written */
+    if (existing && st->bulk_ddl && fts_item(st, STMT_BULK_TOUCH, item_id, err) != PS_OK)
         return err->code;
     if (existing && (rec->prompt || rec->system || rec->history_json || rec->ext_id)) {
         /* a record merging into an item fills what the item lacks (a prompt imported
@@ -291,7 +291,7 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
     }
     if (put_responses(st, item_id, existing, rec, ids, &added, err) != PS_OK)
         return err->code;
-    if (!existing && st->fts_from &&
+    if (!existing && st->bulk_ddl &&
         bulk_item_stat(st, item_id, dataset_id, seq, rec, ids, err) != PS_OK)
         return err->code;
     if (indexed && fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)

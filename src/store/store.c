@@ -267,6 +267,7 @@ store_close(struct store *st)
     store_lockinfo_remove(st);
     free(st->writer_what);
     free(st->bulk_ddl);
+    free(st->bulk_index_ddl);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -315,24 +316,76 @@ store_begin(struct store *st, struct ps_err *err)
     st->fts_from = 0; /* bulk mode lives inside one transaction */
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
-    st->bulk_index_at = 0;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     return store_begin_immediate(st, err);
 }
 
 /* Bulk mode replaces per-row work by set-based statements at its end.  The item_stat
- * triggers on inserts (schema migration 3) cost a third of an import: their
- * definitions are read back from the schema, dropped inside the import's
- * transaction and created again before it commits, so no other transaction ever sees
- * them missing (a killed import rolls the DROP back with everything else). */
-static const char BULK_TRIGGERS[] =
-    "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-    " AND name IN ('item_stat_item_ins', 'item_stat_resp_ins', 'item_stat_judg_ins')";
+ * triggers on inserts (schema migration 3) took a quarter of a large import's CPU:
+ * once an import has written BULK_TRIGGERS_AFTER new items, their definitions are
+ * read back from the schema, they are dropped inside the import's transaction and
+ * created again before it commits, so no other transaction ever sees them missing
+ * (a killed import rolls the DROP back with everything else).  Small imports keep
+ * them: every schema change makes sqlite parse the schema again, a few ms. */
+enum { BULK_TRIGGERS_AFTER = 1000 };
 
-/* New items get their item_stat row from the record (item.c); this is what the
- * triggers would have written for the items that records changed afterwards, the
- * ones in temp.ps_bulk_items:
- * the same figures as migration 3's backfill (models in order of first appearance,
- * disagree = some pair of responses judged both ways). */
+/* The secondary indexes of judgment and item_stat (4 each) cost a b-tree descent per
+ * row and index; built in one pass they cost a sort.  With temp_store = MEMORY that
+ * sort runs in memory (~50 bytes a row), so it is done only for a bounded number of
+ * rows: the indexes are dropped after 20,000 new items in a workspace of at most
+ * 100,000 items, and built again at 400,000 new items (or at the end, if sooner);
+ * past that point a larger import updates them row by row.  Peak RSS stays flat. */
+enum { BULK_INDEX_DROP_AT = 20000, BULK_INDEX_MAX_OLD = 100000, BULK_INDEX_BUILD_AT = 400000 };
+
+/* Read back the CREATE statements of `what` (a WHERE clause on sqlite_master), and
+ * drop them with `drop` ("TRIGGER" / "INDEX"); *ddl gets the statements. */
+static int
+bulk_drop(struct store *st, const char *where, const char *drop, char **ddl, struct ps_err *err)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT name, sql FROM sqlite_master WHERE %s", where);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(st, err, "bulk mode");
+    struct strbuf create = STRBUF_INIT, del = STRBUF_INIT;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* names come from the schema, never from data */
+        sb_printf(&del, "DROP %s \"%s\";", drop, (const char *)sqlite3_column_text(s, 0));
+        sb_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        rc = store_dberr(st, err, "bulk mode");
+    else if (del.len)
+        rc = store_exec(st, sb_str(&del), err);
+    else
+        rc = PS_OK;
+    sb_free(&del);
+    if (rc != PS_OK) {
+        sb_free(&create);
+        return rc;
+    }
+    *ddl = sb_take(&create);
+    return PS_OK;
+}
+
+/* Run and free the CREATE statements bulk_drop kept. */
+static int
+bulk_create(struct store *st, char **ddl, struct ps_err *err)
+{
+    int rc = *ddl ? store_exec(st, *ddl, err) : PS_OK;
+    free(*ddl);
+    *ddl = NULL;
+    return rc;
+}
+
+/* A new item written without the triggers gets its item_stat row from its record
+ * (item.c).  The items that records changed afterwards (temp.ps_bulk_items) are
+ * recomputed here with the figures the triggers would have left: those of migration
+ * 3's backfill, models in order of first appearance, disagree = some pair of
+ * responses judged both ways. */
 static const char BULK_FILL[] =
     "DELETE FROM item_stat WHERE item_id IN (SELECT item_id FROM temp.ps_bulk_items);"
     "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp, len0, len1, diff,"
@@ -355,7 +408,8 @@ static const char BULK_FILL[] =
     "   ELSE j.verdict END) AS c FROM judgment j WHERE j.verdict <> 'invalid'"
     "   AND j.item_id IN (SELECT item_id FROM temp.ps_bulk_items)"
     "   GROUP BY j.item_id, min(j.response_a, j.response_b), max(j.response_a, j.response_b))"
-    "  WHERE c > 1);";
+    "  WHERE c > 1);"
+    "DELETE FROM temp.ps_bulk_items;";
 
 int
 store_bulk_begin(struct store *st, struct ps_err *err)
@@ -369,73 +423,40 @@ store_bulk_begin(struct store *st, struct ps_err *err)
         SQLITE_OK)
         return store_dberr(st, err, "bulk mode");
     int rc = sqlite3_step(s);
-    int64_t from = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    if (rc == SQLITE_ROW)
+        st->fts_from = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return store_dberr(st, err, "bulk mode");
-
-    struct strbuf ddl = STRBUF_INIT, drop = STRBUF_INIT;
-    if (sqlite3_prepare_v2(st->db, BULK_TRIGGERS, -1, &s, NULL) != SQLITE_OK)
-        return store_dberr(st, err, "bulk mode");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        sb_free(&ddl);
-        return store_dberr(st, err, "bulk mode");
-    }
-    sb_puts(&drop, "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items (item_id INTEGER PRIMARY KEY);"
-                   "DELETE FROM temp.ps_bulk_items;"
-                   "DROP TRIGGER IF EXISTS item_stat_item_ins;"
-                   "DROP TRIGGER IF EXISTS item_stat_resp_ins;"
-                   "DROP TRIGGER IF EXISTS item_stat_judg_ins;");
-    rc = store_exec(st, sb_str(&drop), err);
-    sb_free(&drop);
-    if (rc != PS_OK) {
-        sb_free(&ddl);
-        return rc;
-    }
-    st->bulk_ddl = sb_take(&ddl);
-    st->fts_from = from;
-    st->bulk_index_at = from + (from - 1 > 20000 ? from - 1 : 20000);
-    return PS_OK;
+    st->bulk_new = 0;
+    return rc == SQLITE_ROW ? PS_OK : store_dberr(st, err, "bulk mode");
 }
 
-/* Rebuilding an index reads the whole table, old rows included; inserting into it
- * row by row costs a b-tree descent per row and index.  Past the threshold the
- * rebuild is the cheaper of the two (at most twice the rows this import added). */
 int
-store_bulk_item(struct store *st, int64_t item_id, struct ps_err *err)
+store_bulk_new_item(struct store *st, struct ps_err *err)
 {
-    if (!st->bulk_index_at || item_id < st->bulk_index_at)
+    if (!st->fts_from)
         return PS_OK;
-    st->bulk_index_at = 0;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                           " AND tbl_name IN ('judgment', 'item_stat') AND sql IS NOT NULL",
-                           -1, &s, NULL) != SQLITE_OK)
-        return store_dberr(st, err, "bulk mode");
-    struct strbuf ddl = STRBUF_INIT, drop = STRBUF_INIT;
-    int rc;
-    sb_puts(&ddl, st->bulk_ddl);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        /* index names come from the schema, never from data */
-        sb_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
-        sb_printf(&ddl, "%s;", (const char *)sqlite3_column_text(s, 1));
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        rc = store_dberr(st, err, "bulk mode");
-    else
-        rc = store_exec(st, sb_str(&drop), err);
-    sb_free(&drop);
-    if (rc != PS_OK) {
-        sb_free(&ddl);
+    st->bulk_new++;
+    if (st->bulk_new == BULK_TRIGGERS_AFTER && !st->bulk_ddl) {
+        int rc = store_exec(st,
+                            "CREATE TEMP TABLE IF NOT EXISTS ps_bulk_items"
+                            " (item_id INTEGER PRIMARY KEY);"
+                            "DELETE FROM temp.ps_bulk_items;",
+                            err);
+        if (rc == PS_OK)
+            rc = bulk_drop(st,
+                           "type = 'trigger' AND name IN ('item_stat_item_ins',"
+                           " 'item_stat_resp_ins', 'item_stat_judg_ins')",
+                           "TRIGGER", &st->bulk_ddl, err);
         return rc;
     }
-    free(st->bulk_ddl);
-    st->bulk_ddl = sb_take(&ddl);
+    if (st->bulk_new == BULK_INDEX_DROP_AT && st->fts_from <= BULK_INDEX_MAX_OLD + 1 &&
+        !st->bulk_index_ddl)
+        return bulk_drop(st,
+                         "type = 'index' AND tbl_name IN ('judgment', 'item_stat')"
+                         " AND sql IS NOT NULL",
+                         "INDEX", &st->bulk_index_ddl, err);
+    if (st->bulk_new == BULK_INDEX_BUILD_AT)
+        return bulk_create(st, &st->bulk_index_ddl, err);
     return PS_OK;
 }
 
@@ -445,9 +466,13 @@ store_bulk_end(struct store *st, struct ps_err *err)
     if (!st->fts_from)
         return PS_OK;
     sqlite3_stmt *s;
-    int rc = store_exec(st, BULK_FILL, err);
-    if (rc == PS_OK && st->bulk_ddl)
-        rc = store_exec(st, st->bulk_ddl, err);
+    int rc = PS_OK;
+    if (st->bulk_ddl)
+        rc = store_exec(st, BULK_FILL, err);
+    if (rc == PS_OK)
+        rc = bulk_create(st, &st->bulk_ddl, err);
+    if (rc == PS_OK) /* before the full-text buffer fills: the sorts' memory is freed */
+        rc = bulk_create(st, &st->bulk_index_ddl, err);
     if (rc == PS_OK &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO item_fts (rowid, prompt, responses)"
@@ -458,12 +483,11 @@ store_bulk_end(struct store *st, struct ps_err *err)
         sqlite3_bind_int64(s, 1, st->fts_from);
         rc = store_step_finalize(st, s, err, "full-text index");
     }
-    if (rc == PS_OK)
-        rc = store_exec(st, "DELETE FROM temp.ps_bulk_items", err);
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     st->fts_from = 0;
-    st->bulk_index_at = 0;
     return rc;
 }
 
@@ -485,7 +509,8 @@ store_rollback(struct store *st)
     st->fts_from = 0;
     free(st->bulk_ddl); /* the ROLLBACK restores what bulk mode dropped */
     st->bulk_ddl = NULL;
-    st->bulk_index_at = 0;
+    free(st->bulk_index_ddl);
+    st->bulk_index_ddl = NULL;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     store_lockinfo_remove(st);

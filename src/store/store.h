@@ -68,12 +68,18 @@ int store_begin(struct store *st, struct ps_err *err);
 int store_commit(struct store *st, struct ps_err *err);
 void store_rollback(struct store *st);
 
-/* Bulk writing inside a transaction (importers): store_bulk_begin defers the
- * full-text indexing of the items created from now on, and store_bulk_end (or
- * store_commit, which calls it) indexes them all with one statement, which is
- * several times faster than indexing row by row.  store_rollback ends bulk mode
- * too.  Items that existed before are still re-indexed at once when a record
- * changes them. */
+/* Bulk writing inside a transaction (importers; PS_ERR_DB outside one):
+ * store_bulk_begin defers the full-text indexing of the items created from now on;
+ * after 1,000 new items the per-row item_stat insert triggers are dropped too
+ * (store_put_record then writes a new item's figures itself), and for a large import
+ * into a small workspace the judgment and item_stat indexes for a while (store.c).
+ * store_bulk_end (or store_commit, which calls it) recomputes the figures of the
+ * items that records changed, creates the triggers and indexes again and indexes
+ * the new items with one statement,
+ * all before the COMMIT, so no other connection sees the schema without them.
+ * store_rollback ends bulk mode too (the ROLLBACK restores the schema).  Items that
+ * existed before are still re-indexed at once when a record changes them.  A
+ * transaction may run several bulk phases one after another. */
 int store_bulk_begin(struct store *st, struct ps_err *err);
 int store_bulk_end(struct store *st, struct ps_err *err);
 

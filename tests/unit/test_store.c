@@ -491,7 +491,7 @@ put_random(struct store *st, int64_t ds, int n, int bulk, unsigned long long see
         struct ps_record r;
         char key[32];
         ps_record_clear(&r);
-        snprintf(key, sizeof key, "k%d", rnd(n / 2 + 1));
+        snprintf(key, sizeof key, "k%d", rnd(n));
         r.key = key;
         r.prompt = rnd(4) ? texts[rnd(6)] : NULL;
         int nr = 1 + rnd(3);
@@ -526,8 +526,10 @@ test_bulk_item_stat(void)
     for (unsigned long long seed = 1; seed <= 6; seed++) {
         int64_t ds;
         struct store *st = open_one_dataset(&ds);
-        put_random(st, ds, 60, 0, seed);      /* triggers */
-        put_random(st, ds, 80, 1, seed + 99); /* bulk: merges into the older items */
+        put_random(st, ds, 60, 0, seed); /* triggers */
+        /* bulk: merges into the older items, and past 1,000 new items without the
+         * triggers, into items written with them and without */
+        put_random(st, ds, 3000, 1, seed + 99);
         CONSISTENT(st);
         put_random(st, ds, 40, 0, seed + 7); /* the triggers are back */
         CONSISTENT(st);
@@ -535,8 +537,8 @@ test_bulk_item_stat(void)
         store_close(st);
     }
 
-    /* past 20,000 new items bulk mode drops the secondary indexes too: a rollback
-     * restores them, a commit builds them again */
+    /* the triggers are dropped during a large bulk, past 20,000 new items the
+     * secondary indexes too: a rollback restores them, a commit creates them again */
     int64_t ds;
     struct store *st = open_one_dataset(&ds);
     for (int commit = 0; commit < 2; commit++) {
@@ -553,7 +555,7 @@ test_bulk_item_stat(void)
                 ps_record_add_judgment(&r, 1, 0, "human:y", "A", 0, NULL);
             OK(store_put_record(st, ds, &r, &err));
         }
-        CHECK(sql_true(st, SCHEMA_OBJECTS " < (SELECT n FROM temp.n0)"));
+        CHECK(sql_true(st, SCHEMA_OBJECTS " < (SELECT n FROM temp.n0) - 10"));
         if (commit)
             OK(store_commit(st, &err));
         else
