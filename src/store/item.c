@@ -286,6 +286,7 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         store_bind_text(s, 3, rec->system);
         store_bind_text(s, 4, rec->history_json);
         store_bind_text(s, 5, rec->ext_id);
+        store_bind_text(s, 6, rec->history_json ? rec->history_text : NULL);
         if (step_done(st, s, err, "fill item") != PS_OK)
             return err->code;
     }

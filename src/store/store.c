@@ -35,7 +35,14 @@ static const char *const stmt_sql[STMT__COUNT] = {
                              " SELECT 'delete', id, prompt, responses FROM item_text WHERE id = ?1",
     [STMT_ITEM_FILL] =
         "UPDATE item SET prompt = coalesce(prompt, ?2), system = coalesce(system, ?3),"
-        " history = coalesce(history, ?4), ext_id = coalesce(ext_id, ?5)"
+        " history = coalesce(history, ?4), ext_id = coalesce(ext_id, ?5),"
+        /* a history filled in now brings its text (migration 6) along, from the
+         * importer (?6) or from the JSON as STMT_ITEM_INSERT does; `history` on the
+         * right-hand side is the value before this UPDATE */
+        " history_text = CASE WHEN history IS NULL AND ?4 IS NOT NULL THEN"
+        " coalesce(?6, CASE WHEN json_valid(?4) THEN CASE WHEN json_type(?4) = 'array' THEN"
+        " (SELECT group_concat(json_extract(value, '$.content'), ' ') FROM json_each(?4))"
+        " END END) ELSE history_text END"
         " WHERE id = ?1",
     [STMT_BULK_TOUCH] = "INSERT OR IGNORE INTO temp.ps_bulk_items (item_id) VALUES (?1)",
     [STMT_STAT_INSERT] = "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp,"

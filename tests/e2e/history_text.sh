@@ -133,4 +133,39 @@ for hist, text in rows:
     n += hist is not None
 assert n > 50, n
 PY
+# a history filled in by a later record (--append onto items that had none) brings
+# its text along: stored, indexed, found by search; random histories, both paths (a
+# few items: per-row; many: the importer's bulk mode)
+for n in 3 1500; do
+python3 - "$n" << 'PY'
+import json, random, sys
+n = int(sys.argv[1]); rnd = random.Random(n)
+with open("first.jsonl", "w") as f, open("later.jsonl", "w") as g:
+    for i in range(n):
+        f.write(json.dumps({"id": "k%d" % i, "prompt": "p%d" % i, "a": "x", "b": "y"}) + "\n")
+        if i % 2 == 0:
+            hist = [{"role": rnd.choice(["user", "assistant"]),
+                     "content": rnd.choice(["ünï", "plain", 'q"t']) + " fillword%d" % i}
+                    for _ in range(rnd.randrange(1, 4))]
+            g.write(json.dumps({"id": "k%d" % i, "prompt": "p%d" % i, "hist": hist}, ensure_ascii=False) + "\n")
+PY
+P -w "$W" import --name "fill$n" --map 'id=id,prompt=prompt,a=a,b=b' first.jsonl 2> /dev/null || fail "fill: first import"
+P -w "$W" import --name "fill$n" --append --map 'id=id,prompt=prompt,history=hist' later.jsonl 2> /dev/null \
+    || fail "fill: --append"
+python3 - "$W" "fill$n" << 'PY' || fail "fill $n: history_text of a filled-in history"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT i.history, i.history_text FROM item i JOIN dataset d"
+                  " ON d.id = i.dataset_id WHERE d.name = ?", (sys.argv[2],)).fetchall()
+filled = 0
+for hist, text in rows:
+    want = " ".join(m["content"] for m in json.loads(hist)) if hist else None
+    assert text == want, (hist, text)
+    filled += hist is not None
+assert filled == (len(rows) + 1) // 2, filled
+db.execute("INSERT INTO item_fts (item_fts) VALUES ('integrity-check')")
+PY
+got=$(printf 'local n = 0\nfor _ in ps.dataset("fill%s"):items{ search = "fillword2" } do n = n + 1 end\nprint(n)\n' "$n" | P -w "$W" run -)
+[ "$got" = 1 ] || fail "fill $n: search for a filled-in history's word found '$got' items, want 1"
+done
 checks_done
