@@ -212,7 +212,10 @@ set_field(struct store *st, const char *table, const char *target, int64_t id, c
         sqlite3_exec(st->db, "ROLLBACK TO crit_set; RELEASE crit_set", NULL, NULL, NULL);
         return rc;
     }
-    return exec_sql(st, "RELEASE crit_set", err, "edit");
+    rc = exec_sql(st, "RELEASE crit_set", err, "edit");
+    if (rc != PS_OK) /* never leave the connection inside the savepoint's transaction */
+        sqlite3_exec(st->db, "ROLLBACK TO crit_set; RELEASE crit_set", NULL, NULL, NULL);
+    return rc;
 }
 
 static const char *const fb_fields[] = {"feedback", "domain", "effect", "scope", "type",
@@ -445,7 +448,7 @@ store_crit_undo(struct store *st, const char *target, int64_t id, const char *au
     }
     if (rc == PS_OK)
         rc = exec_sql(st, "RELEASE crit_undo", err, "undo");
-    else
+    if (rc != PS_OK) /* also when the RELEASE itself failed: leave no transaction open */
         sqlite3_exec(st->db, "ROLLBACK TO crit_undo; RELEASE crit_undo", NULL, NULL, NULL);
     sb_free(&who);
     free(old);
