@@ -14,10 +14,12 @@
 #define DIFF_DLIM_WORK 30000
 /* Where edits are dense (dissimilar texts, where a shortest script says little), a
  * bisection with the floor dlim splits already after DIFF_DENSE_DLIM edits, if by then
- * it advanced fewer than DIFF_DENSE_REACH tokens per edit.  Similar texts advance
- * further (a word in 5 changed: about 10 per edit) and keep the full dlim: a smaller
- * dlim there made scripts far from shortest (100 KB, a word in 10: 27k edits, not
- * 4.7k).  Halves the cost of two unrelated 4 KB texts. */
+ * it advanced fewer than DIFF_DENSE_REACH tokens per edit, and the bisection after
+ * such a split searches forward only (the backward search from the far end would
+ * find what it found last time).  Similar texts advance further (a word in 5
+ * changed: about 10 per edit) and keep the full dlim.  A smaller DIFF_DENSE_DLIM
+ * loses the alignment: at 6, texts with a word in 5 changed got 2 to 4 times the
+ * edits; so did a global dlim of 8 (100 KB, a word in 10: 27k edits, not 4.7k). */
 #define DIFF_DENSE_DLIM 8
 #define DIFF_DENSE_REACH 8
 
@@ -232,8 +234,10 @@ myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, con
  * or suffix, relative to a0 and b0): where the middle snake of a shortest script
  * starts, or myers_split's point after dlim edits.  Returns 0 when the two have no
  * token in common or the cost cap was hit (m->aborted). */
-static int
-myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long *sy)
+enum bisect_res { BISECT_NONE, BISECT_SPLIT, BISECT_DENSE, BISECT_RETRY };
+
+static enum bisect_res
+myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, long *sx, long *sy)
 {
     const uint32_t *a = m->a + a0, *b = m->b + b0;
     long n = a1 - a0, mm = b1 - b0;
@@ -246,21 +250,24 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
     for (long i = off - 1; i <= off + 1; i++)
         v1[i] = v2[i] = -1;
     v1[off + 1] = 0;
-    v2[off + 1] = 0;
+    v2[off + 1] = fwd_only ? -1 : 0; /* -1: no backward search to meet */
     long delta = n - mm;
     int front = (delta & 1) != 0;
     long k1r[2] = {0, 0}, k2r[2] = {0, 0}; /* diagonals trimmed at the start and end */
     for (long d = 0; d < max_d; d++) {
         if (m->cost > m->max_cost) {
             m->aborted = 1;
-            return 0;
+            return BISECT_NONE;
         }
         long reach;
         if (d == m->dlim && myers_split(m, n, mm, d, k1r, k2r, sx, sy, &reach))
-            return 1;
-        if (d == m->dlim_dense && myers_split(m, n, mm, d, k1r, k2r, sx, sy, &reach) &&
-            reach < DIFF_DENSE_REACH * d)
-            return 1;
+            return BISECT_SPLIT;
+        if (d == m->dlim_dense) {
+            if (myers_split(m, n, mm, d, k1r, k2r, sx, sy, &reach) && reach < DIFF_DENSE_REACH * d)
+                return BISECT_DENSE;
+            if (fwd_only)
+                return BISECT_RETRY;
+        }
         while (R < d + 1) {
             R++;
             v1[off - R] = v1[off + R] = v2[off - R] = v2[off + R] = -1;
@@ -278,6 +285,8 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
             }
             m->cost += 1 + (size_t)(x1 - xs);
             v1[ko] = (int32_t)x1;
+            if (fwd_only && x1 == n && y1 == mm)
+                return BISECT_RETRY; /* a whole script within reach: find it exactly */
             if (x1 > n) {
                 k1r[1] += 2;
             } else if (y1 > mm) {
@@ -287,11 +296,11 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
                 if (k2o >= off - R && k2o <= off + R && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
                     *sx = x1;
                     *sy = y1;
-                    return 1;
+                    return BISECT_SPLIT;
                 }
             }
         }
-        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1]; k2 += 2) {
+        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1] && !fwd_only; k2 += 2) {
             long ko = off + k2, x2;
             if (k2 == -d || (k2 != d && v2[ko - 1] < v2[ko + 1]))
                 x2 = v2[ko + 1];
@@ -315,13 +324,13 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
                     if (x1 >= n - x2) {
                         *sx = x1;
                         *sy = y1;
-                        return 1;
+                        return BISECT_SPLIT;
                     }
                 }
             }
         }
     }
-    return 0; /* no common token at all */
+    return fwd_only ? BISECT_RETRY : BISECT_NONE; /* none: no common token at all */
 }
 
 /* One token against many: keep its first occurrence, if any (a shortest script). */
@@ -347,6 +356,7 @@ myers_one(struct myers *m, const uint32_t *one, long o0, unsigned char *one_mark
 static void
 myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
 {
+    int dense = 0; /* the last split was dense: search only forward for the next */
     while (!m->aborted) {
         while (a0 < a1 && b0 < b1 && m->a[a0] == m->b[b0]) {
             a0++;
@@ -374,7 +384,11 @@ myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
             return;
         }
         long sx, sy;
-        if (!myers_bisect(m, a0, a1, b0, b1, &sx, &sy)) {
+        enum bisect_res res = myers_bisect(m, a0, a1, b0, b1, dense, &sx, &sy);
+        if (res == BISECT_RETRY)
+            res = myers_bisect(m, a0, a1, b0, b1, 0, &sx, &sy);
+        dense = res == BISECT_DENSE;
+        if (res == BISECT_NONE) {
             if (!m->aborted) {
                 memset(m->del + a0, 1, (size_t)(a1 - a0));
                 memset(m->ins + b0, 1, (size_t)(b1 - b0));
@@ -699,10 +713,11 @@ diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct tex
     text_tokenize(b, nb, &tb);
     out->tokens_a = ta.n;
     out->tokens_b = tb.n;
-    /* one budget for all: half for the word diff, the rest for the fallbacks (each
-     * used to get all of it, so unrelated texts paid the cap two or three times) */
+    /* one budget for all: three quarters for the word diff (two unrelated 100 KB
+     * texts need about 0.6 of it; a cap they miss is paid twice), the rest for the
+     * fallbacks (each used to get all of it, so unrelated texts paid it repeatedly) */
     size_t used = 0;
-    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2, &used);
+    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 4 * 3, &used);
     if (!done) {
         size_t left = max_cost > used ? max_cost - used : 0;
         out->n = 0;
