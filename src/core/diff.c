@@ -12,16 +12,6 @@
 #define DIFF_MAX_COST 1000000
 /* edits a bisection searches before it splits: DIFF_DLIM_WORK / tokens, at least 16 */
 #define DIFF_DLIM_WORK 30000
-/* Where edits are dense (dissimilar texts, where a shortest script says little), a
- * bisection with the floor dlim splits already after DIFF_DENSE_DLIM edits, if by then
- * it advanced fewer than DIFF_DENSE_REACH tokens per edit, and the bisection after
- * such a split searches forward only (the backward search from the far end would
- * find what it found last time).  Similar texts advance further (a word in 5
- * changed: about 10 per edit) and keep the full dlim.  A smaller DIFF_DENSE_DLIM
- * loses the alignment: at 6, texts with a word in 5 changed got 2 to 4 times the
- * edits; so did a global dlim of 8 (100 KB, a word in 10: 27k edits, not 4.7k). */
-#define DIFF_DENSE_DLIM 8
-#define DIFF_DENSE_REACH 8
 
 /* ---- tokens ---- */
 
@@ -196,8 +186,7 @@ struct myers {
     unsigned char *del, *ins; /* per token: deleted from A / inserted in B */
     int32_t *v1, *v2;         /* scratch diagonals, na + nb + 4 each (32 bits: half the memory) */
     size_t cost, max_cost;
-    long dlim_dense; /* DIFF_DENSE_DLIM, or -1 when dlim is above the floor */
-    long dlim;       /* edits a bisection may search before it settles for a good split */
+    long dlim; /* edits a bisection may search before it settles for a good split */
     int aborted;
 };
 
@@ -207,12 +196,11 @@ struct myers {
  * side of the split (each side is diffed exactly unless it is itself too expensive),
  * though the split need not lie on a shortest path through the whole.  Every split
  * advances at least d tokens, and every snake the search followed ends before the
- * split, so the work stays about (n + m) * dlim in all: linear.  *reach gets the
- * tokens that point advanced (x + y from its corner).  Returns 0 if no point strictly
- * inside was reached. */
+ * split, so the work stays about (n + m) * dlim in all: linear.  Returns 0 if no
+ * point strictly inside was reached. */
 static int
 myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, const long *k2r,
-            long *sx, long *sy, long *reach)
+            long *sx, long *sy)
 {
     long off = (n + mm + 1) / 2, best = 0;
     *sx = -1;
@@ -226,7 +214,6 @@ myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, con
         if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm)
             *sx = n - x, *sy = mm - y, best = x + y;
     }
-    *reach = best;
     return *sx >= 0;
 }
 
@@ -234,10 +221,8 @@ myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, con
  * or suffix, relative to a0 and b0): where the middle snake of a shortest script
  * starts, or myers_split's point after dlim edits.  Returns 0 when the two have no
  * token in common or the cost cap was hit (m->aborted). */
-enum bisect_res { BISECT_NONE, BISECT_SPLIT, BISECT_DENSE, BISECT_RETRY };
-
-static enum bisect_res
-myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, long *sx, long *sy)
+static int
+myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long *sy)
 {
     const uint32_t *a = m->a + a0, *b = m->b + b0;
     long n = a1 - a0, mm = b1 - b0;
@@ -250,24 +235,17 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, 
     for (long i = off - 1; i <= off + 1; i++)
         v1[i] = v2[i] = -1;
     v1[off + 1] = 0;
-    v2[off + 1] = fwd_only ? -1 : 0; /* -1: no backward search to meet */
+    v2[off + 1] = 0;
     long delta = n - mm;
     int front = (delta & 1) != 0;
     long k1r[2] = {0, 0}, k2r[2] = {0, 0}; /* diagonals trimmed at the start and end */
     for (long d = 0; d < max_d; d++) {
         if (m->cost > m->max_cost) {
             m->aborted = 1;
-            return BISECT_NONE;
+            return 0;
         }
-        long reach;
-        if (d == m->dlim && myers_split(m, n, mm, d, k1r, k2r, sx, sy, &reach))
-            return BISECT_SPLIT;
-        if (d == m->dlim_dense) {
-            if (myers_split(m, n, mm, d, k1r, k2r, sx, sy, &reach) && reach < DIFF_DENSE_REACH * d)
-                return BISECT_DENSE;
-            if (fwd_only)
-                return BISECT_RETRY;
-        }
+        if (d == m->dlim && myers_split(m, n, mm, d, k1r, k2r, sx, sy))
+            return 1;
         while (R < d + 1) {
             R++;
             v1[off - R] = v1[off + R] = v2[off - R] = v2[off + R] = -1;
@@ -285,8 +263,6 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, 
             }
             m->cost += 1 + (size_t)(x1 - xs);
             v1[ko] = (int32_t)x1;
-            if (fwd_only && x1 == n && y1 == mm)
-                return BISECT_RETRY; /* a whole script within reach: find it exactly */
             if (x1 > n) {
                 k1r[1] += 2;
             } else if (y1 > mm) {
@@ -296,11 +272,11 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, 
                 if (k2o >= off - R && k2o <= off + R && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
                     *sx = x1;
                     *sy = y1;
-                    return BISECT_SPLIT;
+                    return 1;
                 }
             }
         }
-        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1] && !fwd_only; k2 += 2) {
+        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1]; k2 += 2) {
             long ko = off + k2, x2;
             if (k2 == -d || (k2 != d && v2[ko - 1] < v2[ko + 1]))
                 x2 = v2[ko + 1];
@@ -324,13 +300,13 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, int fwd_only, 
                     if (x1 >= n - x2) {
                         *sx = x1;
                         *sy = y1;
-                        return BISECT_SPLIT;
+                        return 1;
                     }
                 }
             }
         }
     }
-    return fwd_only ? BISECT_RETRY : BISECT_NONE; /* none: no common token at all */
+    return 0; /* no common token at all */
 }
 
 /* One token against many: keep its first occurrence, if any (a shortest script). */
@@ -356,7 +332,6 @@ myers_one(struct myers *m, const uint32_t *one, long o0, unsigned char *one_mark
 static void
 myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
 {
-    int dense = 0; /* the last split was dense: search only forward for the next */
     while (!m->aborted) {
         while (a0 < a1 && b0 < b1 && m->a[a0] == m->b[b0]) {
             a0++;
@@ -384,11 +359,7 @@ myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
             return;
         }
         long sx, sy;
-        enum bisect_res res = myers_bisect(m, a0, a1, b0, b1, dense, &sx, &sy);
-        if (res == BISECT_RETRY)
-            res = myers_bisect(m, a0, a1, b0, b1, 0, &sx, &sy);
-        dense = res == BISECT_DENSE;
-        if (res == BISECT_NONE) {
+        if (!myers_bisect(m, a0, a1, b0, b1, &sx, &sy)) {
             if (!m->aborted) {
                 memset(m->del + a0, 1, (size_t)(a1 - a0));
                 memset(m->ins + b0, 1, (size_t)(b1 - b0));
@@ -569,7 +540,6 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
     if (m.dlim < 16)
         m.dlim = 16;
-    m.dlim_dense = m.dlim <= 16 ? DIFF_DENSE_DLIM : -1;
     if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens ||
         vlen > INT32_MAX / 2) /* the diagonals hold token indices in 32 bits */
         m.aborted = 1;
@@ -713,11 +683,10 @@ diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct tex
     text_tokenize(b, nb, &tb);
     out->tokens_a = ta.n;
     out->tokens_b = tb.n;
-    /* one budget for all: three quarters for the word diff (two unrelated 100 KB
-     * texts need about 0.6 of it; a cap they miss is paid twice), the rest for the
-     * fallbacks (each used to get all of it, so unrelated texts paid it repeatedly) */
+    /* one budget for all: half for the word diff, the rest for the fallbacks (each
+     * used to get all of it, so unrelated texts paid the cap two or three times) */
     size_t used = 0;
-    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 4 * 3, &used);
+    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2, &used);
     if (!done) {
         size_t left = max_cost > used ? max_cost - used : 0;
         out->n = 0;

@@ -13,10 +13,9 @@
  * Work is linear in the text: a bisection that has searched dlim = max(16, 30000 /
  * tokens) edits without finding its middle snake splits at the furthest point it
  * reached (GNU diff's heuristic), so short or similar texts get a shortest script and
- * long unrelated ones a valid, near-shortest one in O((N+M)·dlim); where edits are
- * dense (fewer than 8 tokens advanced per edit) it splits after 8 edits already.
- * Caps on top: beyond opts.max_tokens tokens on a side (not counting the common first
- * and last tokens), or 3/4 of opts.max_cost steps, the diff falls back to whole lines, then
+ * long unrelated ones a valid, near-shortest one in O((N+M)·dlim).  Caps on top:
+ * beyond opts.max_tokens tokens on a side (not counting the common first and last
+ * tokens), or half of opts.max_cost steps, the diff falls back to whole lines, then
  * diffs the words inside each changed block of lines while the rest of the budget
  * lasts (simplified = 1: blocks past the budget stay whole); if even the line diff is
  * too much, one CHANGED hunk between the common first and last lines remains
