@@ -23,6 +23,20 @@ is_space_cp(uint32_t cp)
     return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
 }
 
+/* The class of an ASCII character (text_cp_is_word's ASCII words, inlined: the
+ * tokenizer sees every byte of both texts, and calls were most of its cost). */
+static enum tok_class
+tok_ascii_class(unsigned char c)
+{
+    if (c == '\n')
+        return TOK_NL;
+    if (c == ' ' || c == '\t')
+        return TOK_WS;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+        return TOK_WORD;
+    return TOK_SINGLE;
+}
+
 /* Class and byte length of the cluster at s. */
 static enum tok_class
 tok_cluster(const char *s, size_t n, size_t *len)
@@ -34,11 +48,7 @@ tok_cluster(const char *s, size_t n, size_t *len)
             int w;
             *len = text_cluster(s, n, &w); /* an ASCII base with combining marks */
         }
-        if (c == '\n')
-            return TOK_NL;
-        if (c == ' ' || c == '\t')
-            return TOK_WS;
-        return text_cp_is_word(c) ? TOK_WORD : TOK_SINGLE;
+        return tok_ascii_class(c);
     }
     uint32_t cp;
     text_decode(s, n, &cp);
@@ -75,6 +85,13 @@ text_tokenize(const char *s, size_t n, struct text_spans *out)
         if (k == TOK_WS || k == TOK_WORD) {
             while (i < n) {
                 size_t l2;
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x80 && (i + 1 == n || (unsigned char)s[i + 1] < 0x80)) {
+                    if (tok_ascii_class(c) != k) /* a plain ASCII character: no cluster */
+                        break;
+                    i++;
+                    continue;
+                }
                 if (tok_cluster(s + i, n - i, &l2) != k)
                     break;
                 i += l2;
@@ -119,9 +136,13 @@ is_ws_token(const char *s, size_t n)
     return n > 0;
 }
 
+/* One-byte tokens (spaces, punctuation, newlines: half of all tokens) are their
+ * own ids, 0..255, without hashing; the table numbers the others from 256. */
 static uint32_t
 intern_id(struct intern *t, const char *s, size_t n)
 {
+    if (n == 1)
+        return (unsigned char)s[0];
     uint64_t h = hash_fnv64(s, n, 0);
     size_t i = (size_t)h & t->mask;
     for (;;) {
@@ -129,7 +150,7 @@ intern_id(struct intern *t, const char *s, size_t n)
         if (!v)
             break;
         if (t->len[v - 1] == n && memcmp(t->txt[v - 1], s, n) == 0)
-            return v - 1;
+            return 256 + v - 1;
         i = (i + 1) & t->mask;
     }
     if (t->n == t->cap) {
@@ -140,7 +161,7 @@ intern_id(struct intern *t, const char *s, size_t n)
     t->txt[t->n] = s;
     t->len[t->n] = n;
     t->slot[i] = (uint32_t)++t->n;
-    return (uint32_t)(t->n - 1);
+    return (uint32_t)(256 + t->n - 1);
 }
 
 static uint32_t *
@@ -163,7 +184,7 @@ intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsign
 struct myers {
     const uint32_t *a, *b;
     unsigned char *del, *ins; /* per token: deleted from A / inserted in B */
-    long *v1, *v2;            /* scratch diagonals, 2 * (na + nb) + 4 each */
+    int32_t *v1, *v2;         /* scratch diagonals, na + nb + 4 each (32 bits: half the memory) */
     size_t cost, max_cost;
     long dlim; /* edits a bisection may search before it settles for a good split */
     int aborted;
@@ -207,7 +228,7 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
     long n = a1 - a0, mm = b1 - b0;
     long max_d = (n + mm + 1) / 2;
     long off = max_d;
-    long *v1 = m->v1, *v2 = m->v2;
+    int32_t *v1 = m->v1, *v2 = m->v2;
     /* Diagonals are initialised as the search widens (radius R around off), not all
      * n + mm of them up front: with many small bisections that was quadratic. */
     long R = 1;
@@ -241,7 +262,7 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
                 y1++;
             }
             m->cost += 1 + (size_t)(x1 - xs);
-            v1[ko] = x1;
+            v1[ko] = (int32_t)x1;
             if (x1 > n) {
                 k1r[1] += 2;
             } else if (y1 > mm) {
@@ -267,7 +288,7 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long
                 y2++;
             }
             m->cost += 1 + (size_t)(x2 - xs);
-            v2[ko] = x2;
+            v2[ko] = (int32_t)x2;
             if (x2 > n) {
                 k2r[1] += 2;
             } else if (y2 > mm) {
@@ -519,7 +540,8 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
     if (m.dlim < 16)
         m.dlim = 16;
-    if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens)
+    if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens ||
+        vlen > INT32_MAX / 2) /* the diagonals hold token indices in 32 bits */
         m.aborted = 1;
     else
         myers_rec(&m, (long)pre, (long)(ta->n - suf), (long)pre, (long)(tb->n - suf));
