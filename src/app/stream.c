@@ -282,8 +282,7 @@ stream_end(struct stream *sm, int keep)
                      "discarded the %s items of the unfinished import '%.200s'", items, sm->name);
         else
             snprintf(sm->summary, sizeof sm->summary,
-                     "could not discard '%.200s' (it stays, unfinished): %.300s", sm->name,
-                     e.msg);
+                     "could not discard '%.200s' (it stays, unfinished): %.300s", sm->name, e.msg);
     }
 }
 

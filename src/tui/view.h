@@ -225,9 +225,9 @@ struct tui {
      * and retried by a timer until they are saved (view_items.c). */
     struct undo_entry *pending;
     int n_pending, cap_pending, pending_timer;
-    char search[512];  /* last search query */
+    char search[512];   /* last search query */
     char progress[160]; /* tui_progress: a job's progress line, "" when none */
-    char *yank;        /* internal register (owned) */
+    char *yank;         /* internal register (owned) */
     /* The workspace's data version (store_data_version) when the views last read it;
      * a timer compares it while the UI runs (display.c, tui_watch). */
     int64_t data_version;
