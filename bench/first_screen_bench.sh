@@ -43,16 +43,7 @@ trap cleanup EXIT
 
 FILE="$DIR/fs_$N.jsonl"
 if [ ! -f "$FILE" ]; then
-    python3 - "$HH" "$N" "$FILE" << 'EOF'
-import gzip, json, sys
-src = [json.loads(l) for l in gzip.open(sys.argv[1], "rt", encoding="utf-8")]
-n, path = int(sys.argv[2]), sys.argv[3]
-with open(path, "w", encoding="utf-8") as f:
-    for i in range(n):
-        r = src[i % len(src)]
-        f.write(json.dumps({"id": "hh-%07d" % i, "chosen": r["chosen"], "rejected": r["rejected"]},
-                           ensure_ascii=False) + "\n")
-EOF
+    python3 "$(dirname "$0")/hh_gen.py" "$HH" "$N" "$FILE"
 fi
 echo "file: $N records, $(($(stat -c %s "$FILE") / 1000000)) MB"
 

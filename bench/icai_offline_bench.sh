@@ -21,16 +21,7 @@ HH=$PS_DATA/hh_rlhf_harmless_test/harmless-base_test.jsonl.gz
 DIR=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$DIR"
 trap 'rm -f "$DIR"/icai_bench.*' EXIT
-python3 - "$HH" "$N" "$DIR/icai_bench.jsonl" <<'P'
-import gzip, json, sys
-src = [json.loads(l) for l in gzip.open(sys.argv[1], "rt", encoding="utf-8")]
-n = int(sys.argv[2])
-with open(sys.argv[3], "w", encoding="utf-8") as f:
-    for i in range(n):
-        r = src[i % len(src)]
-        f.write(json.dumps({"id": "hh-%07d" % i, "chosen": r["chosen"], "rejected": r["rejected"]},
-                           ensure_ascii=False) + "\n")
-P
+python3 "$(dirname "$0")/hh_gen.py" "$HH" "$N" "$DIR/icai_bench.jsonl"
 "$PS_BIN" -w "$DIR/icai_bench.db" import --name bench "$DIR/icai_bench.jsonl" >/dev/null 2>&1
 echo "prefscope icai --offline on $N pairs: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -v "$PS_BIN" -w "$DIR/icai_bench.db" icai bench --offline >"$DIR/icai_bench.out" 2>"$DIR/icai_bench.time"

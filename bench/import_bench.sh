@@ -36,16 +36,7 @@ cleanup() { [ -n "${BENCH_KEEP:-}" ] || rm -f "$DIR"/bench_*.jsonl "$DIR"/bench_
 trap cleanup EXIT
 
 gen() { # COUNT FILE
-    "$PYTHON" - "$HH" "$1" "$2" <<'EOF'
-import gzip, json, sys
-src = [json.loads(l) for l in gzip.open(sys.argv[1], "rt", encoding="utf-8")]
-n, path = int(sys.argv[2]), sys.argv[3]
-with open(path, "w", encoding="utf-8") as f:
-    for i in range(n):
-        r = src[i % len(src)]
-        f.write(json.dumps({"id": "hh-%07d" % i, "chosen": r["chosen"], "rejected": r["rejected"]},
-                           ensure_ascii=False) + "\n")
-EOF
+    "$PYTHON" "$HERE/hh_gen.py" "$HH" "$1" "$2"
 }
 
 # one WHO FILE TAG: import FILE into a new workspace, append "WHO wall cpu rss_kb" to $DIR/runs
