@@ -40,6 +40,11 @@ rank_build(struct rank_view *rv, const struct stats_table *t)
         evaldoc_line(d);
         evaldoc_put(d, ROLE_DIM,
                     "No judgments between responses with model names in this dataset.");
+        /* ratings-only shapes (UltraFeedback, HelpSteer2) rank on the command line */
+        evaldoc_line(d);
+        evaldoc_put(d, ROLE_DIM,
+                    "Rated responses instead?  prefscope rank DATASET --from-ratings ASPECT "
+                    "ranks models by them (docs/evaluation.md).");
         stats_rank_free(&r);
         return;
     }

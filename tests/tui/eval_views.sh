@@ -20,6 +20,9 @@ for _ in 1 2 3 4; do cat "$T/d.jsonl"; done >"$T/d12.jsonl"
 W="$T/ws.db"
 "$PS_BIN" -w "$W" import --name tiny "$T/d12.jsonl" >/dev/null
 "$PS_BIN" -w "$W" import --name three "$T/d.jsonl" >/dev/null
+# ratings only (no judgments): the leaderboard says how to rank by them
+printf '%s\n' '{"prompt":"q","responses":[{"text":"a","model":"m1"},{"text":"b","model":"m2"}],"ratings":[{"response":0,"aspect":"score","value":4},{"response":1,"aspect":"score","value":2}]}' >"$T/r.jsonl"
+"$PS_BIN" -w "$W" import --name zratings "$T/r.jsonl" >/dev/null
 tmux new-session -d -s "$S" -x 130 -y 40 "env TERM=xterm-256color LC_ALL=C.UTF-8 NO_COLOR=1 '$PS_BIN' -w '$W'"
 wait_for() { # text, tries
     for _ in $(seq 1 50); do
@@ -62,5 +65,12 @@ grep -E "^ +[12]  m1 +36 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m
 grep -E "^ +[12]  m2 +36 +50\.0 .* 1000\.0 " "$T/screen" >/dev/null || { echo "m2 row"; cat "$T/screen"; exit 1; }
 tmux send-keys -t "$S" q
 wait_for "stats  tiny"
+tmux send-keys -t "$S" q
+wait_for "zratings"
+tmux send-keys -t "$S" j j j
+sleep 0.3
+tmux send-keys -t "$S" R
+wait_for "leaderboard  zratings"
+wait_for "prefscope rank DATASET --from-ratings ASPECT"
 tmux send-keys -t "$S" Q
 echo ok
