@@ -64,6 +64,7 @@ struct ltask {
     int cancelled;      /* t:cancel() was called */
     int resume_nargs;   /* values on co's stack for the next resume */
     unsigned round;     /* last scheduler round that resumed it */
+    int in_tx;          /* open ws:transaction bodies: no time-slice yields */
     struct ltask *next; /* live task list */
 };
 

@@ -51,8 +51,9 @@ l_hook(lua_State *L, lua_Debug *ar)
             luaL_error(L, "cancelled");
         /* Time slicing: a task computing for longer than a slice yields back to the
          * loop (count hooks may yield in 5.4), so the TUI keeps reading keys, and
-         * other tasks run, even while a script spins in pure Lua. */
-        if (lua_isyieldable(L) && l_now_ms() - pl->slice_start > SLICE_MS)
+         * other tasks run, even while a script spins in pure Lua.  Never inside a
+         * transaction: another task would find it open (and its writes would join it). */
+        if (!pl->current->in_tx && lua_isyieldable(L) && l_now_ms() - pl->slice_start > SLICE_MS)
             lua_yield(L, 0);
     }
 }

@@ -504,6 +504,9 @@ static int
 tx_finish(lua_State *L, int status, lua_KContext ctx)
 {
     (void)ctx;
+    struct ps_lua *pl = l_engine(L);
+    if (pl->current && pl->current->co == L && pl->current->in_tx > 0)
+        pl->current->in_tx--;
     struct lws *w = luaL_checkudata(L, 1, LWS_MT);
     if (w->closed)
         return luaL_error(L, "stale handle: the workspace was closed inside its transaction");
@@ -535,6 +538,9 @@ ws_transaction(lua_State *L)
     if (store_begin(w->st, &err) != PS_OK)
         return l_raise_err(L, &err);
     int nargs = lua_gettop(L) - 2;
+    struct ps_lua *pl = l_engine(L);
+    if (pl->current && pl->current->co == L)
+        pl->current->in_tx++;
     return tx_finish(L, lua_pcallk(L, nargs, LUA_MULTRET, 0, 0, tx_finish), 0);
 }
 
