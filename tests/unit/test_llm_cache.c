@@ -111,12 +111,12 @@ prompt_count(const char *prompt)
 }
 
 static long long
-sql_int(const char *sql)
+sql_int_at(const char *path, const char *sql)
 {
     sqlite3 *db;
     sqlite3_stmt *s;
     long long v = -1;
-    if (sqlite3_open_v2(ws, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
             v = sqlite3_column_int64(s, 0);
@@ -124,6 +124,12 @@ sql_int(const char *sql)
     }
     sqlite3_close(db);
     return v;
+}
+
+static long long
+sql_int(const char *sql)
+{
+    return sql_int_at(ws, sql);
 }
 
 static int
@@ -233,6 +239,13 @@ test_cache(void)
                      " AND request_id LIKE 'req-%' AND length(cache_key) = 64"),
              3);
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE sample_index = 1"), 1);
+    /* created_at: what the column default wrote (UTC, milliseconds), and now */
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE created_at GLOB"
+                     " '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+                     ".[0-9][0-9][0-9]Z'"
+                     " AND strftime('%Y-%m-%dT%H:%M:%fZ', created_at) = created_at"
+                     " AND abs(julianday('now') - julianday(created_at)) * 86400 < 120"),
+             6);
     CHECK_EQ(
         sql_int("SELECT count(*) FROM llm_call WHERE json_extract(request, '$.messages[0].content')"
                 " = 'cache me' AND json_extract(response, '$.object') = 'chat.completion'"),
@@ -405,33 +418,46 @@ test_cache_id(void)
 
 #define N_RESUME 30
 
+/* Submit prompts[0..n) (every stream_every-th streamed, 0 = none) to a model of the
+ * fake server on a workspace and run them all; item i's callback gets
+ * (char *)uds + i * ud_size.  The caller's kill -9 may end it anywhere. */
 static int
-run_resume_batch(struct slot *slots)
+run_prompts(const char *path, const char *model, int concurrency, int n, char (*prompts)[96],
+            int stream_every, llm_done_fn on_done, void *uds, size_t ud_size)
 {
     struct store *st;
     struct ps_err err;
-    if (store_open(&st, ws, &err) != PS_OK)
+    if (store_open(&st, path, &err) != PS_OK)
         return -1;
     struct llm_engine *eng;
     llm_engine_new(&eng, st, &err);
-    struct llm_model *m = add_model(eng, "resume", 0, 3);
-    char prompts[N_RESUME][64];
-    for (int i = 0; i < N_RESUME; i++) {
-        snprintf(prompts[i], sizeof prompts[i], "@@delay:60@@ resume %d", i);
+    struct llm_model *m = add_model(eng, model, 0, concurrency);
+    for (int i = 0; i < n; i++) {
         struct llm_msg msg = {"user", prompts[i]};
         struct llm_request req;
         memset(&req, 0, sizeof req);
         req.kind = LLM_CHAT;
         req.messages = &msg;
         req.n_messages = 1;
-        req.on_done = slots ? keep_result : NULL;
-        req.ud = slots ? &slots[i] : NULL;
+        req.p.stream = stream_every && i % stream_every == 0;
+        req.on_done = on_done;
+        req.ud = on_done ? (char *)uds + (size_t)i * ud_size : NULL;
         llm_submit(eng, m, &req, &err);
     }
     llm_engine_run(eng, NULL, &err);
     llm_engine_free(eng);
     store_close(st);
     return 0;
+}
+
+static int
+run_resume_batch(struct slot *slots)
+{
+    static char prompts[N_RESUME][96];
+    for (int i = 0; i < N_RESUME; i++)
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:60@@ resume %d", i);
+    return run_prompts(ws, "resume", 3, N_RESUME, prompts, 0, slots ? keep_result : NULL, slots,
+                       sizeof *slots);
 }
 
 static void
@@ -475,6 +501,149 @@ test_kill_resume(void)
     CHECK_EQ(fake_llm_stat(&fake, "requests"), N_RESUME - k);
 }
 
+/* A run killed at a random moment right after a callback: every result a callback
+ * reported is in the log (its call_id row, its answer), nothing is logged twice, and
+ * the rerun answers those from the cache and sends only the calls that have no row.
+ * Random delays make the groups of rows committed together vary from round to round. */
+#define N_KILL 160
+
+static uint64_t kill_rng = 0x2545F4914F6CDD1DULL;
+
+static unsigned
+kill_rand(unsigned n)
+{
+    kill_rng ^= kill_rng << 13;
+    kill_rng ^= kill_rng >> 7;
+    kill_rng ^= kill_rng << 17;
+    return (unsigned)(kill_rng >> 33) % n;
+}
+
+struct reporter {
+    int fd, i;
+};
+
+static void
+report_result(void *ud, struct llm_result *res)
+{
+    struct reporter *rp = ud;
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %lld %d\n", rp->i, (long long)res->call_id, res->ok);
+    /* one write(2) per line: what reached the pipe survives the kill */
+    if (write(rp->fd, line, (size_t)n) != n)
+        _exit(3);
+    llm_result_free(res);
+}
+
+static void
+kill_prompt(char *out, size_t cap, int round, int i)
+{
+    snprintf(out, cap, "@@delay:%d@@ kill round %d item %d", 5 + (i * 7919 + round * 104729) % 70,
+             round, i);
+}
+
+static int
+run_kill_batch(const char *path, int round, int report_fd, struct slot *slots)
+{
+    static char prompts[N_KILL][96];
+    static struct reporter rep[N_KILL];
+    for (int i = 0; i < N_KILL; i++) {
+        kill_prompt(prompts[i], sizeof prompts[i], round, i);
+        rep[i] = (struct reporter){report_fd, i};
+    }
+    if (slots)
+        return run_prompts(path, "kill", 12, N_KILL, prompts, 4, keep_result, slots, sizeof *slots);
+    return run_prompts(path, "kill", 12, N_KILL, prompts, 4, report_result, rep, sizeof *rep);
+}
+
+static void
+test_kill_reported(void)
+{
+    for (int round = 0; round < 4; round++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/kill%d.db", test_tmpdir(), round);
+        fake_llm_reset(&fake);
+        int p[2];
+        CHECK_EQ(pipe(p), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(p[0]);
+            run_kill_batch(path, round, p[1], NULL);
+            _exit(0);
+        }
+        close(p[1]);
+        /* kill as soon as `target` results have been reported */
+        int target = 1 + (int)kill_rand(N_KILL - 20);
+        FILE *in = fdopen(p[0], "r");
+        static long long call_id[N_KILL];
+        int reported = 0, idx, ok;
+        long long cid;
+        for (int i = 0; i < N_KILL; i++)
+            call_id[i] = 0;
+        while (reported < target && fscanf(in, "%d %lld %d", &idx, &cid, &ok) == 3) {
+            CHECK(idx >= 0 && idx < N_KILL && ok == 1 && cid > 0);
+            if (idx >= 0 && idx < N_KILL)
+                call_id[idx] = cid;
+            reported++;
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        /* what was reported before the kill and still sits in the pipe counts too */
+        while (fscanf(in, "%d %lld %d", &idx, &cid, &ok) == 3) {
+            if (idx >= 0 && idx < N_KILL)
+                call_id[idx] = cid;
+            reported++;
+        }
+        fclose(in);
+        CHECK(reported >= target);
+        char sql[512];
+        int found = 0;
+        for (int i = 0; i < N_KILL; i++) {
+            if (!call_id[i])
+                continue;
+            char prompt[96];
+            kill_prompt(prompt, sizeof prompt, round, i);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM llm_call WHERE id = %lld AND status = 'ok'"
+                     " AND text = 'reply to: %s'",
+                     call_id[i], prompt);
+            long long n = sql_int_at(path, sql);
+            if (n != 1)
+                fprintf(stderr, "round %d: reported item %d (call %lld) not in the log\n", round, i,
+                        call_id[i]);
+            found += n == 1;
+        }
+        CHECK_EQ(found, reported);
+        long long rows = sql_int_at(path, "SELECT count(*) FROM llm_call WHERE status = 'ok'");
+        CHECK(rows >= reported && rows <= N_KILL);
+        CHECK_EQ(sql_int_at(path, "SELECT count(DISTINCT text) FROM llm_call"), rows);
+        /* the rerun: the logged calls come from the cache, only the rest is sent */
+        fake_llm_reset(&fake);
+        static struct slot slots[N_KILL];
+        memset(slots, 0, sizeof slots);
+        CHECK_EQ(run_kill_batch(path, round, -1, slots), 0);
+        int n_ok = 0, cached = 0;
+        for (int i = 0; i < N_KILL; i++) {
+            struct llm_result *r = slots[i].res;
+            if (r) {
+                n_ok += r->ok;
+                cached += r->cached;
+                char prompt[96], want[128];
+                kill_prompt(prompt, sizeof prompt, round, i);
+                snprintf(want, sizeof want, "reply to: %s", prompt);
+                CHECK_STREQ(r->text, want);
+                if (call_id[i])
+                    CHECK(r->cached && r->call_id == call_id[i]);
+            }
+            llm_result_free(r);
+        }
+        CHECK_EQ(n_ok, N_KILL);
+        CHECK_EQ(cached, rows);
+        CHECK_EQ(fake_llm_stat(&fake, "requests"), N_KILL - rows);
+        fprintf(stderr, "kill round %d: %d reported, %lld logged at the kill\n", round, reported,
+                rows);
+    }
+}
+
 int
 main(void)
 {
@@ -489,6 +658,7 @@ main(void)
     test_twins();
     test_cache_id();
     test_kill_resume();
+    test_kill_reported();
     fake_llm_stop(&fake);
     return test_summary();
 }
