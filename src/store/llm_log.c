@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
 
@@ -20,10 +21,14 @@ static const char llm_log_ins_sql[] =
     " created_at)"
     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
     "?24)";
+/* The index llm_call_key16 (schema migration 10) is on the key's first 16 hex digits;
+ * the unary + keeps sqlite 3.40 from planning a scan by id for `cache_key = ?1`
+ * (llm_log_check_plan tests the plan). */
 static const char llm_log_find_sql[] =
     "SELECT id, response, request_id, resolved_model, prompt_tokens, completion_tokens, "
     "latency_ms, cost"
-    " FROM llm_call WHERE cache_key = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1";
+    " FROM llm_call WHERE substr(cache_key, 1, 16) = substr(?1, 1, 16) AND +cache_key = ?1"
+    " AND status = 'ok' ORDER BY id DESC LIMIT 1";
 
 int
 llm_log_open(struct store *st, struct llm_log **out, struct ps_err *err)
@@ -210,6 +215,30 @@ llm_log_hit_free(struct llm_log_hit *h)
     free(h->request_id);
     free(h->resolved_model);
     memset(h, 0, sizeof *h);
+}
+
+int
+llm_log_check_plan(struct llm_log *lg, struct ps_err *err)
+{
+    char sql[sizeof llm_log_find_sql + 32];
+    snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", llm_log_find_sql);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(lg->st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return store_dberr(lg->st, err, "plan the llm cache lookup");
+    struct strbuf plan = STRBUF_INIT;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 3);
+        sb_printf(&plan, "%s%s", plan.len ? "; " : "", d ? d : "");
+    }
+    sqlite3_finalize(s);
+    const char *p = sb_str(&plan);
+    int ok = strstr(p, "SEARCH llm_call USING INDEX llm_call_key16") && !strstr(p, "TEMP B-TREE");
+    if (!ok)
+        ps_error(err, PS_ERR_DB, "the llm cache lookup does not search its index: %s", p);
+    sb_free(&plan);
+    if (!ok)
+        return PS_ERR_DB;
+    return PS_OK;
 }
 
 int

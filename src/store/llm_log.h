@@ -57,6 +57,10 @@ void llm_log_hit_free(struct llm_log_hit *h);
 int llm_log_read_begin(struct llm_log *lg);
 void llm_log_read_end(struct llm_log *lg, int opened);
 
+/* PS_OK when the cache lookup is an index search (no scan, no sort), else an error
+ * naming sqlite's plan (tests: every call's lookup must stay cheap on a big log). */
+int llm_log_check_plan(struct llm_log *lg, struct ps_err *err);
+
 /* Number of rows with the given status ("ok", "error", or NULL for all). */
 int llm_log_count(struct llm_log *lg, const char *status, int64_t *n, struct ps_err *err);
 

@@ -12,6 +12,7 @@
 
 #include "llm/llm.h"
 #include "llm_fake.h"
+#include "store/llm_log.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -644,6 +645,107 @@ test_kill_reported(void)
     }
 }
 
+/* The lookup behind the cache, on rows written straight through llm_log: keys that
+ * share the indexed 16-digit prefix (and keys that differ only there), ok and error
+ * rows in random order; the answer is the newest ok row with exactly that key,
+ * computed here by a scan of what was written.  And the plan is an index search. */
+#define N_LOOK 400
+
+/* The id of the newest ok row written with exactly `probe` (0: none), by a scan. */
+static int64_t
+newest_ok(char (*keys)[65], const int *is_ok, const int64_t *ids, const char *probe)
+{
+    int64_t want = 0;
+    for (int i = 0; i < N_LOOK; i++)
+        if (is_ok[i] && strcmp(keys[i], probe) == 0 && ids[i] > want)
+            want = ids[i];
+    return want;
+}
+
+static void
+test_lookup_prefix(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/lookup.db", test_tmpdir());
+    struct store *st;
+    struct ps_err err;
+    CHECK_EQ(store_open(&st, path, &err), PS_OK);
+    struct llm_log *lg;
+    CHECK_EQ(llm_log_open(st, &lg, &err), PS_OK);
+    CHECK_EQ(llm_log_check_plan(lg, &err), PS_OK);
+    static char keys[N_LOOK][65];
+    static int is_ok[N_LOOK];
+    static int64_t ids[N_LOOK];
+    static const char hex[] = "0123456789abcdef";
+    struct llm_log_row rows[N_LOOK];
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < N_LOOK; i++) {
+        /* 4 prefixes x 3 tails: many rows per key, several keys per prefix */
+        unsigned pfx = kill_rand(4), tail = kill_rand(3);
+        for (int k = 0; k < 64; k++)
+            keys[i][k] = k < 16 ? hex[(pfx * 5 + (unsigned)k) % 16] : k < 63 ? 'a' : hex[tail];
+        keys[i][64] = 0;
+        is_ok[i] = kill_rand(3) != 0;
+        rows[i].cache_key = keys[i];
+        rows[i].status = is_ok[i] ? "ok" : "error";
+        rows[i].response = keys[i];
+        rows[i].prompt_tokens = rows[i].completion_tokens = -1;
+        rows[i].ttfb_ms = -1;
+    }
+    /* in a few batches, like the engine's group commits */
+    for (int at = 0; at < N_LOOK; at += 100)
+        CHECK_EQ(llm_log_insert(lg, rows + at, 100, ids + at, &err), PS_OK);
+    int hits = 0;
+    for (int q = 0; q < N_LOOK + 50; q++) {
+        char probe[65];
+        if (q < N_LOOK) {
+            memcpy(probe, keys[q], 65);
+        } else { /* a prefix that exists with a tail that does not */
+            memcpy(probe, keys[q - N_LOOK], 65);
+            probe[63] = 'z';
+        }
+        int64_t want = newest_ok(keys, is_ok, ids, probe);
+        struct llm_log_hit hit;
+        int rc = llm_log_lookup(lg, probe, &hit, &err);
+        CHECK_EQ(rc, want ? PS_OK : PS_ERR_NOTFOUND);
+        if (rc == PS_OK) {
+            CHECK_EQ(hit.id, want);
+            CHECK_STREQ(hit.response, probe);
+            hits++;
+        }
+        llm_log_hit_free(&hit);
+    }
+    CHECK(hits > N_LOOK / 2);
+    llm_log_close(lg);
+    store_close(st);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key'"), 0);
+    /* a workspace from before migration 10 (the index on the whole key) is upgraded at
+     * its next open, its rows found through the new index */
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_exec(db,
+                          "DROP INDEX llm_call_key16; CREATE INDEX llm_call_key ON"
+                          " llm_call(cache_key) WHERE status = 'ok'; PRAGMA user_version = 9;",
+                          NULL, NULL, NULL),
+             SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_EQ(store_open(&st, path, &err), PS_OK);
+    CHECK_EQ(llm_log_open(st, &lg, &err), PS_OK);
+    CHECK_EQ(llm_log_check_plan(lg, &err), PS_OK);
+    for (int i = 0; i < N_LOOK; i += 7) {
+        int64_t want = newest_ok(keys, is_ok, ids, keys[i]);
+        struct llm_log_hit hit;
+        CHECK_EQ(llm_log_lookup(lg, keys[i], &hit, &err), want ? PS_OK : PS_ERR_NOTFOUND);
+        CHECK_EQ(hit.id, want);
+        llm_log_hit_free(&hit);
+    }
+    llm_log_close(lg);
+    store_close(st);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key'"), 0);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key16'"),
+             1);
+}
+
 int
 main(void)
 {
@@ -659,6 +761,7 @@ main(void)
     test_cache_id();
     test_kill_resume();
     test_kill_reported();
+    test_lookup_prefix();
     fake_llm_stop(&fake);
     return test_summary();
 }
