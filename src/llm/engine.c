@@ -1,6 +1,7 @@
 /* The request scheduler: one libcurl multi handle driven by socket/timer callbacks,
  * per-model FIFO queues with a concurrency cap, replicas, token-bucket rate limits,
- * retries with backoff, the cache lookup at submit and the call log at completion.
+ * retries with backoff, the cache lookup at admission (the step after submit) and the
+ * call log at completion.
  * See llm.h for the contract. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
