@@ -1,6 +1,7 @@
 /* The request scheduler: one libcurl multi handle driven by socket/timer callbacks,
  * per-model FIFO queues with a concurrency cap, replicas, token-bucket rate limits,
- * retries with backoff, the cache lookup at submit and the call log at completion.
+ * retries with backoff, the cache lookup at admission (the step after submit) and the
+ * call log at completion.
  * See llm.h for the contract. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -23,8 +24,9 @@
 
 #define LLM_MAX_RETRY_AFTER_S 60.0
 
-/* RQ_TWIN: waiting for an identical request in flight (its `leader`). */
-enum req_where { RQ_NONE, RQ_QUEUED, RQ_DELAYED, RQ_RUNNING, RQ_DONE, RQ_TWIN };
+/* RQ_TWIN: waiting for an identical request in flight (its `leader`).  RQ_INTAKE:
+ * submitted, its cache lookup not done yet (see admit_intake). */
+enum req_where { RQ_NONE, RQ_INTAKE, RQ_QUEUED, RQ_DELAYED, RQ_RUNNING, RQ_DONE, RQ_TWIN };
 
 struct llm_req;
 struct req_list {
@@ -92,7 +94,7 @@ struct llm_engine {
     struct llm_model **models;
     int n_models;
     uint64_t next_id;
-    struct req_list delayed, done, running, twins;
+    struct req_list intake, delayed, done, running, twins;
     struct llm_req **leads; /* leaders by cache key (chained), n_leads of cap_leads */
     FILE *capture;          /* llm_engine_capture: requests go here instead */
     size_t n_leads, cap_leads;
@@ -859,7 +861,7 @@ llm_engine_stats(const struct llm_engine *e, struct llm_stats *out)
 {
     *out = e->stats;
     out->in_flight = 0;
-    out->queued = e->delayed.n + e->twins.n;
+    out->queued = e->intake.n + e->delayed.n + e->twins.n;
     for (int i = 0; i < e->n_models; i++) {
         out->in_flight += e->models[i]->in_flight;
         out->queued += e->models[i]->queue.n;
@@ -1230,6 +1232,59 @@ llm_submit(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     return submit_one(e, m, req, err);
 }
 
+/* A submitted request goes to the cache, the batch capture, its in-flight twin or
+ * its model's queue. */
+static void
+admit(struct llm_engine *e, struct llm_req *r)
+{
+    if (e->log && !r->no_log && !r->no_cache && serve_from_cache(e, r))
+        return;
+    if (e->capture && !r->no_log) {
+        capture_req(e, r);
+        return;
+    }
+    if (e->log && !r->no_log && !r->no_cache) {
+        /* the cache extended to answers still on their way */
+        struct llm_req *l = lead_find(e, r->key);
+        if (l && l->where == RQ_DONE) {
+            /* finished, its row not committed yet: the same answer, in the same flush */
+            r->leader = l;
+            twin_answer(e, r, l->res);
+            return;
+        }
+        if (l) {
+            struct llm_req **pp = &l->twins;
+            while (*pp)
+                pp = &(*pp)->twin_next;
+            *pp = r;
+            r->leader = l;
+            list_push(&e->twins, r, RQ_TWIN);
+            return;
+        }
+        lead_add(e, r);
+    }
+    list_push(&r->m->queue, r, RQ_QUEUED);
+}
+
+/* With a workspace, llm_submit only takes the request in; the next step (or cancel,
+ * or free) admits everything taken in since, in submission order, with all the cache
+ * lookups in one read transaction: a script submits its requests in a burst, and one
+ * sqlite read transaction each (a shared lock taken and dropped, two fcntl calls)
+ * cost more than the lookup.  Callbacks run from steps only, so nobody can tell. */
+static void
+admit_intake(struct llm_engine *e)
+{
+    if (!e->intake.head)
+        return;
+    int opened = llm_log_read_begin(e->log);
+    while (e->intake.head) {
+        struct llm_req *r = e->intake.head;
+        list_remove(&e->intake, r);
+        admit(e, r);
+    }
+    llm_log_read_end(e->log, opened);
+}
+
 static uint64_t
 submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *req,
            struct ps_err *err)
@@ -1256,33 +1311,10 @@ submit_one(struct llm_engine *e, struct llm_model *m, const struct llm_request *
     cache_key(m, r, r->key);
     e->n_pending++;
     e->stats.submitted++;
-    if (e->log && !r->no_log && !r->no_cache && serve_from_cache(e, r))
-        return r->id;
-    if (e->capture && !r->no_log) {
-        capture_req(e, r);
-        return r->id;
-    }
-    if (e->log && !r->no_log && !r->no_cache) {
-        /* the cache extended to answers still on their way */
-        struct llm_req *l = lead_find(e, r->key);
-        if (l && l->where == RQ_DONE) {
-            /* finished, its row not committed yet: the same answer, in the same flush */
-            r->leader = l;
-            twin_answer(e, r, l->res);
-            return r->id;
-        }
-        if (l) {
-            struct llm_req **pp = &l->twins;
-            while (*pp)
-                pp = &(*pp)->twin_next;
-            *pp = r;
-            r->leader = l;
-            list_push(&e->twins, r, RQ_TWIN);
-            return r->id;
-        }
-        lead_add(e, r);
-    }
-    list_push(&m->queue, r, RQ_QUEUED);
+    if (e->log)
+        list_push(&e->intake, r, RQ_INTAKE);
+    else
+        admit(e, r);
     return r->id;
 }
 
@@ -1839,6 +1871,7 @@ cancel_req(struct llm_engine *e, struct llm_req *r)
 int
 llm_cancel(struct llm_engine *e, uint64_t id)
 {
+    admit_intake(e);
     for (struct llm_group *g = e->groups; g; g = g->next)
         if (g->id == id) {
             int any = 0;
@@ -1865,6 +1898,7 @@ llm_cancel(struct llm_engine *e, uint64_t id)
 void
 llm_cancel_all(struct llm_engine *e)
 {
+    admit_intake(e);
     /* followers first, so no cancelled leader hands its place on */
     while (e->twins.head)
         cancel_req(e, e->twins.head);
@@ -1918,7 +1952,7 @@ int
 llm_engine_timeout_ms(struct llm_engine *e)
 {
     double t = now_ms(), best = -1;
-    if (done_due(e, t))
+    if (e->intake.head || done_due(e, t))
         return 0;
     if (e->done.head)
         best = e->done_since + LLM_LOG_WAIT_MS;
@@ -1949,6 +1983,7 @@ llm_engine_step(struct llm_engine *e, const struct pollfd *fds, int n, struct ps
 {
     (void)err;
     int running;
+    admit_intake(e);
     for (int i = 0; i < n; i++) {
         if (!fds[i].revents)
             continue;

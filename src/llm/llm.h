@@ -11,7 +11,9 @@
  *      models from config (struct llm_model_cfg, filled by src/lua/config.c).
  *   2. llm_submit() a request with a completion callback.  Submission copies what it
  *      needs (the request body is built at once), so the caller's strings are only
- *      borrowed for the duration of the call.  It returns a request id (> 0).
+ *      borrowed for the duration of the call.  It returns a request id (> 0).  With a
+ *      workspace, the cache lookup waits for the next step (or cancel, or free), which
+ *      looks up everything submitted since in one read transaction.
  *   3. Drive the engine from the event loop, either
  *        - llm_engine_poll(eng, extra_fds, n, timeout_ms): poll the engine's sockets
  *          plus the caller's fds (terminal input), then do the work; or

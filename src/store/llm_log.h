@@ -50,6 +50,17 @@ int llm_log_lookup(struct llm_log *lg, const char *cache_key, struct llm_log_hit
                    struct ps_err *err);
 void llm_log_hit_free(struct llm_log_hit *h);
 
+/* Run many lookups in one read transaction (one snapshot and one shared lock for all
+ * of them, not one each).  read_begin returns 1 when it opened a transaction, which
+ * read_end(lg, 1) then closes; 0 inside the caller's own transaction (or when sqlite
+ * refused: the lookups then run on their own), and read_end(lg, 0) does nothing. */
+int llm_log_read_begin(struct llm_log *lg);
+void llm_log_read_end(struct llm_log *lg, int opened);
+
+/* PS_OK when the cache lookup is an index search (no scan, no sort), else an error
+ * naming sqlite's plan (tests: every call's lookup must stay cheap on a big log). */
+int llm_log_check_plan(struct llm_log *lg, struct ps_err *err);
+
 /* Number of rows with the given status ("ok", "error", or NULL for all). */
 int llm_log_count(struct llm_log *lg, const char *status, int64_t *n, struct ps_err *err);
 

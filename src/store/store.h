@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Open (creating if needed) the workspace at `path` (":memory:" allowed), enable WAL
  * and foreign keys, and migrate the schema to STORE_SCHEMA_VERSION.  On success *out

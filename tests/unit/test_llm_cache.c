@@ -12,6 +12,7 @@
 
 #include "llm/llm.h"
 #include "llm_fake.h"
+#include "store/llm_log.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -111,12 +112,12 @@ prompt_count(const char *prompt)
 }
 
 static long long
-sql_int(const char *sql)
+sql_int_at(const char *path, const char *sql)
 {
     sqlite3 *db;
     sqlite3_stmt *s;
     long long v = -1;
-    if (sqlite3_open_v2(ws, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
             v = sqlite3_column_int64(s, 0);
@@ -124,6 +125,12 @@ sql_int(const char *sql)
     }
     sqlite3_close(db);
     return v;
+}
+
+static long long
+sql_int(const char *sql)
+{
+    return sql_int_at(ws, sql);
 }
 
 static int
@@ -233,6 +240,13 @@ test_cache(void)
                      " AND request_id LIKE 'req-%' AND length(cache_key) = 64"),
              3);
     CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE sample_index = 1"), 1);
+    /* created_at: what the column default wrote (UTC, milliseconds), and now */
+    CHECK_EQ(sql_int("SELECT count(*) FROM llm_call WHERE created_at GLOB"
+                     " '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+                     ".[0-9][0-9][0-9]Z'"
+                     " AND strftime('%Y-%m-%dT%H:%M:%fZ', created_at) = created_at"
+                     " AND abs(julianday('now') - julianday(created_at)) * 86400 < 120"),
+             6);
     CHECK_EQ(
         sql_int("SELECT count(*) FROM llm_call WHERE json_extract(request, '$.messages[0].content')"
                 " = 'cache me' AND json_extract(response, '$.object') = 'chat.completion'"),
@@ -405,33 +419,46 @@ test_cache_id(void)
 
 #define N_RESUME 30
 
+/* Submit prompts[0..n) (every stream_every-th streamed, 0 = none) to a model of the
+ * fake server on a workspace and run them all; item i's callback gets
+ * (char *)uds + i * ud_size.  The caller's kill -9 may end it anywhere. */
 static int
-run_resume_batch(struct slot *slots)
+run_prompts(const char *path, const char *model, int concurrency, int n, char (*prompts)[96],
+            int stream_every, llm_done_fn on_done, void *uds, size_t ud_size)
 {
     struct store *st;
     struct ps_err err;
-    if (store_open(&st, ws, &err) != PS_OK)
+    if (store_open(&st, path, &err) != PS_OK)
         return -1;
     struct llm_engine *eng;
     llm_engine_new(&eng, st, &err);
-    struct llm_model *m = add_model(eng, "resume", 0, 3);
-    char prompts[N_RESUME][64];
-    for (int i = 0; i < N_RESUME; i++) {
-        snprintf(prompts[i], sizeof prompts[i], "@@delay:60@@ resume %d", i);
+    struct llm_model *m = add_model(eng, model, 0, concurrency);
+    for (int i = 0; i < n; i++) {
         struct llm_msg msg = {"user", prompts[i]};
         struct llm_request req;
         memset(&req, 0, sizeof req);
         req.kind = LLM_CHAT;
         req.messages = &msg;
         req.n_messages = 1;
-        req.on_done = slots ? keep_result : NULL;
-        req.ud = slots ? &slots[i] : NULL;
+        req.p.stream = stream_every && i % stream_every == 0;
+        req.on_done = on_done;
+        req.ud = on_done ? (char *)uds + (size_t)i * ud_size : NULL;
         llm_submit(eng, m, &req, &err);
     }
     llm_engine_run(eng, NULL, &err);
     llm_engine_free(eng);
     store_close(st);
     return 0;
+}
+
+static int
+run_resume_batch(struct slot *slots)
+{
+    static char prompts[N_RESUME][96];
+    for (int i = 0; i < N_RESUME; i++)
+        snprintf(prompts[i], sizeof prompts[i], "@@delay:60@@ resume %d", i);
+    return run_prompts(ws, "resume", 3, N_RESUME, prompts, 0, slots ? keep_result : NULL, slots,
+                       sizeof *slots);
 }
 
 static void
@@ -475,6 +502,250 @@ test_kill_resume(void)
     CHECK_EQ(fake_llm_stat(&fake, "requests"), N_RESUME - k);
 }
 
+/* A run killed at a random moment right after a callback: every result a callback
+ * reported is in the log (its call_id row, its answer), nothing is logged twice, and
+ * the rerun answers those from the cache and sends only the calls that have no row.
+ * Random delays make the groups of rows committed together vary from round to round. */
+#define N_KILL 160
+
+static uint64_t kill_rng = 0x2545F4914F6CDD1DULL;
+
+static unsigned
+kill_rand(unsigned n)
+{
+    kill_rng ^= kill_rng << 13;
+    kill_rng ^= kill_rng >> 7;
+    kill_rng ^= kill_rng << 17;
+    return (unsigned)(kill_rng >> 33) % n;
+}
+
+struct reporter {
+    int fd, i;
+};
+
+static void
+report_result(void *ud, struct llm_result *res)
+{
+    struct reporter *rp = ud;
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %lld %d\n", rp->i, (long long)res->call_id, res->ok);
+    /* one write(2) per line: what reached the pipe survives the kill */
+    if (write(rp->fd, line, (size_t)n) != n)
+        _exit(3);
+    llm_result_free(res);
+}
+
+static void
+kill_prompt(char *out, size_t cap, int round, int i)
+{
+    snprintf(out, cap, "@@delay:%d@@ kill round %d item %d", 5 + (i * 7919 + round * 104729) % 70,
+             round, i);
+}
+
+static int
+run_kill_batch(const char *path, int round, int report_fd, struct slot *slots)
+{
+    static char prompts[N_KILL][96];
+    static struct reporter rep[N_KILL];
+    for (int i = 0; i < N_KILL; i++) {
+        kill_prompt(prompts[i], sizeof prompts[i], round, i);
+        rep[i] = (struct reporter){report_fd, i};
+    }
+    if (slots)
+        return run_prompts(path, "kill", 12, N_KILL, prompts, 4, keep_result, slots, sizeof *slots);
+    return run_prompts(path, "kill", 12, N_KILL, prompts, 4, report_result, rep, sizeof *rep);
+}
+
+static void
+test_kill_reported(void)
+{
+    for (int round = 0; round < 4; round++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/kill%d.db", test_tmpdir(), round);
+        fake_llm_reset(&fake);
+        int p[2];
+        CHECK_EQ(pipe(p), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(p[0]);
+            run_kill_batch(path, round, p[1], NULL);
+            _exit(0);
+        }
+        close(p[1]);
+        /* kill as soon as `target` results have been reported */
+        int target = 1 + (int)kill_rand(N_KILL - 20);
+        FILE *in = fdopen(p[0], "r");
+        static long long call_id[N_KILL];
+        int reported = 0, idx, ok;
+        long long cid;
+        for (int i = 0; i < N_KILL; i++)
+            call_id[i] = 0;
+        while (reported < target && fscanf(in, "%d %lld %d", &idx, &cid, &ok) == 3) {
+            CHECK(idx >= 0 && idx < N_KILL && ok == 1 && cid > 0);
+            if (idx >= 0 && idx < N_KILL)
+                call_id[idx] = cid;
+            reported++;
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        /* what was reported before the kill and still sits in the pipe counts too */
+        while (fscanf(in, "%d %lld %d", &idx, &cid, &ok) == 3) {
+            if (idx >= 0 && idx < N_KILL)
+                call_id[idx] = cid;
+            reported++;
+        }
+        fclose(in);
+        CHECK(reported >= target);
+        char sql[512];
+        int found = 0;
+        for (int i = 0; i < N_KILL; i++) {
+            if (!call_id[i])
+                continue;
+            char prompt[96];
+            kill_prompt(prompt, sizeof prompt, round, i);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM llm_call WHERE id = %lld AND status = 'ok'"
+                     " AND text = 'reply to: %s'",
+                     call_id[i], prompt);
+            long long n = sql_int_at(path, sql);
+            if (n != 1)
+                fprintf(stderr, "round %d: reported item %d (call %lld) not in the log\n", round, i,
+                        call_id[i]);
+            found += n == 1;
+        }
+        CHECK_EQ(found, reported);
+        long long rows = sql_int_at(path, "SELECT count(*) FROM llm_call WHERE status = 'ok'");
+        CHECK(rows >= reported && rows <= N_KILL);
+        CHECK_EQ(sql_int_at(path, "SELECT count(DISTINCT text) FROM llm_call"), rows);
+        /* the rerun: the logged calls come from the cache, only the rest is sent */
+        fake_llm_reset(&fake);
+        static struct slot slots[N_KILL];
+        memset(slots, 0, sizeof slots);
+        CHECK_EQ(run_kill_batch(path, round, -1, slots), 0);
+        int n_ok = 0, cached = 0;
+        for (int i = 0; i < N_KILL; i++) {
+            struct llm_result *r = slots[i].res;
+            if (r) {
+                n_ok += r->ok;
+                cached += r->cached;
+                char prompt[96], want[128];
+                kill_prompt(prompt, sizeof prompt, round, i);
+                snprintf(want, sizeof want, "reply to: %s", prompt);
+                CHECK_STREQ(r->text, want);
+                if (call_id[i])
+                    CHECK(r->cached && r->call_id == call_id[i]);
+            }
+            llm_result_free(r);
+        }
+        CHECK_EQ(n_ok, N_KILL);
+        CHECK_EQ(cached, rows);
+        CHECK_EQ(fake_llm_stat(&fake, "requests"), N_KILL - rows);
+        fprintf(stderr, "kill round %d: %d reported, %lld logged at the kill\n", round, reported,
+                rows);
+    }
+}
+
+/* The lookup behind the cache, on rows written straight through llm_log: keys that
+ * share the indexed 16-digit prefix (and keys that differ only there), ok and error
+ * rows in random order; the answer is the newest ok row with exactly that key,
+ * computed here by a scan of what was written.  And the plan is an index search. */
+#define N_LOOK 400
+
+/* The id of the newest ok row written with exactly `probe` (0: none), by a scan. */
+static int64_t
+newest_ok(char (*keys)[65], const int *is_ok, const int64_t *ids, const char *probe)
+{
+    int64_t want = 0;
+    for (int i = 0; i < N_LOOK; i++)
+        if (is_ok[i] && strcmp(keys[i], probe) == 0 && ids[i] > want)
+            want = ids[i];
+    return want;
+}
+
+static void
+test_lookup_prefix(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/lookup.db", test_tmpdir());
+    struct store *st;
+    struct ps_err err;
+    CHECK_EQ(store_open(&st, path, &err), PS_OK);
+    struct llm_log *lg;
+    CHECK_EQ(llm_log_open(st, &lg, &err), PS_OK);
+    CHECK_EQ(llm_log_check_plan(lg, &err), PS_OK);
+    static char keys[N_LOOK][65];
+    static int is_ok[N_LOOK];
+    static int64_t ids[N_LOOK];
+    static const char hex[] = "0123456789abcdef";
+    struct llm_log_row rows[N_LOOK];
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < N_LOOK; i++) {
+        /* 4 prefixes x 3 tails: many rows per key, several keys per prefix */
+        unsigned pfx = kill_rand(4), tail = kill_rand(3);
+        for (int k = 0; k < 64; k++)
+            keys[i][k] = k < 16 ? hex[(pfx * 5 + (unsigned)k) % 16] : k < 63 ? 'a' : hex[tail];
+        keys[i][64] = 0;
+        is_ok[i] = kill_rand(3) != 0;
+        rows[i].cache_key = keys[i];
+        rows[i].status = is_ok[i] ? "ok" : "error";
+        rows[i].response = keys[i];
+        rows[i].prompt_tokens = rows[i].completion_tokens = -1;
+        rows[i].ttfb_ms = -1;
+    }
+    /* in a few batches, like the engine's group commits */
+    for (int at = 0; at < N_LOOK; at += 100)
+        CHECK_EQ(llm_log_insert(lg, rows + at, 100, ids + at, &err), PS_OK);
+    int hits = 0;
+    for (int q = 0; q < N_LOOK + 50; q++) {
+        char probe[65];
+        if (q < N_LOOK) {
+            memcpy(probe, keys[q], 65);
+        } else { /* a prefix that exists with a tail that does not */
+            memcpy(probe, keys[q - N_LOOK], 65);
+            probe[63] = 'z';
+        }
+        int64_t want = newest_ok(keys, is_ok, ids, probe);
+        struct llm_log_hit hit;
+        int rc = llm_log_lookup(lg, probe, &hit, &err);
+        CHECK_EQ(rc, want ? PS_OK : PS_ERR_NOTFOUND);
+        if (rc == PS_OK) {
+            CHECK_EQ(hit.id, want);
+            CHECK_STREQ(hit.response, probe);
+            hits++;
+        }
+        llm_log_hit_free(&hit);
+    }
+    CHECK(hits > N_LOOK / 2);
+    llm_log_close(lg);
+    store_close(st);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key'"), 0);
+    /* a workspace from before migration 10 (the index on the whole key) is upgraded at
+     * its next open, its rows found through the new index */
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_exec(db,
+                          "DROP INDEX llm_call_key16; CREATE INDEX llm_call_key ON"
+                          " llm_call(cache_key) WHERE status = 'ok'; PRAGMA user_version = 9;",
+                          NULL, NULL, NULL),
+             SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_EQ(store_open(&st, path, &err), PS_OK);
+    CHECK_EQ(llm_log_open(st, &lg, &err), PS_OK);
+    CHECK_EQ(llm_log_check_plan(lg, &err), PS_OK);
+    for (int i = 0; i < N_LOOK; i += 7) {
+        int64_t want = newest_ok(keys, is_ok, ids, keys[i]);
+        struct llm_log_hit hit;
+        CHECK_EQ(llm_log_lookup(lg, keys[i], &hit, &err), want ? PS_OK : PS_ERR_NOTFOUND);
+        CHECK_EQ(hit.id, want);
+        llm_log_hit_free(&hit);
+    }
+    llm_log_close(lg);
+    store_close(st);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key'"), 0);
+    CHECK_EQ(sql_int_at(path, "SELECT count(*) FROM sqlite_master WHERE name = 'llm_call_key16'"),
+             1);
+}
+
 int
 main(void)
 {
@@ -489,6 +760,8 @@ main(void)
     test_twins();
     test_cache_id();
     test_kill_resume();
+    test_kill_reported();
+    test_lookup_prefix();
     fake_llm_stop(&fake);
     return test_summary();
 }

@@ -1,7 +1,9 @@
 /* The LLM engine against the loopback fake server: wire formats, streaming edge
  * cases, retries and their count, concurrency, replicas, result order. */
 #include <math.h>
+#include <poll.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +282,23 @@ test_retries(struct llm_engine *eng, struct llm_model *m)
 
 #define BATCH 120
 
+/* Every slot holds the fake server's answer to its prompt; the results are freed. */
+static void
+check_replies(struct slot *slots, char (*prompts)[64], int n)
+{
+    for (int i = 0; i < n; i++) {
+        CHECK(slots[i].res && slots[i].res->ok);
+        if (slots[i].res) {
+            struct strbuf want = STRBUF_INIT;
+            sb_printf(&want, "reply to: %s", prompts[i]);
+            CHECK_STREQ(slots[i].res->text, sb_str(&want));
+            sb_free(&want);
+        }
+        llm_result_free(slots[i].res);
+        slots[i].res = NULL;
+    }
+}
+
 static void
 test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
 {
@@ -302,16 +321,7 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     llm_engine_stats(eng, &st);
     CHECK_EQ(st.queued, BATCH);
     CHECK_EQ(llm_engine_run(eng, NULL, &err), PS_OK);
-    for (int i = 0; i < BATCH; i++) {
-        CHECK(slots[i].res && slots[i].res->ok);
-        if (slots[i].res) {
-            struct strbuf want = STRBUF_INIT;
-            sb_printf(&want, "reply to: %s", prompts[i]);
-            CHECK_STREQ(slots[i].res->text, sb_str(&want));
-            sb_free(&want);
-        }
-        llm_result_free(slots[i].res);
-    }
+    check_replies(slots, prompts, BATCH);
     /* never more than `concurrency` in flight (the benchmark shows it reaches exactly
      * that; here a loaded CI machine may not line all six up at the server) */
     long maxf = fake_llm_stat(&fake, "max_in_flight");
@@ -342,6 +352,75 @@ test_concurrency_order_replicas(struct llm_engine *eng, struct llm_model *m)
     if (conns > 6)
         fprintf(stderr, "connections: %ld\n", conns);
     CHECK(conns <= 6);
+}
+
+/* The two ways to drive the engine from a caller's own event loop (a TUI with the
+ * terminal among its fds): llm_engine_pollfds + timeout + step in the caller's poll(),
+ * and llm_engine_poll with extra fds, whose readiness is reported back. */
+static void
+test_external_loop(struct llm_engine *eng, struct llm_model *m)
+{
+    fake_llm_reset(&fake);
+    enum { N = 40 };
+    static struct slot slots[N];
+    char prompts[N][64];
+    struct ps_err err;
+    for (int i = 0; i < N; i++) {
+        /* some streamed, some reset once (a retry), answers in varying order */
+        snprintf(prompts[i], sizeof prompts[i], "%s@@delay:%d@@ loop %d",
+                 i % 9 == 0 ? "@@reset:1@@" : "", 20 + (i * 37) % 90, i);
+        struct llm_msg msg;
+        struct llm_request req = chat_req(&msg, prompts[i], &slots[i]);
+        req.p.stream = i % 3 == 0;
+        slots[i].res = NULL;
+        CHECK(llm_submit(eng, m, &req, &err) > 0);
+    }
+    int pipefd[2];
+    CHECK_EQ(pipe(pipefd), 0);
+    int turns = 0, saw_pipe = 0;
+    while (llm_engine_pending(eng) > 0 && turns < 100000) {
+        turns++;
+        struct pollfd fds[64];
+        int n = llm_engine_pollfds(eng, fds, 63);
+        CHECK(n >= 0 && n <= 63);
+        fds[n] = (struct pollfd){.fd = pipefd[0], .events = POLLIN};
+        int t = llm_engine_timeout_ms(eng);
+        CHECK(poll(fds, (nfds_t)n + 1, t < 0 ? 1000 : t) >= 0);
+        if (fds[n].revents & POLLIN) {
+            char c;
+            CHECK_EQ(read(pipefd[0], &c, 1), 1);
+            saw_pipe++;
+        }
+        CHECK_EQ(llm_engine_step(eng, fds, n, &err), PS_OK);
+        if (turns == 3)
+            CHECK_EQ(write(pipefd[1], "x", 1), 1);
+    }
+    CHECK_EQ(saw_pipe, 1);
+    CHECK_EQ(llm_engine_pending(eng), 0);
+    check_replies(slots, prompts, N);
+    /* llm_engine_poll with an extra fd: its revents come back to the caller */
+    struct llm_msg msg;
+    struct llm_request req = chat_req(&msg, "@@delay:100@@ with extra", &slots[0]);
+    CHECK(llm_submit(eng, m, &req, &err) > 0);
+    CHECK_EQ(write(pipefd[1], "y", 1), 1);
+    struct pollfd extra = {.fd = pipefd[0], .events = POLLIN};
+    int got_extra = 0;
+    for (int guard = 0; llm_engine_pending(eng) > 0 && guard < 10000; guard++) {
+        CHECK_EQ(llm_engine_poll(eng, &extra, 1, 1000, &err), PS_OK);
+        if (extra.revents & POLLIN) {
+            char c;
+            CHECK_EQ(read(pipefd[0], &c, 1), 1);
+            got_extra++;
+        }
+    }
+    CHECK_EQ(got_extra, 1);
+    CHECK(slots[0].res && slots[0].res->ok);
+    if (slots[0].res)
+        CHECK_STREQ(slots[0].res->text, "reply to: @@delay:100@@ with extra");
+    llm_result_free(slots[0].res);
+    slots[0].res = NULL;
+    close(pipefd[0]);
+    close(pipefd[1]);
 }
 
 static void
@@ -862,6 +941,7 @@ main(void)
     test_stream_faults(eng, m0, an);
     test_retries(eng, m);
     test_concurrency_order_replicas(eng, rep);
+    test_external_loop(eng, m);
     test_kinds(eng, m, lc);
     test_cancel(eng, m);
     struct llm_model_cfg nc = *llm_model_config(lc);
