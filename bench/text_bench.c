@@ -1,7 +1,9 @@
 /* Text pipeline benchmark: what drawing a pair costs (sanitize, width, wrap, word
  * diff), on synthetic responses of realistic and extreme sizes.
  *
- *   text_bench            (see bench/text_bench.sh) */
+ *   text_bench                    everything (see bench/text_bench.sh)
+ *   text_bench --case NAME RUNS   one word-diff target case, RUNS times (profiling)
+ *   text_bench --seeds N          edit counts of every target case for seeds 1..N */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,63 +115,117 @@ gen_bytes(unsigned *seed, size_t bytes, const char *rep, struct strbuf *out)
 }
 
 /* The issue-16 targets: two 4 KB responses <= 0.2 ms, two 100 KB responses <= 10 ms
- * whatever they hold.  Prints one RESULT line per case (median of RUNS, ms). */
+ * whatever they hold. */
+static const struct target_case {
+    const char *name;
+    size_t bytes;
+    unsigned every; /* mutate one word in `every`; 0 = an unrelated text */
+    const char *rep_a, *rep_b;
+} target_cases[] = {
+    {"4k_similar_1in20", 4096, 20, NULL, NULL},
+    {"4k_similar_1in5", 4096, 5, NULL, NULL},
+    {"4k_unrelated", 4096, 0, NULL, NULL},
+    {"4k_repeated_tokens", 4096, 0, "a ", "a a b "},
+    {"100k_similar_1in100", 102400, 100, NULL, NULL},
+    {"100k_similar_1in10", 102400, 10, NULL, NULL},
+    {"100k_unrelated", 102400, 0, NULL, NULL},
+    {"100k_repeated_tokens", 102400, 0, "a ", "a a b "},
+    {"100k_swapped_pairs", 102400, 0, "x y ", "y x "},
+    {"100k_one_line_vs_lines", 102400, 0, "word ", "word\n"},
+};
+#define N_TARGETS (sizeof target_cases / sizeof target_cases[0])
+
+/* The sanitized pair of target case `c`, drawn from *seed. */
 static void
-bench_targets(unsigned *seed)
+target_pair(const struct target_case *c, unsigned *seed, struct strbuf *sa, struct strbuf *sb)
 {
-    static const struct {
-        const char *name;
-        size_t bytes;
-        unsigned every; /* mutate one word in `every`; 0 = an unrelated text */
-        const char *rep_a, *rep_b;
-    } cases[] = {
-        {"4k_similar_1in20", 4096, 20, NULL, NULL},
-        {"4k_similar_1in5", 4096, 5, NULL, NULL},
-        {"4k_unrelated", 4096, 0, NULL, NULL},
-        {"4k_repeated_tokens", 4096, 0, "a ", "a a b "},
-        {"100k_similar_1in100", 102400, 100, NULL, NULL},
-        {"100k_similar_1in10", 102400, 10, NULL, NULL},
-        {"100k_unrelated", 102400, 0, NULL, NULL},
-        {"100k_repeated_tokens", 102400, 0, "a ", "a a b "},
-        {"100k_swapped_pairs", 102400, 0, "x y ", "y x "},
-        {"100k_one_line_vs_lines", 102400, 0, "word ", "word\n"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, sa = STRBUF_INIT, sb = STRBUF_INIT;
-        gen_bytes(seed, cases[i].bytes, cases[i].rep_a, &a);
-        if (cases[i].every)
-            mutate(seed, &a, cases[i].every, &b);
-        else
-            gen_bytes(seed, cases[i].bytes, cases[i].rep_b, &b);
-        text_sanitize(a.p, a.len, &sa, 0);
-        text_sanitize(b.p, b.len, &sb, 0);
-        double t[RUNS], c[RUNS];
-        struct text_diff d = {0};
-        for (int r = 0; r < RUNS; r++) {
-            text_diff_free(&d);
-            double s = now_ms(), sc = cpu_ms();
-            text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
-            c[r] = cpu_ms() - sc;
-            t[r] = now_ms() - s;
-        }
-        qsort(t, RUNS, sizeof t[0], cmp);
-        qsort(c, RUNS, sizeof c[0], cmp);
-        printf("RESULT diff_%s cpu_ms=%.4f wall_ms=%.4f tokens=%zu+%zu hunks=%zu edits=%zu "
-               "simplified=%d\n",
-               cases[i].name, c[RUNS / 2], t[RUNS / 2], d.tokens_a, d.tokens_b, d.n, d.edit_tokens,
-               d.simplified);
+    struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+    gen_bytes(seed, c->bytes, c->rep_a, &a);
+    if (c->every)
+        mutate(seed, &a, c->every, &b);
+    else
+        gen_bytes(seed, c->bytes, c->rep_b, &b);
+    text_sanitize(a.p, a.len, sa, 0);
+    text_sanitize(b.p, b.len, sb, 0);
+    sb_free(&a);
+    sb_free(&b);
+}
+
+/* Diff case c `runs` times; prints one RESULT line (median CPU and wall ms). */
+static void
+bench_target(const struct target_case *c, unsigned *seed, int runs)
+{
+    struct strbuf sa = STRBUF_INIT, sb = STRBUF_INIT;
+    target_pair(c, seed, &sa, &sb);
+    double *t = malloc((size_t)runs * sizeof *t), *cp = malloc((size_t)runs * sizeof *cp);
+    struct text_diff d = {0};
+    for (int r = 0; r < runs; r++) {
         text_diff_free(&d);
-        sb_free(&a);
-        sb_free(&b);
-        sb_free(&sa);
-        sb_free(&sb);
+        double s = now_ms(), sc = cpu_ms();
+        text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
+        cp[r] = cpu_ms() - sc;
+        t[r] = now_ms() - s;
+    }
+    qsort(t, (size_t)runs, sizeof t[0], cmp);
+    qsort(cp, (size_t)runs, sizeof cp[0], cmp);
+    printf("RESULT diff_%s cpu_ms=%.4f wall_ms=%.4f tokens=%zu+%zu hunks=%zu edits=%zu "
+           "simplified=%d\n",
+           c->name, cp[runs / 2], t[runs / 2], d.tokens_a, d.tokens_b, d.n, d.edit_tokens,
+           d.simplified);
+    free(t);
+    free(cp);
+    text_diff_free(&d);
+    sb_free(&sa);
+    sb_free(&sb);
+}
+
+/* The edit count of every target case for seeds 1..nseeds, one line each, and the
+ * sum per case: to compare the alignment of two builds (diff their outputs). */
+static void
+seed_edits(unsigned nseeds)
+{
+    for (size_t i = 0; i < N_TARGETS; i++) {
+        size_t total = 0;
+        for (unsigned s = 1; s <= nseeds; s++) {
+            unsigned seed = s;
+            struct strbuf sa = STRBUF_INIT, sb = STRBUF_INIT;
+            target_pair(&target_cases[i], &seed, &sa, &sb);
+            struct text_diff d = {0};
+            text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
+            printf("EDITS %s seed=%u edits=%zu simplified=%d\n", target_cases[i].name, s,
+                   d.edit_tokens, d.simplified);
+            total += d.edit_tokens;
+            text_diff_free(&d);
+            sb_free(&sa);
+            sb_free(&sb);
+        }
+        printf("EDITS_SUM %s seeds=%u edits=%zu\n", target_cases[i].name, nseeds, total);
     }
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     unsigned seed = 7;
+    if (argc == 3 && strcmp(argv[1], "--seeds") == 0) {
+        seed_edits((unsigned)strtoul(argv[2], NULL, 10));
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "--case") == 0) {
+        /* one target case, many runs, for perf and callgrind: its pair is drawn from
+         * seed 7 (the full run draws the cases one after another from one stream) */
+        for (size_t i = 0; i < N_TARGETS; i++)
+            if (strcmp(target_cases[i].name, argv[2]) == 0) {
+                bench_target(&target_cases[i], &seed, atoi(argv[3]));
+                return 0;
+            }
+        fprintf(stderr, "text_bench: no case %s\n", argv[2]);
+        return 2;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: text_bench [--seeds N | --case NAME RUNS]\n");
+        return 2;
+    }
     struct strbuf big = STRBUF_INIT, san = STRBUF_INIT;
     gen(&seed, 200000, &big); /* ~1 MB */
     double s = now_ms();
@@ -238,7 +294,8 @@ main(void)
     sb_free(&b);
     sb_free(&sa);
     sb_free(&sb);
-    bench_targets(&seed);
+    for (size_t i = 0; i < N_TARGETS; i++)
+        bench_target(&target_cases[i], &seed, RUNS);
     sb_free(&big);
     sb_free(&san);
     return w == 0;
