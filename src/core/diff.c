@@ -181,132 +181,255 @@ intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsign
 
 /* ---- Myers' O(ND) search, linear space ---- */
 
+/* The rows of one direction's search, kept for two uses: the path to any cell it
+ * reached is read back from them instead of searched again (the part of the texts
+ * before a cut needs no recursion), and the next bisection from the same corner
+ * starts from the rows that its smaller rectangle leaves unchanged.  Row d holds the
+ * x of diagonals -d, -d+2, .., d (the whole array as it stood after row d: cells
+ * trimmed at an edge keep their stale value) at x[d * (d + 1) / 2 + (k + d) / 2]. */
+struct myers_hist {
+    int32_t *x;
+    int32_t *mx, *my; /* per row: the largest x and y it holds */
+    int32_t *lo, *hi; /* per row: the diagonals computed in it (the rest are stale) */
+    long cap;         /* rows there is room for */
+    long rows;        /* rows of the last search from (ca, cb) */
+    long ca, cb;      /* that search's corner: (a0, b0) forward, (a1, b1) backward */
+};
+
+/* One direction of a bisection.  The backward search runs over the reversed token
+ * arrays, so both directions are the same code. */
+struct myers_dir {
+    const uint32_t *a, *b; /* tokens from this direction's corner on */
+    int32_t *v;            /* furthest x per diagonal, indexed off + k */
+    struct myers_hist *h;
+    long kr[2]; /* diagonals trimmed at the low and high end */
+    long reuse; /* rows taken from h instead of searched */
+};
+
+/* Where a bisection cut the rectangle: a cell of one direction's search. */
+struct myers_cut {
+    int side;     /* 0 forward, 1 backward */
+    long d, k, x; /* its row, diagonal and x, counted from that direction's corner */
+};
+
 struct myers {
-    const uint32_t *a, *b;
+    const uint32_t *a, *b;   /* the tokens */
+    const uint32_t *ra, *rb; /* the same, reversed: ra[i] = a[na - 1 - i] */
+    long na, nb;
     unsigned char *del, *ins; /* per token: deleted from A / inserted in B */
     int32_t *v1, *v2;         /* scratch diagonals, na + nb + 4 each (32 bits: half the memory) */
+    struct myers_hist h[2];   /* forward, backward */
     size_t cost, max_cost;
     long dlim; /* edits a bisection may search before it settles for a good split */
     int aborted;
 };
 
-/* After the search of myers_bisect has used d edits without meeting in the middle:
- * the point furthest along either search (x + y from its own corner), as GNU diff
- * does when a search gets too expensive.  The script stays valid, and minimal on each
- * side of the split (each side is diffed exactly unless it is itself too expensive),
- * though the split need not lie on a shortest path through the whole.  Every split
- * advances at least d tokens, and every snake the search followed ends before the
- * split, so the work stays about (n + m) * dlim in all: linear.  Returns 0 if no
- * point strictly inside was reached. */
-static int
-myers_split(const struct myers *m, long n, long mm, long d, const long *k1r, const long *k2r,
-            long *sx, long *sy)
+static int32_t *
+hist_row(const struct myers_hist *h, long d)
 {
-    long off = (n + mm + 1) / 2, best = 0;
-    *sx = -1;
-    for (long k = -(d - 1) + k1r[0]; k <= (d - 1) - k1r[1]; k += 2) {
-        long x = m->v1[off + k], y = x - k;
-        if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm)
-            *sx = x, *sy = y, best = x + y;
-    }
-    for (long k = -(d - 1) + k2r[0]; k <= (d - 1) - k2r[1]; k += 2) {
-        long x = m->v2[off + k], y = x - k;
-        if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm)
-            *sx = n - x, *sy = mm - y, best = x + y;
-    }
-    return *sx >= 0;
+    return h->x + d * (d + 1) / 2;
 }
 
-/* A split point (sx, sy) of a[a0..a1) x b[b0..b1) (both non-empty, no common prefix
- * or suffix, relative to a0 and b0): where the middle snake of a shortest script
- * starts, or myers_split's point after dlim edits.  Returns 0 when the two have no
- * token in common or the cost cap was hit (m->aborted). */
-static int
-myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, long *sx, long *sy)
+/* Rows of h that a search from corner (ca, cb) over an n x mm rectangle would compute
+ * alike: those of the same corner whose cells all lie inside it (a cell on the edge
+ * stops there either way; a cell beyond it would be trimmed, so its row and the rest
+ * are searched again). */
+static long
+hist_reusable(const struct myers_hist *h, long ca, long cb, long n, long mm)
 {
-    const uint32_t *a = m->a + a0, *b = m->b + b0;
+    if (h->ca != ca || h->cb != cb)
+        return 0;
+    long r = 0;
+    while (r < h->rows && h->mx[r] <= n && h->my[r] <= mm)
+        r++;
+    return r;
+}
+
+/* Did cell (k, x) of row d meet the other search's last row?  Their x, each from its
+ * own corner, add up to n on the same diagonal (k here is delta - k there). */
+static int
+myers_meets(const struct myers_dir *o, long k, long x, long n, long mm, long off, long R, int side,
+            long d, struct myers_cut *cut)
+{
+    long oo = off + (n - mm) - k;
+    if (oo < off - R || oo > off + R || o->v[oo] == -1 || x + o->v[oo] < n)
+        return 0;
+    cut->side = side;
+    cut->d = d;
+    cut->k = k;
+    cut->x = x;
+    return 1;
+}
+
+/* Row d of the search s (o: the other direction, whose last row a cell of s may meet
+ * when `check`).  Returns 1 with the meeting cell in *cut. */
+static int
+myers_row(struct myers *m, struct myers_dir *s, const struct myers_dir *o, int side, long d, long n,
+          long mm, long off, long R, int check, struct myers_cut *cut)
+{
+    int32_t *v = s->v;
+    struct myers_hist *h = s->h;
+    if (d < s->reuse) { /* rows without a trimmed cell: all diagonals, all inside */
+        const int32_t *row = hist_row(h, d);
+        for (long k = -d; k <= d; k += 2) {
+            v[off + k] = row[(k + d) / 2];
+            if (check && myers_meets(o, k, row[(k + d) / 2], n, mm, off, R, side, d, cut))
+                return 1;
+        }
+        return 0;
+    }
+    long lo = -d + s->kr[0];
+    for (long k = lo; k <= d - s->kr[1]; k += 2) {
+        long ko = off + k, x;
+        if (k == -d || (k != d && v[ko - 1] < v[ko + 1]))
+            x = v[ko + 1];
+        else
+            x = v[ko - 1] + 1;
+        long y = x - k, xs = x;
+        while (x < n && y < mm && s->a[x] == s->b[y]) {
+            x++;
+            y++;
+        }
+        m->cost += 1 + (size_t)(x - xs);
+        v[ko] = (int32_t)x;
+        if (x > n)
+            s->kr[1] += 2;
+        else if (y > mm)
+            s->kr[0] += 2;
+        else if (check && myers_meets(o, k, x, n, mm, off, R, side, d, cut))
+            return 1; /* row d stays unstored: its cells past k are stale */
+    }
+    if (d < h->cap) {
+        int32_t *row = hist_row(h, d), mx = -1, my = -1;
+        for (long k = -d; k <= d; k += 2) {
+            int32_t x = v[off + k], y = (int32_t)(x - k);
+            row[(k + d) / 2] = x;
+            mx = x > mx ? x : mx;
+            my = y > my ? y : my;
+        }
+        h->mx[d] = mx;
+        h->my[d] = my;
+        h->lo[d] = (int32_t)lo;
+        h->hi[d] = (int32_t)(d - s->kr[1]);
+        h->rows = d + 1;
+    }
+    return 0;
+}
+
+/* After the search of myers_bisect has used d edits without meeting in the middle:
+ * the cell furthest along either search (x + y from its own corner), as GNU diff
+ * does when a search gets too expensive.  The script stays valid, and minimal on each
+ * side of the cut (the searched side is read back from its rows, the other is diffed
+ * exactly unless it is itself too expensive), though the cut need not lie on a
+ * shortest path through the whole.  Every cut advances at least d tokens, and every
+ * snake the search followed ends before it, so the work stays about (n + m) * dlim
+ * in all: linear.  Returns 0 if no cell strictly inside was reached. */
+static int
+myers_split(const struct myers_dir *dir, long n, long mm, long off, long d, struct myers_cut *cut)
+{
+    long best = 0;
+    int found = 0;
+    for (int side = 0; side < 2; side++) {
+        const struct myers_dir *s = &dir[side];
+        for (long k = -(d - 1) + s->kr[0]; k <= (d - 1) - s->kr[1]; k += 2) {
+            long x = s->v[off + k], y = x - k;
+            if (x >= 0 && x <= n && y >= 0 && y <= mm && x + y > best && x + y < n + mm) {
+                cut->side = side;
+                cut->d = d - 1;
+                cut->k = k;
+                cut->x = x;
+                best = x + y;
+                found = 1;
+            }
+        }
+    }
+    return found;
+}
+
+/* A cut of a[a0..a1) x b[b0..b1) (both non-empty, no common prefix or suffix): the
+ * end of the forward or backward path of a shortest script that meets the other
+ * search in the middle (Myers: the forward one when n - mm is odd, else the backward
+ * one), or myers_split's cell after dlim edits.  A search from a corner the last
+ * bisection searched from takes the rows it can from there.  Returns 0 when the two
+ * have no token in common or the cost cap was hit (m->aborted). */
+static int
+myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, struct myers_cut *cut)
+{
     long n = a1 - a0, mm = b1 - b0;
     long max_d = (n + mm + 1) / 2;
     long off = max_d;
-    int32_t *v1 = m->v1, *v2 = m->v2;
+    struct myers_dir dir[2] = {
+        {m->a + a0, m->b + b0, m->v1, &m->h[0], {0, 0}, 0},
+        {m->ra + (m->na - a1), m->rb + (m->nb - b1), m->v2, &m->h[1], {0, 0}, 0},
+    };
+    long corner[2][2] = {{a0, b0}, {a1, b1}};
+    for (int side = 0; side < 2; side++) {
+        struct myers_hist *h = dir[side].h;
+        dir[side].reuse = hist_reusable(h, corner[side][0], corner[side][1], n, mm);
+        h->rows = dir[side].reuse;
+        h->ca = corner[side][0];
+        h->cb = corner[side][1];
+    }
     /* Diagonals are initialised as the search widens (radius R around off), not all
      * n + mm of them up front: with many small bisections that was quadratic. */
     long R = 1;
     for (long i = off - 1; i <= off + 1; i++)
-        v1[i] = v2[i] = -1;
-    v1[off + 1] = 0;
-    v2[off + 1] = 0;
-    long delta = n - mm;
-    int front = (delta & 1) != 0;
-    long k1r[2] = {0, 0}, k2r[2] = {0, 0}; /* diagonals trimmed at the start and end */
+        m->v1[i] = m->v2[i] = -1;
+    m->v1[off + 1] = 0;
+    m->v2[off + 1] = 0;
+    int front = ((n - mm) & 1) != 0;
     for (long d = 0; d < max_d; d++) {
         if (m->cost > m->max_cost) {
             m->aborted = 1;
             return 0;
         }
-        if (d == m->dlim && myers_split(m, n, mm, d, k1r, k2r, sx, sy))
+        if (d == m->dlim && myers_split(dir, n, mm, off, d, cut))
             return 1;
         while (R < d + 1) {
             R++;
-            v1[off - R] = v1[off + R] = v2[off - R] = v2[off + R] = -1;
+            m->v1[off - R] = m->v1[off + R] = m->v2[off - R] = m->v2[off + R] = -1;
         }
-        for (long k1 = -d + k1r[0]; k1 <= d - k1r[1]; k1 += 2) {
-            long ko = off + k1, x1;
-            if (k1 == -d || (k1 != d && v1[ko - 1] < v1[ko + 1]))
-                x1 = v1[ko + 1];
-            else
-                x1 = v1[ko - 1] + 1;
-            long y1 = x1 - k1, xs = x1;
-            while (x1 < n && y1 < mm && a[x1] == b[y1]) {
-                x1++;
-                y1++;
-            }
-            m->cost += 1 + (size_t)(x1 - xs);
-            v1[ko] = (int32_t)x1;
-            if (x1 > n) {
-                k1r[1] += 2;
-            } else if (y1 > mm) {
-                k1r[0] += 2;
-            } else if (front) {
-                long k2o = off + delta - k1;
-                if (k2o >= off - R && k2o <= off + R && v2[k2o] != -1 && x1 >= n - v2[k2o]) {
-                    *sx = x1;
-                    *sy = y1;
-                    return 1;
-                }
-            }
-        }
-        for (long k2 = -d + k2r[0]; k2 <= d - k2r[1]; k2 += 2) {
-            long ko = off + k2, x2;
-            if (k2 == -d || (k2 != d && v2[ko - 1] < v2[ko + 1]))
-                x2 = v2[ko + 1];
-            else
-                x2 = v2[ko - 1] + 1;
-            long y2 = x2 - k2, xs = x2;
-            while (x2 < n && y2 < mm && a[n - x2 - 1] == b[mm - y2 - 1]) {
-                x2++;
-                y2++;
-            }
-            m->cost += 1 + (size_t)(x2 - xs);
-            v2[ko] = (int32_t)x2;
-            if (x2 > n) {
-                k2r[1] += 2;
-            } else if (y2 > mm) {
-                k2r[0] += 2;
-            } else if (!front) {
-                long k1o = off + delta - k2;
-                if (k1o >= off - R && k1o <= off + R && v1[k1o] != -1) {
-                    long x1 = v1[k1o], y1 = off + x1 - k1o;
-                    if (x1 >= n - x2) {
-                        *sx = x1;
-                        *sy = y1;
-                        return 1;
-                    }
-                }
-            }
-        }
+        if (myers_row(m, &dir[0], &dir[1], 0, d, n, mm, off, R, front, cut) ||
+            myers_row(m, &dir[1], &dir[0], 1, d, n, mm, off, R, !front, cut))
+            return 1;
     }
     return 0; /* no common token at all */
+}
+
+/* Mark the edits of the path the search `side` of the bisection of a[a0..a1) x
+ * b[b0..b1) took to its cell (d, k, x), all of whose rows before d are stored: a
+ * shortest path from that corner to the cell. */
+static void
+myers_trace(struct myers *m, const struct myers_cut *c, long a0, long a1, long b0, long b1)
+{
+    const struct myers_hist *h = &m->h[c->side];
+    long d = c->d, k = c->k, x = c->x;
+    /* the first row that reached x on k: a furthest-reaching row never recedes, so
+     * it is the fewest edits to this point (dlim cuts may come from a later row) */
+    for (long e = k < 0 ? -k : k; e < d; e += 2)
+        if (k >= h->lo[e] && k <= h->hi[e] && hist_row(h, e)[(k + e) / 2] == x) {
+            d = e;
+            break;
+        }
+    for (; d > 0; d--) {
+        const int32_t *prev = hist_row(h, d - 1);
+        if (k == -d || (k != d && prev[(k - 1 + d - 1) / 2] < prev[(k + 1 + d - 1) / 2])) {
+            x = prev[(k + 1 + d - 1) / 2]; /* down from diagonal k + 1: b[y] inserted */
+            k++;
+            long y = x - k;
+            if (c->side == 0)
+                m->ins[b0 + y] = 1;
+            else
+                m->ins[b1 - 1 - y] = 1;
+        } else {
+            x = prev[(k - 1 + d - 1) / 2]; /* right from diagonal k - 1: a[x] deleted */
+            k--;
+            if (c->side == 0)
+                m->del[a0 + x] = 1;
+            else
+                m->del[a1 - 1 - x] = 1;
+        }
+    }
 }
 
 /* One token against many: keep its first occurrence, if any (a shortest script). */
@@ -326,9 +449,9 @@ myers_one(struct myers *m, const uint32_t *one, long o0, unsigned char *one_mark
         one_mark[o0] = 1;
 }
 
-/* Mark a shortest (or, past dlim, a good) script for a[a0..a1) x b[b0..b1).  The
- * part after each split is handled by the loop, not by recursion, so the depth stays
- * logarithmic even when the splits come every dlim edits along a long text. */
+/* Mark a shortest (or, past dlim, a good) script for a[a0..a1) x b[b0..b1).  Each
+ * bisection settles the part on its cut's side (read back from the search's rows) and
+ * the loop goes on with the rest; only a cut whose rows were not kept recurses. */
 static void
 myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
 {
@@ -358,17 +481,31 @@ myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
             myers_one(m, m->b, b0, m->ins, m->a, a0, a1, m->del);
             return;
         }
-        long sx, sy;
-        if (!myers_bisect(m, a0, a1, b0, b1, &sx, &sy)) {
+        struct myers_cut c;
+        if (!myers_bisect(m, a0, a1, b0, b1, &c)) {
             if (!m->aborted) {
                 memset(m->del + a0, 1, (size_t)(a1 - a0));
                 memset(m->ins + b0, 1, (size_t)(b1 - b0));
             }
             return;
         }
-        myers_rec(m, a0, a0 + sx, b0, b0 + sy);
-        a0 += sx;
-        b0 += sy;
+        int traced = c.d <= m->h[c.side].rows;
+        long cx = c.x, cy = c.x - c.k;
+        if (c.side == 0) {
+            if (traced)
+                myers_trace(m, &c, a0, a1, b0, b1);
+            else
+                myers_rec(m, a0, a0 + cx, b0, b0 + cy);
+            a0 += cx;
+            b0 += cy;
+        } else {
+            if (traced)
+                myers_trace(m, &c, a0, a1, b0, b1);
+            else
+                myers_rec(m, a1 - cx, a1, b1 - cy, b1);
+            a1 -= cx;
+            b1 -= cy;
+        }
     }
 }
 
@@ -522,6 +659,8 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     struct myers m = {0};
     m.a = ia;
     m.b = ib;
+    m.na = (long)ta->n;
+    m.nb = (long)tb->n;
     m.del = xcalloc(ta->n + 1, 1);
     m.ins = xcalloc(tb->n + 1, 1);
     size_t vlen = ta->n + tb->n + 4;
@@ -540,11 +679,39 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
     if (m.dlim < 16)
         m.dlim = 16;
-    if (ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens ||
-        vlen > INT32_MAX / 2) /* the diagonals hold token indices in 32 bits */
-        m.aborted = 1;
-    else
+    int run = !(ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens ||
+                vlen > INT32_MAX / 2); /* the diagonals hold token indices in 32 bits */
+    if (run) {
+        /* the reversed tokens, for the backward search; rows for every bisection
+         * (min(dlim, span / 2) rows: dlim * span is bounded, so this stays small) */
+        uint32_t *ra = xmalloc((ta->n + 1) * sizeof *ra), *rb = xmalloc((tb->n + 1) * sizeof *rb);
+        for (size_t i = 0; i < ta->n; i++)
+            ra[i] = ia[ta->n - 1 - i];
+        for (size_t i = 0; i < tb->n; i++)
+            rb[i] = ib[tb->n - 1 - i];
+        m.ra = ra;
+        m.rb = rb;
+        long cap = (long)(span + 1) / 2 < m.dlim ? (long)(span + 1) / 2 : m.dlim;
+        for (int side = 0; side < 2; side++) {
+            struct myers_hist *h = &m.h[side];
+            h->cap = cap;
+            h->x = xmalloc((size_t)(cap * (cap + 1) / 2 + 1) * sizeof *h->x);
+            h->mx = xmalloc((size_t)(4 * cap + 1) * sizeof *h->mx);
+            h->my = h->mx + cap;
+            h->lo = h->my + cap;
+            h->hi = h->lo + cap;
+            h->ca = h->cb = -1;
+        }
         myers_rec(&m, (long)pre, (long)(ta->n - suf), (long)pre, (long)(tb->n - suf));
+        for (int side = 0; side < 2; side++) {
+            free(m.h[side].x);
+            free(m.h[side].mx);
+        }
+        free(ra);
+        free(rb);
+    } else {
+        m.aborted = 1;
+    }
     int ok = !m.aborted;
     if (cost_used)
         *cost_used = m.cost;
