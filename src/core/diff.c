@@ -184,12 +184,12 @@ intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsign
 /* The rows of one direction's search, kept for two uses: the path to any cell it
  * reached is read back from them instead of searched again (the part of the texts
  * before a cut needs no recursion), and the next bisection from the same corner
- * starts from the rows that its smaller rectangle leaves unchanged.  Row d holds the
- * x of diagonals -d, -d+2, .., d (the whole array as it stood after row d: cells
- * trimmed at an edge keep their stale value) at x[d * (d + 1) / 2 + (k + d) / 2]. */
+ * starts from the rows that its smaller rectangle leaves unchanged.  Row d is the
+ * diagonal array as it stood after row d, diagonals -d..d (cells trimmed at an edge
+ * keep stale values; the other parity holds row d - 1), at x[d * d + d + k]. */
 struct myers_hist {
     int32_t *x;
-    int32_t *mx, *my; /* per row: the largest x and y it holds */
+    int32_t *mx, *my; /* per row: the largest x and y computed in it */
     int32_t *lo, *hi; /* per row: the diagonals computed in it (the rest are stale) */
     long cap;         /* rows there is room for */
     long rows;        /* rows of the last search from (ca, cb) */
@@ -204,6 +204,8 @@ struct myers_dir {
     struct myers_hist *h;
     long kr[2]; /* diagonals trimmed at the low and high end */
     long reuse; /* rows taken from h instead of searched */
+    long xmax;  /* the largest x in v: no cell of the other search can meet v below
+                   n - xmax, so most rows skip the check */
 };
 
 /* Where a bisection cut the rectangle: a cell of one direction's search. */
@@ -224,10 +226,11 @@ struct myers {
     int aborted;
 };
 
+/* Row d of h, indexed by diagonal (-d..d). */
 static int32_t *
 hist_row(const struct myers_hist *h, long d)
 {
-    return h->x + d * (d + 1) / 2;
+    return h->x + d * d + d;
 }
 
 /* Rows of h that a search from corner (ca, cb) over an n x mm rectangle would compute
@@ -269,16 +272,20 @@ myers_row(struct myers *m, struct myers_dir *s, const struct myers_dir *o, int s
 {
     int32_t *v = s->v;
     struct myers_hist *h = s->h;
-    if (d < s->reuse) { /* rows without a trimmed cell: all diagonals, all inside */
-        const int32_t *row = hist_row(h, d);
-        for (long k = -d; k <= d; k += 2) {
-            v[off + k] = row[(k + d) / 2];
-            if (check && myers_meets(o, k, row[(k + d) / 2], n, mm, off, R, side, d, cut))
-                return 1;
-        }
+    if (d < s->reuse) { /* a row without a trimmed cell: all its diagonals, all inside */
+        memcpy(v + off - d, hist_row(h, d) - d, (size_t)(2 * d + 1) * sizeof *v);
+        if (h->mx[d] > s->xmax)
+            s->xmax = h->mx[d];
+        if (check && h->mx[d] + o->xmax >= n)
+            for (long k = -d; k <= d; k += 2)
+                if (myers_meets(o, k, v[off + k], n, mm, off, R, side, d, cut))
+                    return 1;
         return 0;
     }
-    long lo = -d + s->kr[0];
+    const uint32_t *a = s->a, *b = s->b;
+    long lo = -d + s->kr[0], mx = -1, my = -1, omax = o->xmax;
+    size_t cost = 0;
+    int met = 0;
     for (long k = lo; k <= d - s->kr[1]; k += 2) {
         long ko = off + k, x;
         if (k == -d || (k != d && v[ko - 1] < v[ko + 1]))
@@ -286,34 +293,35 @@ myers_row(struct myers *m, struct myers_dir *s, const struct myers_dir *o, int s
         else
             x = v[ko - 1] + 1;
         long y = x - k, xs = x;
-        while (x < n && y < mm && s->a[x] == s->b[y]) {
+        while (x < n && y < mm && a[x] == b[y]) {
             x++;
             y++;
         }
-        m->cost += 1 + (size_t)(x - xs);
+        cost += 1 + (size_t)(x - xs);
         v[ko] = (int32_t)x;
-        if (x > n)
+        mx = x > mx ? x : mx;
+        my = y > my ? y : my;
+        if (x > n) {
             s->kr[1] += 2;
-        else if (y > mm)
+        } else if (y > mm) {
             s->kr[0] += 2;
-        else if (check && myers_meets(o, k, x, n, mm, off, R, side, d, cut))
-            return 1; /* row d stays unstored: its cells past k are stale */
-    }
-    if (d < h->cap) {
-        int32_t *row = hist_row(h, d), mx = -1, my = -1;
-        for (long k = -d; k <= d; k += 2) {
-            int32_t x = v[off + k], y = (int32_t)(x - k);
-            row[(k + d) / 2] = x;
-            mx = x > mx ? x : mx;
-            my = y > my ? y : my;
+        } else if (check && x + omax >= n && myers_meets(o, k, x, n, mm, off, R, side, d, cut)) {
+            met = 1; /* row d stays unstored: its cells past k are stale */
+            break;
         }
-        h->mx[d] = mx;
-        h->my[d] = my;
+    }
+    m->cost += cost;
+    if (mx > s->xmax)
+        s->xmax = mx;
+    if (!met && d < h->cap) {
+        memcpy(hist_row(h, d) - d, v + off - d, (size_t)(2 * d + 1) * sizeof *v);
+        h->mx[d] = (int32_t)mx;
+        h->my[d] = (int32_t)my;
         h->lo[d] = (int32_t)lo;
         h->hi[d] = (int32_t)(d - s->kr[1]);
         h->rows = d + 1;
     }
-    return 0;
+    return met;
 }
 
 /* After the search of myers_bisect has used d edits without meeting in the middle:
@@ -359,8 +367,8 @@ myers_bisect(struct myers *m, long a0, long a1, long b0, long b1, struct myers_c
     long max_d = (n + mm + 1) / 2;
     long off = max_d;
     struct myers_dir dir[2] = {
-        {m->a + a0, m->b + b0, m->v1, &m->h[0], {0, 0}, 0},
-        {m->ra + (m->na - a1), m->rb + (m->nb - b1), m->v2, &m->h[1], {0, 0}, 0},
+        {m->a + a0, m->b + b0, m->v1, &m->h[0], {0, 0}, 0, 0},
+        {m->ra + (m->na - a1), m->rb + (m->nb - b1), m->v2, &m->h[1], {0, 0}, 0, 0},
     };
     long corner[2][2] = {{a0, b0}, {a1, b1}};
     for (int side = 0; side < 2; side++) {
@@ -407,14 +415,14 @@ myers_trace(struct myers *m, const struct myers_cut *c, long a0, long a1, long b
     /* the first row that reached x on k: a furthest-reaching row never recedes, so
      * it is the fewest edits to this point (dlim cuts may come from a later row) */
     for (long e = k < 0 ? -k : k; e < d; e += 2)
-        if (k >= h->lo[e] && k <= h->hi[e] && hist_row(h, e)[(k + e) / 2] == x) {
+        if (k >= h->lo[e] && k <= h->hi[e] && hist_row(h, e)[k] == x) {
             d = e;
             break;
         }
     for (; d > 0; d--) {
         const int32_t *prev = hist_row(h, d - 1);
-        if (k == -d || (k != d && prev[(k - 1 + d - 1) / 2] < prev[(k + 1 + d - 1) / 2])) {
-            x = prev[(k + 1 + d - 1) / 2]; /* down from diagonal k + 1: b[y] inserted */
+        if (k == -d || (k != d && prev[k - 1] < prev[k + 1])) {
+            x = prev[k + 1]; /* down from diagonal k + 1: b[y] inserted */
             k++;
             long y = x - k;
             if (c->side == 0)
@@ -422,7 +430,7 @@ myers_trace(struct myers *m, const struct myers_cut *c, long a0, long a1, long b
             else
                 m->ins[b1 - 1 - y] = 1;
         } else {
-            x = prev[(k - 1 + d - 1) / 2]; /* right from diagonal k - 1: a[x] deleted */
+            x = prev[k - 1]; /* right from diagonal k - 1: a[x] deleted */
             k--;
             if (c->side == 0)
                 m->del[a0 + x] = 1;
@@ -695,7 +703,7 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
         for (int side = 0; side < 2; side++) {
             struct myers_hist *h = &m.h[side];
             h->cap = cap;
-            h->x = xmalloc((size_t)(cap * (cap + 1) / 2 + 1) * sizeof *h->x);
+            h->x = xmalloc((size_t)(cap * cap + 1) * sizeof *h->x);
             h->mx = xmalloc((size_t)(4 * cap + 1) * sizeof *h->mx);
             h->my = h->mx + cap;
             h->lo = h->my + cap;
