@@ -51,9 +51,15 @@ tok_cluster(const char *s, size_t n, size_t *len)
         return tok_ascii_class(c);
     }
     uint32_t cp;
-    text_decode(s, n, &cp);
+    size_t l = text_decode(s, n, &cp);
     int w;
-    *len = text_cluster(s, n, &w);
+    if (l == n || (unsigned char)s[l] < 0x80) {
+        /* an ASCII character never joins a cluster (text_cluster): no second pass */
+        *len = l;
+        w = text_cp_width(cp);
+    } else {
+        *len = text_cluster(s, n, &w);
+    }
     if (is_space_cp(cp))
         return TOK_WS;
     if (w >= 2)
@@ -74,25 +80,32 @@ spans_push(struct text_spans *out, size_t off, size_t len)
 }
 
 void
-text_tokenize(const char *s, size_t n, struct text_spans *out)
+text_tokenize(const char *str, size_t n, struct text_spans *out)
 {
+    const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
-        size_t len;
-        enum tok_class k = tok_cluster(s + i, n - i, &len);
         size_t start = i;
-        i += len;
+        enum tok_class k;
+        /* a plain ASCII character (no combining mark after it) needs no cluster */
+        if (s[i] < 0x80 && (i + 1 == n || s[i + 1] < 0x80)) {
+            k = tok_ascii_class(s[i]);
+            i++;
+        } else {
+            size_t len;
+            k = tok_cluster(str + i, n - i, &len);
+            i += len;
+        }
         if (k == TOK_WS || k == TOK_WORD) {
             while (i < n) {
                 size_t l2;
-                unsigned char c = (unsigned char)s[i];
-                if (c < 0x80 && (i + 1 == n || (unsigned char)s[i + 1] < 0x80)) {
-                    if (tok_ascii_class(c) != k) /* a plain ASCII character: no cluster */
+                if (s[i] < 0x80 && (i + 1 == n || s[i + 1] < 0x80)) {
+                    if (tok_ascii_class(s[i]) != k)
                         break;
                     i++;
                     continue;
                 }
-                if (tok_cluster(s + i, n - i, &l2) != k)
+                if (tok_cluster(str + i, n - i, &l2) != k)
                     break;
                 i += l2;
             }
