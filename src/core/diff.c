@@ -296,26 +296,29 @@ myers_row(struct myers *m, struct myers_dir *s, const struct myers_dir *o, int s
         return 0;
     }
     const uint32_t *a = s->a, *b = s->b;
-    long lo = -d + s->kr[0], mx = -1, my = -1, omax = o->xmax;
+    long lo = -d + s->kr[0], hi = d - s->kr[1], mx = -1, my = -1, omax = o->xmax;
     size_t cost = 0;
     int met = 0;
-    for (long k = lo; k <= d - s->kr[1]; k += 2) {
-        long ko = off + k, x;
-        if (k == -d || (k != d && v[ko - 1] < v[ko + 1]))
-            x = v[ko + 1];
-        else
-            x = v[ko - 1] + 1;
-        long y = x - k, xs = x;
-        while (x < n && y < mm && a[x] == b[y]) {
-            x++;
-            y++;
-        }
-        cost += 1 + (size_t)(x - xs);
+    /* The trims shrink the range as they happen (a cell past the top edge ends the row
+     * two diagonals early), as in the classic search. */
+    for (long k = lo; k <= hi; k += 2) {
+        long ko = off + k;
+        /* Myers' choice (down from k + 1 at k == -d or where it reaches further, else
+         * right from k - 1) is the larger of the two: at k = +-d the cell beyond is
+         * still the -1 it was set to as the search widened */
+        long x = v[ko - 1] + 1 > v[ko + 1] ? v[ko - 1] + 1 : v[ko + 1];
+        long y = x - k, lim = n - x < mm - y ? n - x : mm - y, run = 0;
+        while (run < lim && a[x + run] == b[y + run])
+            run++;
+        x += run;
+        y += run;
+        cost += 1 + (size_t)run;
         v[ko] = (int32_t)x;
         mx = x > mx ? x : mx;
         my = y > my ? y : my;
         if (x > n) {
             s->kr[1] += 2;
+            hi -= 2;
         } else if (y > mm) {
             s->kr[0] += 2;
         } else if (check && x + omax >= n && myers_meets(o, k, x, n, mm, off, R, side, d, cut)) {
