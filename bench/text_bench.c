@@ -3,7 +3,8 @@
  *
  *   text_bench                    everything (see bench/text_bench.sh)
  *   text_bench --case NAME RUNS   one word-diff target case, RUNS times (profiling)
- *   text_bench --seeds N          edit counts of every target case for seeds 1..N */
+ *   text_bench --seeds N          edit counts of every target case for seeds 1..N
+ *   text_bench --pairs FILE       real response pairs (bench/diff_pairs.py) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,28 +180,128 @@ bench_target(const struct target_case *c, unsigned *seed, int runs)
     sb_free(&sb);
 }
 
+/* The fewest token edits that turn a into b: n + m - 2 LCS, by dynamic programming
+ * over text_tokenize's tokens (the diff's own search is not used). */
+static size_t
+optimal_edits(const struct strbuf *a, const struct strbuf *b)
+{
+    struct text_spans ta = {0}, tb = {0};
+    text_tokenize(a->p, a->len, &ta);
+    text_tokenize(b->p, b->len, &tb);
+    size_t n = ta.n, m = tb.n, *row = calloc(m + 1, sizeof *row);
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = 0; /* row[j - 1] of the previous row */
+        for (size_t j = 1; j <= m; j++) {
+            const struct text_span *x = &ta.v[i - 1], *y = &tb.v[j - 1];
+            size_t up = row[j], best = up > row[j - 1] ? up : row[j - 1];
+            if (x->len == y->len && memcmp(a->p + x->off, b->p + y->off, x->len) == 0 &&
+                diag + 1 > best)
+                best = diag + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    size_t lcs = row[m];
+    free(row);
+    text_spans_free(&ta);
+    text_spans_free(&tb);
+    return n + m - 2 * lcs;
+}
+
 /* The edit count of every target case for seeds 1..nseeds, one line each, and the
- * sum per case: to compare the alignment of two builds (diff their outputs). */
+ * sum per case: to compare the alignment of two builds (diff their outputs).  The 4 KB
+ * cases also get the fewest edits possible (optimal=). */
 static void
 seed_edits(unsigned nseeds)
 {
     for (size_t i = 0; i < N_TARGETS; i++) {
-        size_t total = 0;
+        size_t total = 0, total_opt = 0;
         for (unsigned s = 1; s <= nseeds; s++) {
             unsigned seed = s;
             struct strbuf sa = STRBUF_INIT, sb = STRBUF_INIT;
             target_pair(&target_cases[i], &seed, &sa, &sb);
             struct text_diff d = {0};
             text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
-            printf("EDITS %s seed=%u edits=%zu simplified=%d\n", target_cases[i].name, s,
+            printf("EDITS %s seed=%u edits=%zu simplified=%d", target_cases[i].name, s,
                    d.edit_tokens, d.simplified);
+            if (target_cases[i].bytes <= 8192) {
+                size_t opt = optimal_edits(&sa, &sb);
+                printf(" optimal=%zu", opt);
+                total_opt += opt;
+            }
+            printf("\n");
             total += d.edit_tokens;
             text_diff_free(&d);
             sb_free(&sa);
             sb_free(&sb);
         }
-        printf("EDITS_SUM %s seeds=%u edits=%zu\n", target_cases[i].name, nseeds, total);
+        printf("EDITS_SUM %s seeds=%u edits=%zu", target_cases[i].name, nseeds, total);
+        if (total_opt)
+            printf(" optimal=%zu", total_opt);
+        printf("\n");
     }
+}
+
+/* Every pair of a file from bench/diff_pairs.py: CPU time per diff (best of 3), and
+ * the edits against the fewest possible (pairs of up to 8 KB a side). */
+static int
+real_pairs(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        return 2;
+    }
+    size_t la, lb, n = 0, cap = 0, edits = 0, opt = 0, opt_edits = 0, simplified = 0;
+    double *t = NULL, total = 0;
+    while (fscanf(f, "%zu %zu", &la, &lb) == 2 && fgetc(f) == '\n') {
+        char *buf = malloc(la + lb + 1);
+        if (fread(buf, 1, la + lb, f) != la + lb) {
+            fprintf(stderr, "%s: pair %zu is cut short\n", path, n + 1);
+            free(buf);
+            fclose(f);
+            return 2;
+        }
+        struct strbuf sa = STRBUF_INIT, sb = STRBUF_INIT;
+        text_sanitize(buf, la, &sa, 0);
+        text_sanitize(buf + la, lb, &sb, 0);
+        free(buf);
+        struct text_diff d = {0};
+        double best = 1e9;
+        for (int r = 0; r < 3; r++) {
+            text_diff_free(&d);
+            double c = cpu_ms();
+            text_diff(sa.p, sa.len, sb.p, sb.len, NULL, &d);
+            c = cpu_ms() - c;
+            best = c < best ? c : best;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            t = realloc(t, cap * sizeof *t);
+        }
+        t[n++] = best;
+        total += best;
+        edits += d.edit_tokens;
+        simplified += d.simplified != 0;
+        if (sa.len <= 8192 && sb.len <= 8192 && d.simplified == 0) {
+            opt += optimal_edits(&sa, &sb);
+            opt_edits += d.edit_tokens;
+        }
+        text_diff_free(&d);
+        sb_free(&sa);
+        sb_free(&sb);
+    }
+    fclose(f);
+    if (n == 0) {
+        fprintf(stderr, "%s: no pairs\n", path);
+        return 2;
+    }
+    qsort(t, n, sizeof t[0], cmp);
+    printf("RESULT diff_pairs pairs=%zu total_cpu_ms=%.2f p50_ms=%.4f p99_ms=%.4f max_ms=%.4f "
+           "edits=%zu simplified=%zu edits_where_optimal_known=%zu optimal=%zu\n",
+           n, total, t[n / 2], t[n * 99 / 100], t[n - 1], edits, simplified, opt_edits, opt);
+    free(t);
+    return 0;
 }
 
 int
@@ -211,6 +312,8 @@ main(int argc, char **argv)
         seed_edits((unsigned)strtoul(argv[2], NULL, 10));
         return 0;
     }
+    if (argc == 3 && strcmp(argv[1], "--pairs") == 0)
+        return real_pairs(argv[2]);
     if (argc == 4 && strcmp(argv[1], "--case") == 0) {
         /* one target case, many runs, for perf and callgrind: its pair is drawn from
          * seed 7 (the full run draws the cases one after another from one stream) */
@@ -223,7 +326,7 @@ main(int argc, char **argv)
         return 2;
     }
     if (argc != 1) {
-        fprintf(stderr, "usage: text_bench [--seeds N | --case NAME RUNS]\n");
+        fprintf(stderr, "usage: text_bench [--seeds N | --case NAME RUNS | --pairs FILE]\n");
         return 2;
     }
     struct strbuf big = STRBUF_INIT, san = STRBUF_INIT;

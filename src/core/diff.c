@@ -12,6 +12,9 @@
 #define DIFF_MAX_COST 1000000
 /* edits a bisection searches before it splits: DIFF_DLIM_WORK / tokens, at least 16 */
 #define DIFF_DLIM_WORK 30000
+/* middles (tokens of both sides) below this are searched without the pre-pass that
+ * drops the tokens the other side lacks */
+#define DIFF_DISCARD_MIN 64
 
 /* ---- tokens ---- */
 
@@ -641,6 +644,86 @@ fold_gaps(struct text_diff *d, const char *a)
     d->n = w;
 }
 
+/* Mark a shortest script (past dlim edits, a good one) of a[0..na) x b[0..nb) in
+ * del and ins, both zeroed.  Returns 0 when the cost cap was hit; *cost: the steps
+ * used. */
+static int
+myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned char *del,
+          unsigned char *ins, size_t max_cost, size_t *cost)
+{
+    struct myers m = {0};
+    m.a = a;
+    m.b = b;
+    m.na = (long)na;
+    m.nb = (long)nb;
+    m.del = del;
+    m.ins = ins;
+    m.max_cost = max_cost;
+    size_t span = na + nb;
+    /* a bisection searching past dlim edits splits instead (myers_split), so the
+     * search is linear in the text (unrelated texts used to cost span^2 up to the cap)
+     * and exact for the short and the similar texts that never need dlim edits */
+    m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
+    if (m.dlim < 16)
+        m.dlim = 16;
+    m.v1 = xmalloc((span + 4) * sizeof *m.v1);
+    m.v2 = xmalloc((span + 4) * sizeof *m.v2);
+    /* the reversed tokens, for the backward search; rows for every bisection
+     * (min(dlim, span / 2) rows: dlim * span is bounded, so this stays small) */
+    uint32_t *ra = xmalloc((na + 1) * sizeof *ra), *rb = xmalloc((nb + 1) * sizeof *rb);
+    for (size_t i = 0; i < na; i++)
+        ra[i] = a[na - 1 - i];
+    for (size_t i = 0; i < nb; i++)
+        rb[i] = b[nb - 1 - i];
+    m.ra = ra;
+    m.rb = rb;
+    long cap = (long)(span + 1) / 2 < m.dlim ? (long)(span + 1) / 2 : m.dlim;
+    for (int side = 0; side < 2; side++) {
+        struct myers_hist *h = &m.h[side];
+        h->cap = cap;
+        h->x = xmalloc((size_t)(cap * cap + 1) * sizeof *h->x);
+        h->mx = xmalloc((size_t)(4 * cap + 1) * sizeof *h->mx);
+        h->my = h->mx + cap;
+        h->lo = h->my + cap;
+        h->hi = h->lo + cap;
+        h->ca = h->cb = -1;
+    }
+    myers_rec(&m, 0, (long)na, 0, (long)nb);
+    for (int side = 0; side < 2; side++) {
+        free(m.h[side].x);
+        free(m.h[side].mx);
+    }
+    free(ra);
+    free(rb);
+    free(m.v1);
+    free(m.v2);
+    *cost = m.cost;
+    return !m.aborted;
+}
+
+/* The tokens of ids[0..n) that both sides hold (seen[id] == 3): returns how many.
+ * With `out`, copies them there, their indices to pos, and marks the others in
+ * `mark` (edits whatever the alignment). */
+static size_t
+shared_tokens(const uint32_t *ids, size_t n, const unsigned char *seen, uint32_t *out, size_t *pos,
+              unsigned char *mark)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seen[ids[i]] != 3) {
+            if (mark)
+                mark[i] = 1;
+            continue;
+        }
+        if (out) {
+            pos[k] = i;
+            out[k] = ids[i];
+        }
+        k++;
+    }
+    return k;
+}
+
 /* Tokens equal as the diff compares them (whitespace runs all alike with
  * TEXT_DIFF_IGNORE_WS). */
 static int
@@ -680,71 +763,61 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     t.slot = xcalloc(want, sizeof *t.slot);
     t.mask = want - 1;
     uint32_t *ia = intern_all(&t, a, ta, flags), *ib = intern_all(&t, b, tb, flags);
-    struct myers m = {0};
-    m.a = ia;
-    m.b = ib;
-    m.na = (long)ta->n;
-    m.nb = (long)tb->n;
-    m.del = xcalloc(ta->n + 1, 1);
-    m.ins = xcalloc(tb->n + 1, 1);
-    size_t vlen = ta->n + tb->n + 4;
-    m.v1 = xmalloc(vlen * sizeof *m.v1);
-    m.v2 = xmalloc(vlen * sizeof *m.v2);
-    m.max_cost = max_cost;
     size_t pre = 0, suf = 0;
     while (pre < ta->n && pre < tb->n && ia[pre] == ib[pre])
         pre++;
     while (suf < ta->n - pre && suf < tb->n - pre && ia[ta->n - 1 - suf] == ib[tb->n - 1 - suf])
         suf++;
-    size_t span = (ta->n - pre - suf) + (tb->n - pre - suf);
-    /* a bisection searching past dlim edits splits instead (myers_split), so the
-     * search is linear in the text (unrelated texts used to cost span^2 up to the cap)
-     * and exact for the short and the similar texts that never need dlim edits */
-    m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
-    if (m.dlim < 16)
-        m.dlim = 16;
-    int run = !(ta->n - pre - suf > max_tokens || tb->n - pre - suf > max_tokens ||
-                vlen > INT32_MAX / 2); /* the diagonals hold token indices in 32 bits */
-    if (run) {
-        /* the reversed tokens, for the backward search; rows for every bisection
-         * (min(dlim, span / 2) rows: dlim * span is bounded, so this stays small) */
-        uint32_t *ra = xmalloc((ta->n + 1) * sizeof *ra), *rb = xmalloc((tb->n + 1) * sizeof *rb);
-        for (size_t i = 0; i < ta->n; i++)
-            ra[i] = ia[ta->n - 1 - i];
-        for (size_t i = 0; i < tb->n; i++)
-            rb[i] = ib[tb->n - 1 - i];
-        m.ra = ra;
-        m.rb = rb;
-        long cap = (long)(span + 1) / 2 < m.dlim ? (long)(span + 1) / 2 : m.dlim;
-        for (int side = 0; side < 2; side++) {
-            struct myers_hist *h = &m.h[side];
-            h->cap = cap;
-            h->x = xmalloc((size_t)(cap * cap + 1) * sizeof *h->x);
-            h->mx = xmalloc((size_t)(4 * cap + 1) * sizeof *h->mx);
-            h->my = h->mx + cap;
-            h->lo = h->my + cap;
-            h->hi = h->lo + cap;
-            h->ca = h->cb = -1;
-        }
-        myers_rec(&m, (long)pre, (long)(ta->n - suf), (long)pre, (long)(tb->n - suf));
-        for (int side = 0; side < 2; side++) {
-            free(m.h[side].x);
-            free(m.h[side].mx);
-        }
-        free(ra);
-        free(rb);
+    size_t ma = ta->n - pre - suf, mb = tb->n - pre - suf; /* the middles */
+    unsigned char *del = xcalloc(ta->n + 1, 1), *ins = xcalloc(tb->n + 1, 1);
+    size_t cost = 0;
+    int ok = 0;
+    if (ma > max_tokens || mb > max_tokens || ma + mb + 4 > INT32_MAX / 2) {
+        /* past the cap (the diagonals hold token indices in 32 bits) */
     } else {
-        m.aborted = 1;
+        /* A token of one middle that the other middle never holds cannot match: it is
+         * an edit whatever the alignment, so the search runs without such tokens (as
+         * xdiff does).  A shortest script of what is left is one of the whole, and
+         * unrelated texts shrink to the tokens they share.  (Not for a few tokens:
+         * there the search is cheaper than the copies.) */
+        unsigned char *seen = xcalloc(256 + t.n, 1);
+        size_t ka = ma, kb = mb;
+        if (ma + mb >= DIFF_DISCARD_MIN) {
+            for (size_t i = pre; i < pre + ma; i++)
+                seen[ia[i]] |= 1;
+            for (size_t j = pre; j < pre + mb; j++)
+                seen[ib[j]] |= 2;
+            ka = shared_tokens(ia + pre, ma, seen, NULL, NULL, NULL);
+            kb = shared_tokens(ib + pre, mb, seen, NULL, NULL, NULL);
+        }
+        if (ka == ma && kb == mb) {
+            ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost);
+        } else {
+            uint32_t *ca = xmalloc((ka + 1) * sizeof *ca), *cb = xmalloc((kb + 1) * sizeof *cb);
+            size_t *pa = xmalloc((ka + 1) * sizeof *pa), *pb = xmalloc((kb + 1) * sizeof *pb);
+            unsigned char *cdel = xcalloc(ka + 1, 1), *cins = xcalloc(kb + 1, 1);
+            shared_tokens(ia + pre, ma, seen, ca, pa, del + pre);
+            shared_tokens(ib + pre, mb, seen, cb, pb, ins + pre);
+            ok = myers_run(ca, ka, cb, kb, cdel, cins, max_cost, &cost);
+            for (size_t i = 0; i < ka; i++)
+                del[pre + pa[i]] = cdel[i];
+            for (size_t j = 0; j < kb; j++)
+                ins[pre + pb[j]] = cins[j];
+            free(ca);
+            free(cb);
+            free(pa);
+            free(pb);
+            free(cdel);
+            free(cins);
+        }
+        free(seen);
     }
-    int ok = !m.aborted;
     if (cost_used)
-        *cost_used = m.cost;
+        *cost_used = cost;
     if (ok)
-        build_hunks(d, ta, na, m.del, tb, nb, m.ins);
-    free(m.del);
-    free(m.ins);
-    free(m.v1);
-    free(m.v2);
+        build_hunks(d, ta, na, del, tb, nb, ins);
+    free(del);
+    free(ins);
     free(ia);
     free(ib);
     free(t.slot);

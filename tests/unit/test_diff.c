@@ -168,16 +168,62 @@ check_script(const char *a, size_t na, const char *b, size_t nb, int want_minima
     text_diff_free(&d);
 }
 
-/* Texts of many repeats of few tokens, unrelated texts, and long ones (where the
- * search splits after dlim edits): every diff still applies. */
+/* ntok tokens: words of `words`, or one of `uniq` numbered words ("u17 ") that the
+ * other text may or may not hold, about one in `every`. */
+static size_t
+rand_text_uniq(unsigned *seed, char *buf, size_t cap, size_t ntok, unsigned uniq, unsigned every)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ntok; i++) {
+        char w[32];
+        if ((unsigned)rand_r(seed) % every == 0)
+            snprintf(w, sizeof w, "u%u ", (unsigned)rand_r(seed) % uniq);
+        else
+            snprintf(w, sizeof w, "%s",
+                     words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])]);
+        size_t l = strlen(w);
+        if (n + l >= cap)
+            break;
+        memcpy(buf + n, w, l);
+        n += l;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* Texts of many repeats of few tokens, unrelated texts, long ones (where the search
+ * splits after dlim edits), and texts with many tokens only one side holds (the
+ * search runs without them): every diff still applies, and the exact ones are
+ * shortest. */
 static void
 test_scripts(void)
 {
     unsigned seed = 777;
     static char a[1 << 16], b[1 << 16];
-    for (int iter = 0; iter < 600; iter++) {
+    for (int iter = 0; iter < 800; iter++) {
         size_t na, nb;
-        int kind = iter % 4;
+        int kind = iter % 6;
+        if (kind >= 4) {
+            /* tokens only one side holds: up to 120 tokens a side (span <= 240, so
+             * dlim = 30000 / span > span / 2 and the search is exact), or long */
+            unsigned uniq = 1 + (unsigned)rand_r(&seed) % 400,
+                     every = 1 + (unsigned)rand_r(&seed) % 4;
+            size_t len =
+                kind == 4 ? 30 + (size_t)rand_r(&seed) % 30 : 3000 + (size_t)rand_r(&seed) % 5000;
+            na = rand_text_uniq(&seed, a, sizeof a, len, uniq, every);
+            if (rand_r(&seed) % 2) {
+                nb = rand_text_uniq(&seed, b, sizeof b, len, uniq, every);
+            } else { /* an edited copy with words only it holds */
+                nb = 0;
+                for (size_t i = 0; i < na && nb + 8 < sizeof b; i++) {
+                    if (a[i] == ' ' && rand_r(&seed) % 6 == 0)
+                        nb += (size_t)snprintf(b + nb, sizeof b - nb, " v%d", rand_r(&seed) % 50);
+                    b[nb++] = a[i];
+                }
+            }
+            check_script(a, na, b, nb, kind == 4);
+            continue;
+        }
         if (kind == 0) { /* small, unrelated or edited: exact */
             na = rand_text(&seed, a, sizeof a, (size_t)(rand_r(&seed) % 60));
             nb = rand_text(&seed, b, sizeof b, (size_t)(rand_r(&seed) % 60));
