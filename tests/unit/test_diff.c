@@ -98,12 +98,19 @@ check_props(const char *a, size_t na, const char *b, size_t nb, const struct tex
 static const char *const words[] = {"the", "cat", "sat", "on", "mat",   " ", "  ", "\n", ",", ".",
                                     "中",  "文",  "😀",   "é",  "naïve", "x", "42", "-",  "\t"};
 
+/* ntok tokens: words of `words`, or, about one in `every` (0: never), one of `uniq`
+ * numbered words ("u17 ") that the other text may or may not hold. */
 static size_t
-rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
+rand_text_uniq(unsigned *seed, char *buf, size_t cap, size_t ntok, unsigned uniq, unsigned every)
 {
     size_t n = 0;
     for (size_t i = 0; i < ntok; i++) {
-        const char *w = words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])];
+        char w[32];
+        if (every && (unsigned)rand_r(seed) % every == 0)
+            snprintf(w, sizeof w, "u%u ", (unsigned)rand_r(seed) % uniq);
+        else
+            snprintf(w, sizeof w, "%s",
+                     words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])]);
         size_t l = strlen(w);
         if (n + l >= cap)
             break;
@@ -112,6 +119,12 @@ rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
     }
     buf[n] = '\0';
     return n;
+}
+
+static size_t
+rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
+{
+    return rand_text_uniq(seed, buf, cap, ntok, 0, 0);
 }
 
 /* Tokens of s as strings, for the independent check below. */
@@ -166,29 +179,6 @@ check_script(const char *a, size_t na, const char *b, size_t nb, int want_minima
     sb_free(&ra);
     sb_free(&rb);
     text_diff_free(&d);
-}
-
-/* ntok tokens: words of `words`, or one of `uniq` numbered words ("u17 ") that the
- * other text may or may not hold, about one in `every`. */
-static size_t
-rand_text_uniq(unsigned *seed, char *buf, size_t cap, size_t ntok, unsigned uniq, unsigned every)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < ntok; i++) {
-        char w[32];
-        if ((unsigned)rand_r(seed) % every == 0)
-            snprintf(w, sizeof w, "u%u ", (unsigned)rand_r(seed) % uniq);
-        else
-            snprintf(w, sizeof w, "%s",
-                     words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])]);
-        size_t l = strlen(w);
-        if (n + l >= cap)
-            break;
-        memcpy(buf + n, w, l);
-        n += l;
-    }
-    buf[n] = '\0';
-    return n;
 }
 
 /* Texts of many repeats of few tokens, unrelated texts, long ones (where the search
