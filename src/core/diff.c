@@ -26,18 +26,32 @@ is_space_cp(uint32_t cp)
     return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
 }
 
-/* The class of an ASCII character (text_cp_is_word's ASCII words, inlined: the
- * tokenizer sees every byte of both texts, and calls were most of its cost). */
+/* The class of an ASCII character (text_cp_is_word's ASCII words), looked up: the
+ * tokenizer sees every byte of both texts, and a chain of tests mispredicts on
+ * every change of class. */
+#define TOK_ASCII(c) \
+    ((c) == '\n'                 ? TOK_NL \
+     : (c) == ' ' || (c) == '\t' ? TOK_WS \
+     : ((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+             (c) == '_' \
+         ? TOK_WORD \
+         : TOK_SINGLE)
+#define TOK_ASCII8(c) \
+    TOK_ASCII(c), TOK_ASCII(c + 1), TOK_ASCII(c + 2), TOK_ASCII(c + 3), TOK_ASCII(c + 4), \
+        TOK_ASCII(c + 5), TOK_ASCII(c + 6), TOK_ASCII(c + 7)
+static const unsigned char tok_ascii[128] = {
+    TOK_ASCII8(0),  TOK_ASCII8(8),   TOK_ASCII8(16),  TOK_ASCII8(24),
+    TOK_ASCII8(32), TOK_ASCII8(40),  TOK_ASCII8(48),  TOK_ASCII8(56),
+    TOK_ASCII8(64), TOK_ASCII8(72),  TOK_ASCII8(80),  TOK_ASCII8(88),
+    TOK_ASCII8(96), TOK_ASCII8(104), TOK_ASCII8(112), TOK_ASCII8(120),
+};
+#undef TOK_ASCII8
+#undef TOK_ASCII
+
 static enum tok_class
 tok_ascii_class(unsigned char c)
 {
-    if (c == '\n')
-        return TOK_NL;
-    if (c == ' ' || c == '\t')
-        return TOK_WS;
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
-        return TOK_WORD;
-    return TOK_SINGLE;
+    return (enum tok_class)tok_ascii[c & 0x7F];
 }
 
 /* Class and byte length of the cluster at s. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/diff.h"
+#include "core/width.h"
 #include "test.h"
 
 static void
@@ -19,6 +20,52 @@ tokens_str(const char *s, struct strbuf *out)
         sb_append(out, s + t.v[i].off, t.v[i].len);
     }
     text_spans_free(&t);
+}
+
+/* The tokenizer as diff.h specifies it, one cluster at a time through width.h:
+ * runs of word clusters, runs of space clusters, single newlines, single others,
+ * a wide cluster alone (tokenize_mismatches: how many tokens of text_tokenize
+ * differ). */
+static int
+tok_class_ref(const char *s, size_t n, size_t *len)
+{
+    int w;
+    uint32_t cp;
+    *len = text_cluster(s, n, &w);
+    text_decode(s, n, &cp);
+    if (cp == '\n')
+        return 1;
+    if (cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A))
+        return 0;
+    if (w >= 2 && cp >= 0x80) /* an ASCII base keeps its class whatever joins it */
+        return 3;
+    return text_cp_is_word(cp) ? 2 : 3;
+}
+
+static int
+tokenize_mismatches(const char *s, size_t n)
+{
+    struct text_spans t = {0};
+    text_tokenize(s, n, &t);
+    size_t i = 0, k = 0;
+    int bad = 0;
+    while (i < n) {
+        size_t len, start = i;
+        int c = tok_class_ref(s + i, n - i, &len);
+        i += len;
+        while ((c == 0 || c == 2) && i < n) {
+            size_t l2;
+            if (tok_class_ref(s + i, n - i, &l2) != c)
+                break;
+            i += l2;
+        }
+        if (k >= t.n || t.v[k].off != start || t.v[k].len != i - start)
+            bad++;
+        k++;
+    }
+    bad += k != t.n;
+    text_spans_free(&t);
+    return bad;
 }
 
 /* Hunks as text: "=same" "-del" "+ins" "~old>new", joined by spaces. */
@@ -269,6 +316,49 @@ main(void)
         tokens_str(tok[i].in, &sb);
         CHECK_STREQ(sb_str(&sb), tok[i].out);
     }
+    /* random strings of ASCII, marks, wide and joined clusters, odd spaces, controls
+     * and broken UTF-8, against the cluster-by-cluster tokenizer above */
+    static const char *const pieces[] = {
+        "a",
+        "Z",
+        "7",
+        "_",
+        " ",
+        "\t",
+        "\n",
+        ",",
+        "'",
+        "\x01",
+        "\x7f",
+        "é",
+        "\xCC\x81",
+        "中",
+        "文",
+        "😀",
+        "\xE2\x80\x8D",
+        "\xF0\x9F\x87\xAB",
+        "\xC2\xA0",
+        "\xE3\x80\x80",
+        "\xE2\x80\x83",
+        "\xFF",
+        "\xE4\xB8",
+        "Ж",
+        "\xC2\x85",
+    };
+    unsigned tseed = 99;
+    int tok_bad = 0;
+    for (int iter = 0; iter < 2000; iter++) {
+        char buf[256];
+        size_t n = 0, len = (size_t)rand_r(&tseed) % 60;
+        for (size_t i = 0; i < len; i++) {
+            const char *p = pieces[(unsigned)rand_r(&tseed) % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(p);
+            memcpy(buf + n, p, l);
+            n += l;
+        }
+        tok_bad += tokenize_mismatches(buf, n);
+    }
+    CHECK_EQ(tok_bad, 0);
 
     static const struct {
         const char *a, *b;
