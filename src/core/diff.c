@@ -254,6 +254,7 @@ struct myers {
     size_t cost, max_cost;
     long dlim; /* edits a bisection may search before it settles for a good split */
     int aborted;
+    long hole[4]; /* after the cost cap: the rectangle left unsettled (a0, a1, b0, b1) */
 };
 
 /* Row d of h, indexed by diagonal (-d..d). */
@@ -302,6 +303,9 @@ myers_row(struct myers *m, struct myers_dir *s, const struct myers_dir *o, int s
 {
     int32_t *v = s->v;
     struct myers_hist *h = s->h;
+    /* a row's own work (copies, checks, the loop), so that the budget stays a
+     * measure of time now that rows are replayed and read back */
+    m->cost += 2 + (size_t)d / 4;
     if (d < s->reuse) { /* a row without a trimmed cell: all its diagonals, all inside */
         memcpy(v + off - d, hist_row(h, d) - d, (size_t)(2 * d + 1) * sizeof *v);
         if (h->mx[d] > s->xmax)
@@ -445,6 +449,7 @@ myers_trace(struct myers *m, const struct myers_cut *c, long a0, long a1, long b
 {
     const struct myers_hist *h = &m->h[c->side];
     long d = c->d, k = c->k, x = c->x;
+    m->cost += (size_t)d;
     /* the first row that reached x on k: a furthest-reaching row never recedes, so
      * it is the fewest edits to this point (dlim cuts may come from a later row) */
     for (long e = k < 0 ? -k : k; e < d; e += 2)
@@ -527,8 +532,9 @@ myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
             if (!m->aborted) {
                 memset(m->del + a0, 1, (size_t)(a1 - a0));
                 memset(m->ins + b0, 1, (size_t)(b1 - b0));
+                return;
             }
-            return;
+            break;
         }
         int traced = c.d <= m->h[c.side].rows;
         long cx = c.x, cy = c.x - c.k;
@@ -547,6 +553,17 @@ myers_rec(struct myers *m, long a0, long a1, long b0, long b1)
             a1 -= cx;
             b1 -= cy;
         }
+    }
+    /* The cost cap stopped the search: what is settled stays, this rectangle is all
+     * edits (a valid script), and the first one is the hole the caller may diff more
+     * coarsely.  (A recursion's caller leaves its own rest as edits only.) */
+    memset(m->del + a0, 1, (size_t)(a1 - a0));
+    memset(m->ins + b0, 1, (size_t)(b1 - b0));
+    if (m->hole[0] < 0 && a0 < a1 && b0 < b1) {
+        m->hole[0] = a0;
+        m->hole[1] = a1;
+        m->hole[2] = b0;
+        m->hole[3] = b1;
     }
 }
 
@@ -581,12 +598,7 @@ hunk_push_equal(struct text_diff *d, size_t ao, size_t al, size_t bo, size_t bl)
     d->h[d->n - 1].tag = TEXT_DIFF_EQUAL;
 }
 
-/* Byte offset where token i starts (or the text end). */
-static size_t
-tok_off(const struct text_spans *t, size_t i, size_t textlen)
-{
-    return i < t->n ? t->v[i].off : textlen;
-}
+static size_t tok_off(const struct text_spans *t, size_t i, size_t textlen);
 
 /* Turn the per-token marks into hunks. */
 static void
@@ -659,13 +671,15 @@ fold_gaps(struct text_diff *d, const char *a)
 }
 
 /* Mark a shortest script (past dlim edits, a good one) of a[0..na) x b[0..nb) in
- * del and ins, both zeroed.  Returns 0 when the cost cap was hit; *cost: the steps
- * used. */
+ * del and ins, both zeroed; *cost: the steps used.  Returns 0 when the cost cap was
+ * hit: the marks are still a script, whose part in hole (a0, a1, b0, b1; a0 = -1:
+ * none) is all edits. */
 static int
 myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned char *del,
-          unsigned char *ins, size_t max_cost, size_t *cost)
+          unsigned char *ins, size_t max_cost, size_t *cost, long hole[4])
 {
     struct myers m = {0};
+    m.hole[0] = -1;
     m.a = a;
     m.b = b;
     m.na = (long)na;
@@ -712,6 +726,7 @@ myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned c
     free(m.v1);
     free(m.v2);
     *cost = m.cost;
+    memcpy(hole, m.hole, sizeof m.hole);
     return !m.aborted;
 }
 
@@ -750,13 +765,33 @@ tok_eq(const char *a, const struct text_span *x, const char *b, const struct tex
            is_ws_token(b + y->off, y->len);
 }
 
-/* Diff two token sequences; returns 0 when a cap was hit: more than max_tokens
- * tokens on a side once the common first and last tokens are set aside, or more
- * than max_cost steps. */
+static void diff_lines(const char *a, size_t na, const char *b, size_t nb, unsigned flags,
+                       size_t max_tokens, size_t max_cost, struct text_diff *out, size_t *used);
+
+/* A view of spans t[from..to). */
+static struct text_spans
+spans_view(const struct text_spans *t, size_t from, size_t to)
+{
+    struct text_spans v = {t->v + from, to - from, to - from};
+    return v;
+}
+
+/* Byte offset where token i starts (or the text end). */
+static size_t
+tok_off(const struct text_spans *t, size_t i, size_t textlen)
+{
+    return i < t->n ? t->v[i].off : textlen;
+}
+
+/* Diff two token sequences; returns 0 when more than max_tokens tokens on a side
+ * remain once the common first and last tokens are set aside (nothing is added to d).
+ * When the search takes more than max_cost steps, what it settled stays and the
+ * rectangle it left is diffed by lines with hole_cost more steps (hole_cost 0: left
+ * one change); *coarse is then set. */
 static int
 diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spans *ta,
             const char *b, size_t nb, const struct text_spans *tb, unsigned flags,
-            size_t max_tokens, size_t max_cost, size_t *cost_used)
+            size_t max_tokens, size_t max_cost, size_t hole_cost, size_t *cost_used, int *coarse)
 {
     /* the token cap first, on the bytes: interning a text past it is wasted work */
     size_t pre0 = 0, suf0 = 0;
@@ -785,9 +820,11 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     size_t ma = ta->n - pre - suf, mb = tb->n - pre - suf; /* the middles */
     unsigned char *del = xcalloc(ta->n + 1, 1), *ins = xcalloc(tb->n + 1, 1);
     size_t cost = 0;
+    long hole[4] = {-1, -1, -1, -1};
     int ok = 0;
     if (ma > max_tokens || mb > max_tokens || ma + mb + 4 > INT32_MAX / 2) {
         /* past the cap (the diagonals hold token indices in 32 bits) */
+        ok = -1;
     } else {
         /* A token of one middle that the other middle never holds cannot match: it is
          * an edit whatever the alignment, so the search runs without such tokens (as
@@ -805,18 +842,26 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
             kb = shared_tokens(ib + pre, mb, seen, NULL, NULL, NULL);
         }
         if (ka == ma && kb == mb) {
-            ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost);
+            ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost, hole);
+            for (int e = 0; e < 4 && hole[0] >= 0; e++)
+                hole[e] += (long)pre;
         } else {
             uint32_t *ca = xmalloc((ka + 1) * sizeof *ca), *cb = xmalloc((kb + 1) * sizeof *cb);
             size_t *pa = xmalloc((ka + 1) * sizeof *pa), *pb = xmalloc((kb + 1) * sizeof *pb);
             unsigned char *cdel = xcalloc(ka + 1, 1), *cins = xcalloc(kb + 1, 1);
             shared_tokens(ia + pre, ma, seen, ca, pa, del + pre);
             shared_tokens(ib + pre, mb, seen, cb, pb, ins + pre);
-            ok = myers_run(ca, ka, cb, kb, cdel, cins, max_cost, &cost);
+            ok = myers_run(ca, ka, cb, kb, cdel, cins, max_cost, &cost, hole);
             for (size_t i = 0; i < ka; i++)
                 del[pre + pa[i]] = cdel[i];
             for (size_t j = 0; j < kb; j++)
                 ins[pre + pb[j]] = cins[j];
+            if (hole[0] >= 0) { /* back to token indices (both sides of a hole hold some) */
+                hole[0] = (long)(pre + pa[hole[0]]);
+                hole[1] = (long)(pre + pa[hole[1] - 1] + 1);
+                hole[2] = (long)(pre + pb[hole[2]]);
+                hole[3] = (long)(pre + pb[hole[3] - 1] + 1);
+            }
             free(ca);
             free(cb);
             free(pa);
@@ -826,10 +871,34 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
         }
         free(seen);
     }
+    if (ok == 0 && coarse)
+        *coarse = 1;
+    if (ok == 0 && hole[0] >= 0 && hole_cost > 0) {
+        /* settled, the hole by lines, settled: the path passes both hole corners */
+        size_t h0 = (size_t)hole[0], h1 = (size_t)hole[1], g0 = (size_t)hole[2],
+               g1 = (size_t)hole[3];
+        struct text_spans pa = spans_view(ta, 0, h0), pb = spans_view(tb, 0, g0);
+        build_hunks(d, &pa, tok_off(ta, h0, na), del, &pb, tok_off(tb, g0, nb), ins);
+        size_t ao = tok_off(ta, h0, na), bo = tok_off(tb, g0, nb), used = 0;
+        struct text_diff sub;
+        diff_lines(a + ao, tok_off(ta, h1, na) - ao, b + bo, tok_off(tb, g1, nb) - bo, flags,
+                   max_tokens, hole_cost, &sub, &used);
+        for (size_t k = 0; k < sub.n; k++) {
+            struct text_diff_hunk *x = &sub.h[k];
+            hunk_push(d, ao + x->a_off, x->a_len, bo + x->b_off, x->b_len);
+            d->h[d->n - 1].tag = x->tag;
+        }
+        d->edit_tokens += sub.edit_tokens;
+        text_diff_free(&sub);
+        cost += used;
+        struct text_spans sa = spans_view(ta, h1, ta->n), sb = spans_view(tb, g1, tb->n);
+        build_hunks(d, &sa, na, del + h1, &sb, nb, ins + g1);
+    } else if (ok >= 0) {
+        build_hunks(d, ta, na, del, tb, nb, ins);
+    }
     if (cost_used)
         *cost_used = cost;
-    if (ok)
-        build_hunks(d, ta, na, del, tb, nb, ins);
+    ok = ok >= 0;
     free(del);
     free(ins);
     free(ia);
@@ -894,8 +963,9 @@ refine_lines(struct text_diff *d, const char *a, const char *b, unsigned flags, 
             text_tokenize(a + h.a_off, h.a_len, &ta);
             text_tokenize(b + h.b_off, h.b_len, &tb);
             size_t used = 0;
+            int coarse = 0;
             done = diff_tokens(&sub, a + h.a_off, h.a_len, &ta, b + h.b_off, h.b_len, &tb, flags,
-                               max_tokens, budget, &used);
+                               max_tokens, budget, 0, &used, &coarse);
             budget = used < budget ? budget - used : 0;
         }
         if (done) {
@@ -946,6 +1016,33 @@ text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_
     fold_gaps(out, a);
 }
 
+/* The fallback for texts too long or too different for the word search: whole
+ * lines, then the words inside each changed block of lines while max_cost lasts
+ * (simplified 1); if even the lines are too much, one change between the common
+ * first and last lines (simplified 2).  *used: the steps taken. */
+static void
+diff_lines(const char *a, size_t na, const char *b, size_t nb, unsigned flags, size_t max_tokens,
+           size_t max_cost, struct text_diff *out, size_t *used)
+{
+    struct text_spans ta = {0}, tb = {0};
+    memset(out, 0, sizeof *out);
+    tokenize_lines(a, na, &ta);
+    tokenize_lines(b, nb, &tb);
+    *used = 0;
+    if (diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, max_cost, 0, used, NULL)) {
+        out->simplified = 1;
+        fold_gaps(out, a);
+        refine_lines(out, a, b, flags, max_tokens, max_cost > *used ? max_cost - *used : 0);
+    } else {
+        out->n = 0;
+        out->edit_tokens = 0;
+        out->simplified = 2;
+        diff_block(out, a, na, b, nb);
+    }
+    text_spans_free(&ta);
+    text_spans_free(&tb);
+}
+
 /* The diff proper, on the texts without their common first and last lines. */
 static void
 diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
@@ -959,33 +1056,19 @@ diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct tex
 
     text_tokenize(a, na, &ta);
     text_tokenize(b, nb, &tb);
-    out->tokens_a = ta.n;
-    out->tokens_b = tb.n;
     /* one budget for all: half for the word diff, the rest for the fallbacks (each
      * used to get all of it, so unrelated texts paid the cap two or three times) */
     size_t used = 0;
-    int done = diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2, &used);
-    if (!done) {
-        size_t left = max_cost > used ? max_cost - used : 0;
-        out->n = 0;
-        out->edit_tokens = 0;
-        out->simplified = 1;
-        ta.n = tb.n = 0;
-        tokenize_lines(a, na, &ta);
-        tokenize_lines(b, nb, &tb);
-        done = diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, left, &used);
-        if (done) {
-            fold_gaps(out, a);
-            refine_lines(out, a, b, flags, max_tokens, left > used ? left - used : 0);
-        }
-    }
-    if (!done) {
-        out->n = 0;
-        out->simplified = 2;
-        diff_block(out, a, na, b, nb);
-    }
-    if (out->simplified != 2)
+    int coarse = 0;
+    if (diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2,
+                    max_cost - max_cost / 2, &used, &coarse)) {
+        out->simplified = coarse;
         fold_gaps(out, a);
+    } else {
+        diff_lines(a, na, b, nb, flags, max_tokens, max_cost, out, &used);
+    }
+    out->tokens_a = ta.n;
+    out->tokens_b = tb.n;
     text_spans_free(&ta);
     text_spans_free(&tb);
 }

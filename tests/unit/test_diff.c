@@ -188,10 +188,11 @@ tok_list(const char *s, size_t n, struct text_spans *t)
  * the search stayed exact (small texts, simplified == 0) its edit count is the
  * shortest possible, n + m - 2 LCS over the tokens, the LCS by dynamic programming. */
 static void
-check_script(const char *a, size_t na, const char *b, size_t nb, int want_minimal)
+check_script_opts(const char *a, size_t na, const char *b, size_t nb, int want_minimal,
+                  const struct text_diff_opts *o)
 {
     struct text_diff d;
-    text_diff(a, na, b, nb, NULL, &d);
+    text_diff(a, na, b, nb, o, &d);
     struct strbuf ra = STRBUF_INIT, rb = STRBUF_INIT;
     for (size_t i = 0; i < d.n; i++) {
         const struct text_diff_hunk *h = &d.h[i];
@@ -228,6 +229,21 @@ check_script(const char *a, size_t na, const char *b, size_t nb, int want_minima
     text_diff_free(&d);
 }
 
+static void
+check_script(const char *a, size_t na, const char *b, size_t nb, int want_minimal)
+{
+    check_script_opts(a, na, b, nb, want_minimal, NULL);
+}
+
+/* Under a small search budget the diff keeps what the search settled and diffs the
+ * rest by lines (then words while the budget lasts): still a script of a into b. */
+static void
+check_script_budget(unsigned *seed, const char *a, size_t na, const char *b, size_t nb)
+{
+    struct text_diff_opts o = {0, 0, 1 + (size_t)rand_r(seed) % 40000};
+    check_script_opts(a, na, b, nb, 0, &o);
+}
+
 /* Texts of many repeats of few tokens, unrelated texts, long ones (where the search
  * splits after dlim edits), and texts with many tokens only one side holds (the
  * search runs without them): every diff still applies, and the exact ones are
@@ -259,6 +275,7 @@ test_scripts(void)
                 }
             }
             check_script(a, na, b, nb, kind == 4);
+            check_script_budget(&seed, a, na, b, nb);
             continue;
         }
         if (kind == 0) { /* small, unrelated or edited: exact */
@@ -287,6 +304,7 @@ test_scripts(void)
             }
         }
         check_script(a, na, b, nb, kind == 0);
+        check_script_budget(&seed, a, na, b, nb);
     }
 }
 
@@ -455,23 +473,29 @@ main(void)
     CHECK_EQ(diff_str_opts(la2, lb2, &cap1, &sb), 2);
     CHECK_STREQ(sb_str(&sb),
                 "~a b c d e f g\nsame line\nlast x\n>a b c d e f h\nsame line\nlast y\n");
-    struct text_diff_opts cap2 = {0, 0, 1}; /* no work at all */
-    CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 2);
+    /* No search steps at all: the common first and last tokens (found without a
+     * search) stay, the rest is diffed by lines, and a block of lines the budget
+     * does not reach stays one change. */
+    struct text_diff_opts cap2 = {0, 0, 1};
+    CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 1);
+    CHECK_STREQ(sb_str(&sb), "=a b c d e f  ~g\nsame line\nlast x>h\nsame line\nlast y =\n");
+    check_props(la2, strlen(la2), lb2, strlen(lb2), &cap2);
     const char *pa = "head\nmid a b\ntail\n", *pb = "head\nmid c d\ntail\n";
     CHECK_EQ(diff_str_opts(pa, pb, &cap2, &sb), 1);
-    CHECK_STREQ(sb_str(&sb), "=head\n ~mid a b\n>mid c d\n =tail\n");
+    CHECK_STREQ(sb_str(&sb), "=head\nmid  ~a b>c d =\ntail\n");
     text_diff(pa, strlen(pa), pb, strlen(pb), &cap2, &d);
     CHECK_EQ(d.n, 3);
     if (d.n == 3) {
-        CHECK_EQ(d.h[0].a_len, 5);
-        CHECK_EQ(d.h[1].a_len, 8);
-        CHECK_EQ(d.h[2].a_len, 5);
+        CHECK_EQ(d.h[0].a_len, 9);
+        CHECK_EQ(d.h[1].a_len, 3);
+        CHECK_EQ(d.h[2].a_len, 6);
     }
     /* text_diff_find */
     CHECK_EQ(text_diff_find(&d, 0, 0), 0);
-    CHECK_EQ(text_diff_find(&d, 0, 5), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 12), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 13), 2);
+    CHECK_EQ(text_diff_find(&d, 0, 8), 0);
+    CHECK_EQ(text_diff_find(&d, 0, 9), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 11), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 12), 2);
     CHECK_EQ(text_diff_find(&d, 1, 100), 3);
     text_diff_free(&d);
 
