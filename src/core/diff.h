@@ -13,7 +13,7 @@
  * Tokens of one side that the other side never holds are edits whatever the
  * alignment; the search runs without them (xdiff's discard), which keeps shortest
  * scripts shortest and shrinks unrelated texts.  Work is linear in the text: a
- * bisection that has searched dlim = max(16, 30000 / tokens) edits without finding
+ * bisection that has searched dlim = max(16, 70000 / tokens) edits without finding
  * its middle snake cuts at the furthest point it reached (GNU diff's heuristic), so
  * short or similar texts get a shortest script and long unrelated ones a valid,
  * near-shortest one in O((N+M)·dlim).  Each search keeps its rows, so the part

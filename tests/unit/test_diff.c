@@ -258,7 +258,7 @@ test_scripts(void)
         int kind = iter % 6;
         if (kind >= 4) {
             /* tokens only one side holds: up to 120 tokens a side (span <= 240, so
-             * dlim = 30000 / span > span / 2 and the search is exact), or long */
+             * dlim = 70000 / span > span / 2 and the search is exact), or long */
             unsigned uniq = 1 + (unsigned)rand_r(&seed) % 400,
                      every = 1 + (unsigned)rand_r(&seed) % 4;
             size_t len =
