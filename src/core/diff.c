@@ -733,26 +733,37 @@ myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned c
 }
 
 /* The tokens of ids[0..n) that both sides hold (seen[id] == 3): returns how many.
- * With `out`, copies them there, their indices to pos, and marks the others in
- * `mark` (edits whatever the alignment). */
+ * With pos, moves them to the front of ids (in place) and their indices to pos. */
 static size_t
-shared_tokens(const uint32_t *ids, size_t n, const unsigned char *seen, uint32_t *out, size_t *pos,
-              unsigned char *mark)
+shared_tokens(uint32_t *ids, size_t n, const unsigned char *seen, uint32_t *pos)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (seen[ids[i]] != 3) {
-            if (mark)
-                mark[i] = 1;
+        if (seen[ids[i]] != 3)
             continue;
-        }
-        if (out) {
-            pos[k] = i;
-            out[k] = ids[i];
+        if (pos) {
+            pos[k] = (uint32_t)i;
+            ids[k] = ids[i];
         }
         k++;
     }
     return k;
+}
+
+/* Spread the marks of the k shared tokens, mark[0..k), to their indices pos (in
+ * place, from the end: pos[i] >= i); the n - k others are edits. */
+static void
+spread_marks(unsigned char *mark, size_t n, const uint32_t *pos, size_t k)
+{
+    size_t w = n;
+    for (size_t i = k; i-- > 0;) {
+        unsigned char v = mark[i];
+        while (w > (size_t)pos[i] + 1)
+            mark[--w] = 1;
+        mark[--w] = v;
+    }
+    while (w > 0)
+        mark[--w] = 1;
 }
 
 /* Tokens equal as the diff compares them (whitespace runs all alike with
@@ -814,6 +825,12 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     t.slot = xcalloc(want, sizeof *t.slot);
     t.mask = want - 1;
     uint32_t *ia = intern_all(&t, a, ta, flags), *ib = intern_all(&t, b, tb, flags);
+    /* the table is done with: freed before the search so the peak stays low (what a
+     * diff frees, the next one faults in again) */
+    size_t nids = 256 + t.n;
+    free(t.slot);
+    free(t.txt);
+    free(t.len);
     size_t pre = 0, suf = 0;
     while (pre < ta->n && pre < tb->n && ia[pre] == ib[pre])
         pre++;
@@ -833,45 +850,40 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
          * xdiff does).  A shortest script of what is left is one of the whole, and
          * unrelated texts shrink to the tokens they share.  (Not for a few tokens:
          * there the search is cheaper than the copies.) */
-        unsigned char *seen = xcalloc(256 + t.n, 1);
+        unsigned char *seen = xcalloc(nids, 1);
         size_t ka = ma, kb = mb;
         if (ma + mb >= DIFF_DISCARD_MIN) {
             for (size_t i = pre; i < pre + ma; i++)
                 seen[ia[i]] |= 1;
             for (size_t j = pre; j < pre + mb; j++)
                 seen[ib[j]] |= 2;
-            ka = shared_tokens(ia + pre, ma, seen, NULL, NULL, NULL);
-            kb = shared_tokens(ib + pre, mb, seen, NULL, NULL, NULL);
+            ka = shared_tokens(ia + pre, ma, seen, NULL);
+            kb = shared_tokens(ib + pre, mb, seen, NULL);
         }
         if (ka == ma && kb == mb) {
+            free(seen);
             ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost, hole);
             for (int e = 0; e < 4 && hole[0] >= 0; e++)
                 hole[e] += (long)pre;
         } else {
-            uint32_t *ca = xmalloc((ka + 1) * sizeof *ca), *cb = xmalloc((kb + 1) * sizeof *cb);
-            size_t *pa = xmalloc((ka + 1) * sizeof *pa), *pb = xmalloc((kb + 1) * sizeof *pb);
-            unsigned char *cdel = xcalloc(ka + 1, 1), *cins = xcalloc(kb + 1, 1);
-            shared_tokens(ia + pre, ma, seen, ca, pa, del + pre);
-            shared_tokens(ib + pre, mb, seen, cb, pb, ins + pre);
-            ok = myers_run(ca, ka, cb, kb, cdel, cins, max_cost, &cost, hole);
-            for (size_t i = 0; i < ka; i++)
-                del[pre + pa[i]] = cdel[i];
-            for (size_t j = 0; j < kb; j++)
-                ins[pre + pb[j]] = cins[j];
+            /* the shared tokens move to the front of ia and ib (the ids are not
+             * needed after the search), their marks come back through pa and pb */
+            uint32_t *pa = xmalloc((ka + 1) * sizeof *pa), *pb = xmalloc((kb + 1) * sizeof *pb);
+            shared_tokens(ia + pre, ma, seen, pa);
+            shared_tokens(ib + pre, mb, seen, pb);
+            free(seen);
+            ok = myers_run(ia + pre, ka, ib + pre, kb, del + pre, ins + pre, max_cost, &cost, hole);
             if (hole[0] >= 0) { /* back to token indices (both sides of a hole hold some) */
                 hole[0] = (long)(pre + pa[hole[0]]);
                 hole[1] = (long)(pre + pa[hole[1] - 1] + 1);
                 hole[2] = (long)(pre + pb[hole[2]]);
                 hole[3] = (long)(pre + pb[hole[3] - 1] + 1);
             }
-            free(ca);
-            free(cb);
+            spread_marks(del + pre, ma, pa, ka);
+            spread_marks(ins + pre, mb, pb, kb);
             free(pa);
             free(pb);
-            free(cdel);
-            free(cins);
         }
-        free(seen);
     }
     if (ok == 0 && coarse)
         *coarse = 1;
@@ -905,9 +917,6 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     free(ins);
     free(ia);
     free(ib);
-    free(t.slot);
-    free(t.txt);
-    free(t.len);
     return ok;
 }
 
