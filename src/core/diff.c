@@ -18,6 +18,82 @@
  * drops the tokens the other side lacks */
 #define DIFF_DISCARD_MIN 64
 
+/* ---- scratch ---- */
+
+/* The buffers of the top-level word search, kept by the caller between diffs (what a
+ * diff frees, glibc may hand back to the system, and the next diff faults its pages
+ * in again: up to 40% of a 100 KB diff).  Nested searches (a hole's lines, each
+ * block's words) allocate their own. */
+enum scr_slot {
+    SCR_IA,
+    SCR_IB,
+    SCR_DEL,
+    SCR_INS,
+    SCR_SLOT,
+    SCR_SEEN,
+    SCR_PA,
+    SCR_PB,
+    SCR_V1,
+    SCR_V2,
+    SCR_RA,
+    SCR_RB,
+    SCR_H0,
+    SCR_H1,
+    SCR_M0,
+    SCR_M1,
+    SCR_N
+};
+
+struct text_diff_scratch {
+    void *buf[SCR_N];
+    size_t cap[SCR_N];
+    struct text_spans spans[2];
+};
+
+struct text_diff_scratch *
+text_diff_scratch_new(void)
+{
+    return xcalloc(1, sizeof(struct text_diff_scratch));
+}
+
+void
+text_diff_scratch_free(struct text_diff_scratch *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < SCR_N; i++)
+        free(s->buf[i]);
+    text_spans_free(&s->spans[0]);
+    text_spans_free(&s->spans[1]);
+    free(s);
+}
+
+/* `bytes` (zeroed with `zero`) from slot of s, grown as needed, or without s a block
+ * of its own; scr_put gives it back. */
+static void *
+scr_get(struct text_diff_scratch *s, int slot, size_t bytes, int zero)
+{
+    if (bytes == 0)
+        bytes = 1;
+    if (!s)
+        return zero ? xcalloc(bytes, 1) : xmalloc(bytes);
+    if (s->cap[slot] < bytes) {
+        free(s->buf[slot]);
+        s->cap[slot] = bytes + bytes / 4;
+        s->buf[slot] = xmalloc(s->cap[slot]);
+    }
+    if (zero)
+        memset(s->buf[slot], 0, bytes);
+    return s->buf[slot];
+}
+
+static void
+scr_put(const struct text_diff_scratch *s, void *p)
+{
+    if (!s)
+        free(p);
+}
+
 /* ---- tokens ---- */
 
 enum tok_class { TOK_WS, TOK_NL, TOK_WORD, TOK_SINGLE };
@@ -197,9 +273,9 @@ intern_id(struct intern *t, const char *s, size_t n)
 }
 
 static uint32_t *
-intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsigned flags)
+intern_all(struct intern *t, const char *s, const struct text_spans *tok, unsigned flags,
+           uint32_t *ids)
 {
-    uint32_t *ids = xmalloc((tok->n + 1) * sizeof *ids);
     for (size_t i = 0; i < tok->n; i++) {
         const char *p = s + tok->v[i].off;
         size_t len = tok->v[i].len;
@@ -678,7 +754,8 @@ fold_gaps(struct text_diff *d, const char *a)
  * none) is all edits. */
 static int
 myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned char *del,
-          unsigned char *ins, size_t max_cost, size_t *cost, long hole[4])
+          unsigned char *ins, size_t max_cost, size_t *cost, long hole[4],
+          struct text_diff_scratch *scr)
 {
     struct myers m = {0};
     m.hole[0] = -1;
@@ -696,11 +773,12 @@ myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned c
     m.dlim = span ? (long)(DIFF_DLIM_WORK / span) : 0;
     if (m.dlim < 16)
         m.dlim = 16;
-    m.v1 = xmalloc((span + 4) * sizeof *m.v1);
-    m.v2 = xmalloc((span + 4) * sizeof *m.v2);
+    m.v1 = scr_get(scr, SCR_V1, (span + 4) * sizeof *m.v1, 0);
+    m.v2 = scr_get(scr, SCR_V2, (span + 4) * sizeof *m.v2, 0);
     /* the reversed tokens, for the backward search; rows for every bisection
      * (min(dlim, span / 2) rows: dlim * span is bounded, so this stays small) */
-    uint32_t *ra = xmalloc((na + 1) * sizeof *ra), *rb = xmalloc((nb + 1) * sizeof *rb);
+    uint32_t *ra = scr_get(scr, SCR_RA, (na + 1) * sizeof *ra, 0),
+             *rb = scr_get(scr, SCR_RB, (nb + 1) * sizeof *rb, 0);
     for (size_t i = 0; i < na; i++)
         ra[i] = a[na - 1 - i];
     for (size_t i = 0; i < nb; i++)
@@ -711,8 +789,8 @@ myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned c
     for (int side = 0; side < 2; side++) {
         struct myers_hist *h = &m.h[side];
         h->cap = cap;
-        h->x = xmalloc((size_t)(cap * cap + 1) * sizeof *h->x);
-        h->mx = xmalloc((size_t)(4 * cap + 1) * sizeof *h->mx);
+        h->x = scr_get(scr, SCR_H0 + side, (size_t)(cap * cap + 1) * sizeof *h->x, 0);
+        h->mx = scr_get(scr, SCR_M0 + side, (size_t)(4 * cap + 1) * sizeof *h->mx, 0);
         h->my = h->mx + cap;
         h->lo = h->my + cap;
         h->hi = h->lo + cap;
@@ -720,13 +798,13 @@ myers_run(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, unsigned c
     }
     myers_rec(&m, 0, (long)na, 0, (long)nb);
     for (int side = 0; side < 2; side++) {
-        free(m.h[side].x);
-        free(m.h[side].mx);
+        scr_put(scr, m.h[side].x);
+        scr_put(scr, m.h[side].mx);
     }
-    free(ra);
-    free(rb);
-    free(m.v1);
-    free(m.v2);
+    scr_put(scr, ra);
+    scr_put(scr, rb);
+    scr_put(scr, m.v1);
+    scr_put(scr, m.v2);
     *cost = m.cost;
     memcpy(hole, m.hole, sizeof m.hole);
     return !m.aborted;
@@ -804,7 +882,8 @@ tok_off(const struct text_spans *t, size_t i, size_t textlen)
 static int
 diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spans *ta,
             const char *b, size_t nb, const struct text_spans *tb, unsigned flags,
-            size_t max_tokens, size_t max_cost, size_t hole_cost, size_t *cost_used, int *coarse)
+            size_t max_tokens, size_t max_cost, size_t hole_cost, size_t *cost_used, int *coarse,
+            struct text_diff_scratch *scr)
 {
     /* the token cap first, on the bytes: interning a text past it is wasted work */
     size_t pre0 = 0, suf0 = 0;
@@ -822,13 +901,14 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     size_t want = 1024;
     while (want < 2 * (ta->n + tb->n))
         want *= 2;
-    t.slot = xcalloc(want, sizeof *t.slot);
+    t.slot = scr_get(scr, SCR_SLOT, want * sizeof *t.slot, 1);
     t.mask = want - 1;
-    uint32_t *ia = intern_all(&t, a, ta, flags), *ib = intern_all(&t, b, tb, flags);
+    uint32_t *ia = intern_all(&t, a, ta, flags, scr_get(scr, SCR_IA, (ta->n + 1) * 4, 0)),
+             *ib = intern_all(&t, b, tb, flags, scr_get(scr, SCR_IB, (tb->n + 1) * 4, 0));
     /* the table is done with: freed before the search so the peak stays low (what a
      * diff frees, the next one faults in again) */
     size_t nids = 256 + t.n;
-    free(t.slot);
+    scr_put(scr, t.slot);
     free(t.txt);
     free(t.len);
     size_t pre = 0, suf = 0;
@@ -837,7 +917,8 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     while (suf < ta->n - pre && suf < tb->n - pre && ia[ta->n - 1 - suf] == ib[tb->n - 1 - suf])
         suf++;
     size_t ma = ta->n - pre - suf, mb = tb->n - pre - suf; /* the middles */
-    unsigned char *del = xcalloc(ta->n + 1, 1), *ins = xcalloc(tb->n + 1, 1);
+    unsigned char *del = scr_get(scr, SCR_DEL, ta->n + 1, 1),
+                  *ins = scr_get(scr, SCR_INS, tb->n + 1, 1);
     size_t cost = 0;
     long hole[4] = {-1, -1, -1, -1};
     int ok = 0;
@@ -850,7 +931,7 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
          * xdiff does).  A shortest script of what is left is one of the whole, and
          * unrelated texts shrink to the tokens they share.  (Not for a few tokens:
          * there the search is cheaper than the copies.) */
-        unsigned char *seen = xcalloc(nids, 1);
+        unsigned char *seen = scr_get(scr, SCR_SEEN, nids, 1);
         size_t ka = ma, kb = mb;
         if (ma + mb >= DIFF_DISCARD_MIN) {
             for (size_t i = pre; i < pre + ma; i++)
@@ -861,18 +942,21 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
             kb = shared_tokens(ib + pre, mb, seen, NULL);
         }
         if (ka == ma && kb == mb) {
-            free(seen);
-            ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost, hole);
+            scr_put(scr, seen);
+            ok = myers_run(ia + pre, ma, ib + pre, mb, del + pre, ins + pre, max_cost, &cost, hole,
+                           scr);
             for (int e = 0; e < 4 && hole[0] >= 0; e++)
                 hole[e] += (long)pre;
         } else {
             /* the shared tokens move to the front of ia and ib (the ids are not
              * needed after the search), their marks come back through pa and pb */
-            uint32_t *pa = xmalloc((ka + 1) * sizeof *pa), *pb = xmalloc((kb + 1) * sizeof *pb);
+            uint32_t *pa = scr_get(scr, SCR_PA, (ka + 1) * sizeof *pa, 0),
+                     *pb = scr_get(scr, SCR_PB, (kb + 1) * sizeof *pb, 0);
             shared_tokens(ia + pre, ma, seen, pa);
             shared_tokens(ib + pre, mb, seen, pb);
-            free(seen);
-            ok = myers_run(ia + pre, ka, ib + pre, kb, del + pre, ins + pre, max_cost, &cost, hole);
+            scr_put(scr, seen);
+            ok = myers_run(ia + pre, ka, ib + pre, kb, del + pre, ins + pre, max_cost, &cost, hole,
+                           scr);
             if (hole[0] >= 0) { /* back to token indices (both sides of a hole hold some) */
                 hole[0] = (long)(pre + pa[hole[0]]);
                 hole[1] = (long)(pre + pa[hole[1] - 1] + 1);
@@ -881,8 +965,8 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
             }
             spread_marks(del + pre, ma, pa, ka);
             spread_marks(ins + pre, mb, pb, kb);
-            free(pa);
-            free(pb);
+            scr_put(scr, pa);
+            scr_put(scr, pb);
         }
     }
     if (ok == 0 && coarse)
@@ -913,10 +997,10 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
     if (cost_used)
         *cost_used = cost;
     ok = ok >= 0;
-    free(del);
-    free(ins);
-    free(ia);
-    free(ib);
+    scr_put(scr, del);
+    scr_put(scr, ins);
+    scr_put(scr, ia);
+    scr_put(scr, ib);
     return ok;
 }
 
@@ -976,7 +1060,7 @@ refine_lines(struct text_diff *d, const char *a, const char *b, unsigned flags, 
             size_t used = 0;
             int coarse = 0;
             done = diff_tokens(&sub, a + h.a_off, h.a_len, &ta, b + h.b_off, h.b_len, &tb, flags,
-                               max_tokens, budget, 0, &used, &coarse);
+                               max_tokens, budget, 0, &used, &coarse, NULL);
             budget = used < budget ? budget - used : 0;
         }
         if (done) {
@@ -1001,16 +1085,24 @@ refine_lines(struct text_diff *d, const char *a, const char *b, unsigned flags, 
 }
 
 static void diff_middle(const char *a, size_t na, const char *b, size_t nb,
-                        const struct text_diff_opts *opts, struct text_diff *out);
+                        const struct text_diff_opts *opts, struct text_diff *out,
+                        struct text_diff_scratch *scr);
 
 void
 text_diff(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
           struct text_diff *out)
 {
+    text_diff_with(NULL, a, na, b, nb, opts, out);
+}
+
+void
+text_diff_with(struct text_diff_scratch *scr, const char *a, size_t na, const char *b, size_t nb,
+               const struct text_diff_opts *opts, struct text_diff *out)
+{
     size_t pre, suf;
     common_lines(a, na, b, nb, &pre, &suf);
     struct text_diff mid;
-    diff_middle(a + pre, na - pre - suf, b + pre, nb - pre - suf, opts, &mid);
+    diff_middle(a + pre, na - pre - suf, b + pre, nb - pre - suf, opts, &mid, scr);
     memset(out, 0, sizeof *out);
     out->simplified = mid.simplified;
     out->tokens_a = mid.tokens_a;
@@ -1040,7 +1132,7 @@ diff_lines(const char *a, size_t na, const char *b, size_t nb, unsigned flags, s
     tokenize_lines(a, na, &ta);
     tokenize_lines(b, nb, &tb);
     *used = 0;
-    if (diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, max_cost, 0, used, NULL)) {
+    if (diff_tokens(out, a, na, &ta, b, nb, &tb, 0, max_tokens, max_cost, 0, used, NULL, NULL)) {
         out->simplified = 1;
         fold_gaps(out, a);
         refine_lines(out, a, b, flags, max_tokens, max_cost > *used ? max_cost - *used : 0);
@@ -1057,22 +1149,26 @@ diff_lines(const char *a, size_t na, const char *b, size_t nb, unsigned flags, s
 /* The diff proper, on the texts without their common first and last lines. */
 static void
 diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct text_diff_opts *opts,
-            struct text_diff *out)
+            struct text_diff *out, struct text_diff_scratch *scr)
 {
     unsigned flags = opts ? opts->flags : 0;
     size_t max_tokens = opts && opts->max_tokens ? opts->max_tokens : DIFF_MAX_TOKENS;
     size_t max_cost = opts && opts->max_cost ? opts->max_cost : DIFF_MAX_COST;
-    struct text_spans ta = {0}, tb = {0};
+    struct text_spans own[2] = {{0}, {0}};
+    struct text_spans *sp = scr ? scr->spans : own, ta, tb;
     memset(out, 0, sizeof *out);
 
-    text_tokenize(a, na, &ta);
-    text_tokenize(b, nb, &tb);
+    sp[0].n = sp[1].n = 0;
+    text_tokenize(a, na, &sp[0]);
+    text_tokenize(b, nb, &sp[1]);
+    ta = sp[0];
+    tb = sp[1];
     /* one budget for all: half for the word diff, the rest for the fallbacks (each
      * used to get all of it, so unrelated texts paid the cap two or three times) */
     size_t used = 0;
     int coarse = 0;
     if (diff_tokens(out, a, na, &ta, b, nb, &tb, flags, max_tokens, max_cost / 2,
-                    max_cost - max_cost / 2, &used, &coarse)) {
+                    max_cost - max_cost / 2, &used, &coarse, scr)) {
         out->simplified = coarse;
         fold_gaps(out, a);
     } else {
@@ -1080,8 +1176,8 @@ diff_middle(const char *a, size_t na, const char *b, size_t nb, const struct tex
     }
     out->tokens_a = ta.n;
     out->tokens_b = tb.n;
-    text_spans_free(&ta);
-    text_spans_free(&tb);
+    text_spans_free(&own[0]);
+    text_spans_free(&own[1]);
 }
 
 void

@@ -24,10 +24,10 @@
  * whole); if even the line diff is too much, one CHANGED hunk between the common
  * first and last lines remains (simplified = 2).  When the word search uses up half
  * of opts.max_cost steps, what it settled stays and only the rectangle it left is
- * diffed that way (simplified = 1).  Measured (bench/text_bench.sh, CPU time, quiet
- * machine): two 4 KB responses 0.05-0.15 ms (unrelated 0.14 ms), two 100 KB
- * responses 3-7 ms (unrelated about 7 ms).  Feed the sanitized text that is drawn,
- * so offsets match. */
+ * diffed that way (simplified = 1).  Measured (bench/text_bench.sh, CPU time, load
+ * 6 on 2 cores): two 4 KB responses 0.05-0.11 ms (unrelated 0.21 ms; 0.15-0.17 ms
+ * alone), two 100 KB responses 1.2-2.6 ms with kept buffers (text_diff_with),
+ * unrelated 7.7 ms.  Feed the sanitized text that is drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
@@ -74,6 +74,18 @@ struct text_diff_opts {
 void text_diff(const char *a, size_t na, const char *b, size_t nb,
                const struct text_diff_opts *opts, struct text_diff *out);
 void text_diff_free(struct text_diff *d);
+
+/* Buffers a caller keeps between diffs (a pair view: one for its life), so that a
+ * diff does not fault in again the pages the last one freed (up to 40% of a 100 KB
+ * diff).  The caller owns it: text_diff_scratch_new, then text_diff_scratch_free
+ * (NULL is fine); one diff at a time uses it. */
+struct text_diff_scratch;
+struct text_diff_scratch *text_diff_scratch_new(void);
+void text_diff_scratch_free(struct text_diff_scratch *s);
+
+/* text_diff with the buffers of `scratch` (NULL: text_diff). */
+void text_diff_with(struct text_diff_scratch *scratch, const char *a, size_t na, const char *b,
+                    size_t nb, const struct text_diff_opts *opts, struct text_diff *out);
 
 /* Index of the hunk covering byte `off` of side 0 (A) or 1 (B) — for drawing a row
  * that starts mid-text.  Returns d->n when off is past the end.  O(log n); empty

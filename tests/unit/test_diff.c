@@ -500,6 +500,36 @@ main(void)
     text_diff_free(&d);
 
     test_scripts();
+
+    /* One scratch reused by diffs of every size and kind gives the hunks a diff
+     * without it gives (stale buffers must not leak into a result). */
+    struct text_diff_scratch *scr = text_diff_scratch_new();
+    unsigned sseed = 4242;
+    int scratch_bad = 0;
+    static char sa[1 << 15], sbuf[1 << 15];
+    for (int iter = 0; iter < 300; iter++) {
+        size_t len = (size_t)rand_r(&sseed) % (iter % 3 == 0 ? 6000 : 300);
+        unsigned every = (unsigned)rand_r(&sseed) % 3;
+        size_t na = rand_text_uniq(&sseed, sa, sizeof sa, len, 50, every);
+        size_t nb = rand_text_uniq(&sseed, sbuf, sizeof sbuf, len, 50, every);
+        struct text_diff_opts o = {iter % 2 ? TEXT_DIFF_IGNORE_WS : 0, 0,
+                                   iter % 5 == 0 ? 2000 + (size_t)rand_r(&sseed) % 20000 : 0};
+        struct text_diff x, y;
+        text_diff(sa, na, sbuf, nb, &o, &x);
+        text_diff_with(scr, sa, na, sbuf, nb, &o, &y);
+        int same = x.n == y.n && x.edit_tokens == y.edit_tokens && x.simplified == y.simplified &&
+                   x.tokens_a == y.tokens_a && x.tokens_b == y.tokens_b;
+        for (size_t k = 0; same && k < x.n; k++)
+            same = x.h[k].a_off == y.h[k].a_off && x.h[k].a_len == y.h[k].a_len &&
+                   x.h[k].b_off == y.h[k].b_off && x.h[k].b_len == y.h[k].b_len &&
+                   x.h[k].tag == y.h[k].tag;
+        scratch_bad += !same;
+        text_diff_free(&x);
+        text_diff_free(&y);
+    }
+    CHECK_EQ(scratch_bad, 0);
+    text_diff_scratch_free(scr);
+    text_diff_scratch_free(NULL);
     sb_free(&sb);
     return test_summary();
 }
