@@ -24,10 +24,10 @@
  * whole); if even the line diff is too much, one CHANGED hunk between the common
  * first and last lines remains (simplified = 2).  When the word search uses up half
  * of opts.max_cost steps, what it settled stays and only the rectangle it left is
- * diffed that way (simplified = 1).  Measured (bench/text_bench.sh, CPU time, load
- * 6 on 2 cores): two 4 KB responses 0.05-0.11 ms (unrelated 0.21 ms; 0.15-0.17 ms
- * alone), two 100 KB responses 1.2-2.6 ms with kept buffers (text_diff_with),
- * unrelated 7.7 ms.  Feed the sanitized text that is drawn, so offsets match. */
+ * diffed that way (simplified = 1).  Measured (bench/text_bench.sh, CPU time):
+ * two 4 KB responses 0.05-0.11 ms (unrelated 0.20-0.21 ms), two 100 KB responses
+ * 1.3-2.6 ms with kept buffers (text_diff_with), unrelated 7.8 ms.  Feed the sanitized text that is
+ * drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
