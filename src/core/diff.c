@@ -903,8 +903,10 @@ diff_tokens(struct text_diff *d, const char *a, size_t na, const struct text_spa
         want *= 2;
     t.slot = scr_get(scr, SCR_SLOT, want * sizeof *t.slot, 1);
     t.mask = want - 1;
-    uint32_t *ia = intern_all(&t, a, ta, flags, scr_get(scr, SCR_IA, (ta->n + 1) * 4, 0)),
-             *ib = intern_all(&t, b, tb, flags, scr_get(scr, SCR_IB, (tb->n + 1) * 4, 0));
+    uint32_t *ia = intern_all(&t, a, ta, flags,
+                              scr_get(scr, SCR_IA, (ta->n + 1) * sizeof(uint32_t), 0)),
+             *ib = intern_all(&t, b, tb, flags,
+                              scr_get(scr, SCR_IB, (tb->n + 1) * sizeof(uint32_t), 0));
     /* the table is done with: freed before the search so the peak stays low (what a
      * diff frees, the next one faults in again) */
     size_t nids = 256 + t.n;
