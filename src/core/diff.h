@@ -10,18 +10,24 @@
  * B.  A whitespace-only EQUAL gap between two changes is folded into one CHANGED
  * hunk, so "a b c" vs "x y z" is one change rather than three.
  *
- * Work is linear in the text: a bisection that has searched dlim = max(16, 30000 /
- * tokens) edits without finding its middle snake splits at the furthest point it
- * reached (GNU diff's heuristic), so short or similar texts get a shortest script and
- * long unrelated ones a valid, near-shortest one in O((N+M)·dlim).  Caps on top:
- * beyond opts.max_tokens tokens on a side (not counting the common first and last
- * tokens), or half of opts.max_cost steps, the diff falls back to whole lines, then
- * diffs the words inside each changed block of lines while the rest of the budget
- * lasts (simplified = 1: blocks past the budget stay whole); if even the line diff is
- * too much, one CHANGED hunk between the common first and last lines remains
- * (simplified = 2).  Measured (bench/text_bench.sh, CPU time): two 4 KB responses
- * 0.1-0.15 ms (0.4 ms unrelated), two 100 KB responses 4-5 ms (about 9 ms
- * unrelated).  Feed the sanitized text that is drawn, so offsets match. */
+ * Tokens of one side that the other side never holds are edits whatever the
+ * alignment; the search runs without them (xdiff's discard), which keeps shortest
+ * scripts shortest and shrinks unrelated texts.  Work is linear in the text: a
+ * bisection that has searched dlim = max(16, 70000 / tokens) edits without finding
+ * its middle snake cuts at the furthest point it reached (GNU diff's heuristic), so
+ * short or similar texts get a shortest script and long unrelated ones a valid,
+ * near-shortest one in O((N+M)·dlim).  Each search keeps its rows, so the part
+ * behind a cut is read back instead of searched again.  Caps on top: beyond
+ * opts.max_tokens tokens on a side (not counting the common first and last tokens)
+ * the diff falls back to whole lines, then diffs the words inside each changed block
+ * of lines while the budget lasts (simplified = 1: blocks past the budget stay
+ * whole); if even the line diff is too much, one CHANGED hunk between the common
+ * first and last lines remains (simplified = 2).  When the word search uses up half
+ * of opts.max_cost steps, what it settled stays and only the rectangle it left is
+ * diffed that way (simplified = 1).  Measured (bench/text_bench.sh, CPU time):
+ * two 4 KB responses 0.05-0.11 ms (unrelated 0.20-0.21 ms), two 100 KB responses
+ * 1.3-2.6 ms with kept buffers (text_diff_with), unrelated 7.8 ms.  Feed the sanitized text that is
+ * drawn, so offsets match. */
 #ifndef PS_CORE_DIFF_H
 #define PS_CORE_DIFF_H
 
@@ -48,7 +54,7 @@ struct text_diff {
     int simplified;            /* 0 word level, 1 line level, 2 one block */
     size_t tokens_a, tokens_b; /* tokens diffed (common first/last lines excluded) */
     size_t edit_tokens;        /* tokens deleted + inserted (the D of the script); when
-                                  simplified, a block left whole counts 1 */
+                                  simplified, a block of lines left whole counts 1 */
 };
 
 enum {
@@ -68,6 +74,18 @@ struct text_diff_opts {
 void text_diff(const char *a, size_t na, const char *b, size_t nb,
                const struct text_diff_opts *opts, struct text_diff *out);
 void text_diff_free(struct text_diff *d);
+
+/* Buffers a caller keeps between diffs (a pair view: one for its life), so that a
+ * diff does not fault in again the pages the last one freed (up to 40% of a 100 KB
+ * diff).  The caller owns it: text_diff_scratch_new, then text_diff_scratch_free
+ * (NULL is fine); one diff at a time uses it. */
+struct text_diff_scratch;
+struct text_diff_scratch *text_diff_scratch_new(void);
+void text_diff_scratch_free(struct text_diff_scratch *s);
+
+/* text_diff with the buffers of `scratch` (NULL: text_diff). */
+void text_diff_with(struct text_diff_scratch *scratch, const char *a, size_t na, const char *b,
+                    size_t nb, const struct text_diff_opts *opts, struct text_diff *out);
 
 /* Index of the hunk covering byte `off` of side 0 (A) or 1 (B) — for drawing a row
  * that starts mid-text.  Returns d->n when off is past the end.  O(log n); empty

@@ -36,6 +36,10 @@ text_cp_width(uint32_t cp)
     if (cp < 0xA0 || cp == 0x2028 || cp == 0x2029 || (cp >= 0xD800 && cp <= 0xDFFF) ||
         cp > 0x10FFFF)
         return -1;
+    /* CJK Unified Ideographs, most of a Chinese or Japanese text: all wide, none zero
+     * width (width_tables.h), so without the two searches */
+    if (cp >= 0x4E00 && cp <= 0x9FFF)
+        return 2;
     if (in_ranges(cp, text_zero_ranges, N_RANGES(text_zero_ranges)))
         return 0;
     if (in_ranges(cp, text_wide_ranges, N_RANGES(text_wide_ranges)))

@@ -61,6 +61,7 @@ struct pair {
     int nsrc, capsrc;
     struct text_diff diff;
     int have_diff;
+    struct text_diff_scratch *diff_scratch; /* buffers kept from one diff to the next */
     struct pline *lines;
     int nlines, caplines;
     struct strbuf text;
@@ -448,8 +449,10 @@ pair_build(struct tui *tui, struct pair *p, int w)
     pair_src(p, rt ? rt : "", rt ? strlen(rt) : 0);
     if (it->n_resp > 1 && p->diff_on) {
         struct text_diff_opts dopts = {p->ignore_ws ? TEXT_DIFF_IGNORE_WS : 0, 0, 0};
-        text_diff(sb_str(&p->src[0].text), p->src[0].text.len, sb_str(&p->src[1].text),
-                  p->src[1].text.len, &dopts, &p->diff);
+        if (!p->diff_scratch)
+            p->diff_scratch = text_diff_scratch_new();
+        text_diff_with(p->diff_scratch, sb_str(&p->src[0].text), p->src[0].text.len,
+                       sb_str(&p->src[1].text), p->src[1].text.len, &dopts, &p->diff);
         p->have_diff = 1;
     }
     pair_context(p, w);
@@ -574,6 +577,7 @@ pair_done(struct tui *tui, struct view *v)
     (void)tui;
     struct pair *p = v->priv;
     pair_clear_doc(p);
+    text_diff_scratch_free(p->diff_scratch);
     free(p->src);
     free(p->lines);
     sb_free(&p->text);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/diff.h"
+#include "core/width.h"
 #include "test.h"
 
 static void
@@ -19,6 +20,52 @@ tokens_str(const char *s, struct strbuf *out)
         sb_append(out, s + t.v[i].off, t.v[i].len);
     }
     text_spans_free(&t);
+}
+
+/* The tokenizer as diff.h specifies it, one cluster at a time through width.h:
+ * runs of word clusters, runs of space clusters, single newlines, single others,
+ * a wide cluster alone (tokenize_mismatches: how many tokens of text_tokenize
+ * differ). */
+static int
+tok_class_ref(const char *s, size_t n, size_t *len)
+{
+    int w;
+    uint32_t cp;
+    *len = text_cluster(s, n, &w);
+    text_decode(s, n, &cp);
+    if (cp == '\n')
+        return 1;
+    if (cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A))
+        return 0;
+    if (w >= 2 && cp >= 0x80) /* an ASCII base keeps its class whatever joins it */
+        return 3;
+    return text_cp_is_word(cp) ? 2 : 3;
+}
+
+static int
+tokenize_mismatches(const char *s, size_t n)
+{
+    struct text_spans t = {0};
+    text_tokenize(s, n, &t);
+    size_t i = 0, k = 0;
+    int bad = 0;
+    while (i < n) {
+        size_t len, start = i;
+        int c = tok_class_ref(s + i, n - i, &len);
+        i += len;
+        while ((c == 0 || c == 2) && i < n) {
+            size_t l2;
+            if (tok_class_ref(s + i, n - i, &l2) != c)
+                break;
+            i += l2;
+        }
+        if (k >= t.n || t.v[k].off != start || t.v[k].len != i - start)
+            bad++;
+        k++;
+    }
+    bad += k != t.n;
+    text_spans_free(&t);
+    return bad;
 }
 
 /* Hunks as text: "=same" "-del" "+ins" "~old>new", joined by spaces. */
@@ -98,12 +145,19 @@ check_props(const char *a, size_t na, const char *b, size_t nb, const struct tex
 static const char *const words[] = {"the", "cat", "sat", "on", "mat",   " ", "  ", "\n", ",", ".",
                                     "中",  "文",  "😀",   "é",  "naïve", "x", "42", "-",  "\t"};
 
+/* ntok tokens: words of `words`, or, about one in `every` (0: never), one of `uniq`
+ * numbered words ("u17 ") that the other text may or may not hold. */
 static size_t
-rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
+rand_text_uniq(unsigned *seed, char *buf, size_t cap, size_t ntok, unsigned uniq, unsigned every)
 {
     size_t n = 0;
     for (size_t i = 0; i < ntok; i++) {
-        const char *w = words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])];
+        char w[32];
+        if (every && (unsigned)rand_r(seed) % every == 0)
+            snprintf(w, sizeof w, "u%u ", (unsigned)rand_r(seed) % uniq);
+        else
+            snprintf(w, sizeof w, "%s",
+                     words[(unsigned)rand_r(seed) % (sizeof words / sizeof words[0])]);
         size_t l = strlen(w);
         if (n + l >= cap)
             break;
@@ -112,6 +166,12 @@ rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
     }
     buf[n] = '\0';
     return n;
+}
+
+static size_t
+rand_text(unsigned *seed, char *buf, size_t cap, size_t ntok)
+{
+    return rand_text_uniq(seed, buf, cap, ntok, 0, 0);
 }
 
 /* Tokens of s as strings, for the independent check below. */
@@ -128,10 +188,11 @@ tok_list(const char *s, size_t n, struct text_spans *t)
  * the search stayed exact (small texts, simplified == 0) its edit count is the
  * shortest possible, n + m - 2 LCS over the tokens, the LCS by dynamic programming. */
 static void
-check_script(const char *a, size_t na, const char *b, size_t nb, int want_minimal)
+check_script_opts(const char *a, size_t na, const char *b, size_t nb, int want_minimal,
+                  const struct text_diff_opts *o)
 {
     struct text_diff d;
-    text_diff(a, na, b, nb, NULL, &d);
+    text_diff(a, na, b, nb, o, &d);
     struct strbuf ra = STRBUF_INIT, rb = STRBUF_INIT;
     for (size_t i = 0; i < d.n; i++) {
         const struct text_diff_hunk *h = &d.h[i];
@@ -168,16 +229,55 @@ check_script(const char *a, size_t na, const char *b, size_t nb, int want_minima
     text_diff_free(&d);
 }
 
-/* Texts of many repeats of few tokens, unrelated texts, and long ones (where the
- * search splits after dlim edits): every diff still applies. */
+static void
+check_script(const char *a, size_t na, const char *b, size_t nb, int want_minimal)
+{
+    check_script_opts(a, na, b, nb, want_minimal, NULL);
+}
+
+/* Under a small search budget the diff keeps what the search settled and diffs the
+ * rest by lines (then words while the budget lasts): still a script of a into b. */
+static void
+check_script_budget(unsigned *seed, const char *a, size_t na, const char *b, size_t nb)
+{
+    struct text_diff_opts o = {0, 0, 1 + (size_t)rand_r(seed) % 40000};
+    check_script_opts(a, na, b, nb, 0, &o);
+}
+
+/* Texts of many repeats of few tokens, unrelated texts, long ones (where the search
+ * splits after dlim edits), and texts with many tokens only one side holds (the
+ * search runs without them): every diff still applies, and the exact ones are
+ * shortest. */
 static void
 test_scripts(void)
 {
     unsigned seed = 777;
     static char a[1 << 16], b[1 << 16];
-    for (int iter = 0; iter < 600; iter++) {
+    for (int iter = 0; iter < 800; iter++) {
         size_t na, nb;
-        int kind = iter % 4;
+        int kind = iter % 6;
+        if (kind >= 4) {
+            /* tokens only one side holds: up to 120 tokens a side (span <= 240, so
+             * dlim = 70000 / span > span / 2 and the search is exact), or long */
+            unsigned uniq = 1 + (unsigned)rand_r(&seed) % 400,
+                     every = 1 + (unsigned)rand_r(&seed) % 4;
+            size_t len =
+                kind == 4 ? 30 + (size_t)rand_r(&seed) % 30 : 3000 + (size_t)rand_r(&seed) % 5000;
+            na = rand_text_uniq(&seed, a, sizeof a, len, uniq, every);
+            if (rand_r(&seed) % 2) {
+                nb = rand_text_uniq(&seed, b, sizeof b, len, uniq, every);
+            } else { /* an edited copy with words only it holds */
+                nb = 0;
+                for (size_t i = 0; i < na && nb + 8 < sizeof b; i++) {
+                    if (a[i] == ' ' && rand_r(&seed) % 6 == 0)
+                        nb += (size_t)snprintf(b + nb, sizeof b - nb, " v%d", rand_r(&seed) % 50);
+                    b[nb++] = a[i];
+                }
+            }
+            check_script(a, na, b, nb, kind == 4);
+            check_script_budget(&seed, a, na, b, nb);
+            continue;
+        }
         if (kind == 0) { /* small, unrelated or edited: exact */
             na = rand_text(&seed, a, sizeof a, (size_t)(rand_r(&seed) % 60));
             nb = rand_text(&seed, b, sizeof b, (size_t)(rand_r(&seed) % 60));
@@ -204,6 +304,7 @@ test_scripts(void)
             }
         }
         check_script(a, na, b, nb, kind == 0);
+        check_script_budget(&seed, a, na, b, nb);
     }
 }
 
@@ -233,6 +334,49 @@ main(void)
         tokens_str(tok[i].in, &sb);
         CHECK_STREQ(sb_str(&sb), tok[i].out);
     }
+    /* random strings of ASCII, marks, wide and joined clusters, odd spaces, controls
+     * and broken UTF-8, against the cluster-by-cluster tokenizer above */
+    static const char *const pieces[] = {
+        "a",
+        "Z",
+        "7",
+        "_",
+        " ",
+        "\t",
+        "\n",
+        ",",
+        "'",
+        "\x01",
+        "\x7f",
+        "é",
+        "\xCC\x81",
+        "中",
+        "文",
+        "😀",
+        "\xE2\x80\x8D",
+        "\xF0\x9F\x87\xAB",
+        "\xC2\xA0",
+        "\xE3\x80\x80",
+        "\xE2\x80\x83",
+        "\xFF",
+        "\xE4\xB8",
+        "Ж",
+        "\xC2\x85",
+    };
+    unsigned tseed = 99;
+    int tok_bad = 0;
+    for (int iter = 0; iter < 2000; iter++) {
+        char buf[256];
+        size_t n = 0, len = (size_t)rand_r(&tseed) % 60;
+        for (size_t i = 0; i < len; i++) {
+            const char *p = pieces[(unsigned)rand_r(&tseed) % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(p);
+            memcpy(buf + n, p, l);
+            n += l;
+        }
+        tok_bad += tokenize_mismatches(buf, n);
+    }
+    CHECK_EQ(tok_bad, 0);
 
     static const struct {
         const char *a, *b;
@@ -329,27 +473,63 @@ main(void)
     CHECK_EQ(diff_str_opts(la2, lb2, &cap1, &sb), 2);
     CHECK_STREQ(sb_str(&sb),
                 "~a b c d e f g\nsame line\nlast x\n>a b c d e f h\nsame line\nlast y\n");
-    struct text_diff_opts cap2 = {0, 0, 1}; /* no work at all */
-    CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 2);
+    /* No search steps at all: the common first and last tokens (found without a
+     * search) stay, the rest is diffed by lines, and a block of lines the budget
+     * does not reach stays one change. */
+    struct text_diff_opts cap2 = {0, 0, 1};
+    CHECK_EQ(diff_str_opts(la2, lb2, &cap2, &sb), 1);
+    CHECK_STREQ(sb_str(&sb), "=a b c d e f  ~g\nsame line\nlast x>h\nsame line\nlast y =\n");
+    check_props(la2, strlen(la2), lb2, strlen(lb2), &cap2);
     const char *pa = "head\nmid a b\ntail\n", *pb = "head\nmid c d\ntail\n";
     CHECK_EQ(diff_str_opts(pa, pb, &cap2, &sb), 1);
-    CHECK_STREQ(sb_str(&sb), "=head\n ~mid a b\n>mid c d\n =tail\n");
+    CHECK_STREQ(sb_str(&sb), "=head\nmid  ~a b>c d =\ntail\n");
     text_diff(pa, strlen(pa), pb, strlen(pb), &cap2, &d);
     CHECK_EQ(d.n, 3);
     if (d.n == 3) {
-        CHECK_EQ(d.h[0].a_len, 5);
-        CHECK_EQ(d.h[1].a_len, 8);
-        CHECK_EQ(d.h[2].a_len, 5);
+        CHECK_EQ(d.h[0].a_len, 9);
+        CHECK_EQ(d.h[1].a_len, 3);
+        CHECK_EQ(d.h[2].a_len, 6);
     }
     /* text_diff_find */
     CHECK_EQ(text_diff_find(&d, 0, 0), 0);
-    CHECK_EQ(text_diff_find(&d, 0, 5), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 12), 1);
-    CHECK_EQ(text_diff_find(&d, 1, 13), 2);
+    CHECK_EQ(text_diff_find(&d, 0, 8), 0);
+    CHECK_EQ(text_diff_find(&d, 0, 9), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 11), 1);
+    CHECK_EQ(text_diff_find(&d, 1, 12), 2);
     CHECK_EQ(text_diff_find(&d, 1, 100), 3);
     text_diff_free(&d);
 
     test_scripts();
+
+    /* One scratch reused by diffs of every size and kind gives the hunks a diff
+     * without it gives (stale buffers must not leak into a result). */
+    struct text_diff_scratch *scr = text_diff_scratch_new();
+    unsigned sseed = 4242;
+    int scratch_bad = 0;
+    static char sa[1 << 15], sbuf[1 << 15];
+    for (int iter = 0; iter < 300; iter++) {
+        size_t len = (size_t)rand_r(&sseed) % (iter % 3 == 0 ? 6000 : 300);
+        unsigned every = (unsigned)rand_r(&sseed) % 3;
+        size_t na = rand_text_uniq(&sseed, sa, sizeof sa, len, 50, every);
+        size_t nb = rand_text_uniq(&sseed, sbuf, sizeof sbuf, len, 50, every);
+        struct text_diff_opts o = {iter % 2 ? TEXT_DIFF_IGNORE_WS : 0, 0,
+                                   iter % 5 == 0 ? 2000 + (size_t)rand_r(&sseed) % 20000 : 0};
+        struct text_diff x, y;
+        text_diff(sa, na, sbuf, nb, &o, &x);
+        text_diff_with(scr, sa, na, sbuf, nb, &o, &y);
+        int same = x.n == y.n && x.edit_tokens == y.edit_tokens && x.simplified == y.simplified &&
+                   x.tokens_a == y.tokens_a && x.tokens_b == y.tokens_b;
+        for (size_t k = 0; same && k < x.n; k++)
+            same = x.h[k].a_off == y.h[k].a_off && x.h[k].a_len == y.h[k].a_len &&
+                   x.h[k].b_off == y.h[k].b_off && x.h[k].b_len == y.h[k].b_len &&
+                   x.h[k].tag == y.h[k].tag;
+        scratch_bad += !same;
+        text_diff_free(&x);
+        text_diff_free(&y);
+    }
+    CHECK_EQ(scratch_bad, 0);
+    text_diff_scratch_free(scr);
+    text_diff_scratch_free(NULL);
     sb_free(&sb);
     return test_summary();
 }

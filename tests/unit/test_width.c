@@ -6,6 +6,22 @@
 #include "core/width.h"
 #include "test.h"
 
+/* The generated tables themselves, for a linear lookup independent of width.c's
+ * binary searches and fast paths. */
+struct text_range {
+    uint32_t lo, hi;
+};
+#include "core/width_tables.h"
+
+static int
+linear_in(uint32_t cp, const struct text_range *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cp >= r[i].lo && cp <= r[i].hi)
+            return 1;
+    return 0;
+}
+
 static const struct {
     uint32_t cp;
     int w;
@@ -73,6 +89,21 @@ main(void)
             fprintf(stderr, "case %zu: width %zu, expected %zu\n", i, w, str_cases[i].w);
         CHECK_EQ(w, str_cases[i].w);
     }
+
+    /* every printable code point of the CJK blocks and around them (the ideographs
+     * take a fast path) has the width the tables give */
+    int table_mismatch = 0;
+    for (uint32_t c = 0x2E80; c <= 0xA4FF; c++) {
+        int want =
+            linear_in(c, text_zero_ranges, sizeof text_zero_ranges / sizeof text_zero_ranges[0]) ? 0
+            : linear_in(c, text_wide_ranges, sizeof text_wide_ranges / sizeof text_wide_ranges[0])
+                ? 2
+                : 1;
+        if (text_cp_width(c) != want && table_mismatch++ == 0)
+            fprintf(stderr, "U+%04X: width %d, tables say %d\n", (unsigned)c, text_cp_width(c),
+                    want);
+    }
+    CHECK_EQ(table_mismatch, 0);
 
     /* decoding: maximal subparts */
     uint32_t cp;
