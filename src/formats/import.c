@@ -677,6 +677,9 @@ import_run(struct store *st, const char *const *files, const char *const *names,
     }
     if (rc == PS_OK)
         rc = store_bulk_begin(st, err);
+    /* one transaction: the full-text index can be built beside it (a first import) */
+    if (rc == PS_OK && !sink.chunk)
+        rc = store_bulk_side_index(st, err);
     for (int k = 0; k < 2 * n && rc == PS_OK; k++) {
         int i = k % n;
         const struct import_format *used = fmts[i];

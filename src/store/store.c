@@ -48,6 +48,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_STAT_INSERT] = "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp,"
                          " len0, len1, diff, models, disagree)"
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, abs(?6 - ?7), ?8, ?9)",
+    [STMT_ITEM_TEXT] = "SELECT prompt, responses FROM item_text WHERE id = ?1",
 };
 
 int
@@ -259,6 +260,8 @@ store_open(struct store **out, const char *path, struct ps_err *err)
         store_close(st);
         return err->code;
     }
+    if (!st->readonly && strcmp(path, ":memory:") != 0 && path[0])
+        fts_side_clean_stale(path);
     *out = st;
     return PS_OK;
 }
@@ -268,6 +271,9 @@ store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->db && !sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    fts_side_end(st);
     for (int i = 0; i < STMT__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     store_browse_cache_free(st->browse);
@@ -310,6 +316,12 @@ store_exec(struct store *st, const char *sql, struct ps_err *err)
     return PS_OK;
 }
 
+void
+store_process_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_threads_ok(void)
 {
@@ -321,6 +333,7 @@ store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;
     st->fts_from = 0; /* bulk mode lives inside one transaction */
+    fts_side_end(st);
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
     free(st->bulk_index_ddl);
@@ -480,13 +493,17 @@ store_bulk_end(struct store *st, struct ps_err *err)
         rc = bulk_create(st, &st->bulk_ddl, err);
     if (rc == PS_OK) /* before the full-text buffer fills: the sorts' memory is freed */
         rc = bulk_create(st, &st->bulk_index_ddl, err);
-    if (rc == PS_OK &&
+    /* the side thread may still be indexing while the above runs */
+    int side_done = 0;
+    if (rc == PS_OK)
+        rc = fts_side_finish(st, &side_done, err);
+    if (rc == PS_OK && !side_done &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO item_fts (rowid, prompt, responses)"
                            " SELECT id, prompt, responses FROM item_text WHERE id >= ?1",
                            -1, &s, NULL) != SQLITE_OK)
         rc = store_dberr(st, err, "full-text index");
-    if (rc == PS_OK) {
+    if (rc == PS_OK && !side_done) {
         sqlite3_bind_int64(s, 1, st->fts_from);
         rc = store_step_finalize(st, s, err, "full-text index");
     }
@@ -505,6 +522,7 @@ store_commit(struct store *st, struct ps_err *err)
         return err->code;
     if (store_exec(st, "COMMIT", err) != PS_OK)
         return err->code;
+    fts_side_end(st);
     store_lockinfo_remove(st);
     return PS_OK;
 }
@@ -520,6 +538,7 @@ store_rollback(struct store *st)
     st->bulk_index_ddl = NULL;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    fts_side_end(st);
     store_lockinfo_remove(st);
 }
 

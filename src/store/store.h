@@ -63,6 +63,12 @@ void store_busy_timeout(struct store *st, int ms);
  * lock-info file when its process is alive, else "another process". */
 void store_lock_holder(struct store *st, char *buf, size_t size);
 
+/* Process-wide sqlite settings; call once at start, before any thread or other
+ * store function (main does).  Turns off sqlite's memory statistics: they take one
+ * global lock per allocation, which the importing thread and the full-text index
+ * thread (store_bulk_side_index) would otherwise contend for. */
+void store_process_init(void);
+
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); not nestable. */
 int store_begin(struct store *st, struct ps_err *err);
 int store_commit(struct store *st, struct ps_err *err);
@@ -82,6 +88,15 @@ void store_rollback(struct store *st);
  * transaction may run several bulk phases one after another. */
 int store_bulk_begin(struct store *st, struct ps_err *err);
 int store_bulk_end(struct store *st, struct ps_err *err);
+/* Within bulk mode, when the workspace is a file with no items yet (a first import):
+ * build the full-text index of the new items on a second thread, into a staging
+ * file beside the workspace ("<workspace>-ftsbuild-<pid>"), and copy it in at
+ * store_bulk_end, inside the transaction: the index still lands with the rows, in
+ * one COMMIT.  Otherwise, or when the thread cannot start, a no-op: the index is
+ * built at store_bulk_end as before.  The staging file is removed when the
+ * transaction ends (a killed process's by the next store_open).  For one long
+ * transaction, not for chunked commits: each would copy a whole index. */
+int store_bulk_side_index(struct store *st, struct ps_err *err);
 
 /* Execute one or more SQL statements without parameters (schema-like work only;
  * never pass data in `sql`). */
