@@ -239,15 +239,31 @@ run_json(struct fmt_job *job, struct ps_err *err)
     int rc = PS_OK;
     cJSON *obj;
     int got = 0;
-    job->sink->in_rd = &js.rd;
-    while (!job->stop && (got = js_next(&js, &obj, err)) > 0) {
-        job->line = js.rec_line;
-        job->index = js.index - 1;
+    /* One long transaction (not a streamed, chunked one, which reports the reader's
+     * position, nor a dry run): the reading, UTF-8 check and JSON parsing run ahead
+     * on another thread, ~15% of the importing thread's work. */
+    struct js_ahead *ahead = NULL;
+    if (!job->sink->chunk && !job->sink->dry_run)
+        js_ahead_start(&js, &ahead);
+    else
+        job->sink->in_rd = &js.rd;
+    long rec_line = 0, index = 0;
+    while (!job->stop && (got = ahead ? js_ahead_next(ahead, &obj, &rec_line, &index, err)
+                                      : js_next(&js, &obj, err)) > 0) {
+        if (!ahead) {
+            rec_line = js.rec_line;
+            index = js.index;
+        }
+        job->line = rec_line;
+        job->index = index - 1;
         job->field_prefix = NULL;
         int whole = job->fmt->json_document && (js.mode == JS_DOCUMENT || !job->fmt->json_record);
         int skip = whole ? 0 : slice_skip(job);
         if (skip) {
-            cJSON_Delete(obj);
+            if (ahead)
+                js_ahead_done(ahead, obj);
+            else
+                cJSON_Delete(obj);
             if (skip == 2)
                 break;
             continue;
@@ -265,11 +281,15 @@ run_json(struct fmt_job *job, struct ps_err *err)
             rc = fmt_fail(job, err, "expected a JSON object, found %s", fmt_json_type(obj));
         else
             rc = job->fmt->json_record(job, obj, err);
-        cJSON_Delete(obj);
+        if (ahead)
+            js_ahead_done(ahead, obj);
+        else
+            cJSON_Delete(obj);
         job_tmp_reset(job);
         if (rc != PS_OK)
             break;
     }
+    js_ahead_stop(ahead);
     if (rc == PS_OK && !job->stop && got < 0)
         rc = err->code ? err->code : PS_ERR_PARSE;
     job->sink->in_rd = NULL;

@@ -402,33 +402,45 @@ fts_side_end(struct store *st)
     side_free(fs);
 }
 
+/* A leftover of a process that is gone: "<base>-ftsbuild-<pid>..." (a side index) or
+ * "<base>-new-<pid>..." (a new workspace, store_open_new, with its own side files). */
+static int
+side_stale(const char *name, const char *base)
+{
+    static const char *const tags[] = {"-ftsbuild-", "-new-"};
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) != 0)
+        return 0;
+    for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+        size_t tl = strlen(tags[t]);
+        if (strncmp(name + bl, tags[t], tl) != 0)
+            continue;
+        char *end;
+        long pid = strtol(name + bl + tl, &end, 10);
+        return end != name + bl + tl && (*end == '\0' || *end == '-') && pid > 0 &&
+               kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    }
+    return 0;
+}
+
 void
 fts_side_clean_stale(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
     const char *base = slash ? slash + 1 : path;
-    size_t n = strlen(base) + 16;
-    char *prefix = xmalloc(n);
-    snprintf(prefix, n, "%s-ftsbuild-", base);
-    size_t plen = strlen(prefix);
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, plen) != 0)
+        if (!side_stale(e->d_name, base))
             continue;
-        char *end;
-        long pid = strtol(e->d_name + plen, &end, 10);
-        if (!*end && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-            size_t m = strlen(dir) + strlen(e->d_name) + 2;
-            char *full = xmalloc(m);
-            snprintf(full, m, "%s/%s", dir, e->d_name);
-            unlink(full);
-            free(full);
-        }
+        size_t m = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = xmalloc(m);
+        snprintf(full, m, "%s/%s", dir, e->d_name);
+        unlink(full);
+        free(full);
     }
     if (d)
         closedir(d);
-    free(prefix);
     free(dir);
 }

@@ -45,6 +45,7 @@ struct store {
     int fts_side_on;             /* items with id >= fts_from go to fts_side (until it finishes) */
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
+    char *publish_to;            /* store_open_new: the name store_publish gives the file */
     /* store_set_writer: what this process writes (lock-info file while a transaction
      * of store_begin is open) and how it waits for another writer */
     char *writer_what;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
@@ -214,8 +216,11 @@ store_open_ro(struct store *st, const char *path, int immutable)
     return rc;
 }
 
-int
-store_open(struct store **out, const char *path, struct ps_err *err)
+/* fresh: a new file built under a temporary name (store_open_new): its journal is
+ * kept in memory and nothing is synced, since until store_publish renames it the
+ * file is nobody's workspace. */
+static int
+store_open_as(struct store **out, const char *path, int fresh, struct ps_err *err)
 {
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
@@ -250,6 +255,9 @@ store_open(struct store **out, const char *path, struct ps_err *err)
      * journal_mode, which fixes the page size of an empty file. */
     if (store_exec(st,
                    st->readonly ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+                   : fresh      ? "PRAGMA page_size = 16384;"
+                                  " PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY;"
+                                  " PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
                                 : "PRAGMA page_size = 16384;"
                                   " PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
                                   " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
@@ -264,6 +272,84 @@ store_open(struct store **out, const char *path, struct ps_err *err)
         fts_side_clean_stale(path);
     *out = st;
     return PS_OK;
+}
+
+int
+store_open(struct store **out, const char *path, struct ps_err *err)
+{
+    return store_open_as(out, path, 0, err);
+}
+
+int
+store_open_new(struct store **out, const char *path, struct ps_err *err)
+{
+    if (!path[0] || strcmp(path, ":memory:") == 0 || access(path, F_OK) == 0 || errno != ENOENT)
+        return store_open(out, path, err);
+    size_t n = strlen(path) + 32;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s-new-%ld", path, (long)getpid());
+    unlink(tmp); /* left by an earlier process with our pid */
+    int rc = store_open_as(out, tmp, 1, err);
+    if (rc == PS_OK)
+        (*out)->publish_to = xstrdup(path);
+    else
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static void
+fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int
+store_publish(struct store **stp, struct ps_err *err)
+{
+    struct store *st = *stp;
+    if (!st || !st->publish_to)
+        return PS_OK;
+    char *final = st->publish_to, *tmp = xstrdup(st->path);
+    st->publish_to = NULL;
+    if (!sqlite3_get_autocommit(st->db))
+        store_rollback(st);
+    /* WAL from now on, as store_open sets it; the last close removes -wal and -shm */
+    int rc = store_exec(st, "PRAGMA journal_mode = WAL", err);
+    store_close(st);
+    *stp = NULL;
+    if (rc == PS_OK) {
+        fsync_path(tmp, 0); /* the data on disk before the name points at it */
+        /* link, not rename: never replace a workspace created meanwhile */
+        if (link(tmp, final) != 0)
+            rc = ps_error(err, PS_ERR_IO, "%s: cannot create the workspace: %s", final,
+                          errno == EEXIST ? "another process created it meanwhile; run again"
+                                          : strerror(errno));
+    }
+    size_t n = strlen(tmp) + 8;
+    char *side = xmalloc(n);
+    for (int i = 0; i < 2; i++) {
+        snprintf(side, n, "%s%s", tmp, i ? "-shm" : "-wal");
+        unlink(side);
+    }
+    free(side);
+    unlink(tmp);
+    if (rc == PS_OK) {
+        char *dir = xstrdup(final);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            slash[slash == dir] = '\0';
+        fsync_path(slash ? dir : ".", 1);
+        free(dir);
+        rc = store_open(stp, final, err);
+    }
+    free(tmp);
+    free(final);
+    return rc;
 }
 
 void
@@ -281,6 +367,7 @@ store_close(struct store *st)
     free(st->writer_what);
     free(st->bulk_ddl);
     free(st->bulk_index_ddl);
+    free(st->publish_to);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);

@@ -63,6 +63,19 @@ void store_busy_timeout(struct store *st, int ms);
  * lock-info file when its process is alive, else "another process". */
 void store_lock_holder(struct store *st, char *buf, size_t size);
 
+/* For an import into a workspace that may not exist yet: when `path` does not
+ * exist, the new workspace is built as "<path>-new-<pid>", with its rollback journal
+ * in memory and no syncing (each page is written once, not to the WAL and then to
+ * the file), and store_publish gives it its name; a killed process leaves only the
+ * temporary file, removed by the next store_open of `path`.  Otherwise the same as
+ * store_open.  Close with store_publish, then store_close. */
+int store_open_new(struct store **out, const char *path, struct ps_err *err);
+/* End what store_open_new began: roll back an open transaction, switch the file to
+ * WAL, sync it and link it to its name (never over a file created meanwhile:
+ * PS_ERR_IO), then reopen it there into *stp.  A no-op for a store that is not new.
+ * *stp is closed and NULL on failure (the temporary file is removed). */
+int store_publish(struct store **stp, struct ps_err *err);
+
 /* Process-wide sqlite settings; call once at start, before any thread or other
  * store function (main does).  Turns off sqlite's memory statistics: they take one
  * global lock per allocation, which the importing thread and the full-text index

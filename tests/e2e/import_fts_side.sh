@@ -80,7 +80,9 @@ if n != docs or n >= 3000:
 sys.exit(1 if bad else 0)
 PY
 
-# kill -9 while the first import of a new workspace runs (both threads busy)
+# kill -9 while the first import of a workspace runs (both threads busy): into an
+# existing workspace without items (side index), and into a new one (built under a
+# temporary name, store_open_new: the workspace must not appear at all)
 integrity() { # WS WHAT: integrity ok, no items, no index entries
     python3 - "$1" "$2" << 'PY' || fail "$2: workspace damaged or half-imported"
 import sqlite3, sys
@@ -92,19 +94,40 @@ db.execute("INSERT INTO item_fts (item_fts) VALUES ('integrity-check')")
 assert (items, docs) in ((0, 0), (80000, 80000)), (items, docs)
 PY
 }
-for delay in 0.3 1 2.5; do
-    K=$T/k.db
-    rm -f "$K" "$K"-*
-    P -w "$K" ls > /dev/null 2>&1 # the schema exists: the kill hits the import itself
-    "$PS_BIN" -w "$K" import --name big big.jsonl > /dev/null 2>&1 &
-    pid=$!
-    sleep $delay
-    kill -9 $pid 2> /dev/null
-    wait $pid 2> /dev/null
-    integrity "$K" "import killed after ${delay}s"
-    P -w "$K" ls > /dev/null 2> err || fail "open after the kill: $(cat err)"
-    ls "$K"-ftsbuild-* > /dev/null 2>&1 && fail "staging file left after kill at ${delay}s and a reopen"
-    integrity "$K" "reopened after the kill at ${delay}s"
+printf '{"prompt": "tiny", "chosen": "a", "rejected": "b"}\n' > tiny.jsonl
+for new in 0 1; do
+    for delay in 0.3 1 2.5; do
+        K=$T/k$new.db
+        rm -f "$K" "$K"-*
+        if [ $new = 0 ]; then # a workspace whose only dataset was deleted: no items
+            P -w "$K" import --name tiny tiny.jsonl > /dev/null 2>&1 || fail "import tiny"
+            P -w "$K" run - <<< 'assert(ps.dataset("tiny"):delete())' || fail "delete tiny"
+        fi
+        "$PS_BIN" -w "$K" import --name big big.jsonl > /dev/null 2>&1 &
+        pid=$!
+        sleep $delay
+        kill -9 $pid 2> /dev/null
+        wait $pid 2> /dev/null
+        if [ $new = 1 ] && [ -e "$K" ]; then
+            integrity "$K" "new workspace, import killed after ${delay}s"
+        elif [ $new = 0 ]; then
+            integrity "$K" "import killed after ${delay}s"
+        fi
+        # the next import (a first one again, unless the killed one had finished)
+        P -w "$K" import --name tiny tiny.jsonl > /dev/null 2> err || fail "import after the kill: $(cat err)"
+        ls "$K"-ftsbuild-* "$K"-new-* > /dev/null 2>&1 &&
+            fail "temporary files left after a kill at ${delay}s (new=$new) and a reopen: $(ls "$K"-*)"
+        python3 - "$K" << 'PY' || fail "after the kill at ${delay}s (new=$new): not whole"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+db.execute("INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1)")
+items = db.execute("SELECT count(*) FROM item").fetchone()[0]
+docs = db.execute("SELECT count(*) FROM item_fts_docsize").fetchone()[0]
+assert items == docs and items in (1, 80001), (items, docs)
+assert db.execute("SELECT count(*) FROM item_fts WHERE item_fts MATCH 'tiny'").fetchone()[0] == 1
+PY
+    done
 done
 
 # the second import into a workspace with items indexes inline; both are found
