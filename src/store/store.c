@@ -5,6 +5,7 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
@@ -283,7 +284,8 @@ store_open(struct store **out, const char *path, struct ps_err *err)
 int
 store_open_new(struct store **out, const char *path, struct ps_err *err)
 {
-    if (!path[0] || strcmp(path, ":memory:") == 0 || access(path, F_OK) == 0 || errno != ENOENT)
+    struct stat sb; /* lstat: a dangling symlink is a name in use */
+    if (!path[0] || strcmp(path, ":memory:") == 0 || lstat(path, &sb) == 0 || errno != ENOENT)
         return store_open(out, path, err);
     size_t n = strlen(path) + 32;
     char *tmp = xmalloc(n);
@@ -295,7 +297,9 @@ store_open_new(struct store **out, const char *path, struct ps_err *err)
     else
         unlink(tmp);
     free(tmp);
-    return rc;
+    /* whatever went wrong (an unwritable directory...), the plain open says it
+     * about the workspace's own name */
+    return rc == PS_OK ? rc : store_open(out, path, err);
 }
 
 static void
