@@ -660,7 +660,18 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         return rc;
     }
 
+    /* Every row an import writes refers to rows it has just written or looked up, so
+     * the foreign-key checks (a b-tree lookup per reference and a statement journal
+     * per insert: ~10% of a large import's CPU, on its critical path) are off for its
+     * transaction.  Not with --replace, whose delete relies on ON DELETE CASCADE, and
+     * not for a streamed import, whose connection others use between chunks.  The
+     * pragma only works outside a transaction; it is set back after. */
+    int fk_off = !opts->replace && opts->chunk <= 0;
+    if (fk_off && store_exec(st, "PRAGMA foreign_keys = OFF", err) != PS_OK)
+        fk_off = 0;
     if (store_begin(st, err) != PS_OK) {
+        if (fk_off)
+            store_exec(st, "PRAGMA foreign_keys = ON", err);
         free(fmts);
         fieldmap_free(map);
         fmt_joins_free(joins);
@@ -738,6 +749,11 @@ import_run(struct store *st, const char *const *files, const char *const *names,
         rc = store_commit(st, err);
     if (rc != PS_OK)
         store_rollback(st);
+    if (fk_off) {
+        struct ps_err fk_err = {0};
+        if (store_exec(st, "PRAGMA foreign_keys = ON", &fk_err) != PS_OK && rc == PS_OK)
+            rc = ps_error(err, fk_err.code, "%s", fk_err.msg);
+    }
     sb_free(&sources);
     free(fmts);
     fieldmap_free(map);

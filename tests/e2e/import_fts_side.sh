@@ -72,6 +72,11 @@ for col in (None, "prompt", "responses"):
         if got != want or not want:
             bad += 1
             print("query", fq, "got", len(got), "want", len(want))
+# the import runs without foreign-key checks: every reference must hold anyway
+fk = db.execute("PRAGMA foreign_key_check").fetchall()
+if fk:
+    bad += 1
+    print("foreign keys broken:", fk[:5])
 n = db.execute("SELECT count(*) FROM item").fetchone()[0]
 docs = db.execute("SELECT count(*) FROM item_fts_docsize").fetchone()[0]
 if n != docs or n >= 3000:
@@ -140,5 +145,17 @@ n = db.execute("SELECT count(*) FROM item").fetchone()[0]
 docs = db.execute("SELECT count(*) FROM item_fts_docsize").fetchone()[0]
 p = db.execute("SELECT count(*) FROM item_fts WHERE item_fts MATCH 'p79999'").fetchone()[0]
 assert n == docs and p == 1, (n, docs, p)
+assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 PY
+# foreign keys are back on after an import: in the same process, deleting the
+# dataset cascades to its rows (ps.import, then delete)
+printf '{"prompt":"a","chosen":"x","rejected":"y"}\n{"prompt":"b","chosen":"x","rejected":"z"}\n' > two.jsonl
+L=$T/lua.db
+P -w "$L" run - << 'EOF' || fail "lua import then delete"
+local d, msg = ps.import({"two.jsonl"}, {name = "two"})
+assert(d, msg)
+assert(ps.dataset("two"):delete())
+EOF
+left=$(python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); print(*db.execute("SELECT (SELECT count(*) FROM response), (SELECT count(*) FROM judgment), (SELECT count(*) FROM item_stat)").fetchone())' "$L")
+[ "$left" = "0 0 0" ] || fail "rows left after deleting an imported dataset (foreign keys off?): $left"
 checks_done
