@@ -95,6 +95,10 @@ cmd_import(struct app *app, int argc, char **argv)
                          o.format);
     struct import_result res;
     struct store *st = NULL;
+    /* a workspace that does not exist yet is built under another name (no WAL) */
+    if (!o.dry_run && !app->store &&
+        store_open_new(&app->store, store_default_path(app->workspace), &app->err) != PS_OK)
+        return app_fail(app);
     if (!o.dry_run && !(st = app_store(app)))
         return app_fail(app);
     if (st) {
@@ -113,6 +117,11 @@ cmd_import(struct app *app, int argc, char **argv)
         fclose(o.out);
         app_print_clean(stdout, report);
         free(report);
+    }
+    if (st) { /* a new workspace gets its name, with the import or without it */
+        struct ps_err perr = {0};
+        if (store_publish(&app->store, rc == PS_OK ? &app->err : &perr) != PS_OK && rc == PS_OK)
+            return app_fail(app);
     }
     if (rc != PS_OK)
         return app_fail(app);

@@ -201,6 +201,7 @@ main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     app.argv0 = argv[0];
     setlocale(LC_ALL, "");
+    store_process_init(); /* before any other thread or sqlite call */
     if (getenv("PREFSCOPE_CONFIG"))
         app.config = getenv("PREFSCOPE_CONFIG");
 

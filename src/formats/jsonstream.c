@@ -1,9 +1,12 @@
 #include "formats/jsonstream.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
+#include "core/xalloc.h"
 
 static int
 skip_ws(struct rd *r)
@@ -406,4 +409,193 @@ js_next(struct json_stream *js, cJSON **out, struct ps_err *err)
                         js->rec_line),
                -1;
     return parse_buf(js, out, err);
+}
+
+/* ---- reading ahead on a second thread ---- */
+
+/* Up to JS_AHEAD records wait, parsed, for the consumer: memory stays bounded by
+ * that many records, whatever the file's size.  The consumer takes all that wait
+ * at once and the reader wakes it only once JS_WAKE are there (or at the end), so
+ * the threads meet under the lock once per batch, not once per record. */
+enum { JS_AHEAD = 64, JS_WAKE = 16 };
+
+struct js_slot {
+    cJSON *obj;
+    long rec_line, index;
+};
+
+struct js_ahead {
+    struct json_stream *js;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_items, cv_space;
+    struct js_slot slot[JS_AHEAD]; /* shared: ready records, oldest at head */
+    int head, len;
+    int cons_waiting, prod_waiting;
+    int end;  /* the reader is done: got holds js_next's last result */
+    int got;  /* 0 (end of input) or -1 (err says why) */
+    int stop; /* the consumer wants no more */
+    struct ps_err err;
+    /* records the consumer is done with, freed by the reader: memory freed by the
+     * thread that allocated it stays in that thread's heap arena */
+    cJSON **done;
+    int n_done, cap_done;
+    /* the consumer's own: the batch it took, and what it handed back since */
+    struct js_slot local[JS_AHEAD];
+    int l_pos, l_n;
+    cJSON *ret[JS_AHEAD];
+    int n_ret;
+};
+
+static void
+free_all(cJSON **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        cJSON_Delete(v[i]);
+    free(v);
+}
+
+static void *
+ahead_main(void *arg)
+{
+    struct js_ahead *a = arg;
+    struct ps_err err = {0};
+    int got;
+    for (;;) {
+        cJSON *obj = NULL;
+        got = js_next(a->js, &obj, &err);
+        pthread_mutex_lock(&a->mu);
+        while (got > 0 && a->len == JS_AHEAD && !a->stop) {
+            a->prod_waiting = 1;
+            pthread_cond_wait(&a->cv_space, &a->mu);
+            a->prod_waiting = 0;
+        }
+        cJSON **done = a->done;
+        int n_done = a->n_done;
+        a->done = NULL;
+        a->n_done = a->cap_done = 0;
+        int last = got <= 0 || a->stop;
+        if (!last) {
+            struct js_slot *s = &a->slot[(a->head + a->len) % JS_AHEAD];
+            s->obj = obj;
+            s->rec_line = a->js->rec_line;
+            s->index = a->js->index;
+            a->len++;
+            if (a->cons_waiting && a->len >= JS_WAKE)
+                pthread_cond_signal(&a->cv_items);
+        }
+        pthread_mutex_unlock(&a->mu);
+        free_all(done, n_done);
+        if (last) {
+            cJSON_Delete(obj);
+            break;
+        }
+    }
+    pthread_mutex_lock(&a->mu);
+    a->end = 1;
+    a->got = got > 0 ? 0 : got;
+    a->err = err;
+    pthread_cond_signal(&a->cv_items);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int
+js_ahead_start(struct json_stream *js, struct js_ahead **out)
+{
+    struct js_ahead *a = xcalloc(1, sizeof *a);
+    a->js = js;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv_items, NULL);
+    pthread_cond_init(&a->cv_space, NULL);
+    if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+        pthread_cond_destroy(&a->cv_items);
+        pthread_cond_destroy(&a->cv_space);
+        pthread_mutex_destroy(&a->mu);
+        free(a);
+        *out = NULL;
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+/* Move what the consumer handed back to the shared list (lock held). */
+static void
+ahead_return(struct js_ahead *a)
+{
+    for (int i = 0; i < a->n_ret; i++) {
+        a->done = xgrow(a->done, sizeof *a->done, a->n_done, &a->cap_done, 2 * JS_AHEAD);
+        a->done[a->n_done++] = a->ret[i];
+    }
+    a->n_ret = 0;
+}
+
+int
+js_ahead_next(struct js_ahead *a, cJSON **out, long *rec_line, long *index, struct ps_err *err)
+{
+    *out = NULL;
+    if (a->l_pos == a->l_n) {
+        pthread_mutex_lock(&a->mu);
+        ahead_return(a);
+        while (a->len == 0 && !a->end) {
+            a->cons_waiting = 1;
+            pthread_cond_wait(&a->cv_items, &a->mu);
+            a->cons_waiting = 0;
+        }
+        a->l_pos = 0;
+        a->l_n = a->len;
+        for (int i = 0; i < a->len; i++)
+            a->local[i] = a->slot[(a->head + i) % JS_AHEAD];
+        a->head = (a->head + a->len) % JS_AHEAD;
+        a->len = 0;
+        if (a->prod_waiting)
+            pthread_cond_signal(&a->cv_space);
+        int got = a->got;
+        if (a->l_n == 0 && got < 0)
+            *err = a->err;
+        pthread_mutex_unlock(&a->mu);
+        if (a->l_n == 0)
+            return got;
+    }
+    struct js_slot *s = &a->local[a->l_pos++];
+    *out = s->obj;
+    *rec_line = s->rec_line;
+    *index = s->index;
+    return 1;
+}
+
+void
+js_ahead_done(struct js_ahead *a, cJSON *obj)
+{
+    if (!obj)
+        return;
+    if (a->n_ret == JS_AHEAD) {
+        pthread_mutex_lock(&a->mu);
+        ahead_return(a);
+        pthread_mutex_unlock(&a->mu);
+    }
+    a->ret[a->n_ret++] = obj;
+}
+
+void
+js_ahead_stop(struct js_ahead *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_signal(&a->cv_space);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    ahead_return(a);
+    free_all(a->done, a->n_done);
+    for (; a->len; a->len--, a->head = (a->head + 1) % JS_AHEAD)
+        cJSON_Delete(a->slot[a->head].obj);
+    for (; a->l_pos < a->l_n; a->l_pos++)
+        cJSON_Delete(a->local[a->l_pos].obj);
+    pthread_cond_destroy(&a->cv_items);
+    pthread_cond_destroy(&a->cv_space);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
 }

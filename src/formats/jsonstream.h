@@ -30,6 +30,22 @@ void js_close(struct json_stream *js);
  * the end, or -1 with `err` naming file:line and what was expected. */
 int js_next(struct json_stream *js, cJSON **out, struct ps_err *err);
 
+/* Read ahead: a second thread calls js_next on `js` (opened; the caller must not
+ * touch it until js_ahead_stop) and keeps up to 64 parsed records ready.
+ * js_ahead_next returns what js_next would, in the same order, with the
+ * record's rec_line and index (what `js` says after js_next; `js` itself belongs to
+ * the reader meanwhile).  js_ahead_stop ends the
+ * thread (at any point) and frees the records it had ready; js_close after it.
+ * js_ahead_start returns -1 when no thread could be started (*out NULL): use
+ * js_next. */
+struct js_ahead;
+int js_ahead_start(struct json_stream *js, struct js_ahead **out);
+int js_ahead_next(struct js_ahead *a, cJSON **out, long *rec_line, long *index, struct ps_err *err);
+/* Hand a record js_ahead_next returned back for freeing (instead of cJSON_Delete):
+ * the reader thread frees it, in the heap arena it came from. */
+void js_ahead_done(struct js_ahead *a, cJSON *obj);
+void js_ahead_stop(struct js_ahead *a);
+
 /* Check `s[0..n)` for NUL bytes and invalid UTF-8; on failure report file:line
  * (counting newlines from `first_line`).  Shared with the CSV reader. */
 int js_check_text(const char *path, long first_line, const char *s, size_t n, struct ps_err *err);

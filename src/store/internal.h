@@ -20,6 +20,7 @@ enum store_stmt_id {
     STMT_ITEM_FILL,
     STMT_BULK_TOUCH,
     STMT_STAT_INSERT,
+    STMT_ITEM_TEXT,
     STMT__COUNT
 };
 
@@ -37,9 +38,14 @@ struct store {
      * item_stat triggers once they are dropped (NULL before; store_bulk_new_item). */
     int64_t bulk_new;
     char *bulk_ddl;
-    char *bulk_index_ddl;        /* the same for the indexes it drops (store.c) */
+    char *bulk_index_ddl; /* the same for the indexes it drops (store.c) */
+    /* Bulk mode with store_bulk_side_index: the thread indexing the new items
+     * (fts_side.c); NULL when they are indexed at the end on this thread. */
+    struct fts_side *fts_side;
+    int fts_side_on;             /* items with id >= fts_from go to fts_side (until it finishes) */
     struct browse_cache *browse; /* cached filtered counts (browse.c) */
     int readonly;                /* store_readonly() */
+    char *publish_to;            /* store_open_new: the name store_publish gives the file */
     /* store_set_writer: what this process writes (lock-info file while a transaction
      * of store_begin is open) and how it waits for another writer */
     char *writer_what;
@@ -62,6 +68,22 @@ int store_begin_immediate(struct store *st, struct ps_err *err);
  * items that records change in temp.ps_bulk_items.  Later it may drop and rebuild the
  * secondary indexes (store.c).  No-op outside bulk mode. */
 int store_bulk_new_item(struct store *st, struct ps_err *err);
+
+/* fts_side.c.  fts_side_add queues the text of item `id` for the side index: its
+ * prompt column is the `np` strings of `prompt` joined by spaces, its responses column
+ * the `nr` strings of `resp` (NULL counts as ""), as the item_text view builds them;
+ * `del` queues a 'delete' of that text instead.  The strings are copied.
+ * fts_side_finish (before COMMIT) waits for the thread and copies its index into the
+ * workspace; *done = 0 when it did not (no side index, or the thread failed: the
+ * caller then indexes inline).  fts_side_end (after COMMIT or ROLLBACK) detaches and
+ * removes the staging file.  fts_side_clean_stale removes staging files beside the
+ * workspace `path` whose process is gone. */
+struct fts_side;
+void fts_side_add(struct fts_side *fs, int64_t id, int del, const char *const *prompt, int np,
+                  const char *const *resp, int nr);
+int fts_side_finish(struct store *st, int *done, struct ps_err *err);
+void fts_side_end(struct store *st);
+void fts_side_clean_stale(const char *path);
 
 /* Release the count cache of browse.c (NULL is fine). */
 void store_browse_cache_free(struct browse_cache *c);

@@ -55,6 +55,41 @@ fts_item(struct store *st, enum store_stmt_id id, int64_t item_id, struct ps_err
     return step_done(st, s, err, "full-text index");
 }
 
+/* Side index (fts_side.c): queue the item's text as the item_text view has it now,
+ * for a 'delete' (del) or an insert. */
+static int
+side_send_current(struct store *st, int64_t item_id, int del, struct ps_err *err)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_ITEM_TEXT, err);
+    if (!s)
+        return err->code;
+    sqlite3_bind_int64(s, 1, item_id);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_dberr(st, err, "full-text index");
+    const char *p = (const char *)sqlite3_column_text(s, 0);
+    const char *r = (const char *)sqlite3_column_text(s, 1);
+    fts_side_add(st->fts_side, item_id, del, &p, 1, &r, 1);
+    sqlite3_reset(s);
+    return PS_OK;
+}
+
+/* Side index: queue a new item's text from its record, as item_text joins it:
+ * system, the history's text and the prompt; the responses in order.  A history
+ * whose text the importer did not give is read back (the insert derived it). */
+static int
+side_send_new(struct store *st, int64_t item_id, const struct ps_record *rec, struct ps_err *err)
+{
+    if (rec->history_json && !rec->history_text)
+        return side_send_current(st, item_id, 0, err);
+    const char *prompt[3] = {rec->system, rec->history_json ? rec->history_text : NULL,
+                             rec->prompt};
+    const char *resp[PS_REC_MAX_RESP];
+    for (int i = 0; i < rec->n_resp; i++)
+        resp[i] = rec->resp[i].text;
+    fts_side_add(st->fts_side, item_id, 0, prompt, 3, resp, rec->n_resp);
+    return PS_OK;
+}
+
 /* Do two judgments of one item contradict each other?  Both about the same two
  * responses, in either order, with different verdicts once the order is undone
  * ('invalid' contradicts nothing): item_stat.disagree, as migration 3 defines it. */
@@ -269,7 +304,11 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
      * text before responses are added, and put back after.  Items created in bulk
      * mode are not indexed yet: store_bulk_end does them all at once. */
     int indexed = !(st->fts_from && item_id >= st->fts_from);
+    /* ... or they go to the side index, which gets the same delete-then-insert */
+    int side = !indexed && st->fts_side_on;
     if (existing && indexed && fts_item(st, STMT_FTS_DELETE_ITEM, item_id, err) != PS_OK)
+        return err->code;
+    if (existing && side && side_send_current(st, item_id, 1, err) != PS_OK)
         return err->code;
     /* once bulk mode has dropped the item_stat triggers, store_bulk_end recomputes
      * the items that a record changed after they were written */
@@ -296,6 +335,9 @@ store_put_record(struct store *st, int64_t dataset_id, const struct ps_record *r
         bulk_item_stat(st, item_id, dataset_id, seq, rec, ids, err) != PS_OK)
         return err->code;
     if (indexed && fts_item(st, STMT_FTS_INSERT, item_id, err) != PS_OK)
+        return err->code;
+    if (side && (existing ? side_send_current(st, item_id, 0, err)
+                          : side_send_new(st, item_id, rec, err)) != PS_OK)
         return err->code;
 
     for (int i = 0; i < rec->n_judg; i++) {

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
@@ -48,6 +51,7 @@ static const char *const stmt_sql[STMT__COUNT] = {
     [STMT_STAT_INSERT] = "INSERT INTO item_stat (item_id, dataset_id, seq, prompt_len, n_resp,"
                          " len0, len1, diff, models, disagree)"
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, abs(?6 - ?7), ?8, ?9)",
+    [STMT_ITEM_TEXT] = "SELECT prompt, responses FROM item_text WHERE id = ?1",
 };
 
 int
@@ -213,8 +217,11 @@ store_open_ro(struct store *st, const char *path, int immutable)
     return rc;
 }
 
-int
-store_open(struct store **out, const char *path, struct ps_err *err)
+/* fresh: a new file built under a temporary name (store_open_new): its journal is
+ * kept in memory and nothing is synced, since until store_publish renames it the
+ * file is nobody's workspace. */
+static int
+store_open_as(struct store **out, const char *path, int fresh, struct ps_err *err)
 {
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
@@ -249,6 +256,9 @@ store_open(struct store **out, const char *path, struct ps_err *err)
      * journal_mode, which fixes the page size of an empty file. */
     if (store_exec(st,
                    st->readonly ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+                   : fresh      ? "PRAGMA page_size = 16384;"
+                                  " PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY;"
+                                  " PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
                                 : "PRAGMA page_size = 16384;"
                                   " PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
                                   " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
@@ -259,8 +269,91 @@ store_open(struct store **out, const char *path, struct ps_err *err)
         store_close(st);
         return err->code;
     }
+    if (!st->readonly && strcmp(path, ":memory:") != 0 && path[0])
+        fts_side_clean_stale(path);
     *out = st;
     return PS_OK;
+}
+
+int
+store_open(struct store **out, const char *path, struct ps_err *err)
+{
+    return store_open_as(out, path, 0, err);
+}
+
+int
+store_open_new(struct store **out, const char *path, struct ps_err *err)
+{
+    struct stat sb; /* lstat: a dangling symlink is a name in use */
+    if (!path[0] || strcmp(path, ":memory:") == 0 || lstat(path, &sb) == 0 || errno != ENOENT)
+        return store_open(out, path, err);
+    size_t n = strlen(path) + 32;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s-new-%ld", path, (long)getpid());
+    unlink(tmp); /* left by an earlier process with our pid */
+    int rc = store_open_as(out, tmp, 1, err);
+    if (rc == PS_OK)
+        (*out)->publish_to = xstrdup(path);
+    else
+        unlink(tmp);
+    free(tmp);
+    /* whatever went wrong (an unwritable directory...), the plain open says it
+     * about the workspace's own name */
+    return rc == PS_OK ? rc : store_open(out, path, err);
+}
+
+static void
+fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int
+store_publish(struct store **stp, struct ps_err *err)
+{
+    struct store *st = *stp;
+    if (!st || !st->publish_to)
+        return PS_OK;
+    char *final = st->publish_to, *tmp = xstrdup(st->path);
+    st->publish_to = NULL;
+    if (!sqlite3_get_autocommit(st->db))
+        store_rollback(st);
+    /* WAL from now on, as store_open sets it; the last close removes -wal and -shm */
+    int rc = store_exec(st, "PRAGMA journal_mode = WAL", err);
+    store_close(st);
+    *stp = NULL;
+    if (rc == PS_OK) {
+        fsync_path(tmp, 0); /* the data on disk before the name points at it */
+        /* link, not rename: never replace a workspace created meanwhile */
+        if (link(tmp, final) != 0)
+            rc = ps_error(err, PS_ERR_IO, "%s: cannot create the workspace: %s", final,
+                          errno == EEXIST ? "another process created it meanwhile; run again"
+                                          : strerror(errno));
+    }
+    size_t n = strlen(tmp) + 8;
+    char *side = xmalloc(n);
+    for (int i = 0; i < 2; i++) {
+        snprintf(side, n, "%s%s", tmp, i ? "-shm" : "-wal");
+        unlink(side);
+    }
+    free(side);
+    unlink(tmp);
+    if (rc == PS_OK) {
+        char *dir = xstrdup(final);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            slash[slash == dir] = '\0';
+        fsync_path(slash ? dir : ".", 1);
+        free(dir);
+        rc = store_open(stp, final, err);
+    }
+    free(tmp);
+    free(final);
+    return rc;
 }
 
 void
@@ -268,6 +361,9 @@ store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->db && !sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    fts_side_end(st);
     for (int i = 0; i < STMT__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     store_browse_cache_free(st->browse);
@@ -275,6 +371,7 @@ store_close(struct store *st)
     free(st->writer_what);
     free(st->bulk_ddl);
     free(st->bulk_index_ddl);
+    free(st->publish_to);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -310,6 +407,12 @@ store_exec(struct store *st, const char *sql, struct ps_err *err)
     return PS_OK;
 }
 
+void
+store_process_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_threads_ok(void)
 {
@@ -321,6 +424,7 @@ store_begin(struct store *st, struct ps_err *err)
 {
     st->seq_dataset = -1;
     st->fts_from = 0; /* bulk mode lives inside one transaction */
+    fts_side_end(st);
     free(st->bulk_ddl);
     st->bulk_ddl = NULL;
     free(st->bulk_index_ddl);
@@ -480,13 +584,17 @@ store_bulk_end(struct store *st, struct ps_err *err)
         rc = bulk_create(st, &st->bulk_ddl, err);
     if (rc == PS_OK) /* before the full-text buffer fills: the sorts' memory is freed */
         rc = bulk_create(st, &st->bulk_index_ddl, err);
-    if (rc == PS_OK &&
+    /* the side thread may still be indexing while the above runs */
+    int side_done = 0;
+    if (rc == PS_OK)
+        rc = fts_side_finish(st, &side_done, err);
+    if (rc == PS_OK && !side_done &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO item_fts (rowid, prompt, responses)"
                            " SELECT id, prompt, responses FROM item_text WHERE id >= ?1",
                            -1, &s, NULL) != SQLITE_OK)
         rc = store_dberr(st, err, "full-text index");
-    if (rc == PS_OK) {
+    if (rc == PS_OK && !side_done) {
         sqlite3_bind_int64(s, 1, st->fts_from);
         rc = store_step_finalize(st, s, err, "full-text index");
     }
@@ -505,6 +613,7 @@ store_commit(struct store *st, struct ps_err *err)
         return err->code;
     if (store_exec(st, "COMMIT", err) != PS_OK)
         return err->code;
+    fts_side_end(st);
     store_lockinfo_remove(st);
     return PS_OK;
 }
@@ -520,6 +629,7 @@ store_rollback(struct store *st)
     st->bulk_index_ddl = NULL;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    fts_side_end(st);
     store_lockinfo_remove(st);
 }
 

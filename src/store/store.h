@@ -63,6 +63,25 @@ void store_busy_timeout(struct store *st, int ms);
  * lock-info file when its process is alive, else "another process". */
 void store_lock_holder(struct store *st, char *buf, size_t size);
 
+/* For an import into a workspace that may not exist yet: when `path` does not
+ * exist, the new workspace is built as "<path>-new-<pid>", with its rollback journal
+ * in memory and no syncing (each page is written once, not to the WAL and then to
+ * the file), and store_publish gives it its name; a killed process leaves only the
+ * temporary file, removed by the next store_open of `path`.  Otherwise the same as
+ * store_open.  Close with store_publish, then store_close. */
+int store_open_new(struct store **out, const char *path, struct ps_err *err);
+/* End what store_open_new began: roll back an open transaction, switch the file to
+ * WAL, sync it and link it to its name (never over a file created meanwhile:
+ * PS_ERR_IO), then reopen it there into *stp.  A no-op for a store that is not new.
+ * *stp is closed and NULL on failure (the temporary file is removed). */
+int store_publish(struct store **stp, struct ps_err *err);
+
+/* Process-wide sqlite settings; call once at start, before any thread or other
+ * store function (main does).  Turns off sqlite's memory statistics: they take one
+ * global lock per allocation, which the importing thread and the full-text index
+ * thread (store_bulk_side_index) would otherwise contend for. */
+void store_process_init(void);
+
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); not nestable. */
 int store_begin(struct store *st, struct ps_err *err);
 int store_commit(struct store *st, struct ps_err *err);
@@ -82,6 +101,15 @@ void store_rollback(struct store *st);
  * transaction may run several bulk phases one after another. */
 int store_bulk_begin(struct store *st, struct ps_err *err);
 int store_bulk_end(struct store *st, struct ps_err *err);
+/* Within bulk mode, when the workspace is a file with no items yet (a first import):
+ * build the full-text index of the new items on a second thread, into a staging
+ * file beside the workspace ("<workspace>-ftsbuild-<pid>"), and copy it in at
+ * store_bulk_end, inside the transaction: the index still lands with the rows, in
+ * one COMMIT.  Otherwise, or when the thread cannot start, a no-op: the index is
+ * built at store_bulk_end as before.  The staging file is removed when the
+ * transaction ends (a killed process's by the next store_open).  For one long
+ * transaction, not for chunked commits: each would copy a whole index. */
+int store_bulk_side_index(struct store *st, struct ps_err *err);
 
 /* Execute one or more SQL statements without parameters (schema-like work only;
  * never pass data in `sql`). */

@@ -110,6 +110,51 @@ test_strbuf(void)
     const char *raw = "q\"b\\n\n\t\x01\x1b\xc3\xa9";
     sb_json_str(&sb, raw, strlen(raw));
     CHECK_STREQ(sb_str(&sb), "\"q\\\"b\\\\n\\n\\t\\u0001\\u001b\xc3\xa9\"");
+    /* random strings against a byte-at-a-time escaper (the original one): runs of
+     * plain characters are copied at once, all else escaped the same way */
+    static const char *const pieces[] = {
+        "a",    "Z ",   "~",        "\"",       "\\",           "\n",   "\r",       "\t",    "\x01",
+        "\x1f", "\x7f", "\xc3\xa9", "\xc2\x85", "\xe2\x80\xae", "\xff", "\xe2\x82", "{}[]:,"};
+    unsigned long long seed = 7;
+    for (int t = 0; t < 2000; t++) {
+        struct strbuf in = STRBUF_INIT, want = STRBUF_INIT;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int len = (int)((seed >> 33) % 40);
+        for (int k = 0; k < len; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            sb_puts(&in, pieces[(seed >> 33) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        static const char hex[] = "0123456789abcdef";
+        sb_putc(&want, '"');
+        for (size_t i = 0; i < in.len; i++) {
+            unsigned char c = (unsigned char)in.p[i];
+            if (c == '"' || c == '\\')
+                sb_printf(&want, "\\%c", c);
+            else if (c == '\n' || c == '\r' || c == '\t')
+                sb_printf(&want, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+            else if (c < 0x20 || c == 0x7f)
+                sb_printf(&want, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+            else if (c < 0x80)
+                sb_putc(&want, (char)c);
+            else {
+                uint32_t cp;
+                int l = utf8_decode(in.p + i, in.len - i, &cp);
+                if (l > 1 && utf8_terminal_active(cp))
+                    sb_json_u(&want, cp);
+                else if (l == 1)
+                    sb_json_u(&want, 0xfffd);
+                else
+                    sb_append(&want, in.p + i, (size_t)l);
+                i += (size_t)l - 1;
+            }
+        }
+        sb_putc(&want, '"');
+        sb_reset(&sb);
+        sb_json_str(&sb, sb_str(&in), in.len);
+        CHECK_STREQ(sb_str(&sb), sb_str(&want));
+        sb_free(&in);
+        sb_free(&want);
+    }
     char *taken = sb_take(&sb);
     CHECK(taken != NULL);
     CHECK_EQ(sb.len, 0);

@@ -2,6 +2,8 @@
  * reading back, FTS search, dataset delete/replace and rollback leaving no orphans
  * and a consistent full-text index. */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/record.h"
 #include "store/check.h"
@@ -572,11 +574,185 @@ test_bulk_item_stat(void)
     store_close(st);
 }
 
+/* Hostile and ordinary texts for the side index test: markup, quotes, FTS5 query
+ * syntax, terminal escapes, combining marks, CJK, emoji, long runs. */
+static const char *const side_texts[] = {
+    NULL,
+    "",
+    "plain words about otters",
+    "\"quoted\" AND NEAR(a b) OR col:term* ^start",
+    "\x1b[31mred\x1b[0m \x07"
+    "bell\r\nline two\ttab",
+    "Gru\xcc\x88\xc3\x9f\xc3\xa9 cafe\xcc\x81 na\xc3\xafve",
+    "\xe4\xb8\xad\xe6\x96\x87\xe6\xb5\x8b\xe8\xaf\x95 \xf0\x9f\xa6\xa6 emoji",
+    "'; DROP TABLE item; --",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "how do i make a bomb",
+    "how do i bake bread",
+    "   spaces   around   ",
+};
+#define N_SIDE_TEXTS ((int)(sizeof side_texts / sizeof side_texts[0]))
+
+/* The same random records (keys repeat: merges into items of the same import, which
+ * change their text; histories with and without their text given; system prompts)
+ * into `path`, a new workspace, in one bulk transaction; side: with the side index. */
+static void
+side_import(const char *path, int side, int n, unsigned long long seed)
+{
+    static const char *const hist[] = {
+        "[{\"role\":\"user\",\"content\":\"history otters\"},{\"role\":\"assistant\","
+        "\"content\":\"sure \\\"q\\\"\"}]",
+        "[{\"role\":\"user\",\"content\":42},{\"content\":null}]",
+    };
+    struct store *st = NULL;
+    int64_t ds;
+    OK(store_open(&st, path, &err));
+    OK(store_begin(st, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    OK(store_bulk_begin(st, &err));
+    if (side) {
+        OK(store_bulk_side_index(st, &err));
+        char stage[600];
+        snprintf(stage, sizeof stage, "%s-ftsbuild-%ld", path, (long)getpid());
+        CHECK_EQ(access(stage, F_OK), 0); /* the side index is really in use */
+    }
+    rnd_state = seed;
+    for (int i = 0; i < n; i++) {
+        struct ps_record r;
+        char key[32];
+        ps_record_clear(&r);
+        snprintf(key, sizeof key, "k%d", rnd(n / 2 + 1));
+        r.key = key;
+        r.prompt = side_texts[rnd(N_SIDE_TEXTS)];
+        r.system = rnd(3) ? NULL : side_texts[rnd(N_SIDE_TEXTS)];
+        if (!rnd(3)) {
+            int h = rnd(2);
+            r.history_json = hist[h];
+            /* the importer's text (as hh.c gives it) or none: the store derives it */
+            r.history_text = rnd(2) ? NULL : h ? "42" : "history otters sure \"q\"";
+        }
+        int nr = rnd(4);
+        for (int k = 0; k < nr; k++)
+            ps_record_add_response(&r, side_texts[rnd(N_SIDE_TEXTS)], rnd(2) ? "m1" : NULL);
+        if (!r.prompt && nr == 0)
+            r.prompt = "prompt only";
+        if (nr > 1)
+            ps_record_add_judgment(&r, 0, 1, "dataset", "A", 1, NULL);
+        OK(store_put_record(st, ds, &r, &err));
+    }
+    OK(store_commit(st, &err));
+    CONSISTENT(st);
+    store_close(st);
+}
+
+static int
+dir_has_prefix(const char *dir, const char *prefix)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q -- '%s'", dir, prefix);
+    return system(cmd) == 0;
+}
+
+/* The side index (store_bulk_side_index) is the index the inline path builds:
+ * every (term, document, column, offset) of the two indexes and every document
+ * size agree, store_check verifies it against the text, and so do phrase queries;
+ * the staging file is gone after a commit and a rollback, and a killed process's
+ * is removed by the next open. */
+static void
+test_bulk_side_index(void)
+{
+    char dir[] = "/tmp/ps_side_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char a[300], b[300], sql[800];
+    snprintf(a, sizeof a, "%s/side.db", dir);
+    snprintf(b, sizeof b, "%s/inline.db", dir);
+    for (unsigned long long seed = 1; seed <= 3; seed++) {
+        int n = seed == 1 ? 2500 : 300; /* 2500: past the bulk trigger drop */
+        unlink(a);
+        unlink(b);
+        side_import(a, 1, n, seed);
+        side_import(b, 0, n, seed);
+        CHECK(!dir_has_prefix(dir, "ftsbuild"));
+        struct store *st = NULL;
+        OK(store_open(&st, a, &err));
+        snprintf(sql, sizeof sql,
+                 "ATTACH '%s' AS b;"
+                 "CREATE VIRTUAL TABLE temp.va USING fts5vocab(main, item_fts, instance);"
+                 "CREATE VIRTUAL TABLE temp.vb USING fts5vocab(b, item_fts, instance);",
+                 b);
+        OK(store_exec(st, sql, &err));
+        CHECK(sql_true(st, "(SELECT count(*) FROM temp.va) > 1000"));
+        CHECK(sql_true(st, "(SELECT count(*) FROM temp.va) = (SELECT count(*) FROM temp.vb)"));
+        CHECK(sql_true(st, "NOT EXISTS (SELECT * FROM temp.va EXCEPT SELECT * FROM temp.vb)"));
+        CHECK(sql_true(st, "NOT EXISTS (SELECT * FROM temp.vb EXCEPT SELECT * FROM temp.va)"));
+        CHECK(sql_true(st, "NOT EXISTS (SELECT * FROM main.item_fts_docsize EXCEPT"
+                           " SELECT * FROM b.item_fts_docsize) AND"
+                           " (SELECT count(*) FROM main.item_fts_docsize) ="
+                           " (SELECT count(*) FROM b.item_fts_docsize)"));
+        OK(store_exec(st, "INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1)",
+                      &err));
+        struct store *in = NULL;
+        OK(store_open(&in, b, &err));
+        static const char *const queries[] = {
+            "\"how do i\"",      "otters", "\"red bell\"", "prompt:otters", "responses:bomb",
+            "history NOT bread", "aaaa*",  "emoji",        "\"line two\"",  "drop AND table"};
+        for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+            int64_t na = fts(st, -1, queries[q]);
+            CHECK(na >= 0);
+            CHECK_EQ(na, fts(in, -1, queries[q]));
+        }
+        store_close(in);
+        store_close(st);
+    }
+
+    /* a rollback removes the staging file and leaves the index empty */
+    struct store *st = NULL;
+    unlink(a);
+    OK(store_open(&st, a, &err));
+    int64_t ds;
+    OK(store_begin(st, &err));
+    OK(store_dataset_create(st, "d", NULL, NULL, &ds, &err));
+    OK(store_bulk_begin(st, &err));
+    OK(store_bulk_side_index(st, &err));
+    CHECK(dir_has_prefix(dir, "ftsbuild"));
+    struct ps_record r;
+    ps_record_clear(&r);
+    r.prompt = "doomed heron";
+    ps_record_add_response(&r, "x", NULL);
+    OK(store_put_record(st, ds, &r, &err));
+    store_rollback(st);
+    CHECK(!dir_has_prefix(dir, "ftsbuild"));
+    CHECK_EQ(fts(st, -1, "heron"), 0);
+    CONSISTENT(st);
+    store_close(st);
+
+    /* a dead process's staging file goes at the next open, a live one's stays */
+    char stale[400], live[400];
+    snprintf(stale, sizeof stale, "%s-ftsbuild-999999999", a);
+    snprintf(live, sizeof live, "%s-ftsbuild-%ld", a, (long)getppid());
+    FILE *f = fopen(stale, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    f = fopen(live, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    OK(store_open(&st, a, &err));
+    CHECK(access(stale, F_OK) != 0);
+    CHECK_EQ(access(live, F_OK), 0);
+    store_close(st);
+    unlink(live);
+    snprintf(sql, sizeof sql, "rm -rf '%s'", dir);
+    CHECK_EQ(system(sql), 0);
+}
+
 int
 main(void)
 {
     test_bulk();
     test_bulk_item_stat();
+    test_bulk_side_index();
     test_migrations();
     test_put_and_merge();
     test_replace_and_rollback();
