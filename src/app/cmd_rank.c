@@ -254,8 +254,10 @@ cmd_rank(struct app *app, int argc, char **argv)
         return app_fail(app);
     derive.lower_better =
         lower_better || (derive.aspect && stats_rating_lower_better(derive.aspect));
-    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL,
-                                     derive.aspect != NULL, &t, &app->err) != PS_OK)
+    /* a leaderboard needs no response lengths: the texts are not read */
+    int jt_flags = STORE_JT_NO_LENGTHS | (derive.aspect ? STORE_JT_DERIVED_ONLY : 0);
+    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL, jt_flags, &t,
+                                     &app->err) != PS_OK)
         return app_fail(app);
     /* the ratings of the aspect alone, every rating annotator pooled, for the mean column */
     struct stats_rating_table rt = {0};
