@@ -57,10 +57,11 @@ row_score_lo(const struct stats_jrow *r)
     return r->cls == STATS_A ? 1 : r->cls == STATS_B ? 0 : 0.5;
 }
 
-/* BT ratings br[NM] of one resample from its wins and games per pair (i*NM+j, i < j);
- * Elo er[NM] of players absent from it becomes NaN.  Returns the BT iterations. */
+/* BT ratings br[NM] of one resample from its wins and games per pair (i*NM+j, i < j),
+ * agg[NM*NM] being scratch; not yet anchored (rate_tail).  Returns the BT iterations. */
 static int
-rate_finish(struct rank_ctx *c, const double *wins, const double *games, double *br, double *er)
+rate_bt(const struct rank_ctx *c, struct stats_battle *agg, const double *wins, const double *games,
+        double *br)
 {
     int NM = c->NM;
     size_t na = 0;
@@ -68,10 +69,17 @@ rate_finish(struct rank_ctx *c, const double *wins, const double *games, double 
         for (int j = i + 1; j < NM; j++) {
             size_t p = (size_t)i * (size_t)NM + (size_t)j;
             if (games[p] > 0)
-                c->agg[na++] = (struct stats_battle){i, j, wins[p] / games[p], games[p]};
+                agg[na++] = (struct stats_battle){i, j, wins[p] / games[p], games[p]};
         }
-    int its = stats_bt(c->agg, na, NM, c->o->prior, c->o->center, br);
-    /* players absent from this resample have no Elo either */
+    return stats_bt(agg, na, NM, c->o->prior, c->o->center, br);
+}
+
+/* After rate_bt: Elo er[NM] of players absent from the resample becomes NaN, and the
+ * BT ratings are moved to the anchor's scale. */
+static void
+rate_tail(const struct rank_ctx *c, double *br, double *er)
+{
+    int NM = c->NM;
     for (int m = 0; m < NM; m++)
         if (isnan(br[m]))
             er[m] = NAN;
@@ -82,6 +90,13 @@ rate_finish(struct rank_ctx *c, const double *wins, const double *games, double 
         for (int m = 0; m < NM; m++)
             br[m] += shift;
     }
+}
+
+static int
+rate_finish(struct rank_ctx *c, const double *wins, const double *games, double *br, double *er)
+{
+    int its = rate_bt(c, c->agg, wins, games, br);
+    rate_tail(c, br, er);
     return its;
 }
 
@@ -159,6 +174,7 @@ struct rank_batch {
     int *stream[RANK_BATCH];
     size_t cap[RANK_BATCH], len[RANK_BATCH];
     int *count; /* [RANK_BATCH][n_cls] */
+    double *bt; /* [RANK_BATCH][NM] the resamples' BT ratings, before anchoring */
 };
 
 struct rank_boot {
@@ -172,6 +188,8 @@ struct rank_boot {
     uint64_t tab[256]; /* rank_exp's table */
     struct stats_rng rng;
     struct rank_batch set[2];
+    double *wins, *games;     /* [NM*NM] the drawing thread's scratch for boot_bt */
+    struct stats_battle *agg; /* [NM*NM] */
 };
 
 /* exp(x) to about 1 ulp, inline and short (the Elo chain waits on it): x =
@@ -480,6 +498,29 @@ boot_expand(const struct rank_ctx *c, const struct rank_boot *bt, struct rank_ba
     b->len[r] = p;
 }
 
+/* The BT fit of resample r of set b from its class counts, into b->bt (on the drawing
+ * thread, whose scratch is bt->wins, bt->games and bt->agg: it is independent of the
+ * Elo replay, and the rating thread has the longer share of the work). */
+static void
+boot_bt(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, int r)
+{
+    size_t nn = (size_t)c->NM * (size_t)c->NM;
+    memset(bt->wins, 0, nn * sizeof *bt->wins);
+    memset(bt->games, 0, nn * sizeof *bt->games);
+    const int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
+    for (int q = 0; q < bt->n_cls; q++) {
+        if (cnt[q] == 0)
+            continue;
+        int it = bt->rep[q];
+        for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++) {
+            double w = (double)cnt[q] * c->bat[k].weight;
+            bt->wins[c->pair[k]] += w * c->s_pair[k];
+            bt->games[c->pair[k]] += w;
+        }
+    }
+    rate_bt(c, bt->agg, bt->wins, bt->games, b->bt + (size_t)r * (size_t)c->NM);
+}
+
 /* Draw the next nr resamples into set b (the draws of stats_rng_counts, in order). */
 static void
 boot_draw(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, int nr)
@@ -496,8 +537,10 @@ boot_draw(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, 
         uint16_t *m = b->m16 + (size_t)r * NI;
         memset(m, 0, NI * sizeof *m);
         b->ok &= stats_rng_counts16(&bt->rng, NI, m);
-        if (b->ok)
+        if (b->ok) {
             boot_expand(c, bt, b, r);
+            boot_bt(c, bt, b, r);
+        }
     }
     if (b->ok)
         return;
@@ -521,7 +564,7 @@ boot_rate(struct rank_ctx *c, const struct rank_boot *bt, const struct rank_batc
         rate(c, b->mult, nr, brt, elo);
         return;
     }
-    size_t nn = (size_t)NM * (size_t)NM, lmin = SIZE_MAX;
+    size_t lmin = SIZE_MAX;
     for (int r = 0; r < nr; r++)
         lmin = b->len[r] < lmin ? b->len[r] : lmin;
     for (int i = 0; i < nr * NM; i++)
@@ -533,23 +576,10 @@ boot_rate(struct rank_ctx *c, const struct rank_boot *bt, const struct rank_batc
     for (int r = 0; r < nr; r++)
         for (size_t t = lmin; t < b->len[r]; t++)
             rank_step_apply(elo + (size_t)r * (size_t)NM, &bt->step[b->stream[r][t]], bt->tab);
-    for (int r = 0; r < nr; r++) {
-        double *wins = c->wins + (size_t)r * nn, *games = c->games + (size_t)r * nn;
-        memset(wins, 0, nn * sizeof *wins);
-        memset(games, 0, nn * sizeof *games);
-        const int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
-        for (int q = 0; q < bt->n_cls; q++) {
-            if (cnt[q] == 0)
-                continue;
-            int it = bt->rep[q];
-            for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++) {
-                double w = (double)cnt[q] * c->bat[k].weight;
-                wins[c->pair[k]] += w * c->s_pair[k];
-                games[c->pair[k]] += w;
-            }
-        }
-        rate_finish(c, wins, games, brt + (size_t)r * (size_t)NM, elo + (size_t)r * (size_t)NM);
-    }
+    /* the BT fits came with the draws (boot_bt) */
+    memcpy(brt, b->bt, (size_t)nr * (size_t)NM * sizeof *brt);
+    for (int r = 0; r < nr; r++)
+        rate_tail(c, brt + (size_t)r * (size_t)NM, elo + (size_t)r * (size_t)NM);
 }
 
 static int
@@ -572,11 +602,16 @@ boot_init(struct rank_ctx *c, struct rank_boot *bt, uint64_t seed)
         struct rank_batch *b = &bt->set[s];
         b->m16 = xcalloc((size_t)RANK_BATCH * (size_t)c->NI + 1, sizeof *b->m16);
         b->count = xcalloc((size_t)RANK_BATCH * (size_t)bt->n_cls + 1, sizeof *b->count);
+        b->bt = xcalloc((size_t)RANK_BATCH * (size_t)c->NM + 1, sizeof *b->bt);
         for (int r = 0; r < RANK_BATCH; r++) {
             b->cap[r] = (size_t)c->NI + 4;
             b->stream[r] = xmalloc(b->cap[r] * sizeof *b->stream[r]);
         }
     }
+    size_t nn = (size_t)c->NM * (size_t)c->NM;
+    bt->wins = xcalloc(nn + 1, sizeof *bt->wins);
+    bt->games = xcalloc(nn + 1, sizeof *bt->games);
+    bt->agg = xcalloc(nn + 1, sizeof *bt->agg);
     for (int j = 0; j < 256; j++) {
         double v = exp2(j / 256.0);
         memcpy(&bt->tab[j], &v, sizeof v);
@@ -592,11 +627,15 @@ boot_free(struct rank_boot *bt)
     free(bt->sfirst);
     free(bt->cls);
     free(bt->rep);
+    free(bt->wins);
+    free(bt->games);
+    free(bt->agg);
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
         free(b->m16);
         free(b->mult);
         free(b->count);
+        free(b->bt);
         for (int r = 0; r < RANK_BATCH; r++)
             free(b->stream[r]);
     }
