@@ -167,9 +167,8 @@ struct rank_step {
 /* The draws of RANK_BATCH resamples and their step streams: one is rated while the
  * next is drawn. */
 struct rank_batch {
-    int nr; /* resamples in it */
-    int ok; /* 0: a count did not fit 16 bits, rate mult instead */
-    uint16_t *m16;
+    int nr;    /* resamples in it */
+    int ok;    /* 0: a count did not fit 16 bits, rate mult instead */
     int *mult; /* [RANK_BATCH][NI], allocated when !ok */
     int *stream[RANK_BATCH];
     size_t cap[RANK_BATCH], len[RANK_BATCH];
@@ -187,6 +186,7 @@ struct rank_boot {
     double k1;         /* every step's k, or 0 when they differ */
     uint64_t tab[256]; /* rank_exp's table */
     struct stats_rng rng;
+    uint16_t *m16; /* [NI] the draws of the resample being drawn (then expanded) */
     struct rank_batch set[2];
     double *wins, *games;     /* [NM*NM] the drawing thread's scratch for boot_bt */
     struct stats_battle *agg; /* [NM*NM] */
@@ -457,12 +457,12 @@ boot_classes(struct rank_ctx *c, struct rank_boot *bt)
     free(slot);
 }
 
-/* Resample r's step stream (items in order, each repeated as many times as drawn)
- * and class counts into set `b`. */
+/* Resample r's step stream (items in order, each repeated as many times as drawn in
+ * bt->m16) and class counts into set `b`. */
 static void
 boot_expand(const struct rank_ctx *c, const struct rank_boot *bt, struct rank_batch *b, int r)
 {
-    const uint16_t *mult = b->m16 + (size_t)r * (size_t)c->NI;
+    const uint16_t *mult = bt->m16;
     int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
     memset(cnt, 0, (size_t)bt->n_cls * sizeof *cnt);
     const int *sf = bt->sfirst, *cls = bt->cls;
@@ -534,7 +534,7 @@ boot_draw(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, 
      * first left the first counts in L3 by the time they were drawn: perf showed the
      * draws waiting on the increments' loads) */
     for (int r = 0; r < nr && b->ok; r++) {
-        uint16_t *m = b->m16 + (size_t)r * NI;
+        uint16_t *m = bt->m16;
         memset(m, 0, NI * sizeof *m);
         b->ok &= stats_rng_counts16(&bt->rng, NI, m);
         if (b->ok) {
@@ -600,7 +600,6 @@ boot_init(struct rank_ctx *c, struct rank_boot *bt, uint64_t seed)
             bt->k1 = 0;
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
-        b->m16 = xcalloc((size_t)RANK_BATCH * (size_t)c->NI + 1, sizeof *b->m16);
         b->count = xcalloc((size_t)RANK_BATCH * (size_t)bt->n_cls + 1, sizeof *b->count);
         b->bt = xcalloc((size_t)RANK_BATCH * (size_t)c->NM + 1, sizeof *b->bt);
         for (int r = 0; r < RANK_BATCH; r++) {
@@ -609,6 +608,7 @@ boot_init(struct rank_ctx *c, struct rank_boot *bt, uint64_t seed)
         }
     }
     size_t nn = (size_t)c->NM * (size_t)c->NM;
+    bt->m16 = xcalloc((size_t)c->NI + 1, sizeof *bt->m16);
     bt->wins = xcalloc(nn + 1, sizeof *bt->wins);
     bt->games = xcalloc(nn + 1, sizeof *bt->games);
     bt->agg = xcalloc(nn + 1, sizeof *bt->agg);
@@ -627,12 +627,12 @@ boot_free(struct rank_boot *bt)
     free(bt->sfirst);
     free(bt->cls);
     free(bt->rep);
+    free(bt->m16);
     free(bt->wins);
     free(bt->games);
     free(bt->agg);
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
-        free(b->m16);
         free(b->mult);
         free(b->count);
         free(b->bt);
