@@ -183,7 +183,6 @@ struct rank_boot {
     int *rep;               /* [n_cls] an item of each class */
     int n_cls;
     int simple;        /* every item has at most one step */
-    double k1;         /* every step's k, or 0 when they differ */
     uint64_t tab[256]; /* rank_exp's table */
     struct stats_rng rng;
     uint16_t *m16; /* [NI] the draws of the resample being drawn (then expanded) */
@@ -243,11 +242,10 @@ typedef uint64_t rank_vu __attribute__((vector_size(RANK_BATCH * sizeof(uint64_t
  * instruction where AVX-512 has one: intrinsics cannot be inlined into a function
  * compiled for another target, so the loop is not an inline function shared by the
  * three). */
-#define RANK_LOCKSTEP_DEFINE(NAME, ATTR, TABLE, KVEC) \
+#define RANK_LOCKSTEP_DEFINE(NAME, ATTR, TABLE) \
     ATTR static void NAME(const struct rank_step *step, int *const *stream, size_t n, double *elo, \
-                          size_t NM, const uint64_t *tab, double k1) \
+                          size_t NM, const uint64_t *tab) \
     { \
-        (void)k1; \
         const double hi = 6.93147180369123816490e-01 / 256, lo = 1.90821492927058770002e-10 / 256; \
         const rank_vd zero = {0}, shift = zero + 0x1.8p52, lim = zero + 700; \
         for (size_t t = 0; t < n; t++) { \
@@ -293,26 +291,21 @@ typedef uint64_t rank_vu __attribute__((vector_size(RANK_BATCH * sizeof(uint64_t
 #define RANK_TAB(r) tab[ki[r] & 255]
 #define RANK_TABLE_SCALAR(ki) RANK_V(RANK_TAB)
 
-#define RANK_K_LANES RANK_V(RANK_K)
-#define RANK_K_ALL (zero + k1)
-
-RANK_LOCKSTEP_DEFINE(boot_lockstep_generic, , RANK_TABLE_SCALAR, RANK_K_LANES)
+RANK_LOCKSTEP_DEFINE(boot_lockstep_generic, , RANK_TABLE_SCALAR)
 
 /* The loop compiled for the vector units the CPU has, chosen per call (plain calls,
- * not an ifunc: a resolver runs before the sanitizers' runtimes are up), and where
- * every step has the same k (battles of weight 1) with k a constant. */
+ * not an ifunc: a resolver runs before the sanitizers' runtimes are up). */
 #if defined(__x86_64__) && !defined(__clang__)
-/* the table lookup as one gather instruction: 0.1 s of the 1.3 s of Elo steps of 1,000
- * resamples of 300k battles (perf; gathering the ratings and the steps as well, and
- * scattering the new ratings, was slower) */
+/* the table lookup as one gather instruction: 4% of the loop's time (1,000 resamples
+ * of 300k battles).  Gathering the ratings too was slower (1.24 -> 1.9 s: a gather
+ * does not take its data from the stores of the update before), and so were
+ * scattering the new ratings and a constant k vector for weight-1 battles (no gain). */
 #define RANK_TABLE_GATHER(ki) \
     (rank_vu) _mm512_i64gather_epi64((__m512i)((ki)&255), (const void *)tab, 8)
 #define RANK_AVX512 __attribute__((target("avx512f")))
 #define RANK_AVX2 __attribute__((target("avx2")))
-RANK_LOCKSTEP_DEFINE(boot_lockstep_avx512, RANK_AVX512, RANK_TABLE_GATHER, RANK_K_LANES)
-RANK_LOCKSTEP_DEFINE(boot_lockstep_avx512_k, RANK_AVX512, RANK_TABLE_GATHER, RANK_K_ALL)
-RANK_LOCKSTEP_DEFINE(boot_lockstep_avx2, RANK_AVX2, RANK_TABLE_SCALAR, RANK_K_LANES)
-RANK_LOCKSTEP_DEFINE(boot_lockstep_avx2_k, RANK_AVX2, RANK_TABLE_SCALAR, RANK_K_ALL)
+RANK_LOCKSTEP_DEFINE(boot_lockstep_avx512, RANK_AVX512, RANK_TABLE_GATHER)
+RANK_LOCKSTEP_DEFINE(boot_lockstep_avx2, RANK_AVX2, RANK_TABLE_SCALAR)
 #undef RANK_TABLE_GATHER
 #undef RANK_AVX512
 #undef RANK_AVX2
@@ -324,39 +317,29 @@ RANK_LOCKSTEP_DEFINE(boot_lockstep_avx2_k, RANK_AVX2, RANK_TABLE_SCALAR, RANK_K_
 #undef RANK_K
 #undef RANK_TAB
 #undef RANK_TABLE_SCALAR
-#undef RANK_K_LANES
-#undef RANK_K_ALL
 #undef RANK_LOCKSTEP_DEFINE
 
-/* k1 > 0: every step's k is k1 */
 static void
 boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
-              const uint64_t *tab, double k1)
+              const uint64_t *tab)
 {
 #if defined(__x86_64__) && !defined(__clang__)
     if (__builtin_cpu_supports("avx512f")) {
-        if (k1 > 0)
-            boot_lockstep_avx512_k(step, stream, n, elo, NM, tab, k1);
-        else
-            boot_lockstep_avx512(step, stream, n, elo, NM, tab, k1);
+        boot_lockstep_avx512(step, stream, n, elo, NM, tab);
         return;
     }
     if (__builtin_cpu_supports("avx2")) {
-        if (k1 > 0)
-            boot_lockstep_avx2_k(step, stream, n, elo, NM, tab, k1);
-        else
-            boot_lockstep_avx2(step, stream, n, elo, NM, tab, k1);
+        boot_lockstep_avx2(step, stream, n, elo, NM, tab);
         return;
     }
 #endif
-    boot_lockstep_generic(step, stream, n, elo, NM, tab, k1);
+    boot_lockstep_generic(step, stream, n, elo, NM, tab);
 }
 #else
 static void
 boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
-              const uint64_t *tab, double k1)
+              const uint64_t *tab)
 {
-    (void)k1;
     for (size_t t = 0; t < n; t++)
         for (int r = 0; r < RANK_BATCH; r++)
             rank_step_apply(elo + (size_t)r * NM, &step[stream[r][t]], tab);
@@ -570,7 +553,7 @@ boot_rate(struct rank_ctx *c, const struct rank_boot *bt, const struct rank_batc
     for (int i = 0; i < nr * NM; i++)
         elo[i] = c->o->elo_init;
     if (nr == RANK_BATCH)
-        boot_lockstep(bt->step, b->stream, lmin, elo, (size_t)NM, bt->tab, bt->k1);
+        boot_lockstep(bt->step, b->stream, lmin, elo, (size_t)NM, bt->tab);
     else
         lmin = 0;
     for (int r = 0; r < nr; r++)
@@ -594,10 +577,6 @@ boot_init(struct rank_ctx *c, struct rank_boot *bt, uint64_t seed)
     bt->simple = 1;
     for (int it = 0; it < c->NI; it++)
         bt->simple &= bt->sfirst[it + 1] - bt->sfirst[it] <= 1;
-    bt->k1 = c->o->elo_k > 0 ? c->o->elo_k : 0;
-    for (int x = 0; x < bt->sfirst[c->NI]; x++)
-        if (bt->step[x].k != bt->k1)
-            bt->k1 = 0;
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
         b->count = xcalloc((size_t)RANK_BATCH * (size_t)bt->n_cls + 1, sizeof *b->count);
