@@ -22,10 +22,12 @@ static const char rank_usage[] =
     "weights repeat battles).  Bradley-Terry ratings are the maximum-likelihood fit\n"
     "(Newton's method with step halving on the wins and games of each model pair) on\n"
     "the Elo scale (400*log10 strength, mean 1000); online Elo processes battles in\n"
-    "dataset order.  Intervals: percentile bootstrap over items, each resample\n"
-    "rated afresh by both (its BT fit from its pair counts, its Elo replaying the\n"
-    "drawn items in dataset order, eight resamples in lockstep while a second\n"
-    "thread draws the next eight).  Definitions: docs/evaluation.md.\n"
+    "dataset order.  Intervals: percentile bootstrap over items (each resample draws\n"
+    "as many items as the data has, uniformly with replacement, xoshiro256** seeded\n"
+    "by --seed), each resample rated afresh by both: one thread draws the resamples\n"
+    "in order and fits their BT from their pair counts, the other replays their Elo\n"
+    "(the drawn items in dataset order, eight resamples in lockstep).  The same seed\n"
+    "gives the same output.  Definitions: docs/evaluation.md.\n"
     "\n"
     "  -a, --annotator A     count only A's judgments (repeatable; 'llm:*' = prefix)\n"
     "  -b, --bootstrap N     resamples (default 1000; 0 = none)\n"
@@ -254,8 +256,10 @@ cmd_rank(struct app *app, int argc, char **argv)
         return app_fail(app);
     derive.lower_better =
         lower_better || (derive.aspect && stats_rating_lower_better(derive.aspect));
-    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL,
-                                     derive.aspect != NULL, &t, &app->err) != PS_OK)
+    /* a leaderboard needs no response lengths: the texts are not read */
+    int jt_flags = STORE_JT_NO_LENGTHS | (derive.aspect ? STORE_JT_DERIVED_ONLY : 0);
+    if (store_judgment_table_derived(st, ds_id, derive.aspect ? &derive : NULL, jt_flags, &t,
+                                     &app->err) != PS_OK)
         return app_fail(app);
     /* the ratings of the aspect alone, every rating annotator pooled, for the mean column */
     struct stats_rating_table rt = {0};

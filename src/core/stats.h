@@ -40,8 +40,9 @@ uint64_t stats_rng_below(struct stats_rng *r, uint64_t n);
  * are done once. */
 void stats_rng_counts(struct stats_rng *r, uint64_t n, const int *map, int *counts);
 /* The same draws as stats_rng_counts without a map, counted in 16 bits (half the
- * cache of int counts, which is most of the time on large n).  Returns 1, or 0 when a
- * count passed 65535 and wrapped (then replay the draws with stats_rng_counts). */
+ * cache of int counts, which is most of the time on large n) into counts[n] zeroed by
+ * the caller.  Returns 1, or 0 when a count passed 65535 and wrapped (then replay the
+ * draws with stats_rng_counts). */
 int stats_rng_counts16(struct stats_rng *r, uint64_t n, uint16_t *counts);
 /* Uniform double in [0, 1). */
 double stats_rng_double(struct stats_rng *r);

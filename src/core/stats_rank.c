@@ -9,6 +9,10 @@
 
 #include "core/xalloc.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
+
 void
 stats_rank_opts_init(struct stats_rank_opts *o)
 {
@@ -53,10 +57,11 @@ row_score_lo(const struct stats_jrow *r)
     return r->cls == STATS_A ? 1 : r->cls == STATS_B ? 0 : 0.5;
 }
 
-/* BT ratings br[NM] of one resample from its wins and games per pair (i*NM+j, i < j);
- * Elo er[NM] of players absent from it becomes NaN.  Returns the BT iterations. */
+/* BT ratings br[NM] of one resample from its wins and games per pair (i*NM+j, i < j),
+ * agg[NM*NM] being scratch; not yet anchored (rate_tail).  Returns the BT iterations. */
 static int
-rate_finish(struct rank_ctx *c, const double *wins, const double *games, double *br, double *er)
+rate_bt(const struct rank_ctx *c, struct stats_battle *agg, const double *wins, const double *games,
+        double *br)
 {
     int NM = c->NM;
     size_t na = 0;
@@ -64,10 +69,17 @@ rate_finish(struct rank_ctx *c, const double *wins, const double *games, double 
         for (int j = i + 1; j < NM; j++) {
             size_t p = (size_t)i * (size_t)NM + (size_t)j;
             if (games[p] > 0)
-                c->agg[na++] = (struct stats_battle){i, j, wins[p] / games[p], games[p]};
+                agg[na++] = (struct stats_battle){i, j, wins[p] / games[p], games[p]};
         }
-    int its = stats_bt(c->agg, na, NM, c->o->prior, c->o->center, br);
-    /* players absent from this resample have no Elo either */
+    return stats_bt(agg, na, NM, c->o->prior, c->o->center, br);
+}
+
+/* After rate_bt: Elo er[NM] of players absent from the resample becomes NaN, and the
+ * BT ratings are moved to the anchor's scale. */
+static void
+rate_tail(const struct rank_ctx *c, double *br, double *er)
+{
+    int NM = c->NM;
     for (int m = 0; m < NM; m++)
         if (isnan(br[m]))
             er[m] = NAN;
@@ -78,6 +90,13 @@ rate_finish(struct rank_ctx *c, const double *wins, const double *games, double 
         for (int m = 0; m < NM; m++)
             br[m] += shift;
     }
+}
+
+static int
+rate_finish(struct rank_ctx *c, const double *wins, const double *games, double *br, double *er)
+{
+    int its = rate_bt(c, c->agg, wins, games, br);
+    rate_tail(c, br, er);
     return its;
 }
 
@@ -148,13 +167,13 @@ struct rank_step {
 /* The draws of RANK_BATCH resamples and their step streams: one is rated while the
  * next is drawn. */
 struct rank_batch {
-    int nr; /* resamples in it */
-    int ok; /* 0: a count did not fit 16 bits, rate mult instead */
-    uint16_t *m16;
+    int nr;    /* resamples in it */
+    int ok;    /* 0: a count did not fit 16 bits, rate mult instead */
     int *mult; /* [RANK_BATCH][NI], allocated when !ok */
     int *stream[RANK_BATCH];
     size_t cap[RANK_BATCH], len[RANK_BATCH];
     int *count; /* [RANK_BATCH][n_cls] */
+    double *bt; /* [RANK_BATCH][NM] the resamples' BT ratings, before anchoring */
 };
 
 struct rank_boot {
@@ -166,7 +185,10 @@ struct rank_boot {
     int simple;        /* every item has at most one step */
     uint64_t tab[256]; /* rank_exp's table */
     struct stats_rng rng;
+    uint16_t *m16; /* [NI] the draws of the resample being drawn (then expanded) */
     struct rank_batch set[2];
+    double *wins, *games;     /* [NM*NM] the drawing thread's scratch for boot_bt */
+    struct stats_battle *agg; /* [NM*NM] */
 };
 
 /* exp(x) to about 1 ulp, inline and short (the Elo chain waits on it): x =
@@ -215,73 +237,87 @@ rank_step_apply(double *rating, const struct rank_step *st, const uint64_t *tab)
 typedef double rank_vd __attribute__((vector_size(RANK_BATCH * sizeof(double))));
 typedef uint64_t rank_vu __attribute__((vector_size(RANK_BATCH * sizeof(uint64_t))));
 
-static inline __attribute__((always_inline)) void
-boot_lockstep_body(const struct rank_step *step, int *const *stream, size_t n, double *elo,
-                   size_t NM, const uint64_t *tab)
-{
-    const double hi = 6.93147180369123816490e-01 / 256, lo = 1.90821492927058770002e-10 / 256;
-    const rank_vd zero = {0}, shift = zero + 0x1.8p52, lim = zero + 700;
-    for (size_t t = 0; t < n; t++) {
-        const struct rank_step *st[RANK_BATCH];
-        double *pi[RANK_BATCH], *pj[RANK_BATCH];
-        for (int r = 0; r < RANK_BATCH; r++) {
-            st[r] = &step[stream[r][t]];
-            pi[r] = elo + (size_t)r * NM + (size_t)st[r]->i;
-            pj[r] = elo + (size_t)r * NM + (size_t)st[r]->j;
-        }
-        /* built from scalars in registers: eight stores to memory read back as one
-         * vector stall the load (no store forwarding), which perf showed */
-#define RANK_V(e) {e(0), e(1), e(2), e(3), e(4), e(5), e(6), e(7)}
+/* The lockstep loop as a macro that defines the function NAME with attributes ATTR;
+ * TABLE(ki) gives the bits of tab[ki[r] & 255] for the eight lanes (a gather
+ * instruction where AVX-512 has one: intrinsics cannot be inlined into a function
+ * compiled for another target, so the loop is not an inline function shared by the
+ * three). */
+#define RANK_LOCKSTEP_DEFINE(NAME, ATTR, TABLE) \
+    ATTR static void NAME(const struct rank_step *step, int *const *stream, size_t n, double *elo, \
+                          size_t NM, const uint64_t *tab) \
+    { \
+        const double hi = 6.93147180369123816490e-01 / 256, lo = 1.90821492927058770002e-10 / 256; \
+        const rank_vd zero = {0}, shift = zero + 0x1.8p52, lim = zero + 700; \
+        for (size_t t = 0; t < n; t++) { \
+            const struct rank_step *st[RANK_BATCH]; \
+            double *pi[RANK_BATCH], *pj[RANK_BATCH]; \
+            for (int r = 0; r < RANK_BATCH; r++) { \
+                st[r] = &step[stream[r][t]]; \
+                pi[r] = elo + (size_t)r * NM + (size_t)st[r]->i; \
+                pj[r] = elo + (size_t)r * NM + (size_t)st[r]->j; \
+            } \
+            rank_vd ri = RANK_V(RANK_RI), rj = RANK_V(RANK_RJ), s = RANK_V(RANK_S), \
+                    k = RANK_V(RANK_K); \
+            rank_vd x = (rj - ri) * (M_LN10 / 400); \
+            rank_vu below = (rank_vu)(x < -lim), above = (rank_vu)(x > lim); \
+            x = (rank_vd)(((rank_vu)x & ~(below | above)) | (below & (rank_vu)-lim) | \
+                          (above & (rank_vu)lim)); \
+            rank_vd kd = x * (256 / M_LN2) + shift; \
+            rank_vu ki = (rank_vu)kd; \
+            kd -= shift; \
+            rank_vd r1 = (x - kd * hi) - kd * lo, r2 = r1 * r1; \
+            rank_vd p = (r1 + r2 * 0.5) + r2 * (r1 * (1.0 / 6) + r2 * (1.0 / 24)); \
+            rank_vu sb = TABLE(ki); \
+            rank_vd sc = (rank_vd)(sb + (ki << 44)); \
+            rank_vd e = 1 / (1 + (sc + sc * p)); \
+            rank_vd d = k * (s - e); \
+            rank_vd ni = ri + d, nj = rj - d; \
+            for (int r = 0; r < RANK_BATCH; r++) { \
+                *pi[r] = ni[r]; \
+                *pj[r] = nj[r]; \
+            } \
+        } \
+    }
+/* vectors built from scalars in registers: eight stores to memory read back as one
+ * vector stall the load (no store forwarding), which perf showed */
+#define RANK_V(e) \
+    { \
+        e(0), e(1), e(2), e(3), e(4), e(5), e(6), e(7) \
+    }
 #define RANK_RI(r) *pi[r]
 #define RANK_RJ(r) *pj[r]
 #define RANK_S(r) st[r]->s
 #define RANK_K(r) st[r]->k
 #define RANK_TAB(r) tab[ki[r] & 255]
-        rank_vd ri = RANK_V(RANK_RI), rj = RANK_V(RANK_RJ), s = RANK_V(RANK_S), k = RANK_V(RANK_K);
-        rank_vd x = (rj - ri) * (M_LN10 / 400);
-        rank_vu below = (rank_vu)(x < -lim), above = (rank_vu)(x > lim);
-        x = (rank_vd)(((rank_vu)x & ~(below | above)) | (below & (rank_vu)-lim) |
-                      (above & (rank_vu)lim));
-        rank_vd kd = x * (256 / M_LN2) + shift;
-        rank_vu ki = (rank_vu)kd;
-        kd -= shift;
-        rank_vd r1 = (x - kd * hi) - kd * lo, r2 = r1 * r1;
-        rank_vd p = (r1 + r2 * 0.5) + r2 * (r1 * (1.0 / 6) + r2 * (1.0 / 24));
-        rank_vu sb = RANK_V(RANK_TAB);
-        rank_vd sc = (rank_vd)(sb + (ki << 44));
-        rank_vd e = 1 / (1 + (sc + sc * p));
-        rank_vd d = k * (s - e);
-        rank_vd ni = ri + d, nj = rj - d;
-        for (int r = 0; r < RANK_BATCH; r++) {
-            *pi[r] = ni[r];
-            *pj[r] = nj[r];
-        }
-    }
-}
+#define RANK_TABLE_SCALAR(ki) RANK_V(RANK_TAB)
+
+RANK_LOCKSTEP_DEFINE(boot_lockstep_generic, , RANK_TABLE_SCALAR)
+
+/* The loop compiled for the vector units the CPU has, chosen per call (plain calls,
+ * not an ifunc: a resolver runs before the sanitizers' runtimes are up). */
+#if defined(__x86_64__) && !defined(__clang__)
+/* the table lookup as one gather instruction: 4% of the loop's time (1,000 resamples
+ * of 300k battles).  Gathering the ratings too was slower (1.24 -> 1.9 s: a gather
+ * does not take its data from the stores of the update before), and so were
+ * scattering the new ratings and a constant k vector for weight-1 battles (no gain). */
+#define RANK_TABLE_GATHER(ki) \
+    (rank_vu) _mm512_i64gather_epi64((__m512i)((ki)&255), (const void *)tab, 8)
+#define RANK_AVX512 __attribute__((target("avx512f")))
+#define RANK_AVX2 __attribute__((target("avx2")))
+RANK_LOCKSTEP_DEFINE(boot_lockstep_avx512, RANK_AVX512, RANK_TABLE_GATHER)
+RANK_LOCKSTEP_DEFINE(boot_lockstep_avx2, RANK_AVX2, RANK_TABLE_SCALAR)
+#undef RANK_TABLE_GATHER
+#undef RANK_AVX512
+#undef RANK_AVX2
+#endif
 #undef RANK_V
 #undef RANK_RI
 #undef RANK_RJ
 #undef RANK_S
 #undef RANK_K
 #undef RANK_TAB
-
-/* The body compiled for the vector units the CPU has, chosen per call (plain calls,
- * not an ifunc: a resolver runs before the sanitizers' runtimes are up). */
-#if defined(__x86_64__) && !defined(__clang__)
-__attribute__((target("avx512f"))) static void
-boot_lockstep_avx512(const struct rank_step *step, int *const *stream, size_t n, double *elo,
-                     size_t NM, const uint64_t *tab)
-{
-    boot_lockstep_body(step, stream, n, elo, NM, tab);
-}
-
-__attribute__((target("avx2"))) static void
-boot_lockstep_avx2(const struct rank_step *step, int *const *stream, size_t n, double *elo,
-                   size_t NM, const uint64_t *tab)
-{
-    boot_lockstep_body(step, stream, n, elo, NM, tab);
-}
-#endif
+#undef RANK_TABLE_SCALAR
+#undef RANK_LOCKSTEP_DEFINE
 
 static void
 boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double *elo, size_t NM,
@@ -297,7 +333,7 @@ boot_lockstep(const struct rank_step *step, int *const *stream, size_t n, double
         return;
     }
 #endif
-    boot_lockstep_body(step, stream, n, elo, NM, tab);
+    boot_lockstep_generic(step, stream, n, elo, NM, tab);
 }
 #else
 static void
@@ -404,12 +440,12 @@ boot_classes(struct rank_ctx *c, struct rank_boot *bt)
     free(slot);
 }
 
-/* Resample r's step stream (items in order, each repeated as many times as drawn)
- * and class counts into set `b`. */
+/* Resample r's step stream (items in order, each repeated as many times as drawn in
+ * bt->m16) and class counts into set `b`. */
 static void
 boot_expand(const struct rank_ctx *c, const struct rank_boot *bt, struct rank_batch *b, int r)
 {
-    const uint16_t *mult = b->m16 + (size_t)r * (size_t)c->NI;
+    const uint16_t *mult = bt->m16;
     int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
     memset(cnt, 0, (size_t)bt->n_cls * sizeof *cnt);
     const int *sf = bt->sfirst, *cls = bt->cls;
@@ -445,6 +481,29 @@ boot_expand(const struct rank_ctx *c, const struct rank_boot *bt, struct rank_ba
     b->len[r] = p;
 }
 
+/* The BT fit of resample r of set b from its class counts, into b->bt (on the drawing
+ * thread, whose scratch is bt->wins, bt->games and bt->agg: it is independent of the
+ * Elo replay, and the rating thread has the longer share of the work). */
+static void
+boot_bt(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, int r)
+{
+    size_t nn = (size_t)c->NM * (size_t)c->NM;
+    memset(bt->wins, 0, nn * sizeof *bt->wins);
+    memset(bt->games, 0, nn * sizeof *bt->games);
+    const int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
+    for (int q = 0; q < bt->n_cls; q++) {
+        if (cnt[q] == 0)
+            continue;
+        int it = bt->rep[q];
+        for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++) {
+            double w = (double)cnt[q] * c->bat[k].weight;
+            bt->wins[c->pair[k]] += w * c->s_pair[k];
+            bt->games[c->pair[k]] += w;
+        }
+    }
+    rate_bt(c, bt->agg, bt->wins, bt->games, b->bt + (size_t)r * (size_t)c->NM);
+}
+
 /* Draw the next nr resamples into set b (the draws of stats_rng_counts, in order). */
 static void
 boot_draw(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, int nr)
@@ -453,14 +512,21 @@ boot_draw(const struct rank_ctx *c, struct rank_boot *bt, struct rank_batch *b, 
     struct stats_rng before = bt->rng;
     b->nr = nr;
     b->ok = 1;
-    memset(b->m16, 0, (size_t)nr * NI * sizeof *b->m16);
-    for (int r = 0; r < nr; r++)
-        b->ok &= stats_rng_counts16(&bt->rng, NI, b->m16 + (size_t)r * NI);
-    if (b->ok) {
-        for (int r = 0; r < nr; r++)
+    /* each resample's counts are zeroed, drawn and expanded in turn, so that its
+     * 2*NI bytes stay in the core's L2 cache for all three (zeroing the whole set
+     * first left the first counts in L3 by the time they were drawn: perf showed the
+     * draws waiting on the increments' loads) */
+    for (int r = 0; r < nr && b->ok; r++) {
+        uint16_t *m = bt->m16;
+        memset(m, 0, NI * sizeof *m);
+        b->ok &= stats_rng_counts16(&bt->rng, NI, m);
+        if (b->ok) {
             boot_expand(c, bt, b, r);
-        return;
+            boot_bt(c, bt, b, r);
+        }
     }
+    if (b->ok)
+        return;
     /* an item drawn 65536 times: the same draws in int counts */
     bt->rng = before;
     if (!b->mult)
@@ -481,7 +547,7 @@ boot_rate(struct rank_ctx *c, const struct rank_boot *bt, const struct rank_batc
         rate(c, b->mult, nr, brt, elo);
         return;
     }
-    size_t nn = (size_t)NM * (size_t)NM, lmin = SIZE_MAX;
+    size_t lmin = SIZE_MAX;
     for (int r = 0; r < nr; r++)
         lmin = b->len[r] < lmin ? b->len[r] : lmin;
     for (int i = 0; i < nr * NM; i++)
@@ -493,23 +559,10 @@ boot_rate(struct rank_ctx *c, const struct rank_boot *bt, const struct rank_batc
     for (int r = 0; r < nr; r++)
         for (size_t t = lmin; t < b->len[r]; t++)
             rank_step_apply(elo + (size_t)r * (size_t)NM, &bt->step[b->stream[r][t]], bt->tab);
-    for (int r = 0; r < nr; r++) {
-        double *wins = c->wins + (size_t)r * nn, *games = c->games + (size_t)r * nn;
-        memset(wins, 0, nn * sizeof *wins);
-        memset(games, 0, nn * sizeof *games);
-        const int *cnt = b->count + (size_t)r * (size_t)bt->n_cls;
-        for (int q = 0; q < bt->n_cls; q++) {
-            if (cnt[q] == 0)
-                continue;
-            int it = bt->rep[q];
-            for (int k = c->bfirst[it]; k < c->bfirst[it + 1]; k++) {
-                double w = (double)cnt[q] * c->bat[k].weight;
-                wins[c->pair[k]] += w * c->s_pair[k];
-                games[c->pair[k]] += w;
-            }
-        }
-        rate_finish(c, wins, games, brt + (size_t)r * (size_t)NM, elo + (size_t)r * (size_t)NM);
-    }
+    /* the BT fits came with the draws (boot_bt) */
+    memcpy(brt, b->bt, (size_t)nr * (size_t)NM * sizeof *brt);
+    for (int r = 0; r < nr; r++)
+        rate_tail(c, brt + (size_t)r * (size_t)NM, elo + (size_t)r * (size_t)NM);
 }
 
 static int
@@ -526,13 +579,18 @@ boot_init(struct rank_ctx *c, struct rank_boot *bt, uint64_t seed)
         bt->simple &= bt->sfirst[it + 1] - bt->sfirst[it] <= 1;
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
-        b->m16 = xcalloc((size_t)RANK_BATCH * (size_t)c->NI + 1, sizeof *b->m16);
         b->count = xcalloc((size_t)RANK_BATCH * (size_t)bt->n_cls + 1, sizeof *b->count);
+        b->bt = xcalloc((size_t)RANK_BATCH * (size_t)c->NM + 1, sizeof *b->bt);
         for (int r = 0; r < RANK_BATCH; r++) {
             b->cap[r] = (size_t)c->NI + 4;
             b->stream[r] = xmalloc(b->cap[r] * sizeof *b->stream[r]);
         }
     }
+    size_t nn = (size_t)c->NM * (size_t)c->NM;
+    bt->m16 = xcalloc((size_t)c->NI + 1, sizeof *bt->m16);
+    bt->wins = xcalloc(nn + 1, sizeof *bt->wins);
+    bt->games = xcalloc(nn + 1, sizeof *bt->games);
+    bt->agg = xcalloc(nn + 1, sizeof *bt->agg);
     for (int j = 0; j < 256; j++) {
         double v = exp2(j / 256.0);
         memcpy(&bt->tab[j], &v, sizeof v);
@@ -548,11 +606,15 @@ boot_free(struct rank_boot *bt)
     free(bt->sfirst);
     free(bt->cls);
     free(bt->rep);
+    free(bt->m16);
+    free(bt->wins);
+    free(bt->games);
+    free(bt->agg);
     for (int s = 0; s < 2; s++) {
         struct rank_batch *b = &bt->set[s];
-        free(b->m16);
         free(b->mult);
         free(b->count);
+        free(b->bt);
         for (int r = 0; r < RANK_BATCH; r++)
             free(b->stream[r]);
     }

@@ -156,27 +156,76 @@ store_judgment_table(struct store *st, int64_t dataset_id, struct stats_table *o
     return store_judgment_table_derived(st, dataset_id, NULL, 0, out, err);
 }
 
+/* Names seen by the loader, found by a hash of their text: a table has few models
+ * and annotators but every row names two and one (a linear strcmp search per name was
+ * 5% of `rank`'s loading).  Open addressing; past 3/4 full, names are looked up in the
+ * table's lists as before. */
+#define NAME_SLOTS 256
+struct name_cache {
+    int n;
+    struct {
+        uint64_t h;
+        int idx; /* -1: empty */
+    } slot[NAME_SLOTS];
+};
+
+static void
+name_cache_init(struct name_cache *nc)
+{
+    memset(nc, 0, sizeof *nc);
+    for (int k = 0; k < NAME_SLOTS; k++)
+        nc->slot[k].idx = -1;
+}
+
+static int
+name_cached(struct name_cache *nc, char ***names, struct stats_table *t, const char *name,
+            int (*add)(struct stats_table *, const char *))
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    unsigned k = (unsigned)(h >> 56);
+    for (; nc->slot[k].idx >= 0; k = (k + 1) % NAME_SLOTS)
+        if (nc->slot[k].h == h && strcmp((*names)[nc->slot[k].idx], name) == 0)
+            return nc->slot[k].idx;
+    int idx = add(t, name);
+    if (nc->n < NAME_SLOTS * 3 / 4) {
+        nc->slot[k].h = h;
+        nc->slot[k].idx = idx;
+        nc->n++;
+    }
+    return idx;
+}
+
 int
 store_judgment_table_derived(struct store *st, int64_t dataset_id, const struct store_derive *d,
-                             int derived_only, struct stats_table *out, struct ps_err *err)
+                             int flags, struct stats_table *out, struct ps_err *err)
 {
-    static const char sql[] =
-        "SELECT j.item_id, ra.id, rb.id, ra.idx, rb.idx, j.annotator, j.verdict, j.p_a, j.weight,"
-        "       ra.model, rb.model, length(ra.text), length(rb.text), i.seq"
-        "  FROM judgment j JOIN item i ON i.id = j.item_id"
-        "  JOIN response ra ON ra.id = j.response_a JOIN response rb ON rb.id = j.response_b"
-        " WHERE i.dataset_id = ?1 AND ?2 = 0 ORDER BY i.seq, j.id";
+    /* columns 11 and 12 are the texts' lengths, or NULL without reading the texts */
+#define JT_SQL(len_a, len_b) \
+    "SELECT j.item_id, ra.id, rb.id, ra.idx, rb.idx, j.annotator, j.verdict, j.p_a, j.weight," \
+    "       ra.model, rb.model, " len_a ", " len_b ", i.seq" \
+    "  FROM judgment j JOIN item i ON i.id = j.item_id" \
+    "  JOIN response ra ON ra.id = j.response_a JOIN response rb ON rb.id = j.response_b" \
+    " WHERE i.dataset_id = ?1 AND ?2 = 0 ORDER BY i.seq, j.id"
+    static const char sql_len[] = JT_SQL("length(ra.text)", "length(rb.text)");
+    static const char sql_nolen[] = JT_SQL("NULL", "NULL");
+#undef JT_SQL
     struct rated *rv = NULL;
     int n_rv = 0, next_rv = 0;
     if (d && rated_load(st, dataset_id, d->aspect, &rv, &n_rv, err) != PS_OK)
         return err->code;
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, flags & STORE_JT_NO_LENGTHS ? sql_nolen : sql_len, -1, &s,
+                           NULL) != SQLITE_OK) {
         rated_free(rv, n_rv);
         return store_dberr(st, err, "judgment table");
     }
     sqlite3_bind_int64(s, 1, dataset_id);
-    sqlite3_bind_int(s, 2, derived_only);
+    sqlite3_bind_int(s, 2, (flags & STORE_JT_DERIVED_ONLY) != 0);
+    struct name_cache models, annots;
+    name_cache_init(&models);
+    name_cache_init(&annots);
     struct unit_map map = {.item = INT64_MIN};
     int rc, item = -1;
     for (;;) {
@@ -213,7 +262,8 @@ store_judgment_table_derived(struct store *st, int64_t dataset_id, const struct 
         r.reversed = ia > ib;
         r.unit = r.reversed ? unit_of(&map, out, idb, ida) : unit_of(&map, out, ida, idb);
         const char *annot = (const char *)sqlite3_column_text(s, 5);
-        r.annot = stats_table_annot(out, annot ? annot : "");
+        r.annot =
+            name_cached(&annots, &out->annotators, out, annot ? annot : "", stats_table_annot);
         int cls = stats_class_parse((const char *)sqlite3_column_text(s, 6));
         if (cls < 0)
             cls = STATS_INVALID;
@@ -226,8 +276,10 @@ store_judgment_table_derived(struct store *st, int64_t dataset_id, const struct 
         int col_lo = r.reversed ? 10 : 9, col_hi = r.reversed ? 9 : 10;
         const char *mlo = (const char *)sqlite3_column_text(s, col_lo);
         const char *mhi = (const char *)sqlite3_column_text(s, col_hi);
-        r.model_lo = mlo && *mlo ? stats_table_model(out, mlo) : -1;
-        r.model_hi = mhi && *mhi ? stats_table_model(out, mhi) : -1;
+        r.model_lo =
+            mlo && *mlo ? name_cached(&models, &out->models, out, mlo, stats_table_model) : -1;
+        r.model_hi =
+            mhi && *mhi ? name_cached(&models, &out->models, out, mhi, stats_table_model) : -1;
         int len_lo = r.reversed ? 12 : 11, len_hi = r.reversed ? 11 : 12;
         r.len_lo =
             sqlite3_column_type(s, len_lo) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, len_lo);

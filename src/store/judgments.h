@@ -26,14 +26,19 @@ struct store_derive {
     int lower_better; /* lower values win (ranks) */
 };
 
+/* Flags of store_judgment_table_derived. */
+enum {
+    STORE_JT_DERIVED_ONLY = 1, /* leave the stored judgments out */
+    STORE_JT_NO_LENGTHS = 2    /* every len_lo/len_hi -1: the texts are not read (rank) */
+};
+
 /* store_judgment_table plus, with `d`, one judgment per pair of responses of an item
  * that one rating annotator rated on d->aspect (a response's first rating counts): the
  * verdict of stats_rating_verdict in canonical order, weight 1, no p_a, annotator
  * stats_rating_rule_name(aspect, margin, lower_better, rating annotator).  An item
- * with ratings but no judgments is an item of the table too.  derived_only leaves the
- * stored judgments out. */
+ * with ratings but no judgments is an item of the table too.  flags: STORE_JT_*. */
 int store_judgment_table_derived(struct store *st, int64_t dataset_id, const struct store_derive *d,
-                                 int derived_only, struct stats_table *out, struct ps_err *err);
+                                 int flags, struct stats_table *out, struct ps_err *err);
 
 /* Every rating of the dataset (`out` owned by the caller afterwards, free with
  * stats_rating_table_free): items numbered densely in item order, every rating kept. */

@@ -46,6 +46,12 @@ if lb["battles"] != 2136 or [e["model"] for e in lb["models"]][0] != "claude-3-5
     print("battles/order", lb["battles"]); bad += 1
 sys.exit(1 if bad else 0)
 PY
+# the bootstrap runs on two threads: the same seed gives the same bytes, another seed
+# other intervals
+"$PS_BIN" -w "$W" rank arena --json --prior 0 --bootstrap 200 >"$T/r2.json"
+cmp "$T/r.json" "$T/r2.json" || { echo "same seed, different output"; exit 1; }
+"$PS_BIN" -w "$W" rank arena --json --prior 0 --bootstrap 200 --seed 2 >"$T/r3.json"
+if cmp -s "$T/r.json" "$T/r3.json"; then echo "seed 2 gave the intervals of seed 1"; exit 1; fi
 # text leaderboard with bars; an unknown anchor is a one-line error
 "$PS_BIN" -w "$W" rank arena --bootstrap 20 --anchor gpt-4o=1200 >"$T/out.txt"
 grep -q "gpt-4o  *554 .* 1200.0 \[1200.0, 1200.0\]" "$T/out.txt" || { cat "$T/out.txt"; echo "anchor not applied"; exit 1; }

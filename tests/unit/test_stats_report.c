@@ -44,6 +44,74 @@ put(struct store *st, int64_t ds, const char *key, const char *t0, const char *t
     CHECK_EQ(store_put_record(st, ds, &rec, &err), PS_OK);
 }
 
+/* The loader's name lookup (a hash cache, full past 192 names) and its no-length mode
+ * (rank): random items between 300 hostile model names, judged by 5 annotators, read
+ * both ways; every row must name the models and annotator it was written with, and
+ * the two tables differ only in the lengths. */
+static void
+test_loader_names(struct store *st)
+{
+    struct ps_err err;
+    int64_t ds;
+    CHECK_EQ(store_dataset_create(st, "names", NULL, NULL, &ds, &err), PS_OK);
+    enum { NM = 300, NI = 400 };
+    static char names[NM][24];
+    static const char *const annots[] = {"u", "u ", "llm:\x1b[2J", "\"q\"", "\xc3\xa9"};
+    unsigned seed = 12345;
+    for (int m = 0; m < NM; m++) {
+        /* short names that share prefixes, control bytes and UTF-8 */
+        seed = seed * 1103515245u + 12345u;
+        snprintf(names[m], sizeof names[m], "%s%d%s", (seed >> 16) % 3 ? "m" : "\x1b[31mm", m,
+                 (seed >> 8) % 2 ? "\xe2\x80\xae" : "");
+    }
+    int want_lo[NI], want_hi[NI], want_a[NI];
+    for (int i = 0; i < NI; i++) {
+        struct ps_record rec;
+        ps_record_clear(&rec);
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        rec.key = rec.prompt = key;
+        seed = seed * 1103515245u + 12345u;
+        want_lo[i] = (int)((seed >> 8) % NM);
+        want_hi[i] = (want_lo[i] + 1 + (int)((seed >> 20) % (NM - 1))) % NM;
+        want_a[i] = (int)((seed >> 4) % 5);
+        ps_record_add_response(&rec, "x", names[want_lo[i]]);
+        ps_record_add_response(&rec, "yy", names[want_hi[i]]);
+        ps_record_add_judgment(&rec, 0, 1, annots[want_a[i]], (seed >> 2) % 2 ? "A" : "tie", 0.5,
+                               NULL);
+        CHECK_EQ(store_put_record(st, ds, &rec, &err), PS_OK);
+    }
+    struct stats_table a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    CHECK_EQ(store_judgment_table(st, ds, &a, &err), PS_OK);
+    CHECK_EQ(store_judgment_table_derived(st, ds, NULL, STORE_JT_NO_LENGTHS, &b, &err), PS_OK);
+    CHECK_EQ(a.n_rows, NI);
+    CHECK_EQ(b.n_rows, NI);
+    int named = 0, same = 0;
+    for (int i = 0; i < NI && i < a.n_rows && i < b.n_rows; i++) {
+        const struct stats_jrow *x = &a.rows[i], *y = &b.rows[i];
+        named += x->model_lo >= 0 && x->model_hi >= 0 && x->annot >= 0 &&
+                 !strcmp(a.models[x->model_lo], names[want_lo[i]]) &&
+                 !strcmp(a.models[x->model_hi], names[want_hi[i]]) &&
+                 !strcmp(a.annotators[x->annot], annots[want_a[i]]);
+        same += x->model_lo == y->model_lo && x->model_hi == y->model_hi && x->annot == y->annot &&
+                x->cls == y->cls && x->item == y->item && x->unit == y->unit && x->len_lo == 1 &&
+                x->len_hi == 2 && y->len_lo == -1 && y->len_hi == -1;
+    }
+    CHECK_EQ(named, NI);
+    CHECK_EQ(same, NI);
+    /* each name once in the lists */
+    int dup = 0;
+    for (int m = 0; m < a.n_models; m++)
+        for (int k = m + 1; k < a.n_models; k++)
+            dup += !strcmp(a.models[m], a.models[k]);
+    CHECK_EQ(dup, 0);
+    CHECK_EQ(a.n_annot, 5);
+    stats_table_free(&a);
+    stats_table_free(&b);
+}
+
 int
 main(void)
 {
@@ -209,6 +277,7 @@ main(void)
     CHECK_NEAR(r.pairs[0].agreement.v, 1, 1e-12);
     stats_report_free(&r);
     stats_table_free(&t);
+    test_loader_names(st);
     store_close(st);
     return test_summary();
 }
