@@ -26,8 +26,40 @@ tui_setup() {
 }
 
 tui_cleanup() {
+    tui_end_programs
     tmux -S "$SOCK" kill-server >/dev/null 2>&1
     rm -rf "$T"
+}
+
+# The pids whose parent is $1 (from /proc: procps may not be installed).
+tui_children() {
+    local want=$1 f line rest
+    for f in /proc/[0-9]*/stat; do
+        read -r line <"$f" 2>/dev/null || continue
+        rest=${line##*) }
+        set -- $rest
+        [ "${2:-}" = "$want" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+    done
+}
+
+# End the programs in the panes with SIGTERM and wait (up to 10 s) until they are
+# gone, before the server goes.  A pty hangup sends SIGHUP and then SIGCONT; in an
+# ASan build a SIGCONT that arrives while LeakSanitizer stops the exiting process to
+# scan it cancels the stop, and the process and LSan's tracer then spin forever
+# (one was found at 93% CPU after a CI run).
+tui_end_programs() {
+    local panes p kids="" i=0 alive
+    panes=$(tmux -S "$SOCK" list-panes -a -F '#{pane_pid}' 2>/dev/null) || return 0
+    for p in $panes; do kids="$kids $(tui_children "$p")"; done
+    [ -n "${kids// /}" ] || return 0
+    kill -TERM $kids 2>/dev/null
+    while [ $i -lt 100 ]; do
+        alive=0
+        for p in $kids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
 }
 
 # tui_start COLS ROWS ARGS...: run prefscope ARGS in a fresh session.  Extra
@@ -54,6 +86,7 @@ RUN
 # tui_stop: end the tmux server and wait until it is gone, so that the next
 # tui_start cannot race with a dying server on the same socket.
 tui_stop() {
+    tui_end_programs
     tmux -S "$SOCK" kill-server >/dev/null 2>&1
     local i=0
     while tmux -S "$SOCK" list-sessions >/dev/null 2>&1 && [ $i -lt 100 ]; do
