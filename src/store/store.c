@@ -254,9 +254,9 @@ store_open_as(struct store **out, const char *path, int fresh, struct ps_err *er
      * (WAL, then checkpoint), one system call per page: 200k HH pairs took 12% less
      * CPU with 16 KB pages, into a file 8% smaller.  It must come before
      * journal_mode, which fixes the page size of an empty file.  A new file built under
- * a temporary name (fresh) takes temp_store = FILE instead: its import builds the
- * secondary indexes in one sort at the end whatever its size (store_bulk_new_item),
- * and sqlite's sorter then spills to a temporary file rather than to memory. */
+     * a temporary name (fresh) takes temp_store = FILE instead: its import builds the
+     * secondary indexes in one sort at the end whatever its size (store_bulk_new_item),
+     * and sqlite's sorter then spills to a temporary file rather than to memory. */
     if (store_exec(st,
                    st->readonly ? "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
                    : fresh      ? "PRAGMA page_size = 16384;"
